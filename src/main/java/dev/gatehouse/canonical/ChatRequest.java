@@ -1,0 +1,43 @@
+package dev.gatehouse.canonical;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A chat request in provider-neutral form. Nullable boxed fields mean "not set by the caller",
+ * which matters: a translator must not invent a default the caller did not ask for.
+ *
+ * @param reasoningEffort "minimal" | "low" | "medium" | "high", or null
+ * @param extra top-level fields of the caller's format this model does not name
+ */
+public record ChatRequest(
+        String model,
+        List<Message> messages,
+        Double temperature,
+        Double topP,
+        Integer maxTokens,
+        List<String> stop,
+        Long seed,
+        List<ToolDefinition> tools,
+        ToolChoice toolChoice,
+        Boolean parallelToolCalls,
+        ResponseFormat responseFormat,
+        String reasoningEffort,
+        boolean stream,
+        boolean includeUsage,
+        String user,
+        Map<String, JsonNode> extra) {
+
+    public ChatRequest {
+        messages = messages == null ? List.of() : List.copyOf(messages);
+        stop = stop == null ? List.of() : List.copyOf(stop);
+        tools = tools == null ? List.of() : List.copyOf(tools);
+        extra = extra == null ? Map.of() : Map.copyOf(extra);
+    }
+
+    public ChatRequest withModel(String newModel) {
+        return new ChatRequest(newModel, messages, temperature, topP, maxTokens, stop, seed, tools, toolChoice,
+                parallelToolCalls, responseFormat, reasoningEffort, stream, includeUsage, user, extra);
+    }
+}

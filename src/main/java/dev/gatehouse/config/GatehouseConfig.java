@@ -1,0 +1,25 @@
+package dev.gatehouse.config;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * The whole validated configuration. Immutable: a reload builds a new one and swaps it in.
+ *
+ * @param source the file it was read from, or null for the built-in demo config
+ * @param providers by name, in file order
+ * @param models by the public name callers send, in file order
+ */
+public record GatehouseConfig(
+        Path source,
+        ServerConfig server,
+        Map<String, ProviderConfig> providers,
+        Map<String, ModelConfig> models,
+        AuthConfig auth,
+        StorageConfig storage) {
+
+    public GatehouseConfig {
+        providers = Map.copyOf(new java.util.LinkedHashMap<>(providers));
+        models = Map.copyOf(new java.util.LinkedHashMap<>(models));
+    }
+}

@@ -1,0 +1,47 @@
+package dev.gatehouse.config;
+
+import java.util.Map;
+
+/**
+ * One upstream provider.
+ *
+ * @param kind which adapter speaks to it: openai, azure-openai, mock (anthropic, gemini later)
+ * @param baseUrl null means the kind's default (for openai: https://api.openai.com/v1)
+ * @param apiKey may be empty for key-less local servers (Ollama, vLLM)
+ * @param apiVersion azure-openai's {@code api-version} query parameter
+ * @param headers extra headers sent on every upstream call (e.g. OpenAI-Organization)
+ * @param passthrough when caller and upstream speak the same format, forward the caller's bytes
+ *     (default true); false forces a full decode/encode through the canonical model
+ * @param mock settings of the built-in mock provider (null for other kinds)
+ */
+public record ProviderConfig(
+        String name,
+        String kind,
+        String baseUrl,
+        String apiKey,
+        String apiVersion,
+        Map<String, String> headers,
+        Timeouts timeouts,
+        boolean passthrough,
+        MockSettings mock) {
+
+    public ProviderConfig {
+        headers = headers == null ? Map.of() : Map.copyOf(headers);
+        timeouts = timeouts == null ? Timeouts.INHERIT : timeouts;
+    }
+
+    /**
+     * The mock provider's behaviour. Answers are deterministic functions of the request.
+     *
+     * @param latencyMs delay before the response head (non-stream) or first chunk (stream)
+     * @param outputTokens how many tokens (words) each answer has, unless max_tokens is lower
+     * @param chunkDelayMs pause between stream chunks
+     * @param tokensPerChunk words per stream chunk
+     * @param embeddingDimensions length of the vectors it returns
+     */
+    public record MockSettings(
+            long latencyMs, int outputTokens, long chunkDelayMs, int tokensPerChunk, int embeddingDimensions) {
+
+        public static final MockSettings DEFAULTS = new MockSettings(0, 24, 20, 1, 256);
+    }
+}
