@@ -1,6 +1,8 @@
 package dev.gatehouse.config;
 
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -19,7 +21,8 @@ public record GatehouseConfig(
         StorageConfig storage) {
 
     public GatehouseConfig {
-        providers = Map.copyOf(new java.util.LinkedHashMap<>(providers));
-        models = Map.copyOf(new java.util.LinkedHashMap<>(models));
+        // Map.copyOf would lose the file order, which routing and the admin UI show to users.
+        providers = Collections.unmodifiableMap(new LinkedHashMap<>(providers));
+        models = Collections.unmodifiableMap(new LinkedHashMap<>(models));
     }
 }

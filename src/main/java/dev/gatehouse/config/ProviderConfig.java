@@ -1,5 +1,6 @@
 package dev.gatehouse.config;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -24,6 +25,12 @@ public record ProviderConfig(
         Timeouts timeouts,
         boolean passthrough,
         MockSettings mock) {
+
+    /**
+     * Every provider kind the config accepts. anthropic and gemini are accepted before their
+     * adapters exist so that config files written today keep working when they arrive.
+     */
+    public static final List<String> KINDS = List.of("openai", "azure-openai", "mock", "anthropic", "gemini");
 
     public ProviderConfig {
         headers = headers == null ? Map.of() : Map.copyOf(headers);

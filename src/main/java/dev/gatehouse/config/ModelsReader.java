@@ -1,0 +1,93 @@
+package dev.gatehouse.config;
+
+import dev.gatehouse.config.ModelConfig.TargetConfig;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+
+/** Reads the {@code models} section: public model names and the targets that serve them. */
+final class ModelsReader {
+
+    static final List<String> TYPES = List.of("chat", "embedding");
+
+    private final Problems problems;
+    /** Every provider name in the file, valid or not, so one bad provider does not cascade. */
+    private final Set<String> providerNames;
+
+    ModelsReader(Problems problems, Set<String> providerNames) {
+        this.problems = problems;
+        this.providerNames = providerNames;
+    }
+
+    Map<String, ModelConfig> read(Section models) {
+        Map<String, ModelConfig> result = new LinkedHashMap<>();
+        for (Section.Entry e : models.entries()) {
+            Section s = models.sectionOf(e.value(), models.child(e.key()), e.keyNode());
+            if (s != null) {
+                ModelConfig m = model(e.key(), s);
+                if (m != null) {
+                    result.put(e.key(), m);
+                }
+            }
+        }
+        return result;
+    }
+
+    private ModelConfig model(String name, Section s) {
+        String type = s.string("type");
+        if (type == null || type.isBlank()) {
+            type = "chat";
+        } else if (!TYPES.contains(type)) {
+            problems.error(s.node("type"), s.child("type"),
+                    "unknown model type '" + type + "'" + Suggestions.didYouMean(type, TYPES) + " (one of: chat, embedding)");
+            type = null;
+        }
+        Timeouts timeouts = ProvidersReader.readTimeouts(s.section("timeouts"));
+        List<TargetConfig> targets = targets(name, s);
+        s.finish();
+        return type == null || targets == null ? null : new ModelConfig(name, type, targets, timeouts);
+    }
+
+    private List<TargetConfig> targets(String modelName, Section s) {
+        SequenceNode seq = s.sequence("targets");
+        if (seq == null || seq.getValue().isEmpty()) {
+            boolean present = s.keyNode("targets") != s.anchor();
+            boolean wrongType = present && s.node("targets") != null && seq == null; // already reported
+            if (!wrongType) {
+                problems.error(s.keyNode("targets"), present ? s.child("targets") : s.path(),
+                        "every model needs at least one target" + (present ? "" : ": add 'targets:'"));
+            }
+            return null;
+        }
+        List<TargetConfig> targets = new ArrayList<>();
+        boolean ok = true;
+        List<Node> items = seq.getValue();
+        for (int i = 0; i < items.size(); i++) {
+            String path = s.child("targets") + "[" + i + "]";
+            Section t = s.sectionOf(Section.isNull(items.get(i)) ? null : items.get(i), path, items.get(i));
+            TargetConfig target = t == null ? null : target(modelName, t);
+            ok &= target != null;
+            if (target != null) {
+                targets.add(target);
+            }
+        }
+        return ok ? targets : null;
+    }
+
+    private TargetConfig target(String modelName, Section t) {
+        String provider = t.requiredString("provider", "");
+        if (provider != null && !providerNames.contains(provider)) {
+            problems.error(t.node("provider"), t.child("provider"), "unknown provider '" + provider + "' (configured: "
+                    + (providerNames.isEmpty() ? "none" : String.join(", ", providerNames)) + ")");
+            provider = null;
+        }
+        String model = ProvidersReader.emptyToNull(t.string("model"));
+        Timeouts timeouts = ProvidersReader.readTimeouts(t.section("timeouts"));
+        t.finish();
+        return provider == null ? null : new TargetConfig(provider, model == null ? modelName : model, timeouts);
+    }
+}

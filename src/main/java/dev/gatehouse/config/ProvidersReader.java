@@ -1,0 +1,153 @@
+package dev.gatehouse.config;
+
+import dev.gatehouse.config.ProviderConfig.MockSettings;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/** Reads the {@code providers} section: one entry per upstream, keyed by a name models refer to. */
+final class ProvidersReader {
+
+    // RFC 9110 token characters: anything else would be rejected by the HTTP client at call time.
+    private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+
+    private final Problems problems;
+
+    ProvidersReader(Problems problems) {
+        this.problems = problems;
+    }
+
+    /** @return valid providers by name; invalid ones are reported and left out */
+    Map<String, ProviderConfig> read(Section providers) {
+        Map<String, ProviderConfig> result = new LinkedHashMap<>();
+        for (Section.Entry e : providers.entries()) {
+            Section s = providers.sectionOf(e.value(), providers.child(e.key()), e.keyNode());
+            if (s != null) {
+                ProviderConfig p = provider(e.key(), s);
+                if (p != null) {
+                    result.put(e.key(), p);
+                }
+            }
+        }
+        return result;
+    }
+
+    private ProviderConfig provider(String name, Section s) {
+        String kind = s.requiredString("kind", " (one of: " + String.join(", ", ProviderConfig.KINDS) + ")");
+        if (kind != null && !ProviderConfig.KINDS.contains(kind)) {
+            problems.error(s.node("kind"), s.child("kind"), "unknown provider kind '" + kind + "'"
+                    + Suggestions.didYouMean(kind, ProviderConfig.KINDS)
+                    + " (known: " + String.join(", ", ProviderConfig.KINDS) + ")");
+            kind = null;
+        }
+        boolean azure = "azure-openai".equals(kind);
+        String baseUrl = azure
+                ? s.requiredString("base-url", " (azure-openai needs https://<resource>.openai.azure.com)")
+                : emptyToNull(s.string("base-url"));
+        if (baseUrl != null) {
+            baseUrl = checkUrl(s, baseUrl);
+        }
+        String apiKey = s.string("api-key");
+        String apiVersion = azure
+                ? s.requiredString("api-version", " (azure-openai needs e.g. 2024-10-21)")
+                : onlyFor(s, "api-version", kind, "azure-openai");
+        Map<String, String> headers = headers(s.section("headers"));
+        Timeouts timeouts = readTimeouts(s.section("timeouts"));
+        Boolean passthrough = s.bool("passthrough");
+        MockSettings mock = null;
+        Section mockSection = s.section("mock");
+        if ("mock".equals(kind)) {
+            mock = mock(mockSection);
+        } else if (mockSection != null && kind != null) {
+            problems.error(s.keyNode("mock"), s.child("mock"), "only valid for kind mock, not " + kind);
+        }
+        s.finish();
+        if (kind == null || (azure && (baseUrl == null || apiVersion == null))) {
+            return null;
+        }
+        return new ProviderConfig(name, kind, baseUrl, apiKey == null ? "" : apiKey, apiVersion, headers,
+                timeouts, passthrough == null || passthrough, mock);
+    }
+
+    private String checkUrl(Section s, String url) {
+        try {
+            URI uri = new URI(url);
+            if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null) {
+                // A trailing slash would double up when paths like /chat/completions are appended.
+                return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+            }
+        } catch (URISyntaxException e) {
+            // reported below
+        }
+        problems.error(s.node("base-url"), s.child("base-url"),
+                "must be an http:// or https:// URL, got '" + url + "'");
+        return null;
+    }
+
+    private String onlyFor(Section s, String key, String kind, String allowedKind) {
+        String v = s.string(key);
+        if (v != null && kind != null) {
+            problems.error(s.keyNode(key), s.child(key), "only valid for kind " + allowedKind + ", not " + kind);
+        }
+        return null;
+    }
+
+    private Map<String, String> headers(Section h) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        if (h == null) {
+            return headers;
+        }
+        for (Section.Entry e : h.entries()) {
+            String path = h.child(e.key());
+            if (!HEADER_NAME.matcher(e.key()).matches()) {
+                problems.error(e.keyNode(), path, "not a valid HTTP header name");
+                continue;
+            }
+            String value = e.value() == null ? "" : h.scalar(e.value(), path);
+            if (value != null) {
+                headers.put(e.key(), value);
+            }
+        }
+        return headers;
+    }
+
+    /** Shared by providers, models and targets: every field optional, null meaning "inherit". */
+    static Timeouts readTimeouts(Section t) {
+        if (t == null) {
+            return Timeouts.INHERIT;
+        }
+        Duration connect = t.duration("connect", false);
+        Duration firstByte = t.duration("first-byte", false);
+        Duration idle = t.duration("idle", false);
+        Duration total = t.duration("total", false);
+        t.finish();
+        return new Timeouts(connect, firstByte, idle, total);
+    }
+
+    /** Each field falls back to {@link MockSettings#DEFAULTS} on its own. */
+    private static MockSettings mock(Section m) {
+        MockSettings d = MockSettings.DEFAULTS;
+        if (m == null) {
+            return d;
+        }
+        Duration latency = m.duration("latency", true);
+        Integer outputTokens = m.integer("output-tokens", 0, 1_000_000);
+        Duration chunkDelay = m.duration("chunk-delay", true);
+        Integer tokensPerChunk = m.integer("tokens-per-chunk", 1, 1_000_000);
+        Integer dimensions = m.integer("embedding-dimensions", 1, 65_536);
+        m.finish();
+        return new MockSettings(
+                latency == null ? d.latencyMs() : latency.toMillis(),
+                outputTokens == null ? d.outputTokens() : outputTokens,
+                chunkDelay == null ? d.chunkDelayMs() : chunkDelay.toMillis(),
+                tokensPerChunk == null ? d.tokensPerChunk() : tokensPerChunk,
+                dimensions == null ? d.embeddingDimensions() : dimensions);
+    }
+
+    static String emptyToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+}
