@@ -110,7 +110,11 @@ public final class ConfigWatcher implements AutoCloseable {
         current = result.config();
         log.info("Reloaded configuration from {}: {} providers, {} models",
                 file, current.providers().size(), current.models().size());
-        listener.accept(current);
+        try {
+            listener.accept(current);
+        } catch (RuntimeException e) {
+            log.error("Applying the reloaded configuration from {} failed; the watcher keeps watching", file, e);
+        }
     }
 
     /** Settings read once at startup: changing them in the file does nothing until a restart. */
