@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
@@ -21,6 +23,8 @@ import org.yaml.snakeyaml.nodes.Node;
  * together in one {@link ConfigException}.
  */
 public final class ConfigLoader {
+
+    private static final Logger log = LoggerFactory.getLogger(ConfigLoader.class);
 
     static final String DEMO_RESOURCE = "dev/gatehouse/config/demo.yaml";
 
@@ -36,9 +40,12 @@ public final class ConfigLoader {
 
     private ConfigLoader() {}
 
-    /** Reads {@code file}, interpolating from the process environment; warnings are dropped. */
+    /**
+     * Reads {@code file}, interpolating from the process environment. Warnings are logged;
+     * callers that show them elsewhere (CLI check, admin API) use {@link #loadWithWarnings}.
+     */
     public static GatehouseConfig load(Path file) {
-        return loadWithWarnings(file).config();
+        return logged(loadWithWarnings(file));
     }
 
     public static Result loadWithWarnings(Path file) {
@@ -60,8 +67,9 @@ public final class ConfigLoader {
         return parse(yamlText, sourceForMessages, System.getenv());
     }
 
+    /** Like {@link #parseWithWarnings} but logs the warnings. */
     public static GatehouseConfig parse(String yamlText, Path sourceForMessages, Map<String, String> env) {
-        return parseWithWarnings(yamlText, sourceForMessages, env).config();
+        return logged(parseWithWarnings(yamlText, sourceForMessages, env));
     }
 
     /** @throws ConfigException listing every problem, when the text is not a valid config */
@@ -87,7 +95,12 @@ public final class ConfigLoader {
 
     /** The built-in demo config: a mock provider, so it runs without keys or network. */
     public static GatehouseConfig demo() {
-        return parseWithWarnings(demoText(), null, System.getenv()).config();
+        return logged(parseWithWarnings(demoText(), null, System.getenv()));
+    }
+
+    private static GatehouseConfig logged(Result result) {
+        result.warnings().forEach(w -> log.warn("{}", w));
+        return result.config();
     }
 
     /** The demo file's text, for tools that write it out as a starting point. */
