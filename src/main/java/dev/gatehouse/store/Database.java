@@ -46,7 +46,8 @@ public final class Database implements AutoCloseable {
      *
      * @param jdbcUrl {@code jdbc:sqlite:<file>} or {@code jdbc:postgresql://...}; null or blank
      *     means SQLite at {@code <dataDir>/gatehouse.db}
-     * @param username, password credentials for PostgreSQL (may also be given in the URL); ignored for SQLite
+     * @param username PostgreSQL user (may also be given in the URL); ignored for SQLite
+     * @param password PostgreSQL password (may also be given in the URL); ignored for SQLite
      * @param dataDir the data folder, created if missing; only used when {@code jdbcUrl} is null
      * @throws StorageException naming the URL (password masked) and the reason, when the database
      *     cannot be reached, opened or migrated; never hangs (every step has a deadline)
