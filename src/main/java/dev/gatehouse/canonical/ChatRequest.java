@@ -36,8 +36,12 @@ public record ChatRequest(
         extra = extra == null ? Map.of() : Map.copyOf(extra);
     }
 
-    public ChatRequest withModel(String newModel) {
-        return new ChatRequest(newModel, messages, temperature, topP, maxTokens, stop, seed, tools, toolChoice,
-                parallelToolCalls, responseFormat, reasoningEffort, stream, includeUsage, user, extra);
+    /**
+     * This request as sent to an upstream: another model name, and on streams usage always
+     * requested, so the gateway can count tokens even when the caller did not ask for them.
+     */
+    public ChatRequest forUpstream(String upstreamModel) {
+        return new ChatRequest(upstreamModel, messages, temperature, topP, maxTokens, stop, seed, tools, toolChoice,
+                parallelToolCalls, responseFormat, reasoningEffort, stream, stream || includeUsage, user, extra);
     }
 }

@@ -1,1 +1,20 @@
-package dev.gatehouse.cli; public class Main { public static void main(String[] a){} }
+package dev.gatehouse.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code gatehouse} command line. The launcher script runs this after building the jar. */
+@Command(name = "gatehouse", mixinStandardHelpOptions = true, version = "Gatehouse 0.1.0",
+        description = "Open-source enterprise AI gateway.",
+        subcommands = {StartCommand.class})
+public final class Main implements Runnable {
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Main()).execute(args));
+    }
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+}

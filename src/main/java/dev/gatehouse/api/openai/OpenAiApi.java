@@ -1,0 +1,136 @@
+package dev.gatehouse.api.openai;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.gatehouse.gateway.Call;
+import dev.gatehouse.gateway.CallerFormat;
+import dev.gatehouse.gateway.Endpoint;
+import dev.gatehouse.gateway.ErrorType;
+import dev.gatehouse.gateway.Gateway;
+import dev.gatehouse.gateway.GatewayException;
+import dev.gatehouse.http.BodyReader;
+import dev.gatehouse.http.ErrorWriter;
+import dev.gatehouse.routing.Route;
+import dev.gatehouse.usage.CallListener;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+
+/**
+ * The OpenAI-compatible caller API: {@code /v1/chat/completions}, {@code /v1/embeddings},
+ * {@code /v1/models}. Each handler authenticates from the headers, reads and scans the body,
+ * and hands the call to the gateway.
+ */
+public final class OpenAiApi {
+    private static final CharSequence JSON = HttpHeaders.createOptimized("application/json");
+
+    private final Gateway gateway;
+    private final LongSupplier maxBodyBytes;
+    private final CallListener listener;
+    private final long createdEpochSeconds = System.currentTimeMillis() / 1000;
+
+    public OpenAiApi(Gateway gateway, LongSupplier maxBodyBytes, CallListener listener) {
+        this.gateway = gateway;
+        this.maxBodyBytes = maxBodyBytes;
+        this.listener = listener;
+    }
+
+    /** Mounts the routes with and without the {@code /v1} prefix (clients differ on the base URL). */
+    public void mount(Router router) {
+        for (String prefix : new String[] {"/v1", ""}) {
+            router.post(prefix + "/chat/completions").handler(this::chatCompletions);
+            router.post(prefix + "/embeddings").handler(this::embeddings);
+            router.get(prefix + "/models").handler(this::models);
+        }
+    }
+
+    private void chatCompletions(RoutingContext ctx) {
+        handle(ctx, Endpoint.CHAT_COMPLETIONS, body -> {
+            OpenAiChatScan scan = OpenAiChatScan.scan(body);
+            return new Scanned(scan.model(), scan.stream(), new OpenAiChatCaller(scan, body));
+        });
+    }
+
+    private void embeddings(RoutingContext ctx) {
+        handle(ctx, Endpoint.EMBEDDINGS, body -> {
+            OpenAiEmbeddingsScan scan = OpenAiEmbeddingsScan.scan(body);
+            return new Scanned(scan.model(), false, new OpenAiEmbeddingsCaller(scan));
+        });
+    }
+
+    private record Scanned(String model, boolean stream, CallerFormat caller) {}
+
+    private void handle(RoutingContext ctx, Endpoint endpoint, Function<Buffer, Scanned> scanner) {
+        HttpServerRequest request = ctx.request();
+        HttpServerResponse response = ctx.response();
+        Call call = new Call(ctx.get(ErrorWriter.REQUEST_ID), endpoint, request.headers(), System.nanoTime());
+        Future<Void> result = gateway.admit(call)
+                .compose(v -> requireJson(request))
+                .compose(v -> BodyReader.read(request, maxBodyBytes.getAsLong()))
+                .compose(body -> {
+                    Scanned scanned = scanner.apply(body);
+                    call.model(scanned.model());
+                    call.stream(scanned.stream());
+                    return gateway.dispatch(call, scanned.caller(), response);
+                });
+        result.onComplete(done -> {
+            if (done.failed() && !response.headWritten() && !response.closed()) {
+                ErrorWriter.write(ctx, done.cause());
+            }
+            listener.completed(call, done.failed() ? done.cause() : null);
+        });
+    }
+
+    private static Future<Void> requireJson(HttpServerRequest request) {
+        String type = request.getHeader(HttpHeaders.CONTENT_TYPE);
+        // No Content-Type at all is tolerated (the body must still be JSON); a different type is a mistake worth naming.
+        if (type != null && !type.regionMatches(true, 0, "application/json", 0, 16)) {
+            return Future.failedFuture(new GatewayException(ErrorType.UNSUPPORTED_MEDIA_TYPE,
+                    "Content-Type must be application/json, not '" + type + "'.", null, "unsupported_media_type"));
+        }
+        return Future.succeededFuture();
+    }
+
+    private void models(RoutingContext ctx) {
+        Call call = new Call(ctx.get(ErrorWriter.REQUEST_ID), Endpoint.MODELS, ctx.request().headers(), System.nanoTime());
+        gateway.admit(call).onComplete(admitted -> {
+            if (admitted.failed()) {
+                ErrorWriter.write(ctx, admitted.cause());
+                return;
+            }
+            ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(modelList(call));
+        });
+    }
+
+    private Buffer modelList(Call call) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(512);
+        try (JsonGenerator g = OpenAiJson.FACTORY.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("object", "list");
+            g.writeArrayFieldStart("data");
+            for (Route route : gateway.snapshot().routes().routes()) {
+                if (call.principal().mayUseModel(route.publicName())) {
+                    g.writeStartObject();
+                    g.writeStringField("id", route.publicName());
+                    g.writeStringField("object", "model");
+                    g.writeNumberField("created", createdEpochSeconds);
+                    g.writeStringField("owned_by", "gatehouse");
+                    g.writeEndObject();
+                }
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return Buffer.buffer(out.toByteArray());
+    }
+}

@@ -1,0 +1,58 @@
+package dev.gatehouse.api.openai;
+
+import dev.gatehouse.canonical.EmbeddingRequest;
+import dev.gatehouse.canonical.EmbeddingResponse;
+import dev.gatehouse.gateway.Call;
+import dev.gatehouse.gateway.CallerFormat;
+import dev.gatehouse.gateway.GatewayException;
+import dev.gatehouse.provider.Provider;
+import dev.gatehouse.provider.UpstreamRequest;
+import dev.gatehouse.provider.WireFormat;
+import dev.gatehouse.routing.Target;
+import io.vertx.core.buffer.Buffer;
+
+/** A {@code POST /v1/embeddings} request and how to answer it in OpenAI's format. */
+final class OpenAiEmbeddingsCaller implements CallerFormat {
+    private final OpenAiEmbeddingsScan scan;
+
+    OpenAiEmbeddingsCaller(OpenAiEmbeddingsScan scan) {
+        this.scan = scan;
+    }
+
+    @Override
+    public boolean stream() {
+        return false;
+    }
+
+    @Override
+    public UpstreamRequest upstreamRequest(Target target) {
+        Provider provider = target.provider();
+        String model = target.upstreamModel();
+        if (CallerFormat.sameFormat(WireFormat.OPENAI, provider)) {
+            return provider.embeddings(scan.withModel(model), model);
+        }
+        EmbeddingRequest request = OpenAiEmbeddingsDecoder.decode(scan.withModel(model));
+        return provider.embeddings(provider.codec().encodeEmbeddings(request), model);
+    }
+
+    @Override
+    public Buffer answer(Target target, Buffer upstreamBody, Call call) {
+        if (CallerFormat.sameFormat(WireFormat.OPENAI, target.provider())) {
+            call.usage(OpenAiUsageReader.read(upstreamBody));
+            return upstreamBody;
+        }
+        EmbeddingResponse response = target.provider().codec().decodeEmbeddings(upstreamBody);
+        call.usage(response.usage());
+        return OpenAiEmbeddingsEncoder.encode(response, scan.encodingFormat() == null ? "float" : scan.encodingFormat());
+    }
+
+    @Override
+    public StreamRelay relay(Target target) {
+        throw new UnsupportedOperationException("embeddings are never streamed");
+    }
+
+    @Override
+    public Buffer errorBody(GatewayException error) {
+        return OpenAiErrors.body(error);
+    }
+}

@@ -1,0 +1,63 @@
+package dev.gatehouse.gateway;
+
+import dev.gatehouse.canonical.Usage;
+import dev.gatehouse.provider.Provider;
+import dev.gatehouse.provider.UpstreamRequest;
+import dev.gatehouse.provider.WireFormat;
+import dev.gatehouse.routing.Target;
+import io.vertx.core.buffer.Buffer;
+
+/**
+ * The caller's side of one request (chat or embeddings) in the caller's API format — OpenAI now,
+ * Anthropic later. The executor stays format-neutral: it asks this object what to send upstream
+ * for a target and how to turn what came back into the caller's bytes.
+ */
+public interface CallerFormat {
+    /** Whether the caller asked for a stream. */
+    boolean stream();
+
+    /**
+     * The upstream request for this target: the caller's own bytes with only the model replaced
+     * when caller and provider share a format (the fast path), else a translation through the
+     * canonical model. Throws {@link GatewayException} when the request cannot be expressed.
+     */
+    UpstreamRequest upstreamRequest(Target target);
+
+    /** A whole successful upstream body in the caller's format; records its usage on the call. */
+    Buffer answer(Target target, Buffer upstreamBody, Call call);
+
+    /** A relay for a streamed answer from this target. */
+    StreamRelay relay(Target target);
+
+    /** The error in the caller's format, as a complete response body. */
+    Buffer errorBody(GatewayException error);
+
+    /** Whether bytes may pass between this caller format and the provider untranslated. */
+    static boolean sameFormat(WireFormat callerFormat, Provider provider) {
+        return provider.passthrough() && provider.codec().format() == callerFormat;
+    }
+
+    /**
+     * Turns upstream stream chunks into caller stream bytes, chunk by chunk, and remembers what
+     * accounting needs.
+     */
+    interface StreamRelay {
+        /** Bytes to send for this upstream chunk (may be empty). Throws UpstreamException on an in-band upstream error. */
+        Buffer relay(Buffer upstreamChunk);
+
+        /**
+         * The upstream body ended: the closing bytes to send. A stream that finished but lost its
+         * terminator gets one here.
+         */
+        Buffer end();
+
+        /** Whether the answer reached a finish reason. */
+        boolean complete();
+
+        /** An in-band error event that ends the stream with a failure. */
+        Buffer error(GatewayException error);
+
+        /** Usage seen so far (null if the upstream reported none). */
+        Usage usage();
+    }
+}

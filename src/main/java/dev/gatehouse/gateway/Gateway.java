@@ -1,0 +1,63 @@
+package dev.gatehouse.gateway;
+
+import dev.gatehouse.routing.Route;
+import dev.gatehouse.routing.Router;
+import dev.gatehouse.routing.Target;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerResponse;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * The request path after a caller API has decoded the request: stages, routing, execution.
+ * Caller APIs (OpenAI now, Anthropic later) call {@link #admit} before reading the body and
+ * {@link #dispatch} once they know the model.
+ */
+public final class Gateway {
+    private final Vertx vertx;
+    private final Supplier<Snapshot> snapshot;
+    private final Pipeline admission;
+    private final Pipeline preRouting;
+    private final Router router;
+
+    /**
+     * @param admission stages that need only the headers (authenticate); they run before the body is parsed
+     * @param preRouting stages that need the model (authorize, limits, budgets — later issues)
+     */
+    public Gateway(Vertx vertx, Supplier<Snapshot> snapshot, List<Stage> admission, List<Stage> preRouting, Router router) {
+        this.vertx = vertx;
+        this.snapshot = snapshot;
+        this.admission = new Pipeline(admission);
+        this.preRouting = new Pipeline(preRouting);
+        this.router = router;
+    }
+
+    public Snapshot snapshot() {
+        return snapshot.get();
+    }
+
+    public Future<Void> admit(Call call) {
+        return admission.run(call);
+    }
+
+    /** Runs the model-aware stages, picks the targets and executes. The future ends when the response has. */
+    public Future<Void> dispatch(Call call, CallerFormat caller, HttpServerResponse out) {
+        Route route = snapshot.get().routes().find(call.model());
+        if (route == null || !call.principal().mayUseModel(call.model())) {
+            return Future.failedFuture(new GatewayException(ErrorType.NOT_FOUND,
+                    "The model '" + call.model() + "' does not exist or you do not have access to it. GET /v1/models lists the models you can use.",
+                    "model", "model_not_found"));
+        }
+        boolean embeddingsCall = call.endpoint() == Endpoint.EMBEDDINGS;
+        if (route.embedding() != embeddingsCall) {
+            return Future.failedFuture(GatewayException.invalid(route.embedding()
+                    ? "The model '" + call.model() + "' is an embedding model; use it with POST /v1/embeddings."
+                    : "The model '" + call.model() + "' is a chat model; use it with POST /v1/chat/completions.", "model"));
+        }
+        return preRouting.run(call).compose(v -> {
+            List<Target> plan = router.plan(route, call);
+            return new Execution(vertx, call, caller, plan, out).start();
+        });
+    }
+}

@@ -1,0 +1,43 @@
+package dev.gatehouse.http;
+
+import dev.gatehouse.api.openai.OpenAiErrors;
+import dev.gatehouse.gateway.ErrorType;
+import dev.gatehouse.gateway.GatewayException;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes an error response in the caller's format. Expected errors ({@link GatewayException})
+ * keep their status and message; anything else is a bug: it is logged with the request id and
+ * the caller gets a 500 that names the id but carries no stack trace or internal detail.
+ */
+public final class ErrorWriter {
+    public static final String REQUEST_ID = "gatehouse.request-id";
+    private static final Logger LOG = LoggerFactory.getLogger(ErrorWriter.class);
+
+    private ErrorWriter() {}
+
+    public static void write(RoutingContext ctx, Throwable failure) {
+        HttpServerResponse response = ctx.response();
+        if (response.headWritten() || response.closed()) {
+            return;
+        }
+        GatewayException error;
+        if (failure instanceof GatewayException e) {
+            error = e;
+        } else {
+            LOG.error("request {} failed unexpectedly", (Object) ctx.get(REQUEST_ID), failure);
+            error = new GatewayException(ErrorType.INTERNAL,
+                    "The gateway failed to process the request (request id " + ctx.get(REQUEST_ID) + ").", null, "internal_error");
+        }
+        if (error.retryAfter() != null) {
+            response.putHeader("retry-after", Long.toString(Math.max(1, error.retryAfter().toSeconds())));
+        }
+        response.setStatusCode(error.status())
+                .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                .end(OpenAiErrors.body(error));
+    }
+}

@@ -1,0 +1,99 @@
+package dev.gatehouse.http;
+
+import dev.gatehouse.gateway.ErrorType;
+import dev.gatehouse.gateway.GatewayException;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import java.util.function.Consumer;
+
+/**
+ * The HTTP front door: one server per event loop, all sharing the port (the kernel spreads
+ * connections), each with its own router so nothing on the request path is shared across threads.
+ */
+public final class GatewayServer {
+    private final Vertx vertx;
+    private final Consumer<Router> routes;
+    private String deploymentId;
+
+    /** @param routes mounts the API routes on a fresh router (called once per event loop) */
+    public GatewayServer(Vertx vertx, Consumer<Router> routes) {
+        this.vertx = vertx;
+        this.routes = routes;
+    }
+
+    /** Starts listening; the future gives the bound port (useful with port 0 in tests). */
+    public Future<Integer> start(String host, int port, int instances) {
+        int[] boundPort = {port};
+        return vertx.deployVerticle(() -> new ServerVerticle(host, port, boundPort), new DeploymentOptions().setInstances(instances))
+                .map(id -> {
+                    deploymentId = id;
+                    return boundPort[0];
+                });
+    }
+
+    public Future<Void> stop() {
+        return deploymentId == null ? Future.succeededFuture() : vertx.undeploy(deploymentId);
+    }
+
+    Router router() {
+        Router router = Router.router(vertx);
+        router.route().handler(ctx -> {
+            String id = RequestIds.fromCallerOrNew(ctx.request().getHeader("x-request-id"));
+            ctx.put(ErrorWriter.REQUEST_ID, id);
+            ctx.response().putHeader("x-request-id", id);
+            ctx.next();
+        });
+        routes.accept(router);
+        router.errorHandler(404, ctx -> ErrorWriter.write(ctx, new GatewayException(ErrorType.NOT_FOUND,
+                "Unknown request URL: " + ctx.request().method() + " " + ctx.request().path()
+                        + ". Check the path: the API is under /v1 (e.g. POST /v1/chat/completions).", null, "unknown_url")));
+        router.errorHandler(405, ctx -> ErrorWriter.write(ctx, new GatewayException(ErrorType.METHOD_NOT_ALLOWED,
+                "Method " + ctx.request().method() + " is not allowed on " + ctx.request().path() + ".", null, "method_not_allowed")));
+        router.errorHandler(500, ctx -> ErrorWriter.write(ctx, ctx.failure()));
+        return router;
+    }
+
+    private final class ServerVerticle extends VerticleBase {
+        private final String host;
+        private final int port;
+        private final int[] boundPort;
+        private HttpServer server;
+
+        ServerVerticle(String host, int port, int[] boundPort) {
+            this.host = host;
+            this.port = port;
+            this.boundPort = boundPort;
+        }
+
+        @Override
+        public Future<?> start() {
+            HttpServerOptions options = new HttpServerOptions()
+                    .setHost(host)
+                    .setPort(port)
+                    .setTcpNoDelay(true)
+                    .setTcpFastOpen(true)
+                    .setReuseAddress(true)
+                    .setReusePort(true)
+                    .setIdleTimeout(300)
+                    .setDecompressionSupported(false)
+                    .setCompressionSupported(false);
+            server = vertx.createHttpServer(options).requestHandler(router());
+            return server.listen().map(s -> {
+                synchronized (boundPort) {
+                    boundPort[0] = s.actualPort();
+                }
+                return s;
+            });
+        }
+
+        @Override
+        public Future<?> stop() {
+            return server == null ? Future.succeededFuture() : server.close();
+        }
+    }
+}

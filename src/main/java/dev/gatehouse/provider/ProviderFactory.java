@@ -1,0 +1,31 @@
+package dev.gatehouse.provider;
+
+import dev.gatehouse.config.ProviderConfig;
+import dev.gatehouse.provider.azure.AzureOpenAiProvider;
+import dev.gatehouse.provider.http.HttpTransport;
+import dev.gatehouse.provider.mock.MockProvider;
+import dev.gatehouse.provider.openai.OpenAiProvider;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+
+/** The provider registry: one line per provider kind. Adding a provider touches its package and this switch. */
+public final class ProviderFactory {
+    private final Vertx vertx;
+    private final HttpTransport http;
+
+    public ProviderFactory(Vertx vertx, HttpClient client) {
+        this.vertx = vertx;
+        this.http = new HttpTransport(client);
+    }
+
+    /** Builds a provider, or throws IllegalArgumentException naming what is not supported. */
+    public Provider create(ProviderConfig config) {
+        return switch (config.kind()) {
+            case "openai" -> new OpenAiProvider(config, http);
+            case "azure-openai" -> new AzureOpenAiProvider(config, http);
+            case "mock" -> new MockProvider(config, vertx);
+            default -> throw new IllegalArgumentException("provider '" + config.name() + "': kind '" + config.kind()
+                    + "' is not available in this version of Gatehouse (available: openai, azure-openai, mock)");
+        };
+    }
+}

@@ -1,0 +1,29 @@
+package dev.gatehouse.provider.mock;
+
+import dev.gatehouse.config.ProviderConfig;
+import dev.gatehouse.provider.openai.OpenAiStyleProvider;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+
+/**
+ * The built-in mock provider: deterministic answers with configurable latency, length and
+ * streaming pace, for demos without internet and for tests. It speaks OpenAI's wire format
+ * in-process, so it takes the same path through the gateway as a real OpenAI-compatible server.
+ */
+public final class MockProvider extends OpenAiStyleProvider {
+
+    public MockProvider(ProviderConfig config, Vertx vertx) {
+        super(config, new MockTransport(vertx,
+                config.mock() == null ? ProviderConfig.MockSettings.DEFAULTS : config.mock()));
+    }
+
+    @Override
+    protected String url(String operation, String upstreamModel) {
+        return "mock://" + config.name() + "/" + operation;
+    }
+
+    @Override
+    protected void authenticate(MultiMap headers) {
+        // the mock accepts anything
+    }
+}
