@@ -1,0 +1,284 @@
+package dev.gatehouse.api.openai;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import dev.gatehouse.gateway.GatewayException;
+import io.vertx.core.buffer.Buffer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * What the same-format fast path needs from an OpenAI chat request, read with one streaming pass
+ * over the bytes: nested values are skipped, never materialised. Byte offsets of the model value
+ * and of {@code stream_options} let the gateway rewrite exactly those bytes and forward the rest
+ * untouched.
+ *
+ * @param body the original request bytes
+ * @param maxTokens {@code max_completion_tokens}, else {@code max_tokens}, else null
+ */
+public record OpenAiChatScan(
+        Buffer body,
+        String model,
+        boolean stream,
+        boolean includeUsage,
+        Integer maxTokens,
+        int messageCount,
+        Positions positions) {
+
+    /**
+     * Byte offsets into {@code body}, -1 when absent. Value ranges include the quotes/braces.
+     *
+     * @param rootOpen offset of the root '{'
+     * @param streamOptionsStart start of the {@code stream_options} value
+     * @param streamOptionsEmpty whether that value is an empty object
+     * @param includeUsageStart start of the {@code include_usage} value inside it
+     */
+    public record Positions(
+            int modelStart, int modelEnd, int rootOpen,
+            int streamOptionsStart, int streamOptionsEnd, boolean streamOptionsIsObject, boolean streamOptionsEmpty,
+            int includeUsageStart, int includeUsageEnd) {}
+
+    private static final byte[] STREAM_OPTIONS_MEMBER =
+            "\"stream_options\":{\"include_usage\":true},".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] STREAM_OPTIONS_VALUE = "{\"include_usage\":true}".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] INCLUDE_USAGE_MEMBER = "\"include_usage\":true".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] TRUE = "true".getBytes(StandardCharsets.US_ASCII);
+
+    /** Scans and validates the fields the fast path relies on; throws a 400 on bad input. */
+    public static OpenAiChatScan scan(Buffer body) {
+        if (body == null || body.length() == 0) {
+            throw GatewayException.invalid("Request body is empty; expected a JSON object.", null);
+        }
+        OpenAiJson.Bytes bytes = OpenAiJson.bytes(body);
+        try (JsonParser p = OpenAiJson.parser(bytes)) {
+            return scan(body, p);
+        } catch (JsonProcessingException e) {
+            throw OpenAiJson.malformed(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static OpenAiChatScan scan(Buffer body, JsonParser p) throws IOException {
+        JsonToken first = p.nextToken();
+        if (first == null) {
+            throw GatewayException.invalid("Request body is empty; expected a JSON object.", null);
+        }
+        if (first != JsonToken.START_OBJECT) {
+            throw GatewayException.invalid("Request body must be a JSON object, got " + OpenAiJson.describe(first) + ".", null);
+        }
+        int rootOpen = offset(p.currentTokenLocation().getByteOffset());
+        String model = null;
+        int modelStart = -1;
+        int modelEnd = -1;
+        Boolean stream = null;
+        boolean includeUsage = false;
+        Integer maxTokens = null;
+        Integer maxCompletionTokens = null;
+        int messageCount = -1;
+        int soStart = -1;
+        int soEnd = -1;
+        boolean soObject = false;
+        boolean soEmpty = false;
+        int iuStart = -1;
+        int iuEnd = -1;
+        boolean seenStreamOptions = false;
+        JsonToken t;
+        while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken v = p.nextToken();
+            switch (name) {
+                case "model" -> {
+                    // Duplicate keys would let the gateway authorise one model while the upstream
+                    // (last key wins) runs another, so they are refused outright.
+                    if (modelStart >= 0) {
+                        throw GatewayException.invalid("Duplicate key 'model' in request body.", "model");
+                    }
+                    if (v != JsonToken.VALUE_STRING) {
+                        throw GatewayException.invalid("'model' must be a string, got " + OpenAiJson.describe(v) + ".", "model");
+                    }
+                    modelStart = offset(p.currentTokenLocation().getByteOffset());
+                    model = p.getText();
+                    modelEnd = offset(p.currentLocation().getByteOffset());
+                }
+                case "stream" -> {
+                    if (stream != null) {
+                        throw GatewayException.invalid("Duplicate key 'stream' in request body.", "stream");
+                    }
+                    if (v == JsonToken.VALUE_NULL) {
+                        stream = Boolean.FALSE;
+                    } else if (v.isBoolean()) {
+                        stream = v == JsonToken.VALUE_TRUE;
+                    } else {
+                        throw GatewayException.invalid("'stream' must be a boolean, got " + OpenAiJson.describe(v) + ".", "stream");
+                    }
+                }
+                case "stream_options" -> {
+                    if (seenStreamOptions) {
+                        throw GatewayException.invalid("Duplicate key 'stream_options' in request body.", "stream_options");
+                    }
+                    seenStreamOptions = true;
+                    soStart = offset(p.currentTokenLocation().getByteOffset());
+                    if (v == JsonToken.VALUE_NULL) {
+                        soEnd = offset(p.currentLocation().getByteOffset());
+                    } else if (v == JsonToken.START_OBJECT) {
+                        soObject = true;
+                        soEmpty = true;
+                        JsonToken f;
+                        while ((f = p.nextToken()) == JsonToken.FIELD_NAME) {
+                            soEmpty = false;
+                            String key = p.currentName();
+                            JsonToken fv = p.nextToken();
+                            if (key.equals("include_usage")) {
+                                if (iuStart >= 0) {
+                                    throw GatewayException.invalid("Duplicate key 'include_usage' in 'stream_options'.",
+                                            "stream_options.include_usage");
+                                }
+                                if (fv == JsonToken.VALUE_NULL) {
+                                    includeUsage = false;
+                                } else if (fv.isBoolean()) {
+                                    includeUsage = fv == JsonToken.VALUE_TRUE;
+                                } else {
+                                    throw GatewayException.invalid("'stream_options.include_usage' must be a boolean, got "
+                                            + OpenAiJson.describe(fv) + ".", "stream_options.include_usage");
+                                }
+                                iuStart = offset(p.currentTokenLocation().getByteOffset());
+                                iuEnd = offset(p.currentLocation().getByteOffset());
+                            } else {
+                                p.skipChildren();
+                            }
+                        }
+                        soEnd = offset(p.currentLocation().getByteOffset());
+                    } else {
+                        throw GatewayException.invalid("'stream_options' must be an object, got "
+                                + OpenAiJson.describe(v) + ".", "stream_options");
+                    }
+                }
+                case "max_tokens" -> maxTokens = intValue(p, v, "max_tokens");
+                case "max_completion_tokens" -> maxCompletionTokens = intValue(p, v, "max_completion_tokens");
+                case "messages" -> {
+                    if (messageCount >= 0) {
+                        throw GatewayException.invalid("Duplicate key 'messages' in request body.", "messages");
+                    }
+                    if (v != JsonToken.START_ARRAY) {
+                        throw GatewayException.invalid("'messages' must be an array, got " + OpenAiJson.describe(v) + ".", "messages");
+                    }
+                    int count = 0;
+                    JsonToken m;
+                    while ((m = p.nextToken()) != JsonToken.END_ARRAY) {
+                        if (m != JsonToken.START_OBJECT) {
+                            throw GatewayException.invalid("'messages[" + count + "]' must be an object, got "
+                                    + OpenAiJson.describe(m) + ".", "messages[" + count + "]");
+                        }
+                        p.skipChildren();
+                        count++;
+                    }
+                    messageCount = count;
+                }
+                default -> p.skipChildren();
+            }
+        }
+        if (t != JsonToken.END_OBJECT) {
+            throw GatewayException.invalid("Request body is not valid JSON (at " + OpenAiJson.where(p.currentLocation()) + ").", null);
+        }
+        JsonToken trailing = p.nextToken();
+        if (trailing != null) {
+            throw GatewayException.invalid("Request body has unexpected content after the JSON object at "
+                    + OpenAiJson.where(p.currentTokenLocation()) + ".", null);
+        }
+        if (model == null) {
+            throw GatewayException.invalid("Missing required parameter: 'model'.", "model");
+        }
+        if (model.isBlank()) {
+            throw GatewayException.invalid("'model' must not be empty.", "model");
+        }
+        if (messageCount < 0) {
+            throw GatewayException.invalid("Missing required parameter: 'messages'.", "messages");
+        }
+        if (messageCount == 0) {
+            throw GatewayException.invalid("'messages' must contain at least one message.", "messages");
+        }
+        boolean streaming = stream != null && stream;
+        return new OpenAiChatScan(body, model, streaming, includeUsage,
+                maxCompletionTokens != null ? maxCompletionTokens : maxTokens, messageCount,
+                new Positions(modelStart, modelEnd, rootOpen, soStart, soEnd, soObject, soEmpty, iuStart, iuEnd));
+    }
+
+    // Jackson reports offsets relative to the start of the range it was given, which is the
+    // buffer's first byte, so no adjustment is needed; kept as one place to change if that moves.
+    private static int offset(long byteOffset) {
+        return (int) byteOffset;
+    }
+
+    private static Integer intValue(JsonParser p, JsonToken v, String name) throws IOException {
+        if (v == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        if (v != JsonToken.VALUE_NUMBER_INT) {
+            throw GatewayException.invalid("'" + name + "' must be an integer, got " + OpenAiJson.describe(v) + ".", name);
+        }
+        if (p.getNumberType() != JsonParser.NumberType.INT || p.getIntValue() < 1) {
+            throw GatewayException.invalid("'" + name + "' must be a positive integer, got " + p.getText() + ".", name);
+        }
+        return p.getIntValue();
+    }
+
+    /** The original bytes with the model value replaced (JSON-escaped); nothing else changes. */
+    public Buffer withModel(String newModel) {
+        return OpenAiJson.splice(body, new int[] {positions.modelStart()}, new int[] {positions.modelEnd()},
+                new byte[][] {OpenAiJson.quoted(newModel)});
+    }
+
+    /**
+     * Like {@link #withModel} and, for a streamed request that did not ask for usage, also sets
+     * {@code stream_options.include_usage} to true so the gateway can always count tokens. Use
+     * {@link #usageInjected()} to know whether the caller must not see the usage chunk.
+     */
+    public Buffer withModelAndUsage(String newModel) {
+        if (!usageInjected()) {
+            return withModel(newModel);
+        }
+        Positions pos = positions;
+        int editStart;
+        int editEnd;
+        byte[] replacement;
+        if (pos.streamOptionsStart() < 0) {
+            editStart = pos.rootOpen() + 1; // first member; "model" and "messages" follow, so the comma is valid
+            editEnd = editStart;
+            replacement = STREAM_OPTIONS_MEMBER;
+        } else if (!pos.streamOptionsIsObject()) { // "stream_options": null
+            editStart = pos.streamOptionsStart();
+            editEnd = pos.streamOptionsEnd();
+            replacement = STREAM_OPTIONS_VALUE;
+        } else if (pos.includeUsageStart() >= 0) { // include_usage false or null
+            editStart = pos.includeUsageStart();
+            editEnd = pos.includeUsageEnd();
+            replacement = TRUE;
+        } else { // an object without include_usage: add it as the first member
+            editStart = pos.streamOptionsStart() + 1;
+            editEnd = editStart;
+            replacement = pos.streamOptionsEmpty() ? INCLUDE_USAGE_MEMBER : withComma(INCLUDE_USAGE_MEMBER);
+        }
+        byte[] quotedModel = OpenAiJson.quoted(newModel);
+        if (editStart < pos.modelStart()) {
+            return OpenAiJson.splice(body, new int[] {editStart, pos.modelStart()}, new int[] {editEnd, pos.modelEnd()},
+                    new byte[][] {replacement, quotedModel});
+        }
+        return OpenAiJson.splice(body, new int[] {pos.modelStart(), editStart}, new int[] {pos.modelEnd(), editEnd},
+                new byte[][] {quotedModel, replacement});
+    }
+
+    /** True when the request streams without {@code include_usage: true}: the gateway adds it. */
+    public boolean usageInjected() {
+        return stream && !includeUsage;
+    }
+
+    private static byte[] withComma(byte[] member) {
+        byte[] out = new byte[member.length + 1];
+        System.arraycopy(member, 0, out, 0, member.length);
+        out[member.length] = ',';
+        return out;
+    }
+}

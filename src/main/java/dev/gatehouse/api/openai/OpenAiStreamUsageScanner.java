@@ -1,0 +1,237 @@
+package dev.gatehouse.api.openai;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.gatehouse.canonical.FinishReason;
+import dev.gatehouse.canonical.Usage;
+import io.vertx.core.buffer.Buffer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Watches an OpenAI-format SSE stream that passes through untranslated and learns what accounting
+ * needs: the last usage object, the finish reason, whether {@code [DONE]} arrived and whether an
+ * in-band error did. Chunks may split lines anywhere.
+ *
+ * <p>Cheap by design: bytes are scanned in place, and a data line is parsed only when a substring
+ * check says it can hold a non-null usage, a finish reason or an error (every chunk carries
+ * {@code "usage":null} once include_usage is on, so "contains usage" alone would parse them all).
+ *
+ * <p>When {@code stripUsageChunk} is set (the gateway injected {@code include_usage} and the caller
+ * did not ask for it) the usage-only event ({@code "choices":[]} with usage) is removed from what
+ * is forwarded. In that mode a partial line is held back until it completes, because it cannot be
+ * forwarded before we know whether it goes; otherwise {@link #feed} returns the same buffer.
+ */
+public final class OpenAiStreamUsageScanner {
+    private static final byte[] USAGE = "\"usage\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] FINISH = "\"finish_reason\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] ERROR = "\"error\"".getBytes(StandardCharsets.US_ASCII);
+
+    private final boolean strip;
+    private Buffer carry;
+    private boolean lastWasCr;
+    private boolean prevDropped;
+    private boolean dropBlank;
+
+    private Usage usage;
+    private String finishReasonText;
+    private boolean done;
+    private String errorMessage;
+    private JsonNode error;
+
+    public OpenAiStreamUsageScanner(boolean stripUsageChunk) {
+        this.strip = stripUsageChunk;
+    }
+
+    /** Scans one upstream chunk; returns what to forward to the caller (the same instance when unchanged). */
+    public Buffer feed(Buffer chunk) {
+        int n = chunk.length();
+        Buffer out = null; // strip mode: null means "what to forward so far is chunk[0, lineStart)"
+        int lineStart = 0;
+        for (int i = 0; i < n; i++) {
+            byte b = chunk.getByte(i);
+            if (b != '\n' && b != '\r') {
+                continue;
+            }
+            if (b == '\n' && lastWasCr) { // the LF of a CRLF: belongs to the line before
+                lastWasCr = false;
+                if (strip) {
+                    if (prevDropped) {
+                        out = out == null ? copy(chunk, i) : out;
+                    } else if (out != null) {
+                        out.appendByte(b);
+                    }
+                }
+                lineStart = i + 1;
+                continue;
+            }
+            lastWasCr = b == '\r';
+            boolean drop;
+            if (carry != null) {
+                carry.appendBuffer(chunk, lineStart, i - lineStart);
+                drop = line(carry, 0, carry.length());
+                if (strip) {
+                    out = out == null ? copy(chunk, lineStart) : out;
+                    if (!drop) {
+                        out.appendBuffer(carry).appendByte(b);
+                    }
+                }
+                carry = null;
+            } else {
+                drop = line(chunk, lineStart, i);
+                if (strip) {
+                    if (drop) {
+                        out = out == null ? copy(chunk, lineStart) : out;
+                    } else if (out != null) {
+                        out.appendBuffer(chunk, lineStart, i + 1 - lineStart);
+                    }
+                }
+            }
+            prevDropped = drop;
+            lineStart = i + 1;
+        }
+        if (lineStart < n) {
+            carry = (carry == null ? Buffer.buffer(n - lineStart) : carry).appendBuffer(chunk, lineStart, n - lineStart);
+            if (strip && out == null) {
+                out = copy(chunk, lineStart);
+            }
+        }
+        return out == null ? chunk : out;
+    }
+
+    /** At the end of the body: the bytes still held back (strip mode), after scanning them. */
+    public Buffer flush() {
+        if (carry == null) {
+            return Buffer.buffer(0);
+        }
+        Buffer rest = carry;
+        carry = null;
+        boolean drop = line(rest, 0, rest.length());
+        return strip && drop ? Buffer.buffer(0) : (strip ? rest : Buffer.buffer(0));
+    }
+
+    public Usage usage() {
+        return usage;
+    }
+
+    /** The finish reason as OpenAI spelled it ("stop", "tool_calls", ...), or null. */
+    public String finishReasonText() {
+        return finishReasonText;
+    }
+
+    public FinishReason finishReason() {
+        return finishReasonText == null ? null : OpenAiFinishReasons.parse(finishReasonText);
+    }
+
+    public boolean doneReceived() {
+        return done;
+    }
+
+    public boolean errorReceived() {
+        return error != null;
+    }
+
+    /** The message of an in-band error, or null. */
+    public String errorMessage() {
+        return errorMessage;
+    }
+
+    /** The in-band error object ({@code {"message","type","code",...}}), or null. */
+    public JsonNode error() {
+        return error;
+    }
+
+    private static Buffer copy(Buffer chunk, int upTo) {
+        return Buffer.buffer(chunk.length()).appendBuffer(chunk, 0, upTo);
+    }
+
+    /** Looks at one complete line; returns whether it must be dropped. */
+    private boolean line(Buffer buf, int s, int e) {
+        if (s == e) {
+            boolean drop = strip && dropBlank;
+            dropBlank = false;
+            return drop;
+        }
+        dropBlank = false;
+        if (e - s < 5 || buf.getByte(s) != 'd' || buf.getByte(s + 1) != 'a' || buf.getByte(s + 2) != 't'
+                || buf.getByte(s + 3) != 'a' || buf.getByte(s + 4) != ':') {
+            return false;
+        }
+        int p = s + 5;
+        if (p < e && buf.getByte(p) == ' ') {
+            p++;
+        }
+        if (e - p == 6 && buf.getByte(p) == '[' && buf.getString(p, e, "US-ASCII").equals("[DONE]")) {
+            done = true;
+            return false;
+        }
+        boolean hasUsage = keyThen(buf, p, e, USAGE, '{');
+        if (!hasUsage && !keyThen(buf, p, e, FINISH, '"') && !keyThen(buf, p, e, ERROR, '{')) {
+            return false;
+        }
+        JsonNode root;
+        try {
+            root = OpenAiJson.MAPPER.readTree(buf.getBytes(p, e));
+        } catch (IOException ex) {
+            return false; // not ours to judge: the caller's SDK will see the same bytes
+        }
+        if (root == null || !root.isObject()) {
+            return false;
+        }
+        JsonNode err = root.get("error");
+        if (err != null && err.isObject()) {
+            error = err;
+            errorMessage = err.path("message").asText(null);
+        }
+        JsonNode choices = root.get("choices");
+        if (choices != null && choices.isArray()) {
+            for (JsonNode c : choices) {
+                JsonNode fr = c.get("finish_reason");
+                if (fr != null && fr.isTextual()) {
+                    finishReasonText = fr.textValue();
+                }
+            }
+        }
+        JsonNode u = root.get("usage");
+        if (u != null && u.isObject()) {
+            usage = OpenAiFinishReasons.usage(u);
+            boolean usageOnly = choices == null || choices.isNull() || (choices.isArray() && choices.isEmpty());
+            if (usageOnly && strip) {
+                dropBlank = true;
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether {@code key}, then optional whitespace, ':', optional whitespace, then {@code next} occurs. */
+    static boolean keyThen(Buffer buf, int s, int e, byte[] key, char next) {
+        int last = e - key.length;
+        outer:
+        for (int i = s; i <= last; i++) {
+            for (int k = 0; k < key.length; k++) {
+                if (buf.getByte(i + k) != key[k]) {
+                    continue outer;
+                }
+            }
+            int j = skipWs(buf, i + key.length, e);
+            if (j < e && buf.getByte(j) == ':') {
+                j = skipWs(buf, j + 1, e);
+                if (j < e && buf.getByte(j) == next) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static int skipWs(Buffer buf, int j, int e) {
+        while (j < e) {
+            byte c = buf.getByte(j);
+            if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+                break;
+            }
+            j++;
+        }
+        return j;
+    }
+}
