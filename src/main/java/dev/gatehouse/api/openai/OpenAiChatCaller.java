@@ -102,7 +102,7 @@ final class OpenAiChatCaller implements CallerFormat {
                 throw OpenAiStreamErrors.upstreamError(scanner.error(), scanner.errorMessage(), provider);
             }
             // A stream that finished its answer but lost its terminator is completed here.
-            return scanner.doneReceived() || scanner.finishReason() == null ? tail : tail.appendBuffer(DONE.copy());
+            return scanner.doneReceived() || scanner.finishReason() == null ? tail : Buffer.buffer().appendBuffer(tail).appendBuffer(DONE);
         }
 
         @Override

@@ -106,9 +106,10 @@ final class MockTransport implements Transport {
     }
 
     private List<Buffer> streamChunks(ChatRequest chat, MockAnswers.Answer answer, String id, long created) {
-        OpenAiChunkEncoder encoder = new OpenAiChunkEncoder(chat.includeUsage());
+        OpenAiChunkEncoder encoder = new OpenAiChunkEncoder(null, chat.includeUsage());
         List<Buffer> chunks = new ArrayList<>();
-        Buffer first = encoder.encode(new StreamEvent.Start(id, chat.model(), created));
+        // Encoders may return shared empty buffers: copy into fresh ones before appending.
+        Buffer first = Buffer.buffer().appendBuffer(encoder.encode(new StreamEvent.Start(id, chat.model(), created)));
         List<String> words = answer.words();
         int perChunk = Math.max(1, settings.tokensPerChunk());
         for (int i = 0; i < words.size(); i += perChunk) {
@@ -127,10 +128,8 @@ final class MockTransport implements Transport {
                 chunks.add(delta);
             }
         }
-        Buffer last = encoder.encode(new StreamEvent.Finish(answer.finishReason()));
-        if (first != null) {
-            last = first.appendBuffer(last);
-        }
+        Buffer last = first != null ? first : Buffer.buffer();
+        last.appendBuffer(encoder.encode(new StreamEvent.Finish(answer.finishReason())));
         last.appendBuffer(encoder.encode(new StreamEvent.UsageReport(answer.usage()))).appendBuffer(encoder.done());
         chunks.add(last);
         return chunks;
