@@ -395,6 +395,7 @@ final class OpenAiValidator {
     private static String quotedList(Set<String> values) {
         List<String> q = values.stream().sorted().map(v -> "'" + v + "'").toList();
         if (q.size() == 1) return q.getFirst();
+        if (q.size() == 2) return q.getFirst() + " and " + q.getLast();
         return String.join(", ", q.subList(0, q.size() - 1)) + ", and " + q.getLast();
     }
 }
