@@ -3,6 +3,7 @@ package dev.gatehouse;
 import dev.gatehouse.access.Authenticator;
 import dev.gatehouse.access.MasterKeyAuthenticator;
 import dev.gatehouse.access.MasterKeyBootstrap;
+import dev.gatehouse.admin.AdminApi;
 import dev.gatehouse.api.openai.OpenAiApi;
 import dev.gatehouse.config.ConfigLoader;
 import dev.gatehouse.config.ConfigWatcher;
@@ -123,17 +124,21 @@ public final class Gatehouse implements AutoCloseable {
             List<Authenticator> authenticators = List.of(new MasterKeyAuthenticator(masterKey.hash()));
 
             AtomicReference<Snapshot> snapshot = new AtomicReference<>(snapshot(config, providers, authenticators));
+            AuthenticateStage authenticate = new AuthenticateStage(() -> snapshot.get().authenticators());
             Gateway gateway = new Gateway(vertx, snapshot::get,
-                    List.of(new AuthenticateStage(() -> snapshot.get().authenticators())),
+                    List.of(authenticate),
                     List.of(),
                     new Router());
             OpenAiApi openAi = new OpenAiApi(gateway, () -> snapshot.get().config().server().maxBodyBytes(), new AccessLog());
+
+            AdminApi admin = new AdminApi(authenticate);
 
             AtomicBoolean storageUp = new AtomicBoolean(true);
             Health health = new Health(storageUp::get);
             GatewayServer server = new GatewayServer(vertx, router -> {
                 health.mount(router);
                 openAi.mount(router);
+                admin.mount(router);
             });
             int boundPort = server.start(host, port, eventLoops).await();
             long t3 = System.nanoTime();

@@ -22,6 +22,9 @@ public final class Call {
     private final List<Attempt> attempts = new ArrayList<>(2);
     private Usage usage;
     private long firstByteNanos;
+    private MultiMap responseHeaders;
+    private List<Runnable> finishers;
+    private boolean completed;
 
     public Call(String requestId, Endpoint endpoint, MultiMap headers, long startNanos) {
         this.requestId = requestId;
@@ -63,6 +66,45 @@ public final class Call {
     public void usage(Usage usage) { this.usage = usage; }
 
     public long firstByteNanos() { return firstByteNanos; }
+
+    /** Headers stages want on the response (e.g. {@code x-ratelimit-*}), success or error. */
+    public void responseHeader(String name, String value) {
+        if (responseHeaders == null) {
+            responseHeaders = MultiMap.caseInsensitiveMultiMap();
+        }
+        responseHeaders.set(name, value);
+    }
+
+    /** Copies the stages' headers onto a response about to be written. */
+    public void applyResponseHeaders(io.vertx.core.http.HttpServerResponse response) {
+        if (responseHeaders != null) {
+            response.headers().addAll(responseHeaders);
+        }
+    }
+
+    /**
+     * Registers work to run exactly once when the call ends, successful or not: settling a
+     * budget reservation, releasing a concurrency slot, correcting a token estimate.
+     */
+    public void onFinish(Runnable finisher) {
+        if (finishers == null) {
+            finishers = new ArrayList<>(2);
+        }
+        finishers.add(finisher);
+    }
+
+    /** Runs the finishers (once); called by the caller API when the response has ended. */
+    public void finish() {
+        if (completed) {
+            return;
+        }
+        completed = true;
+        if (finishers != null) {
+            for (Runnable finisher : finishers) {
+                finisher.run();
+            }
+        }
+    }
 
     public void markFirstByte() {
         if (firstByteNanos == 0) {

@@ -316,6 +316,7 @@ final class Execution {
     }
 
     private HttpServerResponse decorate(HttpServerResponse response) {
+        call.applyResponseHeaders(response);
         response.putHeader("x-gatehouse-provider", target == null ? "" : target.provider().name());
         return response;
     }

@@ -83,9 +83,14 @@ public final class OpenAiApi {
                 });
         result.onComplete(done -> {
             if (done.failed() && !response.headWritten() && !response.closed()) {
+                call.applyResponseHeaders(response);
                 ErrorWriter.write(ctx, done.cause());
             }
-            listener.completed(call, done.failed() ? done.cause() : null);
+            try {
+                call.finish();
+            } finally {
+                listener.completed(call, done.failed() ? done.cause() : null);
+            }
         });
     }
 
