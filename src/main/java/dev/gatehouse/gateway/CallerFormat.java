@@ -1,10 +1,12 @@
 package dev.gatehouse.gateway;
 
+import dev.gatehouse.canonical.ChatRequest;
 import dev.gatehouse.canonical.Usage;
 import dev.gatehouse.provider.Provider;
 import dev.gatehouse.provider.UpstreamRequest;
 import dev.gatehouse.provider.WireFormat;
 import dev.gatehouse.routing.Target;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 
 /**
@@ -22,6 +24,28 @@ public interface CallerFormat {
      * canonical model. Throws {@link GatewayException} when the request cannot be expressed.
      */
     UpstreamRequest upstreamRequest(Target target);
+
+    /**
+     * The upstream request when making it may need I/O first (a translating caller lets the
+     * provider {@link Provider#prepare prepare} the canonical request, e.g. fetch images). The
+     * executor calls this one. The default is {@link #upstreamRequest}, completed at once.
+     */
+    default Future<UpstreamRequest> prepareUpstream(Target target) {
+        try {
+            return Future.succeededFuture(upstreamRequest(target));
+        } catch (GatewayException e) {
+            return Future.failedFuture(e);
+        }
+    }
+
+    /**
+     * The translating path for chat, shared by caller formats: prepare, encode, address. A
+     * GatewayException thrown while encoding (a feature the provider lacks) fails the future.
+     */
+    static Future<UpstreamRequest> translatedChat(Provider provider, ChatRequest canonical, String upstreamModel, boolean stream) {
+        return provider.prepare(canonical.forUpstream(upstreamModel))
+                .map(prepared -> provider.chat(provider.codec().encodeChat(prepared), upstreamModel, stream));
+    }
 
     /** A whole successful upstream body in the caller's format; records its usage on the call. */
     Buffer answer(Target target, Buffer upstreamBody, Call call);

@@ -80,15 +80,10 @@ final class Execution {
         int id = ++attemptId;
         attemptStart = System.nanoTime();
         Provider provider = target.provider();
-        UpstreamRequest request;
-        try {
-            request = caller.upstreamRequest(target);
-        } catch (GatewayException e) {
-            fail(e); // the caller's request cannot be expressed: no other target will do better
-            return;
-        }
+        // Asynchronous because a translation may need I/O first (images fetched for Gemini);
+        // the deadlines below already run during that preparation.
+        Future<UpstreamRequest> request = caller.prepareUpstream(target);
         Timeouts timeouts = target.timeouts();
-        upstream = provider.transport().send(request, timeouts);
         firstByteTimer = vertx.setTimer(timeouts.firstByte().toMillis(), t -> {
             firstByteTimer = -1;
             if (id == attemptId) {
@@ -103,6 +98,24 @@ final class Execution {
                         "the call exceeded its total deadline of " + timeouts.total().toMillis() + " ms"));
             }
         });
+        request.onComplete(prepared -> {
+            if (id != attemptId || finished) {
+                return;
+            }
+            if (prepared.failed()) {
+                if (prepared.cause() instanceof GatewayException e) {
+                    fail(e); // the caller's request cannot be expressed: no other target will do better
+                } else {
+                    attemptFailed(errorOf(prepared.cause()));
+                }
+                return;
+            }
+            send(provider, prepared.result(), timeouts, id);
+        });
+    }
+
+    private void send(Provider provider, UpstreamRequest request, Timeouts timeouts, int id) {
+        upstream = provider.transport().send(request, timeouts);
         upstream.response().onComplete(result -> {
             if (id != attemptId || finished) {
                 return;

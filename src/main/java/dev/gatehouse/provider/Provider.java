@@ -1,6 +1,8 @@
 package dev.gatehouse.provider;
 
+import dev.gatehouse.canonical.ChatRequest;
 import dev.gatehouse.config.Timeouts;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 
 /**
@@ -20,6 +22,16 @@ public interface Provider {
 
     /** Whether same-format requests may pass through as bytes. */
     boolean passthrough();
+
+    /**
+     * Work that must happen before a translated chat request can be encoded for this provider and
+     * that needs I/O, e.g. fetching http(s) images for a provider that only accepts bytes. Runs on
+     * the canonical (translating) path only; fails with a GatewayException when the request cannot
+     * be served (a refused image URL). The default changes nothing.
+     */
+    default Future<ChatRequest> prepare(ChatRequest request) {
+        return Future.succeededFuture(request);
+    }
 
     UpstreamRequest chat(Buffer body, String upstreamModel, boolean stream);
 

@@ -2,7 +2,9 @@ package dev.gatehouse.provider;
 
 import dev.gatehouse.config.ProviderConfig;
 import dev.gatehouse.provider.azure.AzureOpenAiProvider;
+import dev.gatehouse.provider.gemini.GeminiProvider;
 import dev.gatehouse.provider.http.HttpTransport;
+import dev.gatehouse.provider.http.ImageFetcher;
 import dev.gatehouse.provider.mock.MockProvider;
 import dev.gatehouse.provider.openai.OpenAiProvider;
 import io.vertx.core.Vertx;
@@ -12,10 +14,19 @@ import io.vertx.core.http.HttpClient;
 public final class ProviderFactory {
     private final Vertx vertx;
     private final HttpTransport http;
+    private ImageFetcher images;
 
     public ProviderFactory(Vertx vertx, HttpClient client) {
         this.vertx = vertx;
         this.http = new HttpTransport(client);
+    }
+
+    /** One image fetcher (and its HTTP client) for every provider that needs image bytes, made on first use. */
+    private synchronized ImageFetcher images() {
+        if (images == null) {
+            images = ImageFetcher.create(vertx);
+        }
+        return images;
     }
 
     /** Builds a provider, or throws IllegalArgumentException naming what is not supported. */
@@ -24,8 +35,9 @@ public final class ProviderFactory {
             case "openai" -> new OpenAiProvider(config, http);
             case "azure-openai" -> new AzureOpenAiProvider(config, http);
             case "mock" -> new MockProvider(config, vertx);
+            case "gemini" -> new GeminiProvider(config, http, images());
             default -> throw new IllegalArgumentException("provider '" + config.name() + "': kind '" + config.kind()
-                    + "' is not available in this version of Gatehouse (available: openai, azure-openai, mock)");
+                    + "' is not available in this version of Gatehouse (available: openai, azure-openai, gemini, mock)");
         };
     }
 }

@@ -12,6 +12,7 @@ import dev.gatehouse.provider.StreamDecoder;
 import dev.gatehouse.provider.UpstreamRequest;
 import dev.gatehouse.provider.WireFormat;
 import dev.gatehouse.routing.Target;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 
 /** A {@code POST /v1/chat/completions} request and how to answer it in OpenAI's format. */
@@ -42,6 +43,18 @@ final class OpenAiChatCaller implements CallerFormat {
             return provider.chat(rewritten, model, scan.stream());
         }
         return provider.chat(provider.codec().encodeChat(canonical().forUpstream(model)), model, scan.stream());
+    }
+
+    @Override
+    public Future<UpstreamRequest> prepareUpstream(Target target) {
+        if (CallerFormat.sameFormat(WireFormat.OPENAI, target.provider())) {
+            return CallerFormat.super.prepareUpstream(target);
+        }
+        try {
+            return CallerFormat.translatedChat(target.provider(), canonical(), target.upstreamModel(), scan.stream());
+        } catch (GatewayException e) {
+            return Future.failedFuture(e); // the caller's request does not decode
+        }
     }
 
     private ChatRequest canonical() {
