@@ -49,7 +49,7 @@ class BadInputTest {
             embedding model on chat | /v1/chat/completions | {"model":"text-embedding-3-small","messages":[{"role":"user","content":"x"}]} | 400 | model | /v1/embeddings
             chat model on embeddings | /v1/embeddings  | {"model":"gpt-4o-mini","input":"x"}    | 400 | model | /v1/chat/completions
             embeddings input missing | /v1/embeddings  | {"model":"text-embedding-3-small"}     | 400 | input | 'input'
-            trailing garbage    | /v1/chat/completions | {"model":"gpt-4o-mini","messages":[{"role":"user","content":"x"}]} x | 400 | | after the JSON
+            trailing garbage    | /v1/chat/completions | {"model":"gpt-4o-mini","messages":[{"role":"user","content":"x"}]} x | 400 | | column 68
             """)
     void badBodies(String name, String path, String body, int status, String param, String messagePart) throws Exception {
         HttpResponse<String> response = gateway.post(path, body);
