@@ -30,29 +30,56 @@ import org.junit.jupiter.api.Test;
 class ClientDisconnectTest {
     static final String BODY = "{\"model\":\"slow\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
     static FakeOpenAi fake;
+    static FakeOpenAi other;
     static GatewayHarness gateway;
 
     @BeforeAll
     static void start() {
         fake = FakeOpenAi.start();
+        other = FakeOpenAi.start();
         gateway = GatewayHarness.start("""
                 providers:
                   up: {kind: openai, base-url: "%s", api-key: %s}
+                  other: {kind: openai, base-url: "%s", api-key: %s}
                 models:
                   slow:
                     targets: [{provider: up, model: gpt-4o}]
-                """.formatted(fake.baseUrl(), FakeOpenAi.DEFAULT_KEY));
+                  pair:
+                    timeouts: {first-byte: 1s}
+                    targets: [{provider: up, model: gpt-4o}, {provider: other, model: gpt-4o}]
+                """.formatted(fake.baseUrl(), FakeOpenAi.DEFAULT_KEY, other.baseUrl(), FakeOpenAi.DEFAULT_KEY));
     }
 
     @AfterAll
     static void stop() {
         gateway.close();
         fake.close();
+        other.close();
     }
 
     @BeforeEach
     void slowLongStream() {
         fake.reset().chunks(40).chunkDelay(Duration.ofMillis(200));
+        other.reset();
+    }
+
+    @Test
+    void closingBeforeTheUpstreamAnsweredCancelsItAndTriesNoOtherTarget() throws Exception {
+        fake.headDelay(Duration.ofMillis(3000));
+        try (Socket socket = new Socket("127.0.0.1", gateway.port())) {
+            byte[] body = BODY.replace("slow", "pair").getBytes(StandardCharsets.UTF_8);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Authorization: Bearer " + GatewayHarness.MASTER_KEY + "\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.write(body);
+            out.flush();
+            assertThat(fake.awaitRequests(1, Duration.ofSeconds(3))).isTrue();
+        }
+        assertThat(fake.awaitClientDisconnects(1, Duration.ofSeconds(2))).isTrue();
+        Thread.sleep(1500); // past the first-byte deadline: a live call would have moved on by now
+        assertThat(other.requestCount()).as("no attempt for a caller that has gone").isZero();
     }
 
     @Test

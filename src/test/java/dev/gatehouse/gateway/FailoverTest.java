@@ -52,6 +52,9 @@ class FailoverTest {
                   solo:
                     timeouts: {first-byte: 300ms, idle: 300ms}
                     targets: [{provider: a, model: gpt-4o}]
+                  short:
+                    timeouts: {total: 700ms}
+                    targets: [{provider: a, model: gpt-4o}]
                   dead-first:
                     targets: [{provider: dead, model: gpt-4o}, {provider: b, model: gpt-4o-mini}]
                 """.formatted(a.baseUrl(), FakeOpenAi.DEFAULT_KEY, b.baseUrl(), FakeOpenAi.DEFAULT_KEY,
@@ -195,6 +198,20 @@ class FailoverTest {
             assertEndsWithInBandError(call);
         }
         assertThat(b.requestCount()).as("bytes were already sent: no silent switch").isZero();
+    }
+
+    @Test
+    void totalDeadlineMidStreamEndsWithInBandError() throws Exception {
+        a.chunks(30).chunkDelay(Duration.ofMillis(100));
+        long start = System.nanoTime();
+        try (SseCall call = SseCall.post(gateway, "/v1/chat/completions", chat("short", true))) {
+            call.readAll(Duration.ofSeconds(5));
+            assertThat(call.ended()).isTrue();
+            assertEndsWithInBandError(call);
+            assertThat(call.events().getLast().path("error").path("code").asText()).isEqualTo("upstream_timeout");
+        }
+        assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(2000);
+        assertThat(a.awaitClientDisconnects(1, Duration.ofSeconds(2))).as("upstream cancelled").isTrue();
     }
 
     @Test
