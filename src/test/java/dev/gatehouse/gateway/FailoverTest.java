@@ -55,6 +55,9 @@ class FailoverTest {
                   short:
                     timeouts: {total: 700ms}
                     targets: [{provider: a, model: gpt-4o}]
+                  emb-pair:
+                    type: embedding
+                    targets: [{provider: a, model: text-embedding-3-small}, {provider: b, model: text-embedding-3-small}]
                   dead-first:
                     targets: [{provider: dead, model: gpt-4o}, {provider: b, model: gpt-4o-mini}]
                 """.formatted(a.baseUrl(), FakeOpenAi.DEFAULT_KEY, b.baseUrl(), FakeOpenAi.DEFAULT_KEY,
@@ -111,6 +114,40 @@ class FailoverTest {
             assertThat(call.dataLines().getLast().text()).isEqualTo("[DONE]");
             assertThat(call.events()).allSatisfy(e -> assertThat(e.path("model").asText()).isEqualTo("gpt-4o-mini"));
         }
+    }
+
+    @Test
+    void rejectedProviderKeyFailsOverAndIsTheOperatorsProblemWhenAlone() throws Exception {
+        a.failNext(1, Fault.error(401, "invalid_request_error", "invalid_api_key", "Incorrect API key provided: sk-f****", null));
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", chat("pair", false));
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("x-gatehouse-provider")).hasValue("b");
+
+        a.failNext(1, Fault.error(401, "invalid_request_error", "invalid_api_key", "Incorrect API key provided: sk-f****", null));
+        HttpResponse<String> alone = gateway.post("/v1/chat/completions", chat("solo", false));
+        // Not 401: the caller's own key was fine; the gateway's provider key is not.
+        assertThat(alone.statusCode()).isEqualTo(502);
+        assertOpenAiError(alone);
+        assertThat(JSON.readTree(alone.body()).path("error").path("code").asText()).isEqualTo("upstream_auth_failed");
+    }
+
+    @Test
+    void streamedRequestRefusedUpstreamGetsAPlainJsonError() throws Exception {
+        a.failNext(1, Fault.error(400, "invalid_request_error", "invalid_value", "Invalid 'tools[0].function.name'.", "tools[0].function.name"));
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", chat("solo", true));
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(response.headers().firstValue("content-type").orElse("")).startsWith("application/json");
+        assertOpenAiError(response);
+        assertThat(JSON.readTree(response.body()).path("error").path("param").asText()).isEqualTo("tools[0].function.name");
+    }
+
+    @Test
+    void embeddingsFailOverToo() throws Exception {
+        a.failNext(1, Fault.overloaded());
+        HttpResponse<String> response = gateway.post("/v1/embeddings", "{\"model\":\"emb-pair\",\"input\":\"x\"}");
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(response.headers().firstValue("x-gatehouse-provider")).hasValue("b");
+        assertThat(JSON.readTree(response.body()).path("data").path(0).path("embedding").size()).isEqualTo(8);
     }
 
     @Test

@@ -198,6 +198,39 @@ class PassthroughTest {
     }
 
     @Test
+    void usageIsInjectedIntoEveryShapeOfStreamOptions() throws Exception {
+        for (String options : List.of("\"stream_options\":null,", "\"stream_options\":{},",
+                "\"stream_options\":{\"x_opt\":1},", "\"stream_options\":{\"include_usage\":null},")) {
+            fake.reset();
+            String body = "{\"model\":\"chat\",\"stream\":true," + options + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+            try (SseCall call = SseCall.post(gateway, "/v1/chat/completions", body)) {
+                call.readAll(Duration.ofSeconds(5));
+                assertThat(call.status()).as(options).isEqualTo(200);
+                assertThat(call.ended()).isTrue();
+                assertThat(call.events()).as(options).noneMatch(e -> e.path("usage").isObject());
+                assertThat(call.dataLines().getLast().text()).isEqualTo("[DONE]");
+            }
+            JsonNode sent = fake.lastRequest().json();
+            assertThat(sent).as(options + " -> " + fake.lastRequest().bodyString()).isNotNull();
+            assertThat(sent.path("stream_options").path("include_usage").asBoolean()).as(options).isTrue();
+            ObjectNode expected = (ObjectNode) JSON.readTree(body);
+            expected.put("model", "gpt-4o");
+            ObjectNode so = expected.get("stream_options") instanceof ObjectNode o ? o : expected.putObject("stream_options");
+            so.put("include_usage", true);
+            assertThat(sent).as(options).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void largeNonStreamAnswerIsRelayedWhole() throws Exception {
+        String answer = "word ".repeat(60_000).trim(); // ~300 KB: many TCP reads on the way in and out
+        fake.answer(answer);
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", CHAT_BODY);
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(response.body()).path("choices").path(0).path("message").path("content").asText()).isEqualTo(answer);
+    }
+
+    @Test
     void callerAskingForUsageGetsTheUsageChunkExactlyOnce() throws Exception {
         fake.usage(30, 5, 0, 0);
         try (SseCall call = SseCall.post(gateway, "/v1/chat/completions",
