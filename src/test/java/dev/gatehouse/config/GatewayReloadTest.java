@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gatehouse.testing.FakeOpenAi;
 import dev.gatehouse.testing.GatewayHarness;
+import dev.gatehouse.testing.SseCall;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -64,6 +65,40 @@ class GatewayReloadTest {
             Files.writeString(gateway.configFile(), "providers: [unclosed\n");
             Thread.sleep(2500);
             assertThat(modelIds(gateway)).containsExactly("first", "second");
+        }
+    }
+
+    @Test
+    void aStreamInFlightFinishesOnTheConfigItStartedWith() throws Exception {
+        try (FakeOpenAi fake = FakeOpenAi.start();
+                GatewayHarness gateway = GatewayHarness.start(config(fake.baseUrl(), """
+                          second:
+                            targets: [{provider: up, model: gpt-4o-mini}]
+                        """))) {
+            fake.chunks(15).chunkDelay(Duration.ofMillis(200)); // ~3 s of stream
+            Thread.sleep(1100);
+            try (SseCall call = SseCall.post(gateway, "/v1/chat/completions",
+                    "{\"model\":\"second\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")) {
+                assertThat(call.nextData(Duration.ofSeconds(3))).isNotNull();
+                // Remove the model (and rename the provider) while the stream runs.
+                Files.writeString(gateway.configFile(), """
+                        providers:
+                          renamed: {kind: openai, base-url: "%s", api-key: %s}
+                        models:
+                          first:
+                            targets: [{provider: renamed, model: gpt-4o}]
+                        auth:
+                          master-key: %s
+                        """.formatted(fake.baseUrl(), FakeOpenAi.DEFAULT_KEY, GatewayHarness.MASTER_KEY));
+                assertThat(waitForModels(gateway, List.of("first"), Duration.ofSeconds(5))).containsExactly("first");
+                call.readAll(Duration.ofSeconds(6));
+                assertThat(call.ended()).isTrue();
+                assertThat(call.dataLines().getLast().text()).isEqualTo("[DONE]");
+                assertThat(call.events()).noneMatch(e -> e.has("error"));
+            }
+            assertThat(gateway.post("/v1/chat/completions",
+                    "{\"model\":\"second\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}").statusCode())
+                    .isEqualTo(404);
         }
     }
 

@@ -100,6 +100,19 @@ class BadInputTest {
                 .header("Content-Type", "text/plain")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}")));
         assertOpenAiError(response, 415);
+        for (String type : new String[] {"application/jsonl", "application/json-seq", "multipart/form-data; boundary=x"}) {
+            assertOpenAiError(gateway.send(HttpRequest.newBuilder(URI.create(gateway.origin() + "/v1/chat/completions"))
+                    .header("Authorization", "Bearer " + GatewayHarness.MASTER_KEY)
+                    .header("Content-Type", type)
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"))), 415);
+        }
+        for (String type : new String[] {"application/json; charset=utf-8", "Application/JSON"}) {
+            HttpResponse<String> ok = gateway.send(HttpRequest.newBuilder(URI.create(gateway.origin() + "/v1/chat/completions"))
+                    .header("Authorization", "Bearer " + GatewayHarness.MASTER_KEY)
+                    .header("Content-Type", type)
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}")));
+            assertThat(ok.statusCode()).as(type).isEqualTo(200);
+        }
     }
 
     @Test
