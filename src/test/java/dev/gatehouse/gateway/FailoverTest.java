@@ -252,6 +252,38 @@ class FailoverTest {
     }
 
     @Test
+    void streamHeadWithoutAnyEventCountsAsNoFirstByte() throws Exception {
+        a.failNext(1, Fault.stallAfter(0));
+        try (SseCall call = SseCall.post(gateway, "/v1/chat/completions", chat("pair", true))) {
+            assertThat(call.status()).isEqualTo(200);
+            assertThat(call.headers().firstValue("x-gatehouse-provider")).hasValue("b");
+            call.readAll(Duration.ofSeconds(5));
+            assertThat(call.dataLines().getLast().text()).isEqualTo("[DONE]");
+        }
+        a.failNext(1, Fault.stallAfter(0));
+        HttpResponse<String> alone = gateway.post("/v1/chat/completions", chat("solo", true));
+        assertThat(alone.statusCode()).isEqualTo(504);
+        assertOpenAiError(alone);
+    }
+
+    @Test
+    void officialSdkSeesACutStreamAsAnError() {
+        a.chunks(5).failNext(1, Fault.cutAfter(3));
+        com.openai.client.OpenAIClient client = com.openai.client.okhttp.OpenAIOkHttpClient.builder()
+                .baseUrl(gateway.baseUrl()).apiKey(GatewayHarness.MASTER_KEY)
+                .timeout(Duration.ofSeconds(10)).maxRetries(0).build();
+        var params = com.openai.models.chat.completions.ChatCompletionCreateParams.builder()
+                .model("solo").addUserMessage("hi").build();
+        StringBuilder text = new StringBuilder();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> {
+            try (var stream = client.chat().completions().createStreaming(params)) {
+                stream.stream().forEach(c -> c.choices().forEach(ch -> ch.delta().content().ifPresent(text::append)));
+            }
+        }).isInstanceOf(com.openai.errors.OpenAIException.class);
+        assertThat(text.toString()).isNotEmpty(); // some content came first, then the error
+    }
+
+    @Test
     void cutStreamEndsWithInBandError() throws Exception {
         a.chunks(5).failNext(1, Fault.cutAfter(3));
         try (SseCall call = SseCall.post(gateway, "/v1/chat/completions", chat("solo", true))) {
