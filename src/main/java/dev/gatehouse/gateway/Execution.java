@@ -144,7 +144,11 @@ final class Execution {
         if (!caller.stream()) {
             cancelTimer(firstByteTimer);
             firstByteTimer = -1;
-            Bodies.collect(response, MAX_RESPONSE_BYTES).onComplete(body -> {
+            // A body that stalls after its head must not hold the caller until the total deadline
+            // (minutes): the idle deadline applies to the gaps of a whole body as it does to a stream.
+            lastChunkNanos = System.nanoTime();
+            armIdleTimer(target.timeouts().idle().toMillis(), id);
+            Bodies.collect(response, MAX_RESPONSE_BYTES, chunk -> lastChunkNanos = System.nanoTime()).onComplete(body -> {
                 if (id != attemptId || finished) {
                     return;
                 }
@@ -240,7 +244,7 @@ final class Execution {
             }
             long silentMillis = (System.nanoTime() - lastChunkNanos) / 1_000_000;
             if (silentMillis >= idleMillis) {
-                streamFailed(UpstreamError.of(ErrorClass.TIMEOUT, "the stream stalled: no data for " + silentMillis + " ms"));
+                streamFailed(UpstreamError.of(ErrorClass.TIMEOUT, (caller.stream() ? "the stream" : "the response body") + " stalled: no data for " + silentMillis + " ms"));
             } else {
                 armIdleTimer(idleMillis - silentMillis, id);
             }
@@ -349,8 +353,14 @@ final class Execution {
 
     private void cancelUpstream() {
         if (upstream != null) {
-            upstream.cancel();
+            // Cancelling fails the attempt's response future, whose callback runs synchronously
+            // here: bump the id first so that callback is stale. Without this it re-entered
+            // attemptFailed, started the next target from inside this one and then failed the
+            // call with this attempt's error (a first-byte timeout with a fallback left gave 504).
+            attemptId++;
+            UpstreamCall cancelled = upstream;
             upstream = null;
+            cancelled.cancel();
         }
     }
 

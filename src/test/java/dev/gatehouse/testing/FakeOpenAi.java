@@ -758,7 +758,7 @@ public final class FakeOpenAi implements AutoCloseable {
     }
 
     /** A unit vector determined only by the input, so equal inputs embed equally (cache tests rely on it). */
-    static float[] vector(String seedText, int dims) {
+    public static float[] vector(String seedText, int dims) {
         SplittableRandom rnd = new SplittableRandom(seedText.hashCode());
         float[] v = new float[dims];
         double norm = 0;

@@ -33,10 +33,18 @@ public final class GatewayHarness implements AutoCloseable {
      * @param yaml the config, without the {@code auth} section (the harness adds the master key)
      */
     public static GatewayHarness start(String yaml) {
+        return start(yaml, true);
+    }
+
+    /**
+     * Starts without adding a master key when {@code addMasterKey} is false: the gateway then
+     * generates one (first start) or uses the hash stored by an earlier start.
+     */
+    public static GatewayHarness start(String yaml, boolean addMasterKey) {
         try {
             Path dir = Files.createTempDirectory("gatehouse-it");
             Path config = dir.resolve("gatehouse.yaml");
-            String withAuth = yaml.contains("\nauth:") || yaml.startsWith("auth:")
+            String withAuth = !addMasterKey || yaml.contains("\nauth:") || yaml.startsWith("auth:")
                     ? yaml : yaml + "\nauth:\n  master-key: " + MASTER_KEY + "\n";
             Files.writeString(config, withAuth);
             Gatehouse gatehouse = Gatehouse.start(new Gatehouse.Options(config, "127.0.0.1", 0, dir.resolve("data"), false));

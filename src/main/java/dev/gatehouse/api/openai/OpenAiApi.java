@@ -97,11 +97,26 @@ public final class OpenAiApi {
     private static Future<Void> requireJson(HttpServerRequest request) {
         String type = request.getHeader(HttpHeaders.CONTENT_TYPE);
         // No Content-Type at all is tolerated (the body must still be JSON); a different type is a mistake worth naming.
-        if (type != null && !type.regionMatches(true, 0, "application/json", 0, 16)) {
+        if (type != null && !isJson(type)) {
             return Future.failedFuture(new GatewayException(ErrorType.UNSUPPORTED_MEDIA_TYPE,
                     "Content-Type must be application/json, not '" + type + "'.", null, "unsupported_media_type"));
         }
         return Future.succeededFuture();
+    }
+
+    /**
+     * {@code application/json}, optionally with parameters ({@code ; charset=utf-8}). A prefix
+     * match alone let {@code application/json-seq} or {@code application/jsonl} through as JSON.
+     */
+    private static boolean isJson(String type) {
+        if (!type.regionMatches(true, 0, "application/json", 0, 16)) {
+            return false;
+        }
+        if (type.length() == 16) {
+            return true;
+        }
+        char next = type.charAt(16);
+        return next == ';' || next == ' ' || next == '\t';
     }
 
     private void models(RoutingContext ctx) {

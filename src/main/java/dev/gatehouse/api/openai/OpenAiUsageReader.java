@@ -1,8 +1,12 @@
 package dev.gatehouse.api.openai;
 
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.gatehouse.canonical.Usage;
+import dev.gatehouse.provider.ErrorClass;
+import dev.gatehouse.provider.UpstreamError;
+import dev.gatehouse.provider.UpstreamException;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 
@@ -14,24 +18,42 @@ import java.io.IOException;
 public final class OpenAiUsageReader {
     private OpenAiUsageReader() {}
 
-    /** The reported usage, or null when the body has none (or is not JSON). */
+    /**
+     * The reported usage, or null when the body has none. The whole body is scanned (nested values
+     * skipped, never materialised) because the same-format path forwards these bytes as a
+     * successful answer: a truncated or malformed body must fail the attempt (so the next target
+     * can serve it, or the caller gets a 502) instead of reaching the caller as a 200.
+     *
+     * @throws UpstreamException when the body is not one complete JSON object
+     */
     public static Usage read(Buffer body) {
         try (JsonParser p = OpenAiJson.parser(OpenAiJson.bytes(body))) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
-                return null;
+                throw malformed("not a JSON object");
             }
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
+            Usage usage = null;
+            JsonToken t;
+            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
                 JsonToken value = p.nextToken();
                 if ("usage".equals(name) && value == JsonToken.START_OBJECT) {
-                    return usage(p);
+                    usage = usage(p);
+                } else {
+                    p.skipChildren();
                 }
-                p.skipChildren();
             }
-            return null;
+            if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
+                throw malformed("incomplete JSON");
+            }
+            return usage;
         } catch (IOException e) {
-            return null;
+            throw malformed(e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage());
         }
+    }
+
+    private static UpstreamException malformed(String detail) {
+        return new UpstreamException(UpstreamError.of(ErrorClass.UPSTREAM_ERROR,
+                "malformed response from provider: " + detail));
     }
 
     private static Usage usage(JsonParser p) throws IOException {
