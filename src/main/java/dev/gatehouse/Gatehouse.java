@@ -3,6 +3,7 @@ package dev.gatehouse;
 import dev.gatehouse.access.Authenticator;
 import dev.gatehouse.access.MasterKeyAuthenticator;
 import dev.gatehouse.access.MasterKeyBootstrap;
+import dev.gatehouse.api.anthropic.AnthropicApi;
 import dev.gatehouse.api.openai.OpenAiApi;
 import dev.gatehouse.config.ConfigLoader;
 import dev.gatehouse.config.ConfigWatcher;
@@ -120,6 +121,7 @@ public final class Gatehouse implements AutoCloseable {
             GatewayServer server = new GatewayServer(vertx, router -> {
                 health.mount(router);
                 openAi.mount(router);
+                new AnthropicApi(gateway, () -> snapshot.get().config().server().maxBodyBytes(), new AccessLog()).mount(router);
             });
             int boundPort = server.start(host, port, eventLoops).await();
 

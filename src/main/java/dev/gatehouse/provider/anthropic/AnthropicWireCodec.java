@@ -49,6 +49,8 @@ public final class AnthropicWireCodec implements WireCodec {
     private static final Set<String> RESPONSE_KNOWN =
             Set.of("id", "type", "role", "model", "content", "stop_reason", "stop_sequence", "usage");
     private static final int MAX_MESSAGE = 500;
+    /** Anthropic request fields without a canonical equivalent that an Anthropic caller may send: written as they came. */
+    private static final Set<String> NATIVE_FIELDS = Set.of("top_k", "service_tier", "container", "mcp_servers", "context_management");
 
     @Override
     public WireFormat format() {
@@ -60,7 +62,10 @@ public final class AnthropicWireCodec implements WireCodec {
     @Override
     public Buffer encodeChat(ChatRequest r) {
         String model = r.model();
-        refuseExtra(r.extra(), model, "");
+        Map<String, JsonNode> native_ = new LinkedHashMap<>();
+        Map<String, JsonNode> foreign = new LinkedHashMap<>();
+        r.extra().forEach((k, v) -> (NATIVE_FIELDS.contains(k) ? native_ : foreign).put(k, v));
+        refuseExtra(foreign, model, "");
         ObjectNode root = OpenAiJson.MAPPER.createObjectNode();
         root.put("model", model);
 
@@ -221,6 +226,7 @@ public final class AnthropicWireCodec implements WireCodec {
         if (r.stream()) {
             root.put("stream", true);
         }
+        native_.forEach(root::set);
         try {
             return Buffer.buffer(OpenAiJson.MAPPER.writeValueAsBytes(root));
         } catch (JsonProcessingException e) {
