@@ -264,8 +264,10 @@ final class Execution {
         }
         recordAttempt(200, error.errorClass());
         call.usage(relay.usage());
-        cancelUpstream();
+        // finish before cancelling: a cancel can synchronously fire the upstream's exception
+        // handler, which must see a finished call rather than fail the stream a second time.
         finish();
+        cancelUpstream();
         out.end(relay.error(UpstreamErrors.toCaller(error, target.provider().name())));
         done.tryComplete();
     }
@@ -275,6 +277,7 @@ final class Execution {
             return;
         }
         recordAttempt(error.status(), error.errorClass());
+        attemptId++; // callbacks the cancel below may fire synchronously belong to a finished attempt
         cancelUpstream();
         clearTimers();
         lastError = UpstreamErrors.toCaller(error, target.provider().name());
@@ -310,8 +313,8 @@ final class Execution {
             return;
         }
         recordAttempt(499, null);
-        cancelUpstream();
         finish();
+        cancelUpstream();
         done.tryFail(new GatewayException(ErrorType.INVALID_REQUEST, "client disconnected", null, "client_closed_request"));
     }
 
