@@ -4,6 +4,7 @@ import dev.gatehouse.access.Authenticator;
 import dev.gatehouse.access.MasterKeyAuthenticator;
 import dev.gatehouse.access.MasterKeyBootstrap;
 import dev.gatehouse.admin.AdminApi;
+import dev.gatehouse.api.anthropic.AnthropicApi;
 import dev.gatehouse.api.openai.OpenAiApi;
 import dev.gatehouse.config.ConfigLoader;
 import dev.gatehouse.config.ConfigWatcher;
@@ -129,7 +130,9 @@ public final class Gatehouse implements AutoCloseable {
                     List.of(authenticate),
                     List.of(),
                     new Router());
-            OpenAiApi openAi = new OpenAiApi(gateway, () -> snapshot.get().config().server().maxBodyBytes(), new AccessLog());
+            AccessLog accessLog = new AccessLog();
+            OpenAiApi openAi = new OpenAiApi(gateway, () -> snapshot.get().config().server().maxBodyBytes(), accessLog);
+            AnthropicApi anthropic = new AnthropicApi(gateway, () -> snapshot.get().config().server().maxBodyBytes(), accessLog);
 
             AdminApi admin = new AdminApi(authenticate);
 
@@ -138,6 +141,7 @@ public final class Gatehouse implements AutoCloseable {
             GatewayServer server = new GatewayServer(vertx, router -> {
                 health.mount(router);
                 openAi.mount(router);
+                anthropic.mount(router);
                 admin.mount(router);
             });
             int boundPort = server.start(host, port, eventLoops).await();

@@ -21,22 +21,11 @@ public interface CallerFormat {
     /**
      * The upstream request for this target: the caller's own bytes with only the model replaced
      * when caller and provider share a format (the fast path), else a translation through the
-     * canonical model. Throws {@link GatewayException} when the request cannot be expressed.
+     * canonical model. Asynchronous because a translation may need I/O first (the provider may
+     * {@link Provider#prepare prepare} the request, e.g. fetch images). Fails with a
+     * {@link GatewayException} when the request cannot be expressed for this provider.
      */
-    UpstreamRequest upstreamRequest(Target target);
-
-    /**
-     * The upstream request when making it may need I/O first (a translating caller lets the
-     * provider {@link Provider#prepare prepare} the canonical request, e.g. fetch images). The
-     * executor calls this one. The default is {@link #upstreamRequest}, completed at once.
-     */
-    default Future<UpstreamRequest> prepareUpstream(Target target) {
-        try {
-            return Future.succeededFuture(upstreamRequest(target));
-        } catch (GatewayException e) {
-            return Future.failedFuture(e);
-        }
-    }
+    Future<UpstreamRequest> upstreamRequest(Target target);
 
     /**
      * The translating path for chat, shared by caller formats: prepare, encode, address. A

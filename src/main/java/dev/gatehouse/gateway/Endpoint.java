@@ -2,5 +2,5 @@ package dev.gatehouse.gateway;
 
 /** Which caller API a request came through. */
 public enum Endpoint {
-    CHAT_COMPLETIONS, EMBEDDINGS, MODELS
+    CHAT_COMPLETIONS, EMBEDDINGS, MODELS, MESSAGES, COUNT_TOKENS
 }

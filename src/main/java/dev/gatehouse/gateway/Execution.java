@@ -82,7 +82,7 @@ final class Execution {
         Provider provider = target.provider();
         // Asynchronous because a translation may need I/O first (images fetched for Gemini);
         // the deadlines below already run during that preparation.
-        Future<UpstreamRequest> request = caller.prepareUpstream(target);
+        Future<UpstreamRequest> request = caller.upstreamRequest(target);
         Timeouts timeouts = target.timeouts();
         firstByteTimer = vertx.setTimer(timeouts.firstByte().toMillis(), t -> {
             firstByteTimer = -1;
@@ -281,8 +281,10 @@ final class Execution {
         }
         recordAttempt(200, error.errorClass());
         call.usage(relay.usage());
-        cancelUpstream();
+        // finish before cancelling: a cancel can synchronously fire the upstream's exception
+        // handler, which must see a finished call rather than fail the stream a second time.
         finish();
+        cancelUpstream();
         out.end(relay.error(UpstreamErrors.toCaller(error, target.provider().name())));
         done.tryComplete();
     }
@@ -292,6 +294,7 @@ final class Execution {
             return;
         }
         recordAttempt(error.status(), error.errorClass());
+        attemptId++; // callbacks the cancel below may fire synchronously belong to a finished attempt
         cancelUpstream();
         clearTimers();
         lastError = UpstreamErrors.toCaller(error, target.provider().name());
@@ -327,8 +330,8 @@ final class Execution {
             return;
         }
         recordAttempt(499, null);
-        cancelUpstream();
         finish();
+        cancelUpstream();
         done.tryFail(new GatewayException(ErrorType.INVALID_REQUEST, "client disconnected", null, "client_closed_request"));
     }
 

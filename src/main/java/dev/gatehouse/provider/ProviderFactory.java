@@ -1,6 +1,7 @@
 package dev.gatehouse.provider;
 
 import dev.gatehouse.config.ProviderConfig;
+import dev.gatehouse.provider.anthropic.AnthropicProvider;
 import dev.gatehouse.provider.azure.AzureOpenAiProvider;
 import dev.gatehouse.provider.gemini.GeminiProvider;
 import dev.gatehouse.provider.http.HttpTransport;
@@ -35,9 +36,10 @@ public final class ProviderFactory {
             case "openai" -> new OpenAiProvider(config, http);
             case "azure-openai" -> new AzureOpenAiProvider(config, http);
             case "mock" -> new MockProvider(config, vertx);
+            case "anthropic" -> new AnthropicProvider(config, http);
             case "gemini" -> new GeminiProvider(config, http, images());
             default -> throw new IllegalArgumentException("provider '" + config.name() + "': kind '" + config.kind()
-                    + "' is not available in this version of Gatehouse (available: openai, azure-openai, gemini, mock)");
+                    + "' is not available in this version of Gatehouse (available: openai, azure-openai, anthropic, gemini, mock)");
         };
     }
 }

@@ -34,24 +34,16 @@ final class OpenAiChatCaller implements CallerFormat {
     }
 
     @Override
-    public UpstreamRequest upstreamRequest(Target target) {
+    public Future<UpstreamRequest> upstreamRequest(Target target) {
         Provider provider = target.provider();
         String model = target.upstreamModel();
         if (CallerFormat.sameFormat(WireFormat.OPENAI, provider)) {
             // Streams always ask the upstream for usage, so tokens are counted even if the caller did not ask.
             Buffer rewritten = scan.stream() ? scan.withModelAndUsage(model) : scan.withModel(model);
-            return provider.chat(rewritten, model, scan.stream());
-        }
-        return provider.chat(provider.codec().encodeChat(canonical().forUpstream(model)), model, scan.stream());
-    }
-
-    @Override
-    public Future<UpstreamRequest> prepareUpstream(Target target) {
-        if (CallerFormat.sameFormat(WireFormat.OPENAI, target.provider())) {
-            return CallerFormat.super.prepareUpstream(target);
+            return Future.succeededFuture(provider.chat(rewritten, model, scan.stream()));
         }
         try {
-            return CallerFormat.translatedChat(target.provider(), canonical(), target.upstreamModel(), scan.stream());
+            return CallerFormat.translatedChat(provider, canonical(), model, scan.stream());
         } catch (GatewayException e) {
             return Future.failedFuture(e); // the caller's request does not decode
         }

@@ -9,6 +9,7 @@ import dev.gatehouse.provider.Provider;
 import dev.gatehouse.provider.UpstreamRequest;
 import dev.gatehouse.provider.WireFormat;
 import dev.gatehouse.routing.Target;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 
 /** A {@code POST /v1/embeddings} request and how to answer it in OpenAI's format. */
@@ -25,14 +26,18 @@ final class OpenAiEmbeddingsCaller implements CallerFormat {
     }
 
     @Override
-    public UpstreamRequest upstreamRequest(Target target) {
+    public Future<UpstreamRequest> upstreamRequest(Target target) {
         Provider provider = target.provider();
         String model = target.upstreamModel();
-        if (CallerFormat.sameFormat(WireFormat.OPENAI, provider)) {
-            return provider.embeddings(scan.withModel(model), model);
+        try {
+            if (CallerFormat.sameFormat(WireFormat.OPENAI, provider)) {
+                return Future.succeededFuture(provider.embeddings(scan.withModel(model), model));
+            }
+            EmbeddingRequest request = OpenAiEmbeddingsDecoder.decode(scan.withModel(model));
+            return Future.succeededFuture(provider.embeddings(provider.codec().encodeEmbeddings(request), model));
+        } catch (GatewayException e) {
+            return Future.failedFuture(e);
         }
-        EmbeddingRequest request = OpenAiEmbeddingsDecoder.decode(scan.withModel(model));
-        return provider.embeddings(provider.codec().encodeEmbeddings(request), model);
     }
 
     @Override

@@ -1,0 +1,99 @@
+package dev.gatehouse.api.anthropic;
+
+import dev.gatehouse.canonical.ChatRequest;
+import dev.gatehouse.gateway.Call;
+import dev.gatehouse.gateway.Endpoint;
+import dev.gatehouse.gateway.ErrorType;
+import dev.gatehouse.gateway.Gateway;
+import dev.gatehouse.gateway.GatewayException;
+import dev.gatehouse.http.BodyReader;
+import dev.gatehouse.http.ErrorWriter;
+import dev.gatehouse.routing.Route;
+import dev.gatehouse.usage.CallListener;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.function.LongSupplier;
+
+/**
+ * The Anthropic Messages API for callers: {@code POST /v1/messages} (streamed or not) and
+ * {@code POST /v1/messages/count_tokens}, answered in Anthropic's format, errors included, for any
+ * configured model. Requests for models served by an Anthropic upstream pass through as bytes.
+ */
+public final class AnthropicApi {
+    private static final CharSequence JSON = HttpHeaders.createOptimized("application/json");
+
+    private final Gateway gateway;
+    private final LongSupplier maxBodyBytes;
+    private final CallListener listener;
+
+    public AnthropicApi(Gateway gateway, LongSupplier maxBodyBytes, CallListener listener) {
+        this.gateway = gateway;
+        this.maxBodyBytes = maxBodyBytes;
+        this.listener = listener;
+    }
+
+    public void mount(Router router) {
+        router.post("/v1/messages").handler(this::messages);
+        router.post("/v1/messages/count_tokens").handler(this::countTokens);
+    }
+
+    private void messages(RoutingContext ctx) {
+        HttpServerResponse response = ctx.response();
+        String requestId = ctx.get(ErrorWriter.REQUEST_ID);
+        response.putHeader("request-id", requestId); // Anthropic SDKs surface this header in errors
+        Call call = new Call(requestId, Endpoint.MESSAGES, ctx.request().headers(), System.nanoTime());
+        Future<Void> result = admitAndRead(call, ctx.request()).compose(body -> {
+            AnthropicMessagesScan scan = AnthropicMessagesScan.scan(body, true);
+            call.model(scan.model());
+            call.stream(scan.stream());
+            return gateway.dispatch(call, new AnthropicMessagesCaller(scan), response);
+        });
+        result.onComplete(done -> {
+            if (done.failed() && !response.headWritten() && !response.closed()) {
+                AnthropicErrors.write(ctx, done.cause(), requestId);
+            }
+            listener.completed(call, done.failed() ? done.cause() : null);
+        });
+    }
+
+    private void countTokens(RoutingContext ctx) {
+        String requestId = ctx.get(ErrorWriter.REQUEST_ID);
+        ctx.response().putHeader("request-id", requestId);
+        Call call = new Call(requestId, Endpoint.COUNT_TOKENS, ctx.request().headers(), System.nanoTime());
+        admitAndRead(call, ctx.request()).map(body -> {
+            AnthropicMessagesScan scan = AnthropicMessagesScan.scan(body, false);
+            Route route = gateway.snapshot().routes().find(scan.model());
+            if (route == null || route.embedding() || !call.principal().mayUseModel(scan.model())) {
+                throw new GatewayException(ErrorType.NOT_FOUND, "model: '" + scan.model()
+                        + "' is not a chat model you have access to.", "model", "model_not_found");
+            }
+            ChatRequest request = AnthropicRequestDecoder.decode(body, false);
+            return TokenCounter.count(request);
+        }).onComplete(counted -> {
+            if (counted.failed()) {
+                AnthropicErrors.write(ctx, counted.cause(), requestId);
+                return;
+            }
+            // o200k_base counts: exact for OpenAI models, an estimate for everyone else.
+            ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, JSON)
+                    .putHeader("x-gatehouse-token-count", "estimate; tokenizer=o200k_base")
+                    .end("{\"input_tokens\":" + counted.result() + "}");
+        });
+    }
+
+    private Future<Buffer> admitAndRead(Call call, HttpServerRequest request) {
+        return gateway.admit(call).compose(v -> {
+            String type = request.getHeader(HttpHeaders.CONTENT_TYPE);
+            if (type != null && !type.regionMatches(true, 0, "application/json", 0, 16)) {
+                return Future.failedFuture(new GatewayException(ErrorType.UNSUPPORTED_MEDIA_TYPE,
+                        "Content-Type must be application/json, not '" + type + "'.", null, "unsupported_media_type"));
+            }
+            return BodyReader.read(request, maxBodyBytes.getAsLong());
+        });
+    }
+}

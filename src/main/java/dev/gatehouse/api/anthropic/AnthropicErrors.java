@@ -1,0 +1,85 @@
+package dev.gatehouse.api.anthropic;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.gatehouse.api.openai.OpenAiJson;
+import dev.gatehouse.gateway.ErrorType;
+import dev.gatehouse.gateway.GatewayException;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Errors in Anthropic's shape, {@code {"type":"error","error":{"type":"...","message":"..."}}},
+ * with Anthropic's error type names, as a response body or as an in-band {@code event: error}.
+ */
+public final class AnthropicErrors {
+    private static final Logger LOG = LoggerFactory.getLogger(AnthropicErrors.class);
+
+    private AnthropicErrors() {}
+
+    /** Anthropic's error type for a gateway error. */
+    static String type(GatewayException e) {
+        return switch (e.type()) {
+            case INVALID_REQUEST, METHOD_NOT_ALLOWED, UNSUPPORTED_MEDIA_TYPE, UNPROCESSABLE -> "invalid_request_error";
+            case AUTHENTICATION -> "authentication_error";
+            case PERMISSION -> "permission_error";
+            case NOT_FOUND -> "not_found_error";
+            case PAYLOAD_TOO_LARGE -> "request_too_large";
+            case RATE_LIMIT -> "rate_limit_error";
+            case UNAVAILABLE -> "upstream_overloaded".equals(e.code()) ? "overloaded_error" : "api_error";
+            case TIMEOUT -> "timeout_error";
+            case INTERNAL, UPSTREAM -> "api_error";
+        };
+    }
+
+    public static Buffer body(GatewayException e) {
+        return Buffer.buffer(bytes(type(e), e.getMessage()));
+    }
+
+    /** The error as an SSE event, for failures after a stream has started. */
+    public static Buffer sseEvent(GatewayException e) {
+        return Buffer.buffer("event: error\ndata: ").appendBytes(bytes(type(e), e.getMessage())).appendString("\n\n");
+    }
+
+    static byte[] bytes(String type, String message) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(128);
+        try (JsonGenerator g = OpenAiJson.FACTORY.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("type", "error");
+            g.writeObjectFieldStart("error");
+            g.writeStringField("type", type);
+            g.writeStringField("message", message == null ? "" : message);
+            g.writeEndObject();
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    /** Like {@link dev.gatehouse.http.ErrorWriter#write}, in Anthropic's shape. */
+    static void write(RoutingContext ctx, Throwable failure, String requestId) {
+        HttpServerResponse response = ctx.response();
+        if (response.headWritten() || response.closed()) {
+            return;
+        }
+        GatewayException error;
+        if (failure instanceof GatewayException e) {
+            error = e;
+        } else {
+            LOG.error("request {} failed unexpectedly", requestId, failure);
+            error = new GatewayException(ErrorType.INTERNAL,
+                    "The gateway failed to process the request (request id " + requestId + ").", null, "internal_error");
+        }
+        if (error.retryAfter() != null) {
+            response.putHeader("retry-after", Long.toString(Math.max(1, error.retryAfter().toSeconds())));
+        }
+        response.setStatusCode(error.status()).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(body(error));
+    }
+}

@@ -1,0 +1,187 @@
+package dev.gatehouse.api.anthropic;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.gatehouse.canonical.ChatRequest;
+import dev.gatehouse.canonical.ChatResponse;
+import dev.gatehouse.canonical.StreamEvent;
+import dev.gatehouse.canonical.Usage;
+import dev.gatehouse.gateway.Call;
+import dev.gatehouse.gateway.CallerFormat;
+import dev.gatehouse.gateway.GatewayException;
+import dev.gatehouse.provider.Provider;
+import dev.gatehouse.provider.StreamDecoder;
+import dev.gatehouse.provider.UpstreamException;
+import dev.gatehouse.provider.UpstreamRequest;
+import dev.gatehouse.provider.WireFormat;
+import dev.gatehouse.routing.Target;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+
+/** A {@code POST /v1/messages} request and how to answer it in Anthropic's format. */
+final class AnthropicMessagesCaller implements CallerFormat {
+    private final AnthropicMessagesScan scan;
+    private final String publicModel;
+    private ChatRequest canonical;
+
+    AnthropicMessagesCaller(AnthropicMessagesScan scan) {
+        this.scan = scan;
+        this.publicModel = scan.model();
+    }
+
+    @Override
+    public boolean stream() {
+        return scan.stream();
+    }
+
+    @Override
+    public Future<UpstreamRequest> upstreamRequest(Target target) {
+        try {
+            return request(target);
+        } catch (GatewayException e) {
+            return Future.failedFuture(e);
+        }
+    }
+
+    private Future<UpstreamRequest> request(Target target) {
+        Provider provider = target.provider();
+        String model = target.upstreamModel();
+        if (CallerFormat.sameFormat(WireFormat.ANTHROPIC, provider)) {
+            return Future.succeededFuture(provider.chat(scan.withModel(model), model, scan.stream()));
+        }
+        ChatRequest request = canonical();
+        if (provider.codec().format() != WireFormat.ANTHROPIC && !request.extra().isEmpty()) {
+            String field = request.extra().keySet().iterator().next();
+            throw new GatewayException(dev.gatehouse.gateway.ErrorType.INVALID_REQUEST, "'" + field
+                    + "' is an Anthropic-only parameter and is not supported by model '" + publicModel + "' (served by provider '"
+                    + provider.name() + "' in " + provider.codec().format().name().toLowerCase() + " format).",
+                    field, "unsupported_feature");
+        }
+        return CallerFormat.translatedChat(provider, request, model, scan.stream());
+    }
+
+    private ChatRequest canonical() {
+        if (canonical == null) {
+            canonical = AnthropicRequestDecoder.decode(scan.body(), true);
+        }
+        return canonical;
+    }
+
+    @Override
+    public Buffer answer(Target target, Buffer upstreamBody, Call call) {
+        if (CallerFormat.sameFormat(WireFormat.ANTHROPIC, target.provider())) {
+            call.usage(AnthropicUsage.read(upstreamBody));
+            return upstreamBody;
+        }
+        ChatResponse response = target.provider().codec().decodeChat(upstreamBody);
+        call.usage(response.usage());
+        return AnthropicResponseEncoder.encode(response, publicModel);
+    }
+
+    @Override
+    public StreamRelay relay(Target target) {
+        if (CallerFormat.sameFormat(WireFormat.ANTHROPIC, target.provider())) {
+            return new PassthroughRelay(target.provider());
+        }
+        return new TranslatingRelay(target.provider().codec().streamDecoder(), new AnthropicStreamEncoder(publicModel));
+    }
+
+    @Override
+    public Buffer errorBody(GatewayException error) {
+        return AnthropicErrors.body(error);
+    }
+
+    /** Anthropic upstream, Anthropic caller: the bytes flow through; a side scanner notes usage and the end. */
+    private static final class PassthroughRelay implements StreamRelay {
+        private static final Buffer MESSAGE_STOP = Buffer.buffer("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
+        private final AnthropicPassthroughScanner scanner = new AnthropicPassthroughScanner();
+        private final Provider provider;
+
+        PassthroughRelay(Provider provider) {
+            this.provider = provider;
+        }
+
+        @Override
+        public Buffer relay(Buffer upstreamChunk) {
+            scanner.feed(upstreamChunk);
+            checkError();
+            return upstreamChunk;
+        }
+
+        @Override
+        public Buffer end() {
+            scanner.end();
+            checkError();
+            // A stream that finished its answer but lost its message_stop gets one.
+            return scanner.stopped() || scanner.stopReason() == null ? Buffer.buffer() : MESSAGE_STOP.copy();
+        }
+
+        private void checkError() {
+            JsonNode error = scanner.error();
+            if (error != null) {
+                Buffer body = Buffer.buffer("{\"type\":\"error\",\"error\":" + error + "}");
+                throw new UpstreamException(provider.codec().classify(500, MultiMap.caseInsensitiveMultiMap(), body));
+            }
+        }
+
+        @Override
+        public boolean complete() {
+            return scanner.stopReason() != null;
+        }
+
+        @Override
+        public Buffer error(GatewayException error) {
+            return AnthropicErrors.sseEvent(error);
+        }
+
+        @Override
+        public Usage usage() {
+            return scanner.usage();
+        }
+    }
+
+    /** Another format upstream: decode its events, encode them as Anthropic's event sequence. */
+    private static final class TranslatingRelay implements StreamRelay {
+        private final StreamDecoder decoder;
+        private final AnthropicStreamEncoder encoder;
+        private Buffer pending;
+
+        TranslatingRelay(StreamDecoder decoder, AnthropicStreamEncoder encoder) {
+            this.decoder = decoder;
+            this.encoder = encoder;
+        }
+
+        @Override
+        public Buffer relay(Buffer upstreamChunk) {
+            pending = Buffer.buffer();
+            decoder.feed(upstreamChunk, this::accept);
+            return pending;
+        }
+
+        private void accept(StreamEvent event) {
+            pending.appendBuffer(encoder.encode(event));
+        }
+
+        @Override
+        public Buffer end() {
+            pending = Buffer.buffer();
+            decoder.end(this::accept);
+            return encoder.finished() ? pending.appendBuffer(encoder.done()) : pending;
+        }
+
+        @Override
+        public boolean complete() {
+            return encoder.finished();
+        }
+
+        @Override
+        public Buffer error(GatewayException error) {
+            return encoder.error(error);
+        }
+
+        @Override
+        public Usage usage() {
+            return encoder.usage();
+        }
+    }
+}
