@@ -1,7 +1,9 @@
 package dev.gatehouse.config;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.yaml.snakeyaml.nodes.MappingNode;
@@ -43,16 +45,23 @@ final class ConfigReader {
 
         Section modelsSection = top.section("models");
         Map<String, ModelConfig> models = Map.of();
+        ModelsReader modelsReader = new ModelsReader(problems, providerNames);
+        Set<String> modelNames = new LinkedHashSet<>();
         if (modelsSection == null || modelsSection.isEmpty()) {
             problems.error(top.keyNode("models"), "models", "no models configured");
         } else {
-            models = new ModelsReader(problems, providerNames).read(modelsSection);
+            modelsSection.entries().forEach(e -> modelNames.add(e.key()));
+            models = modelsReader.read(modelsSection);
         }
+        Section routingSection = top.section("routing");
+        RoutingConfig routing = routing(routingSection);
+        modelsReader.checkFallbacks(modelNames, routingSection == null || routing == null ? List.of()
+                : List.of(new ModelsReader.FallbackRef(routingSection.node("fallbacks"), "routing.fallbacks", routing.fallbacks())));
 
         AuthConfig auth = auth(top.section("auth"));
         StorageConfig storage = storage(top.section("storage"));
         top.finish();
-        return problems.hasErrors() ? null : new GatehouseConfig(source, server, providers, models, auth, storage);
+        return problems.hasErrors() ? null : new GatehouseConfig(source, server, providers, models, auth, storage, routing);
     }
 
     private ServerConfig server(Section s) {
@@ -73,6 +82,56 @@ final class ConfigReader {
                 port == null ? d.port() : port,
                 maxBody == null ? d.maxBodyBytes() : maxBody,
                 loops == null ? d.eventLoops() : loops);
+    }
+
+    private RoutingConfig routing(Section s) {
+        RoutingConfig d = RoutingConfig.DEFAULTS;
+        if (s == null) {
+            return d;
+        }
+        List<String> fallbacks = s.strings("fallbacks");
+        Duration deadline = s.duration("deadline", false);
+        String recovery = s.string("stream-recovery");
+        if (recovery != null && !List.of("continue", "fail").contains(recovery)) {
+            problems.error(s.node("stream-recovery"), s.child("stream-recovery"),
+                    "must be 'continue' or 'fail', got '" + recovery + "'");
+        }
+        RoutingConfig.Retries retries = d.retries();
+        Section r = s.section("retries");
+        if (r != null) {
+            RoutingConfig.Retries rd = RoutingConfig.Retries.DEFAULTS;
+            Integer maxAttempts = r.integer("max-attempts", 1, 20);
+            Integer sameTarget = r.integer("same-target", 0, 10);
+            Duration base = r.duration("base-delay", true);
+            Duration max = r.duration("max-delay", true);
+            Duration cap = r.duration("retry-after-cap", true);
+            r.finish();
+            retries = new RoutingConfig.Retries(maxAttempts == null ? rd.maxAttempts() : maxAttempts,
+                    sameTarget == null ? rd.sameTarget() : sameTarget, base == null ? rd.baseDelay() : base,
+                    max == null ? rd.maxDelay() : max, cap == null ? rd.retryAfterCap() : cap);
+        }
+        RoutingConfig.CircuitBreaker breaker = d.circuitBreaker();
+        Section c = s.section("circuit-breaker");
+        if (c != null) {
+            RoutingConfig.CircuitBreaker cd = RoutingConfig.CircuitBreaker.DEFAULTS;
+            Integer consecutive = c.integer("consecutive-failures", 1, 1000);
+            Integer rate = c.integer("failure-rate", 1, 100);
+            Integer window = c.integer("window", 2, 10_000);
+            Duration cooldown = c.duration("cooldown", false);
+            String whenAllOpen = c.string("when-all-open");
+            if (whenAllOpen != null && !List.of("least-bad", "fail").contains(whenAllOpen)) {
+                problems.error(c.node("when-all-open"), c.child("when-all-open"),
+                        "must be 'least-bad' or 'fail', got '" + whenAllOpen + "'");
+                whenAllOpen = null;
+            }
+            c.finish();
+            breaker = new RoutingConfig.CircuitBreaker(consecutive == null ? cd.consecutiveFailures() : consecutive,
+                    rate == null ? cd.failureRatePercent() : rate, window == null ? cd.window() : window,
+                    cooldown == null ? cd.cooldown() : cooldown, whenAllOpen == null ? cd.whenAllOpen() : whenAllOpen);
+        }
+        s.finish();
+        return new RoutingConfig(fallbacks == null ? d.fallbacks() : fallbacks, retries, breaker,
+                deadline == null ? d.deadline() : deadline, recovery == null ? d.streamRecovery() : recovery);
     }
 
     private AuthConfig auth(Section s) {

@@ -18,9 +18,16 @@ public record GatehouseConfig(
         Map<String, ProviderConfig> providers,
         Map<String, ModelConfig> models,
         AuthConfig auth,
-        StorageConfig storage) {
+        StorageConfig storage,
+        RoutingConfig routing) {
+
+    public GatehouseConfig(Path source, ServerConfig server, Map<String, ProviderConfig> providers,
+            Map<String, ModelConfig> models, AuthConfig auth, StorageConfig storage) {
+        this(source, server, providers, models, auth, storage, RoutingConfig.DEFAULTS);
+    }
 
     public GatehouseConfig {
+        routing = routing == null ? RoutingConfig.DEFAULTS : routing;
         // Map.copyOf would lose the file order, which routing and the admin UI show to users.
         providers = Collections.unmodifiableMap(new LinkedHashMap<>(providers));
         models = Collections.unmodifiableMap(new LinkedHashMap<>(models));

@@ -3,22 +3,48 @@ package dev.gatehouse.config;
 import java.util.List;
 
 /**
- * A public model name and where its requests go. Targets are tried in order: when one fails
- * before any byte reached the caller with a retryable error, the next one gets the request.
+ * A public model name and where its requests go.
  *
  * @param type chat or embedding: which endpoints may use this model
+ * @param strategy how targets are ordered for each request: priority (file order), weighted,
+ *     least-latency, least-busy, lowest-cost, usage-aware
+ * @param fallbacks other public models to try, in order, when every target of this one failed
  */
-public record ModelConfig(String name, String type, List<TargetConfig> targets, Timeouts timeouts) {
+public record ModelConfig(
+        String name, String type, List<TargetConfig> targets, Timeouts timeouts, String strategy, List<String> fallbacks) {
+
+    public static final List<String> STRATEGIES =
+            List.of("priority", "weighted", "least-latency", "least-busy", "lowest-cost", "usage-aware");
 
     public ModelConfig {
         targets = List.copyOf(targets);
         timeouts = timeouts == null ? Timeouts.INHERIT : timeouts;
+        strategy = strategy == null ? "priority" : strategy;
+        fallbacks = fallbacks == null ? List.of() : List.copyOf(fallbacks);
     }
 
-    /** One way of serving the model: a provider and the model's name there. */
-    public record TargetConfig(String provider, String model, Timeouts timeouts) {
+    public ModelConfig(String name, String type, List<TargetConfig> targets, Timeouts timeouts) {
+        this(name, type, targets, timeouts, "priority", List.of());
+    }
+
+    /**
+     * One way of serving the model: a provider and the model's name there.
+     *
+     * @param weight share of traffic under the weighted strategy (default 1)
+     * @param contextWindow the upstream model's context window in tokens, or null when unknown;
+     *     after a context-length error only targets with a larger window are tried
+     * @param rpm requests per minute this target may take (usage-aware strategy), or null
+     * @param tpm tokens per minute this target may take (usage-aware strategy), or null
+     */
+    public record TargetConfig(
+            String provider, String model, Timeouts timeouts, int weight, Integer contextWindow, Integer rpm, Integer tpm) {
         public TargetConfig {
             timeouts = timeouts == null ? Timeouts.INHERIT : timeouts;
+            weight = weight <= 0 ? 1 : weight;
+        }
+
+        public TargetConfig(String provider, String model, Timeouts timeouts) {
+            this(provider, model, timeouts, 1, null, null, null);
         }
     }
 }

@@ -18,9 +18,28 @@ final class ModelsReader {
     /** Every provider name in the file, valid or not, so one bad provider does not cascade. */
     private final Set<String> providerNames;
 
+    /** A list of model names to check once every model is known. */
+    record FallbackRef(Node node, String path, List<String> models) {}
+
+    private final List<FallbackRef> fallbackRefs = new ArrayList<>();
+
     ModelsReader(Problems problems, Set<String> providerNames) {
         this.problems = problems;
         this.providerNames = providerNames;
+    }
+
+    /** Reports fallbacks naming models that do not exist; call after {@link #read}. */
+    void checkFallbacks(Set<String> modelNames, List<FallbackRef> extra) {
+        List<FallbackRef> all = new ArrayList<>(fallbackRefs);
+        all.addAll(extra);
+        for (FallbackRef ref : all) {
+            for (String model : ref.models()) {
+                if (!modelNames.contains(model)) {
+                    problems.error(ref.node(), ref.path(), "unknown model '" + model + "'"
+                            + Suggestions.didYouMean(model, modelNames) + " (configured: " + String.join(", ", modelNames) + ")");
+                }
+            }
+        }
     }
 
     Map<String, ModelConfig> read(Section models) {
@@ -47,9 +66,20 @@ final class ModelsReader {
             type = null;
         }
         Timeouts timeouts = ProvidersReader.readTimeouts(s.section("timeouts"));
+        String strategy = s.string("strategy");
+        if (strategy != null && !ModelConfig.STRATEGIES.contains(strategy)) {
+            problems.error(s.node("strategy"), s.child("strategy"), "unknown strategy '" + strategy + "'"
+                    + Suggestions.didYouMean(strategy, ModelConfig.STRATEGIES)
+                    + " (one of: " + String.join(", ", ModelConfig.STRATEGIES) + ")");
+            strategy = null;
+        }
+        List<String> fallbacks = s.strings("fallbacks");
+        if (fallbacks != null) {
+            fallbackRefs.add(new FallbackRef(s.node("fallbacks"), s.child("fallbacks"), fallbacks));
+        }
         List<TargetConfig> targets = targets(name, s);
         s.finish();
-        return type == null || targets == null ? null : new ModelConfig(name, type, targets, timeouts);
+        return type == null || targets == null ? null : new ModelConfig(name, type, targets, timeouts, strategy, fallbacks);
     }
 
     private List<TargetConfig> targets(String modelName, Section s) {
@@ -87,7 +117,12 @@ final class ModelsReader {
         }
         String model = ProvidersReader.emptyToNull(t.string("model"));
         Timeouts timeouts = ProvidersReader.readTimeouts(t.section("timeouts"));
+        Integer weight = t.integer("weight", 1, 1_000_000);
+        Integer contextWindow = t.integer("context-window", 1, Integer.MAX_VALUE);
+        Integer rpm = t.integer("rpm", 1, Integer.MAX_VALUE);
+        Integer tpm = t.integer("tpm", 1, Integer.MAX_VALUE);
         t.finish();
-        return provider == null ? null : new TargetConfig(provider, model == null ? modelName : model, timeouts);
+        return provider == null ? null : new TargetConfig(provider, model == null ? modelName : model, timeouts,
+                weight == null ? 1 : weight, contextWindow, rpm, tpm);
     }
 }

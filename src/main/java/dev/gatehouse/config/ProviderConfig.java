@@ -6,7 +6,7 @@ import java.util.Map;
 /**
  * One upstream provider.
  *
- * @param kind which adapter speaks to it: openai, azure-openai, mock (anthropic, gemini later)
+ * @param kind which adapter speaks to it: openai, azure-openai, anthropic, gemini, mock
  * @param baseUrl null means the kind's default (for openai: https://api.openai.com/v1)
  * @param apiKey may be empty for key-less local servers (Ollama, vLLM)
  * @param apiVersion azure-openai's {@code api-version} query parameter
@@ -14,6 +14,8 @@ import java.util.Map;
  * @param passthrough when caller and upstream speak the same format, forward the caller's bytes
  *     (default true); false forces a full decode/encode through the canonical model
  * @param mock settings of the built-in mock provider (null for other kinds)
+ * @param extraApiKeys further keys for the same account(s) (from {@code api-keys}); a key that is
+ *     rate limited rotates to the next
  */
 public record ProviderConfig(
         String name,
@@ -24,7 +26,8 @@ public record ProviderConfig(
         Map<String, String> headers,
         Timeouts timeouts,
         boolean passthrough,
-        MockSettings mock) {
+        MockSettings mock,
+        List<String> extraApiKeys) {
 
     /**
      * Every provider kind the config accepts. anthropic and gemini are accepted before their
@@ -32,7 +35,13 @@ public record ProviderConfig(
      */
     public static final List<String> KINDS = List.of("openai", "azure-openai", "mock", "anthropic", "gemini");
 
+    public ProviderConfig(String name, String kind, String baseUrl, String apiKey, String apiVersion,
+            Map<String, String> headers, Timeouts timeouts, boolean passthrough, MockSettings mock) {
+        this(name, kind, baseUrl, apiKey, apiVersion, headers, timeouts, passthrough, mock, List.of());
+    }
+
     public ProviderConfig {
+        extraApiKeys = extraApiKeys == null ? List.of() : List.copyOf(extraApiKeys);
         headers = headers == null ? Map.of() : Map.copyOf(headers);
         timeouts = timeouts == null ? Timeouts.INHERIT : timeouts;
     }

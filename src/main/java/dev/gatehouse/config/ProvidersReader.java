@@ -5,6 +5,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -51,6 +52,14 @@ final class ProvidersReader {
             baseUrl = checkUrl(s, baseUrl);
         }
         String apiKey = s.string("api-key");
+        List<String> apiKeys = s.strings("api-keys");
+        if (apiKeys != null && !apiKeys.isEmpty()) {
+            if (apiKey != null && !apiKey.isEmpty()) {
+                problems.error(s.keyNode("api-keys"), s.child("api-keys"), "use either api-key or api-keys, not both");
+            }
+            apiKey = apiKeys.get(0);
+            apiKeys = apiKeys.subList(1, apiKeys.size());
+        }
         String apiVersion = azure
                 ? s.requiredString("api-version", " (azure-openai needs e.g. 2024-10-21)")
                 : onlyFor(s, "api-version", kind, "azure-openai");
@@ -69,7 +78,7 @@ final class ProvidersReader {
             return null;
         }
         return new ProviderConfig(name, kind, baseUrl, apiKey == null ? "" : apiKey, apiVersion, headers,
-                timeouts, passthrough == null || passthrough, mock);
+                timeouts, passthrough == null || passthrough, mock, apiKeys == null ? List.of() : apiKeys);
     }
 
     private String checkUrl(Section s, String url) {

@@ -193,6 +193,36 @@ final class Section {
         return s;
     }
 
+    /** A list of non-empty strings under {@code key} (a single string is a list of one); null when absent. */
+    List<String> strings(String key) {
+        Node n = node(key);
+        if (n == null) {
+            return null;
+        }
+        List<String> values = new ArrayList<>();
+        if (n instanceof ScalarNode) {
+            String v = scalar(n, child(key));
+            if (v != null && !v.isBlank()) {
+                values.add(v.trim());
+            }
+            return values;
+        }
+        if (!(n instanceof SequenceNode seq)) {
+            problems.error(n, child(key), "must be a list of strings, got " + describe(n));
+            return null;
+        }
+        for (int i = 0; i < seq.getValue().size(); i++) {
+            Node item = seq.getValue().get(i);
+            String v = item instanceof ScalarNode ? scalar(item, child(key) + "[" + i + "]") : null;
+            if (v == null || v.isBlank()) {
+                problems.error(item, child(key) + "[" + i + "]", "must be a non-empty string, got " + describe(item));
+            } else {
+                values.add(v.trim());
+            }
+        }
+        return values;
+    }
+
     /** Reports the keys nobody asked for. Call after reading everything this section supports. */
     void finish() {
         for (Entry e : entries.values()) {

@@ -1,0 +1,50 @@
+package dev.gatehouse.config;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Gateway-wide routing and resilience settings (the {@code routing} section).
+ *
+ * @param fallbacks public models tried, in order, after a model's own targets and fallbacks failed
+ * @param deadline the longest a request may take across all its attempts and back-offs
+ * @param streamRecovery what to do when a stream breaks after bytes reached the caller:
+ *     "continue" (resume on the next target with the partial answer as prefill, or restart and
+ *     emit only the undelivered rest when it matches) or "fail" (end with an in-band error)
+ */
+public record RoutingConfig(
+        List<String> fallbacks, Retries retries, CircuitBreaker circuitBreaker, Duration deadline, String streamRecovery) {
+
+    public static final RoutingConfig DEFAULTS = new RoutingConfig(
+            List.of(), Retries.DEFAULTS, CircuitBreaker.DEFAULTS, Duration.ofMinutes(15), "continue");
+
+    public RoutingConfig {
+        fallbacks = fallbacks == null ? List.of() : List.copyOf(fallbacks);
+    }
+
+    /**
+     * @param maxAttempts attempts per request across all targets and retries
+     * @param sameTarget retries of one target before moving on (rate limits and 5xx only)
+     * @param baseDelay first back-off; each retry doubles it, with full jitter
+     * @param maxDelay the largest back-off
+     * @param retryAfterCap the longest a provider's Retry-After is honoured; longer → move on
+     */
+    public record Retries(int maxAttempts, int sameTarget, Duration baseDelay, Duration maxDelay, Duration retryAfterCap) {
+        public static final Retries DEFAULTS =
+                new Retries(6, 1, Duration.ofMillis(200), Duration.ofSeconds(4), Duration.ofSeconds(10));
+    }
+
+    /**
+     * A breaker per target, shared by all requests.
+     *
+     * @param consecutiveFailures opens after this many failures in a row
+     * @param failureRatePercent or when this share of the last {@code window} calls failed
+     * @param window calls in the sliding window (at least half must have happened)
+     * @param cooldown how long it stays open before letting a probe through
+     * @param whenAllOpen "least-bad": try the target whose breaker opened longest ago; "fail": 503
+     */
+    public record CircuitBreaker(
+            int consecutiveFailures, int failureRatePercent, int window, Duration cooldown, String whenAllOpen) {
+        public static final CircuitBreaker DEFAULTS = new CircuitBreaker(5, 50, 20, Duration.ofSeconds(30), "least-bad");
+    }
+}
