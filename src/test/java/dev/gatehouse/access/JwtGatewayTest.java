@@ -107,7 +107,7 @@ class JwtGatewayTest {
     @Test
     void anExpiredTokenIsRefused() throws Exception {
         String token = token(signing, c -> c.expirationTime(new Date(System.currentTimeMillis() - 600_000)));
-        assertThatThrownBy(() -> chat(token)).isInstanceOf(UnauthorizedException.class).hasMessageContainingIgnoringCase("expired");
+        assertThatThrownBy(() -> chat(token)).isInstanceOf(UnauthorizedException.class).hasMessageContaining("Expired JWT");
     }
 
     @Test
