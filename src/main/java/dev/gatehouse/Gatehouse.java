@@ -2,8 +2,17 @@ package dev.gatehouse;
 
 import dev.gatehouse.access.Authenticator;
 import dev.gatehouse.access.MasterKeyAuthenticator;
+import dev.gatehouse.access.JwksCache;
+import dev.gatehouse.access.JwtAuthenticator;
 import dev.gatehouse.access.MasterKeyBootstrap;
+import dev.gatehouse.access.VirtualKeyAuthenticator;
 import dev.gatehouse.admin.AdminApi;
+import dev.gatehouse.admin.AuditSink;
+import dev.gatehouse.admin.KeysEndpoints;
+import dev.gatehouse.admin.LogAuditSink;
+import dev.gatehouse.admin.PoliciesEndpoints;
+import dev.gatehouse.admin.TeamsEndpoints;
+import dev.gatehouse.admin.UsersEndpoints;
 import dev.gatehouse.api.anthropic.AnthropicApi;
 import dev.gatehouse.api.openai.OpenAiApi;
 import dev.gatehouse.config.ConfigLoader;
@@ -12,10 +21,12 @@ import dev.gatehouse.config.GatehouseConfig;
 import dev.gatehouse.config.ProviderConfig;
 import dev.gatehouse.config.ServerConfig;
 import dev.gatehouse.gateway.AuthenticateStage;
+import dev.gatehouse.gateway.AuthorizeStage;
 import dev.gatehouse.gateway.Gateway;
 import dev.gatehouse.gateway.Snapshot;
 import dev.gatehouse.http.GatewayServer;
 import dev.gatehouse.http.Health;
+import dev.gatehouse.identity.Identity;
 import dev.gatehouse.provider.Provider;
 import dev.gatehouse.provider.ProviderFactory;
 import dev.gatehouse.routing.Router;
@@ -28,8 +39,11 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.PoolOptions;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -73,6 +87,8 @@ public final class Gatehouse implements AutoCloseable {
     private final String host;
     private final MasterKeyBootstrap.MasterKey masterKey;
     private final GatehouseConfig initialConfig;
+    /** Background parts (identity registry, JWKS fetcher) closed before the database. */
+    private final List<AutoCloseable> closeFirst = new ArrayList<>();
 
     private Gatehouse(Vertx vertx, Database database, GatewayServer server, ConfigWatcher watcher,
             ScheduledExecutorService housekeeping, String host, int port, MasterKeyBootstrap.MasterKey masterKey,
@@ -122,19 +138,35 @@ public final class Gatehouse implements AutoCloseable {
             long t2 = System.nanoTime();
             HttpClient upstreamClient = upstreamClient(vertx);
             ProviderFactory providers = new ProviderFactory(vertx, upstreamClient);
-            List<Authenticator> authenticators = List.of(new MasterKeyAuthenticator(masterKey.hash()));
+            // Identity: keys, users, teams and policies in memory, polled for changes (CLI, other nodes).
+            Identity identity = Identity.over(database);
+            identity.registry().start();
+            JwksCache jwks = config.auth().oidc() == null ? null : new JwksCache(URI.create(config.auth().oidc().jwksUrl()),
+                    config.auth().oidc().jwksRefresh(), config.auth().oidc().jwksMinRefresh()).start(Duration.ofSeconds(5));
+            List<Authenticator> chain = new ArrayList<>(List.of(new MasterKeyAuthenticator(masterKey.hash()),
+                    new VirtualKeyAuthenticator(identity.registry())));
+            if (jwks != null) {
+                chain.add(new JwtAuthenticator(config.auth().oidc(), jwks, identity.registry()::directory));
+            }
+            List<Authenticator> authenticators = List.copyOf(chain);
 
             AtomicReference<Snapshot> snapshot = new AtomicReference<>(snapshot(config, providers, authenticators));
             AuthenticateStage authenticate = new AuthenticateStage(() -> snapshot.get().authenticators());
             Gateway gateway = new Gateway(vertx, snapshot::get,
                     List.of(authenticate),
-                    List.of(),
+                    List.of(new AuthorizeStage()),
                     new Router());
             AccessLog accessLog = new AccessLog();
             OpenAiApi openAi = new OpenAiApi(gateway, () -> snapshot.get().config().server().maxBodyBytes(), accessLog);
             AnthropicApi anthropic = new AnthropicApi(gateway, () -> snapshot.get().config().server().maxBodyBytes(), accessLog);
 
             AdminApi admin = new AdminApi(authenticate);
+            AuditSink audit = new LogAuditSink();
+            admin.add(new TeamsEndpoints(identity, audit))
+                    .add(UsersEndpoints.users(identity, audit))
+                    .add(UsersEndpoints.serviceAccounts(identity, audit))
+                    .add(new KeysEndpoints(identity, audit))
+                    .add(new PoliciesEndpoints(identity, audit));
 
             AtomicBoolean storageUp = new AtomicBoolean(true);
             Health health = new Health(storageUp::get);
@@ -157,7 +189,12 @@ public final class Gatehouse implements AutoCloseable {
             if (configFile != null) {
                 watcher = new ConfigWatcher(configFile, config, next -> reload(next, snapshot, providers, authenticators)).start();
             }
-            return new Gatehouse(vertx, database, server, watcher, housekeeping, host, boundPort, masterKey, config);
+            Gatehouse gatehouse = new Gatehouse(vertx, database, server, watcher, housekeeping, host, boundPort, masterKey, config);
+            gatehouse.closeFirst.add(identity.registry());
+            if (jwks != null) {
+                gatehouse.closeFirst.add(jwks);
+            }
+            return gatehouse;
         } catch (RuntimeException e) {
             vertx.close();
             database.close();
@@ -236,6 +273,13 @@ public final class Gatehouse implements AutoCloseable {
             watcher.close();
         }
         housekeeping.shutdownNow();
+        for (AutoCloseable part : closeFirst) {
+            try {
+                part.close();
+            } catch (Exception e) {
+                LOG.warn("{} did not stop cleanly: {}", part, e.getMessage());
+            }
+        }
         try {
             server.stop().await(5, TimeUnit.SECONDS);
         } catch (Exception e) {

@@ -140,8 +140,37 @@ final class ConfigReader {
         }
         // An unset ${GATEHOUSE_MASTER_KEY} yields "": treat it as "not configured", not as an empty key.
         String masterKey = ProvidersReader.emptyToNull(s.string("master-key"));
+        OidcConfig oidc = oidc(s.section("oidc"));
         s.finish();
-        return new AuthConfig(masterKey);
+        return new AuthConfig(masterKey, oidc);
+    }
+
+    private OidcConfig oidc(Section s) {
+        if (s == null) {
+            return null;
+        }
+        String issuer = s.requiredString("issuer", " (the iss your identity provider puts in tokens)");
+        String audience = s.requiredString("audience", " (the aud tokens for Gatehouse carry)");
+        String jwksUrl = s.requiredString("jwks-url", " (the identity provider's JSON Web Key Set URL)");
+        if (jwksUrl != null && !jwksUrl.startsWith("https://") && !jwksUrl.startsWith("http://")) {
+            problems.error(s.node("jwks-url"), s.child("jwks-url"), "must be an http(s) URL, got '" + jwksUrl + "'");
+        }
+        java.time.Duration refresh = s.duration("jwks-refresh", false);
+        java.time.Duration minRefresh = s.duration("jwks-min-refresh", false);
+        Section claims = s.section("claims");
+        String user = null;
+        String team = null;
+        String roles = null;
+        if (claims != null) {
+            user = ProvidersReader.emptyToNull(claims.string("user"));
+            team = ProvidersReader.emptyToNull(claims.string("team"));
+            roles = ProvidersReader.emptyToNull(claims.string("roles"));
+            claims.finish();
+        }
+        s.finish();
+        return new OidcConfig(issuer, audience, jwksUrl, user == null ? "sub" : user, team == null ? "team" : team,
+                roles == null ? "roles" : roles, refresh == null ? OidcConfig.DEFAULT_REFRESH : refresh,
+                minRefresh == null ? OidcConfig.DEFAULT_MIN_REFRESH : minRefresh);
     }
 
     private StorageConfig storage(Section s) {

@@ -19,6 +19,7 @@ public final class Call {
     private Principal principal;
     private String model;
     private boolean stream;
+    private Integer maxTokens;
     private final List<Attempt> attempts = new ArrayList<>(2);
     private Usage usage;
     private long firstByteNanos;
@@ -56,6 +57,11 @@ public final class Call {
     public boolean stream() { return stream; }
 
     public void stream(boolean stream) { this.stream = stream; }
+
+    /** The caller's max output tokens ({@code max_completion_tokens} / {@code max_tokens}), or null when unset. */
+    public Integer maxTokens() { return maxTokens; }
+
+    public void maxTokens(Integer maxTokens) { this.maxTokens = maxTokens; }
 
     public List<Attempt> attempts() { return attempts; }
 

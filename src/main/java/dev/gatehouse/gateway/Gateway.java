@@ -1,5 +1,6 @@
 package dev.gatehouse.gateway;
 
+import dev.gatehouse.access.AccessRules;
 import dev.gatehouse.routing.Route;
 import dev.gatehouse.routing.Router;
 import dev.gatehouse.routing.Target;
@@ -44,10 +45,15 @@ public final class Gateway {
     /** Runs the model-aware stages, picks the targets and executes. The future ends when the response has. */
     public Future<Void> dispatch(Call call, CallerFormat caller, HttpServerResponse out) {
         Route route = snapshot.get().routes().find(call.model());
-        if (route == null || !call.principal().mayUseModel(call.model())) {
+        if (route == null) {
             return Future.failedFuture(new GatewayException(ErrorType.NOT_FOUND,
                     "The model '" + call.model() + "' does not exist or you do not have access to it. GET /v1/models lists the models you can use.",
                     "model", "model_not_found"));
+        }
+        // A model that exists but is denied gets a 403 naming the policy, so the caller knows whom to ask.
+        AccessRules.Denial denial = call.principal().rules().checkModel(call.model());
+        if (denial != null) {
+            return Future.failedFuture(AuthorizeStage.denied(denial));
         }
         boolean embeddingsCall = call.endpoint() == Endpoint.EMBEDDINGS;
         if (route.embedding() != embeddingsCall) {

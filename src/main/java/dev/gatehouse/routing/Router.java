@@ -1,6 +1,9 @@
 package dev.gatehouse.routing;
 
+import dev.gatehouse.access.AccessRules;
+import dev.gatehouse.gateway.AuthorizeStage;
 import dev.gatehouse.gateway.Call;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -10,6 +13,33 @@ import java.util.List;
  */
 public final class Router {
     public List<Target> plan(Route route, Call call) {
-        return route.targets();
+        return allowed(route.targets(), call);
+    }
+
+    /**
+     * The targets whose provider the caller's policies allow, in order. A denied provider's
+     * targets are skipped (fallback goes to the next allowed one); none left is a 403 naming the
+     * policy that denied the first.
+     */
+    static List<Target> allowed(List<Target> targets, Call call) {
+        AccessRules rules = call.principal() == null ? AccessRules.ALLOW_ALL : call.principal().rules();
+        if (rules == AccessRules.ALLOW_ALL) {
+            return targets;
+        }
+        String endpoint = AuthorizeStage.endpointName(call.endpoint());
+        List<Target> allowed = new ArrayList<>(targets.size());
+        AccessRules.Denial first = null;
+        for (Target target : targets) {
+            AccessRules.Denial denial = rules.checkRequest(endpoint, call.model(), target.provider().name(), call.maxTokens());
+            if (denial == null) {
+                allowed.add(target);
+            } else if (first == null) {
+                first = denial;
+            }
+        }
+        if (allowed.isEmpty() && first != null) {
+            throw AuthorizeStage.denied(first);
+        }
+        return allowed;
     }
 }

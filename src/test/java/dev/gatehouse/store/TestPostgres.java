@@ -11,7 +11,7 @@ import java.util.UUID;
  * server. Fails loudly (never skips) when PostgreSQL is not there: CI runs it, and a silently
  * skipped storage test would hide a broken server mode.
  */
-final class TestPostgres {
+public final class TestPostgres {
     static final String PROPERTY = "gatehouse.test.postgres";
 
     final String baseUrl;
@@ -30,18 +30,18 @@ final class TestPostgres {
     }
 
     /** Creates a fresh schema; throws if PostgreSQL is unreachable. */
-    static TestPostgres createSchema() throws SQLException {
+    public static TestPostgres createSchema() throws SQLException {
         TestPostgres pg = new TestPostgres(baseUrl());
         pg.execute("CREATE SCHEMA " + pg.schema);
         return pg;
     }
 
     /** A URL whose connections work in this schema only. */
-    String url() {
+    public String url() {
         return baseUrl + (baseUrl.contains("?") ? "&" : "?") + "currentSchema=" + schema;
     }
 
-    void drop() throws SQLException {
+    public void drop() throws SQLException {
         execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
     }
 

@@ -51,13 +51,19 @@ public final class AnthropicApi {
             AnthropicMessagesScan scan = AnthropicMessagesScan.scan(body, true);
             call.model(scan.model());
             call.stream(scan.stream());
+            call.maxTokens(scan.maxTokens());
             return gateway.dispatch(call, new AnthropicMessagesCaller(scan), response);
         });
         result.onComplete(done -> {
             if (done.failed() && !response.headWritten() && !response.closed()) {
+                call.applyResponseHeaders(response);
                 AnthropicErrors.write(ctx, done.cause(), requestId);
             }
-            listener.completed(call, done.failed() ? done.cause() : null);
+            try {
+                call.finish(); // settles budgets, releases limits: exactly once, success or not
+            } finally {
+                listener.completed(call, done.failed() ? done.cause() : null);
+            }
         });
     }
 

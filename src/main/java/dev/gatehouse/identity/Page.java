@@ -1,0 +1,6 @@
+package dev.gatehouse.identity;
+
+import java.util.List;
+
+/** One page of rows ordered by id, and the id to continue after (null on the last page). */
+public record Page<T>(List<T> items, String next) {}

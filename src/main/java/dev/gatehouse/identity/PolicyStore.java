@@ -1,0 +1,124 @@
+package dev.gatehouse.identity;
+
+import dev.gatehouse.store.Database;
+import dev.gatehouse.store.SqlWork;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Optional;
+
+/** Access policies and their attachments to keys, users and teams, in SQL. Methods block. */
+public final class PolicyStore {
+    private final Database db;
+
+    public PolicyStore(Database db) {
+        this.db = db;
+    }
+
+    public AccessPolicy create(String name, String teamId, List<String> models, List<String> providers, List<String> endpoints,
+            Integer maxTokens) {
+        long now = System.currentTimeMillis();
+        AccessPolicy policy = new AccessPolicy(Ids.next("pol"), name, teamId, models, providers, endpoints, maxTokens, now, now);
+        return Sql.unique(() -> db.call(SqlWork.inTransaction(c -> {
+            Sql.update(c, "INSERT INTO access_policies (id, name, team_id, models, providers, endpoints, max_tokens, created_at,"
+                            + " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", policy.id(), name, teamId, Sql.joinList(models),
+                    Sql.joinList(providers), Sql.joinList(endpoints), Sql.nullableInt(maxTokens), now, now);
+            Sql.bump(c, Sql.DIRECTORY);
+            return policy;
+        })), "A policy named '" + name + "'");
+    }
+
+    public Optional<AccessPolicy> get(String id) {
+        return Optional.ofNullable(db.call(c -> Sql.one(c, "SELECT * FROM access_policies WHERE id = ?", PolicyStore::map, id)));
+    }
+
+    public Optional<AccessPolicy> byName(String name) {
+        return Optional.ofNullable(db.call(c -> Sql.one(c, "SELECT * FROM access_policies WHERE name = ?", PolicyStore::map, name)));
+    }
+
+    /** @param teamId only this team's policies and the organisation-wide ones, or null for all */
+    public Page<AccessPolicy> list(String teamId, int limit, String cursor) {
+        String where = teamId == null ? "1=1" : "(team_id = ? OR team_id IS NULL)";
+        List<Object> params = teamId == null ? List.of() : List.of(teamId);
+        return db.call(c -> Sql.page(c, "access_policies", where, params, limit, cursor, PolicyStore::map, AccessPolicy::id));
+    }
+
+    public List<AccessPolicy> all() {
+        return db.call(c -> Sql.query(c, "SELECT * FROM access_policies ORDER BY id", PolicyStore::map));
+    }
+
+    public Optional<AccessPolicy> update(AccessPolicy changed) {
+        long now = System.currentTimeMillis();
+        return Sql.unique(() -> db.call(SqlWork.inTransaction(c -> {
+            int n = Sql.update(c, "UPDATE access_policies SET name = ?, models = ?, providers = ?, endpoints = ?, max_tokens = ?,"
+                            + " updated_at = ? WHERE id = ?", changed.name(), Sql.joinList(changed.models()),
+                    Sql.joinList(changed.providers()), Sql.joinList(changed.endpoints()), Sql.nullableInt(changed.maxTokens()), now,
+                    changed.id());
+            if (n == 0) {
+                return Optional.<AccessPolicy>empty();
+            }
+            Sql.bump(c, Sql.DIRECTORY);
+            return Optional.ofNullable(Sql.one(c, "SELECT * FROM access_policies WHERE id = ?", PolicyStore::map, changed.id()));
+        })), "A policy named '" + changed.name() + "'");
+    }
+
+    /** Deletes the policy and its attachments. */
+    public boolean delete(String id) {
+        return db.call(SqlWork.inTransaction(c -> {
+            Sql.update(c, "DELETE FROM policy_attachments WHERE policy_id = ?", id);
+            int n = Sql.update(c, "DELETE FROM access_policies WHERE id = ?", id);
+            Sql.bump(c, Sql.DIRECTORY);
+            return n > 0;
+        }));
+    }
+
+    /** Attaches (idempotent). @return false when it was already attached */
+    public boolean attach(String policyId, String subjectType, String subjectId) {
+        long now = System.currentTimeMillis();
+        return db.call(SqlWork.inTransaction(c -> {
+            int n = Sql.update(c, "INSERT INTO policy_attachments (policy_id, subject_type, subject_id, created_at) VALUES (?, ?, ?, ?)"
+                    + " ON CONFLICT (policy_id, subject_type, subject_id) DO NOTHING", policyId, subjectType, subjectId, now);
+            if (n > 0) {
+                Sql.bump(c, Sql.DIRECTORY);
+            }
+            return n > 0;
+        }));
+    }
+
+    public boolean detach(String policyId, String subjectType, String subjectId) {
+        return db.call(SqlWork.inTransaction(c -> {
+            int n = Sql.update(c, "DELETE FROM policy_attachments WHERE policy_id = ? AND subject_type = ? AND subject_id = ?",
+                    policyId, subjectType, subjectId);
+            if (n > 0) {
+                Sql.bump(c, Sql.DIRECTORY);
+            }
+            return n > 0;
+        }));
+    }
+
+    public List<Attachment> attachments(String policyId) {
+        return db.call(c -> Sql.query(c, "SELECT * FROM policy_attachments WHERE policy_id = ? ORDER BY subject_type, subject_id",
+                PolicyStore::mapAttachment, policyId));
+    }
+
+    /** Policies attached to one subject. */
+    public List<AccessPolicy> attachedTo(String subjectType, String subjectId) {
+        return db.call(c -> Sql.query(c, "SELECT p.* FROM access_policies p JOIN policy_attachments a ON a.policy_id = p.id"
+                + " WHERE a.subject_type = ? AND a.subject_id = ? ORDER BY p.name", PolicyStore::map, subjectType, subjectId));
+    }
+
+    public List<Attachment> allAttachments() {
+        return db.call(c -> Sql.query(c, "SELECT * FROM policy_attachments ORDER BY policy_id", PolicyStore::mapAttachment));
+    }
+
+    static AccessPolicy map(ResultSet rs) throws SQLException {
+        return new AccessPolicy(rs.getString("id"), rs.getString("name"), rs.getString("team_id"), Sql.splitList(rs.getString("models")),
+                Sql.splitList(rs.getString("providers")), Sql.splitList(rs.getString("endpoints")), Sql.nullableInt(rs, "max_tokens"),
+                rs.getLong("created_at"), rs.getLong("updated_at"));
+    }
+
+    static Attachment mapAttachment(ResultSet rs) throws SQLException {
+        return new Attachment(rs.getString("policy_id"), rs.getString("subject_type"), rs.getString("subject_id"),
+                rs.getLong("created_at"));
+    }
+}
