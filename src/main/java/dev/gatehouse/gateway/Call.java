@@ -25,6 +25,8 @@ public final class Call {
     private MultiMap responseHeaders;
     private List<Runnable> finishers;
     private boolean completed;
+    private long requestBytes;
+    private Integer maxOutputTokens;
 
     public Call(String requestId, Endpoint endpoint, MultiMap headers, long startNanos) {
         this.requestId = requestId;
@@ -66,6 +68,29 @@ public final class Call {
     public void usage(Usage usage) { this.usage = usage; }
 
     public long firstByteNanos() { return firstByteNanos; }
+
+    /** Size of the request body in bytes: the basis of input-token estimates for limits and budgets. */
+    public long requestBytes() { return requestBytes; }
+
+    /** The caller's output cap ({@code max_completion_tokens}/{@code max_tokens}), null when not set; 0 for embeddings. */
+    public Integer maxOutputTokens() { return maxOutputTokens; }
+
+    /** Set by the caller API once the body is scanned, before the model-aware stages run. */
+    public void requestSize(long bodyBytes, Integer maxOutputTokens) {
+        this.requestBytes = bodyBytes;
+        this.maxOutputTokens = maxOutputTokens;
+    }
+
+    /** The attempt that produced the answer (the model that actually answered), or null when none did. */
+    public Attempt answeringAttempt() {
+        for (int i = attempts.size() - 1; i >= 0; i--) {
+            Attempt a = attempts.get(i);
+            if (a.status() >= 200 && a.status() < 300) {
+                return a;
+            }
+        }
+        return null;
+    }
 
     /** Headers stages want on the response (e.g. {@code x-ratelimit-*}), success or error. */
     public void responseHeader(String name, String value) {

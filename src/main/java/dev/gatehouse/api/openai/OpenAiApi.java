@@ -55,18 +55,18 @@ public final class OpenAiApi {
     private void chatCompletions(RoutingContext ctx) {
         handle(ctx, Endpoint.CHAT_COMPLETIONS, body -> {
             OpenAiChatScan scan = OpenAiChatScan.scan(body);
-            return new Scanned(scan.model(), scan.stream(), new OpenAiChatCaller(scan, body));
+            return new Scanned(scan.model(), scan.stream(), scan.maxTokens(), new OpenAiChatCaller(scan, body));
         });
     }
 
     private void embeddings(RoutingContext ctx) {
         handle(ctx, Endpoint.EMBEDDINGS, body -> {
             OpenAiEmbeddingsScan scan = OpenAiEmbeddingsScan.scan(body);
-            return new Scanned(scan.model(), false, new OpenAiEmbeddingsCaller(scan));
+            return new Scanned(scan.model(), false, 0, new OpenAiEmbeddingsCaller(scan));
         });
     }
 
-    private record Scanned(String model, boolean stream, CallerFormat caller) {}
+    private record Scanned(String model, boolean stream, Integer maxTokens, CallerFormat caller) {}
 
     private void handle(RoutingContext ctx, Endpoint endpoint, Function<Buffer, Scanned> scanner) {
         HttpServerRequest request = ctx.request();
@@ -79,6 +79,7 @@ public final class OpenAiApi {
                     Scanned scanned = scanner.apply(body);
                     call.model(scanned.model());
                     call.stream(scanned.stream());
+                    call.requestSize(body.length(), scanned.maxTokens());
                     return gateway.dispatch(call, scanned.caller(), response);
                 });
         result.onComplete(done -> {
