@@ -4,7 +4,10 @@ import dev.gatehouse.access.Authenticator;
 import dev.gatehouse.access.MasterKeyAuthenticator;
 import dev.gatehouse.access.MasterKeyBootstrap;
 import dev.gatehouse.admin.AdminApi;
+import dev.gatehouse.admin.AuditSink;
 import dev.gatehouse.api.openai.OpenAiApi;
+import dev.gatehouse.budget.Enforcement;
+import dev.gatehouse.budget.SubjectTeams;
 import dev.gatehouse.config.ConfigLoader;
 import dev.gatehouse.config.ConfigWatcher;
 import dev.gatehouse.config.GatehouseConfig;
@@ -72,6 +75,7 @@ public final class Gatehouse implements AutoCloseable {
     private final String host;
     private final MasterKeyBootstrap.MasterKey masterKey;
     private final GatehouseConfig initialConfig;
+    private Enforcement enforcement;
 
     private Gatehouse(Vertx vertx, Database database, GatewayServer server, ConfigWatcher watcher,
             ScheduledExecutorService housekeeping, String host, int port, MasterKeyBootstrap.MasterKey masterKey,
@@ -114,6 +118,7 @@ public final class Gatehouse implements AutoCloseable {
             vertx.close();
             throw e.getCause() instanceof RuntimeException cause ? cause : e;
         }
+        Enforcement enforcement = null;
         try {
             MasterKeyBootstrap.MasterKey masterKey = MasterKeyBootstrap.resolve(
                     config.auth().masterKey(), new SettingsStore(database), options.resetMasterKey());
@@ -125,13 +130,18 @@ public final class Gatehouse implements AutoCloseable {
 
             AtomicReference<Snapshot> snapshot = new AtomicReference<>(snapshot(config, providers, authenticators));
             AuthenticateStage authenticate = new AuthenticateStage(() -> snapshot.get().authenticators());
+            enforcement = Enforcement.start(config, database, snapshot::get, System::currentTimeMillis);
             Gateway gateway = new Gateway(vertx, snapshot::get,
                     List.of(authenticate),
-                    List.of(),
+                    enforcement.stages(),
                     new Router());
             OpenAiApi openAi = new OpenAiApi(gateway, () -> snapshot.get().config().server().maxBodyBytes(), new AccessLog());
 
             AdminApi admin = new AdminApi(authenticate);
+            // Until the audit chain (issue 5 item 8) is wired, admin changes are logged.
+            AuditSink audit = (request, action, type, id, before, after) ->
+                    LOG.info("admin change: {} {} {} by {}", action, type, id, request.principal().id());
+            enforcement.endpoints(audit, SubjectTeams.UNKNOWN).forEach(admin::add);
 
             AtomicBoolean storageUp = new AtomicBoolean(true);
             Health health = new Health(storageUp::get);
@@ -148,14 +158,21 @@ public final class Gatehouse implements AutoCloseable {
             ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform()
                     .daemon().name("gatehouse-housekeeping").factory());
             housekeeping.scheduleWithFixedDelay(() -> storageUp.set(ping(database)), 5, 5, TimeUnit.SECONDS);
+            Enforcement refreshed = enforcement;
+            housekeeping.scheduleWithFixedDelay(() -> refreshQuietly(refreshed), 5, 5, TimeUnit.SECONDS);
 
             ConfigWatcher watcher = null;
             if (configFile != null) {
                 watcher = new ConfigWatcher(configFile, config, next -> reload(next, snapshot, providers, authenticators)).start();
             }
-            return new Gatehouse(vertx, database, server, watcher, housekeeping, host, boundPort, masterKey, config);
+            Gatehouse gatehouse = new Gatehouse(vertx, database, server, watcher, housekeeping, host, boundPort, masterKey, config);
+            gatehouse.enforcement = enforcement;
+            return gatehouse;
         } catch (RuntimeException e) {
             vertx.close();
+            if (enforcement != null) {
+                enforcement.close();
+            }
             database.close();
             throw e;
         }
@@ -190,6 +207,14 @@ public final class Gatehouse implements AutoCloseable {
             old.providers().values().forEach(Provider::close);
         } catch (RuntimeException e) {
             LOG.error("configuration in {} not applied, the previous one keeps running: {}", next.source(), e.getMessage());
+        }
+    }
+
+    private static void refreshQuietly(Enforcement enforcement) {
+        try {
+            enforcement.refresh();
+        } catch (RuntimeException e) {
+            LOG.debug("budgets and rate limits not refreshed (storage unavailable?): {}", e.getMessage());
         }
     }
 
@@ -241,6 +266,9 @@ public final class Gatehouse implements AutoCloseable {
             vertx.close().await(5, TimeUnit.SECONDS);
         } catch (Exception e) {
             LOG.warn("event loops did not stop cleanly: {}", e.getMessage());
+        }
+        if (enforcement != null) {
+            enforcement.close(); // writes the last spend batch
         }
         database.close();
     }
