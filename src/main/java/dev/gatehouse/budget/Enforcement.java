@@ -57,6 +57,10 @@ public final class Enforcement implements AutoCloseable {
         List<Integer> thresholds = config.budgets().alertThresholds();
         if (config.redis().enabled()) {
             redisClient = RedisClient.create(config.redis().url());
+            // A short command deadline: when Redis is unreachable, calls fail closed (503) in about
+            // two seconds instead of hanging for Lettuce's default minute.
+            redisClient.setOptions(io.lettuce.core.ClientOptions.builder()
+                    .timeoutOptions(io.lettuce.core.TimeoutOptions.enabled(java.time.Duration.ofSeconds(2))).build());
             redis = redisClient.connect();
             ledger = new RedisLedger(redis.async(), REDIS_PREFIX, clock, thresholds, events);
             limiter = Limiter.redis(redisClient, redis.async(), REDIS_PREFIX);
