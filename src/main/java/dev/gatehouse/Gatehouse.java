@@ -15,6 +15,8 @@ import dev.gatehouse.admin.TeamsEndpoints;
 import dev.gatehouse.admin.UsersEndpoints;
 import dev.gatehouse.api.anthropic.AnthropicApi;
 import dev.gatehouse.api.openai.OpenAiApi;
+import dev.gatehouse.budget.Enforcement;
+import dev.gatehouse.budget.SubjectTeams;
 import dev.gatehouse.config.ConfigLoader;
 import dev.gatehouse.config.ConfigWatcher;
 import dev.gatehouse.config.GatehouseConfig;
@@ -24,6 +26,7 @@ import dev.gatehouse.gateway.AuthenticateStage;
 import dev.gatehouse.gateway.AuthorizeStage;
 import dev.gatehouse.gateway.Gateway;
 import dev.gatehouse.gateway.Snapshot;
+import dev.gatehouse.gateway.Stage;
 import dev.gatehouse.http.GatewayServer;
 import dev.gatehouse.http.Health;
 import dev.gatehouse.identity.Identity;
@@ -89,6 +92,7 @@ public final class Gatehouse implements AutoCloseable {
     private final GatehouseConfig initialConfig;
     /** Background parts (identity registry, JWKS fetcher) closed before the database. */
     private final List<AutoCloseable> closeFirst = new ArrayList<>();
+    private Enforcement enforcement;
 
     private Gatehouse(Vertx vertx, Database database, GatewayServer server, ConfigWatcher watcher,
             ScheduledExecutorService housekeeping, String host, int port, MasterKeyBootstrap.MasterKey masterKey,
@@ -131,6 +135,7 @@ public final class Gatehouse implements AutoCloseable {
             vertx.close();
             throw e.getCause() instanceof RuntimeException cause ? cause : e;
         }
+        Enforcement enforcement = null;
         try {
             MasterKeyBootstrap.MasterKey masterKey = MasterKeyBootstrap.resolve(
                     config.auth().masterKey(), new SettingsStore(database), options.resetMasterKey());
@@ -152,9 +157,10 @@ public final class Gatehouse implements AutoCloseable {
 
             AtomicReference<Snapshot> snapshot = new AtomicReference<>(snapshot(config, providers, authenticators));
             AuthenticateStage authenticate = new AuthenticateStage(() -> snapshot.get().authenticators());
+            enforcement = Enforcement.start(config, database, snapshot::get, System::currentTimeMillis);
             Gateway gateway = new Gateway(vertx, snapshot::get,
                     List.of(authenticate),
-                    List.of(new AuthorizeStage()),
+                    java.util.stream.Stream.concat(java.util.stream.Stream.<Stage>of(new AuthorizeStage()), enforcement.stages().stream()).toList(),
                     new Router());
             AccessLog accessLog = new AccessLog();
             OpenAiApi openAi = new OpenAiApi(gateway, () -> snapshot.get().config().server().maxBodyBytes(), accessLog);
@@ -167,6 +173,16 @@ public final class Gatehouse implements AutoCloseable {
                     .add(UsersEndpoints.serviceAccounts(identity, audit))
                     .add(new KeysEndpoints(identity, audit))
                     .add(new PoliciesEndpoints(identity, audit));
+            // Budgets and limits on a key or user are managed by that key's or user's team-admin.
+            SubjectTeams subjectTeams = (kind, id) -> switch (kind) {
+                case "user" -> {
+                    var user = identity.registry().directory().user(id);
+                    yield user == null ? null : user.teamId();
+                }
+                case "key" -> identity.keys().get(id).map(key -> key.teamId()).orElse(null);
+                default -> null;
+            };
+            enforcement.endpoints(audit, subjectTeams).forEach(admin::add);
 
             AtomicBoolean storageUp = new AtomicBoolean(true);
             Health health = new Health(storageUp::get);
@@ -184,6 +200,8 @@ public final class Gatehouse implements AutoCloseable {
             ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform()
                     .daemon().name("gatehouse-housekeeping").factory());
             housekeeping.scheduleWithFixedDelay(() -> storageUp.set(ping(database)), 5, 5, TimeUnit.SECONDS);
+            Enforcement refreshed = enforcement;
+            housekeeping.scheduleWithFixedDelay(() -> refreshQuietly(refreshed), 5, 5, TimeUnit.SECONDS);
 
             ConfigWatcher watcher = null;
             if (configFile != null) {
@@ -194,9 +212,13 @@ public final class Gatehouse implements AutoCloseable {
             if (jwks != null) {
                 gatehouse.closeFirst.add(jwks);
             }
+            gatehouse.enforcement = enforcement;
             return gatehouse;
         } catch (RuntimeException e) {
             vertx.close();
+            if (enforcement != null) {
+                enforcement.close();
+            }
             database.close();
             throw e;
         }
@@ -231,6 +253,14 @@ public final class Gatehouse implements AutoCloseable {
             old.providers().values().forEach(Provider::close);
         } catch (RuntimeException e) {
             LOG.error("configuration in {} not applied, the previous one keeps running: {}", next.source(), e.getMessage());
+        }
+    }
+
+    private static void refreshQuietly(Enforcement enforcement) {
+        try {
+            enforcement.refresh();
+        } catch (RuntimeException e) {
+            LOG.debug("budgets and rate limits not refreshed (storage unavailable?): {}", e.getMessage());
         }
     }
 
@@ -289,6 +319,9 @@ public final class Gatehouse implements AutoCloseable {
             vertx.close().await(5, TimeUnit.SECONDS);
         } catch (Exception e) {
             LOG.warn("event loops did not stop cleanly: {}", e.getMessage());
+        }
+        if (enforcement != null) {
+            enforcement.close(); // writes the last spend batch
         }
         database.close();
     }

@@ -60,8 +60,10 @@ final class ConfigReader {
 
         AuthConfig auth = auth(top.section("auth"));
         StorageConfig storage = storage(top.section("storage"));
+        RedisConfig redis = redis(top.section("redis"));
+        BudgetsConfig budgets = budgets(top.section("budgets"));
         top.finish();
-        return problems.hasErrors() ? null : new GatehouseConfig(source, server, providers, models, auth, storage, routing);
+        return problems.hasErrors() ? null : new GatehouseConfig(source, server, providers, models, auth, storage, routing, redis, budgets);
     }
 
     private ServerConfig server(Section s) {
@@ -186,5 +188,50 @@ final class ConfigReader {
         String password = ProvidersReader.emptyToNull(s.string("password"));
         s.finish();
         return new StorageConfig(url, username, password);
+    }
+
+    private RedisConfig redis(Section s) {
+        if (s == null) {
+            return RedisConfig.NONE;
+        }
+        String url = ProvidersReader.emptyToNull(s.string("url"));
+        if (url != null && !url.startsWith("redis://") && !url.startsWith("rediss://")) {
+            problems.error(s.node("url"), s.child("url"), "unsupported Redis URL '" + url + "' (use redis://host:port or rediss://...)");
+        }
+        s.finish();
+        return new RedisConfig(url);
+    }
+
+    private BudgetsConfig budgets(Section s) {
+        BudgetsConfig d = BudgetsConfig.DEFAULTS;
+        if (s == null) {
+            return d;
+        }
+        String webhook = ProvidersReader.emptyToNull(s.string("alert-webhook"));
+        if (webhook != null && !webhook.startsWith("http://") && !webhook.startsWith("https://")) {
+            problems.error(s.node("alert-webhook"), s.child("alert-webhook"), "must be an http:// or https:// URL");
+        }
+        java.util.List<Integer> thresholds = d.alertThresholds();
+        org.yaml.snakeyaml.nodes.SequenceNode seq = s.sequence("alert-thresholds");
+        if (seq != null) {
+            thresholds = new java.util.ArrayList<>();
+            for (org.yaml.snakeyaml.nodes.Node item : seq.getValue()) {
+                String text = item instanceof org.yaml.snakeyaml.nodes.ScalarNode sc ? sc.getValue().trim().replace("%", "") : "";
+                try {
+                    int pct = Integer.parseInt(text);
+                    if (pct < 1 || pct > 1000) {
+                        throw new NumberFormatException();
+                    }
+                    thresholds.add(pct);
+                } catch (NumberFormatException e) {
+                    problems.error(item, s.child("alert-thresholds"), "each threshold must be a percentage 1-1000, got '" + text + "'");
+                }
+            }
+        }
+        Integer maxOutput = s.integer("default-max-output-tokens", 1, Integer.MAX_VALUE);
+        java.time.Duration timeout = s.duration("alert-timeout", false);
+        s.finish();
+        return new BudgetsConfig(webhook, thresholds,
+                maxOutput == null ? d.defaultMaxOutputTokens() : maxOutput, timeout == null ? d.alertTimeout() : timeout);
     }
 }

@@ -11,6 +11,8 @@ import java.util.Map;
  * @param source the file it was read from, or null for the built-in demo config
  * @param providers by name, in file order
  * @param models by the public name callers send, in file order
+ * @param redis shared state for several nodes (rate limits, budgets); url null = single node, in memory
+ * @param budgets budget alerting and reservation defaults
  */
 public record GatehouseConfig(
         Path source,
@@ -19,15 +21,19 @@ public record GatehouseConfig(
         Map<String, ModelConfig> models,
         AuthConfig auth,
         StorageConfig storage,
-        RoutingConfig routing) {
+        RoutingConfig routing,
+        RedisConfig redis,
+        BudgetsConfig budgets) {
 
     public GatehouseConfig(Path source, ServerConfig server, Map<String, ProviderConfig> providers,
             Map<String, ModelConfig> models, AuthConfig auth, StorageConfig storage) {
-        this(source, server, providers, models, auth, storage, RoutingConfig.DEFAULTS);
+        this(source, server, providers, models, auth, storage, RoutingConfig.DEFAULTS, RedisConfig.NONE, BudgetsConfig.DEFAULTS);
     }
 
     public GatehouseConfig {
         routing = routing == null ? RoutingConfig.DEFAULTS : routing;
+        redis = redis == null ? RedisConfig.NONE : redis;
+        budgets = budgets == null ? BudgetsConfig.DEFAULTS : budgets;
         // Map.copyOf would lose the file order, which routing and the admin UI show to users.
         providers = Collections.unmodifiableMap(new LinkedHashMap<>(providers));
         models = Collections.unmodifiableMap(new LinkedHashMap<>(models));

@@ -9,9 +9,11 @@ import java.util.List;
  * @param strategy how targets are ordered for each request: priority (file order), weighted,
  *     least-latency, least-busy, lowest-cost, usage-aware
  * @param fallbacks other public models to try, in order, when every target of this one failed
+ * @param pricing price override, or null for the shipped catalogue's price
  */
 public record ModelConfig(
-        String name, String type, List<TargetConfig> targets, Timeouts timeouts, String strategy, List<String> fallbacks) {
+        String name, String type, List<TargetConfig> targets, Timeouts timeouts, String strategy, List<String> fallbacks,
+        PricingOverride pricing) {
 
     public static final List<String> STRATEGIES =
             List.of("priority", "weighted", "least-latency", "least-busy", "lowest-cost", "usage-aware");
@@ -24,8 +26,19 @@ public record ModelConfig(
     }
 
     public ModelConfig(String name, String type, List<TargetConfig> targets, Timeouts timeouts) {
-        this(name, type, targets, timeouts, "priority", List.of());
+        this(name, type, targets, timeouts, "priority", List.of(), null);
     }
+
+    public ModelConfig(String name, String type, List<TargetConfig> targets, Timeouts timeouts, PricingOverride pricing) {
+        this(name, type, targets, timeouts, "priority", List.of(), pricing);
+    }
+
+    /**
+     * {@code models.<name>.pricing}: replaces the catalogue's price for this public model. Money in
+     * micro-USD per million tokens (per image for {@code image}); null fields keep the catalogue's value.
+     */
+    public record PricingOverride(Long input, Long cachedInput, Long cacheWrite, Long output, Long reasoning, Long image,
+            Integer maxOutputTokens, Integer contextTokens) {}
 
     /**
      * One way of serving the model: a provider and the model's name there.

@@ -78,8 +78,21 @@ final class ModelsReader {
             fallbackRefs.add(new FallbackRef(s.node("fallbacks"), s.child("fallbacks"), fallbacks));
         }
         List<TargetConfig> targets = targets(name, s);
+        ModelConfig.PricingOverride pricing = pricing(s.section("pricing"));
         s.finish();
-        return type == null || targets == null ? null : new ModelConfig(name, type, targets, timeouts, strategy, fallbacks);
+        return type == null || targets == null ? null : new ModelConfig(name, type, targets, timeouts, strategy, fallbacks, pricing);
+    }
+
+    /** Prices in USD per million tokens as exact decimals, e.g. {@code {input: 2.50, output: 10}}. */
+    private static ModelConfig.PricingOverride pricing(Section p) {
+        if (p == null) {
+            return null;
+        }
+        ModelConfig.PricingOverride pricing = new ModelConfig.PricingOverride(p.money("input"), p.money("cached-input"),
+                p.money("cache-write"), p.money("output"), p.money("reasoning"), p.money("image"),
+                p.integer("max-output", 0, Integer.MAX_VALUE), p.integer("context", 0, Integer.MAX_VALUE));
+        p.finish();
+        return pricing;
     }
 
     private List<TargetConfig> targets(String modelName, Section s) {

@@ -12,7 +12,7 @@ public final class AuthorizeStage implements Stage {
     @Override
     public Future<Void> apply(Call call) {
         AccessRules.Denial denial = call.principal().rules()
-                .checkRequest(endpointName(call.endpoint()), call.model(), null, call.maxTokens());
+                .checkRequest(endpointName(call.endpoint()), call.model(), null, call.maxOutputTokens());
         return denial == null ? Future.succeededFuture() : Future.failedFuture(denied(denial));
     }
 

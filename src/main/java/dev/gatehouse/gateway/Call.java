@@ -19,13 +19,14 @@ public final class Call {
     private Principal principal;
     private String model;
     private boolean stream;
-    private Integer maxTokens;
     private final List<Attempt> attempts = new ArrayList<>(2);
     private Usage usage;
     private long firstByteNanos;
     private MultiMap responseHeaders;
     private List<Runnable> finishers;
     private boolean completed;
+    private long requestBytes;
+    private Integer maxOutputTokens;
 
     public Call(String requestId, Endpoint endpoint, MultiMap headers, long startNanos) {
         this.requestId = requestId;
@@ -58,11 +59,6 @@ public final class Call {
 
     public void stream(boolean stream) { this.stream = stream; }
 
-    /** The caller's max output tokens ({@code max_completion_tokens} / {@code max_tokens}), or null when unset. */
-    public Integer maxTokens() { return maxTokens; }
-
-    public void maxTokens(Integer maxTokens) { this.maxTokens = maxTokens; }
-
     public List<Attempt> attempts() { return attempts; }
 
     public void addAttempt(Attempt attempt) { attempts.add(attempt); }
@@ -72,6 +68,29 @@ public final class Call {
     public void usage(Usage usage) { this.usage = usage; }
 
     public long firstByteNanos() { return firstByteNanos; }
+
+    /** Size of the request body in bytes: the basis of input-token estimates for limits and budgets. */
+    public long requestBytes() { return requestBytes; }
+
+    /** The caller's output cap ({@code max_completion_tokens}/{@code max_tokens}), null when not set; 0 for embeddings. */
+    public Integer maxOutputTokens() { return maxOutputTokens; }
+
+    /** Set by the caller API once the body is scanned, before the model-aware stages run. */
+    public void requestSize(long bodyBytes, Integer maxOutputTokens) {
+        this.requestBytes = bodyBytes;
+        this.maxOutputTokens = maxOutputTokens;
+    }
+
+    /** The attempt that produced the answer (the model that actually answered), or null when none did. */
+    public Attempt answeringAttempt() {
+        for (int i = attempts.size() - 1; i >= 0; i--) {
+            Attempt a = attempts.get(i);
+            if (a.status() >= 200 && a.status() < 300) {
+                return a;
+            }
+        }
+        return null;
+    }
 
     /** Headers stages want on the response (e.g. {@code x-ratelimit-*}), success or error. */
     public void responseHeader(String name, String value) {

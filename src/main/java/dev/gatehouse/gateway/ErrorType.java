@@ -14,6 +14,8 @@ public enum ErrorType {
     UNSUPPORTED_MEDIA_TYPE(415, "invalid_request_error"),
     UNPROCESSABLE(422, "invalid_request_error"),
     RATE_LIMIT(429, "rate_limit_error"),
+    /** A budget is spent: 429 like OpenAI's own "insufficient_quota", so SDKs treat it as a rate limit. */
+    INSUFFICIENT_QUOTA(429, "insufficient_quota"),
     INTERNAL(500, "server_error"),
     UPSTREAM(502, "upstream_error"),
     UNAVAILABLE(503, "service_unavailable"),

@@ -30,7 +30,7 @@ public final class Router {
         List<Target> allowed = new ArrayList<>(targets.size());
         AccessRules.Denial first = null;
         for (Target target : targets) {
-            AccessRules.Denial denial = rules.checkRequest(endpoint, call.model(), target.provider().name(), call.maxTokens());
+            AccessRules.Denial denial = rules.checkRequest(endpoint, call.model(), target.provider().name(), call.maxOutputTokens());
             if (denial == null) {
                 allowed.add(target);
             } else if (first == null) {

@@ -51,7 +51,7 @@ public final class AnthropicApi {
             AnthropicMessagesScan scan = AnthropicMessagesScan.scan(body, true);
             call.model(scan.model());
             call.stream(scan.stream());
-            call.maxTokens(scan.maxTokens());
+            call.requestSize(body.length(), scan.maxTokens());
             return gateway.dispatch(call, new AnthropicMessagesCaller(scan), response);
         });
         result.onComplete(done -> {

@@ -31,7 +31,7 @@ public final class AnthropicErrors {
             case PERMISSION -> "permission_error";
             case NOT_FOUND -> "not_found_error";
             case PAYLOAD_TOO_LARGE -> "request_too_large";
-            case RATE_LIMIT -> "rate_limit_error";
+            case RATE_LIMIT, INSUFFICIENT_QUOTA -> "rate_limit_error";
             case UNAVAILABLE -> "upstream_overloaded".equals(e.code()) ? "overloaded_error" : "api_error";
             case TIMEOUT -> "timeout_error";
             case INTERNAL, UPSTREAM -> "api_error";

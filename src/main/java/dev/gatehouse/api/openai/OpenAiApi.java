@@ -62,7 +62,7 @@ public final class OpenAiApi {
     private void embeddings(RoutingContext ctx) {
         handle(ctx, Endpoint.EMBEDDINGS, body -> {
             OpenAiEmbeddingsScan scan = OpenAiEmbeddingsScan.scan(body);
-            return new Scanned(scan.model(), false, null, new OpenAiEmbeddingsCaller(scan));
+            return new Scanned(scan.model(), false, 0, new OpenAiEmbeddingsCaller(scan)); // embeddings produce no output tokens
         });
     }
 
@@ -79,7 +79,7 @@ public final class OpenAiApi {
                     Scanned scanned = scanner.apply(body);
                     call.model(scanned.model());
                     call.stream(scanned.stream());
-                    call.maxTokens(scanned.maxTokens());
+                    call.requestSize(body.length(), scanned.maxTokens());
                     return gateway.dispatch(call, scanned.caller(), response);
                 });
         result.onComplete(done -> {

@@ -1,0 +1,130 @@
+package dev.gatehouse.budget;
+
+import dev.gatehouse.admin.AdminEndpoints;
+import dev.gatehouse.admin.AuditSink;
+import dev.gatehouse.config.GatehouseConfig;
+import dev.gatehouse.gateway.Snapshot;
+import dev.gatehouse.gateway.Stage;
+import dev.gatehouse.limits.Limiter;
+import dev.gatehouse.limits.RateLimitStage;
+import dev.gatehouse.limits.RateLimitStore;
+import dev.gatehouse.limits.RateLimits;
+import dev.gatehouse.limits.RateLimitsEndpoints;
+import dev.gatehouse.pricing.PriceCatalogue;
+import dev.gatehouse.pricing.PricingSource;
+import dev.gatehouse.store.Database;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.util.List;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Rate limits and budgets, assembled: definitions loaded from the database into memory, the
+ * ledger and limiter (in memory, or in Redis when {@code redis.url} is set), the two stages for
+ * the request path, and their admin endpoints. The composition root calls {@link #start},
+ * {@link #stages}, {@link #endpoints}, {@link #refresh} (periodically, off the event loop, so
+ * changes made on another node arrive) and {@link #close}.
+ */
+public final class Enforcement implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Enforcement.class);
+    static final String REDIS_PREFIX = "gh:";
+
+    private final BudgetStore budgetStore;
+    private final RateLimitStore limitStore;
+    private final Budgets budgets = new Budgets();
+    private final RateLimits limits = new RateLimits();
+    private final PricingSource pricing;
+    private final BudgetLedger ledger;
+    private final Limiter limiter;
+    private final SpendWriter spendWriter;
+    private final BudgetAlerts alerts;
+    private final RedisClient redisClient;
+    private final StatefulRedisConnection<String, String> redis;
+    private final LongSupplier clock;
+    private final List<Stage> stages;
+
+    private Enforcement(GatehouseConfig config, Database db, Supplier<Snapshot> snapshot, LongSupplier clock) {
+        this.clock = clock;
+        this.budgetStore = new BudgetStore(db);
+        this.limitStore = new RateLimitStore(db);
+        this.pricing = new PricingSource(PriceCatalogue.shipped());
+        this.spendWriter = new SpendWriter(budgetStore, 1000);
+        this.alerts = new BudgetAlerts(config.budgets().alertWebhook(), config.budgets().alertTimeout());
+        LedgerEvents events = SpendWriter.both(spendWriter, alerts);
+        List<Integer> thresholds = config.budgets().alertThresholds();
+        if (config.redis().enabled()) {
+            redisClient = RedisClient.create(config.redis().url());
+            // A short command deadline: when Redis is unreachable, calls fail closed (503) in about
+            // two seconds instead of hanging for Lettuce's default minute.
+            redisClient.setOptions(io.lettuce.core.ClientOptions.builder()
+                    .timeoutOptions(io.lettuce.core.TimeoutOptions.enabled(java.time.Duration.ofSeconds(2))).build());
+            redis = redisClient.connect();
+            ledger = new RedisLedger(redis.async(), REDIS_PREFIX, clock, thresholds, events);
+            limiter = Limiter.redis(redisClient, redis.async(), REDIS_PREFIX);
+            LOG.info("rate limits and budgets are shared through Redis at {}", config.redis().url().replaceAll("//[^@/]*@", "//***@"));
+        } else {
+            redisClient = null;
+            redis = null;
+            ledger = new MemoryLedger(clock, thresholds, events);
+            limiter = Limiter.inMemory();
+        }
+        this.stages = List.of(new RateLimitStage(limits, limiter), new BudgetStage(snapshot, pricing, budgets, ledger, clock));
+    }
+
+    /** Builds everything and loads definitions and this period's spend (blocking; at start only). */
+    public static Enforcement start(GatehouseConfig config, Database db, Supplier<Snapshot> snapshot, LongSupplier clock) {
+        Enforcement e = new Enforcement(config, db, snapshot, clock);
+        try {
+            e.refresh();
+            for (Budget b : e.budgets.all()) {
+                e.budgetStore.spend(b.id(), b.period().start(clock.getAsLong()))
+                        .ifPresent(s -> e.ledger.seed(b, s.periodStart(), s.spent(), s.alertedPercent()));
+            }
+        } catch (RuntimeException ex) {
+            e.close();
+            throw ex;
+        }
+        return e;
+    }
+
+    /** Rate limit, then budget: the preRouting stages. */
+    public List<Stage> stages() {
+        return stages;
+    }
+
+    public List<AdminEndpoints> endpoints(AuditSink audit, SubjectTeams teams) {
+        return List.of(new BudgetsEndpoints(budgetStore, budgets, ledger, audit, teams, clock),
+                new RateLimitsEndpoints(limitStore, limits, limiter, audit, teams, clock));
+    }
+
+    /** Re-reads budget and limit definitions (blocking: call off the event loop). */
+    public void refresh() {
+        budgets.replaceAll(budgetStore.all());
+        limits.replaceAll(limitStore.all());
+    }
+
+    public PricingSource pricing() {
+        return pricing;
+    }
+
+    /** Writes pending spend now (tests, shutdown). */
+    public void flush() {
+        spendWriter.flush();
+    }
+
+    @Override
+    public void close() {
+        spendWriter.close();
+        alerts.close();
+        limiter.close();
+        if (redis != null) {
+            redis.close();
+        }
+        if (redisClient != null) {
+            redisClient.shutdown();
+        }
+    }
+}

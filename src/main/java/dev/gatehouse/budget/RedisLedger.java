@@ -1,0 +1,206 @@
+package dev.gatehouse.budget;
+
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Ledger shared by several nodes: one Redis hash per budget and period ({@code spent},
+ * {@code reserved}, {@code alerted}), changed only by Lua scripts. Redis runs a script as one
+ * atomic step, so the check across <em>all</em> budgets of a call and the reservation on all of
+ * them cannot interleave with another node's. Keys share the hash tag {@code {gh-budgets}} so
+ * the multi-key scripts also run on Redis Cluster. Amounts are integers (HINCRBY); Lua compares
+ * them as doubles, exact below 2^53 micro-USD (9 billion USD).
+ *
+ * <p>Every call is asynchronous (Lettuce futures); nothing here blocks a thread.
+ */
+public final class RedisLedger implements BudgetLedger {
+    private static final Logger LOG = LoggerFactory.getLogger(RedisLedger.class);
+    private static final long GRACE_SECONDS = 2 * 86_400; // keep a finished period's hash around a little
+
+    // KEYS: one hash per budget. ARGV: amount, then per budget: limit, ttl seconds (0 = none).
+    // Returns {1} when reserved on all, else {0, index, spent, reserved} of the first that refused.
+    private static final String RESERVE = """
+            local amount = tonumber(ARGV[1])
+            for i = 1, #KEYS do
+              local spent = tonumber(redis.call('HGET', KEYS[i], 'spent') or '0')
+              local reserved = tonumber(redis.call('HGET', KEYS[i], 'reserved') or '0')
+              if spent + reserved + amount > tonumber(ARGV[2 * i]) then
+                return {0, i, spent, reserved}
+              end
+            end
+            for i = 1, #KEYS do
+              redis.call('HINCRBY', KEYS[i], 'reserved', amount)
+              local ttl = tonumber(ARGV[2 * i + 1])
+              if ttl > 0 then redis.call('EXPIRE', KEYS[i], ttl) end
+            end
+            return {1}
+            """;
+
+    // KEYS: per budget the hash it was reserved in, then the hash of the current period.
+    // ARGV: reserved amount, actual cost, then per budget: limit, ttl; then the thresholds.
+    // Returns per budget {spent, previously alerted, newly alerted (0 if none)}.
+    private static final String SETTLE = """
+            local amount = tonumber(ARGV[1])
+            local actual = tonumber(ARGV[2])
+            local n = #KEYS / 2
+            local out = {}
+            for i = 1, n do
+              local rk = KEYS[2 * i - 1]
+              local ck = KEYS[2 * i]
+              if amount > 0 then
+                local r = redis.call('HINCRBY', rk, 'reserved', -amount)
+                if r < 0 then redis.call('HSET', rk, 'reserved', 0) end
+              end
+              local spent = redis.call('HINCRBY', ck, 'spent', actual)
+              local limit = tonumber(ARGV[1 + 2 * i])
+              local ttl = tonumber(ARGV[2 + 2 * i])
+              if ttl > 0 then redis.call('EXPIRE', ck, ttl) end
+              local alerted = tonumber(redis.call('HGET', ck, 'alerted') or '0')
+              local crossed = 0
+              for j = 3 + 2 * n, #ARGV do
+                local t = tonumber(ARGV[j])
+                if t > alerted and limit > 0 and spent * 100 >= t * limit then crossed = t end
+              end
+              if crossed > 0 then redis.call('HSET', ck, 'alerted', crossed) end
+              out[i] = {spent, alerted, crossed}
+            end
+            return out
+            """;
+
+    // KEYS[1]: hash. ARGV: spent, alerted, ttl. Sets only when the node has no value yet.
+    private static final String SEED = """
+            if redis.call('HSETNX', KEYS[1], 'spent', ARGV[1]) == 1 then
+              redis.call('HSET', KEYS[1], 'alerted', ARGV[2])
+              if tonumber(ARGV[3]) > 0 then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
+            end
+            return 1
+            """;
+
+    private final RedisAsyncCommands<String, String> redis;
+    private final LongSupplier clock;
+    private final List<Integer> thresholds;
+    private final LedgerEvents events;
+    private final String prefix;
+
+    /** @param prefix key prefix, so tests (or several gateways on one Redis) do not share balances */
+    public RedisLedger(RedisAsyncCommands<String, String> redis, String prefix, LongSupplier clock, List<Integer> thresholds,
+            LedgerEvents events) {
+        this.redis = redis;
+        this.prefix = prefix;
+        this.clock = clock;
+        this.thresholds = List.copyOf(thresholds);
+        this.events = events;
+    }
+
+    String key(Budget budget, long periodStart) {
+        return prefix + "{gh-budgets}:" + budget.id() + ":" + periodStart;
+    }
+
+    private long ttlSeconds(Budget budget, long periodStart) {
+        long end = budget.period().end(periodStart);
+        return end == Long.MAX_VALUE ? 0 : Math.max(1, (end - clock.getAsLong()) / 1000 + GRACE_SECONDS);
+    }
+
+    @Override
+    public CompletionStage<Outcome> reserve(List<Budget> budgets, long amount) {
+        long now = clock.getAsLong();
+        String[] keys = new String[budgets.size()];
+        String[] args = new String[1 + 2 * budgets.size()];
+        List<Long> starts = new ArrayList<>(budgets.size());
+        args[0] = Long.toString(amount);
+        for (int i = 0; i < budgets.size(); i++) {
+            Budget b = budgets.get(i);
+            long start = b.period().start(now);
+            starts.add(start);
+            keys[i] = key(b, start);
+            args[1 + 2 * i] = Long.toString(b.limitMicros());
+            args[2 + 2 * i] = Long.toString(ttlSeconds(b, start));
+        }
+        return redis.<List<Object>>eval(RESERVE, ScriptOutputType.MULTI, keys, args).thenApply(result -> {
+            if (((Long) result.get(0)) == 1L) {
+                return new Outcome(new Reservation(budgets, starts, amount), null);
+            }
+            int index = (int) (long) (Long) result.get(1) - 1;
+            return new Outcome(null, new BudgetExceeded(budgets.get(index), starts.get(index),
+                    (Long) result.get(2), (Long) result.get(3), amount));
+        });
+    }
+
+    @Override
+    public void settle(Reservation reservation, long actual) {
+        List<Budget> budgets = reservation.budgets();
+        if (budgets.isEmpty()) {
+            return;
+        }
+        long now = clock.getAsLong();
+        String[] keys = new String[2 * budgets.size()];
+        List<String> args = new ArrayList<>();
+        args.add(Long.toString(reservation.amount()));
+        args.add(Long.toString(actual));
+        long[] currentStarts = new long[budgets.size()];
+        for (int i = 0; i < budgets.size(); i++) {
+            Budget b = budgets.get(i);
+            currentStarts[i] = b.period().start(now);
+            keys[2 * i] = key(b, reservation.periodStarts().get(i));
+            keys[2 * i + 1] = key(b, currentStarts[i]);
+            args.add(Long.toString(b.limitMicros()));
+            args.add(Long.toString(ttlSeconds(b, currentStarts[i])));
+        }
+        thresholds.forEach(t -> args.add(Integer.toString(t)));
+        redis.<List<Object>>eval(SETTLE, ScriptOutputType.MULTI, keys, args.toArray(String[]::new)).whenComplete((result, error) -> {
+            if (error != null) {
+                // The reservation stays in Redis until the period's key expires: safe (it only under-spends).
+                LOG.error("budget settlement of {} micro-USD failed in Redis: {}", actual, error.toString());
+                return;
+            }
+            for (int i = 0; i < budgets.size(); i++) {
+                @SuppressWarnings("unchecked")
+                List<Object> r = (List<Object>) result.get(i);
+                long spent = (Long) r.get(0);
+                int previous = (int) (long) (Long) r.get(1);
+                int crossed = (int) (long) (Long) r.get(2);
+                Budget b = budgets.get(i);
+                if (actual != 0 || crossed > 0) {
+                    events.spendChanged(b, currentStarts[i], spent, Math.max(previous, crossed));
+                }
+                for (int t : thresholds) {
+                    if (t > previous && t <= crossed) {
+                        events.thresholdCrossed(b, t, currentStarts[i], spent);
+                    }
+                }
+            }
+        });
+    }
+
+    @Override
+    public CompletionStage<Balance> balance(Budget budget) {
+        long start = budget.period().start(clock.getAsLong());
+        return redis.hmget(key(budget, start), "spent", "reserved").thenApply(values -> new Balance(start,
+                budget.period().end(start), number(values.get(0).getValueOrElse(null)), number(values.get(1).getValueOrElse(null)),
+                budget.limitMicros()));
+    }
+
+    private static long number(String value) {
+        return value == null ? 0 : Long.parseLong(value);
+    }
+
+    @Override
+    public void seed(Budget budget, long periodStart, long spent, int alertedPercent) {
+        if (periodStart != budget.period().start(clock.getAsLong())) {
+            return;
+        }
+        redis.eval(SEED, ScriptOutputType.INTEGER, new String[] {key(budget, periodStart)},
+                Long.toString(spent), Integer.toString(alertedPercent), Long.toString(ttlSeconds(budget, periodStart)));
+    }
+
+    @Override
+    public void forget(Budget budget) {
+        redis.del(key(budget, budget.period().start(clock.getAsLong())));
+    }
+}

@@ -1,0 +1,205 @@
+package dev.gatehouse.limits;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.gatehouse.admin.Access;
+import dev.gatehouse.admin.AdminEndpoints;
+import dev.gatehouse.admin.AdminPage;
+import dev.gatehouse.admin.AdminRequest;
+import dev.gatehouse.admin.AdminResponse;
+import dev.gatehouse.admin.AdminRoutes;
+import dev.gatehouse.admin.AuditSink;
+import dev.gatehouse.budget.SubjectTeams;
+import dev.gatehouse.gateway.ErrorType;
+import dev.gatehouse.gateway.GatewayException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.LongSupplier;
+
+/**
+ * {@code /admin/v1/rate-limits}: requests per minute, tokens per minute and concurrent requests
+ * for a key, user, team or model. Model limits are organisation-wide (owners and admins); team
+ * limits belong to that team; key and user limits to the team owning the key or user.
+ */
+public final class RateLimitsEndpoints implements AdminEndpoints {
+    private final RateLimitStore store;
+    private final RateLimits limits;
+    private final Limiter limiter;
+    private final AuditSink audit;
+    private final SubjectTeams teams;
+    private final LongSupplier clock;
+
+    public RateLimitsEndpoints(RateLimitStore store, RateLimits limits, Limiter limiter, AuditSink audit, SubjectTeams teams, LongSupplier clock) {
+        this.store = store;
+        this.limits = limits;
+        this.limiter = limiter;
+        this.audit = audit;
+        this.teams = teams;
+        this.clock = clock;
+    }
+
+    @Override
+    public void register(AdminRoutes routes) {
+        routes.get("/rate-limits", "List rate limits", Access.TEAM_READ, this::list);
+        routes.post("/rate-limits", "Create a rate limit", Access.TEAM_WRITE, this::create);
+        routes.get("/rate-limits/:limitId", "Read a rate limit", Access.TEAM_READ, this::read);
+        routes.patch("/rate-limits/:limitId", "Change a rate limit", Access.TEAM_WRITE, this::update);
+        routes.delete("/rate-limits/:limitId", "Delete a rate limit", Access.TEAM_WRITE, this::delete);
+    }
+
+    private Object list(AdminRequest request) {
+        int limit = request.limit();
+        String team = null;
+        if (!request.isOrgWide() && !request.principal().hasRole("auditor")) {
+            team = request.principal().teamId();
+            if (team == null) {
+                return new AdminPage<>(List.of(), null);
+            }
+        }
+        List<RateLimit> page = store.list(team, request.cursor(), limit + 1);
+        String next = page.size() > limit ? page.get(limit - 1).id() : null;
+        List<Map<String, Object>> data = new ArrayList<>();
+        for (RateLimit l : page.subList(0, Math.min(limit, page.size()))) {
+            data.add(view(l, false));
+        }
+        return new AdminPage<>(data, next);
+    }
+
+    private Object read(AdminRequest request) {
+        return view(visible(request, false), true);
+    }
+
+    private Object create(AdminRequest request) {
+        JsonNode body = request.body();
+        RateLimit.Scope scope;
+        try {
+            scope = RateLimit.Scope.parse(text(body, "scope"));
+        } catch (IllegalArgumentException e) {
+            throw GatewayException.invalid(e.getMessage(), "scope");
+        }
+        String subject = text(body, "subject");
+        String teamId = switch (scope) {
+            case MODEL -> null;
+            case TEAM -> subject;
+            case USER, KEY -> subject == null ? null : teams.teamOf(scope.wire(), subject);
+        };
+        authorize(request, scope, teamId, true);
+        long now = clock.getAsLong();
+        RateLimit limit;
+        try {
+            limit = new RateLimit("rl_" + UUID.randomUUID().toString().replace("-", ""), text(body, "name"), scope, subject,
+                    text(body, "model"), teamId, number(body, "rpm"), number(body, "tpm"), integer(body, "concurrent"), now, now);
+        } catch (IllegalArgumentException e) {
+            throw GatewayException.invalid(e.getMessage(), null);
+        }
+        store.insert(limit);
+        limits.put(limit);
+        audit.record(request, "rate_limit.create", "rate_limit", limit.id(), null, view(limit, false));
+        return AdminResponse.created(view(limit, false));
+    }
+
+    private Object update(AdminRequest request) {
+        RateLimit before = visible(request, true);
+        JsonNode body = request.body();
+        RateLimit after;
+        try {
+            after = new RateLimit(before.id(), body.has("name") ? text(body, "name") : before.name(), before.scope(), before.subject(),
+                    body.has("model") ? text(body, "model") : before.model(), before.teamId(),
+                    body.has("rpm") ? number(body, "rpm") : before.rpm(), body.has("tpm") ? number(body, "tpm") : before.tpm(),
+                    body.has("concurrent") ? integer(body, "concurrent") : before.concurrent(), before.createdAt(), clock.getAsLong());
+        } catch (IllegalArgumentException e) {
+            throw GatewayException.invalid(e.getMessage(), null);
+        }
+        if (!store.update(after)) {
+            throw notFound(before.id());
+        }
+        limits.put(after);
+        audit.record(request, "rate_limit.update", "rate_limit", after.id(), view(before, false), view(after, false));
+        return view(after, false);
+    }
+
+    private Object delete(AdminRequest request) {
+        RateLimit before = visible(request, true);
+        if (!store.delete(before.id())) {
+            throw notFound(before.id());
+        }
+        limits.remove(before.id());
+        audit.record(request, "rate_limit.delete", "rate_limit", before.id(), view(before, false), null);
+        return AdminResponse.noContent();
+    }
+
+    private RateLimit visible(AdminRequest request, boolean write) {
+        String id = request.path("limitId");
+        RateLimit l = store.find(id).orElseThrow(() -> notFound(id));
+        try {
+            authorize(request, l.scope(), l.teamId(), write);
+        } catch (GatewayException e) {
+            throw notFound(id);
+        }
+        return l;
+    }
+
+    private static void authorize(AdminRequest request, RateLimit.Scope scope, String teamId, boolean write) {
+        if (request.isOrgWide()) {
+            return;
+        }
+        if (teamId == null) {
+            if (!write && request.principal().hasRole("auditor")) {
+                return;
+            }
+            throw new GatewayException(ErrorType.PERMISSION, scope == RateLimit.Scope.MODEL
+                    ? "Only owners and admins manage model rate limits."
+                    : "Only owners and admins manage limits of a " + scope.wire() + " whose team is not known.", null, "forbidden");
+        }
+        request.requireTeam(teamId, write);
+    }
+
+    private Map<String, Object> view(RateLimit l, boolean withUsage) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("id", l.id());
+        v.put("name", l.name());
+        v.put("scope", l.scope().wire());
+        v.put("subject", l.subject());
+        v.put("model", l.model());
+        v.put("team_id", l.teamId());
+        v.put("rpm", l.rpm());
+        v.put("tpm", l.tpm());
+        v.put("concurrent", l.concurrent());
+        v.put("created_at", l.createdAt());
+        v.put("updated_at", l.updatedAt());
+        if (withUsage && l.concurrent() != null) {
+            v.put("in_flight", limiter.inFlight(l).join());
+        }
+        return v;
+    }
+
+    private static Long number(JsonNode body, String field) {
+        JsonNode n = body.get(field);
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (!n.canConvertToExactIntegral()) {
+            throw new IllegalArgumentException(field + " must be a whole number");
+        }
+        return n.asLong();
+    }
+
+    private static Integer integer(JsonNode body, String field) {
+        Long v = number(body, field);
+        if (v != null && v > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(field + " is too large");
+        }
+        return v == null ? null : v.intValue();
+    }
+
+    private static String text(JsonNode body, String field) {
+        JsonNode n = body.get(field);
+        return n == null || n.isNull() ? null : n.asText();
+    }
+
+    private static GatewayException notFound(String id) {
+        return new GatewayException(ErrorType.NOT_FOUND, "No such rate limit: " + id, null, "not_found");
+    }
+}

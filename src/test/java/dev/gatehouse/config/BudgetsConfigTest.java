@@ -1,0 +1,78 @@
+package dev.gatehouse.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The config sections of pricing overrides, budgets and Redis. */
+class BudgetsConfigTest {
+    static final Path SOURCE = Path.of("gatehouse.yaml");
+    static final String MODELS = """
+            providers:
+              mock: {kind: mock}
+            models:
+              house:
+                pricing: {input: 2.50, cached-input: "1.25", output: 10, max-output: 32768}
+                targets: [{provider: mock, model: gpt-4o}]
+              plain:
+                targets: [{provider: mock}]
+            """;
+
+    @Test
+    void readsPricingBudgetsAndRedis() {
+        GatehouseConfig c = ConfigLoader.parse(MODELS + """
+                budgets:
+                  alert-webhook: https://hooks.example.com/x
+                  alert-thresholds: [100, 50%, 80]
+                  alert-timeout: 2s
+                  default-max-output-tokens: 1000
+                redis: {url: "redis://127.0.0.1:6379"}
+                """, SOURCE, Map.of());
+        ModelConfig.PricingOverride p = c.models().get("house").pricing();
+        assertThat(p.input()).isEqualTo(2_500_000L);
+        assertThat(p.cachedInput()).isEqualTo(1_250_000L);
+        assertThat(p.output()).isEqualTo(10_000_000L);
+        assertThat(p.reasoning()).isNull();
+        assertThat(p.maxOutputTokens()).isEqualTo(32768);
+        assertThat(c.models().get("plain").pricing()).isNull();
+        assertThat(c.budgets().alertWebhook()).isEqualTo("https://hooks.example.com/x");
+        assertThat(c.budgets().alertThresholds()).containsExactly(50, 80, 100);
+        assertThat(c.budgets().alertTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(c.budgets().defaultMaxOutputTokens()).isEqualTo(1000);
+        assertThat(c.redis().enabled()).isTrue();
+    }
+
+    @Test
+    void defaultsWithoutTheSections() {
+        GatehouseConfig c = ConfigLoader.parse(MODELS, SOURCE, Map.of());
+        assertThat(c.budgets().alertThresholds()).isEqualTo(List.of(80, 100));
+        assertThat(c.budgets().alertWebhook()).isNull();
+        assertThat(c.redis().enabled()).isFalse();
+    }
+
+    @Test
+    void badValuesAreReportedWithTheirPath() {
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.parse("""
+                providers:
+                  mock: {kind: mock}
+                models:
+                  house:
+                    pricing: {input: 0.0000001, output: cheap, bogus: 1}
+                    targets: [{provider: mock}]
+                budgets: {alert-webhook: ftp://x, alert-thresholds: [0]}
+                redis: {url: "localhost:6379"}
+                """, SOURCE, Map.of()));
+        assertThat(e.getMessage())
+                .contains("models.house.pricing.input").contains("6 decimals")
+                .contains("models.house.pricing.output").contains("not a number")
+                .contains("bogus")
+                .contains("budgets.alert-webhook")
+                .contains("budgets.alert-thresholds")
+                .contains("redis.url");
+    }
+}
