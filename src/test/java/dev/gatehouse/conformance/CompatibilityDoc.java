@@ -119,7 +119,7 @@ final class CompatibilityDoc {
                     .append(" ms before answering; time from sending the request until the first answer word arrives, "
                             + "directly from the fake upstream vs through the gateway (raw HTTP, no SDK). Median over ")
                     .append(ttft.getFirst().runs()).append(" runs after warm-up, on a shared 2-core machine (noisy): "
-                            + "read the overhead column as an order of magnitude, not a benchmark. The benchmarks live in `bench/`.\n\n");
+                            + "read the overhead column as an order of magnitude, not a benchmark.\n\n");
             md.append("| caller → upstream | path | direct (ms) | via gateway (ms) | overhead (ms) |\n|---|---|--:|--:|--:|\n");
             for (TtftProbe.Row r : ttft) {
                 md.append("| ").append(r.caller()).append(" → ").append(r.upstream()).append(" | ")
