@@ -39,7 +39,7 @@ public final class FakeAnthropic implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> FIELDS = Set.of("model", "messages", "max_tokens", "system", "stop_sequences", "stream",
             "temperature", "top_p", "top_k", "tools", "tool_choice", "thinking", "metadata", "service_tier", "container",
-            "mcp_servers", "context_management");
+            "mcp_servers", "context_management", "output_config");
     private static final Set<String> USER_BLOCKS = Set.of("text", "image", "tool_result", "document", "search_result");
     private static final Set<String> ASSISTANT_BLOCKS = Set.of("text", "tool_use", "thinking", "redacted_thinking");
     private static final Set<String> MEDIA = Set.of("image/jpeg", "image/png", "image/gif", "image/webp");
@@ -85,6 +85,7 @@ public final class FakeAnthropic implements AutoCloseable {
     private volatile long cacheWrite;
     private volatile Failure failure;
     private volatile int failuresLeft;
+    private volatile long headDelayMs;
 
     private FakeAnthropic() {
         server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0)).requestHandler(this::handle);
@@ -125,6 +126,9 @@ public final class FakeAnthropic implements AutoCloseable {
 
     public FakeAnthropic failNext(int n, Failure f) { this.failure = f; this.failuresLeft = n; return this; }
 
+    /** Delay between receiving a request and answering it (e.g. to measure time to first token). */
+    public FakeAnthropic headDelay(java.time.Duration delay) { this.headDelayMs = delay.toMillis(); return this; }
+
     public FakeAnthropic reset() {
         answer = DEFAULT_ANSWER;
         toolUses = List.of();
@@ -135,6 +139,7 @@ public final class FakeAnthropic implements AutoCloseable {
         cacheWrite = 0;
         failure = null;
         failuresLeft = 0;
+        headDelayMs = 0;
         requests.clear();
         return this;
     }
@@ -160,12 +165,16 @@ public final class FakeAnthropic implements AutoCloseable {
             req.headers().forEach(h -> headers.computeIfAbsent(h.getKey().toLowerCase(Locale.ROOT), k -> new ArrayList<>()).add(h.getValue()));
             requests.add(new RecordedRequest(req.method().name(), req.path(), req.query() == null ? "" : req.query(), headers, bytes, json,
                     json == null ? List.of() : unknown(json)));
-            try {
-                process(req, json);
-            } catch (RuntimeException e) {
-                error(req, 599, "api_error", "fake upstream bug: " + e, Map.of());
-                throw e;
-            }
+            JsonNode parsed = json;
+            Runnable answer = () -> {
+                try {
+                    process(req, parsed);
+                } catch (RuntimeException e) {
+                    error(req, 599, "api_error", "fake upstream bug: " + e, Map.of());
+                    throw e;
+                }
+            };
+            if (headDelayMs > 0) vertx.setTimer(headDelayMs, t -> answer.run()); else answer.run();
         });
     }
 
@@ -262,6 +271,19 @@ public final class FakeAnthropic implements AutoCloseable {
             if (budget >= j.get("max_tokens").asInt()) return "`max_tokens` must be greater than `thinking.budget_tokens`";
             if (j.has("temperature") && j.get("temperature").asDouble() != 1.0) return "`temperature` may only be set to 1 when thinking is enabled";
             if (tc != null && Set.of("any", "tool").contains(tc.path("type").asText())) return "Thinking may not be enabled when tool_choice forces tool use.";
+        }
+        JsonNode outputConfig = j.get("output_config");
+        if (outputConfig != null) {
+            for (java.util.Iterator<String> it = outputConfig.fieldNames(); it.hasNext(); ) {
+                String f = it.next();
+                if (!f.equals("format") && !f.equals("effort")) return "output_config." + f + ": Extra inputs are not permitted";
+            }
+            JsonNode format = outputConfig.get("format");
+            if (format != null && !format.isNull()) {
+                if (!"json_schema".equals(format.path("type").asText())) return "output_config.format.type: Input should be 'json_schema'";
+                if (!format.path("schema").isObject()) return "output_config.format.schema: Field required";
+                if (!"object".equals(format.path("schema").path("type").asText())) return "output_config.format.schema: root must be an object schema";
+            }
         }
         Set<String> pendingToolUses = new HashSet<>();
         String previous = null;

@@ -76,6 +76,7 @@ public final class FakeGemini implements AutoCloseable {
     private volatile int thoughtTokens;
     private final List<String[]> errors = new CopyOnWriteArrayList<>(); // {status, body, retry-after or null}
     private volatile int cutAfter = -1;
+    private volatile long headDelayMs;
 
     private FakeGemini() {
         server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0)).requestHandler(this::handle);
@@ -131,6 +132,9 @@ public final class FakeGemini implements AutoCloseable {
     /** Streams: close the connection after k data events. */
     public FakeGemini cutAfter(int k) { cutAfter = k; return this; }
 
+    /** Delay between receiving a request and answering it (e.g. to measure time to first token); 0 = none. */
+    public FakeGemini headDelay(java.time.Duration delay) { headDelayMs = delay.toMillis(); return this; }
+
     public List<RecordedRequest> requests() { return List.copyOf(requests); }
 
     public RecordedRequest lastRequest() { return requests.getLast(); }
@@ -163,11 +167,15 @@ public final class FakeGemini implements AutoCloseable {
             requests.add(new RecordedRequest(req.method().name(), req.path(), req.query() == null ? "" : req.query(),
                     Map.copyOf(headers), body, json, List.of()));
             HttpServerResponse res = req.response();
-            try {
-                respond(req, json, res);
-            } catch (Invalid e) {
-                send(res, e.status, errorBody(e.status, e.grpc, e.getMessage(), null));
-            }
+            JsonNode parsed = json;
+            Runnable answer = () -> {
+                try {
+                    respond(req, parsed, res);
+                } catch (Invalid e) {
+                    send(res, e.status, errorBody(e.status, e.grpc, e.getMessage(), null));
+                }
+            };
+            if (headDelayMs > 0) vertx.setTimer(headDelayMs, t -> answer.run()); else answer.run();
         });
     }
 

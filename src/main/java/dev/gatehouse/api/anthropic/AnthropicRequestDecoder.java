@@ -28,7 +28,8 @@ import java.util.Set;
  */
 public final class AnthropicRequestDecoder {
     private static final Set<String> KNOWN = Set.of("model", "messages", "max_tokens", "system", "stop_sequences", "stream",
-            "temperature", "top_p", "tools", "tool_choice", "thinking", "metadata", "output_format");
+            "temperature", "top_p", "tools", "tool_choice", "thinking", "metadata", "output_format",
+            "output_config");
     /** Anthropic fields without a canonical equivalent: kept for Anthropic upstreams, refused for others. */
     static final Set<String> ANTHROPIC_ONLY = Set.of("top_k", "service_tier", "container", "mcp_servers", "context_management");
 
@@ -142,6 +143,29 @@ public final class AnthropicRequestDecoder {
                 throw GatewayException.invalid("output_format: expected {\"type\":\"json_schema\",\"schema\":{...}}", "output_format");
             }
             format = new ResponseFormat.JsonSchema("output", output.get("schema"), Boolean.TRUE);
+        }
+        // Structured outputs went GA as output_config.format (output_format was the beta spelling);
+        // anthropic-java 3.x sends only output_config, so refusing it refused every SDK user's JSON output.
+        JsonNode outputConfig = root.get("output_config");
+        if (outputConfig != null && !outputConfig.isNull()) {
+            if (!outputConfig.isObject()) {
+                throw GatewayException.invalid("output_config: Input should be a valid dictionary", "output_config");
+            }
+            outputConfig.properties().forEach(e -> {
+                if (!e.getKey().equals("format")) { // effort has no canonical equivalent yet
+                    throw GatewayException.invalid("output_config." + e.getKey() + ": not supported by the gateway", "output_config." + e.getKey());
+                }
+            });
+            JsonNode f = outputConfig.get("format");
+            if (f != null && !f.isNull()) {
+                if (format != null) {
+                    throw GatewayException.invalid("output_config.format: give either output_format or output_config.format", "output_config.format");
+                }
+                if (!f.isObject() || !"json_schema".equals(f.path("type").asText()) || !f.path("schema").isObject()) {
+                    throw GatewayException.invalid("output_config.format: expected {\"type\":\"json_schema\",\"schema\":{...}}", "output_config.format");
+                }
+                format = new ResponseFormat.JsonSchema("output", f.get("schema"), Boolean.TRUE);
+            }
         }
         JsonNode stream = root.get("stream");
         if (stream != null && !stream.isNull() && !stream.isBoolean()) {
