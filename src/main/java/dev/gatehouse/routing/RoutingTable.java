@@ -32,9 +32,9 @@ public final class RoutingTable {
                     throw new IllegalArgumentException("model '" + model.name() + "' targets unknown provider '" + target.provider() + "'");
                 }
                 Timeouts timeouts = target.timeouts().orElse(model.timeouts()).orElse(provider.timeouts()).orElse(Timeouts.DEFAULTS);
-                targets.add(new Target(provider, target.model() == null ? model.name() : target.model(), timeouts));
+                targets.add(new Target(provider, target.model() == null ? model.name() : target.model(), timeouts, target));
             }
-            routes.put(model.name(), new Route(model.name(), "embedding".equals(model.type()), targets));
+            routes.put(model.name(), new Route(model.name(), "embedding".equals(model.type()), targets, model.strategy(), model.fallbacks()));
         }
         return new RoutingTable(java.util.Collections.unmodifiableMap(routes));
     }
