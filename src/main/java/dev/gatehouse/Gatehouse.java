@@ -4,6 +4,13 @@ import dev.gatehouse.access.Authenticator;
 import dev.gatehouse.access.MasterKeyAuthenticator;
 import dev.gatehouse.access.MasterKeyBootstrap;
 import dev.gatehouse.admin.AdminApi;
+import dev.gatehouse.audit.AuditEndpoints;
+import dev.gatehouse.audit.AuditLog;
+import dev.gatehouse.secrets.ByokKeySelection;
+import dev.gatehouse.secrets.CredentialEndpoints;
+import dev.gatehouse.secrets.CredentialStore;
+import dev.gatehouse.secrets.SecretCipher;
+import dev.gatehouse.secrets.TeamCredentials;
 import dev.gatehouse.api.anthropic.AnthropicApi;
 import dev.gatehouse.api.openai.OpenAiApi;
 import dev.gatehouse.config.ConfigLoader;
@@ -57,8 +64,18 @@ public final class Gatehouse implements AutoCloseable {
      * @param host null: from config
      * @param port null: from config (0 picks a free port)
      * @param dataDir where SQLite and other local files live
+     * @param extraAuthenticators asked after the built-in ones (embedding and tests)
      */
-    public record Options(Path configFile, String host, Integer port, Path dataDir, boolean resetMasterKey) {
+    public record Options(Path configFile, String host, Integer port, Path dataDir, boolean resetMasterKey,
+            List<Authenticator> extraAuthenticators) {
+        public Options {
+            extraAuthenticators = extraAuthenticators == null ? List.of() : List.copyOf(extraAuthenticators);
+        }
+
+        public Options(Path configFile, String host, Integer port, Path dataDir, boolean resetMasterKey) {
+            this(configFile, host, port, dataDir, resetMasterKey, List.of());
+        }
+
         public static Options defaults() {
             return new Options(null, null, null, Path.of("data"), false);
         }
@@ -122,19 +139,32 @@ public final class Gatehouse implements AutoCloseable {
             long t2 = System.nanoTime();
             HttpClient upstreamClient = upstreamClient(vertx);
             ProviderFactory providers = new ProviderFactory(vertx, upstreamClient);
-            List<Authenticator> authenticators = List.of(new MasterKeyAuthenticator(masterKey.hash()));
+            List<Authenticator> authenticators = new java.util.ArrayList<>(List.of(new MasterKeyAuthenticator(masterKey.hash())));
+            authenticators.addAll(options.extraAuthenticators());
+
+            // BYOK: team provider keys, decrypted into memory; refuses to start if a needed key is missing.
+            SecretCipher cipher = SecretCipher.parse(config.secrets().encryptionKeys() != null
+                    ? config.secrets().encryptionKeys() : System.getenv(SecretCipher.ENV));
+            CredentialStore credentialStore = new CredentialStore(database);
+            TeamCredentials teamCredentials = new TeamCredentials(credentialStore, cipher);
+            teamCredentials.loadOrFail();
+            AuditLog audit = new AuditLog(database);
 
             AtomicReference<Snapshot> snapshot = new AtomicReference<>(snapshot(config, providers, authenticators));
             AuthenticateStage authenticate = new AuthenticateStage(() -> snapshot.get().authenticators());
             Gateway gateway = new Gateway(vertx, snapshot::get,
                     List.of(authenticate),
                     List.of(),
-                    new Router());
+                    new Router(new ByokKeySelection(teamCredentials,
+                            () -> snapshot.get().config().secrets().allowCallerProviderKeys())));
             AccessLog accessLog = new AccessLog();
             OpenAiApi openAi = new OpenAiApi(gateway, () -> snapshot.get().config().server().maxBodyBytes(), accessLog);
             AnthropicApi anthropic = new AnthropicApi(gateway, () -> snapshot.get().config().server().maxBodyBytes(), accessLog);
 
-            AdminApi admin = new AdminApi(authenticate);
+            AdminApi admin = new AdminApi(authenticate)
+                    .add(new CredentialEndpoints(credentialStore, teamCredentials, audit,
+                            name -> snapshot.get().providers().get(name)))
+                    .add(new AuditEndpoints(audit));
 
             AtomicBoolean storageUp = new AtomicBoolean(true);
             Health health = new Health(storageUp::get);
@@ -152,6 +182,8 @@ public final class Gatehouse implements AutoCloseable {
             ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform()
                     .daemon().name("gatehouse-housekeeping").factory());
             housekeeping.scheduleWithFixedDelay(() -> storageUp.set(ping(database)), 5, 5, TimeUnit.SECONDS);
+            // Credentials changed on other nodes arrive within this period (this node's own at once).
+            housekeeping.scheduleWithFixedDelay(teamCredentials::refreshQuietly, 5, 5, TimeUnit.SECONDS);
 
             ConfigWatcher watcher = null;
             if (configFile != null) {

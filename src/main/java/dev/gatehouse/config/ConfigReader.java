@@ -51,8 +51,9 @@ final class ConfigReader {
 
         AuthConfig auth = auth(top.section("auth"));
         StorageConfig storage = storage(top.section("storage"));
+        SecretsConfig secrets = secrets(top.section("secrets"));
         top.finish();
-        return problems.hasErrors() ? null : new GatehouseConfig(source, server, providers, models, auth, storage);
+        return problems.hasErrors() ? null : new GatehouseConfig(source, server, providers, models, auth, storage, secrets);
     }
 
     private ServerConfig server(Section s) {
@@ -83,6 +84,17 @@ final class ConfigReader {
         String masterKey = ProvidersReader.emptyToNull(s.string("master-key"));
         s.finish();
         return new AuthConfig(masterKey);
+    }
+
+    private SecretsConfig secrets(Section s) {
+        if (s == null) {
+            return SecretsConfig.DEFAULTS;
+        }
+        // An unset ${GATEHOUSE_ENCRYPTION_KEYS} yields "": the environment variable is then read directly.
+        String keys = ProvidersReader.emptyToNull(s.string("encryption-keys"));
+        Boolean callerKeys = s.bool("allow-caller-provider-keys");
+        s.finish();
+        return new SecretsConfig(keys, callerKeys != null && callerKeys);
     }
 
     private StorageConfig storage(Section s) {

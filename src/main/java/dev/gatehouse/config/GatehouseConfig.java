@@ -18,9 +18,11 @@ public record GatehouseConfig(
         Map<String, ProviderConfig> providers,
         Map<String, ModelConfig> models,
         AuthConfig auth,
-        StorageConfig storage) {
+        StorageConfig storage,
+        SecretsConfig secrets) {
 
     public GatehouseConfig {
+        secrets = secrets == null ? SecretsConfig.DEFAULTS : secrets;
         // Map.copyOf would lose the file order, which routing and the admin UI show to users.
         providers = Collections.unmodifiableMap(new LinkedHashMap<>(providers));
         models = Collections.unmodifiableMap(new LinkedHashMap<>(models));
