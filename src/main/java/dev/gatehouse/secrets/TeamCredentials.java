@@ -19,7 +19,8 @@ public final class TeamCredentials {
     private final CredentialStore store;
     private final SecretCipher cipher;
     private volatile Map<String, Map<String, String>> keys = Map.of();
-    // ciphertext → plaintext from the previous refresh: a refresh only decrypts what changed.
+    // (AAD, ciphertext) → plaintext from the previous refresh: a refresh only decrypts what changed.
+    // Keyed by the AAD too, or a ciphertext copied into another team's row would skip the AAD check.
     private volatile Map<String, String> decrypted = Map.of();
     private final AtomicLong version = new AtomicLong();
 
@@ -74,7 +75,8 @@ public final class TeamCredentials {
         Map<String, String> nextDecrypted = new HashMap<>();
         Map<String, Map<String, String>> next = new HashMap<>();
         for (StoredCredential row : rows) {
-            String plain = previous.get(row.ciphertext());
+            String cacheKey = row.aad() + "\u0000" + row.ciphertext();
+            String plain = previous.get(cacheKey);
             if (plain == null) {
                 try {
                     plain = cipher.decrypt(row.ciphertext(), row.aad());
@@ -86,7 +88,7 @@ public final class TeamCredentials {
                     continue;
                 }
             }
-            nextDecrypted.put(row.ciphertext(), plain);
+            nextDecrypted.put(cacheKey, plain);
             next.computeIfAbsent(row.teamId(), t -> new HashMap<>()).put(row.provider(), plain);
         }
         next.replaceAll((team, byProvider) -> Map.copyOf(byProvider));
