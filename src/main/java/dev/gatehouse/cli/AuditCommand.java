@@ -10,6 +10,7 @@ import dev.gatehouse.store.StorageException;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -37,10 +38,20 @@ final class AuditCommand implements Runnable {
 
         @Override
         public Integer call() {
+            PrintStream stdout = System.out;
+            System.setOut(System.err); // log lines (the console appender writes to System.out) go to stderr
+            try {
+                return verify(stdout);
+            } finally {
+                System.setOut(stdout);
+            }
+        }
+
+        private int verify(PrintStream stdout) {
             try (Database db = storage.open(storage.loadConfig())) {
                 VerifyResult result = new AuditLog(db).verify();
                 if (result.intact()) {
-                    System.out.println(result.message());
+                    stdout.println(result.message());
                     return 0;
                 }
                 System.err.println(result.message());
@@ -69,13 +80,24 @@ final class AuditCommand implements Runnable {
 
         @Override
         public Integer call() {
+            PrintStream stdout = System.out;
+            System.setOut(System.err); // only JSON Lines on stdout: log lines go to stderr
+            try {
+                return export(stdout);
+            } finally {
+                System.setOut(stdout);
+            }
+        }
+
+        private int export(PrintStream stdout) {
             try (Database db = storage.open(storage.loadConfig())) {
                 AuditQuery query = new AuditQuery(null, null, null, null, Times.parse(since), Times.parse(until));
                 AuditLog log = new AuditLog(db);
                 long[] count = {0};
-                try (Writer writer = out == null
-                        ? new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8))
-                        : Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
+                Writer writer = out == null
+                        ? new BufferedWriter(new OutputStreamWriter(stdout, StandardCharsets.UTF_8))
+                        : Files.newBufferedWriter(out, StandardCharsets.UTF_8);
+                try {
                     log.export(query, entry -> {
                         try {
                             writer.write(log.toJsonLine(entry));
@@ -85,6 +107,12 @@ final class AuditCommand implements Runnable {
                             throw new UncheckedIOException(e);
                         }
                     });
+                } finally {
+                    if (out == null) {
+                        writer.flush(); // standard output stays open
+                    } else {
+                        writer.close();
+                    }
                 }
                 if (out != null) {
                     System.err.println("gatehouse: exported " + count[0] + " audit entries to " + out);
