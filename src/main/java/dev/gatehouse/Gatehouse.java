@@ -9,10 +9,16 @@ import dev.gatehouse.access.VirtualKeyAuthenticator;
 import dev.gatehouse.admin.AdminApi;
 import dev.gatehouse.admin.AuditSink;
 import dev.gatehouse.admin.KeysEndpoints;
-import dev.gatehouse.admin.LogAuditSink;
 import dev.gatehouse.admin.PoliciesEndpoints;
 import dev.gatehouse.admin.TeamsEndpoints;
 import dev.gatehouse.admin.UsersEndpoints;
+import dev.gatehouse.audit.AuditEndpoints;
+import dev.gatehouse.audit.AuditLog;
+import dev.gatehouse.secrets.ByokKeySelection;
+import dev.gatehouse.secrets.CredentialEndpoints;
+import dev.gatehouse.secrets.CredentialStore;
+import dev.gatehouse.secrets.SecretCipher;
+import dev.gatehouse.secrets.TeamCredentials;
 import dev.gatehouse.api.anthropic.AnthropicApi;
 import dev.gatehouse.api.openai.OpenAiApi;
 import dev.gatehouse.budget.Enforcement;
@@ -74,8 +80,18 @@ public final class Gatehouse implements AutoCloseable {
      * @param host null: from config
      * @param port null: from config (0 picks a free port)
      * @param dataDir where SQLite and other local files live
+     * @param extraAuthenticators asked after the built-in ones (embedding and tests)
      */
-    public record Options(Path configFile, String host, Integer port, Path dataDir, boolean resetMasterKey) {
+    public record Options(Path configFile, String host, Integer port, Path dataDir, boolean resetMasterKey,
+            List<Authenticator> extraAuthenticators) {
+        public Options {
+            extraAuthenticators = extraAuthenticators == null ? List.of() : List.copyOf(extraAuthenticators);
+        }
+
+        public Options(Path configFile, String host, Integer port, Path dataDir, boolean resetMasterKey) {
+            this(configFile, host, port, dataDir, resetMasterKey, List.of());
+        }
+
         public static Options defaults() {
             return new Options(null, null, null, Path.of("data"), false);
         }
@@ -153,7 +169,16 @@ public final class Gatehouse implements AutoCloseable {
             if (jwks != null) {
                 chain.add(new JwtAuthenticator(config.auth().oidc(), jwks, identity.registry()::directory));
             }
+            chain.addAll(options.extraAuthenticators());
             List<Authenticator> authenticators = List.copyOf(chain);
+
+            // BYOK: team provider keys, decrypted into memory; refuses to start if a needed key is missing.
+            SecretCipher cipher = SecretCipher.parse(config.secrets().encryptionKeys() != null
+                    ? config.secrets().encryptionKeys() : System.getenv(SecretCipher.ENV));
+            CredentialStore credentialStore = new CredentialStore(database);
+            TeamCredentials teamCredentials = new TeamCredentials(credentialStore, cipher);
+            teamCredentials.loadOrFail();
+            AuditLog audit = new AuditLog(database);
 
             AtomicReference<Snapshot> snapshot = new AtomicReference<>(snapshot(config, providers, authenticators));
             AuthenticateStage authenticate = new AuthenticateStage(() -> snapshot.get().authenticators());
@@ -161,18 +186,21 @@ public final class Gatehouse implements AutoCloseable {
             Gateway gateway = new Gateway(vertx, snapshot::get,
                     List.of(authenticate),
                     java.util.stream.Stream.concat(java.util.stream.Stream.<Stage>of(new AuthorizeStage()), enforcement.stages().stream()).toList(),
-                    new Router());
+                    new Router(new ByokKeySelection(teamCredentials,
+                            () -> snapshot.get().config().secrets().allowCallerProviderKeys())));
             AccessLog accessLog = new AccessLog();
             OpenAiApi openAi = new OpenAiApi(gateway, () -> snapshot.get().config().server().maxBodyBytes(), accessLog);
             AnthropicApi anthropic = new AnthropicApi(gateway, () -> snapshot.get().config().server().maxBodyBytes(), accessLog);
 
             AdminApi admin = new AdminApi(authenticate);
-            AuditSink audit = new LogAuditSink();
             admin.add(new TeamsEndpoints(identity, audit))
                     .add(UsersEndpoints.users(identity, audit))
                     .add(UsersEndpoints.serviceAccounts(identity, audit))
                     .add(new KeysEndpoints(identity, audit))
-                    .add(new PoliciesEndpoints(identity, audit));
+                    .add(new PoliciesEndpoints(identity, audit))
+                    .add(new CredentialEndpoints(credentialStore, teamCredentials, audit,
+                            name -> snapshot.get().providers().get(name)))
+                    .add(new AuditEndpoints(audit));
             // Budgets and limits on a key or user are managed by that key's or user's team-admin.
             SubjectTeams subjectTeams = (kind, id) -> switch (kind) {
                 case "user" -> {
@@ -202,6 +230,8 @@ public final class Gatehouse implements AutoCloseable {
             housekeeping.scheduleWithFixedDelay(() -> storageUp.set(ping(database)), 5, 5, TimeUnit.SECONDS);
             Enforcement refreshed = enforcement;
             housekeeping.scheduleWithFixedDelay(() -> refreshQuietly(refreshed), 5, 5, TimeUnit.SECONDS);
+            // Credentials changed on other nodes arrive within this period (this node's own at once).
+            housekeeping.scheduleWithFixedDelay(teamCredentials::refreshQuietly, 5, 5, TimeUnit.SECONDS);
 
             ConfigWatcher watcher = null;
             if (configFile != null) {

@@ -146,6 +146,11 @@ public final class AdminApi {
             ctx.response().setStatusCode(status == 200 ? 204 : status).end();
             return;
         }
+        if (body instanceof AdminResponse.Raw raw) {
+            ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, raw.contentType())
+                    .end(Buffer.buffer(raw.bytes()));
+            return;
+        }
         try {
             ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
                     .end(Buffer.buffer(json.writeValueAsBytes(body)));

@@ -9,4 +9,12 @@ public record AdminResponse(int status, Object body) {
     public static AdminResponse noContent() {
         return new AdminResponse(204, null);
     }
+
+    /** A body that is not JSON (e.g. a JSON Lines export), written as given. */
+    public static AdminResponse raw(String contentType, byte[] bytes) {
+        return new AdminResponse(200, new Raw(contentType, bytes));
+    }
+
+    /** Bytes with their content type, passed through without Jackson. */
+    public record Raw(String contentType, byte[] bytes) {}
 }

@@ -16,15 +16,26 @@ final class StorageOptions {
     @Option(names = "--config", paramLabel = "FILE", description = "YAML config (default: ./gatehouse.yaml if present, else the built-in demo)")
     Path config;
 
-    @Option(names = "--data", paramLabel = "DIR", description = "Folder for the SQLite database (default: ./data)")
+    @Option(names = "--data", paramLabel = "DIR", description = "Folder of the SQLite database (default: ./data)")
     Path data = Path.of("data");
 
-    Database open() {
+    GatehouseConfig loadConfig() {
         Path file = config;
         if (file == null && Files.exists(Path.of("gatehouse.yaml"))) {
             file = Path.of("gatehouse.yaml");
         }
-        GatehouseConfig loaded = file == null ? ConfigLoader.demo() : ConfigLoader.load(file);
-        return Database.open(loaded.storage().url(), loaded.storage().username(), loaded.storage().password(), data);
+        if (file != null && !Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("config file " + file + " does not exist");
+        }
+        return file == null ? ConfigLoader.demo() : ConfigLoader.load(file);
+    }
+
+    Database open(GatehouseConfig config) {
+        return Database.open(config.storage().url(), config.storage().username(), config.storage().password(), data);
+    }
+
+    /** Opens the database of the config found the same way as {@code start}. */
+    Database open() {
+        return open(loadConfig());
     }
 }

@@ -62,8 +62,10 @@ final class ConfigReader {
         StorageConfig storage = storage(top.section("storage"));
         RedisConfig redis = redis(top.section("redis"));
         BudgetsConfig budgets = budgets(top.section("budgets"));
+        SecretsConfig secrets = secrets(top.section("secrets"));
         top.finish();
-        return problems.hasErrors() ? null : new GatehouseConfig(source, server, providers, models, auth, storage, routing, redis, budgets);
+        return problems.hasErrors() ? null
+                : new GatehouseConfig(source, server, providers, models, auth, storage, routing, redis, budgets, secrets);
     }
 
     private ServerConfig server(Section s) {
@@ -173,6 +175,17 @@ final class ConfigReader {
         return new OidcConfig(issuer, audience, jwksUrl, user == null ? "sub" : user, team == null ? "team" : team,
                 roles == null ? "roles" : roles, refresh == null ? OidcConfig.DEFAULT_REFRESH : refresh,
                 minRefresh == null ? OidcConfig.DEFAULT_MIN_REFRESH : minRefresh);
+    }
+
+    private SecretsConfig secrets(Section s) {
+        if (s == null) {
+            return SecretsConfig.DEFAULTS;
+        }
+        // An unset ${GATEHOUSE_ENCRYPTION_KEYS} yields "": the environment variable is then read directly.
+        String keys = ProvidersReader.emptyToNull(s.string("encryption-keys"));
+        Boolean callerKeys = s.bool("allow-caller-provider-keys");
+        s.finish();
+        return new SecretsConfig(keys, callerKeys != null && callerKeys);
     }
 
     private StorageConfig storage(Section s) {

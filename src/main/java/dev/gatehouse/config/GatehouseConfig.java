@@ -23,17 +23,20 @@ public record GatehouseConfig(
         StorageConfig storage,
         RoutingConfig routing,
         RedisConfig redis,
-        BudgetsConfig budgets) {
+        BudgetsConfig budgets,
+        SecretsConfig secrets) {
 
     public GatehouseConfig(Path source, ServerConfig server, Map<String, ProviderConfig> providers,
             Map<String, ModelConfig> models, AuthConfig auth, StorageConfig storage) {
-        this(source, server, providers, models, auth, storage, RoutingConfig.DEFAULTS, RedisConfig.NONE, BudgetsConfig.DEFAULTS);
+        this(source, server, providers, models, auth, storage, RoutingConfig.DEFAULTS, RedisConfig.NONE,
+                BudgetsConfig.DEFAULTS, SecretsConfig.DEFAULTS);
     }
 
     public GatehouseConfig {
         routing = routing == null ? RoutingConfig.DEFAULTS : routing;
         redis = redis == null ? RedisConfig.NONE : redis;
         budgets = budgets == null ? BudgetsConfig.DEFAULTS : budgets;
+        secrets = secrets == null ? SecretsConfig.DEFAULTS : secrets;
         // Map.copyOf would lose the file order, which routing and the admin UI show to users.
         providers = Collections.unmodifiableMap(new LinkedHashMap<>(providers));
         models = Collections.unmodifiableMap(new LinkedHashMap<>(models));

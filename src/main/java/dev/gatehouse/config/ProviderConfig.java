@@ -46,6 +46,11 @@ public record ProviderConfig(
         timeouts = timeouts == null ? Timeouts.INHERIT : timeouts;
     }
 
+    /** The same provider with another API key (a team's own key, BYOK). */
+    public ProviderConfig withApiKey(String key) {
+        return new ProviderConfig(name, kind, baseUrl, key, apiVersion, headers, timeouts, passthrough, mock);
+    }
+
     /**
      * The mock provider's behaviour. Answers are deterministic functions of the request.
      *

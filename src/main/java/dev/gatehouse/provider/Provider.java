@@ -37,6 +37,17 @@ public interface Provider {
 
     UpstreamRequest embeddings(Buffer body, String upstreamModel);
 
+    /**
+     * A copy of this provider that authenticates upstream with {@code apiKey} instead of the
+     * configured key (BYOK: a team's own key, or a caller's). Cheap: it shares the transport,
+     * codec and settings; {@link #close} on the copy must not release shared resources.
+     *
+     * @throws UnsupportedOperationException when this kind of provider takes no per-team key
+     */
+    default Provider withApiKey(String apiKey) {
+        throw new UnsupportedOperationException("provider '" + name() + "' does not accept per-team keys");
+    }
+
     /** Releases what the provider holds (HTTP pools); called when a reload replaces it. */
     default void close() {}
 }

@@ -8,12 +8,22 @@ import java.util.List;
 
 /**
  * Turns a route into an ordered plan of attempts. Today: the configured order (priority
- * fallback). Strategies (weighted, least-latency, cost, health) plug in here without touching
- * the executor, which only walks the plan.
+ * fallback), then the key selection (a team's own provider keys). Strategies (weighted,
+ * least-latency, cost, health) plug in here without touching the executor, which only walks the plan.
  */
 public final class Router {
+    private final KeySelection keys;
+
+    public Router() {
+        this(KeySelection.NONE);
+    }
+
+    public Router(KeySelection keys) {
+        this.keys = keys;
+    }
+
     public List<Target> plan(Route route, Call call) {
-        return allowed(route.targets(), call);
+        return keys.apply(allowed(route.targets(), call), call);
     }
 
     /**

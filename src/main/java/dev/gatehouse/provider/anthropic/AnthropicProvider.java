@@ -78,6 +78,11 @@ public final class AnthropicProvider implements Provider {
     }
 
     @Override
+    public AnthropicProvider withApiKey(String apiKey) {
+        return new AnthropicProvider(config.withApiKey(apiKey), transport);
+    }
+
+    @Override
     public UpstreamRequest embeddings(Buffer body, String upstreamModel) {
         throw GatewayException.invalid("Anthropic has no embeddings API: provider '" + config.name()
                 + "' cannot serve embedding model '" + upstreamModel + "'.", "model");

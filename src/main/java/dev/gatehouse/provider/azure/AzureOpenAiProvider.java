@@ -23,6 +23,11 @@ public final class AzureOpenAiProvider extends OpenAiStyleProvider {
     }
 
     @Override
+    public AzureOpenAiProvider withApiKey(String apiKey) {
+        return new AzureOpenAiProvider(config.withApiKey(apiKey), transport());
+    }
+
+    @Override
     protected String url(String operation, String deployment) {
         return baseUrl + "/openai/deployments/" + URLEncoder.encode(deployment, StandardCharsets.UTF_8)
                 + "/" + operation + "?api-version=" + apiVersion;

@@ -117,6 +117,11 @@ public final class GeminiProvider implements Provider {
     }
 
     @Override
+    public GeminiProvider withApiKey(String apiKey) {
+        return new GeminiProvider(config.withApiKey(apiKey), transport, images);
+    }
+
+    @Override
     public UpstreamRequest embeddings(Buffer body, String upstreamModel) {
         return new UpstreamRequest(modelUrl(upstreamModel) + ":batchEmbedContents", headers(false), body, false);
     }

@@ -17,6 +17,12 @@ public final class MockProvider extends OpenAiStyleProvider {
                 config.mock() == null ? ProviderConfig.MockSettings.DEFAULTS : config.mock()));
     }
 
+    /** The mock checks no key, so every team shares it. */
+    @Override
+    public MockProvider withApiKey(String apiKey) {
+        return this;
+    }
+
     @Override
     protected String url(String operation, String upstreamModel) {
         return "mock://" + config.name() + "/" + operation;

@@ -23,6 +23,11 @@ public final class OpenAiProvider extends OpenAiStyleProvider {
     }
 
     @Override
+    public OpenAiProvider withApiKey(String apiKey) {
+        return new OpenAiProvider(config.withApiKey(apiKey), transport());
+    }
+
+    @Override
     protected String url(String operation, String upstreamModel) {
         return baseUrl + "/" + operation;
     }
