@@ -56,4 +56,10 @@ public record ChatRequest(
         return new ChatRequest(upstreamModel, messages, temperature, topP, maxTokens, stop, seed, tools, toolChoice,
                 parallelToolCalls, responseFormat, reasoningEffort, stream, stream || includeUsage, user, extra, reasoningBudget);
     }
+
+    /** This request with another conversation (e.g. an assistant prefill appended). */
+    public ChatRequest withMessages(List<Message> newMessages) {
+        return new ChatRequest(model, newMessages, temperature, topP, maxTokens, stop, seed, tools, toolChoice,
+                parallelToolCalls, responseFormat, reasoningEffort, stream, includeUsage, user, extra, reasoningBudget);
+    }
 }

@@ -24,14 +24,15 @@ public record RoutingConfig(
 
     /**
      * @param maxAttempts attempts per request across all targets and retries
-     * @param sameTarget retries of one target before moving on (rate limits and 5xx only)
+     * @param sameTarget retries of the last remaining target (server errors, dropped connections,
+     *     rate limits whose Retry-After is within the cap)
      * @param baseDelay first back-off; each retry doubles it, with full jitter
      * @param maxDelay the largest back-off
      * @param retryAfterCap the longest a provider's Retry-After is honoured; longer → move on
      */
     public record Retries(int maxAttempts, int sameTarget, Duration baseDelay, Duration maxDelay, Duration retryAfterCap) {
         public static final Retries DEFAULTS =
-                new Retries(6, 1, Duration.ofMillis(200), Duration.ofSeconds(4), Duration.ofSeconds(10));
+                new Retries(6, 1, Duration.ofMillis(200), Duration.ofSeconds(4), Duration.ofSeconds(2));
     }
 
     /**

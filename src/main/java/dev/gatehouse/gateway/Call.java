@@ -23,6 +23,7 @@ public final class Call {
     private Usage usage;
     private long firstByteNanos;
     private MultiMap responseHeaders;
+    private String routeReason;
     private List<Runnable> finishers;
     private boolean completed;
     private long requestBytes;
@@ -91,6 +92,11 @@ public final class Call {
         }
         return null;
     }
+
+    /** Why the router chose this plan (strategy, skipped targets), for the x-gatehouse-route header; or null. */
+    public String routeReason() { return routeReason; }
+
+    public void routeReason(String routeReason) { this.routeReason = routeReason; }
 
     /** Headers stages want on the response (e.g. {@code x-ratelimit-*}), success or error. */
     public void responseHeader(String name, String value) {

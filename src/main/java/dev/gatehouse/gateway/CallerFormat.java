@@ -45,6 +45,29 @@ public interface CallerFormat {
     /** The error in the caller's format, as a complete response body. */
     Buffer errorBody(GatewayException error);
 
+    /**
+     * Whether a stream that broke after bytes reached the caller can be continued on another
+     * target: the caller format supports it and what was delivered is plain text (a half-sent
+     * tool call cannot be resumed faithfully).
+     */
+    default boolean canContinue(StreamRelay broken) {
+        return false;
+    }
+
+    /**
+     * The request that continues a broken stream on {@code next}: with {@code prefill}, the
+     * delivered text is sent as the start of the assistant's answer for the model to continue;
+     * without, the original request is sent again and the relay skips what was delivered.
+     */
+    default Future<UpstreamRequest> continuationRequest(Target next, StreamRelay broken, boolean prefill) {
+        return Future.failedFuture(new IllegalStateException("continuation not supported"));
+    }
+
+    /** The relay that carries the continuation on in the caller's existing stream. */
+    default StreamRelay continuation(StreamRelay broken, Target next, boolean prefill) {
+        throw new IllegalStateException("continuation not supported");
+    }
+
     /** Whether bytes may pass between this caller format and the provider untranslated. */
     static boolean sameFormat(WireFormat callerFormat, Provider provider) {
         return provider.passthrough() && provider.codec().format() == callerFormat;

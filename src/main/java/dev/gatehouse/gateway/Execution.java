@@ -1,5 +1,6 @@
 package dev.gatehouse.gateway;
 
+import dev.gatehouse.config.RoutingConfig;
 import dev.gatehouse.config.Timeouts;
 import dev.gatehouse.provider.Bodies;
 import dev.gatehouse.provider.ErrorClass;
@@ -9,7 +10,9 @@ import dev.gatehouse.provider.UpstreamError;
 import dev.gatehouse.provider.UpstreamException;
 import dev.gatehouse.provider.UpstreamRequest;
 import dev.gatehouse.provider.UpstreamResponse;
+import dev.gatehouse.provider.WireFormat;
 import dev.gatehouse.routing.Target;
+import dev.gatehouse.routing.TargetHealth;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -19,10 +22,22 @@ import io.vertx.core.http.HttpServerResponse;
 import java.util.List;
 
 /**
- * One call (chat or embeddings) walking its plan of targets. Every attempt is raced against its deadlines
- * (first byte, idle gap, total); a failure before any byte reached the caller moves on to the
- * next target invisibly. Once bytes were sent, a failure ends the stream with an in-band error —
- * never with a truncated answer that looks complete.
+ * One call (chat or embeddings) walking its plan of targets.
+ *
+ * <ul>
+ *   <li>Every attempt is raced against its deadlines (first byte, idle gap, total) and the whole
+ *       call against the request deadline.
+ *   <li>Before any byte reached the caller, a failure is retried on the same target (rate limits
+ *       and server errors, with back-off and the provider's Retry-After up to a cap; a rate-limited
+ *       key rotates to the provider's next key) or moves on to the next target, then to the
+ *       fallback models — invisibly. A target that timed out waiting for the first byte is not
+ *       retried. Caller errors (bad request, content policy) end the call at once.
+ *   <li>After bytes were sent, a broken stream (cut, stall, malformed chunk, error event) is
+ *       continued on the next target so the caller still receives one complete stream: with the
+ *       partial answer as an assistant prefill where the target supports it, else by restarting
+ *       and emitting only the part not yet delivered. When nothing can rescue it, the stream ends
+ *       with an in-band error — never with a truncated answer that looks complete.
+ * </ul>
  *
  * <p>All callbacks run on the request's event loop; {@code attemptId} discards callbacks of an
  * attempt that was already abandoned (a late response after a timeout, say).
@@ -37,65 +52,100 @@ final class Execution {
     private final Vertx vertx;
     private final Call call;
     private final CallerFormat caller;
-    private final List<Target> plan;
+    private final AttemptPlan plan;
     private final HttpServerResponse out;
+    private final TargetHealth health;
+    private final RoutingConfig routing;
     private final Promise<Void> done = Promise.promise();
 
-    private int index = -1;
+    private int attempts;
     private int attemptId;
     private long attemptStart;
+    private long attemptFirstByte;
     private Target target;
+    private int sameTargetRetries;
+    /** The target's further API keys (captured from its configured provider) and how many were used. */
+    private List<String> rotationKeys = List.of();
+    private int keyIndex;
+    /** The last relay whose usage was added to the call, so a relay is never counted twice. */
+    private CallerFormat.StreamRelay counted;
     private UpstreamCall upstream;
     private UpstreamResponse upstreamResponse;
     private CallerFormat.StreamRelay relay;
+    /** While continuing a broken stream: the relay that broke, and whether the attempt uses prefill. */
+    private CallerFormat.StreamRelay broken;
+    private boolean prefill;
     private long firstByteTimer = -1;
     private long totalTimer = -1;
     private long idleTimer = -1;
+    private long deadlineTimer = -1;
+    private long retryTimer = -1;
     private long lastChunkNanos;
     private boolean headersSent;
     private boolean finished;
     private GatewayException lastError;
 
-    Execution(Vertx vertx, Call call, CallerFormat caller, List<Target> plan, HttpServerResponse out) {
+    Execution(Vertx vertx, Call call, CallerFormat caller, AttemptPlan plan, HttpServerResponse out,
+            TargetHealth health, RoutingConfig routing) {
         this.vertx = vertx;
         this.call = call;
         this.caller = caller;
         this.plan = plan;
         this.out = out;
+        this.health = health;
+        this.routing = routing;
     }
 
     Future<Void> start() {
         out.closeHandler(v -> clientGone());
-        nextAttempt();
+        long deadline = routing.deadline().toMillis();
+        deadlineTimer = vertx.setTimer(deadline, t -> {
+            deadlineTimer = -1;
+            deadlineExceeded(deadline);
+        });
+        Target first = plan.next();
+        if (first == null) {
+            fail(null);
+        } else {
+            attempt(first);
+        }
         return done.future();
     }
 
-    private void nextAttempt() {
-        index++;
-        if (index >= plan.size()) {
-            fail(lastError);
+    private void attempt(Target next) {
+        if (finished) {
             return;
         }
-        target = plan.get(index);
+        if (target == null || !next.key().equals(target.key())) {
+            sameTargetRetries = 0;
+            rotationKeys = next.provider().extraApiKeys();
+            keyIndex = 0;
+        }
+        target = next;
+        attempts++;
         int id = ++attemptId;
         attemptStart = System.nanoTime();
+        attemptFirstByte = 0;
+        health.started(target);
         Provider provider = target.provider();
         // Asynchronous because a translation may need I/O first (images fetched for Gemini);
         // the deadlines below already run during that preparation.
-        Future<UpstreamRequest> request = caller.upstreamRequest(target);
+        Future<UpstreamRequest> request = broken != null
+                ? caller.continuationRequest(target, broken, prefill)
+                : caller.upstreamRequest(target);
         Timeouts timeouts = target.timeouts();
         firstByteTimer = vertx.setTimer(timeouts.firstByte().toMillis(), t -> {
             firstByteTimer = -1;
             if (id == attemptId) {
                 attemptFailed(UpstreamError.of(ErrorClass.TIMEOUT,
-                        "no response within the first-byte deadline of " + timeouts.firstByte().toMillis() + " ms"));
+                        "no response within the first-byte deadline of " + timeouts.firstByte().toMillis() + " ms"), true);
             }
         });
         totalTimer = vertx.setTimer(timeouts.total().toMillis(), t -> {
             totalTimer = -1;
             if (id == attemptId) {
                 attemptFailed(UpstreamError.of(ErrorClass.TIMEOUT,
-                        "the call exceeded its total deadline of " + timeouts.total().toMillis() + " ms"));
+                        "the call exceeded its total deadline of " + timeouts.total().toMillis() + " ms"), false);
             }
         });
         request.onComplete(prepared -> {
@@ -104,9 +154,10 @@ final class Execution {
             }
             if (prepared.failed()) {
                 if (prepared.cause() instanceof GatewayException e) {
+                    endAttempt(TargetHealth.Outcome.NEUTRAL, 0);
                     fail(e); // the caller's request cannot be expressed: no other target will do better
                 } else {
-                    attemptFailed(errorOf(prepared.cause()));
+                    attemptFailed(errorOf(prepared.cause()), false);
                 }
                 return;
             }
@@ -121,7 +172,7 @@ final class Execution {
                 return;
             }
             if (result.failed()) {
-                attemptFailed(errorOf(result.cause()));
+                attemptFailed(errorOf(result.cause()), false);
             } else {
                 onResponseHead(result.result(), id);
             }
@@ -137,13 +188,14 @@ final class Execution {
                     return;
                 }
                 Buffer errorBody = body.succeeded() ? body.result() : Buffer.buffer();
-                attemptFailed(target.provider().codec().classify(status, response.headers(), errorBody));
+                attemptFailed(target.provider().codec().classify(status, response.headers(), errorBody), false);
             });
             return;
         }
         if (!caller.stream()) {
             cancelTimer(firstByteTimer);
             firstByteTimer = -1;
+            attemptFirstByte = System.nanoTime();
             // A body that stalls after its head must not hold the caller until the total deadline
             // (minutes): the idle deadline applies to the gaps of a whole body as it does to a stream.
             lastChunkNanos = System.nanoTime();
@@ -153,14 +205,19 @@ final class Execution {
                     return;
                 }
                 if (body.failed()) {
-                    attemptFailed(errorOf(body.cause()));
+                    attemptFailed(errorOf(body.cause()), false);
                 } else {
                     completeWhole(body.result());
                 }
             });
             return;
         }
-        relay = caller.relay(target);
+        relay = broken != null ? caller.continuation(broken, target, prefill) : caller.relay(target);
+        if (headersSent) {
+            // A continuation: the caller's stream is open, so the idle deadline runs from now.
+            lastChunkNanos = System.nanoTime();
+            armIdleTimer(target.timeouts().idle().toMillis(), id);
+        }
         response.handler(chunk -> {
             if (id == attemptId && !finished) {
                 onChunk(chunk);
@@ -173,7 +230,7 @@ final class Execution {
         });
         response.exceptionHandler(t -> {
             if (id == attemptId && !finished) {
-                streamFailed(errorOf(t));
+                attemptFailed(errorOf(t), false);
             }
         });
         response.resume();
@@ -184,13 +241,14 @@ final class Execution {
         try {
             answer = caller.answer(target, body, call);
         } catch (UpstreamException e) {
-            attemptFailed(e.error());
+            attemptFailed(e.error(), false);
             return;
         } catch (RuntimeException e) {
-            attemptFailed(UpstreamError.of(ErrorClass.UPSTREAM_ERROR, "malformed response from provider: " + e.getMessage()));
+            attemptFailed(UpstreamError.of(ErrorClass.UPSTREAM_ERROR, "malformed response from provider: " + e.getMessage()), false);
             return;
         }
         recordAttempt(200, null);
+        endAttempt(TargetHealth.Outcome.SUCCESS, tokens());
         finish();
         call.markFirstByte();
         decorate(out).setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(answer);
@@ -199,14 +257,17 @@ final class Execution {
 
     private void onChunk(Buffer chunk) {
         lastChunkNanos = System.nanoTime();
+        if (attemptFirstByte == 0) {
+            attemptFirstByte = lastChunkNanos;
+        }
         Buffer bytes;
         try {
             bytes = relay.relay(chunk);
         } catch (UpstreamException e) {
-            streamFailed(e.error());
+            attemptFailed(e.error(), false);
             return;
         } catch (RuntimeException e) {
-            streamFailed(UpstreamError.of(ErrorClass.UPSTREAM_ERROR, "malformed stream chunk from provider: " + e.getMessage()));
+            attemptFailed(UpstreamError.of(ErrorClass.UPSTREAM_ERROR, "malformed stream chunk from provider: " + e.getMessage()), false);
             return;
         }
         if (bytes.length() == 0) {
@@ -214,12 +275,17 @@ final class Execution {
         }
         if (!headersSent) {
             sendStreamHead();
+        } else if (firstByteTimer >= 0) {
+            // A continuation delivered its first bytes.
+            cancelTimer(firstByteTimer);
+            firstByteTimer = -1;
         }
         out.write(bytes);
         if (out.writeQueueFull()) {
             // Back-pressure: a slow caller slows the upstream instead of filling our memory.
-            upstreamResponse.pause();
-            out.drainHandler(v -> upstreamResponse.resume());
+            UpstreamResponse paused = upstreamResponse;
+            paused.pause();
+            out.drainHandler(v -> paused.resume());
         }
     }
 
@@ -237,6 +303,7 @@ final class Execution {
 
     /** One timer per stream that re-arms itself for the remaining time, instead of one per chunk. */
     private void armIdleTimer(long idleMillis, int id) {
+        cancelTimer(idleTimer);
         idleTimer = vertx.setTimer(idleMillis, t -> {
             idleTimer = -1;
             if (id != attemptId || finished) {
@@ -244,7 +311,8 @@ final class Execution {
             }
             long silentMillis = (System.nanoTime() - lastChunkNanos) / 1_000_000;
             if (silentMillis >= idleMillis) {
-                streamFailed(UpstreamError.of(ErrorClass.TIMEOUT, (caller.stream() ? "the stream" : "the response body") + " stalled: no data for " + silentMillis + " ms"));
+                attemptFailed(UpstreamError.of(ErrorClass.TIMEOUT, (caller.stream() ? "the stream" : "the response body")
+                        + " stalled: no data for " + silentMillis + " ms"), false);
             } else {
                 armIdleTimer(idleMillis - silentMillis, id);
             }
@@ -256,15 +324,16 @@ final class Execution {
         try {
             tail = relay.end();
         } catch (UpstreamException e) {
-            streamFailed(e.error());
+            attemptFailed(e.error(), false);
             return;
         }
         if (!relay.complete()) {
-            streamFailed(UpstreamError.of(ErrorClass.CONNECTION, "the provider's stream ended before the answer was complete"));
+            attemptFailed(UpstreamError.of(ErrorClass.CONNECTION, "the provider's stream ended before the answer was complete"), false);
             return;
         }
-        call.usage(relay.usage());
+        countUsage(relay);
         recordAttempt(200, null);
+        endAttempt(TargetHealth.Outcome.SUCCESS, tokens());
         finish();
         if (!headersSent) {
             sendStreamHead();
@@ -273,36 +342,124 @@ final class Execution {
         done.tryComplete();
     }
 
-    /** A stream broke. Before the first byte that is an ordinary failed attempt; after it, an in-band error. */
-    private void streamFailed(UpstreamError error) {
-        if (!headersSent) {
-            attemptFailed(error);
-            return;
-        }
-        recordAttempt(200, error.errorClass());
-        call.usage(relay.usage());
-        // finish before cancelling: a cancel can synchronously fire the upstream's exception
-        // handler, which must see a finished call rather than fail the stream a second time.
-        finish();
-        cancelUpstream();
-        out.end(relay.error(UpstreamErrors.toCaller(error, target.provider().name())));
-        done.tryComplete();
-    }
-
-    private void attemptFailed(UpstreamError error) {
+    /**
+     * An attempt failed. Decides between retrying the same target, moving on to the next one,
+     * continuing a broken stream elsewhere, and giving up.
+     *
+     * @param firstByteTimeout the target never produced a first byte in time: not retried, move on
+     */
+    private void attemptFailed(UpstreamError error, boolean firstByteTimeout) {
         if (finished) {
             return;
         }
         recordAttempt(error.status(), error.errorClass());
+        endAttempt(outcomeOf(error.errorClass()), 0);
         attemptId++; // callbacks the cancel below may fire synchronously belong to a finished attempt
         cancelUpstream();
-        clearTimers();
+        clearAttemptTimers();
         lastError = UpstreamErrors.toCaller(error, target.provider().name());
-        if (error.errorClass().tryNextTarget() && !headersSent && index + 1 < plan.size()) {
-            nextAttempt();
-        } else {
-            fail(lastError);
+        plan.failed(target, error);
+        if (attempts >= routing.retries().maxAttempts()) {
+            giveUp();
+            return;
         }
+        if (headersSent) {
+            continueStream(error);
+            return;
+        }
+        if (!error.errorClass().tryNextTarget()) {
+            giveUp();
+            return;
+        }
+        if (!firstByteTimeout && retrySameTarget(error)) {
+            return;
+        }
+        Target next = plan.next();
+        if (next == null) {
+            giveUp();
+        } else {
+            attempt(next);
+        }
+    }
+
+    /**
+     * Retries the same target when that is likely to work and nothing better is left: a
+     * rate-limited key rotates to the provider's next key at once; otherwise, once no other target
+     * remains, a rate limit whose Retry-After is within the cap, an overload, a server error or a
+     * dropped connection is retried after a jittered back-off. Returns false to move on (or give up).
+     */
+    private boolean retrySameTarget(UpstreamError error) {
+        ErrorClass kind = error.errorClass();
+        if (kind == ErrorClass.RATE_LIMIT && keyIndex < rotationKeys.size()) {
+            Provider rotated = target.provider().withApiKey(rotationKeys.get(keyIndex++));
+            attempt(target.with(rotated));
+            return true;
+        }
+        if (plan.hasMore() || sameTargetRetries >= routing.retries().sameTarget()) {
+            return false; // moving on answers sooner; the circuit breaker keeps an ailing target out of later plans
+        }
+        boolean retryable = switch (kind) {
+            // Without a hint the limit may last a minute: the caller (or its SDK) is better placed to wait.
+            case RATE_LIMIT -> error.retryAfter() != null
+                    && error.retryAfter().compareTo(routing.retries().retryAfterCap()) <= 0;
+            case OVERLOADED, UPSTREAM_ERROR, CONNECTION -> true;
+            default -> false;
+        };
+        if (!retryable) {
+            return false;
+        }
+        long delay = Backoff.delayMillis(routing.retries(), sameTargetRetries, error.retryAfter());
+        sameTargetRetries++;
+        Target same = target;
+        if (delay <= 0) {
+            attempt(same);
+        } else {
+            retryTimer = vertx.setTimer(delay, t -> {
+                retryTimer = -1;
+                attempt(same);
+            });
+        }
+        return true;
+    }
+
+    /** A stream broke after bytes reached the caller: continue it on the next target, or end it with an error. */
+    private void continueStream(UpstreamError error) {
+        CallerFormat.StreamRelay failed = relay;
+        if (!"continue".equals(routing.streamRecovery()) || !caller.canContinue(failed)) {
+            giveUp();
+            return;
+        }
+        Target next;
+        boolean nextPrefill;
+        if (broken != null && prefill && error.errorClass() == ErrorClass.BAD_REQUEST) {
+            // The target rejected the prefill: restart cleanly on the same target instead.
+            next = target;
+            nextPrefill = false;
+        } else {
+            next = plan.next();
+            if (next == null && sameTargetRetries < routing.retries().sameTarget()) {
+                next = target; // the only target left may well answer a second time
+                sameTargetRetries++;
+            }
+            nextPrefill = next != null && supportsPrefill(next);
+        }
+        if (next == null) {
+            giveUp();
+            return;
+        }
+        broken = failed; // a continuation that broke is itself continued: it knows all that was delivered
+        prefill = nextPrefill;
+        countUsage(failed);
+        attempt(next);
+    }
+
+    /** Where the provider continues a final assistant message instead of answering it (Anthropic). */
+    private static boolean supportsPrefill(Target target) {
+        return target.provider().codec().format() == WireFormat.ANTHROPIC;
+    }
+
+    private void giveUp() {
+        fail(lastError);
     }
 
     private void fail(GatewayException error) {
@@ -314,6 +471,7 @@ final class Execution {
             error = new GatewayException(ErrorType.UNAVAILABLE, "no target could serve model '" + call.model() + "'", null, "no_target");
         }
         if (headersSent) {
+            countUsage(relay);
             out.end(relay.error(error));
         } else {
             decorate(out);
@@ -325,19 +483,45 @@ final class Execution {
         done.tryFail(error);
     }
 
+    private void deadlineExceeded(long deadlineMillis) {
+        if (finished) {
+            return;
+        }
+        if (upstream != null || firstByteTimer >= 0) {
+            recordAttempt(0, ErrorClass.TIMEOUT);
+            endAttempt(TargetHealth.Outcome.NEUTRAL, 0);
+        }
+        attemptId++;
+        cancelUpstream();
+        fail(new GatewayException(ErrorType.TIMEOUT, "The request exceeded the gateway's deadline of " + deadlineMillis
+                + " ms (routing.deadline)" + (lastError == null ? "." : "; last error: " + lastError.getMessage()),
+                null, "request_deadline_exceeded"));
+    }
+
     private void clientGone() {
         if (finished) {
             return;
         }
-        recordAttempt(499, null);
+        if (upstream != null || firstByteTimer >= 0) {
+            recordAttempt(499, null);
+            endAttempt(TargetHealth.Outcome.NEUTRAL, 0);
+        }
         finish();
         cancelUpstream();
         done.tryFail(new GatewayException(ErrorType.INVALID_REQUEST, "client disconnected", null, "client_closed_request"));
     }
 
+    /** Transparency: which provider and upstream model answered, after how many attempts, and why this route. */
     private HttpServerResponse decorate(HttpServerResponse response) {
         call.applyResponseHeaders(response);
-        response.putHeader("x-gatehouse-provider", target == null ? "" : target.provider().name());
+        if (target != null) {
+            response.putHeader("x-gatehouse-provider", target.provider().name());
+            response.putHeader("x-gatehouse-model", target.upstreamModel());
+        }
+        response.putHeader("x-gatehouse-attempts", Integer.toString(attempts));
+        if (call.routeReason() != null) {
+            response.putHeader("x-gatehouse-route", call.routeReason());
+        }
         return response;
     }
 
@@ -348,10 +532,49 @@ final class Execution {
         }
     }
 
+    private void endAttempt(TargetHealth.Outcome outcome, long tokens) {
+        long now = System.nanoTime();
+        health.finished(target, outcome, attemptFirstByte == 0 ? 0 : attemptFirstByte - attemptStart, now - attemptStart, tokens);
+    }
+
+    private long tokens() {
+        return call.usage() == null ? 0 : call.usage().totalTokens();
+    }
+
+    static TargetHealth.Outcome outcomeOf(ErrorClass errorClass) {
+        return switch (errorClass) {
+            case BAD_REQUEST, CONTENT_POLICY, CONTEXT_LENGTH -> TargetHealth.Outcome.NEUTRAL;
+            default -> TargetHealth.Outcome.FAILURE;
+        };
+    }
+
+    /** Adds what a relay's attempt consumed (every attempt is billed by its provider), once per relay. */
+    private void countUsage(CallerFormat.StreamRelay counting) {
+        if (counting != null && counting != counted) {
+            counted = counting;
+            call.usage(sum(call.usage(), counting.usage()));
+        }
+    }
+
+    private static dev.gatehouse.canonical.Usage sum(dev.gatehouse.canonical.Usage a, dev.gatehouse.canonical.Usage b) {
+        if (a == null) {
+            return b;
+        }
+        if (b == null) {
+            return a;
+        }
+        return new dev.gatehouse.canonical.Usage(a.inputTokens() + b.inputTokens(), a.outputTokens() + b.outputTokens(),
+                a.cachedInputTokens() + b.cachedInputTokens(), a.cacheWriteTokens() + b.cacheWriteTokens(),
+                a.reasoningTokens() + b.reasoningTokens());
+    }
+
     private void finish() {
         finished = true;
         attemptId++; // every callback still in flight now sees a stale id and does nothing
-        clearTimers();
+        clearAttemptTimers();
+        cancelTimer(deadlineTimer);
+        cancelTimer(retryTimer);
+        deadlineTimer = retryTimer = -1;
     }
 
     private void cancelUpstream() {
@@ -367,7 +590,7 @@ final class Execution {
         }
     }
 
-    private void clearTimers() {
+    private void clearAttemptTimers() {
         cancelTimer(firstByteTimer);
         cancelTimer(totalTimer);
         cancelTimer(idleTimer);

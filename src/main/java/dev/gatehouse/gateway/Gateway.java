@@ -4,6 +4,7 @@ import dev.gatehouse.access.AccessRules;
 import dev.gatehouse.routing.Route;
 import dev.gatehouse.routing.Router;
 import dev.gatehouse.routing.Target;
+import dev.gatehouse.routing.TargetHealth;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
@@ -21,17 +22,25 @@ public final class Gateway {
     private final Pipeline admission;
     private final Pipeline preRouting;
     private final Router router;
+    private final TargetHealth health;
 
     /**
      * @param admission stages that need only the headers (authenticate); they run before the body is parsed
      * @param preRouting stages that need the model (authorize, limits, budgets — later issues)
      */
     public Gateway(Vertx vertx, Supplier<Snapshot> snapshot, List<Stage> admission, List<Stage> preRouting, Router router) {
+        this(vertx, snapshot, admission, preRouting, router, TargetHealth.NONE);
+    }
+
+    /** @param health learns from every attempt; the router reads it (circuit breakers, latency) */
+    public Gateway(Vertx vertx, Supplier<Snapshot> snapshot, List<Stage> admission, List<Stage> preRouting, Router router,
+            TargetHealth health) {
         this.vertx = vertx;
         this.snapshot = snapshot;
         this.admission = new Pipeline(admission);
         this.preRouting = new Pipeline(preRouting);
         this.router = router;
+        this.health = health;
     }
 
     public Snapshot snapshot() {
@@ -40,6 +49,45 @@ public final class Gateway {
 
     public Future<Void> admit(Call call) {
         return admission.run(call);
+    }
+
+    /** Header a caller may send to name its own fallback models, e.g. {@code x-gatehouse-fallbacks: gpt-4o, claude-sonnet-4-5}. */
+    public static final String FALLBACKS_HEADER = "x-gatehouse-fallbacks";
+
+    /**
+     * The fallback models, in order: the caller's own (header) first, then the model's configured
+     * ones, then the gateway-wide defaults; duplicates and the model itself removed.
+     */
+    private static List<String> fallbacks(Route route, Call call, Snapshot current) {
+        java.util.LinkedHashSet<String> models = new java.util.LinkedHashSet<>();
+        String header = call.headers().get(FALLBACKS_HEADER);
+        if (header != null) {
+            for (String model : header.split(",")) {
+                if (!model.isBlank()) {
+                    models.add(model.trim());
+                }
+            }
+        }
+        models.addAll(route.fallbacks());
+        models.addAll(current.config().routing().fallbacks());
+        models.remove(route.publicName());
+        return List.copyOf(models);
+    }
+
+    /**
+     * A fallback model's targets, or none when it does not exist, serves the other endpoint, or
+     * the caller's policies do not allow it: a fallback never widens what the caller may use.
+     */
+    private List<Target> fallbackPlan(String model, boolean embeddingsCall, Call call, Snapshot current) {
+        Route route = current.routes().find(model);
+        if (route == null || route.embedding() != embeddingsCall || !call.principal().mayUseModel(model)) {
+            return List.of();
+        }
+        try {
+            return router.plan(route, call);
+        } catch (GatewayException denied) {
+            return List.of(); // every target's provider denied by policy
+        }
     }
 
     /** Runs the model-aware stages, picks the targets and executes. The future ends when the response has. */
@@ -61,9 +109,12 @@ public final class Gateway {
                     ? "The model '" + call.model() + "' is an embedding model; use it with POST /v1/embeddings."
                     : "The model '" + call.model() + "' is a chat model; use it with POST /v1/chat/completions.", "model"));
         }
+        Snapshot current = snapshot.get();
         return preRouting.run(call).compose(v -> {
-            List<Target> plan = router.plan(route, call);
-            return new Execution(vertx, call, caller, plan, out).start();
+            List<Target> targets = router.plan(route, call);
+            AttemptPlan plan = new AttemptPlan(call.model(), targets, fallbacks(route, call, current),
+                    model -> fallbackPlan(model, embeddingsCall, call, current));
+            return new Execution(vertx, call, caller, plan, out, health, current.config().routing()).start();
         });
     }
 }

@@ -9,7 +9,7 @@ public enum ErrorClass {
     OVERLOADED(true),
     TIMEOUT(true),
     CONNECTION(true),
-    CONTEXT_LENGTH(false),
+    CONTEXT_LENGTH(true), // only to targets with a larger context window (see AttemptPlan)
     CONTENT_POLICY(false),
     AUTHENTICATION(true), // the next target uses another key, so moving on can help
     PERMISSION(true),

@@ -48,6 +48,14 @@ public interface Provider {
         throw new UnsupportedOperationException("provider '" + name() + "' does not accept per-team keys");
     }
 
+    /**
+     * Further API keys for the same provider ({@code api-keys} in the config): a key that is rate
+     * limited rotates to the next through {@link #withApiKey}.
+     */
+    default java.util.List<String> extraApiKeys() {
+        return java.util.List.of();
+    }
+
     /** Releases what the provider holds (HTTP pools); called when a reload replaces it. */
     default void close() {}
 }

@@ -227,14 +227,30 @@ class FailoverTest {
     }
 
     @Test
-    void idleTimeoutMidStreamEndsWithInBandError() throws Exception {
+    void idleTimeoutMidStreamIsContinuedOnTheFallback() throws Exception {
         a.chunks(5).chunkDelay(Duration.ofMillis(20)).failNext(1, Fault.stallAfter(3));
         try (SseCall call = SseCall.post(gateway, "/v1/chat/completions", chat("pair", true))) {
+            call.readAll(Duration.ofSeconds(5));
+            assertThat(call.ended()).as("the gateway ends the stream").isTrue();
+            // b restarts the answer; only the part a had not delivered reaches the caller, once.
+            StringBuilder answer = new StringBuilder();
+            call.events().forEach(event -> event.path("choices").forEach(
+                    choice -> answer.append(choice.path("delta").path("content").asText(""))));
+            assertThat(answer.toString()).isEqualTo(FakeOpenAi.DEFAULT_ANSWER);
+            assertThat(call.dataLines().getLast().text()).isEqualTo("[DONE]");
+            assertThat(call.events()).noneMatch(event -> event.has("error"));
+        }
+        assertThat(b.requestCount()).as("the fallback continued the answer").isEqualTo(1);
+    }
+
+    @Test
+    void idleTimeoutMidStreamWithoutFallbackEndsWithInBandError() throws Exception {
+        a.chunks(5).chunkDelay(Duration.ofMillis(20)).failAlways(Fault.stallAfter(3));
+        try (SseCall call = SseCall.post(gateway, "/v1/chat/completions", chat("solo", true))) {
             call.readAll(Duration.ofSeconds(5));
             assertThat(call.ended()).as("the gateway ends the stalled stream").isTrue();
             assertEndsWithInBandError(call);
         }
-        assertThat(b.requestCount()).as("bytes were already sent: no silent switch").isZero();
     }
 
     @Test
@@ -268,7 +284,7 @@ class FailoverTest {
 
     @Test
     void officialSdkSeesACutStreamAsAnError() {
-        a.chunks(5).failNext(1, Fault.cutAfter(3));
+        a.chunks(5).failAlways(Fault.cutAfter(3));
         com.openai.client.OpenAIClient client = com.openai.client.okhttp.OpenAIOkHttpClient.builder()
                 .baseUrl(gateway.baseUrl()).apiKey(GatewayHarness.MASTER_KEY)
                 .timeout(Duration.ofSeconds(10)).maxRetries(0).build();
@@ -285,7 +301,7 @@ class FailoverTest {
 
     @Test
     void cutStreamEndsWithInBandError() throws Exception {
-        a.chunks(5).failNext(1, Fault.cutAfter(3));
+        a.chunks(5).failAlways(Fault.cutAfter(3));
         try (SseCall call = SseCall.post(gateway, "/v1/chat/completions", chat("solo", true))) {
             call.readAll(Duration.ofSeconds(5));
             assertThat(call.ended()).isTrue();
@@ -338,10 +354,19 @@ class FailoverTest {
 
     @Test
     void malformedNonStreamBodyIsAGatewayErrorNot500() throws Exception {
-        a.failNext(1, Fault.malformedChunkAfter(0));
+        a.failAlways(Fault.malformedChunkAfter(0));
         HttpResponse<String> response = gateway.post("/v1/chat/completions", chat("solo", false));
         assertThat(response.statusCode()).as(response.body()).isEqualTo(502);
         assertOpenAiError(response);
+        assertThat(a.requestCount()).as("the only target is retried once, then the error is reported").isEqualTo(2);
+    }
+
+    @Test
+    void malformedNonStreamBodyOnceIsRetriedOnTheOnlyTarget() {
+        a.failNext(1, Fault.malformedChunkAfter(0));
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", chat("solo", false));
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(response.headers().firstValue("x-gatehouse-attempts")).hasValue("2");
     }
 
     @Test

@@ -72,7 +72,7 @@ final class OpenAiChatCaller implements CallerFormat {
         if (CallerFormat.sameFormat(WireFormat.OPENAI, target.provider())) {
             return new PassthroughRelay(new OpenAiStreamUsageScanner(scan.usageInjected()), target.provider());
         }
-        return new TranslatingRelay(target.provider().codec().streamDecoder(), new OpenAiChunkEncoder(publicModel, scan.includeUsage()));
+        return new TranslatingRelay(target.provider().codec().streamDecoder(), new OpenAiChunkEncoder(null, scan.includeUsage()));
     }
 
     @Override
@@ -80,11 +80,47 @@ final class OpenAiChatCaller implements CallerFormat {
         return OpenAiErrors.body(error);
     }
 
+    @Override
+    public boolean canContinue(StreamRelay broken) {
+        return broken instanceof Resumable resumable && !resumable.delivered().toolCalls();
+    }
+
+    @Override
+    public Future<UpstreamRequest> continuationRequest(Target next, StreamRelay broken, boolean prefill) {
+        try {
+            ChatRequest request = canonical();
+            if (prefill) {
+                String prefix = ((Resumable) broken).delivered().text().stripTrailing();
+                if (!prefix.isEmpty()) {
+                    java.util.List<dev.gatehouse.canonical.Message> messages = new java.util.ArrayList<>(request.messages());
+                    messages.add(dev.gatehouse.canonical.Message.text(dev.gatehouse.canonical.Role.ASSISTANT, prefix));
+                    request = request.withMessages(messages);
+                }
+            }
+            return CallerFormat.translatedChat(next.provider(), request, next.upstreamModel(), true);
+        } catch (GatewayException e) {
+            return Future.failedFuture(e);
+        }
+    }
+
+    @Override
+    public StreamRelay continuation(StreamRelay broken, Target next, boolean prefill) {
+        Delivered delivered = ((Resumable) broken).delivered();
+        OpenAiChunkEncoder encoder = OpenAiChunkEncoder.resuming(
+                delivered.id(), delivered.model(), delivered.created(), scan.includeUsage());
+        return new ContinuationRelay(next.provider().codec().streamDecoder(), encoder, delivered, prefill);
+    }
+
     /** Same-format stream: bytes flow through; the scanner notes usage and finish and strips the usage chunk we injected. */
-    private static final class PassthroughRelay implements StreamRelay {
+    private static final class PassthroughRelay implements StreamRelay, Resumable {
         private static final Buffer DONE = Buffer.buffer("data: [DONE]\n\n");
         private final OpenAiStreamUsageScanner scanner;
         private final Provider provider;
+        /**
+         * What reached the caller, by reference (no copy): decoded only if the stream breaks and
+         * must be continued elsewhere, so the fast path pays one list append per chunk.
+         */
+        private final java.util.List<Buffer> forwarded = new java.util.ArrayList<>();
 
         PassthroughRelay(OpenAiStreamUsageScanner scanner, Provider provider) {
             this.scanner = scanner;
@@ -97,7 +133,15 @@ final class OpenAiChatCaller implements CallerFormat {
             if (scanner.errorReceived()) {
                 throw OpenAiStreamErrors.upstreamError(scanner.error(), scanner.errorMessage(), provider);
             }
+            if (out.length() > 0) {
+                forwarded.add(out);
+            }
             return out;
+        }
+
+        @Override
+        public Delivered delivered() {
+            return Delivered.decode(forwarded);
         }
 
         @Override
@@ -127,9 +171,11 @@ final class OpenAiChatCaller implements CallerFormat {
     }
 
     /** Another format upstream: decode its events, encode them as OpenAI chunks. */
-    private static final class TranslatingRelay implements StreamRelay {
+    private static final class TranslatingRelay implements StreamRelay, Resumable {
         private final StreamDecoder decoder;
         private final OpenAiChunkEncoder encoder;
+        private final StringBuilder text = new StringBuilder();
+        private boolean toolCalls;
         private boolean finished;
         private Buffer pending;
 
@@ -146,10 +192,18 @@ final class OpenAiChatCaller implements CallerFormat {
         }
 
         private void accept(StreamEvent event) {
-            if (event instanceof StreamEvent.Finish) {
-                finished = true;
+            switch (event) {
+                case StreamEvent.Finish f -> finished = true;
+                case StreamEvent.TextDelta t -> text.append(t.text());
+                case StreamEvent.ToolCallDelta d -> toolCalls = true;
+                default -> { }
             }
             pending.appendBuffer(encoder.encode(event));
+        }
+
+        @Override
+        public Delivered delivered() {
+            return new Delivered(text.toString(), toolCalls, encoder.id(), encoder.model(), encoder.created());
         }
 
         @Override

@@ -37,6 +37,33 @@ public final class OpenAiChunkEncoder {
         this.includeUsage = includeUsage;
     }
 
+    /**
+     * An encoder that continues a stream the caller already has (after a failover mid-stream):
+     * same id, model and created on every chunk, and no second role chunk.
+     */
+    public static OpenAiChunkEncoder resuming(String id, String model, long created, boolean includeUsage) {
+        OpenAiChunkEncoder encoder = new OpenAiChunkEncoder(model, includeUsage);
+        encoder.id = id;
+        encoder.model = model;
+        encoder.created = created;
+        encoder.started = true;
+        return encoder;
+    }
+
+    /** The stream's id (null before the first chunk). */
+    public String id() {
+        return id;
+    }
+
+    /** The model name shown on the stream's chunks (null before the first chunk). */
+    public String model() {
+        return model;
+    }
+
+    public long created() {
+        return created;
+    }
+
     /** Zero or more SSE events for one canonical event. */
     public Buffer encode(StreamEvent event) {
         return switch (event) {

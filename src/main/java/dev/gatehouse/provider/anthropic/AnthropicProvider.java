@@ -78,6 +78,11 @@ public final class AnthropicProvider implements Provider {
     }
 
     @Override
+    public java.util.List<String> extraApiKeys() {
+        return config.extraApiKeys();
+    }
+
+    @Override
     public AnthropicProvider withApiKey(String apiKey) {
         return new AnthropicProvider(config.withApiKey(apiKey), transport);
     }

@@ -117,6 +117,11 @@ public final class GeminiProvider implements Provider {
     }
 
     @Override
+    public java.util.List<String> extraApiKeys() {
+        return config.extraApiKeys();
+    }
+
+    @Override
     public GeminiProvider withApiKey(String apiKey) {
         return new GeminiProvider(config.withApiKey(apiKey), transport, images);
     }

@@ -55,6 +55,11 @@ public abstract class OpenAiStyleProvider implements Provider {
     }
 
     @Override
+    public java.util.List<String> extraApiKeys() {
+        return config.extraApiKeys();
+    }
+
+    @Override
     public boolean passthrough() {
         return config.passthrough();
     }

@@ -1,0 +1,139 @@
+package dev.gatehouse.api.openai;
+
+import dev.gatehouse.canonical.StreamEvent;
+import dev.gatehouse.canonical.Usage;
+import dev.gatehouse.gateway.CallerFormat;
+import dev.gatehouse.gateway.GatewayException;
+import dev.gatehouse.provider.ErrorClass;
+import dev.gatehouse.provider.StreamDecoder;
+import dev.gatehouse.provider.UpstreamError;
+import dev.gatehouse.provider.UpstreamException;
+import io.vertx.core.buffer.Buffer;
+
+/**
+ * Carries a broken OpenAI stream on with another target's answer, inside the caller's existing
+ * stream (same id, no second role chunk).
+ *
+ * <ul>
+ *   <li>Prefill: the target was given the delivered text as the start of its answer and continues
+ *       it; its text is passed on (leading white space the prefill had to drop is not repeated).
+ *   <li>Restart: the target answers from scratch; its text is checked against what was delivered
+ *       and only the rest is passed on. An answer that diverges from the delivered part cannot be
+ *       spliced honestly, so it fails the attempt.
+ * </ul>
+ */
+final class ContinuationRelay implements CallerFormat.StreamRelay, Resumable {
+    private final StreamDecoder decoder;
+    private final OpenAiChunkEncoder encoder;
+    private final Delivered base;
+    private final boolean prefill;
+    private final StringBuilder emitted = new StringBuilder();
+    /** Restart mode: how much of the delivered text the new answer has matched so far. */
+    private int matched;
+    /** Prefill mode: white space at the end of the delivered text that the prefill could not carry. */
+    private boolean dropLeadingSpace;
+    private boolean toolCalls;
+    private boolean finished;
+    private Buffer pending;
+
+    ContinuationRelay(StreamDecoder decoder, OpenAiChunkEncoder encoder, Delivered base, boolean prefill) {
+        this.decoder = decoder;
+        this.encoder = encoder;
+        this.base = base;
+        this.prefill = prefill;
+        this.dropLeadingSpace = prefill && !base.text().equals(base.text().stripTrailing());
+    }
+
+    @Override
+    public Buffer relay(Buffer upstreamChunk) {
+        pending = Buffer.buffer();
+        decoder.feed(upstreamChunk, this::accept);
+        return pending;
+    }
+
+    private void accept(StreamEvent event) {
+        switch (event) {
+            case StreamEvent.Start s -> { } // the caller's stream already started
+            case StreamEvent.TextDelta t -> text(t.text());
+            case StreamEvent.ToolCallDelta d -> {
+                if (!prefill && matched < base.text().length()) {
+                    throw diverged();
+                }
+                toolCalls = true;
+                emit(event);
+            }
+            case StreamEvent.Finish f -> {
+                if (!prefill && matched < base.text().length()) {
+                    throw diverged(); // the new answer is shorter than what the caller already has
+                }
+                finished = true;
+                emit(event);
+            }
+            default -> emit(event);
+        }
+    }
+
+    private void text(String text) {
+        if (prefill) {
+            if (dropLeadingSpace) {
+                text = text.stripLeading();
+                dropLeadingSpace = text.isEmpty();
+            }
+            if (!text.isEmpty()) {
+                emitted.append(text);
+                emit(new StreamEvent.TextDelta(text));
+            }
+            return;
+        }
+        String delivered = base.text();
+        int remaining = delivered.length() - matched;
+        if (remaining > 0) {
+            int overlap = Math.min(remaining, text.length());
+            if (!delivered.regionMatches(matched, text, 0, overlap)) {
+                throw diverged();
+            }
+            matched += overlap;
+            text = text.substring(overlap);
+        }
+        if (!text.isEmpty()) {
+            emitted.append(text);
+            emit(new StreamEvent.TextDelta(text));
+        }
+    }
+
+    private void emit(StreamEvent event) {
+        pending.appendBuffer(encoder.encode(event));
+    }
+
+    private static UpstreamException diverged() {
+        return new UpstreamException(UpstreamError.of(ErrorClass.UPSTREAM_ERROR,
+                "the fallback's answer does not continue the part already delivered, so it cannot be spliced in"));
+    }
+
+    @Override
+    public Buffer end() {
+        pending = Buffer.buffer();
+        decoder.end(this::accept);
+        return finished ? pending.appendBuffer(encoder.done()) : pending;
+    }
+
+    @Override
+    public boolean complete() {
+        return finished;
+    }
+
+    @Override
+    public Buffer error(GatewayException error) {
+        return encoder.error(error);
+    }
+
+    @Override
+    public Usage usage() {
+        return encoder.usage();
+    }
+
+    @Override
+    public Delivered delivered() {
+        return new Delivered(base.text() + emitted, base.toolCalls() || toolCalls, base.id(), base.model(), base.created());
+    }
+}
