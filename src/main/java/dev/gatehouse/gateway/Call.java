@@ -27,6 +27,7 @@ public final class Call {
     private boolean completed;
     private long requestBytes;
     private Integer maxOutputTokens;
+    private String routeReason;
 
     public Call(String requestId, Endpoint endpoint, MultiMap headers, long startNanos) {
         this.requestId = requestId;
@@ -136,4 +137,13 @@ public final class Call {
             firstByteNanos = System.nanoTime();
         }
     }
+
+    /**
+     * Why the router planned the targets it did (strategy, targets skipped and why, a last
+     * resort), e.g. {@code strategy=least-latency; skipped=openai/gpt-4o (circuit open)}; null
+     * before routing. Meant for the {@code x-gatehouse-route} response header and the logs.
+     */
+    public String routeReason() { return routeReason; }
+
+    public void routeReason(String routeReason) { this.routeReason = routeReason; }
 }
