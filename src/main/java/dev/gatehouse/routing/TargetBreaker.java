@@ -93,7 +93,10 @@ final class TargetBreaker {
         CircuitBreaker.State state = breaker.getState();
         if (state == CircuitBreaker.State.OPEN) {
             // Tried as the least-bad while open and failed again: restart its cooldown, so the
-            // next all-open request tries another target first.
+            // next all-open request tries another target first. resilience4j has no open → open
+            // transition, so it passes through half-open (a concurrent request may take that probe:
+            // harmless, it is one more call to a target that was being tried anyway).
+            breaker.transitionToHalfOpenState();
             breaker.transitionToOpenState();
             return;
         }
