@@ -31,7 +31,14 @@ public final class Router {
 
     /** Priority order, no health, shipped prices: for tests and tools. */
     public Router() {
-        this(TargetHealth.NONE, Pricing::shipped, () -> RoutingConfig.DEFAULTS);
+        this(TargetHealth.NONE, new Supplier<>() {
+            private Pricing shipped; // parsed on first use only: most plans never read prices
+
+            @Override
+            public synchronized Pricing get() {
+                return shipped != null ? shipped : (shipped = Pricing.shipped());
+            }
+        }, () -> RoutingConfig.DEFAULTS);
     }
 
     public Router(TargetHealth health, Supplier<Pricing> pricing, Supplier<RoutingConfig> routing) {
@@ -69,7 +76,8 @@ public final class Router {
             }
         }
         List<Target> ordered = allowed.size() <= 1 ? allowed
-                : strategy.order(allowed, new Strategy.Context(health, pricing == null ? null : pricing.get(), call));
+                : strategy.order(allowed, new Strategy.Context(health,
+                        pricing != null && strategy instanceof LowestCostStrategy ? pricing.get() : null, call));
         List<Target> plan = new ArrayList<>(ordered.size() + 1);
         List<Target> open = null;
         for (Target target : ordered) {

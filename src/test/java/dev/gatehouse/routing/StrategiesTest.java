@@ -22,8 +22,10 @@ class StrategiesTest {
     final Target b = target("b", "gpt-4o-mini");
     final Target c = target("c", "gpt-4.1");
 
+    static final Pricing PRICES = Pricing.shipped(); // parses the catalogue: once, not per draw
+
     Strategy.Context context(Call call) {
-        return new Strategy.Context(health, Pricing.shipped(), call);
+        return new Strategy.Context(health, PRICES, call);
     }
 
     @Test
