@@ -38,7 +38,9 @@ import dev.gatehouse.http.Health;
 import dev.gatehouse.identity.Identity;
 import dev.gatehouse.provider.Provider;
 import dev.gatehouse.provider.ProviderFactory;
+import dev.gatehouse.pricing.PricingSource;
 import dev.gatehouse.routing.Router;
+import dev.gatehouse.routing.TargetMonitor;
 import dev.gatehouse.routing.RoutingTable;
 import dev.gatehouse.store.Database;
 import dev.gatehouse.store.SettingsStore;
@@ -183,11 +185,16 @@ public final class Gatehouse implements AutoCloseable {
             AtomicReference<Snapshot> snapshot = new AtomicReference<>(snapshot(config, providers, authenticators));
             AuthenticateStage authenticate = new AuthenticateStage(() -> snapshot.get().authenticators());
             enforcement = Enforcement.start(config, database, snapshot::get, System::currentTimeMillis);
+            // Routing health (breakers, latency, load, usage per target) outlives config reloads.
+            TargetMonitor targetHealth = new TargetMonitor(() -> snapshot.get().config().routing().circuitBreaker());
+            PricingSource routingPrices = enforcement.pricing();
+            Router targetRouter = new Router(targetHealth, () -> routingPrices.pricing(snapshot.get().config()),
+                    () -> snapshot.get().config().routing(), null,
+                    new ByokKeySelection(teamCredentials, () -> snapshot.get().config().secrets().allowCallerProviderKeys()));
             Gateway gateway = new Gateway(vertx, snapshot::get,
                     List.of(authenticate),
                     java.util.stream.Stream.concat(java.util.stream.Stream.<Stage>of(new AuthorizeStage()), enforcement.stages().stream()).toList(),
-                    new Router(new ByokKeySelection(teamCredentials,
-                            () -> snapshot.get().config().secrets().allowCallerProviderKeys())));
+                    targetRouter, targetHealth);
             AccessLog accessLog = new AccessLog();
             OpenAiApi openAi = new OpenAiApi(gateway, () -> snapshot.get().config().server().maxBodyBytes(), accessLog);
             AnthropicApi anthropic = new AnthropicApi(gateway, () -> snapshot.get().config().server().maxBodyBytes(), accessLog);
@@ -235,7 +242,10 @@ public final class Gatehouse implements AutoCloseable {
 
             ConfigWatcher watcher = null;
             if (configFile != null) {
-                watcher = new ConfigWatcher(configFile, config, next -> reload(next, snapshot, providers, authenticators)).start();
+                watcher = new ConfigWatcher(configFile, config, next -> {
+                    reload(next, snapshot, providers, authenticators);
+                    targetHealth.retain(targetKeys(snapshot.get()));
+                }).start();
             }
             Gatehouse gatehouse = new Gatehouse(vertx, database, server, watcher, housekeeping, host, boundPort, masterKey, config);
             gatehouse.closeFirst.add(identity.registry());
@@ -252,6 +262,13 @@ public final class Gatehouse implements AutoCloseable {
             database.close();
             throw e;
         }
+    }
+
+    /** Every target key of a snapshot: health is kept for these and forgotten for targets no longer configured. */
+    private static java.util.Set<String> targetKeys(Snapshot snapshot) {
+        java.util.Set<String> keys = new java.util.HashSet<>();
+        snapshot.routes().routes().forEach(route -> route.targets().forEach(t -> keys.add(t.key())));
+        return keys;
     }
 
     /** Pooled keep-alive connections to every upstream; one client, a pool per upstream host. */

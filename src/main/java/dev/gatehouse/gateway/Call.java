@@ -23,11 +23,11 @@ public final class Call {
     private Usage usage;
     private long firstByteNanos;
     private MultiMap responseHeaders;
-    private String routeReason;
     private List<Runnable> finishers;
     private boolean completed;
     private long requestBytes;
     private Integer maxOutputTokens;
+    private String routeReason;
 
     public Call(String requestId, Endpoint endpoint, MultiMap headers, long startNanos) {
         this.requestId = requestId;
@@ -93,11 +93,6 @@ public final class Call {
         return null;
     }
 
-    /** Why the router chose this plan (strategy, skipped targets), for the x-gatehouse-route header; or null. */
-    public String routeReason() { return routeReason; }
-
-    public void routeReason(String routeReason) { this.routeReason = routeReason; }
-
     /** Headers stages want on the response (e.g. {@code x-ratelimit-*}), success or error. */
     public void responseHeader(String name, String value) {
         if (responseHeaders == null) {
@@ -142,4 +137,13 @@ public final class Call {
             firstByteNanos = System.nanoTime();
         }
     }
+
+    /**
+     * Why the router planned the targets it did (strategy, targets skipped and why, a last
+     * resort), e.g. {@code strategy=least-latency; skipped=openai/gpt-4o (circuit open)}; null
+     * before routing. Meant for the {@code x-gatehouse-route} response header and the logs.
+     */
+    public String routeReason() { return routeReason; }
+
+    public void routeReason(String routeReason) { this.routeReason = routeReason; }
 }

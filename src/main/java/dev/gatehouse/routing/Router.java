@@ -1,29 +1,160 @@
 package dev.gatehouse.routing;
 
 import dev.gatehouse.access.AccessRules;
+import dev.gatehouse.config.ModelConfig;
+import dev.gatehouse.config.RoutingConfig;
 import dev.gatehouse.gateway.AuthorizeStage;
 import dev.gatehouse.gateway.Call;
+import dev.gatehouse.gateway.ErrorType;
+import dev.gatehouse.gateway.GatewayException;
+import dev.gatehouse.pricing.Pricing;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
 
 /**
- * Turns a route into an ordered plan of attempts. Today: the configured order (priority
- * fallback), then the key selection (a team's own provider keys). Strategies (weighted,
- * least-latency, cost, health) plug in here without touching the executor, which only walks the plan.
+ * Turns a route into an ordered plan of attempts: the targets the caller's policies allow,
+ * ordered by the route's strategy, without those whose circuit is open — and, when the config
+ * says {@code when-all-open: least-bad}, the least-bad of those as a last resort. The executor
+ * only walks the plan. Why the plan looks as it does is left on the call ({@link Call#routeReason()}).
  */
 public final class Router {
+    private final TargetHealth health;
+    private final Supplier<Pricing> pricing;
+    private final Supplier<RoutingConfig> routing;
+    private final Map<String, Strategy> strategies = new HashMap<>();
     private final KeySelection keys;
 
+    /** Priority order, no health, shipped prices: for tests and tools. */
     public Router() {
-        this(KeySelection.NONE);
+        this(TargetHealth.NONE, new Supplier<>() {
+            private Pricing shipped; // parsed on first use only: most plans never read prices
+
+            @Override
+            public synchronized Pricing get() {
+                return shipped != null ? shipped : (shipped = Pricing.shipped());
+            }
+        }, () -> RoutingConfig.DEFAULTS);
     }
 
+    public Router(TargetHealth health, Supplier<Pricing> pricing, Supplier<RoutingConfig> routing) {
+        this(health, pricing, routing, null);
+    }
+
+    /**
+     * @param random the weighted strategy's source of randomness, shared by all event loops (so
+     *     thread-safe, e.g. a seeded {@link java.util.Random} in tests); null for a per-thread one
+     */
+    public Router(TargetHealth health, Supplier<Pricing> pricing, Supplier<RoutingConfig> routing, RandomGenerator random) {
+        this(health, pricing, routing, random, KeySelection.NONE);
+    }
+
+    /** Priority order and no health, with a key selection (a team's own provider keys): for tests. */
     public Router(KeySelection keys) {
+        this(TargetHealth.NONE, Pricing::shipped, () -> RoutingConfig.DEFAULTS, null, keys);
+    }
+
+    /** @param keys swaps in a team's own provider key (BYOK) for the targets of that provider */
+    public Router(TargetHealth health, Supplier<Pricing> pricing, Supplier<RoutingConfig> routing, RandomGenerator random,
+            KeySelection keys) {
         this.keys = keys;
+        this.health = health;
+        this.pricing = pricing;
+        this.routing = routing;
+        RandomGenerator source = random != null ? random : threadLocal();
+        for (String name : ModelConfig.STRATEGIES) {
+            strategies.put(name, Strategy.of(name, source));
+        }
+    }
+
+    /** The health the plans are made from; the executor reports every attempt to it. */
+    public TargetHealth health() {
+        return health;
     }
 
     public List<Target> plan(Route route, Call call) {
-        return keys.apply(allowed(route.targets(), call), call);
+        List<Target> allowed = allowed(route.targets(), call);
+        Strategy strategy = strategies.getOrDefault(route.strategy(), strategies.get("priority"));
+        StringBuilder reason = new StringBuilder("strategy=").append(strategy.name());
+        if (allowed.size() < route.targets().size()) {
+            for (Target t : route.targets()) {
+                if (!allowed.contains(t)) {
+                    skip(reason, t, "denied by policy");
+                }
+            }
+        }
+        List<Target> ordered = allowed.size() <= 1 ? allowed
+                : strategy.order(allowed, new Strategy.Context(health,
+                        pricing != null && strategy instanceof LowestCostStrategy ? pricing.get() : null, call));
+        List<Target> plan = new ArrayList<>(ordered.size() + 1);
+        List<Target> open = null;
+        for (Target target : ordered) {
+            if (health.available(target)) {
+                plan.add(target);
+            } else {
+                if (open == null) {
+                    open = new ArrayList<>(2);
+                }
+                open.add(target);
+                skip(reason, target, "circuit open");
+            }
+        }
+        if (open != null) {
+            RoutingConfig.CircuitBreaker breaker = routing.get().circuitBreaker();
+            if ("fail".equals(breaker.whenAllOpen())) {
+                if (plan.isEmpty()) {
+                    call.routeReason(reason.toString());
+                    throw allCoolingDown(route, open, breaker.cooldown());
+                }
+            } else {
+                Target lastResort = leastBad(open);
+                plan.add(lastResort);
+                reason.append("; last-resort=").append(lastResort.key())
+                        .append(plan.size() == 1 ? " (every circuit open: least-bad)" : " (least-bad)");
+            }
+        }
+        call.routeReason(reason.toString());
+        return keys.apply(plan, call);
+    }
+
+    /** The open target most likely to have recovered: opened longest ago, then the lowest failure rate. */
+    Target leastBad(List<Target> open) {
+        Comparator<Target> byOpened = Comparator.comparingLong(t -> health.status(t).openedAtMillis());
+        return open.stream().min(byOpened.thenComparingDouble(t -> health.status(t).failureRatePercent())).orElseThrow();
+    }
+
+    private static void skip(StringBuilder reason, Target target, String why) {
+        reason.append(reason.indexOf("; skipped=") < 0 ? "; skipped=" : ", ").append(target.key()).append(" (").append(why).append(')');
+    }
+
+    static GatewayException allCoolingDown(Route route, List<Target> open, Duration cooldown) {
+        StringBuilder names = new StringBuilder();
+        for (Target t : open) {
+            names.append(names.isEmpty() ? "" : ", ").append(t.key());
+        }
+        return new GatewayException(ErrorType.UNAVAILABLE, "Every target of the model '" + route.publicName()
+                + "' is cooling down after repeated failures (circuit open: " + names + "). Retry in a moment.",
+                null, "all_targets_unavailable", cooldown, 0);
+    }
+
+    private static RandomGenerator threadLocal() {
+        // A view that asks for the current thread's generator on every draw: event loops never contend.
+        return new RandomGenerator() {
+            @Override
+            public long nextLong() {
+                return java.util.concurrent.ThreadLocalRandom.current().nextLong();
+            }
+
+            @Override
+            public double nextDouble() {
+                return java.util.concurrent.ThreadLocalRandom.current().nextDouble();
+            }
+        };
     }
 
     /**

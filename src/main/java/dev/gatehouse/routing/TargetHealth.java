@@ -32,6 +32,11 @@ public interface TargetHealth {
     /** Whether the target's circuit lets a call through now (a half-open breaker admits one probe at a time). */
     boolean available(Target target);
 
+    /** What is known about the target now (latency, load, usage, circuit): read by the strategies. */
+    default TargetStatus status(Target target) {
+        return TargetStatus.UNKNOWN;
+    }
+
     /** Health that knows nothing and allows everything (tests, tools). */
     TargetHealth NONE = new TargetHealth() {
         @Override

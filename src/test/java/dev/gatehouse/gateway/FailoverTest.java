@@ -45,6 +45,10 @@ class FailoverTest {
                   a: {kind: openai, base-url: "%s", api-key: %s}
                   b: {kind: openai, base-url: "%s", api-key: %s}
                   dead: {kind: openai, base-url: "http://127.0.0.1:%d/v1", api-key: %s}
+                routing:
+                  # These tests inject failures one request at a time on a shared gateway: keep the
+                  # circuit breakers (tested in CircuitBreakerEndToEndTest) from taking targets out.
+                  circuit-breaker: {consecutive-failures: 1000, failure-rate: 100, window: 10000}
                 models:
                   pair:
                     timeouts: {first-byte: 300ms, idle: 300ms}

@@ -1,0 +1,95 @@
+package dev.gatehouse.routing;
+
+import dev.gatehouse.config.RoutingConfig;
+import java.time.Clock;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/**
+ * The gateway's {@link TargetHealth}: statistics and a circuit breaker per target, keyed by
+ * {@link Target#key()} so they survive config reloads for targets that still exist. Breaker
+ * settings are read from the live config; a reload that changes them replaces the breakers
+ * (their state is lost, their statistics are not).
+ */
+public final class TargetMonitor implements TargetHealth {
+    private final Supplier<RoutingConfig.CircuitBreaker> settings;
+    private final Clock clock;
+    private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
+
+    private static final class Entry {
+        final TargetStats stats = new TargetStats();
+        volatile TargetBreaker breaker;
+    }
+
+    /** @param settings the breaker settings in force (read per call: one volatile read and an equals on reload) */
+    public TargetMonitor(Supplier<RoutingConfig.CircuitBreaker> settings, Clock clock) {
+        this.settings = settings;
+        this.clock = clock;
+    }
+
+    public TargetMonitor(Supplier<RoutingConfig.CircuitBreaker> settings) {
+        this(settings, Clock.systemUTC());
+    }
+
+    @Override
+    public void started(Target target) {
+        entry(target).stats.started(clock.millis());
+    }
+
+    @Override
+    public void finished(Target target, Outcome outcome, long ttftNanos, long durationNanos, long tokens) {
+        Entry entry = entry(target);
+        entry.stats.finished(outcome == Outcome.SUCCESS, ttftNanos, durationNanos, tokens, clock.millis());
+        TargetBreaker breaker = breaker(target, entry);
+        switch (outcome) {
+            case SUCCESS -> breaker.success(durationNanos);
+            case FAILURE -> breaker.failure(durationNanos);
+            case NEUTRAL -> breaker.neutral();
+        }
+    }
+
+    @Override
+    public boolean available(Target target) {
+        return breaker(target, entry(target)).tryAcquire(target.timeouts().total());
+    }
+
+    @Override
+    public TargetStatus status(Target target) {
+        Entry entry = entries.get(target.key());
+        if (entry == null) {
+            return TargetStatus.UNKNOWN;
+        }
+        long now = clock.millis();
+        TargetStats s = entry.stats;
+        TargetBreaker b = entry.breaker;
+        return new TargetStatus(s.inFlight(), s.ttftNanos(), s.durationNanos(), s.requestsLastMinute(now),
+                s.tokensLastMinute(now), b == null ? TargetStatus.Circuit.CLOSED : b.circuit(),
+                b == null ? 0 : b.openedAtMillis(), b == null ? -1 : b.failureRatePercent());
+    }
+
+    /** Forgets targets no longer configured (call after a reload); those still configured keep their state. */
+    public void retain(Set<String> keys) {
+        entries.keySet().retainAll(keys);
+    }
+
+    private Entry entry(Target target) {
+        Entry entry = entries.get(target.key());
+        return entry != null ? entry : entries.computeIfAbsent(target.key(), k -> new Entry());
+    }
+
+    private TargetBreaker breaker(Target target, Entry entry) {
+        RoutingConfig.CircuitBreaker wanted = settings.get();
+        TargetBreaker breaker = entry.breaker;
+        if (breaker == null || !breaker.settings.equals(wanted)) {
+            synchronized (entry) { // once per target and config change, never on the steady path
+                breaker = entry.breaker;
+                if (breaker == null || !breaker.settings.equals(wanted)) {
+                    breaker = new TargetBreaker(target.key(), wanted, clock);
+                    entry.breaker = breaker;
+                }
+            }
+        }
+        return breaker;
+    }
+}
