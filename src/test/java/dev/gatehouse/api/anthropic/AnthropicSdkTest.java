@@ -56,6 +56,8 @@ class AnthropicSdkTest {
                 providers:
                   openai: {kind: openai, base-url: "%s", api-key: %s}
                   claude: {kind: anthropic, base-url: "%s", api-key: %s}
+                routing:
+                  retries: {same-target: 0}   # these tests check how one upstream error is mapped, not retries
                 models:
                   gpt-via-messages:
                     targets: [{provider: openai, model: gpt-4o}]

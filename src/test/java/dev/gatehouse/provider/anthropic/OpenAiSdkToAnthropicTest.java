@@ -51,6 +51,8 @@ class OpenAiSdkToAnthropicTest {
         gateway = GatewayHarness.start("""
                 providers:
                   claude: {kind: anthropic, base-url: "%s", api-key: %s}
+                routing:
+                  retries: {same-target: 0}   # these tests check how one upstream error is mapped, not retries
                 models:
                   claude-sonnet:
                     targets: [{provider: claude, model: claude-sonnet-4-5}]

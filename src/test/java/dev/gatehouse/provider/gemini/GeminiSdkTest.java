@@ -72,6 +72,8 @@ class GeminiSdkTest {
         gateway = GatewayHarness.start("""
                 providers:
                   google: {kind: gemini, base-url: %s, api-key: %s}
+                routing:
+                  retries: {same-target: 0}   # these tests check how one upstream error is mapped, not retries
                 models:
                   gemini-flash:
                     targets: [{provider: google, model: gemini-2.5-flash}]
