@@ -358,6 +358,10 @@ final class Execution {
 
     private void cancelUpstream() {
         if (upstream != null) {
+            // Cancelling fails the upstream call synchronously ("Stream reset", "upstream call
+            // cancelled"); those callbacks must see a stale id, or they would replace the real
+            // reason (a deadline, the caller leaving) and record a second, phantom attempt.
+            attemptId++;
             upstream.cancel();
             upstream = null;
         }
