@@ -57,12 +57,23 @@ cleanup() {
     for pid in "${PIDS[@]}"; do
         kill -TERM "$pid" 2>/dev/null || true
     done
-    sleep 0.5
+    # Up to 10 s for a clean exit (the JVM dumps its JFR recording on exit), then KILL.
+    local waited=0 alive
+    while (( waited < 100 )); do
+        alive=0
+        for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+        (( alive )) || break
+        sleep 0.1
+        waited=$((waited + 1))
+    done
     for pid in "${PIDS[@]}"; do
         kill -KILL "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
     done
-    [[ -n ${WATCHDOG:-} ]] && kill "$WATCHDOG" 2>/dev/null || true
+    if [[ -n ${WATCHDOG:-} ]]; then
+        pkill -P "$WATCHDOG" 2>/dev/null || true # its sleep
+        kill "$WATCHDOG" 2>/dev/null || true
+    fi
     log "stopped everything this run started; results in $OUT"
     exit "$status"
 }
