@@ -44,11 +44,16 @@ public final class OpenAiStreamUsageScanner {
 
     /** Scans one upstream chunk; returns what to forward to the caller (the same instance when unchanged). */
     public Buffer feed(Buffer chunk) {
-        int n = chunk.length();
+        // Bytes are read from the backing array (no copy for heap buffers): Buffer.getByte per
+        // byte costs bounds and liveness checks each time and dominated the streaming profile.
+        OpenAiJson.Bytes view = OpenAiJson.bytes(chunk);
+        byte[] a = view.array();
+        int base = view.offset();
+        int n = view.length();
         Buffer out = null; // strip mode: null means "what to forward so far is chunk[0, lineStart)"
         int lineStart = 0;
         for (int i = 0; i < n; i++) {
-            byte b = chunk.getByte(i);
+            byte b = a[base + i];
             if (b != '\n' && b != '\r') {
                 continue;
             }
@@ -68,7 +73,8 @@ public final class OpenAiStreamUsageScanner {
             boolean drop;
             if (carry != null) {
                 carry.appendBuffer(chunk, lineStart, i - lineStart);
-                drop = line(carry, 0, carry.length());
+                OpenAiJson.Bytes c = OpenAiJson.bytes(carry);
+                drop = line(c.array(), c.offset(), c.offset() + c.length());
                 if (strip) {
                     out = out == null ? copy(chunk, lineStart) : out;
                     if (!drop) {
@@ -77,7 +83,7 @@ public final class OpenAiStreamUsageScanner {
                 }
                 carry = null;
             } else {
-                drop = line(chunk, lineStart, i);
+                drop = line(a, base + lineStart, base + i);
                 if (strip) {
                     if (drop) {
                         out = out == null ? copy(chunk, lineStart) : out;
@@ -105,7 +111,8 @@ public final class OpenAiStreamUsageScanner {
         }
         Buffer rest = carry;
         carry = null;
-        boolean drop = line(rest, 0, rest.length());
+        OpenAiJson.Bytes c = OpenAiJson.bytes(rest);
+        boolean drop = line(c.array(), c.offset(), c.offset() + c.length());
         return strip && drop ? Buffer.buffer(0) : (strip ? rest : Buffer.buffer(0));
     }
 
@@ -144,33 +151,32 @@ public final class OpenAiStreamUsageScanner {
         return Buffer.buffer(chunk.length()).appendBuffer(chunk, 0, upTo);
     }
 
-    /** Looks at one complete line; returns whether it must be dropped. */
-    private boolean line(Buffer buf, int s, int e) {
+    /** Looks at one complete line, {@code a[s, e)}; returns whether it must be dropped. */
+    private boolean line(byte[] a, int s, int e) {
         if (s == e) {
             boolean drop = strip && dropBlank;
             dropBlank = false;
             return drop;
         }
         dropBlank = false;
-        if (e - s < 5 || buf.getByte(s) != 'd' || buf.getByte(s + 1) != 'a' || buf.getByte(s + 2) != 't'
-                || buf.getByte(s + 3) != 'a' || buf.getByte(s + 4) != ':') {
+        if (e - s < 5 || a[s] != 'd' || a[s + 1] != 'a' || a[s + 2] != 't' || a[s + 3] != 'a' || a[s + 4] != ':') {
             return false;
         }
         int p = s + 5;
-        if (p < e && buf.getByte(p) == ' ') {
+        if (p < e && a[p] == ' ') {
             p++;
         }
-        if (e - p == 6 && buf.getByte(p) == '[' && buf.getString(p, e, "US-ASCII").equals("[DONE]")) {
+        if (e - p == 6 && a[p] == '[' && a[p + 1] == 'D' && a[p + 2] == 'O' && a[p + 3] == 'N' && a[p + 4] == 'E'
+                && a[p + 5] == ']') {
             done = true;
             return false;
         }
-        boolean hasUsage = keyThen(buf, p, e, USAGE, '{');
-        if (!hasUsage && !keyThen(buf, p, e, FINISH, '"') && !keyThen(buf, p, e, ERROR, '{')) {
+        if (!worthParsing(a, p, e)) {
             return false;
         }
         JsonNode root;
         try {
-            root = OpenAiJson.MAPPER.readTree(buf.getBytes(p, e));
+            root = OpenAiJson.MAPPER.readTree(a, p, e - p);
         } catch (IOException ex) {
             return false; // not ours to judge: the caller's SDK will see the same bytes
         }
@@ -203,30 +209,43 @@ public final class OpenAiStreamUsageScanner {
         return false;
     }
 
-    /** Whether {@code key}, then optional whitespace, ':', optional whitespace, then {@code next} occurs. */
-    static boolean keyThen(Buffer buf, int s, int e, byte[] key, char next) {
-        int last = e - key.length;
-        outer:
-        for (int i = s; i <= last; i++) {
-            for (int k = 0; k < key.length; k++) {
-                if (buf.getByte(i + k) != key[k]) {
-                    continue outer;
-                }
+    /**
+     * One pass over the data: whether it holds {@code "usage"} followed by an object, a
+     * {@code "finish_reason"} followed by a string, or {@code "error"} followed by an object.
+     */
+    private static boolean worthParsing(byte[] a, int s, int e) {
+        for (int i = s; i < e; i++) {
+            if (a[i] != '"') {
+                continue;
             }
-            int j = skipWs(buf, i + key.length, e);
-            if (j < e && buf.getByte(j) == ':') {
-                j = skipWs(buf, j + 1, e);
-                if (j < e && buf.getByte(j) == next) {
-                    return true;
-                }
+            if (keyThen(a, i, e, USAGE, '{') || keyThen(a, i, e, FINISH, '"') || keyThen(a, i, e, ERROR, '{')) {
+                return true;
             }
         }
         return false;
     }
 
-    private static int skipWs(Buffer buf, int j, int e) {
+    /** Whether {@code key} starts at {@code i}, then optional whitespace, ':', optional whitespace, then {@code next}. */
+    static boolean keyThen(byte[] a, int i, int e, byte[] key, char next) {
+        if (e - i < key.length) {
+            return false;
+        }
+        for (int k = 1; k < key.length; k++) { // key[0] is the opening quote, already matched
+            if (a[i + k] != key[k]) {
+                return false;
+            }
+        }
+        int j = skipWs(a, i + key.length, e);
+        if (j < e && a[j] == ':') {
+            j = skipWs(a, j + 1, e);
+            return j < e && a[j] == next;
+        }
+        return false;
+    }
+
+    private static int skipWs(byte[] a, int j, int e) {
         while (j < e) {
-            byte c = buf.getByte(j);
+            byte c = a[j];
             if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
                 break;
             }

@@ -16,6 +16,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Sends upstream requests over the shared, pooled, keep-alive Vert.x HTTP client. One client
@@ -23,6 +24,19 @@ import java.net.UnknownHostException;
  */
 public final class HttpTransport implements Transport {
     private final HttpClient client;
+    /**
+     * Upstream URLs parsed once: {@code setAbsoluteURI} builds a {@code java.net.URL} per call,
+     * which showed in the request-path profile. Providers have a handful of URLs (one per
+     * operation, per deployment for Azure); the bound only guards against a surprise.
+     */
+    private final ConcurrentHashMap<String, Endpoint> endpoints = new ConcurrentHashMap<>();
+
+    private record Endpoint(String host, Integer port, Boolean ssl, String uri) {
+        static Endpoint parse(String url) {
+            RequestOptions parsed = new RequestOptions().setAbsoluteURI(url);
+            return new Endpoint(parsed.getHost(), parsed.getPort(), parsed.isSsl(), parsed.getURI());
+        }
+    }
 
     public HttpTransport(HttpClient client) {
         this.client = client;
@@ -30,9 +44,19 @@ public final class HttpTransport implements Transport {
 
     @Override
     public UpstreamCall send(UpstreamRequest request, Timeouts timeouts) {
+        Endpoint endpoint = endpoints.get(request.url());
+        if (endpoint == null) {
+            endpoint = Endpoint.parse(request.url());
+            if (endpoints.size() < 1024) {
+                endpoints.put(request.url(), endpoint);
+            }
+        }
         RequestOptions options = new RequestOptions()
                 .setMethod(HttpMethod.POST)
-                .setAbsoluteURI(request.url())
+                .setHost(endpoint.host())
+                .setPort(endpoint.port())
+                .setSsl(endpoint.ssl())
+                .setURI(endpoint.uri())
                 .setHeaders(request.headers())
                 .setConnectTimeout(timeouts.connect().toMillis());
         return new HttpCall(client, options, request);

@@ -1,0 +1,357 @@
+#!/usr/bin/env bash
+# Gatehouse load benchmark: one command, bounded in time, cleans up after itself.
+#
+#   bench/run.sh                      all scenarios (about 6-7 minutes with the defaults)
+#   BENCH_DURATION=5 bench/run.sh     shorter runs
+#   BENCH_SCENARIOS="closed64 stream64" bench/run.sh
+#
+# What runs where (2-core machine):
+#   core $BENCH_GATEWAY_CPU (0): the system under test, one at a time: Gatehouse (production path:
+#            master-key auth, body scan, routing, same-format passthrough with usage parsing,
+#            access-log listener) or nginx as a plain reverse proxy (the baseline);
+#   core $BENCH_LOAD_CPU (1):    wrk, the nginx mock upstream (fixed JSON, fixed 20-chunk SSE) and
+#            bench/mock/BenchMock.java (the 50 ms answer and the slow stream for 5,000 open streams).
+# Every scenario runs three times side by side: wrk -> mock directly, wrk -> nginx -> mock,
+# wrk -> gatehouse -> mock.
+#
+# Environment (defaults in brackets):
+#   BENCH_DURATION [10]        seconds per measured run
+#   BENCH_WARMUP [8]           seconds of warm-up (JIT) per system under test before measuring
+#   BENCH_SCENARIOS            subset of: closed16 closed64 rate500 stream64 delay500 streams5000
+#   BENCH_RATE [500]           requests/s of the fixed-rate scenarios
+#   BENCH_STREAMS [5000]       concurrent open streams in streams5000
+#   BENCH_SLOW_CHUNK_MS [400]  pacing of the slow stream (20 chunks => 8 s per stream)
+#   BENCH_DELAY_MS [50]        answer delay of the slow upstream
+#   BENCH_JAVA_OPTS            extra JVM flags for the gateway
+#   BENCH_JFR [0]              1: record a JFR profile of the gateway into the results folder
+#   BENCH_GATEWAY_CPU [0], BENCH_LOAD_CPU [1], BENCH_MAX_SECONDS [600] (hard stop)
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+DURATION=${BENCH_DURATION:-10}
+WARMUP=${BENCH_WARMUP:-8}
+SCENARIOS=${BENCH_SCENARIOS:-"closed16 closed64 rate500 stream64 delay500 streams5000"}
+RATE=${BENCH_RATE:-500}
+STREAMS=${BENCH_STREAMS:-5000}
+SLOW_CHUNK_MS=${BENCH_SLOW_CHUNK_MS:-400}
+DELAY_MS=${BENCH_DELAY_MS:-50}
+GW_CPU=${BENCH_GATEWAY_CPU:-0}
+LOAD_CPU=${BENCH_LOAD_CPU:-1}
+MAX_SECONDS=${BENCH_MAX_SECONDS:-600}
+KEY="gh-bench-master-key-0123456789abcdefghijklmnop"
+BASE=${BENCH_PORT_BASE:-$((21000 + RANDOM % 20000))}
+MOCK_PORT=$BASE JMOCK_PORT=$((BASE + 1)) PROXY_PORT=$((BASE + 2)) GW_PORT=$((BASE + 3))
+STAMP=$(date +%Y%m%d-%H%M%S)
+OUT="$ROOT/bench/results/$STAMP"
+TSV="$OUT/results.tsv"
+CLK_TCK=$(getconf CLK_TCK)
+
+log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# ---------------------------------------------------------------- cleanup: everything we started
+PIDS=()
+cleanup() {
+    local status=$?
+    trap - EXIT INT TERM
+    for pid in "${PIDS[@]}"; do
+        kill -TERM "$pid" 2>/dev/null || true
+    done
+    # Up to 10 s for a clean exit (the JVM dumps its JFR recording on exit), then KILL.
+    local waited=0 alive
+    while (( waited < 100 )); do
+        alive=0
+        for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+        (( alive )) || break
+        sleep 0.1
+        waited=$((waited + 1))
+    done
+    for pid in "${PIDS[@]}"; do
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    if [[ -n ${WATCHDOG:-} ]]; then
+        pkill -P "$WATCHDOG" 2>/dev/null || true # its sleep
+        kill "$WATCHDOG" 2>/dev/null || true
+    fi
+    log "stopped everything this run started; results in $OUT"
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'log "interrupted"; exit 130' INT TERM
+
+# A hard bound on the whole run, whatever happens.
+( sleep "$MAX_SECONDS"; log "hard time limit of ${MAX_SECONDS}s reached"; kill -TERM $$ ) 2>/dev/null &
+WATCHDOG=$!
+
+# ---------------------------------------------------------------- tools
+need() { command -v "$1" >/dev/null 2>&1; }
+if ! need wrk || ! { need nginx || [[ -x /usr/sbin/nginx ]]; }; then
+    log "installing nginx-light and wrk from Debian"
+    apt-get install -y nginx-light wrk >/dev/null || die "apt-get install nginx-light wrk failed (run as root, or install them)"
+    # The package may start the system nginx; it is not ours to run, but it must not take our ports.
+fi
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+for c in taskset curl awk java; do need "$c" || [[ $c == java ]] || die "missing $c"; done
+JAVA=${JAVA_HOME:+$JAVA_HOME/bin/java}
+if [[ -z $JAVA ]] || ! "$JAVA" -version 2>&1 | grep -qE 'version "(2[1-9]|[3-9][0-9])'; then
+    JAVA=$(ls -d /usr/lib/jvm/*/bin/java 2>/dev/null | while read -r j; do
+        "$j" -version 2>&1 | grep -qE 'version "(2[1-9]|[3-9][0-9])' && echo "$j"; done | sort -V | tail -n 1)
+fi
+[[ -x $JAVA ]] || die "no JDK >= 21 found"
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+(( $(ulimit -n) >= 2 * STREAMS + 1000 )) || log "warning: ulimit -n $(ulimit -n) is low for $STREAMS streams"
+
+mkdir -p "$OUT/tmp" "$OUT/wrk"
+log "results: $OUT"
+log "building the gateway (if sources changed)"
+"$ROOT/gatehouse" build >"$OUT/build.log" 2>&1 || die "build failed, see $OUT/build.log"
+
+# ---------------------------------------------------------------- payloads
+cat >"$OUT/fast.json" <<'EOF'
+{"model":"bench-fast","messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"Say hello to the benchmark in one short sentence, please."}],"temperature":0.2,"max_tokens":64}
+EOF
+sed 's/bench-fast/bench-stream/; s/}$/,"stream":true}/' "$OUT/fast.json" >"$OUT/stream.json"
+sed 's/bench-fast/bench-delay/' "$OUT/fast.json" >"$OUT/delay.json"
+sed 's/bench-fast/bench-slow/; s/}$/,"stream":true}/' "$OUT/fast.json" >"$OUT/slow.json"
+
+COMPLETION='{"id":"chatcmpl-bench","object":"chat.completion","created":1700000000,"model":"bench-model","choices":[{"index":0,"message":{"role":"assistant","content":"Hello! This is a fixed answer from the benchmark mock upstream."},"finish_reason":"stop"}],"usage":{"prompt_tokens":25,"completion_tokens":12,"total_tokens":37}}'
+SSE=""
+for i in $(seq 0 19); do
+    if (( i == 19 )); then content="" finish='"stop"'; else content="word$i " finish=null; fi
+    SSE+='data: {"id":"chatcmpl-bench","object":"chat.completion.chunk","created":1700000000,"model":"bench-model","choices":[{"index":0,"delta":{"content":"'"$content"'"},"finish_reason":'"$finish"'}],"usage":null}\n\n'
+done
+SSE+='data: {"id":"chatcmpl-bench","object":"chat.completion.chunk","created":1700000000,"model":"bench-model","choices":[],"usage":{"prompt_tokens":25,"completion_tokens":19,"total_tokens":44}}\n\ndata: [DONE]\n\n'
+
+printf '%b' "$SSE" >"$OUT/stream.sse"
+
+# ---------------------------------------------------------------- configs
+nginx_common() { # $1 name
+    cat <<EOF
+worker_processes 1;
+worker_rlimit_nofile 20000;
+pid $OUT/nginx-$1.pid;
+error_log $OUT/nginx-$1.error.log warn;
+events { worker_connections 19000; multi_accept on; }
+http {
+    access_log off;
+    keepalive_requests 10000000;
+    keepalive_timeout 300s;
+    client_body_temp_path $OUT/tmp/$1-body;
+    proxy_temp_path $OUT/tmp/$1-proxy;
+    fastcgi_temp_path $OUT/tmp/$1-fastcgi;
+    uwsgi_temp_path $OUT/tmp/$1-uwsgi;
+    scgi_temp_path $OUT/tmp/$1-scgi;
+EOF
+}
+{
+    nginx_common mock
+    cat <<EOF
+    server {
+        listen 127.0.0.1:$MOCK_PORT backlog=16384 reuseport;
+        location = /fast/v1/chat/completions { default_type application/json; return 200 '$COMPLETION'; }
+        # The stream is longer than nginx's 4 KiB limit for a config string, so it is a file; the
+        # static handler refuses POST, and error_page turns the request into an internal GET.
+        location = /stream/v1/chat/completions { error_page 405 =200 /stream.sse; return 405; }
+        location = /stream.sse { internal; types { } default_type text/event-stream; root $OUT; }
+        location / { return 404; }
+    }
+}
+EOF
+} >"$OUT/nginx-mock.conf"
+{
+    nginx_common proxy
+    cat <<EOF
+    upstream mock { server 127.0.0.1:$MOCK_PORT; keepalive 1024; }
+    upstream jmock { server 127.0.0.1:$JMOCK_PORT; keepalive 1024; }
+    proxy_http_version 1.1;
+    proxy_set_header Connection "";
+    proxy_buffering off;
+    proxy_read_timeout 120s;
+    server {
+        listen 127.0.0.1:$PROXY_PORT backlog=16384 reuseport;
+        location /delay/ { proxy_pass http://jmock; }
+        location /slow/ { proxy_pass http://jmock; }
+        location / { proxy_pass http://mock; }
+    }
+}
+EOF
+} >"$OUT/nginx-proxy.conf"
+cat >"$OUT/gatehouse.yaml" <<EOF
+server:
+  host: 127.0.0.1
+  port: $GW_PORT
+  event-loops: 1
+providers:
+  fast: {kind: openai, base-url: "http://127.0.0.1:$MOCK_PORT/fast/v1", api-key: sk-bench}
+  stream: {kind: openai, base-url: "http://127.0.0.1:$MOCK_PORT/stream/v1", api-key: sk-bench}
+  delay: {kind: openai, base-url: "http://127.0.0.1:$JMOCK_PORT/delay/v1", api-key: sk-bench}
+  slow: {kind: openai, base-url: "http://127.0.0.1:$JMOCK_PORT/slow/v1", api-key: sk-bench}
+models:
+  bench-fast: {targets: [{provider: fast}]}
+  bench-stream: {targets: [{provider: stream}]}
+  bench-delay: {targets: [{provider: delay}]}
+  bench-slow: {targets: [{provider: slow}]}
+auth:
+  master-key: $KEY
+EOF
+
+# ---------------------------------------------------------------- start the mocks (load core)
+wait_http() { # url expect-code seconds
+    local deadline=$((SECONDS + $3))
+    until [[ $(curl -s -o /dev/null -w '%{http_code}' -X "${4:-GET}" "$1" 2>/dev/null) == "$2" ]]; do
+        (( SECONDS < deadline )) || return 1
+        sleep 0.01
+    done
+}
+taskset -c "$LOAD_CPU" "$NGINX" -p "$OUT" -e "$OUT/nginx-mock.error.log" -c "$OUT/nginx-mock.conf" -g 'daemon off;' &
+PIDS+=($!)
+taskset -c "$LOAD_CPU" "$JAVA" --enable-native-access=ALL-UNNAMED -Xmx512m -cp "$ROOT/target/lib/*" \
+    "$ROOT/bench/mock/BenchMock.java" "$JMOCK_PORT" "$DELAY_MS" "$SLOW_CHUNK_MS" >"$OUT/benchmock.log" 2>&1 &
+PIDS+=($!)
+wait_http "http://127.0.0.1:$MOCK_PORT/fast/v1/chat/completions" 200 10 POST || die "nginx mock did not start"
+wait_http "http://127.0.0.1:$JMOCK_PORT/delay/v1/chat/completions" 200 30 POST || die "BenchMock did not start"
+
+# ---------------------------------------------------------------- systems under test (gateway core)
+NGINX_PROXY_PID=""
+start_proxy() {
+    taskset -c "$GW_CPU" "$NGINX" -p "$OUT" -e "$OUT/nginx-proxy.error.log" -c "$OUT/nginx-proxy.conf" -g 'daemon off;' &
+    NGINX_PROXY_PID=$!
+    PIDS+=("$NGINX_PROXY_PID")
+    wait_http "http://127.0.0.1:$PROXY_PORT/fast/v1/chat/completions" 200 10 POST || die "nginx proxy did not start"
+}
+GW_PID=""
+READY_MS=""
+start_gateway() {
+    local jfr=()
+    if [[ ${BENCH_JFR:-0} == 1 ]]; then
+        jfr=("-XX:StartFlightRecording=filename=$OUT/gatehouse.jfr,settings=profile,dumponexit=true")
+    fi
+    local t0
+    t0=$(date +%s%N)
+    # shellcheck disable=SC2086
+    taskset -c "$GW_CPU" "$JAVA" --enable-native-access=ALL-UNNAMED ${BENCH_JAVA_OPTS:-} "${jfr[@]}" \
+        -jar "$ROOT/target/gatehouse.jar" start --config "$OUT/gatehouse.yaml" --port "$GW_PORT" --data "$OUT/data" \
+        >"$OUT/gatehouse.log" 2>&1 &
+    GW_PID=$!
+    PIDS+=("$GW_PID")
+    wait_http "http://127.0.0.1:$GW_PORT/health/ready" 200 30 || die "gateway not ready in 30 s, see $OUT/gatehouse.log"
+    READY_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
+    log "gateway ready ${READY_MS} ms after start (pid $GW_PID)"
+}
+
+# CPU ticks (user+system, all threads) of a process and its children processes (nginx workers).
+cpu_ticks() {
+    local total=0 p
+    for p in "$@"; do
+        [[ -r /proc/$p/stat ]] || continue
+        total=$((total + $(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$p/stat")))
+    done
+    echo "$total"
+}
+tree_pids() { echo "$1" $(pgrep -P "$1" 2>/dev/null || true); }
+hwm_kib() {
+    local total=0 p
+    for p in "$@"; do
+        [[ -r /proc/$p/status ]] && total=$((total + $(awk '/^VmHWM:/ { print $2 }' "/proc/$p/status")))
+    done
+    echo "$total"
+}
+reset_hwm() { local p; for p in "$@"; do echo 5 >"/proc/$p/clear_refs" 2>/dev/null || true; done; }
+
+url_of() { # target path-prefix
+    case $1 in
+        direct) case $2 in fast|stream) echo "http://127.0.0.1:$MOCK_PORT/$2/v1/chat/completions" ;;
+                           *) echo "http://127.0.0.1:$JMOCK_PORT/$2/v1/chat/completions" ;; esac ;;
+        nginx) echo "http://127.0.0.1:$PROXY_PORT/$2/v1/chat/completions" ;;
+        gatehouse) echo "http://127.0.0.1:$GW_PORT/v1/chat/completions" ;;
+    esac
+}
+
+# run_wrk scenario target kind conns seconds delay_ms threads
+run_wrk() {
+    local scenario=$1 target=$2 kind=$3 conns=$4 secs=$5 delay=$6 threads=$7
+    local pids=() file="$OUT/wrk/$scenario-$target.txt"
+    case $target in
+        gatehouse) pids=("$GW_PID") ;;
+        nginx) read -ra pids <<<"$(tree_pids "$NGINX_PROXY_PID")" ;;
+        direct) pids=() ;;
+    esac
+    (( ${#pids[@]} )) && reset_hwm "${pids[@]}"
+    local c0 c1
+    c0=$(cpu_ticks "${pids[@]}")
+    BENCH_BODY_FILE="$OUT/$kind.json" BENCH_KEY=$([[ $target == gatehouse ]] && echo "$KEY") BENCH_DELAY_MS=$delay \
+        timeout $((secs + 60)) taskset -c "$LOAD_CPU" wrk -t "$threads" -c "$conns" -d "${secs}s" --timeout 60s \
+        -s "$ROOT/bench/wrk/post.lua" "$(url_of "$target" "$kind")" >"$file" 2>&1 || log "wrk exited non-zero ($scenario $target)"
+    c1=$(cpu_ticks "${pids[@]}")
+    local line
+    line=$(grep '^RESULT' "$file" || echo "RESULT requests=0 duration_us=1 p50_us=0 p99_us=0 err_connect=0 err_read=0 err_write=0 err_status=0 err_timeout=0")
+    local hwm=0
+    (( ${#pids[@]} )) && hwm=$(hwm_kib "${pids[@]}")
+    echo "$line" | awk -v s="$scenario" -v t="$target" -v c="$conns" -v dc="$((c1 - c0))" -v tck="$CLK_TCK" -v hwm="$hwm" -v haspid="${#pids[@]}" '
+        { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
+        END {
+            rps = v["requests"] / (v["duration_us"] / 1e6)
+            errors = v["err_connect"] + v["err_read"] + v["err_write"] + v["err_status"] + v["err_timeout"]
+            cpu = (haspid > 0 && v["requests"] > 0) ? sprintf("%.1f", dc / tck * 1e6 / v["requests"]) : "-"
+            cpupct = (haspid > 0) ? sprintf("%.0f", dc / tck / (v["duration_us"] / 1e6) * 100) : "-"
+            rss = (haspid > 0) ? sprintf("%.0f", hwm / 1024) : "-"
+            printf "%s\t%s\t%d\t%d\t%.0f\t%.3f\t%.3f\t%d\t%s\t%s\t%s\n", s, t, c, v["requests"], rps, v["p50_us"] / 1000, v["p99_us"] / 1000, errors, cpu, cpupct, rss
+        }' >>"$TSV"
+    log "$(tail -n 1 "$TSV" | tr '\t' ' ')"
+}
+
+# scenario name -> "kind conns delay_ms threads seconds"
+scenario_args() {
+    case $1 in
+        closed16) echo "fast 16 0 1 $DURATION" ;;
+        closed64) echo "fast 64 0 1 $DURATION" ;;
+        rate500) echo "fast 10 $((10 * 1000 / RATE)) 1 $DURATION" ;;                 # 10 conns x (20 ms + latency)
+        stream64) echo "stream 64 0 1 $DURATION" ;;
+        delay500) echo "delay 50 $((50 * 1000 / RATE - DELAY_MS)) 1 $DURATION" ;;   # 50 conns x (50 ms wait + 50 ms answer)
+        streams5000) echo "slow $STREAMS 0 2 $((20 * SLOW_CHUNK_MS / 1000 + 4))" ;; # every stream lasts 20 chunks
+        *) die "unknown scenario $1" ;;
+    esac
+}
+
+warm() { # target
+    log "warming up $1 for ${WARMUP}s"
+    local kind
+    for kind in fast stream; do
+        BENCH_BODY_FILE="$OUT/$kind.json" BENCH_KEY=$([[ $1 == gatehouse ]] && echo "$KEY") \
+            timeout $((WARMUP + 30)) taskset -c "$LOAD_CPU" wrk -t 1 -c 32 -d "$((WARMUP / 2 + 1))s" \
+            -s "$ROOT/bench/wrk/post.lua" "$(url_of "$1" "$kind")" >"$OUT/wrk/warmup-$1-$kind.txt" 2>&1 || true
+    done
+}
+
+printf 'scenario\ttarget\tconns\trequests\trps\tp50_ms\tp99_ms\terrors\tcpu_us_per_req\tcpu_pct\tpeak_rss_mib\n' >"$TSV"
+{
+    echo "date: $(date -Is)"
+    echo "commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet 2>/dev/null || echo '-dirty')"
+    echo "cpu: $(lscpu | awk -F: '/Model name/ { gsub(/^ +/, "", $2); print $2; exit }'), $(nproc) cores"
+    echo "kernel: $(uname -r)"
+    echo "java: $("$JAVA" -version 2>&1 | head -n 1)"
+    echo "nginx: $("$NGINX" -v 2>&1)"
+    echo "wrk: $(wrk -v 2>&1 | head -n 1)"
+    echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "settings: duration=${DURATION}s warmup=${WARMUP}s rate=$RATE streams=$STREAMS slow_chunk_ms=$SLOW_CHUNK_MS delay_ms=$DELAY_MS java_opts='${BENCH_JAVA_OPTS:-}'"
+} >"$OUT/machine.txt"
+
+# ---------------------------------------------------------------- run: direct, nginx, gatehouse
+start_proxy
+start_gateway
+warm nginx
+warm gatehouse
+for scenario in $SCENARIOS; do
+    read -r kind conns delay threads secs <<<"$(scenario_args "$scenario")"
+    log "scenario $scenario: $kind, $conns connections, delay ${delay} ms, ${secs}s"
+    for target in direct nginx gatehouse; do
+        run_wrk "$scenario" "$target" "$kind" "$conns" "$secs" "$delay" "$threads"
+        sleep 1
+    done
+done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/machine.txt"
+echo "gateway ready after start: ${READY_MS} ms" >>"$OUT/machine.txt"
+
+# ---------------------------------------------------------------- summary
+"$ROOT/bench/summary.sh" "$OUT" | tee "$OUT/summary.md"
