@@ -188,10 +188,12 @@ providers:
   delay: {kind: openai, base-url: "http://127.0.0.1:$JMOCK_PORT/delay/v1", api-key: sk-bench}
   slow: {kind: openai, base-url: "http://127.0.0.1:$JMOCK_PORT/slow/v1", api-key: sk-bench}
 models:
-  bench-fast: {targets: [{provider: fast}]}
-  bench-stream: {targets: [{provider: stream}]}
-  bench-delay: {targets: [{provider: delay}]}
-  bench-slow: {targets: [{provider: slow}]}
+  # Upstream model names the pricing catalogue knows, so budget reservations and settlements
+  # do real cost arithmetic on every call.
+  bench-fast: {targets: [{provider: fast, model: gpt-4o-mini}]}
+  bench-stream: {targets: [{provider: stream, model: gpt-4o-mini}]}
+  bench-delay: {targets: [{provider: delay, model: gpt-4o-mini}]}
+  bench-slow: {targets: [{provider: slow, model: gpt-4o-mini}]}
 auth:
   master-key: $KEY
 EOF
@@ -280,7 +282,7 @@ run_wrk() {
     (( ${#pids[@]} )) && reset_hwm "${pids[@]}"
     local c0 c1
     c0=$(cpu_ticks "${pids[@]}")
-    BENCH_BODY_FILE="$OUT/$kind.json" BENCH_KEY=$([[ $target == gatehouse ]] && echo "$KEY") BENCH_DELAY_MS=$delay \
+    BENCH_BODY_FILE="$OUT/$kind.json" BENCH_KEY=$([[ $target == gatehouse ]] && echo "$CALLER_KEY") BENCH_DELAY_MS=$delay \
         timeout $((secs + 60)) taskset -c "$LOAD_CPU" wrk -t "$threads" -c "$conns" -d "${secs}s" --timeout 60s \
         -s "$ROOT/bench/wrk/post.lua" "$(url_of "$target" "$kind")" >"$file" 2>&1 || log "wrk exited non-zero ($scenario $target)"
     c1=$(cpu_ticks "${pids[@]}")
@@ -318,7 +320,7 @@ warm() { # target
     log "warming up $1 for ${WARMUP}s"
     local kind
     for kind in fast stream; do
-        BENCH_BODY_FILE="$OUT/$kind.json" BENCH_KEY=$([[ $1 == gatehouse ]] && echo "$KEY") \
+        BENCH_BODY_FILE="$OUT/$kind.json" BENCH_KEY=$([[ $1 == gatehouse ]] && echo "$CALLER_KEY") \
             timeout $((WARMUP + 30)) taskset -c "$LOAD_CPU" wrk -t 1 -c 32 -d "$((WARMUP / 2 + 1))s" \
             -s "$ROOT/bench/wrk/post.lua" "$(url_of "$1" "$kind")" >"$OUT/wrk/warmup-$1-$kind.txt" 2>&1 || true
     done
@@ -337,9 +339,32 @@ printf 'scenario\ttarget\tconns\trequests\trps\tp50_ms\tp99_ms\terrors\tcpu_us_p
     echo "settings: duration=${DURATION}s warmup=${WARMUP}s rate=$RATE streams=$STREAMS slow_chunk_ms=$SLOW_CHUNK_MS delay_ms=$DELAY_MS java_opts='${BENCH_JAVA_OPTS:-}'"
 } >"$OUT/machine.txt"
 
+# The production path: load comes with a team's virtual key that has a rate limit (RPM, TPM,
+# concurrency) and a monthly budget, so every request is authenticated from the key registry,
+# rate limited, budget-reserved and settled. The limits are set high enough never to refuse.
+CALLER_KEY=""
+setup_governance() {
+    local gw="http://127.0.0.1:$GW_PORT/admin/v1" h=(-sf -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json')
+    local team key_json key_id
+    team=$(curl "${h[@]}" -X POST "$gw/teams" -d '{"name":"bench"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])') \
+        || die "could not create the bench team"
+    key_json=$(curl "${h[@]}" -X POST "$gw/keys" -d "{\"name\":\"bench\",\"owner_id\":\"$team\"}") || die "could not create the bench key"
+    CALLER_KEY=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["key"])' "$key_json")
+    key_id=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["id"])' "$key_json")
+    curl "${h[@]}" -X POST "$gw/rate-limits" -o /dev/null \
+        -d "{\"scope\":\"key\",\"subject\":\"$key_id\",\"rpm\":100000000,\"tpm\":10000000000,\"concurrent\":100000}" \
+        || die "could not create the bench rate limit"
+    curl "${h[@]}" -X POST "$gw/budgets" -o /dev/null \
+        -d "{\"scope\":\"key\",\"subject\":\"$key_id\",\"period\":\"month\",\"limit_usd\":\"1000000000\"}" \
+        || die "could not create the bench budget"
+    sleep 6 # limits and budgets reach every node's memory within their 5 s refresh
+    log "production path: virtual key $key_id (team $team) with a rate limit and a budget"
+}
+
 # ---------------------------------------------------------------- run: direct, nginx, gatehouse
 start_proxy
 start_gateway
+setup_governance
 warm nginx
 warm gatehouse
 for scenario in $SCENARIOS; do

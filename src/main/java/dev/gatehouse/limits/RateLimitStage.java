@@ -11,6 +11,8 @@ import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Rate limits per key, user, team and model. Tokens are estimated at admission (request bytes / 4
@@ -21,6 +23,8 @@ import java.util.concurrent.CompletableFuture;
 public final class RateLimitStage implements Stage {
     private final RateLimits limits;
     private final Limiter limiter;
+
+    private static final Logger LOG = LoggerFactory.getLogger(RateLimitStage.class);
 
     public RateLimitStage(RateLimits limits, Limiter limiter) {
         this.limits = limits;
@@ -40,9 +44,12 @@ public final class RateLimitStage implements Stage {
         }
         Context context = Vertx.currentContext();
         Future<Limiter.Decision> decision = context == null ? Future.fromCompletionStage(deciding) : Future.fromCompletionStage(deciding, context);
-        return decision.recover(e -> Future.failedFuture(new GatewayException(ErrorType.UNAVAILABLE,
+        return decision.recover(e -> {
+                    LOG.warn("rate limit check failed for request {}: {}", call.requestId(), e.toString());
+                    return Future.failedFuture(new GatewayException(ErrorType.UNAVAILABLE,
                         "Rate limits cannot be checked right now (shared state unavailable); try again shortly.", null,
-                        "rate_limit_unavailable", Duration.ofSeconds(1), 0)))
+                        "rate_limit_unavailable", Duration.ofSeconds(1), 0));
+                })
                 .compose(d -> decide(call, d));
     }
 

@@ -183,8 +183,16 @@ public final class RateLimitsEndpoints implements AdminEndpoints {
         if (!n.canConvertToExactIntegral()) {
             throw new IllegalArgumentException(field + " must be a whole number");
         }
-        return n.asLong();
+        long value = n.asLong();
+        // The token buckets refill at most one token per nanosecond: a larger per-minute limit
+        // cannot be enforced, and is refused here rather than failing every request later.
+        if (value > MAX_PER_MINUTE) {
+            throw new IllegalArgumentException(field + " must be at most " + MAX_PER_MINUTE + " (one per nanosecond)");
+        }
+        return value;
     }
+
+    static final long MAX_PER_MINUTE = 60_000_000_000L;
 
     private static Integer integer(JsonNode body, String field) {
         Long v = number(body, field);
