@@ -77,6 +77,15 @@ public final class Router {
         return health;
     }
 
+    /**
+     * For a router model ({@link Route#router()}): the public model that serves this call, and
+     * the candidates behind it. {@code content} decodes the request; asked only when needed.
+     */
+    public AutoRouter.Choice choose(Route route, Call call, RoutingTable routes,
+            Supplier<dev.gatehouse.canonical.ChatRequest> content) {
+        return AutoRouter.choose(route, call, routes, content, health, pricing == null ? null : pricing.get());
+    }
+
     public List<Target> plan(Route route, Call call) {
         List<Target> allowed = allowed(route.targets(), call);
         Strategy strategy = strategies.getOrDefault(route.strategy(), strategies.get("priority"));
