@@ -149,10 +149,10 @@ public final class AutoRouter {
             }
         }
         Principal principal = call.principal();
-        if (!when.teams().isEmpty() && (principal == null || !when.teams().contains(principal.teamId()))) {
+        if (!when.teams().isEmpty() && !oneOf(when.teams(), principal == null ? null : principal.teamId())) {
             return false;
         }
-        if (!when.keys().isEmpty() && (principal == null || !when.keys().contains(principal.keyId()))) {
+        if (!when.keys().isEmpty() && !oneOf(when.keys(), principal == null ? null : principal.keyId())) {
             return false;
         }
         // Content conditions last: the cheap ones above may already have said no, and then nothing is decoded.
@@ -163,6 +163,11 @@ public final class AutoRouter {
             return false;
         }
         return when.keywordPattern() == null || when.keywordPattern().matcher(facts.lastMessage()).find();
+    }
+
+    /** Null-safe: immutable lists throw on {@code contains(null)}, and a caller without a team or key is common. */
+    private static boolean oneOf(List<String> values, String value) {
+        return value != null && values.contains(value);
     }
 
     static String describe(RouterConfig.Condition when) {
