@@ -14,8 +14,9 @@ import java.util.regex.Pattern;
  * @param candidates public chat models, in the order that breaks ties
  * @param prefer "cost" (estimated cost of this request, cheapest first) or "latency" (moving average, fastest first)
  * @param latencyTarget skip candidates whose moving-average latency exceeds it; null for no target
+ * @param semantic routing by similarity to labelled example prompts, tried after the rules; null when not configured
  */
-public record RouterConfig(List<String> candidates, String prefer, Duration latencyTarget, List<Rule> rules) {
+public record RouterConfig(List<String> candidates, String prefer, Duration latencyTarget, List<Rule> rules, Semantic semantic) {
 
     public static final List<String> PREFER = List.of("cost", "latency");
 
@@ -23,6 +24,26 @@ public record RouterConfig(List<String> candidates, String prefer, Duration late
         candidates = candidates == null ? List.of() : List.copyOf(candidates);
         prefer = prefer == null ? "cost" : prefer;
         rules = rules == null ? List.of() : List.copyOf(rules);
+    }
+
+    public RouterConfig(List<String> candidates, String prefer, Duration latencyTarget, List<Rule> rules) {
+        this(candidates, prefer, latencyTarget, rules, null);
+    }
+
+    /**
+     * {@code semantic:}: the last message is embedded with one of the gateway's own embedding
+     * models and compared (cosine) with example prompts; the model labelling the nearest example
+     * serves, if it is at least {@code minSimilarity} similar.
+     *
+     * @param embeddingModel a public embedding model of this gateway
+     * @param examples model → example prompts, in config order
+     */
+    public record Semantic(String embeddingModel, double minSimilarity, Map<String, List<String>> examples) {
+        public Semantic {
+            Map<String, List<String>> copy = new java.util.LinkedHashMap<>();
+            examples.forEach((model, prompts) -> copy.put(model, List.copyOf(prompts)));
+            examples = java.util.Collections.unmodifiableMap(copy);
+        }
     }
 
     /**

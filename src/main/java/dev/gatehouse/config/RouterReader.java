@@ -21,7 +21,7 @@ final class RouterReader {
             List.of("header", "team", "key", "prompt-tokens-over", "last-message-matches", "keywords");
 
     /** A model named by a router (a candidate or a rule's {@code use}), checked after all models are read. */
-    private record Ref(Node node, String path, String router, String model) {}
+    private record Ref(Node node, String path, String router, String model, boolean embedding) {}
 
     private final Problems problems;
     private final List<Ref> refs = new ArrayList<>();
@@ -44,7 +44,7 @@ final class RouterReader {
             SequenceNode seq = r.node("candidates") instanceof SequenceNode s ? s : null;
             for (int i = 0; i < candidates.size(); i++) {
                 Node at = seq != null && i < seq.getValue().size() ? seq.getValue().get(i) : r.node("candidates");
-                refs.add(new Ref(at, r.child("candidates") + (seq != null ? "[" + i + "]" : ""), modelName, candidates.get(i)));
+                refs.add(new Ref(at, r.child("candidates") + (seq != null ? "[" + i + "]" : ""), modelName, candidates.get(i), false));
             }
         }
         String prefer = r.string("prefer");
@@ -68,14 +68,61 @@ final class RouterReader {
                 }
             }
         }
+        RouterConfig.Semantic semantic = null;
+        Section sem = r.section("semantic");
+        if (sem != null) {
+            semantic = semantic(modelName, sem);
+            ok &= semantic != null;
+        }
         r.finish();
-        return ok ? new RouterConfig(candidates, prefer, latencyTarget, rules) : null;
+        return ok ? new RouterConfig(candidates, prefer, latencyTarget, rules, semantic) : null;
+    }
+
+    private RouterConfig.Semantic semantic(String modelName, Section s) {
+        String embedding = s.requiredString("embedding-model", ": a public embedding model of this gateway");
+        if (embedding != null && !embedding.isBlank()) {
+            refs.add(new Ref(s.node("embedding-model"), s.child("embedding-model"), modelName, embedding.trim(), true));
+        }
+        Double min = null;
+        String text = s.string("min-similarity");
+        if (text != null) {
+            try {
+                min = Double.parseDouble(text.trim());
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            if (min == null || min < -1 || min > 1) {
+                problems.error(s.node("min-similarity"), s.child("min-similarity"), "must be a number from -1 to 1, got '" + text + "'");
+                min = null;
+            }
+        }
+        Map<String, List<String>> examples = new LinkedHashMap<>();
+        Section ex = s.section("examples");
+        if (ex == null || ex.isEmpty()) {
+            problems.error(s.keyNode("examples"), ex == null ? s.path() : s.child("examples"),
+                    "semantic routing needs examples: a mapping of model → example prompts");
+        } else {
+            for (Section.Entry e : ex.entries()) {
+                List<String> prompts = e.value() == null ? null : ex.strings(e.key());
+                if (prompts == null || prompts.isEmpty()) {
+                    if (e.value() == null) {
+                        problems.error(e.keyNode(), ex.child(e.key()), "must list at least one example prompt");
+                    }
+                    continue;
+                }
+                examples.put(e.key(), prompts);
+                refs.add(new Ref(e.keyNode(), ex.child(e.key()), modelName, e.key(), false));
+            }
+        }
+        s.finish();
+        return embedding == null || embedding.isBlank() || examples.isEmpty() || (text != null && min == null) ? null
+                : new RouterConfig.Semantic(embedding.trim(), min == null ? 0 : min, examples);
     }
 
     private RouterConfig.Rule rule(String modelName, Section rule, int number) {
         String use = rule.requiredString("use", ": the public model this rule routes to");
         if (use != null && !use.isBlank()) {
-            refs.add(new Ref(rule.node("use"), rule.child("use"), modelName, use.trim()));
+            refs.add(new Ref(rule.node("use"), rule.child("use"), modelName, use.trim(), false));
         }
         Section when = rule.section("when");
         RouterConfig.Condition condition = null;
@@ -138,6 +185,10 @@ final class RouterReader {
             if (!modelNames.contains(ref.model())) {
                 problems.error(ref.node(), ref.path(), "unknown model '" + ref.model() + "'"
                         + Suggestions.didYouMean(ref.model(), modelNames) + " (configured: " + String.join(", ", modelNames) + ")");
+            } else if (ref.embedding()) {
+                if (target != null && !"embedding".equals(target.type())) {
+                    problems.error(ref.node(), ref.path(), "'" + ref.model() + "' is not an embedding model (add 'type: embedding' to it)");
+                }
             } else if (ref.model().equals(ref.router())) {
                 problems.error(ref.node(), ref.path(), "a router cannot route to itself");
             } else if (target != null && target.router() != null) {

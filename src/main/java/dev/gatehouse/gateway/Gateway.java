@@ -112,17 +112,18 @@ public final class Gateway {
                     ? "The model '" + call.model() + "' is an embedding model; use it with POST /v1/embeddings."
                     : "The model '" + call.model() + "' is a chat model; use it with POST /v1/chat/completions.", "model"));
         }
-        AutoRouter.Choice choice = null;
-        if (route.router() != null) {
-            try {
-                choice = router.choose(route, call, current.routes(), caller::chatRequest);
-            } catch (GatewayException e) {
-                return Future.failedFuture(e); // no candidate can serve the request, or the body does not decode
-            }
-            call.model(choice.model()); // from here on (limits, budgets, plan, logs) the call is the chosen model's
+        if (route.router() == null) {
+            return run(route, null, call, caller, out, current, embeddingsCall);
         }
-        Route routed = choice == null ? route : current.routes().find(choice.model());
-        AutoRouter.Choice chosen = choice;
+        return router.choose(route, call, current.routes(), caller::chatRequest).compose(choice -> {
+            call.model(choice.model()); // from here on (limits, budgets, plan, logs) the call is the chosen model's
+            return run(current.routes().find(choice.model()), choice, call, caller, out, current, embeddingsCall);
+        });
+    }
+
+    /** @param chosen a router model's choice, or null when the caller named {@code routed} itself */
+    private Future<Void> run(Route routed, AutoRouter.Choice chosen, Call call, CallerFormat caller, HttpServerResponse out,
+            Snapshot current, boolean embeddingsCall) {
         return preRouting.run(call).compose(v -> {
             List<Target> targets = router.plan(routed, call);
             if (chosen != null) {

@@ -51,10 +51,15 @@ public final class AutoRouter {
      */
     public static Choice choose(Route router, Call call, RoutingTable routes, Supplier<ChatRequest> content,
             TargetHealth health, Pricing pricing) {
-        RouterConfig config = router.router();
         Facts facts = new Facts(call, content);
         StringBuilder reason = new StringBuilder("router=").append(router.publicName());
-        for (RouterConfig.Rule rule : config.rules()) {
+        Choice byRule = byRules(router, call, routes, facts, reason);
+        return byRule != null ? byRule : byCapabilities(router, call, routes, facts, health, pricing, reason);
+    }
+
+    /** The first matching rule's model, or null (with skipped rules noted on {@code reason}). */
+    static Choice byRules(Route router, Call call, RoutingTable routes, Facts facts, StringBuilder reason) {
+        for (RouterConfig.Rule rule : router.router().rules()) {
             if (matches(rule.when(), facts)) {
                 if (routes.find(rule.use()) != null && mayUse(call, rule.use())) {
                     reason.append("; rule=").append(rule.number()).append(" (").append(describe(rule.when())).append(") -> ")
@@ -64,10 +69,10 @@ public final class AutoRouter {
                 reason.append("; rule=").append(rule.number()).append(" skipped (").append(rule.use()).append(" not allowed)");
             }
         }
-        return byCapabilities(router, call, routes, facts, health, pricing, reason);
+        return null;
     }
 
-    private static Choice byCapabilities(Route router, Call call, RoutingTable routes, Facts facts, TargetHealth health,
+    static Choice byCapabilities(Route router, Call call, RoutingTable routes, Facts facts, TargetHealth health,
             Pricing pricing, StringBuilder reason) {
         RouterConfig config = router.router();
         Set<String> needs = facts.needs();
@@ -135,7 +140,7 @@ public final class AutoRouter {
                 + ". Remove what the request needs, or add a candidate that can serve it.", "model", "no_qualifying_model");
     }
 
-    private static boolean mayUse(Call call, String model) {
+    static boolean mayUse(Call call, String model) {
         Principal principal = call.principal();
         return principal == null || principal.mayUseModel(model);
     }
