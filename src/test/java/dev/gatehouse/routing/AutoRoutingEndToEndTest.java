@@ -53,11 +53,16 @@ class AutoRoutingEndToEndTest {
         cheap = FakeOpenAi.start();
         main = FakeOpenAi.start();
         dir = Files.createTempDirectory("gatehouse-auto");
+        int closedPort;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
         Path config = dir.resolve("gatehouse.yaml");
         Files.writeString(config, """
                 providers:
                   cheap: {kind: openai, base-url: "%s", api-key: %s}
                   main: {kind: openai, base-url: "%s", api-key: %s}
+                  dead: {kind: openai, base-url: "http://127.0.0.1:%d/v1", api-key: %s}
                 routing:
                   circuit-breaker: {consecutive-failures: 1000, failure-rate: 100, window: 10000}
                   retries: {same-target: 0}
@@ -74,9 +79,25 @@ class AutoRoutingEndToEndTest {
                         - {when: {prompt-tokens-over: 2000}, use: claude}
                         - {when: {last-message-matches: "(?i)\\\\b(prove|theorem)\\\\b"}, use: big}
                   text-only: {router: {candidates: [mini]}}
+                  emb: {type: embedding, targets: [{provider: main, model: text-embedding-3-small}]}
+                  emb-dead: {type: embedding, targets: [{provider: dead, model: text-embedding-3-small}]}
+                  sem:
+                    router:
+                      candidates: [mini, big]
+                      semantic:
+                        embedding-model: emb
+                        min-similarity: 0.9
+                        examples:
+                          big: ["Write a Python function that sorts a list", "Fix the bug in this code"]
+                          claude: ["Write a sonnet about the sea"]
+                  sem-down:
+                    router:
+                      candidates: [mini]
+                      semantic: {embedding-model: emb-dead, examples: {big: ["Fix the bug in this code"]}}
                 auth:
                   master-key: %s
-                """.formatted(cheap.baseUrl(), FakeOpenAi.DEFAULT_KEY, main.baseUrl(), FakeOpenAi.DEFAULT_KEY, MASTER));
+                """.formatted(cheap.baseUrl(), FakeOpenAi.DEFAULT_KEY, main.baseUrl(), FakeOpenAi.DEFAULT_KEY,
+                closedPort, FakeOpenAi.DEFAULT_KEY, MASTER));
         gatehouse = Gatehouse.start(new Gatehouse.Options(config, "127.0.0.1", 0, dir.resolve("data"), false, List.of(TEAMS)));
     }
 
@@ -236,5 +257,41 @@ class AutoRoutingEndToEndTest {
                 .header("Authorization", "Bearer " + MASTER).GET().build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(json(r).path("data").findValuesAsText("id")).contains("auto", "text-only", "mini", "big", "claude");
+    }
+
+    static long embeddingCalls(FakeOpenAi fake) {
+        return fake.requests().stream().filter(r -> r.path().endsWith("/embeddings")).count();
+    }
+
+    @Test
+    void semanticRoutingPicksTheNearestLabelledExampleAndCachesTheExamples() {
+        HttpResponse<String> r = chat(text("sem", "Write a sonnet about the sea"));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(upstreamModel(main)).isEqualTo("claude-sonnet-4-5");
+        assertThat(route(r)).startsWith("router=sem; semantic=claude (similarity 1.00); strategy=priority");
+        long first = embeddingCalls(main);
+        assertThat(first).isBetween(1L, 2L); // the examples (unless an earlier test embedded them) and the message
+
+        HttpResponse<String> again = chat(text("sem", "Fix the bug in this code"));
+        assertThat(upstreamModel(main)).isEqualTo("gpt-4o");
+        assertThat(route(again)).startsWith("router=sem; semantic=big (similarity 1.00)");
+        assertThat(embeddingCalls(main) - first).as("example embeddings are cached").isEqualTo(1);
+    }
+
+    @Test
+    void aMessageNearNoExampleFallsThroughToTheCapabilityChoice() {
+        HttpResponse<String> r = chat(text("sem", "What is the capital of France?"));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(route(r)).containsPattern("^router=sem; semantic=no match \\(best -?0\\.\\d\\d\\); capabilities=none;")
+                .contains("chose=mini");
+        assertThat(upstreamModel(cheap)).isEqualTo("gpt-4o-mini");
+    }
+
+    @Test
+    void anUnreachableEmbeddingModelDoesNotFailTheRequest() {
+        HttpResponse<String> r = chat(text("sem-down", "Fix the bug in this code"));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(route(r)).startsWith("router=sem-down; semantic=unavailable; capabilities=none;");
+        assertThat(upstreamModel(cheap)).isEqualTo("gpt-4o-mini");
     }
 }
