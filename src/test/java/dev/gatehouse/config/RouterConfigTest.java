@@ -141,4 +141,52 @@ class RouterConfigTest {
                 "gatehouse.yaml:13: models.none.router: a router needs at least one candidate model: add 'candidates: [model, ...]'");
         assertThat(problems).anyMatch(p -> p.startsWith("gatehouse.yaml:12: models.auto.router.latency-target: "));
     }
+
+    @Test
+    void readsSemanticRouting() {
+        GatehouseConfig config = ConfigLoader.parse("""
+                providers:
+                  m: {kind: mock}
+                models:
+                  a: {targets: [{provider: m}]}
+                  b: {targets: [{provider: m}]}
+                  emb: {type: embedding, targets: [{provider: m}]}
+                  auto:
+                    router:
+                      candidates: [a, b]
+                      semantic:
+                        embedding-model: emb
+                        min-similarity: 0.75
+                        examples:
+                          a: ["Translate to French", "Summarise this"]
+                          b: "Write a proof"
+                """, SOURCE, Map.of());
+        RouterConfig.Semantic semantic = config.models().get("auto").router().semantic();
+        assertThat(semantic.embeddingModel()).isEqualTo("emb");
+        assertThat(semantic.minSimilarity()).isEqualTo(0.75);
+        assertThat(semantic.examples()).containsExactly(
+                Map.entry("a", List.of("Translate to French", "Summarise this")), Map.entry("b", List.of("Write a proof")));
+    }
+
+    @Test
+    void semanticMistakes() {
+        List<String> problems = problems("""
+                providers:
+                  m: {kind: mock}
+                models:
+                  a: {targets: [{provider: m}]}
+                  auto:
+                    router:
+                      candidates: [a]
+                      semantic:
+                        embedding-model: a
+                        min-similarity: 2
+                        examples:
+                          zz: ["hello"]
+                """);
+        assertThat(problems).containsExactly(
+                "gatehouse.yaml:9: models.auto.router.semantic.embedding-model: 'a' is not an embedding model (add 'type: embedding' to it)",
+                "gatehouse.yaml:10: models.auto.router.semantic.min-similarity: must be a number from -1 to 1, got '2'",
+                "gatehouse.yaml:12: models.auto.router.semantic.examples.zz: unknown model 'zz' (configured: a, auto)");
+    }
 }
