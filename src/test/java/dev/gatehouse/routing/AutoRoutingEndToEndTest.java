@@ -294,4 +294,17 @@ class AutoRoutingEndToEndTest {
         assertThat(route(r)).startsWith("router=sem-down; semantic=unavailable; capabilities=none;");
         assertThat(upstreamModel(cheap)).isEqualTo("gpt-4o-mini");
     }
+
+    @Test
+    void anthropicCallersAreRoutedOnContentToo() throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gatehouse.port() + "/v1/messages"))
+                .header("x-api-key", MASTER).header("anthropic-version", "2023-06-01").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("""
+                        {"model":"auto","max_tokens":100,"messages":[{"role":"user","content":"Prove the theorem."}]}"""))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(upstreamModel(main)).isEqualTo("gpt-4o");
+        assertThat(route(r)).startsWith("router=auto; rule=4 (last-message-matches) -> big");
+        assertThat(json(r).path("content").path(0).path("text").asText()).isEqualTo(FakeOpenAi.DEFAULT_ANSWER);
+    }
 }
