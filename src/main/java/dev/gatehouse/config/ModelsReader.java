@@ -40,6 +40,9 @@ final class ModelsReader {
                 if (!modelNames.contains(model)) {
                     problems.error(ref.node(), ref.path(), "unknown model '" + model + "'"
                             + Suggestions.didYouMean(model, modelNames) + " (configured: " + String.join(", ", modelNames) + ")");
+                } else if (read.containsKey(model) && read.get(model).router() != null) {
+                    problems.error(ref.node(), ref.path(), "'" + model + "' is a router model and cannot be a fallback;"
+                            + " name the models it routes to instead");
                 }
             }
         }

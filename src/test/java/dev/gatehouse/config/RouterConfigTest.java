@@ -189,4 +189,16 @@ class RouterConfigTest {
                 "gatehouse.yaml:10: models.auto.router.semantic.min-similarity: must be a number from -1 to 1, got '2'",
                 "gatehouse.yaml:12: models.auto.router.semantic.examples.zz: unknown model 'zz' (configured: a, auto)");
     }
+
+    @Test
+    void aRouterModelCannotBeAFallback() {
+        assertThat(problems("""
+                providers:
+                  m: {kind: mock}
+                models:
+                  a: {targets: [{provider: m}], fallbacks: [auto]}
+                  auto: {router: {candidates: [a]}}
+                """)).containsExactly("gatehouse.yaml:4: models.a.fallbacks: 'auto' is a router model and cannot be a fallback;"
+                + " name the models it routes to instead");
+    }
 }
