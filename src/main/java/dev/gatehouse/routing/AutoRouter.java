@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -42,14 +43,62 @@ public final class AutoRouter {
      */
     public record Choice(String model, List<String> fallbacks, String reason) {}
 
-    private AutoRouter() {}
+    private final TargetHealth health;
+    private final Supplier<Pricing> pricing;
+    private final SemanticRouter semantic;
+
+    AutoRouter(TargetHealth health, Supplier<Pricing> pricing) {
+        this.health = health;
+        this.pricing = pricing;
+        this.semantic = new SemanticRouter(health);
+    }
+
+    /**
+     * Rules, then semantic similarity (when configured; asynchronous, and skipped when the
+     * embedding model cannot be reached), then capabilities.
+     */
+    io.vertx.core.Future<Choice> choose(Route router, Call call, RoutingTable routes, Supplier<ChatRequest> content) {
+        try {
+            Facts facts = new Facts(call, content);
+            StringBuilder reason = new StringBuilder("router=").append(router.publicName());
+            Choice byRule = byRules(router, call, routes, facts, reason);
+            if (byRule != null) {
+                return io.vertx.core.Future.succeededFuture(byRule);
+            }
+            RouterConfig.Semantic examples = router.router().semantic();
+            if (examples == null) {
+                return io.vertx.core.Future.succeededFuture(byCapabilities(router, call, routes, facts, health, prices(), reason));
+            }
+            return semantic.nearest(examples, routes, facts.lastMessage()).transform(nearest -> {
+                SemanticRouter.Match match = nearest.succeeded() ? nearest.result() : null;
+                if (match != null && match.model() != null && routes.find(match.model()) != null && mayUse(call, match.model())) {
+                    reason.append(String.format(Locale.ROOT, "; semantic=%s (similarity %.2f)", match.model(), match.similarity()));
+                    return io.vertx.core.Future.succeededFuture(new Choice(match.model(), List.of(), reason.toString()));
+                }
+                reason.append(match == null ? "; semantic=unavailable"
+                        : String.format(Locale.ROOT, "; semantic=no match (best %.2f)", match.similarity()));
+                try {
+                    return io.vertx.core.Future.succeededFuture(byCapabilities(router, call, routes, facts, health, prices(), reason));
+                } catch (RuntimeException e) {
+                    return io.vertx.core.Future.failedFuture(e);
+                }
+            });
+        } catch (RuntimeException e) {
+            return io.vertx.core.Future.failedFuture(e); // no candidate qualifies, or the body does not decode
+        }
+    }
+
+    private Pricing prices() {
+        return pricing == null ? null : pricing.get();
+    }
 
     /**
      * @param content the decoded request, asked for only when a rule or the capability check needs
      *     it; null (or a supplier returning null) when the caller format offers none
      * @throws GatewayException 400 when no candidate can serve the request, naming what is missing
      */
-    public static Choice choose(Route router, Call call, RoutingTable routes, Supplier<ChatRequest> content,
+    /** Rules, then capabilities, without semantic routing: synchronous, for tests and tools. */
+    public static Choice select(Route router, Call call, RoutingTable routes, Supplier<ChatRequest> content,
             TargetHealth health, Pricing pricing) {
         Facts facts = new Facts(call, content);
         StringBuilder reason = new StringBuilder("router=").append(router.publicName());

@@ -29,7 +29,7 @@ public final class Router {
     private final Supplier<RoutingConfig> routing;
     private final Map<String, Strategy> strategies = new HashMap<>();
     private final KeySelection keys;
-    private final SemanticRouter semanticRouter;
+    private final AutoRouter autoRouter;
 
     /** Priority order, no health, shipped prices: for tests and tools. */
     public Router() {
@@ -65,9 +65,9 @@ public final class Router {
             KeySelection keys) {
         this.keys = keys;
         this.health = health;
-        this.semanticRouter = new SemanticRouter(health);
         this.pricing = pricing;
         this.routing = routing;
+        this.autoRouter = new AutoRouter(health, pricing);
         RandomGenerator source = random != null ? random : threadLocal();
         for (String name : ModelConfig.STRATEGIES) {
             strategies.put(name, Strategy.of(name, source));
@@ -81,43 +81,12 @@ public final class Router {
 
     /**
      * For a router model ({@link Route#router()}): the public model that serves this call, and
-     * the candidates behind it. Rules, then semantic similarity (when configured; asynchronous,
-     * and skipped if the embedding model cannot be reached), then capabilities. {@code content}
-     * decodes the request; asked only when needed. Fails with a 400 when no candidate qualifies.
+     * the candidates behind it ({@link AutoRouter}). {@code content} decodes the request; asked
+     * only when a rule or the capability check needs it. Fails with a 400 when nothing qualifies.
      */
     public io.vertx.core.Future<AutoRouter.Choice> choose(Route route, Call call, RoutingTable routes,
             Supplier<dev.gatehouse.canonical.ChatRequest> content) {
-        try {
-            AutoRouter.Facts facts = new AutoRouter.Facts(call, content);
-            StringBuilder reason = new StringBuilder("router=").append(route.publicName());
-            AutoRouter.Choice byRule = AutoRouter.byRules(route, call, routes, facts, reason);
-            if (byRule != null) {
-                return io.vertx.core.Future.succeededFuture(byRule);
-            }
-            dev.gatehouse.config.RouterConfig.Semantic semantic = route.router().semantic();
-            if (semantic == null) {
-                return io.vertx.core.Future.succeededFuture(
-                        AutoRouter.byCapabilities(route, call, routes, facts, health, pricing.get(), reason));
-            }
-            return semanticRouter.nearest(semantic, routes, facts.lastMessage()).transform(nearest -> {
-                if (nearest.succeeded() && nearest.result().model() != null && routes.find(nearest.result().model()) != null
-                        && AutoRouter.mayUse(call, nearest.result().model())) {
-                    reason.append(String.format(java.util.Locale.ROOT, "; semantic=%s (similarity %.2f)",
-                            nearest.result().model(), nearest.result().similarity()));
-                    return io.vertx.core.Future.succeededFuture(new AutoRouter.Choice(nearest.result().model(), List.of(), reason.toString()));
-                }
-                reason.append(nearest.failed() ? "; semantic=unavailable"
-                        : String.format(java.util.Locale.ROOT, "; semantic=no match (best %.2f)", nearest.result().similarity()));
-                try {
-                    return io.vertx.core.Future.succeededFuture(
-                            AutoRouter.byCapabilities(route, call, routes, facts, health, pricing.get(), reason));
-                } catch (GatewayException e) {
-                    return io.vertx.core.Future.failedFuture(e);
-                }
-            });
-        } catch (GatewayException e) {
-            return io.vertx.core.Future.failedFuture(e);
-        }
+        return autoRouter.choose(route, call, routes, content);
     }
 
     public List<Target> plan(Route route, Call call) {

@@ -61,7 +61,7 @@ class AutoRouterTest {
             return OpenAiChatDecoder.decode(Buffer.buffer(body));
         };
         call.requestSize(body.length(), call.maxOutputTokens());
-        return AutoRouter.choose(ROUTES.find(router), call, ROUTES, content, health, Pricing.shipped());
+        return AutoRouter.select(ROUTES.find(router), call, ROUTES, content, health, Pricing.shipped());
     }
 
     private static Call call() {
