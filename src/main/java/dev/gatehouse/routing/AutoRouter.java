@@ -26,7 +26,8 @@ import java.util.function.Supplier;
 /**
  * Picks the public model that serves a request sent to a router model ({@code router:} in config).
  * Rules first, in order, first match wins: header, team and key rules read only the call, so a
- * request they route is never decoded. Otherwise every candidate is checked against what the
+ * request they route is never decoded. Then, when configured, semantic routing ({@link SemanticRouter}):
+ * the model labelling the example prompt nearest to the last message. Otherwise every candidate is checked against what the
  * request needs (vision for an image part, tools, json-schema, and a context window that holds the
  * prompt counted with o200k_base plus {@code max_tokens}), the caller's model policy and the
  * latency target; the qualifying ones are ordered by estimated cost or by moving-average latency.
@@ -38,7 +39,7 @@ public final class AutoRouter {
 
     /**
      * @param model the public model that serves the call
-     * @param fallbacks the other qualifying candidates, in order (empty when a rule chose)
+     * @param fallbacks the other qualifying candidates, in order (empty when a rule or semantic routing chose)
      * @param reason why, e.g. {@code router=auto; rule=2 (team research) -> claude-sonnet-4-5}
      */
     public record Choice(String model, List<String> fallbacks, String reason) {}
