@@ -10,10 +10,16 @@ import java.util.List;
  *     least-latency, least-busy, lowest-cost, usage-aware
  * @param fallbacks other public models to try, in order, when every target of this one failed
  * @param pricing price override, or null for the shipped catalogue's price
+ * @param capabilities what the model can do (vision, tools, json-schema), as router models read it;
+ *     null when not configured (a built-in table by model name then applies)
+ * @param router set for a router model ({@code router:}), which has no targets of its own
  */
 public record ModelConfig(
         String name, String type, List<TargetConfig> targets, Timeouts timeouts, String strategy, List<String> fallbacks,
-        PricingOverride pricing) {
+        PricingOverride pricing, List<String> capabilities, RouterConfig router) {
+
+    /** Capabilities a model may declare; a router model derives the needed ones from each request. */
+    public static final List<String> CAPABILITIES = List.of("vision", "tools", "json-schema");
 
     public static final List<String> STRATEGIES =
             List.of("priority", "weighted", "least-latency", "least-busy", "lowest-cost", "usage-aware");
@@ -23,6 +29,12 @@ public record ModelConfig(
         timeouts = timeouts == null ? Timeouts.INHERIT : timeouts;
         strategy = strategy == null ? "priority" : strategy;
         fallbacks = fallbacks == null ? List.of() : List.copyOf(fallbacks);
+        capabilities = capabilities == null ? null : List.copyOf(capabilities);
+    }
+
+    public ModelConfig(String name, String type, List<TargetConfig> targets, Timeouts timeouts, String strategy,
+            List<String> fallbacks, PricingOverride pricing) {
+        this(name, type, targets, timeouts, strategy, fallbacks, pricing, null, null);
     }
 
     public ModelConfig(String name, String type, List<TargetConfig> targets, Timeouts timeouts) {

@@ -22,13 +22,16 @@ final class ModelsReader {
     record FallbackRef(Node node, String path, List<String> models) {}
 
     private final List<FallbackRef> fallbackRefs = new ArrayList<>();
+    private final RouterReader routers;
+    private final Map<String, ModelConfig> read = new LinkedHashMap<>();
 
     ModelsReader(Problems problems, Set<String> providerNames) {
         this.problems = problems;
         this.providerNames = providerNames;
+        this.routers = new RouterReader(problems);
     }
 
-    /** Reports fallbacks naming models that do not exist; call after {@link #read}. */
+    /** Reports fallbacks (and router candidates and rules) naming models that do not exist; call after {@link #read}. */
     void checkFallbacks(Set<String> modelNames, List<FallbackRef> extra) {
         List<FallbackRef> all = new ArrayList<>(fallbackRefs);
         all.addAll(extra);
@@ -37,9 +40,13 @@ final class ModelsReader {
                 if (!modelNames.contains(model)) {
                     problems.error(ref.node(), ref.path(), "unknown model '" + model + "'"
                             + Suggestions.didYouMean(model, modelNames) + " (configured: " + String.join(", ", modelNames) + ")");
+                } else if (read.containsKey(model) && read.get(model).router() != null) {
+                    problems.error(ref.node(), ref.path(), "'" + model + "' is a router model and cannot be a fallback;"
+                            + " name the models it routes to instead");
                 }
             }
         }
+        routers.check(modelNames, read);
     }
 
     Map<String, ModelConfig> read(Section models) {
@@ -53,6 +60,7 @@ final class ModelsReader {
                 }
             }
         }
+        read.putAll(result);
         return result;
     }
 
@@ -77,10 +85,47 @@ final class ModelsReader {
         if (fallbacks != null) {
             fallbackRefs.add(new FallbackRef(s.node("fallbacks"), s.child("fallbacks"), fallbacks));
         }
-        List<TargetConfig> targets = targets(name, s);
+        List<String> capabilities = capabilities(s);
+        Section routerSection = s.section("router");
+        RouterConfig router = null;
+        List<TargetConfig> targets;
+        if (routerSection != null) {
+            // A router model serves nothing itself: it picks another public model per request.
+            router = routers.read(name, routerSection);
+            if (s.node("targets") != null) {
+                problems.error(s.keyNode("targets"), s.child("targets"),
+                        "a router model has no targets of its own: it routes to its candidates' targets");
+            }
+            if ("embedding".equals(type)) {
+                problems.error(s.node("type"), s.child("type"), "a router model serves chat requests; remove 'type: embedding'");
+            }
+            targets = router == null ? null : List.of();
+        } else {
+            targets = targets(name, s);
+        }
         ModelConfig.PricingOverride pricing = pricing(s.section("pricing"));
         s.finish();
-        return type == null || targets == null ? null : new ModelConfig(name, type, targets, timeouts, strategy, fallbacks, pricing);
+        return type == null || targets == null ? null
+                : new ModelConfig(name, type, targets, timeouts, strategy, fallbacks, pricing, capabilities, router);
+    }
+
+    /** {@code capabilities: [vision, tools, json-schema]}; null when not configured. */
+    private List<String> capabilities(Section s) {
+        List<String> capabilities = s.strings("capabilities");
+        if (capabilities == null) {
+            return null;
+        }
+        List<String> known = new ArrayList<>();
+        for (String c : capabilities) {
+            if (ModelConfig.CAPABILITIES.contains(c)) {
+                known.add(c);
+            } else {
+                problems.error(s.node("capabilities"), s.child("capabilities"), "unknown capability '" + c + "'"
+                        + Suggestions.didYouMean(c, ModelConfig.CAPABILITIES)
+                        + " (one of: " + String.join(", ", ModelConfig.CAPABILITIES) + ")");
+            }
+        }
+        return known;
     }
 
     /** Prices in USD per million tokens as exact decimals, e.g. {@code {input: 2.50, output: 10}}. */

@@ -36,6 +36,14 @@ public interface CallerFormat {
                 .map(prepared -> provider.chat(provider.codec().encodeChat(prepared), upstreamModel, stream));
     }
 
+    /**
+     * The request decoded to the canonical model, for router models that route on its content;
+     * null when this caller format has none (embeddings). Throws a 400 when the body does not decode.
+     */
+    default ChatRequest chatRequest() {
+        return null;
+    }
+
     /** A whole successful upstream body in the caller's format; records its usage on the call. */
     Buffer answer(Target target, Buffer upstreamBody, Call call);
 

@@ -1,6 +1,7 @@
 package dev.gatehouse.gateway;
 
 import dev.gatehouse.access.AccessRules;
+import dev.gatehouse.routing.AutoRouter;
 import dev.gatehouse.routing.Route;
 import dev.gatehouse.routing.Router;
 import dev.gatehouse.routing.Target;
@@ -58,7 +59,7 @@ public final class Gateway {
      * The fallback models, in order: the caller's own (header) first, then the model's configured
      * ones, then the gateway-wide defaults; duplicates and the model itself removed.
      */
-    private static List<String> fallbacks(Route route, Call call, Snapshot current) {
+    private static List<String> fallbacks(Route route, Call call, Snapshot current, List<String> candidates) {
         java.util.LinkedHashSet<String> models = new java.util.LinkedHashSet<>();
         String header = call.headers().get(FALLBACKS_HEADER);
         if (header != null) {
@@ -68,6 +69,7 @@ public final class Gateway {
                 }
             }
         }
+        models.addAll(candidates); // a router model's other qualifying candidates
         models.addAll(route.fallbacks());
         models.addAll(current.config().routing().fallbacks());
         models.remove(route.publicName());
@@ -80,7 +82,7 @@ public final class Gateway {
      */
     private List<Target> fallbackPlan(String model, boolean embeddingsCall, Call call, Snapshot current) {
         Route route = current.routes().find(model);
-        if (route == null || route.embedding() != embeddingsCall || !call.principal().mayUseModel(model)) {
+        if (route == null || route.router() != null || route.embedding() != embeddingsCall || !call.principal().mayUseModel(model)) {
             return List.of();
         }
         try {
@@ -92,7 +94,8 @@ public final class Gateway {
 
     /** Runs the model-aware stages, picks the targets and executes. The future ends when the response has. */
     public Future<Void> dispatch(Call call, CallerFormat caller, HttpServerResponse out) {
-        Route route = snapshot.get().routes().find(call.model());
+        Snapshot current = snapshot.get();
+        Route route = current.routes().find(call.model());
         if (route == null) {
             return Future.failedFuture(new GatewayException(ErrorType.NOT_FOUND,
                     "The model '" + call.model() + "' does not exist or you do not have access to it. GET /v1/models lists the models you can use.",
@@ -109,10 +112,25 @@ public final class Gateway {
                     ? "The model '" + call.model() + "' is an embedding model; use it with POST /v1/embeddings."
                     : "The model '" + call.model() + "' is a chat model; use it with POST /v1/chat/completions.", "model"));
         }
-        Snapshot current = snapshot.get();
+        if (route.router() == null) {
+            return run(route, null, call, caller, out, current, embeddingsCall);
+        }
+        return router.choose(route, call, current.routes(), caller::chatRequest).compose(choice -> {
+            call.model(choice.model()); // from here on (limits, budgets, plan, logs) the call is the chosen model's
+            return run(current.routes().find(choice.model()), choice, call, caller, out, current, embeddingsCall);
+        });
+    }
+
+    /** @param chosen a router model's choice, or null when the caller named {@code routed} itself */
+    private Future<Void> run(Route routed, AutoRouter.Choice chosen, Call call, CallerFormat caller, HttpServerResponse out,
+            Snapshot current, boolean embeddingsCall) {
         return preRouting.run(call).compose(v -> {
-            List<Target> targets = router.plan(route, call);
-            AttemptPlan plan = new AttemptPlan(call.model(), targets, fallbacks(route, call, current),
+            List<Target> targets = router.plan(routed, call);
+            if (chosen != null) {
+                call.routeReason(chosen.reason() + "; " + call.routeReason());
+            }
+            AttemptPlan plan = new AttemptPlan(call.model(), targets,
+                    fallbacks(routed, call, current, chosen == null ? List.of() : chosen.fallbacks()),
                     model -> fallbackPlan(model, embeddingsCall, call, current));
             return new Execution(vertx, call, caller, plan, out, health, current.config().routing()).start();
         });

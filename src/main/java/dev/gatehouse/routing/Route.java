@@ -1,6 +1,8 @@
 package dev.gatehouse.routing;
 
+import dev.gatehouse.config.RouterConfig;
 import java.util.List;
+import java.util.Set;
 
 /**
  * A public model name, its targets in configured order, and how to choose among them.
@@ -8,12 +10,20 @@ import java.util.List;
  * @param embedding true for embedding models (served on /v1/embeddings), false for chat models
  * @param strategy priority, weighted, least-latency, least-busy, lowest-cost or usage-aware
  * @param fallbacks other public models to try when every target failed
+ * @param capabilities what the model can do (vision, tools, json-schema), as router models read it
+ * @param router set for a router model: it has no targets and picks another route per request ({@link AutoRouter})
  */
-public record Route(String publicName, boolean embedding, List<Target> targets, String strategy, List<String> fallbacks) {
+public record Route(String publicName, boolean embedding, List<Target> targets, String strategy, List<String> fallbacks,
+        Set<String> capabilities, RouterConfig router) {
     public Route {
         targets = List.copyOf(targets);
         strategy = strategy == null ? "priority" : strategy;
         fallbacks = fallbacks == null ? List.of() : List.copyOf(fallbacks);
+        capabilities = capabilities == null ? Set.of() : Set.copyOf(capabilities);
+    }
+
+    public Route(String publicName, boolean embedding, List<Target> targets, String strategy, List<String> fallbacks) {
+        this(publicName, embedding, targets, strategy, fallbacks, Set.of(), null);
     }
 
     public Route(String publicName, boolean embedding, List<Target> targets) {

@@ -29,6 +29,7 @@ public final class Router {
     private final Supplier<RoutingConfig> routing;
     private final Map<String, Strategy> strategies = new HashMap<>();
     private final KeySelection keys;
+    private final AutoRouter autoRouter;
 
     /** Priority order, no health, shipped prices: for tests and tools. */
     public Router() {
@@ -66,6 +67,7 @@ public final class Router {
         this.health = health;
         this.pricing = pricing;
         this.routing = routing;
+        this.autoRouter = new AutoRouter(health, pricing);
         RandomGenerator source = random != null ? random : threadLocal();
         for (String name : ModelConfig.STRATEGIES) {
             strategies.put(name, Strategy.of(name, source));
@@ -75,6 +77,16 @@ public final class Router {
     /** The health the plans are made from; the executor reports every attempt to it. */
     public TargetHealth health() {
         return health;
+    }
+
+    /**
+     * For a router model ({@link Route#router()}): the public model that serves this call, and
+     * the candidates behind it ({@link AutoRouter}). {@code content} decodes the request; asked
+     * only when a rule or the capability check needs it. Fails with a 400 when nothing qualifies.
+     */
+    public io.vertx.core.Future<AutoRouter.Choice> choose(Route route, Call call, RoutingTable routes,
+            Supplier<dev.gatehouse.canonical.ChatRequest> content) {
+        return autoRouter.choose(route, call, routes, content);
     }
 
     public List<Target> plan(Route route, Call call) {

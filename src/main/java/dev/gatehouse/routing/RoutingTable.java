@@ -34,7 +34,8 @@ public final class RoutingTable {
                 Timeouts timeouts = target.timeouts().orElse(model.timeouts()).orElse(provider.timeouts()).orElse(Timeouts.DEFAULTS);
                 targets.add(new Target(provider, target.model() == null ? model.name() : target.model(), timeouts, target));
             }
-            routes.put(model.name(), new Route(model.name(), "embedding".equals(model.type()), targets, model.strategy(), model.fallbacks()));
+            routes.put(model.name(), new Route(model.name(), "embedding".equals(model.type()), targets, model.strategy(),
+                    model.fallbacks(), Capabilities.of(model), model.router()));
         }
         return new RoutingTable(java.util.Collections.unmodifiableMap(routes));
     }

@@ -60,6 +60,11 @@ final class AnthropicMessagesCaller implements CallerFormat {
         return CallerFormat.translatedChat(provider, request, model, scan.stream());
     }
 
+    @Override
+    public ChatRequest chatRequest() {
+        return canonical();
+    }
+
     private ChatRequest canonical() {
         if (canonical == null) {
             canonical = AnthropicRequestDecoder.decode(scan.body(), true);

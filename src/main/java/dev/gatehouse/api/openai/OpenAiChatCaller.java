@@ -49,6 +49,11 @@ final class OpenAiChatCaller implements CallerFormat {
         }
     }
 
+    @Override
+    public ChatRequest chatRequest() {
+        return canonical();
+    }
+
     private ChatRequest canonical() {
         if (canonical == null) {
             canonical = OpenAiChatDecoder.decode(body);
