@@ -23,6 +23,7 @@ public final class Gateway {
     private final Pipeline preRouting;
     private final Router router;
     private final TargetHealth health;
+    private java.util.function.Consumer<Call> started = call -> {};
 
     /**
      * @param admission stages that need only the headers (authenticate); they run before the body is parsed
@@ -48,7 +49,18 @@ public final class Gateway {
     }
 
     public Future<Void> admit(Call call) {
-        return admission.run(call);
+        started.accept(call);
+        return admission.run(call).andThen(admitted -> {
+            if (admitted.succeeded() && call.principal() != null) {
+                call.zdr(snapshot.get().config().zdr().applies(call.principal().keyId(), call.principal().teamId()));
+            }
+        });
+    }
+
+    /** Told about every call as it starts (before authentication): tracing opens its span here. */
+    public Gateway onCallStarted(java.util.function.Consumer<Call> started) {
+        this.started = started;
+        return this;
     }
 
     /** Header a caller may send to name its own fallback models, e.g. {@code x-gatehouse-fallbacks: gpt-4o, claude-sonnet-4-5}. */
@@ -84,7 +96,7 @@ public final class Gateway {
             return List.of();
         }
         try {
-            return router.plan(route, call);
+            return ZdrTargets.filter(router.plan(route, call), call, current);
         } catch (GatewayException denied) {
             return List.of(); // every target's provider denied by policy
         }
@@ -111,7 +123,10 @@ public final class Gateway {
         }
         Snapshot current = snapshot.get();
         return preRouting.run(call).compose(v -> {
-            List<Target> targets = router.plan(route, call);
+            List<Target> targets = ZdrTargets.filter(router.plan(route, call), call, current);
+            if (targets.isEmpty() && call.zdr()) {
+                throw ZdrTargets.noTarget(call.model());
+            }
             AttemptPlan plan = new AttemptPlan(call.model(), targets, fallbacks(route, call, current),
                     model -> fallbackPlan(model, embeddingsCall, call, current));
             return new Execution(vertx, call, caller, plan, out, health, current.config().routing()).start();
