@@ -64,6 +64,8 @@ class ObservabilityTest {
                 models:
                   pair:
                     targets: [{provider: a, model: gpt-4o}, {provider: b, model: gpt-4o-mini}]
+                  limited:
+                    targets: [{provider: a, model: gpt-4o}]
                   emb:
                     type: embedding
                     targets: [{provider: a, model: text-embedding-3-small}]
@@ -236,6 +238,20 @@ class ObservabilityTest {
         assertThat(sample(after, "gatehouse_requests_total", "endpoint=\"chat_completions\"", "status_class=\"4xx\"")
                 - sample(before, "gatehouse_requests_total", "endpoint=\"chat_completions\"", "status_class=\"4xx\"")).isEqualTo(1);
         assertThat(after).doesNotContain("no-such-model-xyz");
+    }
+
+    @Test
+    void rateLimitRejectionsAreCounted() {
+        assertThat(post("/admin/v1/rate-limits", "{\"scope\":\"model\",\"subject\":\"limited\",\"rpm\":1}").statusCode())
+                .isEqualTo(201);
+        String before = metrics();
+        assertThat(post("/v1/chat/completions", chat("limited", false)).statusCode()).isEqualTo(200);
+        assertThat(post("/v1/chat/completions", chat("limited", false)).statusCode()).isEqualTo(429);
+        String after = metricsAfter(before, 2);
+        assertThat(sample(after, "gatehouse_rejections_total", "reason=\"rate_limit\"")
+                - sample(before, "gatehouse_rejections_total", "reason=\"rate_limit\"")).isEqualTo(1);
+        assertThat(sample(after, "gatehouse_requests_total", "status_class=\"4xx\"")
+                - sample(before, "gatehouse_requests_total", "status_class=\"4xx\"")).isEqualTo(1);
     }
 
     @Test
