@@ -81,6 +81,9 @@ public final class Tracing implements CallListener, AutoCloseable {
 
     /** Opens the call's span; called as the call enters the gateway. */
     public void start(Call call) {
+        if (CallFacts.operation(call.endpoint()) == null) {
+            return; // model lists and token counts reach no model and report no completion: no span
+        }
         Context parent = W3CTraceContextPropagator.getInstance().extract(Context.root(), call.headers(), HEADERS);
         Span span = tracer.spanBuilder("gatehouse " + call.endpoint().name().toLowerCase(Locale.ROOT))
                 .setSpanKind(SpanKind.SERVER)
