@@ -91,7 +91,7 @@ public final class Tracing implements CallListener, AutoCloseable {
                 .setStartTimestamp(epochNanos(call.startNanos()), TimeUnit.NANOSECONDS)
                 .setAttribute("gatehouse.request_id", call.requestId())
                 .startSpan();
-        call.trace(new Trace(span));
+        call.trace(new Trace(span, CallFacts.operation(call.endpoint())));
     }
 
     private long epochNanos(long nanoTime) {
@@ -166,10 +166,12 @@ public final class Tracing implements CallListener, AutoCloseable {
     /** One call's spans; confined to the call's event loop like the call itself. */
     private final class Trace implements CallTrace {
         final Span span;
+        final String operation;
         final List<Span> attempts = new ArrayList<>(2);
 
-        Trace(Span span) {
+        Trace(Span span, String operation) {
             this.span = span;
+            this.operation = operation;
         }
 
         @Override
@@ -179,6 +181,7 @@ public final class Tracing implements CallListener, AutoCloseable {
                     .setParent(Context.root().with(span))
                     .setAttribute(SYSTEM, system)
                     .setAttribute(REQUEST_MODEL, upstreamModel)
+                    .setAttribute(OPERATION, operation)
                     .startSpan();
             attempts.add(attempt);
             SpanContext context = attempt.getSpanContext();

@@ -257,7 +257,9 @@ class ObservabilityTest {
     @Test
     void queueDepthGaugesCanBeRegisteredByOtherParts() {
         gatehouse.metrics().gauge("gatehouse.request_log.queue.depth", "records waiting", () -> 42);
-        assertThat(sample(metrics(), "gatehouse_request_log_queue_depth")).isEqualTo(42);
+        String text = metrics();
+        assertThat(sample(text, "gatehouse_request_log_queue_depth")).isEqualTo(42);
+        assertThat(sample(text, "jvm_memory_used_bytes")).isPositive(); // the process's own health is there too
     }
 
     @Test
@@ -285,6 +287,7 @@ class ObservabilityTest {
         assertThat(attempts).allSatisfy(s -> assertThat(s.getParentSpanId()).isEqualTo(server.getSpanId()));
         assertThat(attempts.get(0).getAttributes().get(AttributeKey.stringKey("error.type"))).isEqualTo("upstream_error");
         assertThat(attempts.get(1).getAttributes().get(AttributeKey.stringKey("gen_ai.system"))).isEqualTo("b");
+        assertThat(attempts.get(1).getAttributes().get(AttributeKey.stringKey("gen_ai.operation.name"))).isEqualTo("chat");
 
         // Each upstream request carried its own attempt span's context.
         RecordedRequest toA = a.lastRequest();
