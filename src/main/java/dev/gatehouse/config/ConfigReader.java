@@ -272,7 +272,7 @@ final class ConfigReader {
             String url = ProvidersReader.emptyToNull(t.string("otlp-endpoint"));
             if (url != null && !url.startsWith("http://") && !url.startsWith("https://")) {
                 problems.error(t.node("otlp-endpoint"), t.child("otlp-endpoint"),
-                        "must be an http:// or https:// URL (the collector's OTLP/gRPC port, e.g. http://localhost:4317)");
+                        "must be an http:// or https:// URL (the collector's OTLP/HTTP endpoint, e.g. http://localhost:4318)");
             }
             String name = ProvidersReader.emptyToNull(t.string("service-name"));
             t.finish();

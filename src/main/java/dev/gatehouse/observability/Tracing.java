@@ -15,7 +15,7 @@ import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
-import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
+import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.SpanProcessor;
@@ -74,9 +74,19 @@ public final class Tracing implements CallListener, AutoCloseable {
         this.tracer = provider.get("dev.gatehouse");
     }
 
-    /** Exports to the configured collector over OTLP/gRPC, in batches. */
+    /**
+     * Exports to the configured collector over OTLP/HTTP (protobuf), in batches. OTLP/HTTP rather
+     * than gRPC: it needs only the JDK's HttpClient, and every collector accepts both.
+     */
     public static Tracing otlp(ObservabilityConfig config) {
-        return new Tracing(OtlpGrpcSpanExporter.builder().setEndpoint(config.otlpEndpoint()).build(), config.serviceName(), true);
+        return new Tracing(OtlpHttpSpanExporter.builder().setEndpoint(tracesUrl(config.otlpEndpoint())).build(),
+                config.serviceName(), true);
+    }
+
+    /** {@code http://collector:4318} → {@code http://collector:4318/v1/traces}; a full URL is kept. */
+    static String tracesUrl(String endpoint) {
+        String base = endpoint.endsWith("/") ? endpoint.substring(0, endpoint.length() - 1) : endpoint;
+        return base.endsWith("/v1/traces") ? base : base + "/v1/traces";
     }
 
     /** Opens the call's span; called as the call enters the gateway. */

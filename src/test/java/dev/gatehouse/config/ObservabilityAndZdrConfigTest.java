@@ -36,13 +36,13 @@ class ObservabilityAndZdrConfigTest {
         GatehouseConfig config = ConfigLoader.parse(MODELS + """
                 observability:
                   metrics: {enabled: false}
-                  tracing: {enabled: true, otlp-endpoint: "http://collector:4317", service-name: gw-eu}
+                  tracing: {enabled: true, otlp-endpoint: "http://collector:4318", service-name: gw-eu}
                   access-log: {format: json}
                 zdr:
                   teams: [team-legal]
                   keys: [key-123]
                 """, SOURCE, Map.of());
-        assertThat(config.observability()).isEqualTo(new ObservabilityConfig(false, true, "http://collector:4317", "gw-eu", "json"));
+        assertThat(config.observability()).isEqualTo(new ObservabilityConfig(false, true, "http://collector:4318", "gw-eu", "json"));
         assertThat(config.zdr()).isEqualTo(new ZdrConfig(false, Set.of("team-legal"), Set.of("key-123")));
         assertThat(config.zdr().applies("key-123", null)).isTrue();
         assertThat(config.zdr().applies("other", "team-legal")).isTrue();
@@ -55,7 +55,7 @@ class ObservabilityAndZdrConfigTest {
     void mistakesAreNamed() {
         ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.parse(MODELS + """
                 observability:
-                  tracing: {otlp-endpoint: "collector:4317"}
+                  tracing: {otlp-endpoint: "collector:4318"}
                   access-log: {format: xml}
                 zdr: {enabled: maybe, team: [a]}
                 """, SOURCE, Map.of()));
