@@ -124,11 +124,11 @@ public final class Gateway {
         Snapshot current = snapshot.get();
         return preRouting.run(call).compose(v -> {
             List<Target> targets = ZdrTargets.filter(router.plan(route, call), call, current);
-            if (targets.isEmpty() && call.zdr()) {
-                throw ZdrTargets.noTarget(call.model());
-            }
             AttemptPlan plan = new AttemptPlan(call.model(), targets, fallbacks(route, call, current),
                     model -> fallbackPlan(model, embeddingsCall, call, current));
+            if (call.zdr() && targets.isEmpty() && !plan.anyLeft()) {
+                throw ZdrTargets.noTarget(call.model());
+            }
             return new Execution(vertx, call, caller, plan, out, health, current.config().routing()).start();
         });
     }

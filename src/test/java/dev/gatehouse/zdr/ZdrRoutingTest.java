@@ -26,6 +26,9 @@ class ZdrRoutingTest {
                 targets: [{provider: retaining, model: gpt-4o}, {provider: zdr-openai, model: gpt-4o}]
               retaining-only:
                 targets: [{provider: retaining, model: gpt-4o}]
+              falls-back-to-chat:
+                targets: [{provider: retaining, model: gpt-4o-mini}]
+                fallbacks: [chat]
             """;
 
     @Test
@@ -63,6 +66,9 @@ class ZdrRoutingTest {
                 assertThat(refused.statusCode()).isEqualTo(403);
                 assertThat(refused.body()).contains("zdr_no_target").contains("retaining-only");
                 assertThat(chat(gateway, salesKey, "retaining-only").statusCode()).isEqualTo(200);
+                // A model without a ZDR target still falls back to one that has it.
+                assertThat(providerOf(gateway, legalKey, "falls-back-to-chat")).isEqualTo("zdr-openai");
+                assertThat(providerOf(gateway, salesKey, "falls-back-to-chat")).isEqualTo("retaining");
             }
         }
     }
