@@ -38,6 +38,7 @@ import dev.gatehouse.http.Health;
 import dev.gatehouse.identity.Identity;
 import dev.gatehouse.provider.Provider;
 import dev.gatehouse.provider.ProviderFactory;
+import dev.gatehouse.pricing.CallCost;
 import dev.gatehouse.pricing.PricingSource;
 import dev.gatehouse.routing.Router;
 import dev.gatehouse.routing.TargetMonitor;
@@ -212,7 +213,8 @@ public final class Gatehouse implements AutoCloseable {
                     targetRouter, targetHealth);
             // Observability: metrics and tracing are chosen at start; the access-log format follows reloads.
             AccessLog accessLog = new AccessLog(() -> snapshot.get().config().observability().jsonAccessLog());
-            GatewayMetrics metrics = new GatewayMetrics(() -> targets(snapshot.get()), targetHealth::status);
+            GatewayMetrics metrics = new GatewayMetrics(() -> targets(snapshot.get()), targetHealth::status,
+                    call -> CallCost.of(routingPrices.pricing(snapshot.get().config()), call));
             Tracing tracing = options.spanExporter() != null
                     ? new Tracing(options.spanExporter(), config.observability().serviceName(), false)
                     : config.observability().tracingEnabled() ? Tracing.otlp(config.observability()) : null;

@@ -30,6 +30,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
 
 /**
  * Prometheus metrics, named after the OpenTelemetry GenAI semantic conventions where they exist
@@ -52,6 +53,7 @@ public final class GatewayMetrics implements CallListener {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Supplier<Collection<Target>> targets;
     private final Function<Target, TargetStatus> status;
+    private final ToLongFunction<Call> cost;
 
     private record ModelKey(String operation, String system, String requestModel, String responseModel) {}
     private record TokenKey(ModelKey model, String tokenType) {}
@@ -67,6 +69,7 @@ public final class GatewayMetrics implements CallListener {
     private final Map<String, Counter> retries = new ConcurrentHashMap<>();
     private final Map<String, Counter> fallbacks = new ConcurrentHashMap<>();
     private final Map<String, Counter> rejections = new ConcurrentHashMap<>();
+    private final Map<ModelKey, Counter> costs = new ConcurrentHashMap<>();
     /** Circuit state per target key, refreshed at each scrape; the gauges read it. */
     private final Map<String, TargetStatus.Circuit> circuits = new ConcurrentHashMap<>();
     private final Map<String, List<Meter>> circuitGauges = new ConcurrentHashMap<>();
@@ -76,8 +79,14 @@ public final class GatewayMetrics implements CallListener {
      * @param status the health monitor's view of a target
      */
     public GatewayMetrics(Supplier<Collection<Target>> targets, Function<Target, TargetStatus> status) {
+        this(targets, status, call -> 0);
+    }
+
+    /** @param cost a finished call's cost in micro-USD (the same function budgets and the request log charge) */
+    public GatewayMetrics(Supplier<Collection<Target>> targets, Function<Target, TargetStatus> status, ToLongFunction<Call> cost) {
         this.targets = targets;
         this.status = status;
+        this.cost = cost;
         // The process's own health beside the traffic's: heap and pools, threads, CPU, uptime.
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -154,6 +163,15 @@ public final class GatewayMetrics implements CallListener {
                     .description("Time to the first streamed byte sent to the caller")
                     .serviceLevelObjectives(TTFT_BUCKETS).register(registry))
                     .record(call.firstByteNanos() - call.startNanos(), TimeUnit.NANOSECONDS);
+        }
+        long micros = cost.applyAsLong(call);
+        if (micros > 0) {
+            // A double counter is exact for integers up to 2^53 micro-USD (9 billion USD).
+            costs.computeIfAbsent(model, k -> Counter.builder("gatehouse.cost.micros")
+                    .description("Cost in micro-USD charged to the model that answered")
+                    .tag("gen_ai_operation_name", k.operation()).tag("gen_ai_system", k.system())
+                    .tag("gen_ai_request_model", k.requestModel()).tag("gen_ai_response_model", k.responseModel())
+                    .register(registry)).increment(micros);
         }
         Usage usage = call.usage();
         if (usage != null) {

@@ -66,6 +66,9 @@ class ObservabilityTest {
                     targets: [{provider: a, model: gpt-4o}, {provider: b, model: gpt-4o-mini}]
                   limited:
                     targets: [{provider: a, model: gpt-4o}]
+                  priced:
+                    pricing: {input: 2.00, output: 10.00}
+                    targets: [{provider: a, model: gpt-4o}]
                   emb:
                     type: embedding
                     targets: [{provider: a, model: text-embedding-3-small}]
@@ -191,6 +194,18 @@ class ObservabilityTest {
                 - sample(before, "gatehouse_requests_total", "endpoint=\"chat_completions\"", "status_class=\"2xx\"")).isEqualTo(2);
         // No key, user or request ids as labels.
         assertThat(after).doesNotContain("key_id").doesNotContain("user_id").doesNotContain("request_id");
+    }
+
+    @Test
+    void costInMicroUsdIsChargedToTheAnsweringModel() {
+        a.usage(30, 7, 0, 0);
+        String before = metrics();
+        assertThat(post("/v1/chat/completions", chat("priced", false)).statusCode()).isEqualTo(200);
+        assertThat(post("/v1/chat/completions", chat("priced", true)).statusCode()).isEqualTo(200);
+        String after = metricsAfter(before, 2);
+        // 30 input tokens at 2 USD/M + 7 output tokens at 10 USD/M = 130 micro-USD per call.
+        assertThat(sample(after, "gatehouse_cost_micros_total", "gen_ai_request_model=\"priced\"", "gen_ai_response_model=\"gpt-4o\"")
+                - sample(before, "gatehouse_cost_micros_total", "gen_ai_request_model=\"priced\"")).isEqualTo(260);
     }
 
     @Test
