@@ -38,13 +38,20 @@ import dev.gatehouse.http.Health;
 import dev.gatehouse.identity.Identity;
 import dev.gatehouse.provider.Provider;
 import dev.gatehouse.provider.ProviderFactory;
+import dev.gatehouse.pricing.CallCost;
 import dev.gatehouse.pricing.PricingSource;
 import dev.gatehouse.routing.Router;
 import dev.gatehouse.routing.TargetMonitor;
 import dev.gatehouse.routing.RoutingTable;
 import dev.gatehouse.store.Database;
 import dev.gatehouse.store.SettingsStore;
+import dev.gatehouse.observability.GatewayMetrics;
+import dev.gatehouse.observability.Tracing;
+import dev.gatehouse.routing.Target;
 import dev.gatehouse.usage.AccessLog;
+import dev.gatehouse.usage.CallListener;
+import dev.gatehouse.usage.CallListeners;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpClient;
@@ -83,11 +90,17 @@ public final class Gatehouse implements AutoCloseable {
      * @param port null: from config (0 picks a free port)
      * @param dataDir where SQLite and other local files live
      * @param extraAuthenticators asked after the built-in ones (embedding and tests)
+     * @param spanExporter where spans go instead of OTLP (embedding and tests); null: as configured
      */
     public record Options(Path configFile, String host, Integer port, Path dataDir, boolean resetMasterKey,
-            List<Authenticator> extraAuthenticators) {
+            List<Authenticator> extraAuthenticators, SpanExporter spanExporter) {
         public Options {
             extraAuthenticators = extraAuthenticators == null ? List.of() : List.copyOf(extraAuthenticators);
+        }
+
+        public Options(Path configFile, String host, Integer port, Path dataDir, boolean resetMasterKey,
+                List<Authenticator> extraAuthenticators) {
+            this(configFile, host, port, dataDir, resetMasterKey, extraAuthenticators, null);
         }
 
         public Options(Path configFile, String host, Integer port, Path dataDir, boolean resetMasterKey) {
@@ -110,7 +123,10 @@ public final class Gatehouse implements AutoCloseable {
     private final GatehouseConfig initialConfig;
     /** Background parts (identity registry, JWKS fetcher) closed before the database. */
     private final List<AutoCloseable> closeFirst = new ArrayList<>();
+    /** Parts that flush what the last calls produced (span exporter), closed after the event loops. */
+    private final List<AutoCloseable> closeLast = new ArrayList<>();
     private Enforcement enforcement;
+    private GatewayMetrics metrics;
 
     private Gatehouse(Vertx vertx, Database database, GatewayServer server, ConfigWatcher watcher,
             ScheduledExecutorService housekeeping, String host, int port, MasterKeyBootstrap.MasterKey masterKey,
@@ -195,9 +211,24 @@ public final class Gatehouse implements AutoCloseable {
                     List.of(authenticate),
                     java.util.stream.Stream.concat(java.util.stream.Stream.<Stage>of(new AuthorizeStage()), enforcement.stages().stream()).toList(),
                     targetRouter, targetHealth);
-            AccessLog accessLog = new AccessLog();
-            OpenAiApi openAi = new OpenAiApi(gateway, () -> snapshot.get().config().server().maxBodyBytes(), accessLog);
-            AnthropicApi anthropic = new AnthropicApi(gateway, () -> snapshot.get().config().server().maxBodyBytes(), accessLog);
+            // Observability: metrics and tracing are chosen at start; the access-log format follows reloads.
+            AccessLog accessLog = new AccessLog(() -> snapshot.get().config().observability().jsonAccessLog());
+            GatewayMetrics metrics = new GatewayMetrics(() -> targets(snapshot.get()), targetHealth::status,
+                    call -> CallCost.of(routingPrices.pricing(snapshot.get().config()), call));
+            Tracing tracing = options.spanExporter() != null
+                    ? new Tracing(options.spanExporter(), config.observability().serviceName(), false)
+                    : config.observability().tracingEnabled() ? Tracing.otlp(config.observability()) : null;
+            List<CallListener> listeners = new ArrayList<>(List.of(accessLog));
+            if (config.observability().metricsEnabled()) {
+                listeners.add(metrics);
+            }
+            if (tracing != null) {
+                gateway.onCallStarted(tracing::start);
+                listeners.add(tracing);
+            }
+            CallListener callListener = CallListeners.all(listeners);
+            OpenAiApi openAi = new OpenAiApi(gateway, () -> snapshot.get().config().server().maxBodyBytes(), callListener);
+            AnthropicApi anthropic = new AnthropicApi(gateway, () -> snapshot.get().config().server().maxBodyBytes(), callListener);
 
             AdminApi admin = new AdminApi(authenticate);
             admin.add(new TeamsEndpoints(identity, audit))
@@ -223,6 +254,9 @@ public final class Gatehouse implements AutoCloseable {
             Health health = new Health(storageUp::get);
             GatewayServer server = new GatewayServer(vertx, router -> {
                 health.mount(router);
+                if (config.observability().metricsEnabled()) {
+                    metrics.mount(router, vertx);
+                }
                 openAi.mount(router);
                 anthropic.mount(router);
                 admin.mount(router);
@@ -253,6 +287,10 @@ public final class Gatehouse implements AutoCloseable {
                 gatehouse.closeFirst.add(jwks);
             }
             gatehouse.enforcement = enforcement;
+            gatehouse.metrics = metrics;
+            if (tracing != null) {
+                gatehouse.closeLast.add(tracing); // after the server: the last calls' spans are exported
+            }
             return gatehouse;
         } catch (RuntimeException e) {
             vertx.close();
@@ -262,6 +300,21 @@ public final class Gatehouse implements AutoCloseable {
             database.close();
             throw e;
         }
+    }
+
+    /** Every target of a snapshot (for per-target metrics). */
+    private static List<Target> targets(Snapshot snapshot) {
+        List<Target> targets = new ArrayList<>();
+        snapshot.routes().routes().forEach(route -> targets.addAll(route.targets()));
+        return targets;
+    }
+
+    /**
+     * The gateway's metrics: parts built outside this class register their own gauges here
+     * (e.g. the request-log queue depth), even when {@code /metrics} is disabled.
+     */
+    public GatewayMetrics metrics() {
+        return metrics;
     }
 
     /** Every target key of a snapshot: health is kept for these and forgotten for targets no longer configured. */
@@ -374,6 +427,13 @@ public final class Gatehouse implements AutoCloseable {
         }
         if (enforcement != null) {
             enforcement.close(); // writes the last spend batch
+        }
+        for (AutoCloseable part : closeLast) {
+            try {
+                part.close();
+            } catch (Exception e) {
+                LOG.warn("{} did not stop cleanly: {}", part, e.getMessage());
+            }
         }
         database.close();
     }

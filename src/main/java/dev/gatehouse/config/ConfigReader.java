@@ -63,9 +63,12 @@ final class ConfigReader {
         RedisConfig redis = redis(top.section("redis"));
         BudgetsConfig budgets = budgets(top.section("budgets"));
         SecretsConfig secrets = secrets(top.section("secrets"));
+        ObservabilityConfig observability = observability(top.section("observability"));
+        ZdrConfig zdr = zdr(top.section("zdr"));
         top.finish();
         return problems.hasErrors() ? null
-                : new GatehouseConfig(source, server, providers, models, auth, storage, routing, redis, budgets, secrets);
+                : new GatehouseConfig(source, server, providers, models, auth, storage, routing, redis, budgets, secrets,
+                        observability, zdr);
     }
 
     private ServerConfig server(Section s) {
@@ -246,5 +249,61 @@ final class ConfigReader {
         s.finish();
         return new BudgetsConfig(webhook, thresholds,
                 maxOutput == null ? d.defaultMaxOutputTokens() : maxOutput, timeout == null ? d.alertTimeout() : timeout);
+    }
+
+    private ObservabilityConfig observability(Section s) {
+        ObservabilityConfig d = ObservabilityConfig.DEFAULTS;
+        if (s == null) {
+            return d;
+        }
+        boolean metrics = d.metricsEnabled();
+        Section m = s.section("metrics");
+        if (m != null) {
+            Boolean enabled = m.bool("enabled");
+            m.finish();
+            metrics = enabled == null ? metrics : enabled;
+        }
+        boolean tracing = d.tracingEnabled();
+        String endpoint = d.otlpEndpoint();
+        String service = d.serviceName();
+        Section t = s.section("tracing");
+        if (t != null) {
+            Boolean enabled = t.bool("enabled");
+            String url = ProvidersReader.emptyToNull(t.string("otlp-endpoint"));
+            if (url != null && !url.startsWith("http://") && !url.startsWith("https://")) {
+                problems.error(t.node("otlp-endpoint"), t.child("otlp-endpoint"),
+                        "must be an http:// or https:// URL (the collector's OTLP/HTTP endpoint, e.g. http://localhost:4318)");
+            }
+            String name = ProvidersReader.emptyToNull(t.string("service-name"));
+            t.finish();
+            tracing = enabled == null ? tracing : enabled;
+            endpoint = url == null ? endpoint : url;
+            service = name == null ? service : name;
+        }
+        String format = d.accessLogFormat();
+        Section a = s.section("access-log");
+        if (a != null) {
+            String f = a.string("format");
+            if (f != null && !List.of("text", "json").contains(f)) {
+                problems.error(a.node("format"), a.child("format"), "must be 'text' or 'json', got '" + f + "'");
+            } else if (f != null) {
+                format = f;
+            }
+            a.finish();
+        }
+        s.finish();
+        return new ObservabilityConfig(metrics, tracing, endpoint, service, format);
+    }
+
+    private ZdrConfig zdr(Section s) {
+        if (s == null) {
+            return ZdrConfig.OFF;
+        }
+        Boolean enabled = s.bool("enabled");
+        List<String> teams = s.strings("teams");
+        List<String> keys = s.strings("keys");
+        s.finish();
+        return new ZdrConfig(enabled != null && enabled, teams == null ? Set.of() : new LinkedHashSet<>(teams),
+                keys == null ? Set.of() : new LinkedHashSet<>(keys));
     }
 }

@@ -13,6 +13,8 @@ import java.util.Map;
  * @param models by the public name callers send, in file order
  * @param redis shared state for several nodes (rate limits, budgets); url null = single node, in memory
  * @param budgets budget alerting and reservation defaults
+ * @param observability metrics, tracing and access log settings
+ * @param zdr which calls are zero-data-retention traffic
  */
 public record GatehouseConfig(
         Path source,
@@ -24,7 +26,9 @@ public record GatehouseConfig(
         RoutingConfig routing,
         RedisConfig redis,
         BudgetsConfig budgets,
-        SecretsConfig secrets) {
+        SecretsConfig secrets,
+        ObservabilityConfig observability,
+        ZdrConfig zdr) {
 
     public GatehouseConfig(Path source, ServerConfig server, Map<String, ProviderConfig> providers,
             Map<String, ModelConfig> models, AuthConfig auth, StorageConfig storage) {
@@ -32,11 +36,20 @@ public record GatehouseConfig(
                 BudgetsConfig.DEFAULTS, SecretsConfig.DEFAULTS);
     }
 
+    public GatehouseConfig(Path source, ServerConfig server, Map<String, ProviderConfig> providers,
+            Map<String, ModelConfig> models, AuthConfig auth, StorageConfig storage, RoutingConfig routing,
+            RedisConfig redis, BudgetsConfig budgets, SecretsConfig secrets) {
+        this(source, server, providers, models, auth, storage, routing, redis, budgets, secrets,
+                ObservabilityConfig.DEFAULTS, ZdrConfig.OFF);
+    }
+
     public GatehouseConfig {
         routing = routing == null ? RoutingConfig.DEFAULTS : routing;
         redis = redis == null ? RedisConfig.NONE : redis;
         budgets = budgets == null ? BudgetsConfig.DEFAULTS : budgets;
         secrets = secrets == null ? SecretsConfig.DEFAULTS : secrets;
+        observability = observability == null ? ObservabilityConfig.DEFAULTS : observability;
+        zdr = zdr == null ? ZdrConfig.OFF : zdr;
         // Map.copyOf would lose the file order, which routing and the admin UI show to users.
         providers = Collections.unmodifiableMap(new LinkedHashMap<>(providers));
         models = Collections.unmodifiableMap(new LinkedHashMap<>(models));

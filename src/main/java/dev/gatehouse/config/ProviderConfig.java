@@ -16,6 +16,8 @@ import java.util.Map;
  * @param mock settings of the built-in mock provider (null for other kinds)
  * @param extraApiKeys further keys for the same account(s) (from {@code api-keys}); a key that is
  *     rate limited rotates to the next
+ * @param zdr the provider contractually retains no data: zero-data-retention calls may be routed
+ *     to it (default false; such calls skip every other provider)
  */
 public record ProviderConfig(
         String name,
@@ -27,7 +29,8 @@ public record ProviderConfig(
         Timeouts timeouts,
         boolean passthrough,
         MockSettings mock,
-        List<String> extraApiKeys) {
+        List<String> extraApiKeys,
+        boolean zdr) {
 
     /**
      * Every provider kind the config accepts. anthropic and gemini are accepted before their
@@ -40,6 +43,11 @@ public record ProviderConfig(
         this(name, kind, baseUrl, apiKey, apiVersion, headers, timeouts, passthrough, mock, List.of());
     }
 
+    public ProviderConfig(String name, String kind, String baseUrl, String apiKey, String apiVersion,
+            Map<String, String> headers, Timeouts timeouts, boolean passthrough, MockSettings mock, List<String> extraApiKeys) {
+        this(name, kind, baseUrl, apiKey, apiVersion, headers, timeouts, passthrough, mock, extraApiKeys, false);
+    }
+
     public ProviderConfig {
         extraApiKeys = extraApiKeys == null ? List.of() : List.copyOf(extraApiKeys);
         headers = headers == null ? Map.of() : Map.copyOf(headers);
@@ -48,7 +56,7 @@ public record ProviderConfig(
 
     /** The same provider with another API key (a team's own key, BYOK). */
     public ProviderConfig withApiKey(String key) {
-        return new ProviderConfig(name, kind, baseUrl, key, apiVersion, headers, timeouts, passthrough, mock);
+        return new ProviderConfig(name, kind, baseUrl, key, apiVersion, headers, timeouts, passthrough, mock, List.of(), zdr);
     }
 
     /**

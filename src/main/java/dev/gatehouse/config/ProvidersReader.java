@@ -66,6 +66,7 @@ final class ProvidersReader {
         Map<String, String> headers = headers(s.section("headers"));
         Timeouts timeouts = readTimeouts(s.section("timeouts"));
         Boolean passthrough = s.bool("passthrough");
+        Boolean zdr = s.bool("zdr");
         MockSettings mock = null;
         Section mockSection = s.section("mock");
         if ("mock".equals(kind)) {
@@ -78,7 +79,8 @@ final class ProvidersReader {
             return null;
         }
         return new ProviderConfig(name, kind, baseUrl, apiKey == null ? "" : apiKey, apiVersion, headers,
-                timeouts, passthrough == null || passthrough, mock, apiKeys == null ? List.of() : apiKeys);
+                timeouts, passthrough == null || passthrough, mock, apiKeys == null ? List.of() : apiKeys,
+                zdr != null && zdr);
     }
 
     private String checkUrl(Section s, String url) {

@@ -63,6 +63,22 @@ final class AttemptPlan {
         }
     }
 
+    /**
+     * Whether any target is left, building fallback models' plans as {@link #next} would, without
+     * taking one. Lets a zero-data-retention call whose model has no ZDR target still fall back.
+     */
+    boolean anyLeft() {
+        while (current.isEmpty()) {
+            String fallback = fallbackModels.pollFirst();
+            if (fallback == null) {
+                return false;
+            }
+            currentModel = fallback;
+            current.addAll(planOf.apply(fallback));
+        }
+        return true;
+    }
+
     boolean hasMore() {
         return !current.isEmpty() || !fallbackModels.isEmpty();
     }

@@ -28,6 +28,10 @@ public final class Call {
     private long requestBytes;
     private Integer maxOutputTokens;
     private String routeReason;
+    private boolean zdr;
+    private CallTrace trace;
+    /** When each attempt ended (System.nanoTime), parallel to {@link #attempts}: spans need start and end. */
+    private long[] attemptEnds = new long[2];
 
     public Call(String requestId, Endpoint endpoint, MultiMap headers, long startNanos) {
         this.requestId = requestId;
@@ -62,7 +66,30 @@ public final class Call {
 
     public List<Attempt> attempts() { return attempts; }
 
-    public void addAttempt(Attempt attempt) { attempts.add(attempt); }
+    public void addAttempt(Attempt attempt) {
+        if (attempts.size() == attemptEnds.length) {
+            attemptEnds = java.util.Arrays.copyOf(attemptEnds, attemptEnds.length * 2);
+        }
+        attemptEnds[attempts.size()] = System.nanoTime();
+        attempts.add(attempt);
+    }
+
+    /** When attempt {@code index} ended ({@link System#nanoTime}); it started {@code durationNanos} before. */
+    public long attemptEndNanos(int index) { return attemptEnds[index]; }
+
+    /**
+     * Zero data retention: no prompt or answer content of this call may be written anywhere (logs,
+     * traces, request log, caches, spool) and only targets marked {@code zdr: true} may serve it.
+     * Set once the caller is authenticated.
+     */
+    public boolean zdr() { return zdr; }
+
+    public void zdr(boolean zdr) { this.zdr = zdr; }
+
+    /** The call's trace, or null when tracing is off. */
+    public CallTrace trace() { return trace; }
+
+    public void trace(CallTrace trace) { this.trace = trace; }
 
     public Usage usage() { return usage; }
 

@@ -166,6 +166,10 @@ final class Execution {
     }
 
     private void send(Provider provider, UpstreamRequest request, Timeouts timeouts, int id) {
+        if (call.trace() != null) {
+            // W3C trace context: the provider's own traces (if it keeps any) join this attempt's span.
+            request.headers().set("traceparent", call.trace().attemptStarted(provider.name(), target.upstreamModel()));
+        }
         upstream = provider.transport().send(request, timeouts);
         upstream.response().onComplete(result -> {
             if (id != attemptId || finished) {

@@ -24,6 +24,7 @@ public final class Gateway {
     private final Pipeline preRouting;
     private final Router router;
     private final TargetHealth health;
+    private java.util.function.Consumer<Call> started = call -> {};
 
     /**
      * @param admission stages that need only the headers (authenticate); they run before the body is parsed
@@ -49,7 +50,18 @@ public final class Gateway {
     }
 
     public Future<Void> admit(Call call) {
-        return admission.run(call);
+        started.accept(call);
+        return admission.run(call).andThen(admitted -> {
+            if (admitted.succeeded() && call.principal() != null) {
+                call.zdr(snapshot.get().config().zdr().applies(call.principal().keyId(), call.principal().teamId()));
+            }
+        });
+    }
+
+    /** Told about every call as it starts (before authentication): tracing opens its span here. */
+    public Gateway onCallStarted(java.util.function.Consumer<Call> started) {
+        this.started = started;
+        return this;
     }
 
     /** Header a caller may send to name its own fallback models, e.g. {@code x-gatehouse-fallbacks: gpt-4o, claude-sonnet-4-5}. */
@@ -86,7 +98,7 @@ public final class Gateway {
             return List.of();
         }
         try {
-            return router.plan(route, call);
+            return ZdrTargets.filter(router.plan(route, call), call, current);
         } catch (GatewayException denied) {
             return List.of(); // every target's provider denied by policy
         }
@@ -125,13 +137,16 @@ public final class Gateway {
     private Future<Void> run(Route routed, AutoRouter.Choice chosen, Call call, CallerFormat caller, HttpServerResponse out,
             Snapshot current, boolean embeddingsCall) {
         return preRouting.run(call).compose(v -> {
-            List<Target> targets = router.plan(routed, call);
+            List<Target> targets = ZdrTargets.filter(router.plan(routed, call), call, current);
             if (chosen != null) {
                 call.routeReason(chosen.reason() + "; " + call.routeReason());
             }
             AttemptPlan plan = new AttemptPlan(call.model(), targets,
                     fallbacks(routed, call, current, chosen == null ? List.of() : chosen.fallbacks()),
                     model -> fallbackPlan(model, embeddingsCall, call, current));
+            if (call.zdr() && targets.isEmpty() && !plan.anyLeft()) {
+                throw ZdrTargets.noTarget(call.model());
+            }
             return new Execution(vertx, call, caller, plan, out, health, current.config().routing()).start();
         });
     }

@@ -16,6 +16,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ErrorWriter {
     public static final String REQUEST_ID = "gatehouse.request-id";
+    /** Set on the routing context of a zero-data-retention call: failures are logged without their messages. */
+    public static final String ZDR = "gatehouse.zdr";
     private static final Logger LOG = LoggerFactory.getLogger(ErrorWriter.class);
 
     private ErrorWriter() {}
@@ -29,7 +31,7 @@ public final class ErrorWriter {
         if (failure instanceof GatewayException e) {
             error = e;
         } else {
-            LOG.error("request {} failed unexpectedly", (Object) ctx.get(REQUEST_ID), failure);
+            LOG.error("request {} failed unexpectedly", (Object) ctx.get(REQUEST_ID), loggable(ctx, failure));
             error = new GatewayException(ErrorType.INTERNAL,
                     "The gateway failed to process the request (request id " + ctx.get(REQUEST_ID) + ").", null, "internal_error");
         }
@@ -39,5 +41,18 @@ public final class ErrorWriter {
         response.setStatusCode(error.status())
                 .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
                 .end(OpenAiErrors.body(error));
+    }
+
+    /** The failure as it may be logged: under zero data retention without any message (one may quote the request). */
+    public static Throwable loggable(RoutingContext ctx, Throwable failure) {
+        return Boolean.TRUE.equals(ctx.get(ZDR)) ? withoutMessages(failure) : failure;
+    }
+
+    /** A copy of the chain of causes with the same types and stack traces and every message withheld. */
+    public static Throwable withoutMessages(Throwable failure) {
+        Throwable cause = failure.getCause() == null || failure.getCause() == failure ? null : withoutMessages(failure.getCause());
+        Throwable copy = new RuntimeException(failure.getClass().getName() + " (message withheld: zero data retention)", cause);
+        copy.setStackTrace(failure.getStackTrace());
+        return copy;
     }
 }

@@ -57,6 +57,9 @@ public final class AnthropicApi {
         result.onComplete(done -> {
             if (done.failed() && !response.headWritten() && !response.closed()) {
                 call.applyResponseHeaders(response);
+                if (call.zdr()) {
+                    ctx.put(ErrorWriter.ZDR, Boolean.TRUE);
+                }
                 AnthropicErrors.write(ctx, done.cause(), requestId);
             }
             try {
@@ -82,6 +85,9 @@ public final class AnthropicApi {
             return TokenCounter.count(request);
         }).onComplete(counted -> {
             if (counted.failed()) {
+                if (call.zdr()) {
+                    ctx.put(ErrorWriter.ZDR, Boolean.TRUE);
+                }
                 AnthropicErrors.write(ctx, counted.cause(), requestId);
                 return;
             }

@@ -73,7 +73,7 @@ public final class AnthropicErrors {
         if (failure instanceof GatewayException e) {
             error = e;
         } else {
-            LOG.error("request {} failed unexpectedly", requestId, failure);
+            LOG.error("request {} failed unexpectedly", requestId, dev.gatehouse.http.ErrorWriter.loggable(ctx, failure));
             error = new GatewayException(ErrorType.INTERNAL,
                     "The gateway failed to process the request (request id " + requestId + ").", null, "internal_error");
         }

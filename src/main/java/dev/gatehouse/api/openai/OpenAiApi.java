@@ -85,6 +85,9 @@ public final class OpenAiApi {
         result.onComplete(done -> {
             if (done.failed() && !response.headWritten() && !response.closed()) {
                 call.applyResponseHeaders(response);
+                if (call.zdr()) {
+                    ctx.put(ErrorWriter.ZDR, Boolean.TRUE);
+                }
                 ErrorWriter.write(ctx, done.cause());
             }
             try {
