@@ -86,6 +86,7 @@ public final class FakeAnthropic implements AutoCloseable {
     private volatile Failure failure;
     private volatile int failuresLeft;
     private volatile long headDelayMs;
+    private volatile boolean rejectPrefill;
 
     private FakeAnthropic() {
         server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0)).requestHandler(this::handle);
@@ -129,6 +130,13 @@ public final class FakeAnthropic implements AutoCloseable {
     /** Delay between receiving a request and answering it (e.g. to measure time to first token). */
     public FakeAnthropic headDelay(java.time.Duration delay) { this.headDelayMs = delay.toMillis(); return this; }
 
+    /**
+     * Refuses a request whose last message is the assistant's (a prefill) with a 400
+     * {@code invalid_request_error}, as some Anthropic-format providers and models do. The real
+     * API accepts it (the default here too) and continues that message.
+     */
+    public FakeAnthropic rejectPrefill(boolean on) { this.rejectPrefill = on; return this; }
+
     public FakeAnthropic reset() {
         answer = DEFAULT_ANSWER;
         toolUses = List.of();
@@ -140,6 +148,7 @@ public final class FakeAnthropic implements AutoCloseable {
         failure = null;
         failuresLeft = 0;
         headDelayMs = 0;
+        rejectPrefill = false;
         requests.clear();
         return this;
     }
@@ -207,6 +216,12 @@ public final class FakeAnthropic implements AutoCloseable {
         String problem = validate(json);
         if (problem != null) {
             error(req, 400, "invalid_request_error", problem, Map.of());
+            return;
+        }
+        JsonNode messages = json.get("messages");
+        if (rejectPrefill && "assistant".equals(messages.get(messages.size() - 1).path("role").asText())) {
+            error(req, 400, "invalid_request_error", "This model does not support assistant message prefill. "
+                    + "The conversation must end with a user message.", Map.of());
             return;
         }
         Failure f = failure;
@@ -284,6 +299,13 @@ public final class FakeAnthropic implements AutoCloseable {
                 if (!format.path("schema").isObject()) return "output_config.format.schema: Field required";
                 if (!"object".equals(format.path("schema").path("type").asText())) return "output_config.format.schema: root must be an object schema";
             }
+        }
+        JsonNode lastMessage = messages.get(messages.size() - 1);
+        if ("assistant".equals(lastMessage.path("role").asText())) {
+            JsonNode content = lastMessage.path("content");
+            String text = content.isTextual() ? content.asText()
+                    : content.isArray() && !content.isEmpty() ? content.get(content.size() - 1).path("text").asText("") : "";
+            if (!text.equals(text.stripTrailing())) return "messages: final assistant content cannot end with trailing whitespace";
         }
         Set<String> pendingToolUses = new HashSet<>();
         String previous = null;
