@@ -72,6 +72,8 @@ final class Execution {
     private UpstreamCall upstream;
     private UpstreamResponse upstreamResponse;
     private CallerFormat.StreamRelay relay;
+    /** A stream's opening bytes (role chunk), held until the answer begins (see StreamRelay#answering). */
+    private Buffer held;
     /** While continuing a broken stream: the relay that broke, and whether the attempt uses prefill. */
     private CallerFormat.StreamRelay broken;
     private boolean prefill;
@@ -122,6 +124,7 @@ final class Execution {
             keyIndex = 0;
         }
         target = next;
+        held = null;
         attempts++;
         int id = ++attemptId;
         attemptStart = System.nanoTime();
@@ -274,7 +277,14 @@ final class Execution {
             return;
         }
         if (!headersSent) {
+            if (!relay.answering()) {
+                // Only the stream's opening so far: committing to this target now would turn a slow
+                // first token into a mid-stream failure; hold it and let the first-byte deadline run.
+                held = held == null ? Buffer.buffer().appendBuffer(bytes) : held.appendBuffer(bytes);
+                return;
+            }
             sendStreamHead();
+            bytes = releaseHeld(bytes);
         } else if (firstByteTimer >= 0) {
             // A continuation delivered its first bytes.
             cancelTimer(firstByteTimer);
@@ -287,6 +297,16 @@ final class Execution {
             paused.pause();
             out.drainHandler(v -> paused.resume());
         }
+    }
+
+    /** The held opening bytes followed by {@code bytes}. */
+    private Buffer releaseHeld(Buffer bytes) {
+        if (held == null) {
+            return bytes;
+        }
+        Buffer all = held.appendBuffer(bytes);
+        held = null;
+        return all;
     }
 
     private void sendStreamHead() {
@@ -337,6 +357,7 @@ final class Execution {
         finish();
         if (!headersSent) {
             sendStreamHead();
+            tail = releaseHeld(tail);
         }
         out.end(tail);
         done.tryComplete();

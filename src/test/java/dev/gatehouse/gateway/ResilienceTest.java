@@ -100,6 +100,14 @@ class ResilienceTest {
                     timeouts: {first-byte: 300ms}
                     targets: [{provider: a, model: gpt-4o}, {provider: b, model: gpt-4o}, {provider: c, model: gpt-4o}]
                 """);
+        // Warm both gateways up (class loading, JIT, connection pools) so the timings below measure
+        // the behaviour, not the first request of the JVM.
+        for (int i = 0; i < 3; i++) {
+            post(gateway, chat("solo", false));
+            post(gateway, chat("rotating", true));
+            post(gateway, chat("cont", true));
+            post(deadlineGateway, chat("slow3", false));
+        }
     }
 
     @AfterAll
@@ -198,7 +206,7 @@ class ResilienceTest {
         assertThat(response.headers().firstValue("x-gatehouse-attempts")).hasValue("2");
         assertThat(a.requests()).extracting(r -> r.header("authorization"))
                 .containsExactly("Bearer " + LIMITED_KEY, "Bearer " + FakeOpenAi.DEFAULT_KEY);
-        assertThat(ms).as("rotation does not wait for the Retry-After").isLessThan(500);
+        assertThat(ms).as("rotation does not wait for the Retry-After (30 s)").isLessThan(1000);
     }
 
     // ---- server errors -----------------------------------------------------------------------
@@ -399,13 +407,16 @@ class ResilienceTest {
 
     @Test
     void theOfficialSdkSeesAContinuedStreamAsNormal() {
-        primaryCutsAfterTwoPieces();
         claude.answer(" jumps over the lazy dog.");
         com.openai.client.OpenAIClient client = com.openai.client.okhttp.OpenAIOkHttpClient.builder()
                 .baseUrl(gateway.baseUrl()).apiKey(GatewayHarness.MASTER_KEY)
                 .timeout(Duration.ofSeconds(10)).maxRetries(0).build();
         var params = com.openai.models.chat.completions.ChatCompletionCreateParams.builder()
                 .model("cont").addUserMessage("hi").build();
+        try (var warmUp = client.chat().completions().createStreaming(params)) {
+            warmUp.stream().forEach(chunk -> { }); // the SDK's first use loads a lot of classes: not what is timed
+        }
+        a.reset().chunkTexts(PIECES).failNext(1, Fault.cutAfter(3));
         StringBuilder text = new StringBuilder();
         List<String> ids = new ArrayList<>();
         List<String> finishes = new ArrayList<>();

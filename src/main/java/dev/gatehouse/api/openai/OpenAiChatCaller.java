@@ -121,6 +121,9 @@ final class OpenAiChatCaller implements CallerFormat {
          * must be continued elsewhere, so the fast path pays one list append per chunk.
          */
         private final java.util.List<Buffer> forwarded = new java.util.ArrayList<>();
+        /** Decodes the first chunks only, until the answer begins (see {@link #answering()}). */
+        private final StreamDecoder opening = new dev.gatehouse.provider.openai.OpenAiWireCodec().streamDecoder();
+        private boolean answering;
 
         PassthroughRelay(OpenAiStreamUsageScanner scanner, Provider provider) {
             this.scanner = scanner;
@@ -135,8 +138,20 @@ final class OpenAiChatCaller implements CallerFormat {
             }
             if (out.length() > 0) {
                 forwarded.add(out);
+                if (!answering) {
+                    try {
+                        opening.feed(out, event -> answering |= !(event instanceof StreamEvent.Start));
+                    } catch (RuntimeException malformed) {
+                        answering = true; // not ours to judge here: pass it on as before
+                    }
+                }
             }
             return out;
+        }
+
+        @Override
+        public boolean answering() {
+            return answering;
         }
 
         @Override
@@ -177,6 +192,7 @@ final class OpenAiChatCaller implements CallerFormat {
         private final StringBuilder text = new StringBuilder();
         private boolean toolCalls;
         private boolean finished;
+        private boolean answering;
         private Buffer pending;
 
         TranslatingRelay(StreamDecoder decoder, OpenAiChunkEncoder encoder) {
@@ -191,7 +207,13 @@ final class OpenAiChatCaller implements CallerFormat {
             return pending;
         }
 
+        @Override
+        public boolean answering() {
+            return answering;
+        }
+
         private void accept(StreamEvent event) {
+            answering |= !(event instanceof StreamEvent.Start);
             switch (event) {
                 case StreamEvent.Finish f -> finished = true;
                 case StreamEvent.TextDelta t -> text.append(t.text());
