@@ -87,6 +87,7 @@ public final class FakeAnthropic implements AutoCloseable {
     private volatile int failuresLeft;
     private volatile long headDelayMs;
     private volatile boolean rejectPrefill;
+    private volatile long firstTokenDelayMs;
 
     private FakeAnthropic() {
         server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0)).requestHandler(this::handle);
@@ -137,6 +138,9 @@ public final class FakeAnthropic implements AutoCloseable {
      */
     public FakeAnthropic rejectPrefill(boolean on) { this.rejectPrefill = on; return this; }
 
+    /** In a stream, the head and the opening events come at once and the first content delta after {@code delay}. */
+    public FakeAnthropic firstTokenDelay(java.time.Duration delay) { this.firstTokenDelayMs = delay.toMillis(); return this; }
+
     public FakeAnthropic reset() {
         answer = DEFAULT_ANSWER;
         toolUses = List.of();
@@ -149,6 +153,7 @@ public final class FakeAnthropic implements AutoCloseable {
         failuresLeft = 0;
         headDelayMs = 0;
         rejectPrefill = false;
+        firstTokenDelayMs = 0;
         requests.clear();
         return this;
     }
@@ -499,7 +504,21 @@ public final class FakeAnthropic implements AutoCloseable {
 
         var res = req.response().setStatusCode(200).setChunked(true).putHeader("content-type", "text/event-stream; charset=utf-8")
                 .putHeader("cache-control", "no-cache");
-        for (int i = 0; i < events.size(); i++) {
+        write(req, events, 0, f, firstTokenDelayMs);
+    }
+
+    /** Writes events from {@code from} on, pausing {@code delayMs} once before the first content delta. */
+    private void write(HttpServerRequest req, List<String> events, int from, Failure f, long delayMs) {
+        var res = req.response();
+        for (int i = from; i < events.size(); i++) {
+            if (delayMs > 0 && events.get(i).startsWith("event: content_block_delta")) {
+                int next = i;
+                // The head and the opening events are out; the first token is late.
+                vertx.setTimer(delayMs, t -> {
+                    if (!res.closed()) write(req, events, next, f, 0);
+                });
+                return;
+            }
             if (f != null && i == f.afterEvents()) {
                 if (f.cut()) {
                     res.write(events.get(i).substring(0, events.get(i).length() / 2));
