@@ -85,6 +85,8 @@ final class Execution {
     private long lastChunkNanos;
     private boolean headersSent;
     private boolean finished;
+    /** Ending a stream whose answer finished before its attempt failed (see attemptFailed). */
+    private boolean finalising;
     private GatewayException lastError;
 
     Execution(Vertx vertx, Call call, CallerFormat caller, AttemptPlan plan, HttpServerResponse out,
@@ -125,6 +127,7 @@ final class Execution {
         }
         target = next;
         held = null;
+        finalising = false;
         attempts++;
         int id = ++attemptId;
         attemptStart = System.nanoTime();
@@ -371,6 +374,16 @@ final class Execution {
      */
     private void attemptFailed(UpstreamError error, boolean firstByteTimeout) {
         if (finished) {
+            return;
+        }
+        if (!finalising && headersSent && caller.stream() && relay != null && relay.complete()) {
+            // The answer reached its finish (and usage, if any) and only then stalled, was cut or
+            // garbled: it is whole. Continuing it elsewhere sent a second answer's finish chunk
+            // after the first; end it here with its terminator instead, as a success.
+            finalising = true; // should closing the relay fail, the failure takes the usual path
+            cancelUpstream();
+            clearAttemptTimers();
+            onStreamEnd();
             return;
         }
         recordAttempt(error.status(), error.errorClass());

@@ -295,6 +295,38 @@ class ResilienceTest {
         assertThat(b.requestCount()).isEqualTo(1);
     }
 
+    @Test
+    void anInBandErrorMidStreamFromAnAnthropicPrimaryIsContinuedOnTheFallback() throws Exception {
+        // message_start, content_block_start, ping, "Hello ", "from ", then event: error.
+        claude.failNext(1, FakeAnthropic.Failure.inBand(5, "overloaded_error", "Overloaded"));
+        b.answer(FakeAnthropic.DEFAULT_ANSWER);
+        long start = System.nanoTime();
+        try (SseCall call = SseCall.post(gateway, "/v1/chat/completions", chat("claude-first", true))) {
+            call.readAll(Duration.ofSeconds(5));
+            assertThat(call.ended()).isTrue();
+            assertOneWellFormedStream(call, FakeAnthropic.DEFAULT_ANSWER);
+        }
+        assertThat(millisSince(start)).isLessThan(2000);
+        assertThat(b.requestCount()).isEqualTo(1);
+    }
+
+    @Test
+    void aStreamThatFinishedButThenHangsWithoutItsDoneIsFinalisedPromptly() throws Exception {
+        // role, 3 pieces, the finish chunk, the usage chunk; then silence instead of [DONE].
+        a.chunks(3).failNext(1, Fault.stallAfter(6));
+        String body = "{\"model\":\"pair\",\"stream\":true,\"stream_options\":{\"include_usage\":true},"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        long start = System.nanoTime();
+        try (SseCall call = SseCall.post(gateway, "/v1/chat/completions", body)) {
+            call.readAll(Duration.ofSeconds(5));
+            assertThat(call.ended()).isTrue();
+            assertOneWellFormedStream(call, FakeOpenAi.DEFAULT_ANSWER);
+            assertThat(call.events()).filteredOn(e -> e.path("usage").isObject()).hasSize(1);
+        }
+        assertThat(millisSince(start)).as("within the idle deadline (300 ms) and a margin").isLessThan(1200);
+        assertThat(b.requestCount()).as("a finished answer needs no continuation").isZero();
+    }
+
     // ---- errors with special handling --------------------------------------------------------
 
     @Test
