@@ -187,6 +187,33 @@ class ResilienceTest {
     }
 
     @Test
+    void rateLimitWithAnHttpDateRetryAfterIsWaitedOut() {
+        String date = java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME.format(
+                java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC).plusSeconds(2));
+        a.failNext(1, Fault.error(429, "requests", "rate_limit_exceeded", "Rate limit reached.", null)
+                .withHeader("retry-after", date)); // 1-2 s from now (whole seconds), within the cap
+        long start = System.nanoTime();
+        HttpResponse<String> response = post(gateway, chat("solo", false));
+        long ms = millisSince(start);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(a.requestCount()).isEqualTo(2);
+        assertThat(ms).isGreaterThanOrEqualTo(900).isLessThan(3000);
+    }
+
+    @Test
+    void rateLimitWithOnlyTheProvidersResetHeaderIsWaitedOut() {
+        a.failNext(1, Fault.error(429, "requests", "rate_limit_exceeded", "Rate limit reached.", null)
+                .withHeader("x-ratelimit-remaining-requests", "0").withHeader("x-ratelimit-reset-requests", "1s")
+                .withHeader("x-ratelimit-remaining-tokens", "9000").withHeader("x-ratelimit-reset-tokens", "6m0s"));
+        long start = System.nanoTime();
+        HttpResponse<String> response = post(gateway, chat("solo", false));
+        long ms = millisSince(start);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(a.requestCount()).isEqualTo(2);
+        assertThat(ms).isGreaterThanOrEqualTo(1000).isLessThan(2500);
+    }
+
+    @Test
     void rateLimitWithALongRetryAfterIsPassedOnWithItsRetryAfter() throws Exception {
         a.failNext(1, Fault.rateLimited(30)); // beyond retry-after-cap: the caller's to decide
         long start = System.nanoTime();
