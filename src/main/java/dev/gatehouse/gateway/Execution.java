@@ -85,6 +85,7 @@ final class Execution {
     private long lastChunkNanos;
     private boolean headersSent;
     private boolean finished;
+    private long startNanos;
     /** Ending a stream whose answer finished before its attempt failed (see attemptFailed). */
     private boolean finalising;
     private GatewayException lastError;
@@ -102,6 +103,7 @@ final class Execution {
 
     Future<Void> start() {
         out.closeHandler(v -> clientGone());
+        startNanos = System.nanoTime();
         long deadline = routing.deadline().toMillis();
         deadlineTimer = vertx.setTimer(deadline, t -> {
             deadlineTimer = -1;
@@ -443,6 +445,12 @@ final class Execution {
             return false;
         }
         long delay = Backoff.delayMillis(routing.retries(), sameTargetRetries, error.retryAfter());
+        long left = routing.deadline().toMillis() - (System.nanoTime() - startNanos) / 1_000_000;
+        if (delay >= left) {
+            // Waiting would run into the request deadline and turn a 429 with its Retry-After (or
+            // the provider's error) into a 504 after the wait: pass the provider's answer on now.
+            return false;
+        }
         sameTargetRetries++;
         Target same = target;
         if (delay <= 0) {

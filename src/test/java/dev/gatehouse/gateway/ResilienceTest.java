@@ -99,6 +99,8 @@ class ResilienceTest {
                   deadline: 500ms
                   circuit-breaker: {consecutive-failures: 1000, failure-rate: 100, window: 10000}
                 models:
+                  solo:
+                    targets: [{provider: a, model: gpt-4o}]
                   slow3:
                     timeouts: {first-byte: 300ms}
                     targets: [{provider: a, model: gpt-4o}, {provider: b, model: gpt-4o}, {provider: c, model: gpt-4o}]
@@ -110,6 +112,7 @@ class ResilienceTest {
             post(gateway, chat("rotating", true));
             post(gateway, chat("cont", true));
             post(deadlineGateway, chat("slow3", false));
+            post(deadlineGateway, chat("solo", true));
         }
     }
 
@@ -269,6 +272,33 @@ class ResilienceTest {
         assertThat(error(response).path("code").asText()).isEqualTo("request_deadline_exceeded");
         assertThat(ms).as("3 targets × 300 ms first-byte would take 900 ms").isGreaterThanOrEqualTo(450).isLessThan(800);
         assertThat(c.requestCount()).as("the deadline hit during the second attempt").isZero();
+    }
+
+    @Test
+    void aRetryAfterLongerThanWhatIsLeftOfTheDeadlineIsPassedOnAtOnce() throws Exception {
+        a.failNext(1, Fault.rateLimited(1)); // within retry-after-cap, but the deadline is 500 ms
+        long start = System.nanoTime();
+        HttpResponse<String> response = post(deadlineGateway, chat("solo", false));
+        long ms = millisSince(start);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(429);
+        assertThat(response.headers().firstValue("retry-after")).hasValue("1");
+        assertThat(a.requestCount()).isEqualTo(1);
+        assertThat(ms).as("not a 504 after sitting out the deadline").isLessThan(400);
+    }
+
+    @Test
+    void theRequestDeadlineEndsALongStreamWithAnInBandError() throws Exception {
+        a.chunks(30).chunkDelay(Duration.ofMillis(100));
+        long start = System.nanoTime();
+        try (SseCall call = SseCall.post(deadlineGateway, "/v1/chat/completions", chat("solo", true))) {
+            assertThat(call.status()).isEqualTo(200);
+            call.readAll(Duration.ofSeconds(5));
+            assertThat(call.ended()).isTrue();
+            FailoverTest.assertEndsWithInBandError(call);
+            assertThat(call.events().getLast().path("error").path("code").asText()).isEqualTo("request_deadline_exceeded");
+        }
+        assertThat(millisSince(start)).isGreaterThanOrEqualTo(450).isLessThan(900);
+        assertThat(a.awaitClientDisconnects(1, Duration.ofSeconds(2))).as("the upstream call is cancelled").isTrue();
     }
 
     @Test
