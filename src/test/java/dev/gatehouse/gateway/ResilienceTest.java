@@ -242,6 +242,19 @@ class ResilienceTest {
         assertThat(ms).as("rotation does not wait for the Retry-After (30 s)").isLessThan(1000);
     }
 
+    @Test
+    void whenEveryKeyIsRateLimitedThe429AndItsRetryAfterReachTheCaller() throws Exception {
+        a.failForKey(LIMITED_KEY, Fault.rateLimited(30)).failAlways(Fault.rateLimited(20));
+        long start = System.nanoTime();
+        HttpResponse<String> response = post(gateway, chat("rotating", true));
+        long ms = millisSince(start);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(429);
+        assertThat(response.headers().firstValue("retry-after")).hasValue("20");
+        assertThat(response.headers().firstValue("content-type").orElse("")).startsWith("application/json");
+        assertThat(a.requestCount()).as("each key once, no waiting").isEqualTo(2);
+        assertThat(ms).isLessThan(1000);
+    }
+
     // ---- server errors -----------------------------------------------------------------------
 
     @Test
