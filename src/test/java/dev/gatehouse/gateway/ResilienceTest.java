@@ -513,6 +513,26 @@ class ResilienceTest {
     }
 
     @Test
+    void aContinuedStreamCarriesOneUsageChunkWithTheContinuationsUsage() throws Exception {
+        primaryCutsAfterTwoPieces(); // cut before its usage chunk: the primary reported none
+        claude.answer(" jumps over the lazy dog.").usage(25, 0, 0);
+        String body = "{\"model\":\"cont\",\"stream\":true,\"stream_options\":{\"include_usage\":true},"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        try (SseCall call = SseCall.post(gateway, "/v1/chat/completions", body)) {
+            call.readAll(Duration.ofSeconds(5));
+            assertThat(call.ended()).isTrue();
+            assertOneWellFormedStream(call, WHOLE);
+            List<JsonNode> usage = call.events().stream().filter(e -> e.path("usage").isObject()).toList();
+            assertThat(usage).hasSize(1);
+            JsonNode u = usage.getFirst().path("usage");
+            assertThat(u.path("prompt_tokens").asInt()).isEqualTo(25);
+            assertThat(u.path("total_tokens").asInt()).isEqualTo(u.path("prompt_tokens").asInt() + u.path("completion_tokens").asInt());
+            assertThat(usage.getFirst().path("choices").size()).isZero();
+            assertThat(call.events().getLast()).isEqualTo(usage.getFirst());
+        }
+    }
+
+    @Test
     void aFallbackThatRejectsPrefillIsRestartedAndOnlyTheUndeliveredRestIsSent() throws Exception {
         primaryCutsAfterTwoPieces();
         claude.rejectPrefill(true).answer("The quick brown fox jumps over the lazy dog.");
