@@ -121,8 +121,6 @@ final class OpenAiChatCaller implements CallerFormat {
          * must be continued elsewhere, so the fast path pays one list append per chunk.
          */
         private final java.util.List<Buffer> forwarded = new java.util.ArrayList<>();
-        /** Decodes the first chunks only, until the answer begins (see {@link #answering()}). */
-        private final StreamDecoder opening = new dev.gatehouse.provider.openai.OpenAiWireCodec().streamDecoder();
         private boolean answering;
 
         PassthroughRelay(OpenAiStreamUsageScanner scanner, Provider provider) {
@@ -160,11 +158,7 @@ final class OpenAiChatCaller implements CallerFormat {
             if (out.length() > 0) {
                 forwarded.add(out);
                 if (!answering) {
-                    try {
-                        opening.feed(out, event -> answering |= !(event instanceof StreamEvent.Start));
-                    } catch (RuntimeException malformed) {
-                        answering = true; // not ours to judge here: pass it on as before
-                    }
+                    answering = beyondOpening(out);
                 }
             }
             return out;
@@ -178,6 +172,51 @@ final class OpenAiChatCaller implements CallerFormat {
         @Override
         public Delivered delivered() {
             return Delivered.decode(forwarded);
+        }
+
+        /**
+         * Whether these complete lines hold more than the stream's opening: a chunk whose deltas
+         * carry only the role (and empty content) is the opening; anything else — text, tool
+         * calls, reasoning fields of any provider's dialect, a finish, usage, something not
+         * understood — is the answer (so a long reasoning phase is never mistaken for silence).
+         */
+        private static boolean beyondOpening(Buffer lines) {
+            for (String line : lines.toString(java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
+                String l = line.strip();
+                if (!l.startsWith("data:")) {
+                    continue;
+                }
+                String payload = l.substring(5).strip();
+                if (payload.equals("[DONE]")) {
+                    return true;
+                }
+                com.fasterxml.jackson.databind.JsonNode root;
+                try {
+                    root = OpenAiJson.MAPPER.readTree(payload);
+                } catch (java.io.IOException e) {
+                    return true;
+                }
+                com.fasterxml.jackson.databind.JsonNode choices = root == null ? null : root.get("choices");
+                if (choices == null || !choices.isArray() || choices.isEmpty()
+                        || (root.hasNonNull("usage") && !root.get("usage").isEmpty())) {
+                    return true;
+                }
+                for (com.fasterxml.jackson.databind.JsonNode choice : choices) {
+                    if (choice.hasNonNull("finish_reason")) {
+                        return true;
+                    }
+                    var fields = choice.path("delta").fields();
+                    while (fields.hasNext()) {
+                        var field = fields.next();
+                        com.fasterxml.jackson.databind.JsonNode v = field.getValue();
+                        boolean empty = v.isNull() || (v.isTextual() && v.textValue().isEmpty()) || (v.isContainerNode() && v.isEmpty());
+                        if (!field.getKey().equals("role") && !empty) {
+                            return true;
+                        }
+                    }
+                }
+            }
+            return false;
         }
 
         /** Every complete {@code data:} line must hold a whole JSON object (or be {@code [DONE]}). */
