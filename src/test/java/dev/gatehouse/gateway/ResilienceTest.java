@@ -565,6 +565,21 @@ class ResilienceTest {
     }
 
     @Test
+    void aStreamCutInTheMiddleOfAToolCallEndsWithAnInBandErrorInsteadOfBeingSpliced() throws Exception {
+        // Tool call head, then half its arguments, then the connection drops.
+        a.toolCalls(new FakeOpenAi.ToolCallSpec("call_1", "get_weather", "{\"city\":\"Paris\"}"))
+                .failNext(1, Fault.cutAfter(2));
+        long start = System.nanoTime();
+        try (SseCall call = SseCall.post(gateway, "/v1/chat/completions", chat("pair", true))) {
+            call.readAll(Duration.ofSeconds(5));
+            assertThat(call.ended()).isTrue();
+            FailoverTest.assertEndsWithInBandError(call);
+        }
+        assertThat(millisSince(start)).isLessThan(1500);
+        assertThat(b.requestCount()).as("half a tool call cannot be resumed faithfully").isZero();
+    }
+
+    @Test
     void theOfficialSdkSeesAContinuedStreamAsNormal() {
         claude.answer(" jumps over the lazy dog.");
         com.openai.client.OpenAIClient client = com.openai.client.okhttp.OpenAIOkHttpClient.builder()
