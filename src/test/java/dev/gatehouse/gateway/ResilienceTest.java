@@ -28,10 +28,17 @@ import org.junit.jupiter.api.Timeout;
 /**
  * The faults of issue 4 item 8 that {@link FailoverTest} and the circuit-breaker end-to-end test
  * do not already cover, each through the running gateway against fault-injecting fakes, each
- * asserting what the caller sees and how long it took: rate limits with and without Retry-After,
- * key rotation, a 500 once, request deadlines, a slow first token, context-window and content
- * policy errors, fallback models (configured, caller header, policy), and mid-stream continuation
- * across formats (prefill, rejected prefill, diverging restart, the official SDK).
+ * asserting what the caller sees and how long it took: rate limits (no Retry-After, seconds, HTTP
+ * date, reset headers, too long, longer than the deadline), key rotation, a 500 once, request
+ * deadlines, a slow first token (OpenAI and Anthropic callers), context-window and content-policy
+ * errors, fallback models (configured, caller header, policy), and broken streams after the first
+ * byte: continuation across formats (prefill, rejected prefill, diverging restart, usage, the
+ * official SDK), a malformed chunk, an in-band error, a half-sent tool call, and a finished answer
+ * whose provider then hangs without {@code [DONE]}.
+ *
+ * <p>Persistent 503 with a low breaker threshold, and a target that is down for a while then
+ * recovers, are covered by {@code routing.CircuitBreakerEndToEndTest}; TCP reset before headers,
+ * a stall, a cut and a missing {@code [DONE]} on one target by {@link FailoverTest}.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ResilienceTest {
