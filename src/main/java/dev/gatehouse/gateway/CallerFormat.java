@@ -103,5 +103,15 @@ public interface CallerFormat {
 
         /** Usage seen so far (null if the upstream reported none). */
         Usage usage();
+
+        /**
+         * Whether the answer itself has begun: anything beyond the stream's opening (an OpenAI
+         * role chunk, say). Until then the relayed bytes are held back and the first-byte
+         * deadline keeps running, so a provider that opens its stream at once but is slow to
+         * produce its first token still fails over invisibly.
+         */
+        default boolean answering() {
+            return true;
+        }
     }
 }

@@ -72,6 +72,8 @@ final class Execution {
     private UpstreamCall upstream;
     private UpstreamResponse upstreamResponse;
     private CallerFormat.StreamRelay relay;
+    /** A stream's opening bytes (role chunk), held until the answer begins (see StreamRelay#answering). */
+    private Buffer held;
     /** While continuing a broken stream: the relay that broke, and whether the attempt uses prefill. */
     private CallerFormat.StreamRelay broken;
     private boolean prefill;
@@ -83,6 +85,9 @@ final class Execution {
     private long lastChunkNanos;
     private boolean headersSent;
     private boolean finished;
+    private long startNanos;
+    /** Ending a stream whose answer finished before its attempt failed (see attemptFailed). */
+    private boolean finalising;
     private GatewayException lastError;
 
     Execution(Vertx vertx, Call call, CallerFormat caller, AttemptPlan plan, HttpServerResponse out,
@@ -98,6 +103,7 @@ final class Execution {
 
     Future<Void> start() {
         out.closeHandler(v -> clientGone());
+        startNanos = System.nanoTime();
         long deadline = routing.deadline().toMillis();
         deadlineTimer = vertx.setTimer(deadline, t -> {
             deadlineTimer = -1;
@@ -122,6 +128,8 @@ final class Execution {
             keyIndex = 0;
         }
         target = next;
+        held = null;
+        finalising = false;
         attempts++;
         int id = ++attemptId;
         attemptStart = System.nanoTime();
@@ -278,7 +286,14 @@ final class Execution {
             return;
         }
         if (!headersSent) {
+            if (!relay.answering()) {
+                // Only the stream's opening so far: committing to this target now would turn a slow
+                // first token into a mid-stream failure; hold it and let the first-byte deadline run.
+                held = held == null ? Buffer.buffer().appendBuffer(bytes) : held.appendBuffer(bytes);
+                return;
+            }
             sendStreamHead();
+            bytes = releaseHeld(bytes);
         } else if (firstByteTimer >= 0) {
             // A continuation delivered its first bytes.
             cancelTimer(firstByteTimer);
@@ -291,6 +306,16 @@ final class Execution {
             paused.pause();
             out.drainHandler(v -> paused.resume());
         }
+    }
+
+    /** The held opening bytes followed by {@code bytes}. */
+    private Buffer releaseHeld(Buffer bytes) {
+        if (held == null) {
+            return bytes;
+        }
+        Buffer all = held.appendBuffer(bytes);
+        held = null;
+        return all;
     }
 
     private void sendStreamHead() {
@@ -341,6 +366,7 @@ final class Execution {
         finish();
         if (!headersSent) {
             sendStreamHead();
+            tail = releaseHeld(tail);
         }
         out.end(tail);
         done.tryComplete();
@@ -354,6 +380,16 @@ final class Execution {
      */
     private void attemptFailed(UpstreamError error, boolean firstByteTimeout) {
         if (finished) {
+            return;
+        }
+        if (!finalising && headersSent && caller.stream() && relay != null && relay.complete()) {
+            // The answer reached its finish (and usage, if any) and only then stalled, was cut or
+            // garbled: it is whole. Continuing it elsewhere sent a second answer's finish chunk
+            // after the first; end it here with its terminator instead, as a success.
+            finalising = true; // should closing the relay fail, the failure takes the usual path
+            cancelUpstream();
+            clearAttemptTimers();
+            onStreamEnd();
             return;
         }
         recordAttempt(error.status(), error.errorClass());
@@ -413,6 +449,12 @@ final class Execution {
             return false;
         }
         long delay = Backoff.delayMillis(routing.retries(), sameTargetRetries, error.retryAfter());
+        long left = routing.deadline().toMillis() - (System.nanoTime() - startNanos) / 1_000_000;
+        if (delay >= left) {
+            // Waiting would run into the request deadline and turn a 429 with its Retry-After (or
+            // the provider's error) into a 504 after the wait: pass the provider's answer on now.
+            return false;
+        }
         sameTargetRetries++;
         Target same = target;
         if (delay <= 0) {

@@ -224,8 +224,13 @@ class FailoverTest {
     @Test
     void firstByteTimeoutWithNoTargetLeftIs504() throws Exception {
         a.headDelay(Duration.ofMillis(2000));
+        long start = System.nanoTime();
         HttpResponse<String> response = gateway.post("/v1/chat/completions", chat("solo", false));
+        long ms = (System.nanoTime() - start) / 1_000_000;
         assertThat(response.statusCode()).isEqualTo(504);
+        // The first-byte deadline (300 ms) plus a margin; a timed-out target is not retried.
+        assertThat(ms).isLessThan(1000);
+        assertThat(a.requestCount()).isEqualTo(1);
         assertOpenAiError(response);
         assertThat(JSON.readTree(response.body()).path("error").path("code").asText()).isEqualTo("upstream_timeout");
     }

@@ -86,6 +86,8 @@ public final class FakeAnthropic implements AutoCloseable {
     private volatile Failure failure;
     private volatile int failuresLeft;
     private volatile long headDelayMs;
+    private volatile boolean rejectPrefill;
+    private volatile long firstTokenDelayMs;
 
     private FakeAnthropic() {
         server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0)).requestHandler(this::handle);
@@ -129,6 +131,16 @@ public final class FakeAnthropic implements AutoCloseable {
     /** Delay between receiving a request and answering it (e.g. to measure time to first token). */
     public FakeAnthropic headDelay(java.time.Duration delay) { this.headDelayMs = delay.toMillis(); return this; }
 
+    /**
+     * Refuses a request whose last message is the assistant's (a prefill) with a 400
+     * {@code invalid_request_error}, as some Anthropic-format providers and models do. The real
+     * API accepts it (the default here too) and continues that message.
+     */
+    public FakeAnthropic rejectPrefill(boolean on) { this.rejectPrefill = on; return this; }
+
+    /** In a stream, the head and the opening events come at once and the first content delta after {@code delay}. */
+    public FakeAnthropic firstTokenDelay(java.time.Duration delay) { this.firstTokenDelayMs = delay.toMillis(); return this; }
+
     public FakeAnthropic reset() {
         answer = DEFAULT_ANSWER;
         toolUses = List.of();
@@ -140,6 +152,8 @@ public final class FakeAnthropic implements AutoCloseable {
         failure = null;
         failuresLeft = 0;
         headDelayMs = 0;
+        rejectPrefill = false;
+        firstTokenDelayMs = 0;
         requests.clear();
         return this;
     }
@@ -207,6 +221,12 @@ public final class FakeAnthropic implements AutoCloseable {
         String problem = validate(json);
         if (problem != null) {
             error(req, 400, "invalid_request_error", problem, Map.of());
+            return;
+        }
+        JsonNode messages = json.get("messages");
+        if (rejectPrefill && "assistant".equals(messages.get(messages.size() - 1).path("role").asText())) {
+            error(req, 400, "invalid_request_error", "This model does not support assistant message prefill. "
+                    + "The conversation must end with a user message.", Map.of());
             return;
         }
         Failure f = failure;
@@ -284,6 +304,13 @@ public final class FakeAnthropic implements AutoCloseable {
                 if (!format.path("schema").isObject()) return "output_config.format.schema: Field required";
                 if (!"object".equals(format.path("schema").path("type").asText())) return "output_config.format.schema: root must be an object schema";
             }
+        }
+        JsonNode lastMessage = messages.get(messages.size() - 1);
+        if ("assistant".equals(lastMessage.path("role").asText())) {
+            JsonNode content = lastMessage.path("content");
+            String text = content.isTextual() ? content.asText()
+                    : content.isArray() && !content.isEmpty() ? content.get(content.size() - 1).path("text").asText("") : "";
+            if (!text.equals(text.stripTrailing())) return "messages: final assistant content cannot end with trailing whitespace";
         }
         Set<String> pendingToolUses = new HashSet<>();
         String previous = null;
@@ -477,7 +504,21 @@ public final class FakeAnthropic implements AutoCloseable {
 
         var res = req.response().setStatusCode(200).setChunked(true).putHeader("content-type", "text/event-stream; charset=utf-8")
                 .putHeader("cache-control", "no-cache");
-        for (int i = 0; i < events.size(); i++) {
+        write(req, events, 0, f, firstTokenDelayMs);
+    }
+
+    /** Writes events from {@code from} on, pausing {@code delayMs} once before the first content delta. */
+    private void write(HttpServerRequest req, List<String> events, int from, Failure f, long delayMs) {
+        var res = req.response();
+        for (int i = from; i < events.size(); i++) {
+            if (delayMs > 0 && events.get(i).startsWith("event: content_block_delta")) {
+                int next = i;
+                // The head and the opening events are out; the first token is late.
+                vertx.setTimer(delayMs, t -> {
+                    if (!res.closed()) write(req, events, next, f, 0);
+                });
+                return;
+            }
             if (f != null && i == f.afterEvents()) {
                 if (f.cut()) {
                     res.write(events.get(i).substring(0, events.get(i).length() / 2));

@@ -81,6 +81,7 @@ public final class FakeOpenAi implements AutoCloseable {
     private Settings settings = new Settings();
     private final List<FaultSlot> faults = new ArrayList<>();
     private String expectedKey = DEFAULT_KEY;
+    private final Map<String, Fault> keyFaults = new LinkedHashMap<>();
     private int clientDisconnects;
     private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
 
@@ -255,6 +256,16 @@ public final class FakeOpenAi implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Accepts {@code key} as well as the expected key, and answers every request made with it with
+     * {@code fault} (e.g. a 429 for one of several provider keys, to test key rotation). Cleared by
+     * {@link #reset()}.
+     */
+    public FakeOpenAi failForKey(String key, Fault fault) {
+        synchronized (lock) { keyFaults.put(key, fault); }
+        return this;
+    }
+
     public FakeOpenAi clearFaults() {
         synchronized (lock) { faults.clear(); }
         return this;
@@ -265,6 +276,7 @@ public final class FakeOpenAi implements AutoCloseable {
         synchronized (lock) {
             settings = new Settings();
             faults.clear();
+            keyFaults.clear();
             requests.clear();
             clientDisconnects = 0;
         }
@@ -331,6 +343,7 @@ public final class FakeOpenAi implements AutoCloseable {
         final HttpServerResponse res;
         boolean finished;     // we ended the response or closed the connection on purpose
         boolean clientGone;   // connection closed before we finished
+        Fault keyFault;       // the fault armed for the request's key (failForKey), if any
 
         Exchange(HttpServerRequest req) {
             this.req = req;
@@ -390,9 +403,11 @@ public final class FakeOpenAi implements AutoCloseable {
 
         Settings s;
         String key;
+        Map<String, Fault> perKey;
         synchronized (lock) {
             s = settings.copy();
             key = expectedKey;
+            perKey = Map.copyOf(keyFaults);
         }
 
         // ---- authentication ----
@@ -414,7 +429,8 @@ public final class FakeOpenAi implements AutoCloseable {
                 return;
             }
             String given = auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).trim() : auth;
-            if (!key.equals(given)) {
+            ex.keyFault = perKey.get(given);
+            if (!key.equals(given) && ex.keyFault == null) {
                 ex.end(401, jsonHeaders(), errorBody("Incorrect API key provided: " + redact(given) + ". You can "
                         + "find your API key at https://platform.openai.com/account/api-keys.",
                         "invalid_request_error", null, "invalid_api_key"));
@@ -505,7 +521,7 @@ public final class FakeOpenAi implements AutoCloseable {
      * the head delay and the next armed fault.
      */
     private void answer(Exchange ex, Settings s, java.util.function.Supplier<String> body, List<String> events) {
-        Fault fault = takeFault();
+        Fault fault = ex.keyFault != null ? ex.keyFault : takeFault();
         Runnable respond = () -> {
             if (ex.clientGone) return;
             if (fault != null && fault.kind() == Fault.Kind.ERROR) {

@@ -101,16 +101,32 @@ final class AnthropicMessagesCaller implements CallerFormat {
         private static final Buffer MESSAGE_STOP = Buffer.buffer("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
         private final AnthropicPassthroughScanner scanner = new AnthropicPassthroughScanner();
         private final Provider provider;
+        /** Decodes the first chunks only, until the answer begins (see {@link #answering()}). */
+        private final StreamDecoder opening;
+        private boolean answering;
 
         PassthroughRelay(Provider provider) {
             this.provider = provider;
+            this.opening = provider.codec().streamDecoder();
         }
 
         @Override
         public Buffer relay(Buffer upstreamChunk) {
             scanner.feed(upstreamChunk);
             checkError();
+            if (!answering) {
+                try {
+                    opening.feed(upstreamChunk, event -> answering |= !(event instanceof StreamEvent.Start));
+                } catch (RuntimeException malformed) {
+                    answering = true; // not ours to judge here: pass it on as before
+                }
+            }
             return upstreamChunk;
+        }
+
+        @Override
+        public boolean answering() {
+            return answering;
         }
 
         @Override
@@ -163,7 +179,15 @@ final class AnthropicMessagesCaller implements CallerFormat {
             return pending;
         }
 
+        private boolean answering;
+
+        @Override
+        public boolean answering() {
+            return answering;
+        }
+
         private void accept(StreamEvent event) {
+            answering |= !(event instanceof StreamEvent.Start);
             pending.appendBuffer(encoder.encode(event));
         }
 

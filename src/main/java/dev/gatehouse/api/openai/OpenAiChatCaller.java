@@ -126,22 +126,52 @@ final class OpenAiChatCaller implements CallerFormat {
          * must be continued elsewhere, so the fast path pays one list append per chunk.
          */
         private final java.util.List<Buffer> forwarded = new java.util.ArrayList<>();
+        private boolean answering;
 
         PassthroughRelay(OpenAiStreamUsageScanner scanner, Provider provider) {
             this.scanner = scanner;
             this.provider = provider;
         }
 
+        /**
+         * The bytes of an incomplete last line, held back until its end arrives: a line is
+         * forwarded only once it is known to be well formed, so a malformed chunk breaks the attempt
+         * (and the stream is continued elsewhere) instead of reaching the caller's SDK.
+         */
+        private Buffer partial;
+
         @Override
         public Buffer relay(Buffer upstreamChunk) {
-            Buffer out = scanner.feed(upstreamChunk);
+            Buffer scanned = scanner.feed(upstreamChunk);
             if (scanner.errorReceived()) {
                 throw OpenAiStreamErrors.upstreamError(scanner.error(), scanner.errorMessage(), provider);
             }
+            Buffer all = partial == null ? scanned : partial.appendBuffer(scanned);
+            partial = null;
+            int end = all.length();
+            while (end > 0 && all.getByte(end - 1) != '\n') {
+                end--;
+            }
+            Buffer out;
+            if (end == all.length()) {
+                out = all; // the usual case: the chunk ends at a line end, nothing is copied
+            } else {
+                partial = all.getBuffer(end, all.length());
+                out = end == 0 ? Buffer.buffer(0) : all.getBuffer(0, end);
+            }
+            checkLines(out);
             if (out.length() > 0) {
                 forwarded.add(out);
+                if (!answering) {
+                    answering = beyondOpening(out);
+                }
             }
             return out;
+        }
+
+        @Override
+        public boolean answering() {
+            return answering;
         }
 
         @Override
@@ -149,9 +179,118 @@ final class OpenAiChatCaller implements CallerFormat {
             return Delivered.decode(forwarded);
         }
 
+        /**
+         * Whether these complete lines hold more than the stream's opening: a chunk whose deltas
+         * carry only the role (and empty content) is the opening; anything else — text, tool
+         * calls, reasoning fields of any provider's dialect, a finish, usage, something not
+         * understood — is the answer (so a long reasoning phase is never mistaken for silence).
+         */
+        private static boolean beyondOpening(Buffer lines) {
+            for (String line : lines.toString(java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
+                String l = line.strip();
+                if (!l.startsWith("data:")) {
+                    continue;
+                }
+                String payload = l.substring(5).strip();
+                if (payload.equals("[DONE]")) {
+                    return true;
+                }
+                com.fasterxml.jackson.databind.JsonNode root;
+                try {
+                    root = OpenAiJson.MAPPER.readTree(payload);
+                } catch (java.io.IOException e) {
+                    return true;
+                }
+                com.fasterxml.jackson.databind.JsonNode choices = root == null ? null : root.get("choices");
+                if (choices == null || !choices.isArray() || choices.isEmpty()
+                        || (root.hasNonNull("usage") && !root.get("usage").isEmpty())) {
+                    return true;
+                }
+                for (com.fasterxml.jackson.databind.JsonNode choice : choices) {
+                    if (choice.hasNonNull("finish_reason")) {
+                        return true;
+                    }
+                    var fields = choice.path("delta").fields();
+                    while (fields.hasNext()) {
+                        var field = fields.next();
+                        com.fasterxml.jackson.databind.JsonNode v = field.getValue();
+                        boolean empty = v.isNull() || (v.isTextual() && v.textValue().isEmpty()) || (v.isContainerNode() && v.isEmpty());
+                        if (!field.getKey().equals("role") && !empty) {
+                            return true;
+                        }
+                    }
+                }
+            }
+            return false;
+        }
+
+        /** Every complete {@code data:} line must hold a whole JSON object (or be {@code [DONE]}). */
+        private void checkLines(Buffer lines) {
+            int start = 0;
+            for (int i = 0; i < lines.length(); i++) {
+                if (lines.getByte(i) == '\n') {
+                    int e = i > start && lines.getByte(i - 1) == '\r' ? i - 1 : i;
+                    if (!wellFormedLine(lines, start, e)) {
+                        throw new dev.gatehouse.provider.UpstreamException(dev.gatehouse.provider.UpstreamError.of(
+                                dev.gatehouse.provider.ErrorClass.UPSTREAM_ERROR, "malformed stream chunk from provider: "
+                                        + lines.getString(start, Math.min(e, start + 120), "UTF-8")));
+                    }
+                    start = i + 1;
+                }
+            }
+        }
+
+        /**
+         * A cheap structural check, no parsing: a data line's payload is {@code [DONE]} or starts
+         * with '{' and closes every brace and bracket it opens (strings and escapes respected), as
+         * a truncated chunk does not.
+         */
+        static boolean wellFormedLine(Buffer b, int s, int e) {
+            if (e - s < 5 || b.getByte(s) != 'd' || b.getByte(s + 1) != 'a' || b.getByte(s + 2) != 't'
+                    || b.getByte(s + 3) != 'a' || b.getByte(s + 4) != ':') {
+                return true; // blank lines, event:, id:, comments
+            }
+            int p = s + 5;
+            while (p < e && (b.getByte(p) == ' ' || b.getByte(p) == '\t')) {
+                p++;
+            }
+            while (e > p && (b.getByte(e - 1) == ' ' || b.getByte(e - 1) == '\t')) {
+                e--;
+            }
+            if (e - p == 6 && b.getString(p, e, "US-ASCII").equals("[DONE]")) {
+                return true;
+            }
+            if (p >= e || b.getByte(p) != '{') {
+                return false;
+            }
+            int depth = 0;
+            boolean inString = false;
+            for (int i = p; i < e; i++) {
+                byte c = b.getByte(i);
+                if (inString) {
+                    if (c == '\\') {
+                        i++;
+                    } else if (c == '"') {
+                        inString = false;
+                    }
+                } else if (c == '"') {
+                    inString = true;
+                } else if (c == '{' || c == '[') {
+                    depth++;
+                } else if (c == '}' || c == ']') {
+                    if (--depth == 0 && i != e - 1) {
+                        return false; // something after the object
+                    }
+                }
+            }
+            return depth == 0 && !inString;
+        }
+
         @Override
         public Buffer end() {
-            Buffer tail = scanner.flush();
+            Buffer held = partial == null ? Buffer.buffer() : partial;
+            partial = null;
+            Buffer tail = held.appendBuffer(scanner.flush());
             if (scanner.errorReceived()) {
                 throw OpenAiStreamErrors.upstreamError(scanner.error(), scanner.errorMessage(), provider);
             }
@@ -182,6 +321,7 @@ final class OpenAiChatCaller implements CallerFormat {
         private final StringBuilder text = new StringBuilder();
         private boolean toolCalls;
         private boolean finished;
+        private boolean answering;
         private Buffer pending;
 
         TranslatingRelay(StreamDecoder decoder, OpenAiChunkEncoder encoder) {
@@ -196,7 +336,13 @@ final class OpenAiChatCaller implements CallerFormat {
             return pending;
         }
 
+        @Override
+        public boolean answering() {
+            return answering;
+        }
+
         private void accept(StreamEvent event) {
+            answering |= !(event instanceof StreamEvent.Start);
             switch (event) {
                 case StreamEvent.Finish f -> finished = true;
                 case StreamEvent.TextDelta t -> text.append(t.text());

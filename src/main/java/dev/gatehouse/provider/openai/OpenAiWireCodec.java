@@ -412,7 +412,7 @@ public final class OpenAiWireCodec implements WireCodec {
         }
         String ra = headers.get("retry-after");
         if (ra == null || ra.isBlank()) {
-            return null;
+            return rateLimitReset(headers);
         }
         try {
             double seconds = Double.parseDouble(ra.trim());
@@ -426,6 +426,51 @@ public final class OpenAiWireCodec implements WireCodec {
                 return null;
             }
         }
+    }
+
+    /**
+     * Without Retry-After: when the exhausted limit resets, from OpenAI's
+     * {@code x-ratelimit-reset-requests}/{@code -tokens} ("1s", "6m0s", "20ms"), preferring the
+     * limits whose {@code x-ratelimit-remaining-*} is 0, the latest of them; null when absent.
+     */
+    static Duration rateLimitReset(MultiMap headers) {
+        Duration exhausted = null;
+        Duration any = null;
+        for (String limit : new String[] {"requests", "tokens"}) {
+            Duration reset = goDuration(headers.get("x-ratelimit-reset-" + limit));
+            if (reset == null) {
+                continue;
+            }
+            any = any == null || reset.compareTo(any) > 0 ? reset : any;
+            if ("0".equals(headers.get("x-ratelimit-remaining-" + limit))) {
+                exhausted = exhausted == null || reset.compareTo(exhausted) > 0 ? reset : exhausted;
+            }
+        }
+        return exhausted != null ? exhausted : any;
+    }
+
+    private static final java.util.regex.Pattern GO_DURATION_PART =
+            java.util.regex.Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|h|m|s)");
+
+    /** A Go-style duration as OpenAI writes it ("1s", "6m0s", "1h2m3.5s", "20ms"), or null. */
+    static Duration goDuration(String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        java.util.regex.Matcher m = GO_DURATION_PART.matcher(value.trim());
+        double millis = 0;
+        int at = 0;
+        while (m.find() && m.start() == at) {
+            double n = Double.parseDouble(m.group(1));
+            millis += n * switch (m.group(2)) {
+                case "h" -> 3_600_000;
+                case "m" -> 60_000;
+                case "s" -> 1_000;
+                default -> 1;
+            };
+            at = m.end();
+        }
+        return at == 0 || at != value.trim().length() ? null : Duration.ofMillis((long) millis);
     }
 
     static String truncate(String s) {

@@ -232,6 +232,27 @@ class OpenAiCodecTest {
     }
 
     @Test
+    void rateLimitResetHeadersStandInForAMissingRetryAfter() {
+        assertThat(OpenAiWireCodec.goDuration("1s")).isEqualTo(Duration.ofSeconds(1));
+        assertThat(OpenAiWireCodec.goDuration("6m0s")).isEqualTo(Duration.ofMinutes(6));
+        assertThat(OpenAiWireCodec.goDuration("20ms")).isEqualTo(Duration.ofMillis(20));
+        assertThat(OpenAiWireCodec.goDuration("1h2m3.5s")).isEqualTo(Duration.ofMillis(3_723_500));
+        assertThat(OpenAiWireCodec.goDuration("soon")).isNull();
+        assertThat(OpenAiWireCodec.goDuration("5s later")).isNull();
+        // The exhausted limit's reset wins over a later reset of one with headroom.
+        assertThat(OpenAiWireCodec.retryAfter(MultiMap.caseInsensitiveMultiMap()
+                .add("x-ratelimit-remaining-requests", "0").add("x-ratelimit-reset-requests", "1s")
+                .add("x-ratelimit-remaining-tokens", "5000").add("x-ratelimit-reset-tokens", "6m0s")))
+                .isEqualTo(Duration.ofSeconds(1));
+        assertThat(OpenAiWireCodec.retryAfter(MultiMap.caseInsensitiveMultiMap().add("x-ratelimit-reset-tokens", "250ms")))
+                .isEqualTo(Duration.ofMillis(250));
+        // Retry-After, when present, is the provider's own answer.
+        assertThat(OpenAiWireCodec.retryAfter(MultiMap.caseInsensitiveMultiMap().add("retry-after", "3")
+                .add("x-ratelimit-remaining-requests", "0").add("x-ratelimit-reset-requests", "1s")))
+                .isEqualTo(Duration.ofSeconds(3));
+    }
+
+    @Test
     void paramAndRetryAfterAreKept() {
         MultiMap h = MultiMap.caseInsensitiveMultiMap().add("Retry-After", "20");
         UpstreamError e = codec.classify(400, h, Buffer.buffer("{\"error\":{\"message\":\"x\",\"param\":\"messages\"}}"));
