@@ -45,6 +45,9 @@ import dev.gatehouse.routing.RoutingTable;
 import dev.gatehouse.store.Database;
 import dev.gatehouse.store.SettingsStore;
 import dev.gatehouse.usage.AccessLog;
+import dev.gatehouse.usage.CallListener;
+import dev.gatehouse.usage.CallListeners;
+import dev.gatehouse.usage.RequestLogging;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpClient;
@@ -111,6 +114,7 @@ public final class Gatehouse implements AutoCloseable {
     /** Background parts (identity registry, JWKS fetcher) closed before the database. */
     private final List<AutoCloseable> closeFirst = new ArrayList<>();
     private Enforcement enforcement;
+    private RequestLogging requestLogging;
 
     private Gatehouse(Vertx vertx, Database database, GatewayServer server, ConfigWatcher watcher,
             ScheduledExecutorService housekeeping, String host, int port, MasterKeyBootstrap.MasterKey masterKey,
@@ -154,6 +158,7 @@ public final class Gatehouse implements AutoCloseable {
             throw e.getCause() instanceof RuntimeException cause ? cause : e;
         }
         Enforcement enforcement = null;
+        RequestLogging requestLogging = null;
         try {
             MasterKeyBootstrap.MasterKey masterKey = MasterKeyBootstrap.resolve(
                     config.auth().masterKey(), new SettingsStore(database), options.resetMasterKey());
@@ -195,9 +200,12 @@ public final class Gatehouse implements AutoCloseable {
                     List.of(authenticate),
                     java.util.stream.Stream.concat(java.util.stream.Stream.<Stage>of(new AuthorizeStage()), enforcement.stages().stream()).toList(),
                     targetRouter, targetHealth);
-            AccessLog accessLog = new AccessLog();
-            OpenAiApi openAi = new OpenAiApi(gateway, () -> snapshot.get().config().server().maxBodyBytes(), accessLog);
-            AnthropicApi anthropic = new AnthropicApi(gateway, () -> snapshot.get().config().server().maxBodyBytes(), accessLog);
+            // Request log: one record per call, queued and written in batches off the request path.
+            requestLogging = new RequestLogging(database, options.dataDir(),
+                    () -> routingPrices.pricing(snapshot.get().config()), RequestLogging.Settings.from(config.requestLog()), System::currentTimeMillis);
+            CallListener callListener = CallListeners.of(new AccessLog(), requestLogging.writer());
+            OpenAiApi openAi = new OpenAiApi(gateway, () -> snapshot.get().config().server().maxBodyBytes(), callListener);
+            AnthropicApi anthropic = new AnthropicApi(gateway, () -> snapshot.get().config().server().maxBodyBytes(), callListener);
 
             AdminApi admin = new AdminApi(authenticate);
             admin.add(new TeamsEndpoints(identity, audit))
@@ -207,7 +215,8 @@ public final class Gatehouse implements AutoCloseable {
                     .add(new PoliciesEndpoints(identity, audit))
                     .add(new CredentialEndpoints(credentialStore, teamCredentials, audit,
                             name -> snapshot.get().providers().get(name)))
-                    .add(new AuditEndpoints(audit));
+                    .add(new AuditEndpoints(audit))
+                    .add(requestLogging.endpoints());
             // Budgets and limits on a key or user are managed by that key's or user's team-admin.
             SubjectTeams subjectTeams = (kind, id) -> switch (kind) {
                 case "user" -> {
@@ -253,9 +262,13 @@ public final class Gatehouse implements AutoCloseable {
                 gatehouse.closeFirst.add(jwks);
             }
             gatehouse.enforcement = enforcement;
+            gatehouse.requestLogging = requestLogging;
             return gatehouse;
         } catch (RuntimeException e) {
             vertx.close();
+            if (requestLogging != null) {
+                requestLogging.close();
+            }
             if (enforcement != null) {
                 enforcement.close();
             }
@@ -370,6 +383,14 @@ public final class Gatehouse implements AutoCloseable {
         if (enforcement != null) {
             enforcement.close(); // writes the last spend batch
         }
+        if (requestLogging != null) {
+            requestLogging.close(); // drains the request-log queue (or spools it)
+        }
         database.close();
+    }
+
+    /** The request log (writer gauges for metrics, store and retention for tests and operators). */
+    public RequestLogging requestLogging() {
+        return requestLogging;
     }
 }

@@ -24,12 +24,19 @@ public record GatehouseConfig(
         RoutingConfig routing,
         RedisConfig redis,
         BudgetsConfig budgets,
-        SecretsConfig secrets) {
+        SecretsConfig secrets,
+        RequestLogConfig requestLog) {
 
     public GatehouseConfig(Path source, ServerConfig server, Map<String, ProviderConfig> providers,
             Map<String, ModelConfig> models, AuthConfig auth, StorageConfig storage) {
         this(source, server, providers, models, auth, storage, RoutingConfig.DEFAULTS, RedisConfig.NONE,
-                BudgetsConfig.DEFAULTS, SecretsConfig.DEFAULTS);
+                BudgetsConfig.DEFAULTS, SecretsConfig.DEFAULTS, RequestLogConfig.DEFAULTS);
+    }
+
+    public GatehouseConfig(Path source, ServerConfig server, Map<String, ProviderConfig> providers,
+            Map<String, ModelConfig> models, AuthConfig auth, StorageConfig storage, RoutingConfig routing, RedisConfig redis,
+            BudgetsConfig budgets, SecretsConfig secrets) {
+        this(source, server, providers, models, auth, storage, routing, redis, budgets, secrets, RequestLogConfig.DEFAULTS);
     }
 
     public GatehouseConfig {
@@ -37,6 +44,7 @@ public record GatehouseConfig(
         redis = redis == null ? RedisConfig.NONE : redis;
         budgets = budgets == null ? BudgetsConfig.DEFAULTS : budgets;
         secrets = secrets == null ? SecretsConfig.DEFAULTS : secrets;
+        requestLog = requestLog == null ? RequestLogConfig.DEFAULTS : requestLog;
         // Map.copyOf would lose the file order, which routing and the admin UI show to users.
         providers = Collections.unmodifiableMap(new LinkedHashMap<>(providers));
         models = Collections.unmodifiableMap(new LinkedHashMap<>(models));

@@ -14,7 +14,7 @@ import dev.gatehouse.canonical.ToolDefinition;
  * text of OpenAI's current models; for Claude, Gemini and others it is an estimate (their
  * tokenizers are not public), typically within 10–20 % for English text.
  */
-final class TokenCounter {
+public final class TokenCounter {
     /** Per-message framing (role markers), as OpenAI counts it. */
     private static final int PER_MESSAGE = 3;
     /** An image of about a megapixel: Anthropic documents (w × h) / 750 tokens, capped near 1600. */
@@ -24,7 +24,7 @@ final class TokenCounter {
 
     private TokenCounter() {}
 
-    static int count(ChatRequest request) {
+    public static int count(ChatRequest request) {
         int tokens = 3; // the assistant reply's priming
         for (Message m : request.messages()) {
             tokens += PER_MESSAGE;
@@ -47,7 +47,8 @@ final class TokenCounter {
         return tokens;
     }
 
-    private static int text(String s) {
+    /** Tokens of plain text (o200k_base, no framing). */
+    public static int text(String s) {
         return s == null || s.isEmpty() ? 0 : ENCODING.countTokensOrdinary(s);
     }
 }
