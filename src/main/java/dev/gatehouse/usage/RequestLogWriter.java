@@ -187,11 +187,7 @@ public final class RequestLogWriter implements CallListener, AutoCloseable {
             return;
         }
         try {
-            long n = spool.replay(settings.batchSize(), chunk -> {
-                store.insert(chunk);
-                written.addAndGet(chunk.size());
-            });
-            replayed.addAndGet(n);
+            long n = replaySpool();
             databaseDown = false;
             if (n > 0) {
                 LOG.info("request log: replayed {} spooled records", n);
@@ -203,15 +199,17 @@ public final class RequestLogWriter implements CallListener, AutoCloseable {
     }
 
     /** Tries the spool now (tests, operators); returns how many records were replayed. Not for the event loop. */
-    public synchronized long replayNow() {
-        long before = replayed.get();
-        nextReplay = 0;
+    public long replayNow() {
+        return replaySpool();
+    }
+
+    private long replaySpool() {
         long n = spool.replay(settings.batchSize(), chunk -> {
             store.insert(chunk);
             written.addAndGet(chunk.size());
         });
         replayed.addAndGet(n);
-        return replayed.get() - before;
+        return n;
     }
 
     /** Records waiting in memory: the queue depth gauge. */

@@ -25,6 +25,7 @@ public final class RequestSpool {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Path file;
     private final Path replaying;
+    private final Object replayLock = new Object();
 
     public RequestSpool(Path dir) {
         this.file = dir.resolve("request-log.jsonl");
@@ -74,6 +75,12 @@ public final class RequestSpool {
      * all of them. Throws what the sink throws (the file stays for the next try). Returns how many.
      */
     public long replay(int chunk, Consumer<List<RequestRecord>> sink) {
+        synchronized (replayLock) { // one replay at a time; appends (another lock) go on meanwhile
+            return replayExclusively(chunk, sink);
+        }
+    }
+
+    private long replayExclusively(int chunk, Consumer<List<RequestRecord>> sink) {
         synchronized (this) {
             try {
                 if (!Files.exists(replaying)) {
