@@ -876,6 +876,7 @@ public final class FakeOpenAi implements AutoCloseable {
 
         Settings copy() {
             Settings c = new Settings();
+            c.noUsage = noUsage;
             c.answer = answer;
             c.chunkTexts = chunkTexts;
             c.chunkCount = chunkCount;
