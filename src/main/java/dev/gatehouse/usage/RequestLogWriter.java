@@ -128,6 +128,19 @@ public final class RequestLogWriter implements CallListener, AutoCloseable {
                 if (first != null) {
                     batch.add(first);
                     queue.drainTo(batch, settings.batchSize() - 1);
+                    // Fill the batch for up to flushMillis: fewer, larger transactions under light traffic.
+                    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.flushMillis());
+                    while (batch.size() < settings.batchSize() && !closing) {
+                        long left = deadline - System.nanoTime();
+                        if (left <= 0) {
+                            break;
+                        }
+                        Queued next = queue.poll(Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)), TimeUnit.NANOSECONDS);
+                        if (next != null) {
+                            batch.add(next);
+                            queue.drainTo(batch, settings.batchSize() - batch.size());
+                        }
+                    }
                     List<RequestRecord> records = new ArrayList<>(batch.size());
                     for (Queued q : batch) {
                         records.add(resolve(q));
