@@ -227,6 +227,31 @@ class RequestLogEndToEndTest {
     }
 
     @Test
+    void anthropicCallersGetEstimatesTooWhenATranslatedUpstreamReportsNone() throws Exception {
+        String answer = "Counted by the gateway, not by the upstream.";
+        c.answer(answer);
+        for (boolean stream : new boolean[] {false, true}) {
+            String requestId = id("msg");
+            HttpResponse<String> response = gateway.send(HttpRequest.newBuilder(URI.create(gateway.origin() + "/v1/messages"))
+                    .header("x-api-key", keys.get("mB"))
+                    .header("anthropic-version", "2023-06-01")
+                    .header("content-type", "application/json")
+                    .header("x-request-id", requestId)
+                    .header("x-gatehouse-metadata", "{\"feature\":\"anthropic\"}")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"bare\",\"max_tokens\":100,\"stream\":" + stream
+                            + ",\"messages\":[{\"role\":\"user\",\"content\":\"How do gateways count tokens?\"}]}")));
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+            RequestRecord r = awaitRecord(requestId);
+            assertThat(r.endpoint()).isEqualTo("messages");
+            assertThat(r.stream()).isEqualTo(stream);
+            assertThat(r.usageEstimated()).isTrue();
+            assertThat(r.outputTokens()).isEqualTo(TokenCounter.text(answer));
+            assertThat(r.inputTokens()).isPositive();
+            assertThat(r.tags()).containsEntry("feature", "anthropic");
+        }
+    }
+
+    @Test
     void invalidMetadataHeaderIsA400NamingTheHeader() {
         for (String bad : List.of("not json", "[1,2]", "{\"a\":{\"nested\":true}}")) {
             HttpResponse<String> response = gateway.send(HttpRequest.newBuilder(URI.create(gateway.baseUrl() + "/chat/completions"))

@@ -55,7 +55,9 @@ public final class AnthropicApi {
             call.model(scan.model());
             call.stream(scan.stream());
             call.requestSize(body.length(), scan.maxTokens());
-            return gateway.dispatch(call, new AnthropicMessagesCaller(scan), response);
+            AnthropicMessagesCaller caller = new AnthropicMessagesCaller(scan);
+            call.usageEstimate(caller::estimateUsage);
+            return gateway.dispatch(call, caller, response);
         });
         result.onComplete(done -> {
             if (done.failed() && !response.headWritten() && !response.closed()) {
