@@ -249,6 +249,9 @@ public final class RequestLogStore {
         st.setLong(i, s.latency);
     }
 
+    /** Where a page of {@link #list} ended: its last row's time and request id. */
+    public record Cursor(long ts, String requestId) {}
+
     /** One stored request with its attempts, or null. */
     public RequestRecord find(String requestId) {
         return database.call(c -> {
@@ -261,9 +264,15 @@ public final class RequestLogStore {
      * Raw rows, newest first, filtered by exact dimension values ({@code team_id}, {@code key_id},
      * {@code user_id}, {@code model}, {@code provider}, {@code requested_model}) and a time range.
      */
-    public List<RequestRecord> list(Map<String, String> filters, long from, long to, Long beforeTs, int limit) {
+    public List<RequestRecord> list(Map<String, String> filters, long from, long to, Cursor before, int limit) {
         StringBuilder sql = new StringBuilder("SELECT * FROM request_log WHERE ts >= ? AND ts < ?");
-        List<Object> args = new ArrayList<>(List.of(from, beforeTs == null ? to : Math.min(to, beforeTs)));
+        List<Object> args = new ArrayList<>(List.of(from, to));
+        if (before != null) { // strictly after the previous page's last row in (ts desc, request_id desc) order
+            sql.append(" AND (ts < ? OR (ts = ? AND request_id < ?))");
+            args.add(before.ts());
+            args.add(before.ts());
+            args.add(before.requestId());
+        }
         for (Map.Entry<String, String> f : filters.entrySet()) {
             sql.append(" AND ").append(UsageQuery.column(f.getKey())).append(" = ?");
             args.add(f.getValue());

@@ -17,7 +17,7 @@ public final class RequestRecords {
 
     /**
      * @param usage the call's usage, or an estimate when the provider reported none (null: no tokens)
-     * @param estimated whether {@code usage} is an estimate
+     * @param estimated whether {@code usage} is an estimate (priced as such, flagged in the record)
      */
     public static RequestRecord from(Call call, Throwable failure, Pricing pricing, Usage usage, boolean estimated,
             long nowNanos, long nowMillis) {

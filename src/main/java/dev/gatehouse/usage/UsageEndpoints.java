@@ -111,7 +111,7 @@ public final class UsageEndpoints implements AdminEndpoints {
     private Object requests(AdminRequest request) {
         Map<String, String> filters = filters(request);
         long[] range = range(request);
-        Long before = request.cursor() == null ? null : parseLong(request.cursor(), "cursor");
+        RequestLogStore.Cursor before = cursor(request.cursor());
         int limit = request.limit();
         List<RequestRecord> rows = store.list(filters, range[0], range[1], before, limit);
         if (csv(request)) {
@@ -134,7 +134,8 @@ public final class UsageEndpoints implements AdminEndpoints {
         }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("data", rows);
-        body.put("next_cursor", rows.size() == limit ? Long.toString(rows.get(rows.size() - 1).ts()) : null);
+        RequestRecord last = rows.isEmpty() ? null : rows.get(rows.size() - 1);
+        body.put("next_cursor", rows.size() == limit ? last.ts() + ":" + last.requestId() : null);
         return body;
     }
 
@@ -245,6 +246,18 @@ public final class UsageEndpoints implements AdminEndpoints {
         } catch (NumberFormatException e) {
             throw GatewayException.invalid(param + " must be a whole number.", param);
         }
+    }
+
+    /** {@code <ts>:<request id>} as returned in {@code next_cursor}. */
+    private static RequestLogStore.Cursor cursor(String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        int colon = value.indexOf(':');
+        if (colon <= 0) {
+            throw GatewayException.invalid("cursor must be a next_cursor value from a previous page.", "cursor");
+        }
+        return new RequestLogStore.Cursor(parseLong(value.substring(0, colon), "cursor"), value.substring(colon + 1));
     }
 
     private static boolean csv(AdminRequest request) {

@@ -170,6 +170,28 @@ abstract class RequestLogStoreContract {
     }
 
     @Test
+    void listingPagesThroughRowsWithTheSameTimestampWithoutSkippingAny() {
+        List<RequestRecord> records = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            records.add(record("same-" + i, T0 + 5, "team-0", "key-0", "gpt-4o", 200, 1, 1, 1, 1, Map.of()));
+        }
+        records.add(record("other-team", T0 + 5, "team-1", "key-9", "gpt-4o", 200, 1, 1, 1, 1, Map.of()));
+        store.insert(records);
+        List<String> seen = new ArrayList<>();
+        RequestLogStore.Cursor cursor = null;
+        while (true) {
+            List<RequestRecord> page = store.list(Map.of("team", "team-0"), T0, T0 + HOUR, cursor, 3);
+            page.forEach(r -> seen.add(r.requestId()));
+            if (page.size() < 3) {
+                break;
+            }
+            RequestRecord last = page.get(page.size() - 1);
+            cursor = new RequestLogStore.Cursor(last.ts(), last.requestId());
+        }
+        assertThat(seen).hasSize(10).doesNotHaveDuplicates().allMatch(id -> id.startsWith("same-"));
+    }
+
+    @Test
     void latencyPercentilesMatchNearestRankOnTheRawRows() {
         List<RequestRecord> records = sample(300);
         store.insert(records);
