@@ -51,6 +51,9 @@ abstract class RequestLogStoreContract {
     void close() throws Exception {
         db.close();
         dropFresh();
+        try (var files = Files.walk(spoolDir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
     }
 
     static RequestRecord record(String id, long ts, String team, String key, String model, int status, long in, long out,
