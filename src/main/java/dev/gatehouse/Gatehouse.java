@@ -51,6 +51,7 @@ import dev.gatehouse.routing.Target;
 import dev.gatehouse.usage.AccessLog;
 import dev.gatehouse.usage.CallListener;
 import dev.gatehouse.usage.CallListeners;
+import dev.gatehouse.usage.RequestLogging;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -127,6 +128,7 @@ public final class Gatehouse implements AutoCloseable {
     private final List<AutoCloseable> closeLast = new ArrayList<>();
     private Enforcement enforcement;
     private GatewayMetrics metrics;
+    private RequestLogging requestLogging;
 
     private Gatehouse(Vertx vertx, Database database, GatewayServer server, ConfigWatcher watcher,
             ScheduledExecutorService housekeeping, String host, int port, MasterKeyBootstrap.MasterKey masterKey,
@@ -170,6 +172,7 @@ public final class Gatehouse implements AutoCloseable {
             throw e.getCause() instanceof RuntimeException cause ? cause : e;
         }
         Enforcement enforcement = null;
+        RequestLogging requestLogging = null;
         try {
             MasterKeyBootstrap.MasterKey masterKey = MasterKeyBootstrap.resolve(
                     config.auth().masterKey(), new SettingsStore(database), options.resetMasterKey());
@@ -218,7 +221,12 @@ public final class Gatehouse implements AutoCloseable {
             Tracing tracing = options.spanExporter() != null
                     ? new Tracing(options.spanExporter(), config.observability().serviceName(), false)
                     : config.observability().tracingEnabled() ? Tracing.otlp(config.observability()) : null;
-            List<CallListener> listeners = new ArrayList<>(List.of(accessLog));
+            // Request log: one record per call, queued and written in batches off the request path.
+            requestLogging = new RequestLogging(database, options.dataDir(),
+                    () -> routingPrices.pricing(snapshot.get().config()), RequestLogging.Settings.from(config.requestLog()), System::currentTimeMillis);
+            metrics.gauge("gatehouse.request_log.queue.depth", "Request-log records waiting to be written",
+                    requestLogging.writer()::queueDepth);
+            List<CallListener> listeners = new ArrayList<>(List.of(accessLog, requestLogging.writer()));
             if (config.observability().metricsEnabled()) {
                 listeners.add(metrics);
             }
@@ -238,7 +246,8 @@ public final class Gatehouse implements AutoCloseable {
                     .add(new PoliciesEndpoints(identity, audit))
                     .add(new CredentialEndpoints(credentialStore, teamCredentials, audit,
                             name -> snapshot.get().providers().get(name)))
-                    .add(new AuditEndpoints(audit));
+                    .add(new AuditEndpoints(audit))
+                    .add(requestLogging.endpoints());
             // Budgets and limits on a key or user are managed by that key's or user's team-admin.
             SubjectTeams subjectTeams = (kind, id) -> switch (kind) {
                 case "user" -> {
@@ -291,9 +300,13 @@ public final class Gatehouse implements AutoCloseable {
             if (tracing != null) {
                 gatehouse.closeLast.add(tracing); // after the server: the last calls' spans are exported
             }
+            gatehouse.requestLogging = requestLogging;
             return gatehouse;
         } catch (RuntimeException e) {
             vertx.close();
+            if (requestLogging != null) {
+                requestLogging.close();
+            }
             if (enforcement != null) {
                 enforcement.close();
             }
@@ -428,6 +441,9 @@ public final class Gatehouse implements AutoCloseable {
         if (enforcement != null) {
             enforcement.close(); // writes the last spend batch
         }
+        if (requestLogging != null) {
+            requestLogging.close(); // drains the request-log queue (or spools it)
+        }
         for (AutoCloseable part : closeLast) {
             try {
                 part.close();
@@ -436,5 +452,10 @@ public final class Gatehouse implements AutoCloseable {
             }
         }
         database.close();
+    }
+
+    /** The request log (writer gauges for metrics, store and retention for tests and operators). */
+    public RequestLogging requestLogging() {
+        return requestLogging;
     }
 }

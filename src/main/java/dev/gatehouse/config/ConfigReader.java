@@ -65,10 +65,11 @@ final class ConfigReader {
         SecretsConfig secrets = secrets(top.section("secrets"));
         ObservabilityConfig observability = observability(top.section("observability"));
         ZdrConfig zdr = zdr(top.section("zdr"));
+        RequestLogConfig requestLog = requestLog(top.section("request-log"));
         top.finish();
         return problems.hasErrors() ? null
                 : new GatehouseConfig(source, server, providers, models, auth, storage, routing, redis, budgets, secrets,
-                        observability, zdr);
+                        observability, zdr, requestLog);
     }
 
     private ServerConfig server(Section s) {
@@ -305,5 +306,22 @@ final class ConfigReader {
         s.finish();
         return new ZdrConfig(enabled != null && enabled, teams == null ? Set.of() : new LinkedHashSet<>(teams),
                 keys == null ? Set.of() : new LinkedHashSet<>(keys));
+    }
+
+    private RequestLogConfig requestLog(Section s) {
+        RequestLogConfig d = RequestLogConfig.DEFAULTS;
+        if (s == null) {
+            return d;
+        }
+        Integer capacity = s.integer("queue-capacity", 1, 10_000_000);
+        Integer batch = s.integer("batch-size", 1, 10_000);
+        java.time.Duration flush = s.duration("flush-interval", false);
+        java.time.Duration replay = s.duration("replay-interval", false);
+        java.time.Duration retention = s.duration("retention", true);
+        Integer retentionBatch = s.integer("retention-batch", 1, 100_000);
+        s.finish();
+        return new RequestLogConfig(capacity == null ? d.queueCapacity() : capacity, batch == null ? d.batchSize() : batch,
+                flush == null ? d.flushInterval() : flush, replay == null ? d.replayInterval() : replay,
+                retention == null ? d.retention() : retention, retentionBatch == null ? d.retentionBatch() : retentionBatch);
     }
 }

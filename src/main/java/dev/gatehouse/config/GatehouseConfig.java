@@ -15,6 +15,7 @@ import java.util.Map;
  * @param budgets budget alerting and reservation defaults
  * @param observability metrics, tracing and access log settings
  * @param zdr which calls are zero-data-retention traffic
+ * @param requestLog the request log's queue, batching, spool replay and retention
  */
 public record GatehouseConfig(
         Path source,
@@ -28,7 +29,8 @@ public record GatehouseConfig(
         BudgetsConfig budgets,
         SecretsConfig secrets,
         ObservabilityConfig observability,
-        ZdrConfig zdr) {
+        ZdrConfig zdr,
+        RequestLogConfig requestLog) {
 
     public GatehouseConfig(Path source, ServerConfig server, Map<String, ProviderConfig> providers,
             Map<String, ModelConfig> models, AuthConfig auth, StorageConfig storage) {
@@ -40,7 +42,7 @@ public record GatehouseConfig(
             Map<String, ModelConfig> models, AuthConfig auth, StorageConfig storage, RoutingConfig routing,
             RedisConfig redis, BudgetsConfig budgets, SecretsConfig secrets) {
         this(source, server, providers, models, auth, storage, routing, redis, budgets, secrets,
-                ObservabilityConfig.DEFAULTS, ZdrConfig.OFF);
+                ObservabilityConfig.DEFAULTS, ZdrConfig.OFF, RequestLogConfig.DEFAULTS);
     }
 
     public GatehouseConfig {
@@ -50,6 +52,7 @@ public record GatehouseConfig(
         secrets = secrets == null ? SecretsConfig.DEFAULTS : secrets;
         observability = observability == null ? ObservabilityConfig.DEFAULTS : observability;
         zdr = zdr == null ? ZdrConfig.OFF : zdr;
+        requestLog = requestLog == null ? RequestLogConfig.DEFAULTS : requestLog;
         // Map.copyOf would lose the file order, which routing and the admin UI show to users.
         providers = Collections.unmodifiableMap(new LinkedHashMap<>(providers));
         models = Collections.unmodifiableMap(new LinkedHashMap<>(models));

@@ -32,6 +32,9 @@ public final class Call {
     private CallTrace trace;
     /** When each attempt ended (System.nanoTime), parallel to {@link #attempts}: spans need start and end. */
     private long[] attemptEnds = new long[2];
+    private String clientAddress;
+    private java.util.function.Supplier<Usage> usageEstimate;
+    private java.util.Map<String, String> tags = java.util.Map.of();
 
     public Call(String requestId, Endpoint endpoint, MultiMap headers, long startNanos) {
         this.requestId = requestId;
@@ -173,4 +176,23 @@ public final class Call {
     public String routeReason() { return routeReason; }
 
     public void routeReason(String routeReason) { this.routeReason = routeReason; }
+
+    /** The caller's IP address as the gateway saw it (no proxy headers are trusted), or null. */
+    public String clientAddress() { return clientAddress; }
+
+    public void clientAddress(String clientAddress) { this.clientAddress = clientAddress; }
+
+    /** Caller tags from the {@code x-gatehouse-metadata} header (validated), empty when none. */
+    public java.util.Map<String, String> tags() { return tags; }
+
+    public void tags(java.util.Map<String, String> tags) { this.tags = java.util.Map.copyOf(tags); }
+
+    /**
+     * How to estimate this call's tokens with a tokenizer when the provider reports no usage; set
+     * by the caller format, evaluated lazily (off the event loop) by the request log only when
+     * {@link #usage()} stayed null. Null when the format cannot estimate.
+     */
+    public java.util.function.Supplier<Usage> usageEstimate() { return usageEstimate; }
+
+    public void usageEstimate(java.util.function.Supplier<Usage> usageEstimate) { this.usageEstimate = usageEstimate; }
 }

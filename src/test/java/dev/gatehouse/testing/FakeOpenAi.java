@@ -178,6 +178,15 @@ public final class FakeOpenAi implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Reports no usage at all (like some OpenAI-compatible servers): no {@code usage} in
+     * non-streamed answers and no usage chunk in streams, even when asked for.
+     */
+    public FakeOpenAi noUsage() {
+        synchronized (lock) { settings.noUsage = true; }
+        return this;
+    }
+
     /** finish_reason to report; {@code null} = automatic ("stop", or "tool_calls" when tool calls are set). */
     public FakeOpenAi finishReason(String reason) {
         synchronized (lock) { settings.finishReason = reason; }
@@ -664,7 +673,7 @@ public final class FakeOpenAi implements AutoCloseable {
             choice.putNull("logprobs");
             choice.put("finish_reason", finishReason(s));
         }
-        o.set("usage", usage(s));
+        if (!s.noUsage) o.set("usage", usage(s));
         s.extraFields.forEach(o::set);
         return o;
     }
@@ -704,7 +713,7 @@ public final class FakeOpenAi implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             out.add(chunk(s, id, created, model, i, NODES.objectNode(), finishReason(s), includeUsage).toString());
         }
-        if (includeUsage) {
+        if (includeUsage && !s.noUsage) {
             ObjectNode last = envelope(s, id, "chat.completion.chunk", created, model);
             last.putArray("choices");
             last.set("usage", usage(s));
@@ -722,7 +731,7 @@ public final class FakeOpenAi implements AutoCloseable {
         choice.putNull("logprobs");
         if (finish == null) choice.putNull("finish_reason");
         else choice.put("finish_reason", finish);
-        if (includeUsage) o.putNull("usage");
+        if (includeUsage && !s.noUsage) o.putNull("usage");
         s.extraFields.forEach(o::set);
         return o;
     }
@@ -866,6 +875,7 @@ public final class FakeOpenAi implements AutoCloseable {
 
     /** Mutable behaviour, copied per request under the lock. */
     private static final class Settings {
+        boolean noUsage;
         String answer = DEFAULT_ANSWER;
         List<String> chunkTexts;
         int chunkCount;
@@ -882,6 +892,7 @@ public final class FakeOpenAi implements AutoCloseable {
 
         Settings copy() {
             Settings c = new Settings();
+            c.noUsage = noUsage;
             c.answer = answer;
             c.chunkTexts = chunkTexts;
             c.chunkCount = chunkCount;

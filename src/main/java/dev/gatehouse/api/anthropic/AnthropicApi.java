@@ -10,6 +10,7 @@ import dev.gatehouse.http.BodyReader;
 import dev.gatehouse.http.ErrorWriter;
 import dev.gatehouse.routing.Route;
 import dev.gatehouse.usage.CallListener;
+import dev.gatehouse.usage.CallerTags;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -47,12 +48,16 @@ public final class AnthropicApi {
         String requestId = ctx.get(ErrorWriter.REQUEST_ID);
         response.putHeader("request-id", requestId); // Anthropic SDKs surface this header in errors
         Call call = new Call(requestId, Endpoint.MESSAGES, ctx.request().headers(), System.nanoTime());
+        call.clientAddress(ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress());
         Future<Void> result = admitAndRead(call, ctx.request()).compose(body -> {
+            call.tags(CallerTags.parse(ctx.request().getHeader(CallerTags.HEADER)));
             AnthropicMessagesScan scan = AnthropicMessagesScan.scan(body, true);
             call.model(scan.model());
             call.stream(scan.stream());
             call.requestSize(body.length(), scan.maxTokens());
-            return gateway.dispatch(call, new AnthropicMessagesCaller(scan), response);
+            AnthropicMessagesCaller caller = new AnthropicMessagesCaller(scan);
+            call.usageEstimate(caller::estimateUsage);
+            return gateway.dispatch(call, caller, response);
         });
         result.onComplete(done -> {
             if (done.failed() && !response.headWritten() && !response.closed()) {

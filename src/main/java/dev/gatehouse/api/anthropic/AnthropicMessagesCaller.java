@@ -23,6 +23,8 @@ final class AnthropicMessagesCaller implements CallerFormat {
     private final AnthropicMessagesScan scan;
     private final String publicModel;
     private ChatRequest canonical;
+    /** What produced a translated answer, for a token estimate when the provider reports no usage. */
+    private volatile Object lastAnswer;
 
     AnthropicMessagesCaller(AnthropicMessagesScan scan) {
         this.scan = scan;
@@ -80,6 +82,7 @@ final class AnthropicMessagesCaller implements CallerFormat {
         }
         ChatResponse response = target.provider().codec().decodeChat(upstreamBody);
         call.usage(response.usage());
+        lastAnswer = response;
         return AnthropicResponseEncoder.encode(response, publicModel);
     }
 
@@ -88,7 +91,36 @@ final class AnthropicMessagesCaller implements CallerFormat {
         if (CallerFormat.sameFormat(WireFormat.ANTHROPIC, target.provider())) {
             return new PassthroughRelay(target.provider());
         }
-        return new TranslatingRelay(target.provider().codec().streamDecoder(), new AnthropicStreamEncoder(publicModel));
+        TranslatingRelay relay = new TranslatingRelay(target.provider().codec().streamDecoder(), new AnthropicStreamEncoder(publicModel));
+        lastAnswer = relay;
+        return relay;
+    }
+
+    /**
+     * Tokens estimated with jtokkit for a translated upstream that reported no usage (Anthropic
+     * upstreams always report it): the decoded prompt and the answer's text as delivered. Runs on
+     * the request-log writer thread after the call ended; null when there is nothing to count.
+     */
+    Usage estimateUsage() {
+        Object answer = lastAnswer;
+        String text;
+        if (answer instanceof TranslatingRelay relay) {
+            text = relay.text.toString();
+        } else if (answer instanceof ChatResponse response) {
+            StringBuilder b = new StringBuilder();
+            for (dev.gatehouse.canonical.ContentPart part : response.content()) {
+                if (part instanceof dev.gatehouse.canonical.ContentPart.Text t) {
+                    b.append(t.text());
+                } else if (part instanceof dev.gatehouse.canonical.ContentPart.Reasoning r) {
+                    b.append(r.text());
+                }
+            }
+            response.toolCalls().forEach(tc -> b.append(tc.name()).append(tc.arguments()));
+            text = b.toString();
+        } else {
+            return null;
+        }
+        return Usage.of(TokenCounter.count(canonical()), TokenCounter.text(text));
     }
 
     @Override
@@ -165,6 +197,8 @@ final class AnthropicMessagesCaller implements CallerFormat {
     private static final class TranslatingRelay implements StreamRelay {
         private final StreamDecoder decoder;
         private final AnthropicStreamEncoder encoder;
+        /** The answer's text and tool-call arguments as delivered, for a token estimate. */
+        final StringBuilder text = new StringBuilder();
         private Buffer pending;
 
         TranslatingRelay(StreamDecoder decoder, AnthropicStreamEncoder encoder) {
@@ -188,6 +222,11 @@ final class AnthropicMessagesCaller implements CallerFormat {
 
         private void accept(StreamEvent event) {
             answering |= !(event instanceof StreamEvent.Start);
+            switch (event) {
+                case StreamEvent.TextDelta t -> text.append(t.text());
+                case StreamEvent.ToolCallDelta d -> text.append(d.argumentsFragment() == null ? "" : d.argumentsFragment());
+                default -> { }
+            }
             pending.appendBuffer(encoder.encode(event));
         }
 

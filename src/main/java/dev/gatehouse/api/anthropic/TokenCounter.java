@@ -47,7 +47,8 @@ public final class TokenCounter {
         return tokens;
     }
 
-    private static int text(String s) {
+    /** Tokens of plain text (o200k_base, no framing). */
+    public static int text(String s) {
         return s == null || s.isEmpty() ? 0 : ENCODING.countTokensOrdinary(s);
     }
 }

@@ -11,6 +11,7 @@ import dev.gatehouse.http.BodyReader;
 import dev.gatehouse.http.ErrorWriter;
 import dev.gatehouse.routing.Route;
 import dev.gatehouse.usage.CallListener;
+import dev.gatehouse.usage.CallerTags;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -72,11 +73,18 @@ public final class OpenAiApi {
         HttpServerRequest request = ctx.request();
         HttpServerResponse response = ctx.response();
         Call call = new Call(ctx.get(ErrorWriter.REQUEST_ID), endpoint, request.headers(), System.nanoTime());
+        call.clientAddress(request.remoteAddress() == null ? null : request.remoteAddress().hostAddress());
         Future<Void> result = gateway.admit(call)
-                .compose(v -> requireJson(request))
+                .compose(v -> {
+                    call.tags(CallerTags.parse(request.getHeader(CallerTags.HEADER)));
+                    return requireJson(request);
+                })
                 .compose(v -> BodyReader.read(request, maxBodyBytes.getAsLong()))
                 .compose(body -> {
                     Scanned scanned = scanner.apply(body);
+                    if (scanned.caller() instanceof OpenAiChatCaller chat) {
+                        call.usageEstimate(chat::estimateUsage);
+                    }
                     call.model(scanned.model());
                     call.stream(scanned.stream());
                     call.requestSize(body.length(), scanned.maxTokens());

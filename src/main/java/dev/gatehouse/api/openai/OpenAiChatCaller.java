@@ -21,6 +21,8 @@ final class OpenAiChatCaller implements CallerFormat {
     private final Buffer body;
     private final String publicModel;
     private ChatRequest canonical;
+    /** What produced the answer, for a token estimate when the provider reports no usage. */
+    private volatile Object lastAnswer;
 
     OpenAiChatCaller(OpenAiChatScan scan, Buffer body) {
         this.scan = scan;
@@ -65,19 +67,43 @@ final class OpenAiChatCaller implements CallerFormat {
     public Buffer answer(Target target, Buffer upstreamBody, Call call) {
         if (CallerFormat.sameFormat(WireFormat.OPENAI, target.provider())) {
             call.usage(OpenAiUsageReader.read(upstreamBody));
+            lastAnswer = new Object[] {target.provider(), upstreamBody}; // decoded only if an estimate is needed
             return upstreamBody;
         }
         ChatResponse response = target.provider().codec().decodeChat(upstreamBody);
         call.usage(response.usage());
+        lastAnswer = response;
         return OpenAiResponseEncoder.encode(response);
     }
 
     @Override
     public StreamRelay relay(Target target) {
-        if (CallerFormat.sameFormat(WireFormat.OPENAI, target.provider())) {
-            return new PassthroughRelay(new OpenAiStreamUsageScanner(scan.usageInjected()), target.provider());
+        StreamRelay relay = CallerFormat.sameFormat(WireFormat.OPENAI, target.provider())
+                ? new PassthroughRelay(new OpenAiStreamUsageScanner(scan.usageInjected()), target.provider())
+                : new TranslatingRelay(target.provider().codec().streamDecoder(), new OpenAiChunkEncoder(null, scan.includeUsage()));
+        lastAnswer = relay;
+        return relay;
+    }
+
+    /**
+     * Tokens estimated with jtokkit (o200k_base) for a provider that reported no usage: the
+     * prompt as decoded, and the answer's text as the caller received it (streamed or not).
+     * Runs on the request-log writer thread, after the call has ended.
+     */
+    Usage estimateUsage() {
+        Object answer = lastAnswer;
+        String text;
+        if (answer instanceof Resumable relay) {
+            text = relay.delivered().text();
+        } else if (answer instanceof ChatResponse response) {
+            text = UsageText.of(response);
+        } else if (answer instanceof Object[] raw) {
+            text = UsageText.of(((Provider) raw[0]).codec().decodeChat((Buffer) raw[1]));
+        } else {
+            return null;
         }
-        return new TranslatingRelay(target.provider().codec().streamDecoder(), new OpenAiChunkEncoder(null, scan.includeUsage()));
+        long input = dev.gatehouse.api.anthropic.TokenCounter.count(canonical());
+        return Usage.of(input, dev.gatehouse.api.anthropic.TokenCounter.text(text));
     }
 
     @Override
@@ -113,7 +139,9 @@ final class OpenAiChatCaller implements CallerFormat {
         Delivered delivered = ((Resumable) broken).delivered();
         OpenAiChunkEncoder encoder = OpenAiChunkEncoder.resuming(
                 delivered.id(), delivered.model(), delivered.created(), scan.includeUsage());
-        return new ContinuationRelay(next.provider().codec().streamDecoder(), encoder, delivered, prefill);
+        ContinuationRelay relay = new ContinuationRelay(next.provider().codec().streamDecoder(), encoder, delivered, prefill);
+        lastAnswer = relay;
+        return relay;
     }
 
     /** Same-format stream: bytes flow through; the scanner notes usage and finish and strips the usage chunk we injected. */

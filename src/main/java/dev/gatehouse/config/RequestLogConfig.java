@@ -1,0 +1,19 @@
+package dev.gatehouse.config;
+
+import java.time.Duration;
+
+/**
+ * The {@code request-log} section: how the per-request log is written and kept.
+ *
+ * @param queueCapacity records held in memory before spilling to the disk spool
+ * @param batchSize records per database transaction
+ * @param flushInterval longest a record waits in the queue when traffic is light
+ * @param replayInterval how often a non-empty spool is retried
+ * @param retention raw rows older than this are deleted (hourly rollups are kept); zero keeps them
+ * @param retentionBatch rows deleted per transaction, so writers are never blocked for long
+ */
+public record RequestLogConfig(int queueCapacity, int batchSize, Duration flushInterval, Duration replayInterval,
+        Duration retention, int retentionBatch) {
+    public static final RequestLogConfig DEFAULTS = new RequestLogConfig(10_000, 500, Duration.ofSeconds(1),
+            Duration.ofSeconds(5), Duration.ofDays(30), 5_000);
+}

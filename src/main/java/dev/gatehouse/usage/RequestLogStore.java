@@ -1,0 +1,388 @@
+package dev.gatehouse.usage;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gatehouse.store.Database;
+import dev.gatehouse.store.SqlWork;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The request log tables (V5): raw rows, attempts, tags and the hourly rollups. One
+ * {@link #insert} writes a batch of records and their rollup increments in one transaction, so
+ * the rollups always agree with the raw rows; records whose request id is already stored are
+ * skipped (spool replay is idempotent).
+ */
+public final class RequestLogStore {
+    static final long HOUR = 3_600_000L;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static final String INSERT_LOG = "INSERT INTO request_log (request_id, ts, endpoint, key_id, user_id, team_id,"
+            + " requested_model, model, provider, route, fallback_path, attempt_count, status, error_class, input_tokens,"
+            + " output_tokens, cached_tokens, cache_write_tokens, reasoning_tokens, usage_estimated, cost_micros, latency_ms,"
+            + " ttft_ms, stream, client_address, user_agent, tags)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            + " ON CONFLICT (request_id) DO NOTHING";
+    private static final String INSERT_ATTEMPT = "INSERT INTO request_attempts (request_id, seq, provider, model, status,"
+            + " error_class, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (request_id, seq) DO NOTHING";
+    private static final String INSERT_TAG = "INSERT INTO request_tags (request_id, ts, tag_key, tag_value)"
+            + " VALUES (?, ?, ?, ?) ON CONFLICT (request_id, tag_key) DO NOTHING";
+    private static final String SUMS = "requests, errors, input_tokens, output_tokens, cached_tokens, reasoning_tokens,"
+            + " cost_micros, latency_ms_sum";
+    private static final String ADD_SUMS = " DO UPDATE SET requests = %1$s.requests + excluded.requests,"
+            + " errors = %1$s.errors + excluded.errors, input_tokens = %1$s.input_tokens + excluded.input_tokens,"
+            + " output_tokens = %1$s.output_tokens + excluded.output_tokens,"
+            + " cached_tokens = %1$s.cached_tokens + excluded.cached_tokens,"
+            + " reasoning_tokens = %1$s.reasoning_tokens + excluded.reasoning_tokens,"
+            + " cost_micros = %1$s.cost_micros + excluded.cost_micros,"
+            + " latency_ms_sum = %1$s.latency_ms_sum + excluded.latency_ms_sum";
+    private static final String UPSERT_HOURLY = "INSERT INTO usage_hourly (hour, team_id, key_id, user_id, model, provider, "
+            + SUMS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            + " ON CONFLICT (hour, team_id, key_id, user_id, model, provider)" + ADD_SUMS.formatted("usage_hourly");
+    private static final String UPSERT_HOURLY_TAGS = "INSERT INTO usage_hourly_tags (hour, tag_key, tag_value, team_id, key_id,"
+            + " user_id, model, provider, " + SUMS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            + " ON CONFLICT (hour, tag_key, tag_value, team_id, key_id, user_id, model, provider)"
+            + ADD_SUMS.formatted("usage_hourly_tags");
+
+    private final Database database;
+
+    public RequestLogStore(Database database) {
+        this.database = database;
+    }
+
+    public Database database() {
+        return database;
+    }
+
+    /** Writes the records not yet stored and their rollup increments, in one transaction; returns how many were new. */
+    public int insert(List<RequestRecord> records) {
+        if (records.isEmpty()) {
+            return 0;
+        }
+        return database.call(SqlWork.inTransaction(c -> {
+            List<RequestRecord> fresh = withoutStored(c, records);
+            if (fresh.isEmpty()) {
+                return 0;
+            }
+            try (PreparedStatement log = c.prepareStatement(INSERT_LOG);
+                    PreparedStatement attempt = c.prepareStatement(INSERT_ATTEMPT);
+                    PreparedStatement tag = c.prepareStatement(INSERT_TAG)) {
+                for (RequestRecord r : fresh) {
+                    bindLog(log, r);
+                    log.addBatch();
+                    int seq = 0;
+                    for (RequestRecord.Attempt a : r.attempts()) {
+                        attempt.setString(1, r.requestId());
+                        attempt.setInt(2, seq++);
+                        attempt.setString(3, a.provider());
+                        attempt.setString(4, a.model());
+                        attempt.setInt(5, a.status());
+                        attempt.setString(6, a.errorClass());
+                        attempt.setLong(7, a.durationMs());
+                        attempt.addBatch();
+                    }
+                    for (Map.Entry<String, String> t : r.tags().entrySet()) {
+                        tag.setString(1, r.requestId());
+                        tag.setLong(2, r.ts());
+                        tag.setString(3, t.getKey());
+                        tag.setString(4, t.getValue());
+                        tag.addBatch();
+                    }
+                }
+                log.executeBatch();
+                attempt.executeBatch();
+                tag.executeBatch();
+            }
+            upsertRollups(c, fresh);
+            return fresh.size();
+        }));
+    }
+
+    /** Drops records whose request id is already in the log (replay after a partial failure, two spool copies). */
+    private static List<RequestRecord> withoutStored(Connection c, List<RequestRecord> records) throws SQLException {
+        Map<String, RequestRecord> byId = new LinkedHashMap<>();
+        for (RequestRecord r : records) {
+            byId.putIfAbsent(r.requestId(), r);
+        }
+        Set<String> stored = new HashSet<>();
+        List<String> ids = new ArrayList<>(byId.keySet());
+        for (int from = 0; from < ids.size(); from += 500) {
+            List<String> chunk = ids.subList(from, Math.min(ids.size(), from + 500));
+            String sql = "SELECT request_id FROM request_log WHERE request_id IN (" + "?,".repeat(chunk.size() - 1) + "?)";
+            try (PreparedStatement st = c.prepareStatement(sql)) {
+                for (int i = 0; i < chunk.size(); i++) {
+                    st.setString(i + 1, chunk.get(i));
+                }
+                try (ResultSet rs = st.executeQuery()) {
+                    while (rs.next()) {
+                        stored.add(rs.getString(1));
+                    }
+                }
+            }
+        }
+        stored.forEach(byId::remove);
+        return new ArrayList<>(byId.values());
+    }
+
+    private static void bindLog(PreparedStatement st, RequestRecord r) throws SQLException {
+        int i = 1;
+        st.setString(i++, r.requestId());
+        st.setLong(i++, r.ts());
+        st.setString(i++, r.endpoint());
+        st.setString(i++, r.keyId());
+        st.setString(i++, r.userId());
+        st.setString(i++, r.teamId());
+        st.setString(i++, r.requestedModel());
+        st.setString(i++, r.model());
+        st.setString(i++, r.provider());
+        st.setString(i++, r.route());
+        st.setString(i++, r.fallbackPath());
+        st.setInt(i++, r.attempts().size());
+        st.setInt(i++, r.status());
+        st.setString(i++, r.errorClass());
+        st.setLong(i++, r.inputTokens());
+        st.setLong(i++, r.outputTokens());
+        st.setLong(i++, r.cachedTokens());
+        st.setLong(i++, r.cacheWriteTokens());
+        st.setLong(i++, r.reasoningTokens());
+        st.setInt(i++, r.usageEstimated() ? 1 : 0);
+        st.setLong(i++, r.costMicros());
+        st.setLong(i++, r.latencyMs());
+        if (r.ttftMs() == null) {
+            st.setNull(i++, Types.BIGINT);
+        } else {
+            st.setLong(i++, r.ttftMs());
+        }
+        st.setInt(i++, r.stream() ? 1 : 0);
+        st.setString(i++, r.clientAddress());
+        st.setString(i++, r.userAgent());
+        st.setString(i, r.tags().isEmpty() ? null : toJson(r.tags()));
+    }
+
+    private record RollupKey(long hour, String tagKey, String tagValue, String team, String key, String user, String model,
+            String provider) {}
+
+    private static final class Sums {
+        long requests, errors, input, output, cached, reasoning, cost, latency;
+
+        void add(RequestRecord r) {
+            requests++;
+            errors += r.failed() ? 1 : 0;
+            input += r.inputTokens();
+            output += r.outputTokens();
+            cached += r.cachedTokens();
+            reasoning += r.reasoningTokens();
+            cost += r.costMicros();
+            latency += r.latencyMs();
+        }
+    }
+
+    /** Aggregates the batch in memory first: one upsert per (hour, dimensions), not one per record. */
+    private static void upsertRollups(Connection c, List<RequestRecord> records) throws SQLException {
+        Map<RollupKey, Sums> plain = new HashMap<>();
+        Map<RollupKey, Sums> tagged = new HashMap<>();
+        for (RequestRecord r : records) {
+            long hour = r.ts() - Math.floorMod(r.ts(), HOUR);
+            plain.computeIfAbsent(new RollupKey(hour, null, null, r.teamId(), r.keyId(), r.userId(), r.model(), r.provider()),
+                    k -> new Sums()).add(r);
+            for (Map.Entry<String, String> t : r.tags().entrySet()) {
+                tagged.computeIfAbsent(new RollupKey(hour, t.getKey(), t.getValue(), r.teamId(), r.keyId(), r.userId(),
+                        r.model(), r.provider()), k -> new Sums()).add(r);
+            }
+        }
+        try (PreparedStatement st = c.prepareStatement(UPSERT_HOURLY)) {
+            for (Map.Entry<RollupKey, Sums> e : plain.entrySet()) {
+                RollupKey k = e.getKey();
+                int i = 1;
+                st.setLong(i++, k.hour());
+                st.setString(i++, k.team());
+                st.setString(i++, k.key());
+                st.setString(i++, k.user());
+                st.setString(i++, k.model());
+                st.setString(i++, k.provider());
+                bindSums(st, i, e.getValue());
+                st.addBatch();
+            }
+            st.executeBatch();
+        }
+        if (tagged.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement st = c.prepareStatement(UPSERT_HOURLY_TAGS)) {
+            for (Map.Entry<RollupKey, Sums> e : tagged.entrySet()) {
+                RollupKey k = e.getKey();
+                int i = 1;
+                st.setLong(i++, k.hour());
+                st.setString(i++, k.tagKey());
+                st.setString(i++, k.tagValue());
+                st.setString(i++, k.team());
+                st.setString(i++, k.key());
+                st.setString(i++, k.user());
+                st.setString(i++, k.model());
+                st.setString(i++, k.provider());
+                bindSums(st, i, e.getValue());
+                st.addBatch();
+            }
+            st.executeBatch();
+        }
+    }
+
+    private static void bindSums(PreparedStatement st, int i, Sums s) throws SQLException {
+        st.setLong(i++, s.requests);
+        st.setLong(i++, s.errors);
+        st.setLong(i++, s.input);
+        st.setLong(i++, s.output);
+        st.setLong(i++, s.cached);
+        st.setLong(i++, s.reasoning);
+        st.setLong(i++, s.cost);
+        st.setLong(i, s.latency);
+    }
+
+    /** Where a page of {@link #list} ended: its last row's time and request id. */
+    public record Cursor(long ts, String requestId) {}
+
+    /** One stored request with its attempts, or null. */
+    public RequestRecord find(String requestId) {
+        return database.call(c -> {
+            List<RequestRecord> found = select(c, "SELECT * FROM request_log WHERE request_id = ?", List.of(requestId), 1);
+            return found.isEmpty() ? null : found.get(0);
+        });
+    }
+
+    /**
+     * Raw rows, newest first, filtered by exact dimension values ({@code team_id}, {@code key_id},
+     * {@code user_id}, {@code model}, {@code provider}, {@code requested_model}) and a time range.
+     */
+    public List<RequestRecord> list(Map<String, String> filters, long from, long to, Cursor before, int limit) {
+        StringBuilder sql = new StringBuilder("SELECT * FROM request_log WHERE ts >= ? AND ts < ?");
+        List<Object> args = new ArrayList<>(List.of(from, to));
+        if (before != null) { // strictly after the previous page's last row in (ts desc, request_id desc) order
+            sql.append(" AND (ts < ? OR (ts = ? AND request_id < ?))");
+            args.add(before.ts());
+            args.add(before.ts());
+            args.add(before.requestId());
+        }
+        for (Map.Entry<String, String> f : filters.entrySet()) {
+            sql.append(" AND ").append(UsageQuery.column(f.getKey())).append(" = ?");
+            args.add(f.getValue());
+        }
+        sql.append(" ORDER BY ts DESC, request_id DESC LIMIT ").append(limit);
+        return database.call(c -> select(c, sql.toString(), args, limit));
+    }
+
+    private static List<RequestRecord> select(Connection c, String sql, List<?> args, int limit) throws SQLException {
+        List<RequestRecord> rows = new ArrayList<>();
+        try (PreparedStatement st = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.size(); i++) {
+                st.setObject(i + 1, args.get(i));
+            }
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(read(rs, List.of()));
+                }
+            }
+        }
+        List<RequestRecord> withAttempts = new ArrayList<>(rows.size());
+        try (PreparedStatement st = c.prepareStatement(
+                "SELECT provider, model, status, error_class, duration_ms FROM request_attempts WHERE request_id = ? ORDER BY seq")) {
+            for (RequestRecord r : rows) {
+                st.setString(1, r.requestId());
+                List<RequestRecord.Attempt> attempts = new ArrayList<>();
+                try (ResultSet rs = st.executeQuery()) {
+                    while (rs.next()) {
+                        attempts.add(new RequestRecord.Attempt(rs.getString(1), rs.getString(2), rs.getInt(3),
+                                rs.getString(4), rs.getLong(5)));
+                    }
+                }
+                withAttempts.add(new RequestRecord(r.requestId(), r.ts(), r.endpoint(), r.keyId(), r.userId(), r.teamId(),
+                        r.requestedModel(), r.model(), r.provider(), r.route(), r.fallbackPath(), r.status(), r.errorClass(),
+                        r.inputTokens(), r.outputTokens(), r.cachedTokens(), r.cacheWriteTokens(), r.reasoningTokens(),
+                        r.usageEstimated(), r.costMicros(), r.latencyMs(), r.ttftMs(), r.stream(), r.clientAddress(),
+                        r.userAgent(), r.tags(), attempts));
+            }
+        }
+        return withAttempts;
+    }
+
+    private static RequestRecord read(ResultSet rs, List<RequestRecord.Attempt> attempts) throws SQLException {
+        long ttft = rs.getLong("ttft_ms");
+        Long ttftMs = rs.wasNull() ? null : ttft;
+        String tags = rs.getString("tags");
+        return new RequestRecord(rs.getString("request_id"), rs.getLong("ts"), rs.getString("endpoint"),
+                rs.getString("key_id"), rs.getString("user_id"), rs.getString("team_id"), rs.getString("requested_model"),
+                rs.getString("model"), rs.getString("provider"), rs.getString("route"), rs.getString("fallback_path"),
+                rs.getInt("status"), rs.getString("error_class"), rs.getLong("input_tokens"), rs.getLong("output_tokens"),
+                rs.getLong("cached_tokens"), rs.getLong("cache_write_tokens"), rs.getLong("reasoning_tokens"),
+                rs.getInt("usage_estimated") != 0, rs.getLong("cost_micros"), rs.getLong("latency_ms"), ttftMs,
+                rs.getInt("stream") != 0, rs.getString("client_address"), rs.getString("user_agent"),
+                tags == null ? Map.of() : fromJson(tags), attempts);
+    }
+
+    /**
+     * Deletes raw rows (and their attempts and tags) older than {@code before}, at most
+     * {@code batch} requests per transaction, so writers wait for one short transaction at a time
+     * rather than for one long delete. Rollups are kept. Returns how many requests were deleted.
+     */
+    public long deleteBefore(long before, int batch, int maxBatches) {
+        long total = 0;
+        for (int n = 0; n < maxBatches; n++) {
+            int deleted = database.call(SqlWork.inTransaction(c -> {
+                List<String> ids = new ArrayList<>();
+                try (PreparedStatement st = c.prepareStatement(
+                        "SELECT request_id FROM request_log WHERE ts < ? ORDER BY ts LIMIT " + batch)) {
+                    st.setLong(1, before);
+                    try (ResultSet rs = st.executeQuery()) {
+                        while (rs.next()) {
+                            ids.add(rs.getString(1));
+                        }
+                    }
+                }
+                if (ids.isEmpty()) {
+                    return 0;
+                }
+                String in = "(" + "?,".repeat(ids.size() - 1) + "?)";
+                for (String table : new String[] {"request_attempts", "request_tags", "request_log"}) {
+                    try (PreparedStatement st = c.prepareStatement("DELETE FROM " + table + " WHERE request_id IN " + in)) {
+                        for (int i = 0; i < ids.size(); i++) {
+                            st.setString(i + 1, ids.get(i));
+                        }
+                        st.executeUpdate();
+                    }
+                }
+                return ids.size();
+            }));
+            total += deleted;
+            if (deleted < batch) {
+                break;
+            }
+        }
+        return total;
+    }
+
+    static String toJson(Map<String, String> tags) {
+        try {
+            return JSON.writeValueAsString(tags);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static Map<String, String> fromJson(String json) {
+        try {
+            return JSON.readValue(json, new TypeReference<LinkedHashMap<String, String>>() {});
+        } catch (JsonProcessingException e) {
+            return Map.of();
+        }
+    }
+}

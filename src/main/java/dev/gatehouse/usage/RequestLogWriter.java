@@ -1,0 +1,284 @@
+package dev.gatehouse.usage;
+
+import dev.gatehouse.canonical.Usage;
+import dev.gatehouse.gateway.Call;
+import dev.gatehouse.gateway.Endpoint;
+import dev.gatehouse.pricing.ModelPrice;
+import dev.gatehouse.pricing.Pricing;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes one request-log record per finished call, off the request path. {@link #completed}
+ * (event loop) builds the record and offers it to a bounded queue; one background thread drains
+ * the queue in batches into {@link RequestLogStore} (raw rows and rollups in one transaction).
+ * When the database refuses a batch, the batch goes to the local {@link RequestSpool} and is
+ * replayed once the database takes writes again; a full queue also spills to the spool, so no
+ * record is dropped. {@link #close} drains the queue before returning.
+ */
+public final class RequestLogWriter implements CallListener, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(RequestLogWriter.class);
+
+    /**
+     * @param queueCapacity records held in memory before spilling to disk
+     * @param batchSize records per database transaction
+     * @param flushMillis longest a record waits in the queue when traffic is light
+     * @param replayMillis how often the spool is retried while it holds records
+     */
+    public record Settings(int queueCapacity, int batchSize, long flushMillis, long replayMillis) {
+        public static final Settings DEFAULTS = new Settings(10_000, 500, 1_000, 5_000);
+    }
+
+    private final RequestLogStore store;
+    private final RequestSpool spool;
+    private final Supplier<Pricing> pricing;
+    private final Settings settings;
+    private final BlockingQueue<Queued> queue;
+
+    /** A record, and how to estimate its tokens (on the writer thread) when the provider reported none. */
+    private record Queued(RequestRecord record, Supplier<Usage> estimate, ModelPrice price) {}
+    private final Thread thread;
+    private final AtomicLong written = new AtomicLong();
+    private final AtomicLong spooled = new AtomicLong();
+    private final AtomicLong replayed = new AtomicLong();
+    private final AtomicLong overflowed = new AtomicLong();
+    private final AtomicLong failedBatches = new AtomicLong();
+    private volatile boolean closing;
+    private volatile boolean databaseDown;
+    private long nextReplay;
+
+    public RequestLogWriter(RequestLogStore store, RequestSpool spool, Supplier<Pricing> pricing, Settings settings) {
+        this.store = store;
+        this.spool = spool;
+        this.pricing = pricing;
+        this.settings = settings;
+        this.queue = new ArrayBlockingQueue<>(settings.queueCapacity());
+        this.thread = Thread.ofPlatform().daemon().name("gatehouse-request-log").start(this::run);
+    }
+
+    @Override
+    public void completed(Call call, Throwable failure) {
+        if (call.endpoint() == Endpoint.MODELS || call.endpoint() == Endpoint.COUNT_TOKENS) {
+            return; // listings and token counts cost nothing and would only crowd the log
+        }
+        Queued queued;
+        try {
+            Pricing prices = pricing.get();
+            RequestRecord record = RequestRecords.from(call, failure, prices, call.usage(), false, System.nanoTime(),
+                    System.currentTimeMillis());
+            Call.Attempt answered = call.answeringAttempt();
+            boolean estimate = call.usage() == null && failure == null && answered != null && call.usageEstimate() != null;
+            queued = new Queued(record, estimate ? call.usageEstimate() : null,
+                    estimate && prices != null ? prices.price(call.model(), answered.upstreamModel()) : null);
+        } catch (RuntimeException e) {
+            LOG.error("request log record for {} not built", call.requestId(), e);
+            return;
+        }
+        offer(queued);
+    }
+
+    /** Queues a record (e.g. from another source or a test). */
+    public void offer(RequestRecord record) {
+        offer(new Queued(record, null, null));
+    }
+
+    /** When the queue is full (or closing) the record goes straight to the disk spool. */
+    private void offer(Queued queued) {
+        if (closing || !queue.offer(queued)) {
+            overflowed.incrementAndGet();
+            spool(List.of(resolve(queued)));
+        }
+    }
+
+    /** Applies the token estimate, priced like reported usage would be. */
+    private static RequestRecord resolve(Queued q) {
+        RequestRecord r = q.record();
+        if (q.estimate() == null) {
+            return r;
+        }
+        Usage usage;
+        try {
+            usage = q.estimate().get();
+        } catch (RuntimeException e) {
+            LOG.debug("no token estimate for {}: {}", r.requestId(), e.toString());
+            return r;
+        }
+        if (usage == null) {
+            return r;
+        }
+        long cost = q.price() == null ? 0 : Pricing.cost(q.price(), usage);
+        return new RequestRecord(r.requestId(), r.ts(), r.endpoint(), r.keyId(), r.userId(), r.teamId(), r.requestedModel(),
+                r.model(), r.provider(), r.route(), r.fallbackPath(), r.status(), r.errorClass(), usage.inputTokens(),
+                usage.outputTokens(), usage.cachedInputTokens(), usage.cacheWriteTokens(), usage.reasoningTokens(), true, cost,
+                r.latencyMs(), r.ttftMs(), r.stream(), r.clientAddress(), r.userAgent(), r.tags(), r.attempts());
+    }
+
+    private void run() {
+        List<Queued> batch = new ArrayList<>(settings.batchSize());
+        while (!closing || !queue.isEmpty()) {
+            try {
+                Queued first = queue.poll(Math.min(settings.flushMillis(), 200), TimeUnit.MILLISECONDS);
+                if (first != null) {
+                    batch.add(first);
+                    queue.drainTo(batch, settings.batchSize() - 1);
+                    // Fill the batch for up to flushMillis: fewer, larger transactions under light traffic.
+                    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.flushMillis());
+                    while (batch.size() < settings.batchSize() && !closing) {
+                        long left = deadline - System.nanoTime();
+                        if (left <= 0) {
+                            break;
+                        }
+                        Queued next = queue.poll(Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)), TimeUnit.NANOSECONDS);
+                        if (next != null) {
+                            batch.add(next);
+                            queue.drainTo(batch, settings.batchSize() - batch.size());
+                        }
+                    }
+                    List<RequestRecord> records = new ArrayList<>(batch.size());
+                    for (Queued q : batch) {
+                        records.add(resolve(q));
+                    }
+                    batch.clear();
+                    write(records);
+                }
+                maybeReplay(false);
+            } catch (InterruptedException e) {
+                if (!closing) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            } catch (RuntimeException e) {
+                LOG.error("request log writer error", e);
+            }
+        }
+    }
+
+    private void write(List<RequestRecord> batch) {
+        try {
+            store.insert(batch);
+            written.addAndGet(batch.size());
+            if (databaseDown) {
+                databaseDown = false;
+                LOG.info("request log: database reachable again, replaying the spool");
+                maybeReplay(true);
+            }
+        } catch (RuntimeException e) {
+            failedBatches.incrementAndGet();
+            if (!databaseDown) {
+                LOG.warn("request log: database unavailable, spooling to {}: {}", spool.file(), e.getMessage());
+            }
+            databaseDown = true;
+            spool(batch);
+        }
+    }
+
+    private void spool(List<RequestRecord> records) {
+        try {
+            spool.append(records);
+            spooled.addAndGet(records.size());
+        } catch (RuntimeException e) {
+            LOG.error("request log: {} records lost, neither the database nor the spool took them: {}", records.size(),
+                    e.getMessage());
+        }
+    }
+
+    /** Replays the spool at most every replayMillis (or now when forced); a failure leaves it for later. */
+    private void maybeReplay(boolean force) {
+        long now = System.currentTimeMillis();
+        if (!force && now < nextReplay) {
+            return;
+        }
+        nextReplay = now + settings.replayMillis();
+        if (spool.isEmpty()) {
+            return;
+        }
+        try {
+            long n = replaySpool();
+            databaseDown = false;
+            if (n > 0) {
+                LOG.info("request log: replayed {} spooled records", n);
+            }
+        } catch (RuntimeException e) {
+            databaseDown = true;
+            LOG.debug("request log: spool not replayed yet: {}", e.getMessage());
+        }
+    }
+
+    /** Tries the spool now (tests, operators); returns how many records were replayed. Not for the event loop. */
+    public long replayNow() {
+        return replaySpool();
+    }
+
+    private long replaySpool() {
+        long n = spool.replay(settings.batchSize(), chunk -> {
+            store.insert(chunk);
+            written.addAndGet(chunk.size());
+        });
+        replayed.addAndGet(n);
+        return n;
+    }
+
+    /** Records waiting in memory: the queue depth gauge. */
+    public int queueDepth() {
+        return queue.size();
+    }
+
+    public int queueCapacity() {
+        return settings.queueCapacity();
+    }
+
+    /** Records stored in the database so far (directly or by replay). */
+    public long written() {
+        return written.get();
+    }
+
+    /** Records written to the disk spool so far (database down or queue full). */
+    public long spooled() {
+        return spooled.get();
+    }
+
+    public long replayed() {
+        return replayed.get();
+    }
+
+    /** Records that found the queue full and went to the spool instead. */
+    public long overflowed() {
+        return overflowed.get();
+    }
+
+    /** Batches the database refused. */
+    public long failedBatches() {
+        return failedBatches.get();
+    }
+
+    public boolean databaseDown() {
+        return databaseDown;
+    }
+
+    public RequestSpool spool() {
+        return spool;
+    }
+
+    /** Stops taking records into the queue, writes everything queued (or spools it), then returns. */
+    @Override
+    public void close() {
+        closing = true;
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        List<Queued> rest = new ArrayList<>();
+        queue.drainTo(rest);
+        if (!rest.isEmpty()) { // the writer did not finish in time: keep them on disk
+            spool(rest.stream().map(RequestLogWriter::resolve).toList());
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package dev.gatehouse.usage;
+
+import dev.gatehouse.pricing.Pricing;
+import dev.gatehouse.store.Database;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The request log as one part for the composition root: the store, the asynchronous writer (its
+ * {@link #writer()} is the {@link CallListener} and the queue-depth gauge), the analytics
+ * endpoints and the retention job. {@link #close} drains the queue; call it before the database closes.
+ */
+public final class RequestLogging implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(RequestLogging.class);
+
+    /**
+     * The {@code request-log} config section, as the parts need it.
+     *
+     * @param retention raw rows older than this are deleted (rollups are kept); null or zero keeps them forever
+     * @param retentionBatch rows deleted per transaction
+     */
+    public record Settings(RequestLogWriter.Settings writer, Duration retention, int retentionBatch) {
+        public static final Settings DEFAULTS = new Settings(RequestLogWriter.Settings.DEFAULTS, Duration.ofDays(30), 5_000);
+
+        public static Settings from(dev.gatehouse.config.RequestLogConfig c) {
+            return new Settings(new RequestLogWriter.Settings(c.queueCapacity(), c.batchSize(), c.flushInterval().toMillis(),
+                    c.replayInterval().toMillis()), c.retention(), c.retentionBatch());
+        }
+    }
+
+    private final RequestLogStore store;
+    private final RequestLogWriter writer;
+    private final UsageEndpoints endpoints;
+    private final ScheduledExecutorService retentionJob;
+    private final Settings settings;
+    private final LongSupplier clock;
+
+    public RequestLogging(Database database, Path dataDir, Supplier<Pricing> pricing, Settings settings, LongSupplier clock) {
+        this.settings = settings;
+        this.clock = clock;
+        this.store = new RequestLogStore(database);
+        Path spoolDir = (dataDir == null ? Path.of("data") : dataDir).resolve("spool");
+        this.writer = new RequestLogWriter(store, new RequestSpool(spoolDir), pricing, settings.writer());
+        this.endpoints = new UsageEndpoints(store, clock);
+        this.retentionJob = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("gatehouse-request-log-retention").factory());
+        if (settings.retention() != null && !settings.retention().isZero()) {
+            retentionJob.scheduleWithFixedDelay(this::applyRetentionQuietly, 1, 60, TimeUnit.MINUTES);
+        }
+    }
+
+    public RequestLogStore store() {
+        return store;
+    }
+
+    public RequestLogWriter writer() {
+        return writer;
+    }
+
+    public UsageEndpoints endpoints() {
+        return endpoints;
+    }
+
+    /** Deletes raw rows past the retention, in small batches; returns how many. */
+    public long applyRetention() {
+        if (settings.retention() == null || settings.retention().isZero()) {
+            return 0;
+        }
+        return store.deleteBefore(clock.getAsLong() - settings.retention().toMillis(), settings.retentionBatch(), Integer.MAX_VALUE);
+    }
+
+    private void applyRetentionQuietly() {
+        try {
+            long deleted = applyRetention();
+            if (deleted > 0) {
+                LOG.info("request log retention: deleted {} rows older than {}", deleted, settings.retention());
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("request log retention not applied (storage unavailable?): {}", e.getMessage());
+        }
+    }
+
+    @Override
+    public void close() {
+        retentionJob.shutdownNow();
+        writer.close();
+    }
+}

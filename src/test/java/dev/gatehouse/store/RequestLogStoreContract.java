@@ -1,0 +1,315 @@
+package dev.gatehouse.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gatehouse.pricing.Pricing;
+import dev.gatehouse.usage.RequestLogStore;
+import dev.gatehouse.usage.RequestLogWriter;
+import dev.gatehouse.usage.RequestRecord;
+import dev.gatehouse.usage.RequestSpool;
+import dev.gatehouse.usage.UsageQuery;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The request log tables on SQLite and PostgreSQL: batched inserts that are idempotent by
+ * request id, rollups that agree with the raw rows, analytics queries, batched retention, and
+ * the writer's spool when the database refuses writes.
+ */
+abstract class RequestLogStoreContract {
+    static final long T0 = 1_767_225_600_000L; // 2026-01-01T00:00:00Z
+    static final long HOUR = 3_600_000L;
+
+    Database db;
+    RequestLogStore store;
+    Path spoolDir;
+
+    abstract Database openFresh() throws Exception;
+
+    abstract void dropFresh() throws Exception;
+
+    @BeforeEach
+    void open() throws Exception {
+        db = openFresh();
+        store = new RequestLogStore(db);
+        spoolDir = Files.createTempDirectory("gatehouse-spool");
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        db.close();
+        dropFresh();
+        try (var files = Files.walk(spoolDir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    static RequestRecord record(String id, long ts, String team, String key, String model, int status, long in, long out,
+            long cost, long latency, Map<String, String> tags) {
+        return new RequestRecord(id, ts, "chat_completions", key, "u-" + key, team, "public-" + model, model, "p-" + model,
+                "strategy=priority", "p-" + model + "/" + model + ":" + status, status, status >= 400 ? "SERVER" : null,
+                in, out, in / 4, 0, out / 8, false, cost, latency, latency / 3, true, "127.0.0.1", "test-agent", tags,
+                List.of(new RequestRecord.Attempt("p-" + model, model, status, status >= 400 ? "SERVER" : null, latency)));
+    }
+
+    /** A deterministic spread over 3 teams, 4 keys, 3 models, 6 hours, some errors and tags. */
+    static List<RequestRecord> sample(int n) {
+        Random random = new Random(42);
+        List<RequestRecord> records = new ArrayList<>();
+        String[] models = {"gpt-4o", "gpt-4o-mini", "claude-sonnet-4-5"};
+        for (int i = 0; i < n; i++) {
+            String team = "team-" + (i % 3);
+            String key = "key-" + (i % 4);
+            String model = models[random.nextInt(3)];
+            int status = random.nextInt(10) == 0 ? 503 : 200;
+            Map<String, String> tags = i % 2 == 0 ? Map.of("feature", i % 4 == 0 ? "search" : "chat") : Map.of();
+            records.add(record("r-" + i, T0 + random.nextInt(6) * HOUR + random.nextInt((int) HOUR), team, key, model, status,
+                    100 + random.nextInt(900), random.nextInt(500), random.nextInt(10_000), 10 + random.nextInt(2000), tags));
+        }
+        return records;
+    }
+
+    long count(String sql) {
+        return db.call(c -> {
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        });
+    }
+
+    void exec(String sql) {
+        db.call(c -> {
+            try (Statement st = c.createStatement()) {
+                st.execute(sql);
+            }
+            return null;
+        });
+    }
+
+    @Test
+    void insertIsIdempotentByRequestIdAndKeepsAttemptsAndTags() {
+        List<RequestRecord> records = sample(50);
+        assertThat(store.insert(records)).isEqualTo(50);
+        assertThat(store.insert(records.subList(10, 30))).isZero();
+        List<RequestRecord> mixed = new ArrayList<>(records.subList(0, 5));
+        mixed.add(record("new-1", T0, "team-0", "key-0", "gpt-4o", 200, 1, 2, 3, 4, Map.of()));
+        assertThat(store.insert(mixed)).isEqualTo(1);
+        assertThat(count("SELECT COUNT(*) FROM request_log")).isEqualTo(51);
+        assertThat(count("SELECT COUNT(*) FROM request_attempts")).isEqualTo(51);
+        assertThat(count("SELECT COUNT(*) FROM request_tags")).isEqualTo(25);
+        assertThat(count("SELECT SUM(requests) FROM usage_hourly")).isEqualTo(51); // duplicates not counted twice
+
+        RequestRecord stored = store.find("r-7");
+        RequestRecord original = records.get(7);
+        assertThat(stored).isEqualTo(original);
+    }
+
+    @Test
+    void rollupsAndSummaryAgreeWithRawRows() {
+        List<RequestRecord> records = sample(400);
+        for (int i = 0; i < records.size(); i += 37) { // several batches, as the writer does
+            store.insert(records.subList(i, Math.min(records.size(), i + 37)));
+        }
+        UsageQuery query = new UsageQuery(db);
+        List<UsageQuery.Row> byModel = query.summary(new UsageQuery.Query(T0, T0 + 24 * HOUR, "model", "none", Map.of(), null, 0, "cost"));
+        Map<String, long[]> expected = new HashMap<>();
+        for (RequestRecord r : records) {
+            long[] e = expected.computeIfAbsent(r.model(), k -> new long[5]);
+            e[0]++;
+            e[1] += r.failed() ? 1 : 0;
+            e[2] += r.inputTokens();
+            e[3] += r.outputTokens();
+            e[4] += r.costMicros();
+        }
+        assertThat(byModel).hasSize(3);
+        for (UsageQuery.Row row : byModel) {
+            long[] e = expected.get(row.group());
+            assertThat(new long[] {row.requests(), row.errors(), row.inputTokens(), row.outputTokens(), row.costMicros()})
+                    .as(row.group()).containsExactly(e);
+        }
+
+        // hour buckets of one team, filtered
+        List<UsageQuery.Row> hourly = query.summary(new UsageQuery.Query(T0, T0 + 24 * HOUR, null, "hour",
+                Map.of("team", "team-1"), null, 0, "cost"));
+        assertThat(hourly).hasSize(6);
+        for (UsageQuery.Row row : hourly) {
+            long n = records.stream().filter(r -> r.teamId().equals("team-1") && r.ts() - r.ts() % HOUR == row.bucket()).count();
+            assertThat(row.requests()).isEqualTo(n);
+        }
+
+        // tag groups: only tagged requests, once per tag value
+        List<UsageQuery.Row> byTag = query.summary(new UsageQuery.Query(T0, T0 + 24 * HOUR, "tag:feature", "day", Map.of(), null, 0, "requests"));
+        assertThat(byTag).extracting(UsageQuery.Row::group).containsExactly("chat", "search");
+        assertThat(byTag).extracting(UsageQuery.Row::requests).containsExactly(100L, 100L);
+        long searchCost = records.stream().filter(r -> "search".equals(r.tags().get("feature"))).mapToLong(RequestRecord::costMicros).sum();
+        assertThat(byTag.get(1).costMicros()).isEqualTo(searchCost);
+
+        // tag filter with another grouping
+        List<UsageQuery.Row> searchByTeam = query.summary(new UsageQuery.Query(T0, T0 + 24 * HOUR, "team", "none", Map.of(),
+                "feature=search", 0, "cost"));
+        assertThat(searchByTeam.stream().mapToLong(UsageQuery.Row::requests).sum()).isEqualTo(100);
+
+        // top 1 key by cost
+        List<UsageQuery.Row> top = query.summary(new UsageQuery.Query(T0, T0 + 24 * HOUR, "key", "none", Map.of(), null, 1, "cost"));
+        Map<String, Long> costByKey = new HashMap<>();
+        records.forEach(r -> costByKey.merge(r.keyId(), r.costMicros(), Long::sum));
+        String topKey = costByKey.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+        assertThat(top).hasSize(1);
+        assertThat(top.get(0).group()).isEqualTo(topKey);
+        assertThat(top.get(0).costMicros()).isEqualTo(costByKey.get(topKey));
+    }
+
+    @Test
+    void listingPagesThroughRowsWithTheSameTimestampWithoutSkippingAny() {
+        List<RequestRecord> records = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            records.add(record("same-" + i, T0 + 5, "team-0", "key-0", "gpt-4o", 200, 1, 1, 1, 1, Map.of()));
+        }
+        records.add(record("other-team", T0 + 5, "team-1", "key-9", "gpt-4o", 200, 1, 1, 1, 1, Map.of()));
+        store.insert(records);
+        List<String> seen = new ArrayList<>();
+        RequestLogStore.Cursor cursor = null;
+        while (true) {
+            List<RequestRecord> page = store.list(Map.of("team", "team-0"), T0, T0 + HOUR, cursor, 3);
+            page.forEach(r -> seen.add(r.requestId()));
+            if (page.size() < 3) {
+                break;
+            }
+            RequestRecord last = page.get(page.size() - 1);
+            cursor = new RequestLogStore.Cursor(last.ts(), last.requestId());
+        }
+        assertThat(seen).hasSize(10).doesNotHaveDuplicates().allMatch(id -> id.startsWith("same-"));
+    }
+
+    @Test
+    void latencyPercentilesMatchNearestRankOnTheRawRows() {
+        List<RequestRecord> records = sample(300);
+        store.insert(records);
+        List<UsageQuery.LatencyRow> rows = new UsageQuery(db).latency(
+                new UsageQuery.Query(T0, T0 + 24 * HOUR, "model", "none", Map.of(), null, 0, "requests"));
+        assertThat(rows).hasSize(3);
+        for (UsageQuery.LatencyRow row : rows) {
+            List<Long> sorted = records.stream().filter(r -> r.model().equals(row.group())).map(RequestRecord::latencyMs).sorted().toList();
+            assertThat(row.requests()).isEqualTo(sorted.size());
+            assertThat(row.p50()).isEqualTo(sorted.get((int) Math.ceil(0.5 * sorted.size()) - 1));
+            assertThat(row.p99()).isEqualTo(sorted.get((int) Math.ceil(0.99 * sorted.size()) - 1));
+            long errors = records.stream().filter(r -> r.model().equals(row.group()) && r.failed()).count();
+            assertThat(row.errors()).isEqualTo(errors);
+        }
+    }
+
+    @Test
+    void retentionDeletesOldRowsInBatchesAndKeepsRollups() {
+        List<RequestRecord> records = sample(120);
+        store.insert(records);
+        long cutoff = T0 + 3 * HOUR;
+        long old = records.stream().filter(r -> r.ts() < cutoff).count();
+        long deleted = store.deleteBefore(cutoff, 7, Integer.MAX_VALUE);
+        assertThat(deleted).isEqualTo(old);
+        assertThat(count("SELECT COUNT(*) FROM request_log")).isEqualTo(120 - old);
+        assertThat(count("SELECT COUNT(*) FROM request_log WHERE ts < " + cutoff)).isZero();
+        assertThat(count("SELECT COUNT(*) FROM request_attempts")).isEqualTo(120 - old);
+        assertThat(count("SELECT COUNT(*) FROM request_tags WHERE request_id NOT IN (SELECT request_id FROM request_log)")).isZero();
+        assertThat(count("SELECT SUM(requests) FROM usage_hourly")).isEqualTo(120);
+        // a bounded run stops after its batches
+        store.insert(sample(120));
+        assertThat(store.deleteBefore(cutoff, 5, 2)).isEqualTo(Math.min(10, old));
+    }
+
+    @Test
+    void writerSpoolsWhileTheDatabaseIsDownAndReplaysWithoutLossOrDuplicates() throws Exception {
+        RequestSpool spool = new RequestSpool(spoolDir);
+        RequestLogWriter writer = new RequestLogWriter(store, spool, Pricing::shipped,
+                new RequestLogWriter.Settings(1000, 50, 20, 100));
+        try {
+            List<RequestRecord> records = sample(200);
+            records.subList(0, 50).forEach(writer::offer);
+            await(() -> count("SELECT COUNT(*) FROM request_log") == 50);
+
+            exec("ALTER TABLE request_log RENAME TO request_log_offline"); // the database refuses writes
+            records.subList(50, 150).forEach(writer::offer);
+            await(() -> writer.spooled() == 100);
+            assertThat(spool.pending()).isEqualTo(100);
+            try (var files = Files.list(spoolDir)) { // JSON Lines, one record per line (maybe renamed aside for a replay try)
+                assertThat(files.map(RequestLogStoreContract::read).reduce("", String::concat)).contains("\"requestId\":\"r-50\"");
+            }
+
+            exec("ALTER TABLE request_log_offline RENAME TO request_log"); // back
+            records.subList(150, 200).forEach(writer::offer);
+            await(() -> count("SELECT COUNT(*) FROM request_log") == 200 && spool.isEmpty() && writer.replayed() == 100);
+
+            // replaying the same records again (e.g. a crash after insert, before the spool file was deleted) adds nothing
+            long before = writer.replayed();
+            spool.append(records.subList(40, 120));
+            writer.replayNow(); // or the writer's own periodic try, whichever comes first
+            await(() -> spool.isEmpty() && writer.replayed() - before == 80);
+            assertThat(count("SELECT COUNT(*) FROM request_log")).isEqualTo(200);
+            assertThat(count("SELECT SUM(requests) FROM usage_hourly")).isEqualTo(200);
+            assertThat(count("SELECT COUNT(DISTINCT request_id) FROM request_log")).isEqualTo(200);
+        } finally {
+            writer.close();
+        }
+    }
+
+    @Test
+    void closeDrainsTheQueue() {
+        RequestLogWriter writer = new RequestLogWriter(store, new RequestSpool(spoolDir), Pricing::shipped,
+                new RequestLogWriter.Settings(5000, 100, 10_000, 10_000));
+        sample(3000).forEach(writer::offer);
+        writer.close();
+        assertThat(count("SELECT COUNT(*) FROM request_log")).isEqualTo(3000);
+        assertThat(writer.queueDepth()).isZero();
+        assertThat(writer.spooled()).isZero();
+    }
+
+    @Test
+    void aFullQueueSpillsToTheSpoolInsteadOfDropping() throws Exception {
+        exec("ALTER TABLE request_log RENAME TO request_log_offline");
+        RequestLogWriter writer = new RequestLogWriter(store, new RequestSpool(spoolDir), Pricing::shipped,
+                new RequestLogWriter.Settings(10, 5, 20, 60_000));
+        List<RequestRecord> records = sample(500);
+        records.forEach(writer::offer);
+        writer.close();
+        assertThat(writer.overflowed()).isPositive();
+        assertThat(writer.spool().pending()).isEqualTo(500);
+        exec("ALTER TABLE request_log_offline RENAME TO request_log");
+        RequestLogWriter next = new RequestLogWriter(store, new RequestSpool(spoolDir), Pricing::shipped,
+                new RequestLogWriter.Settings(10, 100, 20, 50));
+        try {
+            await(() -> count("SELECT COUNT(*) FROM request_log") == 500);
+        } finally {
+            next.close();
+        }
+    }
+
+    static String read(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
+
+    static void await(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met within 15 s");
+            }
+            Thread.sleep(Duration.ofMillis(20));
+        }
+    }
+}
