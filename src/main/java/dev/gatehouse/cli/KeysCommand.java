@@ -1,6 +1,7 @@
 package dev.gatehouse.cli;
 
 import dev.gatehouse.admin.AdminBody;
+import dev.gatehouse.audit.AuditLog;
 import dev.gatehouse.identity.AccessPolicy;
 import dev.gatehouse.identity.ConflictException;
 import dev.gatehouse.identity.Identity;
@@ -44,6 +45,19 @@ final class KeysCommand implements Runnable {
         }
     }
 
+    /** What the audit trail keeps of a key: never the secret, only its non-secret display prefix. */
+    static java.util.Map<String, Object> keyView(VirtualKey key) {
+        java.util.Map<String, Object> view = new java.util.LinkedHashMap<>();
+        view.put("id", key.id());
+        view.put("display_prefix", key.displayPrefix());
+        view.put("owner_type", key.ownerType());
+        view.put("owner_id", key.ownerId());
+        view.put("team_id", key.teamId());
+        view.put("expires_at", key.expiresAt());
+        view.put("revoked_at", key.revokedAt());
+        return view;
+    }
+
     static Duration duration(String text, String option) {
         Duration d = AdminBody.parseDuration(text);
         if (d == null) {
@@ -52,9 +66,15 @@ final class KeysCommand implements Runnable {
         return d;
     }
 
-    static int run(CommandSpec spec, StorageOptions storage, java.util.function.BiFunction<Identity, PrintWriter, Integer> work) {
+    /** A command's work: the identity stores, the audit log (every change made here is audited too) and the output. */
+    @FunctionalInterface
+    interface Work {
+        int run(Identity identity, AuditLog audit, PrintWriter out);
+    }
+
+    static int run(CommandSpec spec, StorageOptions storage, Work work) {
         try (Database db = storage.open()) {
-            return work.apply(Identity.over(db), spec.commandLine().getOut());
+            return work.run(Identity.over(db), new AuditLog(db), spec.commandLine().getOut());
         } catch (Refused | ConflictException e) {
             spec.commandLine().getErr().println("gatehouse: " + e.getMessage());
             return 1;
@@ -87,7 +107,7 @@ final class KeysCommand implements Runnable {
 
         @Override
         public Integer call() {
-            return run(spec, storage, (identity, out) -> {
+            return run(spec, storage, (identity, audit, out) -> {
                 String ownerType;
                 String ownerId;
                 String teamId;
@@ -121,6 +141,7 @@ final class KeysCommand implements Runnable {
                 for (AccessPolicy p : attach) {
                     identity.policies().attach(p.id(), "key", issued.key().id());
                 }
+                audit.append("cli", "cli", null, null, "key.create", "key", issued.key().id(), null, keyView(issued.key()));
                 out.println("Created key " + issued.key().id() + " for " + ownerName
                         + (expiresAt == null ? "" : ", expires " + Instant.ofEpochMilli(expiresAt))
                         + (attach.isEmpty() ? "" : ", policies: " + String.join(", ", attach.stream().map(AccessPolicy::name).toList())));
@@ -144,7 +165,7 @@ final class KeysCommand implements Runnable {
 
         @Override
         public Integer call() {
-            return run(spec, storage, (identity, out) -> {
+            return run(spec, storage, (identity, audit, out) -> {
                 String teamId = team == null ? null : identity.teams().get(team).or(() -> identity.teams().byName(team))
                         .map(Team::id).orElseThrow(() -> new Refused("no team '" + team + "'"));
                 String format = "%-22s %-16s %-14s %-8s %-24s %-22s %-8s %-20s %s%n";
@@ -179,8 +200,9 @@ final class KeysCommand implements Runnable {
 
         @Override
         public Integer call() {
-            return run(spec, storage, (identity, out) -> {
+            return run(spec, storage, (identity, audit, out) -> {
                 VirtualKey key = identity.keys().revoke(id).orElseThrow(() -> new Refused("no key '" + id + "'"));
+                audit.append("cli", "cli", null, null, "key.revoke", "key", key.id(), null, keyView(key));
                 out.println("Revoked key " + key.id() + " (" + key.displayPrefix() + ")");
                 return 0;
             });
@@ -201,9 +223,10 @@ final class KeysCommand implements Runnable {
 
         @Override
         public Integer call() {
-            return run(spec, storage, (identity, out) -> {
+            return run(spec, storage, (identity, audit, out) -> {
                 Duration g = duration(grace, "--grace");
                 KeyStore.Rotation r = identity.keys().rotate(id, g.toMillis()).orElseThrow(() -> new Refused("no key '" + id + "'"));
+                audit.append("cli", "cli", null, null, "key.rotate", "key", id, keyView(r.old()), keyView(r.replacement().key()));
                 out.println("Rotated key " + id + " to " + r.replacement().key().id() + "; the old key works until "
                         + Instant.ofEpochMilli(r.old().expiresAt()));
                 out.println();

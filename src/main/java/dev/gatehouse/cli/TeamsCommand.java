@@ -40,6 +40,8 @@ final class TeamsCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             try (Database db = storage.open()) {
                 Team team = Identity.over(db).teams().create(name);
+                new dev.gatehouse.audit.AuditLog(db).append("cli", "cli", null, null, "team.create", "team", team.id(), null,
+                        java.util.Map.of("id", team.id(), "name", team.name()));
                 out.println("Created team " + team.name() + " (" + team.id() + ")");
                 return 0;
             } catch (ConflictException e) {

@@ -80,6 +80,14 @@ class KeysAndTeamsCommandTest {
             assertThat(old.keyHash()).isEqualTo(ApiKeys.sha256Hex(secret));
             assertThat(old.revokedAt()).isNotNull();
             assertThat(identity.keys().get(old.rotatedTo()).orElseThrow().keyHash()).isEqualTo(ApiKeys.sha256Hex(replacement));
+            // Changes made from the command line are admin changes too: audited, chained, without secrets.
+            dev.gatehouse.audit.AuditLog audit = new dev.gatehouse.audit.AuditLog(db);
+            assertThat(audit.verify().intact()).isTrue();
+            assertThat(audit.verify().entries()).isEqualTo(4); // team.create, key.create, key.rotate, key.revoke
+            StringBuilder trail = new StringBuilder();
+            audit.export(dev.gatehouse.audit.AuditQuery.ALL, entry -> trail.append(entry).append('\n'));
+            assertThat(trail.toString()).contains("key.create", "key.rotate", "key.revoke")
+                    .doesNotContain(secret).doesNotContain(replacement);
         }
     }
 

@@ -117,7 +117,7 @@ class ZdrCanaryTest {
                 zdrAnthropic.failNext(1, FakeAnthropic.Failure.http(400, "invalid_request_error", "prompt was: " + canary));
                 expect(400, post(base + "/v1/messages", messages.formatted("claude", "")));
                 // A stream that breaks with an in-band error quoting the prompt, after bytes reached the caller.
-                zdrAnthropic.failNext(1, FakeAnthropic.Failure.inBand(3, "invalid_request_error", "mid-stream: " + canary));
+                zdrAnthropic.failNext(1, FakeAnthropic.Failure.inBand(5, "invalid_request_error", "mid-stream: " + canary));
                 expect(200, post(base + "/v1/messages", messages.formatted("claude", "\"stream\":true,")));
                 zdrOpenAi.failNext(1, Fault.raw(500, "upstream crashed on " + canary));
                 expect(502, post(base + "/v1/chat/completions", chat.formatted("chat", "")));
