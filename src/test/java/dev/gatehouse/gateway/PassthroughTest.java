@@ -335,6 +335,10 @@ class PassthroughTest {
         while (accessLog.list.isEmpty() && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
-        return accessLog.list.stream().map(ILoggingEvent::getFormattedMessage).collect(Collectors.joining("\n"));
+        java.util.List<ILoggingEvent> snapshot;
+        synchronized (accessLog) { // the appender appends under its own lock, from the gateway's threads
+            snapshot = new java.util.ArrayList<>(accessLog.list);
+        }
+        return snapshot.stream().map(ILoggingEvent::getFormattedMessage).collect(Collectors.joining("\n"));
     }
 }

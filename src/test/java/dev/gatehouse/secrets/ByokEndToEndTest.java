@@ -136,7 +136,11 @@ class ByokEndToEndTest {
     }
 
     void assertNoSecretAnywhere(String... secrets) {
-        for (ILoggingEvent event : logs.list) {
+        java.util.List<ILoggingEvent> snapshot;
+        synchronized (logs) { // appenders append under their own lock, from the gateway's threads
+            snapshot = new java.util.ArrayList<>(logs.list);
+        }
+        for (ILoggingEvent event : snapshot) {
             String text = event.getFormattedMessage() + (event.getThrowableProxy() == null ? "" : event.getThrowableProxy().getMessage());
             for (String secret : secrets) {
                 assertThat(text).as("log line").doesNotContain(secret);
