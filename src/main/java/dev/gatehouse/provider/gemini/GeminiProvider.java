@@ -4,8 +4,7 @@ import dev.gatehouse.canonical.ChatRequest;
 import dev.gatehouse.canonical.ContentPart;
 import dev.gatehouse.canonical.Message;
 import dev.gatehouse.config.ProviderConfig;
-import dev.gatehouse.config.Timeouts;
-import dev.gatehouse.provider.Provider;
+import dev.gatehouse.provider.ConfiguredProvider;
 import dev.gatehouse.provider.Transport;
 import dev.gatehouse.provider.UpstreamRequest;
 import dev.gatehouse.provider.WireCodec;
@@ -13,12 +12,10 @@ import dev.gatehouse.provider.http.ImageFetcher;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpHeaders;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Google's Gemini API (Google AI Studio keys). Chat goes to
@@ -26,48 +23,17 @@ import java.util.Map;
  * embeddings to {@code :batchEmbedContents}; the key travels in {@code x-goog-api-key}.
  * Gemini only accepts image bytes, so {@link #prepare} fetches http(s) image URLs first.
  */
-public final class GeminiProvider implements Provider {
+public final class GeminiProvider extends ConfiguredProvider {
     public static final String DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com/v1beta";
     private static final WireCodec CODEC = new GeminiWireCodec();
-    private static final CharSequence JSON = HttpHeaders.createOptimized("application/json");
-    private static final CharSequence EVENT_STREAM = HttpHeaders.createOptimized("text/event-stream");
 
-    private final ProviderConfig config;
-    private final Transport transport;
     private final ImageFetcher images;
     private final String baseUrl;
 
     public GeminiProvider(ProviderConfig config, Transport transport, ImageFetcher images) {
-        this.config = config;
-        this.transport = transport;
+        super(config, transport, CODEC);
         this.images = images;
-        String base = config.baseUrl() == null ? DEFAULT_BASE_URL : config.baseUrl();
-        this.baseUrl = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
-    }
-
-    @Override
-    public String name() {
-        return config.name();
-    }
-
-    @Override
-    public WireCodec codec() {
-        return CODEC;
-    }
-
-    @Override
-    public Transport transport() {
-        return transport;
-    }
-
-    @Override
-    public Timeouts timeouts() {
-        return config.timeouts();
-    }
-
-    @Override
-    public boolean passthrough() {
-        return config.passthrough();
+        this.baseUrl = trimSlash(config.baseUrl() == null ? DEFAULT_BASE_URL : config.baseUrl());
     }
 
     /** Replaces every http(s) image URL with the fetched bytes as a data URL; all fetches run at once. */
@@ -99,10 +65,7 @@ public final class GeminiProvider implements Provider {
                 }
                 messages.add(new Message(m.role(), parts, m.toolCalls(), m.toolCallId(), m.name(), m.extra()));
             }
-            return new ChatRequest(request.model(), messages, request.temperature(), request.topP(), request.maxTokens(),
-                    request.stop(), request.seed(), request.tools(), request.toolChoice(), request.parallelToolCalls(),
-                    request.responseFormat(), request.reasoningEffort(), request.stream(), request.includeUsage(),
-                    request.user(), request.extra());
+            return request.withMessages(messages); // keeps every other field, the thinking budget included
         });
     }
 
@@ -117,13 +80,8 @@ public final class GeminiProvider implements Provider {
     }
 
     @Override
-    public java.util.List<String> extraApiKeys() {
-        return config.extraApiKeys();
-    }
-
-    @Override
     public GeminiProvider withApiKey(String apiKey) {
-        return new GeminiProvider(config.withApiKey(apiKey), transport, images);
+        return new GeminiProvider(config.withApiKey(apiKey), transport(), images);
     }
 
     @Override
@@ -138,12 +96,7 @@ public final class GeminiProvider implements Provider {
     }
 
     private MultiMap headers(boolean stream) {
-        MultiMap headers = HttpHeaders.headers();
-        headers.set(HttpHeaders.CONTENT_TYPE, JSON);
-        headers.set(HttpHeaders.ACCEPT, stream ? EVENT_STREAM : JSON);
-        for (Map.Entry<String, String> header : config.headers().entrySet()) {
-            headers.set(header.getKey(), header.getValue());
-        }
+        MultiMap headers = baseHeaders(stream);
         if (config.apiKey() != null && !config.apiKey().isEmpty()) {
             headers.set("x-goog-api-key", config.apiKey());
         }

@@ -1,31 +1,22 @@
 package dev.gatehouse.provider.openai;
 
 import dev.gatehouse.config.ProviderConfig;
-import dev.gatehouse.config.Timeouts;
-import dev.gatehouse.provider.Provider;
+import dev.gatehouse.provider.ConfiguredProvider;
 import dev.gatehouse.provider.Transport;
 import dev.gatehouse.provider.UpstreamRequest;
 import dev.gatehouse.provider.WireCodec;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpHeaders;
-import java.util.Map;
 
 /**
  * Everything that speaks OpenAI's wire format (OpenAI itself, Azure OpenAI, every
  * OpenAI-compatible server, the mock). Subclasses differ only in URL layout and auth header.
  */
-public abstract class OpenAiStyleProvider implements Provider {
+public abstract class OpenAiStyleProvider extends ConfiguredProvider {
     private static final WireCodec CODEC = new OpenAiWireCodec();
-    private static final CharSequence JSON = HttpHeaders.createOptimized("application/json");
-    private static final CharSequence EVENT_STREAM = HttpHeaders.createOptimized("text/event-stream");
-
-    protected final ProviderConfig config;
-    private final Transport transport;
 
     protected OpenAiStyleProvider(ProviderConfig config, Transport transport) {
-        this.config = config;
-        this.transport = transport;
+        super(config, transport, CODEC);
     }
 
     /** The absolute URL of an operation ("chat/completions", "embeddings") for this model. */
@@ -33,36 +24,6 @@ public abstract class OpenAiStyleProvider implements Provider {
 
     /** Adds the authentication header(s). */
     protected abstract void authenticate(MultiMap headers);
-
-    @Override
-    public String name() {
-        return config.name();
-    }
-
-    @Override
-    public WireCodec codec() {
-        return CODEC;
-    }
-
-    @Override
-    public Transport transport() {
-        return transport;
-    }
-
-    @Override
-    public Timeouts timeouts() {
-        return config.timeouts();
-    }
-
-    @Override
-    public java.util.List<String> extraApiKeys() {
-        return config.extraApiKeys();
-    }
-
-    @Override
-    public boolean passthrough() {
-        return config.passthrough();
-    }
 
     @Override
     public UpstreamRequest chat(Buffer body, String upstreamModel, boolean stream) {
@@ -75,18 +36,8 @@ public abstract class OpenAiStyleProvider implements Provider {
     }
 
     private MultiMap headers(boolean stream) {
-        MultiMap headers = HttpHeaders.headers();
-        headers.set(HttpHeaders.CONTENT_TYPE, JSON);
-        headers.set(HttpHeaders.ACCEPT, stream ? EVENT_STREAM : JSON);
-        for (Map.Entry<String, String> header : config.headers().entrySet()) {
-            headers.set(header.getKey(), header.getValue());
-        }
+        MultiMap headers = baseHeaders(stream);
         authenticate(headers);
         return headers;
-    }
-
-    /** The base URL without a trailing slash. */
-    protected static String trimSlash(String url) {
-        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     }
 }
