@@ -16,7 +16,7 @@
 #
 # Environment (defaults in brackets):
 #   BENCH_DURATION [10]        seconds per measured run
-#   BENCH_WARMUP [8]           seconds of warm-up (JIT) per system under test before measuring
+#   BENCH_WARMUP [30]          seconds of warm-up (JIT) per system under test before measuring
 #   BENCH_SCENARIOS            subset of: closed16 closed64 rate500 stream64 delay500 streams5000
 #   BENCH_RATE [500]           requests/s of the fixed-rate scenarios
 #   BENCH_STREAMS [5000]       concurrent open streams in streams5000
@@ -29,7 +29,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DURATION=${BENCH_DURATION:-10}
-WARMUP=${BENCH_WARMUP:-8}
+WARMUP=${BENCH_WARMUP:-30}
 SCENARIOS=${BENCH_SCENARIOS:-"closed16 closed64 rate500 stream64 delay500 streams5000"}
 RATE=${BENCH_RATE:-500}
 STREAMS=${BENCH_STREAMS:-5000}
