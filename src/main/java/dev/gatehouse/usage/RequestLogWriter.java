@@ -117,7 +117,7 @@ public final class RequestLogWriter implements CallListener, AutoCloseable {
         return new RequestRecord(r.requestId(), r.ts(), r.endpoint(), r.keyId(), r.userId(), r.teamId(), r.requestedModel(),
                 r.model(), r.provider(), r.route(), r.fallbackPath(), r.status(), r.errorClass(), usage.inputTokens(),
                 usage.outputTokens(), usage.cachedInputTokens(), usage.cacheWriteTokens(), usage.reasoningTokens(), true, cost,
-                r.latencyMs(), r.ttftMs(), r.stream(), r.clientAddress(), r.userAgent(), r.tags(), r.attempts());
+                r.latencyMs(), r.ttftMs(), r.stream(), r.clientAddress(), r.userAgent(), r.tags(), r.attempts(), r.bodies());
     }
 
     private void run() {
