@@ -31,12 +31,15 @@ class AccountingAgreementTest {
 
     @Test
     void analyticsPrometheusAndUpstreamUsageAgreeToTheTokenAndTheMicroUnit() throws Exception {
-        try (FakeOpenAi a = FakeOpenAi.start(); FakeOpenAi b = FakeOpenAi.start(); FakeOpenAi c = FakeOpenAi.start()) {
+        try (FakeOpenAi a = FakeOpenAi.start(); FakeOpenAi b = FakeOpenAi.start(); FakeOpenAi c = FakeOpenAi.start();
+                FakeOpenAi d = FakeOpenAi.start()) {
+            d.noUsage().answer("An upstream that reports no usage: the gateway estimates it.");
             String config = """
                     providers:
                       a: {kind: openai, base-url: "%s", api-key: %s}
                       b: {kind: openai, base-url: "%s", api-key: %s}
                       c: {kind: openai, base-url: "%s", api-key: %s}
+                      d: {kind: openai, base-url: "%s", api-key: %s}
                     routing:
                       retries: {same-target: 0}
                       circuit-breaker: {consecutive-failures: 1000, failure-rate: 100, window: 10000}
@@ -45,10 +48,12 @@ class AccountingAgreementTest {
                         targets: [{provider: a, model: gpt-4o}, {provider: b, model: gpt-4o-mini}]
                       solo:
                         targets: [{provider: c, model: gpt-4.1}]
+                      bare:
+                        targets: [{provider: d, model: gpt-4o-mini}]
                     request-log:
                       flush-interval: 50ms
                     """.formatted(a.baseUrl(), FakeOpenAi.DEFAULT_KEY, b.baseUrl(), FakeOpenAi.DEFAULT_KEY, c.baseUrl(),
-                    FakeOpenAi.DEFAULT_KEY);
+                    FakeOpenAi.DEFAULT_KEY, d.baseUrl(), FakeOpenAi.DEFAULT_KEY);
             try (GatewayHarness gateway = GatewayHarness.start(config)) {
                 AdminClient master = new AdminClient(gateway, GatewayHarness.MASTER_KEY);
                 List<String> keys = new ArrayList<>();
@@ -97,6 +102,30 @@ class AccountingAgreementTest {
                 c.failNext(1, Fault.error(500, "server_error", "internal", "boom", null));
                 assertThat(call(gateway, keys.get(0), "solo", false, false).statusCode()).isGreaterThanOrEqualTo(500);
                 requests++;
+                // Calls whose upstream reports no usage: the request log estimates their tokens with a
+                // tokenizer; Prometheus must count the same estimate, or the two drift apart.
+                List<String> estimatedIds = new ArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                    HttpResponse<String> response = call(gateway, keys.get(i + 1), "bare", i == 1, i == 2);
+                    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+                    estimatedIds.add(response.headers().firstValue("x-request-id").orElseThrow());
+                    requests++;
+                }
+                RequestLogStore store = gateway.gatehouse().requestLogging().store();
+                long estimatedInput = 0;
+                long estimatedOutput = 0;
+                long estimatedCost = 0;
+                for (String id : estimatedIds) {
+                    RequestRecord r = awaitRecord(store, id);
+                    assertThat(r.usageEstimated()).isTrue();
+                    assertThat(r.inputTokens()).isPositive();
+                    assertThat(r.outputTokens()).isPositive();
+                    assertThat(r.costMicros()).isEqualTo(Pricing.cost(Pricing.shipped().price("bare", "gpt-4o-mini"),
+                            Usage.of(r.inputTokens(), r.outputTokens())));
+                    estimatedInput += r.inputTokens();
+                    estimatedOutput += r.outputTokens();
+                    estimatedCost += r.costMicros();
+                }
 
                 // Wait (bounded) until the request-log writer flushed and the metrics counted every call.
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
@@ -109,7 +138,10 @@ class AccountingAgreementTest {
                     metrics = metrics(gateway);
                 }
 
-                // The analytics API agrees with the upstreams' reports.
+                // The analytics API agrees with the upstreams' reports (plus the estimates where none came).
+                input += estimatedInput;
+                output += estimatedOutput;
+                cost += estimatedCost;
                 assertThat(total(summary, "requests")).isEqualTo(requests);
                 assertThat(total(summary, "errors")).isEqualTo(1);
                 assertThat(total(summary, "input_tokens")).isEqualTo(input);
@@ -126,6 +158,7 @@ class AccountingAgreementTest {
                     assertThat(total(grouped, "cost_micros")).as(group).isEqualTo(cost);
                 }
                 assertThat(master.ok("GET", "/usage/summary?bucket=day&group_by=team", null).json().path("rows")).hasSize(3);
+                assertThat(master.ok("GET", "/usage/summary?bucket=day&group_by=provider", null).json().path("rows")).hasSize(5); // a, b, c, d and "" (the failed call)
 
                 // Prometheus agrees with both.
                 assertThat(sample(metrics, "gatehouse_requests_total").longValueExact()).isEqualTo(requests);
@@ -153,6 +186,18 @@ class AccountingAgreementTest {
                             + "\"messages\":[{\"role\":\"user\",\"content\":\"How much did that cost?\"}]}"));
         }
         return gateway.send(request.header("Content-Type", "application/json").timeout(Duration.ofSeconds(10)));
+    }
+
+    private static RequestRecord awaitRecord(RequestLogStore store, String requestId) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            RequestRecord r = store.find(requestId);
+            if (r != null) {
+                return r;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no request log record for " + requestId);
     }
 
     private static long total(JsonNode summary, String field) {
