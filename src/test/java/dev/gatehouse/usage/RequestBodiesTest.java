@@ -197,4 +197,60 @@ class RequestBodiesTest {
         assertThat(b).as("bodies of " + requestId).isNotNull();
         return b;
     }
+
+    @Test
+    void bodiesTravelWithTheirRecordThroughTheDiskSpoolAndRecordsWithoutThemStayWithout(@org.junit.jupiter.api.io.TempDir
+            java.nio.file.Path dir) {
+        RequestRecord plain = new RequestRecord("r-1", 1L, "chat_completions", "k", "u", "t", "m", "gpt-4o", "a", null, null,
+                200, null, 1, 2, 0, 0, 0, false, 3, 4, null, false, null, null, Map.of(), java.util.List.of());
+        RequestRecord withBodies = new RequestRecord("r-2", 1L, "chat_completions", "k", "u", "t", "m", "gpt-4o", "a", null,
+                null, 200, null, 1, 2, 0, 0, 0, false, 3, 4, null, true, null, null, Map.of(), java.util.List.of())
+                .withBodies(new RequestRecord.Bodies("{\"q\":\"é\"}", "data: {}\n\n", true));
+        RequestSpool spool = new RequestSpool(dir);
+        spool.append(java.util.List.of(plain, withBodies));
+        java.util.List<RequestRecord> replayed = new java.util.ArrayList<>();
+        assertThat(spool.replay(10, replayed::addAll)).isEqualTo(2);
+        assertThat(replayed).containsExactly(plain, withBodies);
+        assertThat(replayed.get(0).bodies()).isNull();
+        assertThat(replayed.get(1).bodies()).isEqualTo(new RequestRecord.Bodies("{\"q\":\"é\"}", "data: {}\n\n", true));
+    }
+
+    @Test
+    void captureIsCappedFlaggedAndOffUnlessEnabledAndNeverUnderZdr() {
+        io.vertx.core.buffer.Buffer big = io.vertx.core.buffer.Buffer.buffer("x".repeat(dev.gatehouse.gateway.Call.MAX_STORED_BODY + 10));
+        dev.gatehouse.gateway.Call off = newCall();
+        off.captureRequest(big);
+        off.captureResponse(big);
+        assertThat(off.capturedBodies()).isEqualTo(new dev.gatehouse.gateway.Call.CapturedBodies(null, null, false));
+
+        dev.gatehouse.gateway.Call on = newCall();
+        on.storeBodies(true);
+        on.captureRequest(io.vertx.core.buffer.Buffer.buffer("{}"));
+        on.captureResponse(io.vertx.core.buffer.Buffer.buffer("data: 1\n\n"));
+        assertThat(on.capturedBodies()).isEqualTo(new dev.gatehouse.gateway.Call.CapturedBodies("{}", "data: 1\n\n", false));
+        on.captureResponse(big);
+        on.captureResponse(io.vertx.core.buffer.Buffer.buffer("more"));
+        assertThat(on.capturedBodies().response()).hasSize(dev.gatehouse.gateway.Call.MAX_STORED_BODY).startsWith("data: 1");
+        assertThat(on.capturedBodies().truncated()).isTrue();
+
+        dev.gatehouse.gateway.Call bigRequest = newCall();
+        bigRequest.storeBodies(true);
+        bigRequest.captureRequest(big);
+        assertThat(bigRequest.capturedBodies().request()).hasSize(dev.gatehouse.gateway.Call.MAX_STORED_BODY);
+        assertThat(bigRequest.capturedBodies().truncated()).isTrue();
+
+        dev.gatehouse.gateway.Call zdr = newCall();
+        zdr.storeBodies(true);
+        zdr.zdr(true);
+        zdr.captureRequest(io.vertx.core.buffer.Buffer.buffer("{}"));
+        zdr.captureResponse(io.vertx.core.buffer.Buffer.buffer("{}"));
+        assertThat(zdr.storeBodies()).isFalse();
+        assertThat(zdr.capturedBodies()).isEqualTo(new dev.gatehouse.gateway.Call.CapturedBodies(null, null, false));
+        assertThat(RequestRecords.bodies(zdr)).isNull();
+    }
+
+    private static dev.gatehouse.gateway.Call newCall() {
+        return new dev.gatehouse.gateway.Call("r", dev.gatehouse.gateway.Endpoint.CHAT_COMPLETIONS,
+                io.vertx.core.MultiMap.caseInsensitiveMultiMap(), System.nanoTime());
+    }
 }
