@@ -521,7 +521,9 @@ final class Execution {
         }
         if (headersSent) {
             countUsage(relay);
-            out.end(relay.error(error));
+            Buffer trailer = relay.error(error);
+            call.captureResponse(trailer);
+            out.end(trailer);
         } else {
             decorate(out);
             if (error.retryAfter() != null) {
