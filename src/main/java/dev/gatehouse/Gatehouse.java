@@ -229,6 +229,8 @@ public final class Gatehouse implements AutoCloseable {
             List<CallListener> listeners = new ArrayList<>(List.of(accessLog, requestLogging.writer()));
             if (config.observability().metricsEnabled()) {
                 listeners.add(metrics);
+                // Estimated tokens (provider reported none) are counted by the metrics as by the log.
+                requestLogging.writer().onEstimate(metrics::estimated);
             }
             if (tracing != null) {
                 gateway.onCallStarted(tracing::start);

@@ -319,9 +319,24 @@ final class ConfigReader {
         java.time.Duration replay = s.duration("replay-interval", false);
         java.time.Duration retention = s.duration("retention", true);
         Integer retentionBatch = s.integer("retention-batch", 1, 100_000);
+        Set<String> bodyTeams = Set.of();
+        Section bodies = s.section("bodies");
+        if (bodies != null) {
+            List<String> teams = bodies.strings("teams");
+            if (teams != null) {
+                for (int i = 0; i < teams.size(); i++) {
+                    if (teams.get(i) == null || teams.get(i).isBlank()) {
+                        problems.error(bodies.node("teams"), bodies.child("teams"), "team ids must not be empty");
+                    }
+                }
+                bodyTeams = new LinkedHashSet<>(teams);
+            }
+            bodies.finish();
+        }
         s.finish();
         return new RequestLogConfig(capacity == null ? d.queueCapacity() : capacity, batch == null ? d.batchSize() : batch,
                 flush == null ? d.flushInterval() : flush, replay == null ? d.replayInterval() : replay,
-                retention == null ? d.retention() : retention, retentionBatch == null ? d.retentionBatch() : retentionBatch);
+                retention == null ? d.retention() : retention, retentionBatch == null ? d.retentionBatch() : retentionBatch,
+                bodyTeams);
     }
 }

@@ -11,9 +11,14 @@ import java.time.Duration;
  * @param replayInterval how often a non-empty spool is retried
  * @param retention raw rows older than this are deleted (hourly rollups are kept); zero keeps them
  * @param retentionBatch rows deleted per transaction, so writers are never blocked for long
+ * @param bodyTeams teams whose request and response bodies are stored ({@code bodies.teams}); empty: none
  */
 public record RequestLogConfig(int queueCapacity, int batchSize, Duration flushInterval, Duration replayInterval,
-        Duration retention, int retentionBatch) {
+        Duration retention, int retentionBatch, java.util.Set<String> bodyTeams) {
     public static final RequestLogConfig DEFAULTS = new RequestLogConfig(10_000, 500, Duration.ofSeconds(1),
-            Duration.ofSeconds(5), Duration.ofDays(30), 5_000);
+            Duration.ofSeconds(5), Duration.ofDays(30), 5_000, java.util.Set.of());
+
+    public RequestLogConfig {
+        bodyTeams = bodyTeams == null ? java.util.Set.of() : java.util.Set.copyOf(bodyTeams);
+    }
 }

@@ -35,6 +35,13 @@ public final class Call {
     private String clientAddress;
     private java.util.function.Supplier<Usage> usageEstimate;
     private java.util.Map<String, String> tags = java.util.Map.of();
+    private boolean storeBodies;
+    private io.vertx.core.buffer.Buffer requestBody;
+    private io.vertx.core.buffer.Buffer responseBody;
+    private boolean bodyTruncated;
+
+    /** Most bytes of each body kept for the request log; longer bodies are cut and flagged truncated. */
+    public static final int MAX_STORED_BODY = 1 << 20;
 
     public Call(String requestId, Endpoint endpoint, MultiMap headers, long startNanos) {
         this.requestId = requestId;
@@ -195,4 +202,52 @@ public final class Call {
     public java.util.function.Supplier<Usage> usageEstimate() { return usageEstimate; }
 
     public void usageEstimate(java.util.function.Supplier<Usage> usageEstimate) { this.usageEstimate = usageEstimate; }
+
+    /**
+     * Whether this call's request and response bodies go to the request log: set at admission
+     * when the principal's team is listed under {@code request-log.bodies.teams} and the call is
+     * not zero-data-retention. When false (the default) nothing is captured or retained.
+     */
+    public boolean storeBodies() { return storeBodies && !zdr; }
+
+    public void storeBodies(boolean storeBodies) { this.storeBodies = storeBodies; }
+
+    /** Keeps the request body for the request log, when {@link #storeBodies()}; otherwise does nothing. */
+    public void captureRequest(io.vertx.core.buffer.Buffer body) {
+        if (storeBodies()) {
+            if (body.length() > MAX_STORED_BODY) {
+                bodyTruncated = true;
+                requestBody = body.getBuffer(0, MAX_STORED_BODY);
+            } else {
+                requestBody = body;
+            }
+        }
+    }
+
+    /** Appends bytes sent to the caller, when {@link #storeBodies()} (up to the cap); otherwise does nothing. */
+    public void captureResponse(io.vertx.core.buffer.Buffer bytes) {
+        if (!storeBodies() || bytes == null) {
+            return;
+        }
+        if (responseBody == null) {
+            responseBody = io.vertx.core.buffer.Buffer.buffer();
+        }
+        int room = MAX_STORED_BODY - responseBody.length();
+        if (bytes.length() > room) {
+            bodyTruncated = true;
+            if (room > 0) {
+                responseBody.appendBuffer(bytes, 0, room);
+            }
+        } else {
+            responseBody.appendBuffer(bytes);
+        }
+    }
+
+    /** What {@link #captureRequest} and {@link #captureResponse} kept, as text (null where nothing was). */
+    public record CapturedBodies(String request, String response, boolean truncated) {}
+
+    public CapturedBodies capturedBodies() {
+        return new CapturedBodies(requestBody == null ? null : requestBody.toString(java.nio.charset.StandardCharsets.UTF_8),
+                responseBody == null ? null : responseBody.toString(java.nio.charset.StandardCharsets.UTF_8), bodyTruncated);
+    }
 }

@@ -263,6 +263,7 @@ final class Execution {
         endAttempt(TargetHealth.Outcome.SUCCESS, tokens());
         finish();
         call.markFirstByte();
+        call.captureResponse(answer);
         decorate(out).setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(answer);
         done.tryComplete();
     }
@@ -299,6 +300,7 @@ final class Execution {
             cancelTimer(firstByteTimer);
             firstByteTimer = -1;
         }
+        call.captureResponse(bytes);
         out.write(bytes);
         if (out.writeQueueFull()) {
             // Back-pressure: a slow caller slows the upstream instead of filling our memory.
@@ -368,6 +370,7 @@ final class Execution {
             sendStreamHead();
             tail = releaseHeld(tail);
         }
+        call.captureResponse(tail);
         out.end(tail);
         done.tryComplete();
     }
@@ -518,7 +521,9 @@ final class Execution {
         }
         if (headersSent) {
             countUsage(relay);
-            out.end(relay.error(error));
+            Buffer trailer = relay.error(error);
+            call.captureResponse(trailer);
+            out.end(trailer);
         } else {
             decorate(out);
             if (error.retryAfter() != null) {

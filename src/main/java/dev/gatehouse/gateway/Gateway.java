@@ -53,7 +53,11 @@ public final class Gateway {
         started.accept(call);
         return admission.run(call).andThen(admitted -> {
             if (admitted.succeeded() && call.principal() != null) {
-                call.zdr(snapshot.get().config().zdr().applies(call.principal().keyId(), call.principal().teamId()));
+                var config = snapshot.get().config();
+                call.zdr(config.zdr().applies(call.principal().keyId(), call.principal().teamId()));
+                // Bodies are kept only for listed teams, and never under zero data retention.
+                call.storeBodies(!call.zdr() && call.principal().teamId() != null
+                        && config.requestLog().bodyTeams().contains(call.principal().teamId()));
             }
         });
     }

@@ -182,6 +182,32 @@ public final class GatewayMetrics implements CallListener {
         }
     }
 
+    /**
+     * Tokens and cost the request log estimated (with a tokenizer, on its writer thread) for a call
+     * whose provider reported no usage: {@link #completed} saw no usage for it, so without this the
+     * metrics would count fewer tokens and less cost than the analytics API.
+     */
+    public void estimated(dev.gatehouse.gateway.Endpoint endpoint, String provider, String requestModel, String responseModel,
+            Usage usage, long micros) {
+        String operation = CallFacts.operation(endpoint);
+        if (operation == null || usage == null) {
+            return;
+        }
+        ModelKey model = new ModelKey(operation, provider, requestModel == null || requestModel.isEmpty() ? "unknown" : requestModel,
+                responseModel);
+        if (micros > 0) {
+            costs.computeIfAbsent(model, k -> Counter.builder("gatehouse.cost.micros")
+                    .description("Cost in micro-USD charged to the model that answered")
+                    .tag("gen_ai_operation_name", k.operation()).tag("gen_ai_system", k.system())
+                    .tag("gen_ai_request_model", k.requestModel()).tag("gen_ai_response_model", k.responseModel())
+                    .register(registry)).increment(micros);
+        }
+        tokenSummary(model, "input").record(usage.inputTokens());
+        if (!"embeddings".equals(operation)) {
+            tokenSummary(model, "output").record(usage.outputTokens());
+        }
+    }
+
     private DistributionSummary tokenSummary(ModelKey model, String type) {
         return tokens.computeIfAbsent(new TokenKey(model, type), k -> {
             DistributionSummary.Builder b = DistributionSummary.builder("gen_ai.client.token.usage")

@@ -38,6 +38,8 @@ public final class RequestLogStore {
             + " error_class, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (request_id, seq) DO NOTHING";
     private static final String INSERT_TAG = "INSERT INTO request_tags (request_id, ts, tag_key, tag_value)"
             + " VALUES (?, ?, ?, ?) ON CONFLICT (request_id, tag_key) DO NOTHING";
+    private static final String INSERT_BODIES = "INSERT INTO request_bodies (request_id, request_body, response_body, truncated)"
+            + " VALUES (?, ?, ?, ?) ON CONFLICT (request_id) DO NOTHING";
     private static final String SUMS = "requests, errors, input_tokens, output_tokens, cached_tokens, reasoning_tokens,"
             + " cost_micros, latency_ms_sum";
     private static final String ADD_SUMS = " DO UPDATE SET requests = %1$s.requests + excluded.requests,"
@@ -77,8 +79,18 @@ public final class RequestLogStore {
             }
             try (PreparedStatement log = c.prepareStatement(INSERT_LOG);
                     PreparedStatement attempt = c.prepareStatement(INSERT_ATTEMPT);
-                    PreparedStatement tag = c.prepareStatement(INSERT_TAG)) {
+                    PreparedStatement tag = c.prepareStatement(INSERT_TAG);
+                    PreparedStatement bodies = c.prepareStatement(INSERT_BODIES)) {
+                boolean anyBodies = false;
                 for (RequestRecord r : fresh) {
+                    if (r.bodies() != null) {
+                        anyBodies = true;
+                        bodies.setString(1, r.requestId());
+                        bodies.setString(2, r.bodies().request());
+                        bodies.setString(3, r.bodies().response());
+                        bodies.setInt(4, r.bodies().truncated() ? 1 : 0);
+                        bodies.addBatch();
+                    }
                     bindLog(log, r);
                     log.addBatch();
                     int seq = 0;
@@ -103,6 +115,9 @@ public final class RequestLogStore {
                 log.executeBatch();
                 attempt.executeBatch();
                 tag.executeBatch();
+                if (anyBodies) {
+                    bodies.executeBatch();
+                }
             }
             upsertRollups(c, fresh);
             return fresh.size();
@@ -252,6 +267,19 @@ public final class RequestLogStore {
     /** Where a page of {@link #list} ended: its last row's time and request id. */
     public record Cursor(long ts, String requestId) {}
 
+    /** The stored bodies of one request, or null when none were stored (team not enabled, ZDR, expired). */
+    public RequestRecord.Bodies findBodies(String requestId) {
+        return database.call(c -> {
+            try (PreparedStatement st = c.prepareStatement(
+                    "SELECT request_body, response_body, truncated FROM request_bodies WHERE request_id = ?")) {
+                st.setString(1, requestId);
+                try (ResultSet rs = st.executeQuery()) {
+                    return rs.next() ? new RequestRecord.Bodies(rs.getString(1), rs.getString(2), rs.getInt(3) != 0) : null;
+                }
+            }
+        });
+    }
+
     /** One stored request with its attempts, or null. */
     public RequestRecord find(String requestId) {
         return database.call(c -> {
@@ -352,7 +380,7 @@ public final class RequestLogStore {
                     return 0;
                 }
                 String in = "(" + "?,".repeat(ids.size() - 1) + "?)";
-                for (String table : new String[] {"request_attempts", "request_tags", "request_log"}) {
+                for (String table : new String[] {"request_attempts", "request_tags", "request_bodies", "request_log"}) {
                     try (PreparedStatement st = c.prepareStatement("DELETE FROM " + table + " WHERE request_id IN " + in)) {
                         for (int i = 0; i < ids.size(); i++) {
                             st.setString(i + 1, ids.get(i));

@@ -43,7 +43,17 @@ public final class RequestLogWriter implements CallListener, AutoCloseable {
     private final BlockingQueue<Queued> queue;
 
     /** A record, and how to estimate its tokens (on the writer thread) when the provider reported none. */
-    private record Queued(RequestRecord record, Supplier<Usage> estimate, ModelPrice price) {}
+    private record Queued(RequestRecord record, Supplier<Usage> estimate, ModelPrice price, Endpoint endpoint) {}
+
+    /**
+     * Told about each token estimate as it is made (on the writer thread), so the metrics count the
+     * same tokens and cost as the request log for calls whose provider reported no usage.
+     */
+    public interface EstimateListener {
+        void estimated(Endpoint endpoint, String provider, String requestModel, String responseModel, Usage usage, long costMicros);
+    }
+
+    private volatile EstimateListener estimateListener;
     private final Thread thread;
     private final AtomicLong written = new AtomicLong();
     private final AtomicLong spooled = new AtomicLong();
@@ -76,7 +86,7 @@ public final class RequestLogWriter implements CallListener, AutoCloseable {
             Call.Attempt answered = call.answeringAttempt();
             boolean estimate = call.usage() == null && failure == null && answered != null && call.usageEstimate() != null;
             queued = new Queued(record, estimate ? call.usageEstimate() : null,
-                    estimate && prices != null ? prices.price(call.model(), answered.upstreamModel()) : null);
+                    estimate && prices != null ? prices.price(call.model(), answered.upstreamModel()) : null, call.endpoint());
         } catch (RuntimeException e) {
             LOG.error("request log record for {} not built", call.requestId(), e);
             return;
@@ -86,7 +96,13 @@ public final class RequestLogWriter implements CallListener, AutoCloseable {
 
     /** Queues a record (e.g. from another source or a test). */
     public void offer(RequestRecord record) {
-        offer(new Queued(record, null, null));
+        offer(new Queued(record, null, null, null));
+    }
+
+    /** Reports every token estimate to {@code listener} (the metrics), so they agree with the log. */
+    public RequestLogWriter onEstimate(EstimateListener listener) {
+        this.estimateListener = listener;
+        return this;
     }
 
     /** When the queue is full (or closing) the record goes straight to the disk spool. */
@@ -97,8 +113,8 @@ public final class RequestLogWriter implements CallListener, AutoCloseable {
         }
     }
 
-    /** Applies the token estimate, priced like reported usage would be. */
-    private static RequestRecord resolve(Queued q) {
+    /** Applies the token estimate, priced like reported usage would be, and tells the estimate listener. Once per record. */
+    private RequestRecord resolve(Queued q) {
         RequestRecord r = q.record();
         if (q.estimate() == null) {
             return r;
@@ -114,10 +130,18 @@ public final class RequestLogWriter implements CallListener, AutoCloseable {
             return r;
         }
         long cost = q.price() == null ? 0 : Pricing.cost(q.price(), usage);
+        EstimateListener listener = estimateListener;
+        if (listener != null && q.endpoint() != null) {
+            try {
+                listener.estimated(q.endpoint(), r.provider(), r.requestedModel(), r.model(), usage, cost);
+            } catch (RuntimeException e) {
+                LOG.warn("estimate listener failed for {}", r.requestId(), e);
+            }
+        }
         return new RequestRecord(r.requestId(), r.ts(), r.endpoint(), r.keyId(), r.userId(), r.teamId(), r.requestedModel(),
                 r.model(), r.provider(), r.route(), r.fallbackPath(), r.status(), r.errorClass(), usage.inputTokens(),
                 usage.outputTokens(), usage.cachedInputTokens(), usage.cacheWriteTokens(), usage.reasoningTokens(), true, cost,
-                r.latencyMs(), r.ttftMs(), r.stream(), r.clientAddress(), r.userAgent(), r.tags(), r.attempts());
+                r.latencyMs(), r.ttftMs(), r.stream(), r.clientAddress(), r.userAgent(), r.tags(), r.attempts(), r.bodies());
     }
 
     private void run() {
@@ -278,7 +302,7 @@ public final class RequestLogWriter implements CallListener, AutoCloseable {
         List<Queued> rest = new ArrayList<>();
         queue.drainTo(rest);
         if (!rest.isEmpty()) { // the writer did not finish in time: keep them on disk
-            spool(rest.stream().map(RequestLogWriter::resolve).toList());
+            spool(rest.stream().map(this::resolve).toList());
         }
     }
 }

@@ -20,11 +20,39 @@ public record RequestRecord(
         int status, String errorClass,
         long inputTokens, long outputTokens, long cachedTokens, long cacheWriteTokens, long reasoningTokens,
         boolean usageEstimated, long costMicros, long latencyMs, Long ttftMs, boolean stream,
-        String clientAddress, String userAgent, Map<String, String> tags, List<Attempt> attempts) {
+        String clientAddress, String userAgent, Map<String, String> tags, List<Attempt> attempts,
+        @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+        Bodies bodies) {
 
     public RequestRecord {
         tags = tags == null ? Map.of() : Map.copyOf(tags);
         attempts = attempts == null ? List.of() : List.copyOf(attempts);
+    }
+
+    /** A record without stored bodies (the usual case). */
+    public RequestRecord(
+            String requestId, long ts, String endpoint, String keyId, String userId, String teamId,
+            String requestedModel, String model, String provider, String route, String fallbackPath,
+            int status, String errorClass,
+            long inputTokens, long outputTokens, long cachedTokens, long cacheWriteTokens, long reasoningTokens,
+            boolean usageEstimated, long costMicros, long latencyMs, Long ttftMs, boolean stream,
+            String clientAddress, String userAgent, Map<String, String> tags, List<Attempt> attempts) {
+        this(requestId, ts, endpoint, keyId, userId, teamId, requestedModel, model, provider, route, fallbackPath, status,
+                errorClass, inputTokens, outputTokens, cachedTokens, cacheWriteTokens, reasoningTokens, usageEstimated,
+                costMicros, latencyMs, ttftMs, stream, clientAddress, userAgent, tags, attempts, null);
+    }
+
+    /**
+     * Request and response bodies, kept only for teams listed under {@code request-log.bodies.teams}
+     * and never for zero-data-retention calls; each capped, {@code truncated} when either was cut.
+     */
+    public record Bodies(String request, String response, boolean truncated) {}
+
+    /** This record with {@code bodies} attached (null: none). */
+    public RequestRecord withBodies(Bodies bodies) {
+        return new RequestRecord(requestId, ts, endpoint, keyId, userId, teamId, requestedModel, model, provider, route,
+                fallbackPath, status, errorClass, inputTokens, outputTokens, cachedTokens, cacheWriteTokens, reasoningTokens,
+                usageEstimated, costMicros, latencyMs, ttftMs, stream, clientAddress, userAgent, tags, attempts, bodies);
     }
 
     /** One try at one target. */

@@ -62,6 +62,15 @@ public final class RequestRecords {
                 u.inputTokens(), u.outputTokens(), u.cachedInputTokens(), u.cacheWriteTokens(), u.reasoningTokens(),
                 estimated, cost, elapsedNanos / 1_000_000,
                 call.firstByteNanos() == 0 ? null : (call.firstByteNanos() - call.startNanos()) / 1_000_000,
-                call.stream(), call.clientAddress(), userAgent, call.tags(), attempts);
+                call.stream(), call.clientAddress(), userAgent, call.tags(), attempts, bodies(call));
+    }
+
+    /** The call's bodies when its team stores them and it is not zero-data-retention; else null. */
+    static RequestRecord.Bodies bodies(Call call) {
+        if (!call.storeBodies() || call.zdr()) {
+            return null;
+        }
+        Call.CapturedBodies b = call.capturedBodies();
+        return new RequestRecord.Bodies(b.request(), b.response(), b.truncated());
     }
 }

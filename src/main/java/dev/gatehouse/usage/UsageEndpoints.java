@@ -41,6 +41,8 @@ public final class UsageEndpoints implements AdminEndpoints {
                 this::latency);
         routes.get("/usage/requests", "List request log records", Access.SELF, this::requests);
         routes.get("/usage/requests/:requestId", "Read one request log record with its attempts", Access.SELF, this::request);
+        routes.get("/usage/requests/:requestId/body", "Read one request's stored request and response bodies (teams with"
+                + " request-log.bodies enabled only)", Access.SELF, this::body);
     }
 
     private Object summary(AdminRequest request) {
@@ -145,6 +147,21 @@ public final class UsageEndpoints implements AdminEndpoints {
             throw new GatewayException(ErrorType.NOT_FOUND, "No such request: " + request.path("requestId"), null, "not_found");
         }
         return r;
+    }
+
+    private Object body(AdminRequest request) {
+        String id = request.path("requestId");
+        RequestRecord r = store.find(id);
+        RequestRecord.Bodies bodies = r == null || !visible(request.principal(), request, r) ? null : store.findBodies(id);
+        if (bodies == null) {
+            throw new GatewayException(ErrorType.NOT_FOUND, "No stored body for request: " + id, null, "not_found");
+        }
+        Map<String, Object> out = new java.util.LinkedHashMap<>();
+        out.put("request_id", id);
+        out.put("request_body", bodies.request());
+        out.put("response_body", bodies.response());
+        out.put("truncated", bodies.truncated());
+        return out;
     }
 
     private static boolean visible(Principal p, AdminRequest request, RequestRecord r) {

@@ -66,4 +66,28 @@ class ObservabilityAndZdrConfigTest {
                 .contains("zdr.enabled")
                 .contains("zdr.team: unknown key (did you mean 'teams'?)");
     }
+
+    @Test
+    void requestLogBodiesNameTeamsAndDefaultToNone() {
+        assertThat(ConfigLoader.parse(MODELS, SOURCE, Map.of()).requestLog().bodyTeams()).isEmpty();
+        GatehouseConfig config = ConfigLoader.parse(MODELS + """
+                request-log:
+                  bodies: {teams: [team-support, team-research]}
+                """, SOURCE, Map.of());
+        assertThat(config.requestLog().bodyTeams()).containsExactlyInAnyOrder("team-support", "team-research");
+        assertThat(config.requestLog().batchSize()).isEqualTo(RequestLogConfig.DEFAULTS.batchSize());
+
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.parse(MODELS + """
+                request-log:
+                  bodies: {team: [a]}
+                """, SOURCE, Map.of()));
+        assertThat(e).isNotNull();
+        assertThat(String.join("\n", e.problems())).contains("request-log.bodies.team: unknown key (did you mean 'teams'?)");
+        ConfigException empty = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.parse(MODELS + """
+                request-log:
+                  bodies: {teams: [""]}
+                """, SOURCE, Map.of()));
+        assertThat(empty).isNotNull();
+        assertThat(String.join("\n", empty.problems())).contains("request-log.bodies.teams");
+    }
 }

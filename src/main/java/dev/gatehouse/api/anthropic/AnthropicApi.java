@@ -55,6 +55,7 @@ public final class AnthropicApi {
             call.model(scan.model());
             call.stream(scan.stream());
             call.requestSize(body.length(), scan.maxTokens());
+            call.captureRequest(body);
             AnthropicMessagesCaller caller = new AnthropicMessagesCaller(scan);
             call.usageEstimate(caller::estimateUsage);
             return gateway.dispatch(call, caller, response);

@@ -88,6 +88,7 @@ public final class OpenAiApi {
                     call.model(scanned.model());
                     call.stream(scanned.stream());
                     call.requestSize(body.length(), scanned.maxTokens());
+                    call.captureRequest(body);
                     return gateway.dispatch(call, scanned.caller(), response);
                 });
         result.onComplete(done -> {
