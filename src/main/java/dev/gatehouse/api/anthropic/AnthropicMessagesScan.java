@@ -49,16 +49,11 @@ public record AnthropicMessagesScan(Buffer body, String model, boolean stream, I
             JsonToken v = p.nextToken();
             switch (name) {
                 case "model" -> {
-                    // Duplicate keys would let the gateway authorise one model while the upstream runs another.
-                    if (modelStart >= 0) {
-                        throw GatewayException.invalid("model: duplicate key in request body.", "model");
-                    }
-                    if (v != JsonToken.VALUE_STRING) {
-                        throw GatewayException.invalid("model: Input should be a valid string, got " + OpenAiJson.describe(v) + ".", "model");
-                    }
-                    modelStart = (int) p.currentTokenLocation().getByteOffset();
-                    model = p.getText();
-                    modelEnd = (int) p.currentLocation().getByteOffset();
+                    OpenAiJson.StringSpan span = OpenAiJson.uniqueString(p, v, "model", modelStart >= 0,
+                            "model: duplicate key in request body.", "model: Input should be a valid string, got ");
+                    model = span.text();
+                    modelStart = span.start();
+                    modelEnd = span.end();
                 }
                 case "stream" -> {
                     if (stream != null) {

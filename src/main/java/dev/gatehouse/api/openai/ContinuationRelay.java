@@ -1,14 +1,10 @@
 package dev.gatehouse.api.openai;
 
 import dev.gatehouse.canonical.StreamEvent;
-import dev.gatehouse.canonical.Usage;
-import dev.gatehouse.gateway.CallerFormat;
-import dev.gatehouse.gateway.GatewayException;
 import dev.gatehouse.provider.ErrorClass;
 import dev.gatehouse.provider.StreamDecoder;
 import dev.gatehouse.provider.UpstreamError;
 import dev.gatehouse.provider.UpstreamException;
-import io.vertx.core.buffer.Buffer;
 
 /**
  * Carries a broken OpenAI stream on with another target's answer, inside the caller's existing
@@ -22,9 +18,7 @@ import io.vertx.core.buffer.Buffer;
  *       spliced honestly, so it fails the attempt.
  * </ul>
  */
-final class ContinuationRelay implements CallerFormat.StreamRelay, Resumable {
-    private final StreamDecoder decoder;
-    private final OpenAiChunkEncoder encoder;
+final class ContinuationRelay extends EncodingRelay {
     private final Delivered base;
     private final boolean prefill;
     private final StringBuilder emitted = new StringBuilder();
@@ -33,25 +27,16 @@ final class ContinuationRelay implements CallerFormat.StreamRelay, Resumable {
     /** Prefill mode: white space at the end of the delivered text that the prefill could not carry. */
     private boolean dropLeadingSpace;
     private boolean toolCalls;
-    private boolean finished;
-    private Buffer pending;
 
     ContinuationRelay(StreamDecoder decoder, OpenAiChunkEncoder encoder, Delivered base, boolean prefill) {
-        this.decoder = decoder;
-        this.encoder = encoder;
+        super(decoder, encoder);
         this.base = base;
         this.prefill = prefill;
         this.dropLeadingSpace = prefill && !base.text().equals(base.text().stripTrailing());
     }
 
     @Override
-    public Buffer relay(Buffer upstreamChunk) {
-        pending = Buffer.buffer();
-        decoder.feed(upstreamChunk, this::accept);
-        return pending;
-    }
-
-    private void accept(StreamEvent event) {
+    protected void accept(StreamEvent event) {
         switch (event) {
             case StreamEvent.Start s -> { } // the caller's stream already started
             case StreamEvent.TextDelta t -> text(t.text());
@@ -66,7 +51,6 @@ final class ContinuationRelay implements CallerFormat.StreamRelay, Resumable {
                 if (!prefill && matched < base.text().length()) {
                     throw diverged(); // the new answer is shorter than what the caller already has
                 }
-                finished = true;
                 emit(event);
             }
             default -> emit(event);
@@ -101,35 +85,9 @@ final class ContinuationRelay implements CallerFormat.StreamRelay, Resumable {
         }
     }
 
-    private void emit(StreamEvent event) {
-        pending.appendBuffer(encoder.encode(event));
-    }
-
     private static UpstreamException diverged() {
         return new UpstreamException(UpstreamError.of(ErrorClass.UPSTREAM_ERROR,
                 "the fallback's answer does not continue the part already delivered, so it cannot be spliced in"));
-    }
-
-    @Override
-    public Buffer end() {
-        pending = Buffer.buffer();
-        decoder.end(this::accept);
-        return finished ? pending.appendBuffer(encoder.done()) : pending;
-    }
-
-    @Override
-    public boolean complete() {
-        return finished;
-    }
-
-    @Override
-    public Buffer error(GatewayException error) {
-        return encoder.error(error);
-    }
-
-    @Override
-    public Usage usage() {
-        return encoder.usage();
     }
 
     @Override

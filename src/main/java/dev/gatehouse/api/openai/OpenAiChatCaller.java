@@ -343,25 +343,13 @@ final class OpenAiChatCaller implements CallerFormat {
     }
 
     /** Another format upstream: decode its events, encode them as OpenAI chunks. */
-    private static final class TranslatingRelay implements StreamRelay, Resumable {
-        private final StreamDecoder decoder;
-        private final OpenAiChunkEncoder encoder;
+    private static final class TranslatingRelay extends EncodingRelay {
         private final StringBuilder text = new StringBuilder();
         private boolean toolCalls;
-        private boolean finished;
         private boolean answering;
-        private Buffer pending;
 
         TranslatingRelay(StreamDecoder decoder, OpenAiChunkEncoder encoder) {
-            this.decoder = decoder;
-            this.encoder = encoder;
-        }
-
-        @Override
-        public Buffer relay(Buffer upstreamChunk) {
-            pending = Buffer.buffer();
-            decoder.feed(upstreamChunk, this::accept);
-            return pending;
+            super(decoder, encoder);
         }
 
         @Override
@@ -369,42 +357,20 @@ final class OpenAiChatCaller implements CallerFormat {
             return answering;
         }
 
-        private void accept(StreamEvent event) {
+        @Override
+        protected void accept(StreamEvent event) {
             answering |= !(event instanceof StreamEvent.Start);
             switch (event) {
-                case StreamEvent.Finish f -> finished = true;
                 case StreamEvent.TextDelta t -> text.append(t.text());
                 case StreamEvent.ToolCallDelta d -> toolCalls = true;
                 default -> { }
             }
-            pending.appendBuffer(encoder.encode(event));
+            emit(event);
         }
 
         @Override
         public Delivered delivered() {
             return new Delivered(text.toString(), toolCalls, encoder.id(), encoder.model(), encoder.created());
-        }
-
-        @Override
-        public Buffer end() {
-            pending = Buffer.buffer();
-            decoder.end(this::accept);
-            return finished ? pending.appendBuffer(encoder.done()) : pending;
-        }
-
-        @Override
-        public boolean complete() {
-            return finished;
-        }
-
-        @Override
-        public Buffer error(GatewayException error) {
-            return encoder.error(error);
-        }
-
-        @Override
-        public Usage usage() {
-            return encoder.usage();
         }
     }
 }

@@ -91,17 +91,11 @@ public record OpenAiChatScan(
             JsonToken v = p.nextToken();
             switch (name) {
                 case "model" -> {
-                    // Duplicate keys would let the gateway authorise one model while the upstream
-                    // (last key wins) runs another, so they are refused outright.
-                    if (modelStart >= 0) {
-                        throw GatewayException.invalid("Duplicate key 'model' in request body.", "model");
-                    }
-                    if (v != JsonToken.VALUE_STRING) {
-                        throw GatewayException.invalid("'model' must be a string, got " + OpenAiJson.describe(v) + ".", "model");
-                    }
-                    modelStart = offset(p.currentTokenLocation().getByteOffset());
-                    model = p.getText();
-                    modelEnd = offset(p.currentLocation().getByteOffset());
+                    OpenAiJson.StringSpan span = OpenAiJson.uniqueString(p, v, "model", modelStart >= 0,
+                            "Duplicate key 'model' in request body.", "'model' must be a string, got ");
+                    model = span.text();
+                    modelStart = span.start();
+                    modelEnd = span.end();
                 }
                 case "stream" -> {
                     if (stream != null) {

@@ -52,15 +52,11 @@ public record OpenAiEmbeddingsScan(
             JsonToken v = p.nextToken();
             switch (name) {
                 case "model" -> {
-                    if (modelStart >= 0) {
-                        throw GatewayException.invalid("Duplicate key 'model' in request body.", "model");
-                    }
-                    if (v != JsonToken.VALUE_STRING) {
-                        throw GatewayException.invalid("'model' must be a string, got " + OpenAiJson.describe(v) + ".", "model");
-                    }
-                    modelStart = (int) p.currentTokenLocation().getByteOffset();
-                    model = p.getText();
-                    modelEnd = (int) p.currentLocation().getByteOffset();
+                    OpenAiJson.StringSpan span = OpenAiJson.uniqueString(p, v, "model", modelStart >= 0,
+                            "Duplicate key 'model' in request body.", "'model' must be a string, got ");
+                    model = span.text();
+                    modelStart = span.start();
+                    modelEnd = span.end();
                 }
                 case "input" -> {
                     if (inputCount >= 0) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -38,6 +39,32 @@ public final class OpenAiJson {
         }
         byte[] copy = buffer.getBytes();
         return new Bytes(copy, 0, copy.length);
+    }
+
+    /** A top-level string value and the byte range of its token (quotes included), for splicing. */
+    public record StringSpan(String text, int start, int end) {}
+
+    /**
+     * Reads the string value the parser is on for a field that may appear only once. Duplicates
+     * are refused because the gateway would authorise one value while the upstream (last key
+     * wins) used another.
+     *
+     * @param seen whether the field was already read
+     * @param duplicate the message for a second occurrence
+     * @param notString the message for a non-string value, completed with what was found
+     */
+    public static StringSpan uniqueString(JsonParser p, JsonToken value, String field, boolean seen, String duplicate,
+            String notString) throws IOException {
+        if (seen) {
+            throw GatewayException.invalid(duplicate, field);
+        }
+        if (value != JsonToken.VALUE_STRING) {
+            throw GatewayException.invalid(notString + describe(value) + ".", field);
+        }
+        // Offsets are relative to the start of the range the parser was given: the body's first byte.
+        int start = (int) p.currentTokenLocation().getByteOffset();
+        String text = p.getText();
+        return new StringSpan(text, start, (int) p.currentLocation().getByteOffset());
     }
 
     public static JsonParser parser(Bytes bytes) {
