@@ -45,6 +45,9 @@ final class PoolSettings {
         // In WAL mode NORMAL cannot corrupt the database; it skips the fsync on every commit (a
         // power loss may drop the last commits, which the request log's spool does not cover).
         config.addDataSourceProperty("synchronous", "NORMAL");
+        // 16 MiB of page cache (SQLite's default is 2 MiB): the request log's indexes stay in memory
+        // instead of being re-read with pread on every batch.
+        config.addDataSourceProperty("cache_size", "-16384");
         config.addDataSourceProperty("busy_timeout", String.valueOf(SQLITE_BUSY_TIMEOUT.toMillis()));
         config.addDataSourceProperty("foreign_keys", "true");
         return config;

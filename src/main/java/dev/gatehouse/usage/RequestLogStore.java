@@ -19,7 +19,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The request log tables (V5): raw rows, attempts, tags and the hourly rollups. One
+ * The request log tables (V5, V7): raw rows with their attempts inline, tags and the hourly rollups. One
  * {@link #insert} writes a batch of records and their rollup increments in one transaction, so
  * the rollups always agree with the raw rows; records whose request id is already stored are
  * skipped (spool replay is idempotent).
@@ -31,11 +31,9 @@ public final class RequestLogStore {
     private static final String INSERT_LOG = "INSERT INTO request_log (request_id, ts, endpoint, key_id, user_id, team_id,"
             + " requested_model, model, provider, route, fallback_path, attempt_count, status, error_class, input_tokens,"
             + " output_tokens, cached_tokens, cache_write_tokens, reasoning_tokens, usage_estimated, cost_micros, latency_ms,"
-            + " ttft_ms, stream, client_address, user_agent, tags)"
-            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            + " ttft_ms, stream, client_address, user_agent, tags, attempts)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             + " ON CONFLICT (request_id) DO NOTHING";
-    private static final String INSERT_ATTEMPT = "INSERT INTO request_attempts (request_id, seq, provider, model, status,"
-            + " error_class, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (request_id, seq) DO NOTHING";
     private static final String INSERT_TAG = "INSERT INTO request_tags (request_id, ts, tag_key, tag_value)"
             + " VALUES (?, ?, ?, ?) ON CONFLICT (request_id, tag_key) DO NOTHING";
     private static final String INSERT_BODIES = "INSERT INTO request_bodies (request_id, request_body, response_body, truncated)"
@@ -78,7 +76,6 @@ public final class RequestLogStore {
                 return 0;
             }
             try (PreparedStatement log = c.prepareStatement(INSERT_LOG);
-                    PreparedStatement attempt = c.prepareStatement(INSERT_ATTEMPT);
                     PreparedStatement tag = c.prepareStatement(INSERT_TAG);
                     PreparedStatement bodies = c.prepareStatement(INSERT_BODIES)) {
                 boolean anyBodies = false;
@@ -93,17 +90,6 @@ public final class RequestLogStore {
                     }
                     bindLog(log, r);
                     log.addBatch();
-                    int seq = 0;
-                    for (RequestRecord.Attempt a : r.attempts()) {
-                        attempt.setString(1, r.requestId());
-                        attempt.setInt(2, seq++);
-                        attempt.setString(3, a.provider());
-                        attempt.setString(4, a.model());
-                        attempt.setInt(5, a.status());
-                        attempt.setString(6, a.errorClass());
-                        attempt.setLong(7, a.durationMs());
-                        attempt.addBatch();
-                    }
                     for (Map.Entry<String, String> t : r.tags().entrySet()) {
                         tag.setString(1, r.requestId());
                         tag.setLong(2, r.ts());
@@ -113,7 +99,6 @@ public final class RequestLogStore {
                     }
                 }
                 log.executeBatch();
-                attempt.executeBatch();
                 tag.executeBatch();
                 if (anyBodies) {
                     bodies.executeBatch();
@@ -182,7 +167,8 @@ public final class RequestLogStore {
         st.setInt(i++, r.stream() ? 1 : 0);
         st.setString(i++, r.clientAddress());
         st.setString(i++, r.userAgent());
-        st.setString(i, r.tags().isEmpty() ? null : toJson(r.tags()));
+        st.setString(i++, r.tags().isEmpty() ? null : toJson(r.tags()));
+        st.setString(i, AttemptsJson.write(r.attempts()));
     }
 
     private record RollupKey(long hour, String tagKey, String tagValue, String team, String key, String user, String model,
@@ -311,20 +297,28 @@ public final class RequestLogStore {
 
     private static List<RequestRecord> select(Connection c, String sql, List<?> args, int limit) throws SQLException {
         List<RequestRecord> rows = new ArrayList<>();
+        List<Integer> legacy = new ArrayList<>(); // rows written before V7 keep their attempts in request_attempts
         try (PreparedStatement st = c.prepareStatement(sql)) {
             for (int i = 0; i < args.size(); i++) {
                 st.setObject(i + 1, args.get(i));
             }
             try (ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
-                    rows.add(read(rs, List.of()));
+                    String attempts = rs.getString("attempts");
+                    if (attempts == null) {
+                        legacy.add(rows.size());
+                    }
+                    rows.add(read(rs, attempts == null ? List.of() : AttemptsJson.read(attempts)));
                 }
             }
         }
-        List<RequestRecord> withAttempts = new ArrayList<>(rows.size());
+        if (legacy.isEmpty()) {
+            return rows;
+        }
         try (PreparedStatement st = c.prepareStatement(
                 "SELECT provider, model, status, error_class, duration_ms FROM request_attempts WHERE request_id = ? ORDER BY seq")) {
-            for (RequestRecord r : rows) {
+            for (int index : legacy) {
+                RequestRecord r = rows.get(index);
                 st.setString(1, r.requestId());
                 List<RequestRecord.Attempt> attempts = new ArrayList<>();
                 try (ResultSet rs = st.executeQuery()) {
@@ -333,14 +327,14 @@ public final class RequestLogStore {
                                 rs.getString(4), rs.getLong(5)));
                     }
                 }
-                withAttempts.add(new RequestRecord(r.requestId(), r.ts(), r.endpoint(), r.keyId(), r.userId(), r.teamId(),
+                rows.set(index, new RequestRecord(r.requestId(), r.ts(), r.endpoint(), r.keyId(), r.userId(), r.teamId(),
                         r.requestedModel(), r.model(), r.provider(), r.route(), r.fallbackPath(), r.status(), r.errorClass(),
                         r.inputTokens(), r.outputTokens(), r.cachedTokens(), r.cacheWriteTokens(), r.reasoningTokens(),
                         r.usageEstimated(), r.costMicros(), r.latencyMs(), r.ttftMs(), r.stream(), r.clientAddress(),
                         r.userAgent(), r.tags(), attempts));
             }
         }
-        return withAttempts;
+        return rows;
     }
 
     private static RequestRecord read(ResultSet rs, List<RequestRecord.Attempt> attempts) throws SQLException {

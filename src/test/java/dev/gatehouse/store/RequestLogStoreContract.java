@@ -108,13 +108,39 @@ abstract class RequestLogStoreContract {
         mixed.add(record("new-1", T0, "team-0", "key-0", "gpt-4o", 200, 1, 2, 3, 4, Map.of()));
         assertThat(store.insert(mixed)).isEqualTo(1);
         assertThat(count("SELECT COUNT(*) FROM request_log")).isEqualTo(51);
-        assertThat(count("SELECT COUNT(*) FROM request_attempts")).isEqualTo(51);
+        assertThat(count("SELECT COUNT(*) FROM request_log WHERE attempts IS NOT NULL")).isEqualTo(51); // inline (V7)
+        assertThat(count("SELECT COUNT(*) FROM request_attempts")).isZero();
         assertThat(count("SELECT COUNT(*) FROM request_tags")).isEqualTo(25);
         assertThat(count("SELECT SUM(requests) FROM usage_hourly")).isEqualTo(51); // duplicates not counted twice
 
         RequestRecord stored = store.find("r-7");
         RequestRecord original = records.get(7);
         assertThat(stored).isEqualTo(original);
+    }
+
+    @Test
+    void rowsWrittenBeforeInlineAttemptsStillReadTheirAttemptsAndExpire() {
+        RequestRecord current = record("new-style", T0 + 5, "team-0", "key-0", "gpt-4o", 200, 1, 2, 3, 4, Map.of());
+        store.insert(List.of(current));
+        // A row as version 6 wrote it: attempts NULL on the row, one request_attempts row per try.
+        exec("INSERT INTO request_log (request_id, ts, endpoint, key_id, user_id, team_id, requested_model, model, provider,"
+                + " attempt_count, status, input_tokens, output_tokens, cached_tokens, cache_write_tokens, reasoning_tokens,"
+                + " usage_estimated, cost_micros, latency_ms, stream) VALUES ('old-style', " + T0 + ", 'chat', 'key-0', '',"
+                + " 'team-0', 'gpt-4o', 'gpt-4o', 'openai', 2, 200, 1, 2, 0, 0, 0, 0, 5, 40, 0)");
+        exec("INSERT INTO request_attempts (request_id, seq, provider, model, status, error_class, duration_ms) VALUES"
+                + " ('old-style', 0, 'azure', 'gpt-4o', 503, 'upstream_error', 7),"
+                + " ('old-style', 1, 'openai', 'gpt-4o', 200, NULL, 30)");
+
+        assertThat(store.find("old-style").attempts()).containsExactly(
+                new RequestRecord.Attempt("azure", "gpt-4o", 503, "upstream_error", 7),
+                new RequestRecord.Attempt("openai", "gpt-4o", 200, null, 30));
+        assertThat(store.list(Map.of(), T0, T0 + HOUR, null, 10)).extracting(RequestRecord::requestId)
+                .containsExactly("new-style", "old-style");
+        assertThat(store.list(Map.of(), T0, T0 + HOUR, null, 10).get(0).attempts()).isEqualTo(current.attempts());
+
+        assertThat(store.deleteBefore(T0 + 1, 10, 10)).isEqualTo(1);
+        assertThat(count("SELECT COUNT(*) FROM request_attempts")).isZero();
+        assertThat(store.find("new-style")).isEqualTo(current);
     }
 
     @Test
@@ -221,7 +247,6 @@ abstract class RequestLogStoreContract {
         assertThat(deleted).isEqualTo(old);
         assertThat(count("SELECT COUNT(*) FROM request_log")).isEqualTo(120 - old);
         assertThat(count("SELECT COUNT(*) FROM request_log WHERE ts < " + cutoff)).isZero();
-        assertThat(count("SELECT COUNT(*) FROM request_attempts")).isEqualTo(120 - old);
         assertThat(count("SELECT COUNT(*) FROM request_tags WHERE request_id NOT IN (SELECT request_id FROM request_log)")).isZero();
         assertThat(count("SELECT SUM(requests) FROM usage_hourly")).isEqualTo(120);
         // a bounded run stops after its batches
