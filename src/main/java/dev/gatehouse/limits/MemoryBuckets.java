@@ -16,7 +16,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * in-flight counters.
  */
 final class MemoryBuckets implements Buckets {
-    private final Cache<String, Bucket> buckets = Caffeine.newBuilder().expireAfterAccess(Duration.ofMinutes(2)).build();
+    private final Cache<String, Bucket> buckets = Caffeine.newBuilder().expireAfterAccess(Duration.ofMinutes(2))
+            // Maintenance (expiry, access reordering) runs on the calling thread: the default, the
+            // common ForkJoinPool, made every few calls on the event loop wake another thread.
+            .executor(Runnable::run).build();
     private final ConcurrentHashMap<String, AtomicInteger> slots = new ConcurrentHashMap<>();
 
     private Bucket bucket(String key, long capacity) {

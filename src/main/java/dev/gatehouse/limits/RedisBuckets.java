@@ -38,7 +38,10 @@ final class RedisBuckets implements Buckets {
     private final AsyncProxyManager<byte[]> proxies;
     private final RedisAsyncCommands<String, String> redis;
     private final String prefix;
-    private final Cache<String, AsyncBucketProxy> buckets = Caffeine.newBuilder().expireAfterAccess(Duration.ofMinutes(5)).build();
+    private final Cache<String, AsyncBucketProxy> buckets = Caffeine.newBuilder().expireAfterAccess(Duration.ofMinutes(5))
+            // Maintenance (expiry, access reordering) runs on the calling thread: the default, the
+            // common ForkJoinPool, made every few calls on the event loop wake another thread.
+            .executor(Runnable::run).build();
 
     RedisBuckets(RedisClient client, RedisAsyncCommands<String, String> redis, String prefix) {
         this.proxies = Bucket4jLettuce.casBasedBuilder(client)
