@@ -332,8 +332,13 @@ final class Execution {
 
     /** One deadline per stream that re-arms itself for the remaining time, instead of one per chunk. */
     private void armIdleTimer(long idleMillis, int id) {
+        checkIdleAfter(idleMillis, idleMillis, id);
+    }
+
+    /** @param idleMillis the configured gap, always the measure: the delay is only when to look next */
+    private void checkIdleAfter(long delayMillis, long idleMillis, int id) {
         cancel(idleTimer);
-        idleTimer = deadlines.schedule(idleMillis, () -> {
+        idleTimer = deadlines.schedule(delayMillis, () -> {
             idleTimer = null;
             if (id != attemptId || finished) {
                 return;
@@ -343,7 +348,7 @@ final class Execution {
                 attemptFailed(UpstreamError.of(ErrorClass.TIMEOUT, (caller.stream() ? "the stream" : "the response body")
                         + " stalled: no data for " + silentMillis + " ms"), false);
             } else {
-                armIdleTimer(idleMillis - silentMillis, id);
+                checkIdleAfter(idleMillis - silentMillis, idleMillis, id);
             }
         });
     }
