@@ -49,7 +49,7 @@ final class Execution {
     private static final CharSequence EVENT_STREAM = HttpHeaders.createOptimized("text/event-stream");
     private static final CharSequence NO_CACHE = HttpHeaders.createOptimized("no-cache");
 
-    private final Vertx vertx;
+    private final Deadlines deadlines;
     private final Call call;
     private final CallerFormat caller;
     private final AttemptPlan plan;
@@ -77,11 +77,12 @@ final class Execution {
     /** While continuing a broken stream: the relay that broke, and whether the attempt uses prefill. */
     private CallerFormat.StreamRelay broken;
     private boolean prefill;
-    private long firstByteTimer = -1;
-    private long totalTimer = -1;
-    private long idleTimer = -1;
-    private long deadlineTimer = -1;
-    private long retryTimer = -1;
+    // Pending deadlines (null when none): cheap to schedule and cancel, see Deadlines.
+    private Deadlines.Deadline firstByteTimer;
+    private Deadlines.Deadline totalTimer;
+    private Deadlines.Deadline idleTimer;
+    private Deadlines.Deadline deadlineTimer;
+    private Deadlines.Deadline retryTimer;
     private long lastChunkNanos;
     private boolean headersSent;
     private boolean finished;
@@ -92,7 +93,7 @@ final class Execution {
 
     Execution(Vertx vertx, Call call, CallerFormat caller, AttemptPlan plan, HttpServerResponse out,
             TargetHealth health, RoutingConfig routing) {
-        this.vertx = vertx;
+        this.deadlines = Deadlines.current(vertx);
         this.call = call;
         this.caller = caller;
         this.plan = plan;
@@ -105,8 +106,8 @@ final class Execution {
         out.closeHandler(v -> clientGone());
         startNanos = System.nanoTime();
         long deadline = routing.deadline().toMillis();
-        deadlineTimer = vertx.setTimer(deadline, t -> {
-            deadlineTimer = -1;
+        deadlineTimer = deadlines.schedule(deadline, () -> {
+            deadlineTimer = null;
             deadlineExceeded(deadline);
         });
         Target first = plan.next();
@@ -142,15 +143,15 @@ final class Execution {
                 ? caller.continuationRequest(target, broken, prefill)
                 : caller.upstreamRequest(target);
         Timeouts timeouts = target.timeouts();
-        firstByteTimer = vertx.setTimer(timeouts.firstByte().toMillis(), t -> {
-            firstByteTimer = -1;
+        firstByteTimer = deadlines.schedule(timeouts.firstByte().toMillis(), () -> {
+            firstByteTimer = null;
             if (id == attemptId) {
                 attemptFailed(UpstreamError.of(ErrorClass.TIMEOUT,
                         "no response within the first-byte deadline of " + timeouts.firstByte().toMillis() + " ms"), true);
             }
         });
-        totalTimer = vertx.setTimer(timeouts.total().toMillis(), t -> {
-            totalTimer = -1;
+        totalTimer = deadlines.schedule(timeouts.total().toMillis(), () -> {
+            totalTimer = null;
             if (id == attemptId) {
                 attemptFailed(UpstreamError.of(ErrorClass.TIMEOUT,
                         "the call exceeded its total deadline of " + timeouts.total().toMillis() + " ms"), false);
@@ -205,8 +206,7 @@ final class Execution {
             return;
         }
         if (!caller.stream()) {
-            cancelTimer(firstByteTimer);
-            firstByteTimer = -1;
+            firstByteTimer = cancel(firstByteTimer);
             attemptFirstByte = System.nanoTime();
             // A body that stalls after its head must not hold the caller until the total deadline
             // (minutes): the idle deadline applies to the gaps of a whole body as it does to a stream.
@@ -295,10 +295,9 @@ final class Execution {
             }
             sendStreamHead();
             bytes = releaseHeld(bytes);
-        } else if (firstByteTimer >= 0) {
+        } else if (firstByteTimer != null) {
             // A continuation delivered its first bytes.
-            cancelTimer(firstByteTimer);
-            firstByteTimer = -1;
+            firstByteTimer = cancel(firstByteTimer);
         }
         call.captureResponse(bytes);
         out.write(bytes);
@@ -323,8 +322,7 @@ final class Execution {
     private void sendStreamHead() {
         headersSent = true;
         call.markFirstByte();
-        cancelTimer(firstByteTimer);
-        firstByteTimer = -1;
+        firstByteTimer = cancel(firstByteTimer);
         armIdleTimer(target.timeouts().idle().toMillis(), attemptId);
         decorate(out).setStatusCode(200)
                 .setChunked(true)
@@ -332,11 +330,16 @@ final class Execution {
                 .putHeader(HttpHeaders.CACHE_CONTROL, NO_CACHE);
     }
 
-    /** One timer per stream that re-arms itself for the remaining time, instead of one per chunk. */
+    /** One deadline per stream that re-arms itself for the remaining time, instead of one per chunk. */
     private void armIdleTimer(long idleMillis, int id) {
-        cancelTimer(idleTimer);
-        idleTimer = vertx.setTimer(idleMillis, t -> {
-            idleTimer = -1;
+        checkIdleAfter(idleMillis, idleMillis, id);
+    }
+
+    /** @param idleMillis the configured gap, always the measure: the delay is only when to look next */
+    private void checkIdleAfter(long delayMillis, long idleMillis, int id) {
+        cancel(idleTimer);
+        idleTimer = deadlines.schedule(delayMillis, () -> {
+            idleTimer = null;
             if (id != attemptId || finished) {
                 return;
             }
@@ -345,7 +348,7 @@ final class Execution {
                 attemptFailed(UpstreamError.of(ErrorClass.TIMEOUT, (caller.stream() ? "the stream" : "the response body")
                         + " stalled: no data for " + silentMillis + " ms"), false);
             } else {
-                armIdleTimer(idleMillis - silentMillis, id);
+                checkIdleAfter(idleMillis - silentMillis, idleMillis, id);
             }
         });
     }
@@ -463,8 +466,8 @@ final class Execution {
         if (delay <= 0) {
             attempt(same);
         } else {
-            retryTimer = vertx.setTimer(delay, t -> {
-                retryTimer = -1;
+            retryTimer = deadlines.schedule(delay, () -> {
+                retryTimer = null;
                 attempt(same);
             });
         }
@@ -538,7 +541,7 @@ final class Execution {
         if (finished) {
             return;
         }
-        if (upstream != null || firstByteTimer >= 0) {
+        if (upstream != null || firstByteTimer != null) {
             recordAttempt(0, ErrorClass.TIMEOUT);
             endAttempt(TargetHealth.Outcome.NEUTRAL, 0);
         }
@@ -553,7 +556,7 @@ final class Execution {
         if (finished) {
             return;
         }
-        if (upstream != null || firstByteTimer >= 0) {
+        if (upstream != null || firstByteTimer != null) {
             recordAttempt(499, null);
             endAttempt(TargetHealth.Outcome.NEUTRAL, 0);
         }
@@ -623,9 +626,8 @@ final class Execution {
         finished = true;
         attemptId++; // every callback still in flight now sees a stale id and does nothing
         clearAttemptTimers();
-        cancelTimer(deadlineTimer);
-        cancelTimer(retryTimer);
-        deadlineTimer = retryTimer = -1;
+        deadlineTimer = cancel(deadlineTimer);
+        retryTimer = cancel(retryTimer);
     }
 
     private void cancelUpstream() {
@@ -642,16 +644,17 @@ final class Execution {
     }
 
     private void clearAttemptTimers() {
-        cancelTimer(firstByteTimer);
-        cancelTimer(totalTimer);
-        cancelTimer(idleTimer);
-        firstByteTimer = totalTimer = idleTimer = -1;
+        firstByteTimer = cancel(firstByteTimer);
+        totalTimer = cancel(totalTimer);
+        idleTimer = cancel(idleTimer);
     }
 
-    private void cancelTimer(long timer) {
-        if (timer >= 0) {
-            vertx.cancelTimer(timer);
+    /** Cancels {@code deadline} if there is one; returns null, for the field that held it. */
+    private static Deadlines.Deadline cancel(Deadlines.Deadline deadline) {
+        if (deadline != null) {
+            deadline.cancel();
         }
+        return null;
     }
 
     static UpstreamError errorOf(Throwable t) {

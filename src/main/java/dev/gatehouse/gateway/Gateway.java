@@ -51,7 +51,7 @@ public final class Gateway {
 
     public Future<Void> admit(Call call) {
         started.accept(call);
-        return admission.run(call).andThen(admitted -> {
+        return Futures.andThen(admission.run(call), admitted -> {
             if (admitted.succeeded() && call.principal() != null) {
                 var config = snapshot.get().config();
                 call.zdr(config.zdr().applies(call.principal().keyId(), call.principal().teamId()));
@@ -131,7 +131,7 @@ public final class Gateway {
         if (route.router() == null) {
             return run(route, null, call, caller, out, current, embeddingsCall);
         }
-        return router.choose(route, call, current.routes(), caller::chatRequest).compose(choice -> {
+        return Futures.compose(router.choose(route, call, current.routes(), caller::chatRequest), choice -> {
             call.model(choice.model()); // from here on (limits, budgets, plan, logs) the call is the chosen model's
             return run(current.routes().find(choice.model()), choice, call, caller, out, current, embeddingsCall);
         });
@@ -140,7 +140,7 @@ public final class Gateway {
     /** @param chosen a router model's choice, or null when the caller named {@code routed} itself */
     private Future<Void> run(Route routed, AutoRouter.Choice chosen, Call call, CallerFormat caller, HttpServerResponse out,
             Snapshot current, boolean embeddingsCall) {
-        return preRouting.run(call).compose(v -> {
+        return Futures.compose(preRouting.run(call), v -> {
             List<Target> targets = ZdrTargets.filter(router.plan(routed, call), call, current);
             if (chosen != null) {
                 call.routeReason(chosen.reason() + "; " + call.routeReason());

@@ -59,6 +59,9 @@ class FailoverTest {
                   short:
                     timeouts: {total: 700ms}
                     targets: [{provider: a, model: gpt-4o}]
+                  steady:
+                    timeouts: {first-byte: 2s, idle: 300ms}
+                    targets: [{provider: a, model: gpt-4o}]
                   emb-pair:
                     type: embedding
                     targets: [{provider: a, model: text-embedding-3-small}, {provider: b, model: text-embedding-3-small}]
@@ -260,6 +263,23 @@ class FailoverTest {
             assertThat(call.ended()).as("the gateway ends the stalled stream").isTrue();
             assertEndsWithInBandError(call);
         }
+    }
+
+    /**
+     * Gaps of 2/3 of the idle deadline, for several idle periods: never a stall. (The idle
+     * deadline re-arms for the time left; it used to compare the next gap with that remainder
+     * instead of the configured deadline, so steady gaps ended in a false "stalled".)
+     */
+    @Test
+    void aStreamWhoseGapsStayUnderTheIdleDeadlineIsNotCutAsStalled() throws Exception {
+        a.chunks(10).chunkDelay(Duration.ofMillis(200));
+        try (SseCall call = SseCall.post(gateway, "/v1/chat/completions", chat("steady", true))) {
+            call.readAll(Duration.ofSeconds(5));
+            assertThat(call.ended()).isTrue();
+            assertThat(call.events()).noneMatch(event -> event.has("error"));
+            assertThat(call.dataLines().getLast().text()).isEqualTo("[DONE]");
+        }
+        assertThat(b.requestCount()).isZero();
     }
 
     @Test

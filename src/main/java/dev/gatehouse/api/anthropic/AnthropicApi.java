@@ -4,6 +4,7 @@ import dev.gatehouse.canonical.ChatRequest;
 import dev.gatehouse.gateway.Call;
 import dev.gatehouse.gateway.Endpoint;
 import dev.gatehouse.gateway.ErrorType;
+import dev.gatehouse.gateway.Futures;
 import dev.gatehouse.gateway.Gateway;
 import dev.gatehouse.gateway.GatewayException;
 import dev.gatehouse.http.BodyReader;
@@ -105,7 +106,7 @@ public final class AnthropicApi {
     }
 
     private Future<Buffer> admitAndRead(Call call, HttpServerRequest request) {
-        return gateway.admit(call).compose(v -> {
+        return Futures.compose(gateway.admit(call), v -> {
             String type = request.getHeader(HttpHeaders.CONTENT_TYPE);
             if (type != null && !type.regionMatches(true, 0, "application/json", 0, 16)) {
                 return Future.failedFuture(new GatewayException(ErrorType.UNSUPPORTED_MEDIA_TYPE,

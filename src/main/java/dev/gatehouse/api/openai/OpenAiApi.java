@@ -5,6 +5,7 @@ import dev.gatehouse.gateway.Call;
 import dev.gatehouse.gateway.CallerFormat;
 import dev.gatehouse.gateway.Endpoint;
 import dev.gatehouse.gateway.ErrorType;
+import dev.gatehouse.gateway.Futures;
 import dev.gatehouse.gateway.Gateway;
 import dev.gatehouse.gateway.GatewayException;
 import dev.gatehouse.http.BodyReader;
@@ -74,23 +75,24 @@ public final class OpenAiApi {
         HttpServerResponse response = ctx.response();
         Call call = new Call(ctx.get(ErrorWriter.REQUEST_ID), endpoint, request.headers(), System.nanoTime());
         call.clientAddress(request.remoteAddress() == null ? null : request.remoteAddress().hostAddress());
-        Future<Void> result = gateway.admit(call)
-                .compose(v -> {
-                    call.tags(CallerTags.parse(request.getHeader(CallerTags.HEADER)));
-                    return requireJson(request);
-                })
-                .compose(v -> BodyReader.read(request, maxBodyBytes.getAsLong()))
-                .compose(body -> {
-                    Scanned scanned = scanner.apply(body);
-                    if (scanned.caller() instanceof OpenAiChatCaller chat) {
-                        call.usageEstimate(chat::estimateUsage);
-                    }
-                    call.model(scanned.model());
-                    call.stream(scanned.stream());
-                    call.requestSize(body.length(), scanned.maxTokens());
-                    call.captureRequest(body);
-                    return gateway.dispatch(call, scanned.caller(), response);
-                });
+        // Futures.compose: the steps before the body are synchronous on the usual path; only
+        // reading the body (and what dispatch waits for) takes a Vert.x hop.
+        Future<Void> admitted = Futures.compose(gateway.admit(call), v -> {
+            call.tags(CallerTags.parse(request.getHeader(CallerTags.HEADER)));
+            return requireJson(request);
+        });
+        Future<Buffer> read = Futures.compose(admitted, v -> BodyReader.read(request, maxBodyBytes.getAsLong()));
+        Future<Void> result = Futures.compose(read, body -> {
+            Scanned scanned = scanner.apply(body);
+            if (scanned.caller() instanceof OpenAiChatCaller chat) {
+                call.usageEstimate(chat::estimateUsage);
+            }
+            call.model(scanned.model());
+            call.stream(scanned.stream());
+            call.requestSize(body.length(), scanned.maxTokens());
+            call.captureRequest(body);
+            return gateway.dispatch(call, scanned.caller(), response);
+        });
         result.onComplete(done -> {
             if (done.failed() && !response.headWritten() && !response.closed()) {
                 call.applyResponseHeaders(response);
