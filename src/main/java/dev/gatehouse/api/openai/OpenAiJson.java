@@ -169,4 +169,50 @@ public final class OpenAiJson {
         out.appendBuffer(body, pos, body.length() - pos);
         return out;
     }
+
+    /**
+     * A cheap structural check, no parsing: a data line's payload ({@code a[s, e)}) is
+     * {@code [DONE]} or starts with '{' and closes every brace and bracket it opens (strings
+     * and escapes respected), as a truncated chunk does not.
+     */
+    public static boolean wellFormedDataLine(byte[] a, int s, int e) {
+        if (e - s < 5 || a[s] != 'd' || a[s + 1] != 'a' || a[s + 2] != 't' || a[s + 3] != 'a' || a[s + 4] != ':') {
+            return true; // blank lines, event:, id:, comments
+        }
+        int p = s + 5;
+        while (p < e && (a[p] == ' ' || a[p] == '\t')) {
+            p++;
+        }
+        while (e > p && (a[e - 1] == ' ' || a[e - 1] == '\t')) {
+            e--;
+        }
+        if (e - p == 6 && a[p] == '[' && a[p + 1] == 'D' && a[p + 2] == 'O' && a[p + 3] == 'N' && a[p + 4] == 'E'
+                && a[p + 5] == ']') {
+            return true;
+        }
+        if (p >= e || a[p] != '{') {
+            return false;
+        }
+        int depth = 0;
+        boolean inString = false;
+        for (int i = p; i < e; i++) {
+            byte c = a[i];
+            if (inString) {
+                if (c == '\\') {
+                    i++;
+                } else if (c == '"') {
+                    inString = false;
+                }
+            } else if (c == '"') {
+                inString = true;
+            } else if (c == '{' || c == '[') {
+                depth++;
+            } else if (c == '}' || c == ']') {
+                if (--depth == 0 && i != e - 1) {
+                    return false; // something after the object
+                }
+            }
+        }
+        return depth == 0 && !inString;
+    }
 }
