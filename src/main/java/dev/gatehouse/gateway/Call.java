@@ -22,7 +22,11 @@ public final class Call {
     private final List<Attempt> attempts = new ArrayList<>(2);
     private Usage usage;
     private long firstByteNanos;
-    private MultiMap responseHeaders;
+    /**
+     * Stage headers as name, value, name, value...: a plain list, since a case-insensitive
+     * MultiMap hashed and validated every name twice (here and again on the response).
+     */
+    private List<CharSequence> responseHeaders;
     private List<Runnable> finishers;
     private boolean completed;
     private long requestBytes;
@@ -131,17 +135,20 @@ public final class Call {
     }
 
     /** Headers stages want on the response (e.g. {@code x-ratelimit-*}), success or error. */
-    public void responseHeader(String name, String value) {
+    public void responseHeader(CharSequence name, String value) {
         if (responseHeaders == null) {
-            responseHeaders = MultiMap.caseInsensitiveMultiMap();
+            responseHeaders = new ArrayList<>(12);
         }
-        responseHeaders.set(name, value);
+        responseHeaders.add(name);
+        responseHeaders.add(value);
     }
 
-    /** Copies the stages' headers onto a response about to be written. */
+    /** Copies the stages' headers onto a response about to be written (a later value for a name replaces an earlier one). */
     public void applyResponseHeaders(io.vertx.core.http.HttpServerResponse response) {
         if (responseHeaders != null) {
-            response.headers().addAll(responseHeaders);
+            for (int i = 0; i < responseHeaders.size(); i += 2) {
+                response.putHeader(responseHeaders.get(i), responseHeaders.get(i + 1));
+            }
         }
     }
 

@@ -48,6 +48,10 @@ final class Execution {
     private static final CharSequence JSON = HttpHeaders.createOptimized("application/json");
     private static final CharSequence EVENT_STREAM = HttpHeaders.createOptimized("text/event-stream");
     private static final CharSequence NO_CACHE = HttpHeaders.createOptimized("no-cache");
+    private static final CharSequence PROVIDER_HEADER = HttpHeaders.createOptimized("x-gatehouse-provider");
+    private static final CharSequence MODEL_HEADER = HttpHeaders.createOptimized("x-gatehouse-model");
+    private static final CharSequence ATTEMPTS_HEADER = HttpHeaders.createOptimized("x-gatehouse-attempts");
+    private static final CharSequence ROUTE_HEADER = HttpHeaders.createOptimized("x-gatehouse-route");
 
     private final Deadlines deadlines;
     private final Call call;
@@ -569,12 +573,12 @@ final class Execution {
     private HttpServerResponse decorate(HttpServerResponse response) {
         call.applyResponseHeaders(response);
         if (target != null) {
-            response.putHeader("x-gatehouse-provider", target.provider().name());
-            response.putHeader("x-gatehouse-model", target.upstreamModel());
+            response.putHeader(PROVIDER_HEADER, target.provider().name());
+            response.putHeader(MODEL_HEADER, target.upstreamModel());
         }
-        response.putHeader("x-gatehouse-attempts", Integer.toString(attempts));
+        response.putHeader(ATTEMPTS_HEADER, Integer.toString(attempts));
         if (call.routeReason() != null) {
-            response.putHeader("x-gatehouse-route", call.routeReason());
+            response.putHeader(ROUTE_HEADER, call.routeReason());
         }
         return response;
     }

@@ -16,6 +16,7 @@ import java.util.function.Consumer;
  * connections), each with its own router so nothing on the request path is shared across threads.
  */
 public final class GatewayServer {
+    private static final CharSequence REQUEST_ID = io.vertx.core.http.HttpHeaders.createOptimized("x-request-id");
     private final Vertx vertx;
     private final Consumer<Router> routes;
     private String deploymentId;
@@ -45,7 +46,7 @@ public final class GatewayServer {
         router.route().handler(ctx -> {
             String id = RequestIds.fromCallerOrNew(ctx.request().getHeader("x-request-id"));
             ctx.put(ErrorWriter.REQUEST_ID, id);
-            ctx.response().putHeader("x-request-id", id);
+            ctx.response().putHeader(REQUEST_ID, id);
             ctx.next();
         });
         routes.accept(router);

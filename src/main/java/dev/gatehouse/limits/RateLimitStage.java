@@ -8,6 +8,7 @@ import dev.gatehouse.pricing.TokenEstimate;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -25,6 +26,13 @@ public final class RateLimitStage implements Stage {
     private final Limiter limiter;
 
     private static final Logger LOG = LoggerFactory.getLogger(RateLimitStage.class);
+    // Pre-encoded names: Vert.x writes them without re-validating and re-encoding each time.
+    private static final CharSequence LIMIT_REQUESTS = HttpHeaders.createOptimized("x-ratelimit-limit-requests");
+    private static final CharSequence REMAINING_REQUESTS = HttpHeaders.createOptimized("x-ratelimit-remaining-requests");
+    private static final CharSequence RESET_REQUESTS = HttpHeaders.createOptimized("x-ratelimit-reset-requests");
+    private static final CharSequence LIMIT_TOKENS = HttpHeaders.createOptimized("x-ratelimit-limit-tokens");
+    private static final CharSequence REMAINING_TOKENS = HttpHeaders.createOptimized("x-ratelimit-remaining-tokens");
+    private static final CharSequence RESET_TOKENS = HttpHeaders.createOptimized("x-ratelimit-reset-tokens");
 
     public RateLimitStage(RateLimits limits, Limiter limiter) {
         this.limits = limits;
@@ -74,14 +82,14 @@ public final class RateLimitStage implements Stage {
             }
         }
         if (requests != null) {
-            call.responseHeader("x-ratelimit-limit-requests", Long.toString(requests.limit()));
-            call.responseHeader("x-ratelimit-remaining-requests", Long.toString(Math.max(0, requests.remaining())));
-            call.responseHeader("x-ratelimit-reset-requests", duration(requests.resetNanos()));
+            call.responseHeader(LIMIT_REQUESTS, Long.toString(requests.limit()));
+            call.responseHeader(REMAINING_REQUESTS, Long.toString(Math.max(0, requests.remaining())));
+            call.responseHeader(RESET_REQUESTS, duration(requests.resetNanos()));
         }
         if (tokens != null) {
-            call.responseHeader("x-ratelimit-limit-tokens", Long.toString(tokens.limit()));
-            call.responseHeader("x-ratelimit-remaining-tokens", Long.toString(Math.max(0, tokens.remaining())));
-            call.responseHeader("x-ratelimit-reset-tokens", duration(tokens.resetNanos()));
+            call.responseHeader(LIMIT_TOKENS, Long.toString(tokens.limit()));
+            call.responseHeader(REMAINING_TOKENS, Long.toString(Math.max(0, tokens.remaining())));
+            call.responseHeader(RESET_TOKENS, duration(tokens.resetNanos()));
         }
     }
 
