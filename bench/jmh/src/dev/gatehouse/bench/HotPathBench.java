@@ -64,6 +64,7 @@ public class HotPathBench {
     AuthenticateStage stage;
     MasterKeyAuthenticator master;
     OpenAiStreamUsageScanner scanner;
+    OpenAiStreamUsageScanner checkingScanner;
     OpenAiStreamDecoder decoder;
     OpenAiChunkEncoder encoder;
     Consumer<StreamEvent> sink;
@@ -84,6 +85,7 @@ public class HotPathBench {
         List<Authenticator> authenticators = List.of(master);
         stage = new AuthenticateStage(() -> authenticators);
         scanner = new OpenAiStreamUsageScanner(true);
+        checkingScanner = new OpenAiStreamUsageScanner(true).checkingLines();
         decoder = new OpenAiStreamDecoder();
         encoder = new OpenAiChunkEncoder("bench-fast", false);
         // Start the encoder's stream so per-chunk numbers are for steady-state deltas.
@@ -124,6 +126,12 @@ public class HotPathBench {
     @Benchmark
     public Buffer usageScannerFeedContentChunk() {
         return scanner.feed(chunk);
+    }
+
+    /** As the passthrough relay runs it: usage scan and the JSON structure check of each line, in one pass. */
+    @Benchmark
+    public Buffer usageScannerCheckingContentChunk() {
+        return checkingScanner.feed(chunk);
     }
 
     /** Same-format passthrough, the usage-only chunk that is parsed and stripped (once per stream). */
