@@ -33,7 +33,7 @@ public final class RequestLogWriter implements CallListener, AutoCloseable {
      * @param replayMillis how often the spool is retried while it holds records
      */
     public record Settings(int queueCapacity, int batchSize, long flushMillis, long replayMillis) {
-        public static final Settings DEFAULTS = new Settings(10_000, 500, 1_000, 5_000);
+        public static final Settings DEFAULTS = new Settings(10_000, 500, 100, 5_000);
     }
 
     private final RequestLogStore store;
