@@ -79,7 +79,7 @@ run_once() {
         --config "$OUT/gatehouse.yaml" --port "$PORT" --data "$data" >>"$OUT/gatehouse.log" 2>&1 &
     PID=$!
     until [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/health/ready" 2>/dev/null) == 200 ]]; do
-        kill -0 "$PID" 2>/dev/null || fail "gateway exited"
+        kill -0 "$PID" 2>/dev/null || { wait "$PID"; fail "gateway exited with status $? before ready"; }
         (( ($(date +%s%N) - t0) < 30000000000 )) || fail "not ready in 30 s"
         sleep 0.01
     done
