@@ -105,7 +105,7 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 mkdir -p "$OUT/tmp" "$OUT/wrk"
 log "results: $OUT"
 log "building the gateway (if sources changed)"
-"$ROOT/gatehouse" build >"$OUT/build.log" 2>&1 || die "build failed, see $OUT/build.log"
+JAVA_HOME=$(dirname "$(dirname "$JAVA")") "$ROOT/gatehouse" build >"$OUT/build.log" 2>&1 || die "build failed, see $OUT/build.log"
 
 # ---------------------------------------------------------------- payloads
 cat >"$OUT/fast.json" <<'EOF'
@@ -232,8 +232,10 @@ start_gateway() {
     local t0
     t0=$(date +%s%N)
     # shellcheck disable=SC2086
-    taskset -c "$GW_CPU" "$JAVA" --enable-native-access=ALL-UNNAMED ${BENCH_JAVA_OPTS:-} "${jfr[@]}" \
-        -jar "$ROOT/target/gatehouse.jar" start --config "$OUT/gatehouse.yaml" --port "$GW_PORT" --data "$OUT/data" \
+    # Started the way users start it (./gatehouse start: the launcher's JVM flags and its startup
+    # archive); the launcher execs java, so $! is the JVM's pid.
+    JAVA_HOME=$(dirname "$(dirname "$JAVA")") GATEHOUSE_JAVA_OPTS="${BENCH_JAVA_OPTS:-} ${jfr[*]}" \
+        taskset -c "$GW_CPU" "$ROOT/gatehouse" start --config "$OUT/gatehouse.yaml" --port "$GW_PORT" --data "$OUT/data" \
         >"$OUT/gatehouse.log" 2>&1 &
     GW_PID=$!
     PIDS+=("$GW_PID")
