@@ -1,6 +1,6 @@
 -- wrk script for the Gatehouse benchmark: POSTs the body in $BENCH_BODY_FILE, with the
 -- master key from $BENCH_KEY when set, optionally waiting $BENCH_DELAY_MS before each request
--- on a connection (fixed-rate mode: rate = connections * 1000 / (delay + latency)), and prints
+-- on a connection (fixed-rate mode: rate = connections * 1000 / (mean delay + latency)), and prints
 -- one machine-readable RESULT line at the end.
 local f = assert(io.open(os.getenv("BENCH_BODY_FILE"), "rb"))
 local body = f:read("*a")
@@ -14,10 +14,15 @@ if key ~= nil and key ~= "" then
     wrk.headers["Authorization"] = "Bearer " .. key
 end
 
+-- The wait before each request is drawn uniformly from [0, 2 * BENCH_DELAY_MS] (mean
+-- BENCH_DELAY_MS), not fixed: with a fixed wait the connections, all opened together, stay in
+-- lockstep and the "fixed rate" arrives as bursts of one request per connection at a time,
+-- which measures queueing behind the burst rather than the added latency of one request.
 local delay_ms = tonumber(os.getenv("BENCH_DELAY_MS") or "0") or 0
 if delay_ms > 0 then
+    math.randomseed(os.time() + math.floor(os.clock() * 1000000))
     function delay()
-        return delay_ms
+        return math.random(0, 2 * delay_ms)
     end
 end
 
