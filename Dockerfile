@@ -26,6 +26,8 @@ COPY --from=build /src/target/gatehouse.jar /app/gatehouse.jar
 # classes instead of reading and verifying them from /app/lib, about 2x faster on one core.
 RUN java --enable-native-access=ALL-UNNAMED -XX:ArchiveClassesAtExit=/app/gatehouse.jsa \
         -jar /app/gatehouse.jar training-run >/dev/null
+# Two malloc arenas instead of up to eight per core: a smaller resident size (as ./gatehouse sets).
+ENV MALLOC_ARENA_MAX=2
 USER gatehouse
 VOLUME /data
 EXPOSE 8080
