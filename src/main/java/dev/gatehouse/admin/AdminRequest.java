@@ -5,7 +5,10 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import dev.gatehouse.access.Principal;
 import dev.gatehouse.gateway.ErrorType;
 import dev.gatehouse.gateway.GatewayException;
+import dev.gatehouse.store.Page;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /** One admin call as its handler sees it: who, from where, path and query parameters, body, paging. */
 public final class AdminRequest {
@@ -98,5 +101,44 @@ public final class AdminRequest {
         if (!allowed) {
             throw new GatewayException(ErrorType.NOT_FOUND, "No such team: " + teamId, null, "not_found");
         }
+    }
+
+    /**
+     * {@link #requireTeam} for objects that may belong to no team (organisation-wide ones, or ones
+     * whose team is not known): owners and admins change those and auditors read them; anyone
+     * else is refused with a 403 saying {@code noTeamMessage}.
+     */
+    public void requireTeamOrOrg(String teamId, boolean write, String noTeamMessage) {
+        if (isOrgWide()) {
+            return;
+        }
+        if (teamId == null) {
+            if (!write && principal.hasRole("auditor")) {
+                return;
+            }
+            throw new GatewayException(ErrorType.PERMISSION, noTeamMessage, null, "forbidden");
+        }
+        requireTeam(teamId, write);
+    }
+
+    /** Reads one page of a team-owned resource, given the team to filter by (null: every team). */
+    @FunctionalInterface
+    public interface TeamPageQuery<T> {
+        Page<T> page(String teamId, String cursor, int limit);
+    }
+
+    /**
+     * A listing of a team-owned resource as this caller may see it: every team's for owners,
+     * admins and auditors, else only the caller's own team's (nothing when it has no team).
+     */
+    public <T> AdminPage<Map<String, Object>> teamScopedPage(TeamPageQuery<T> query, Function<T, Map<String, Object>> view) {
+        String team = null;
+        if (!isOrgWide() && !principal.hasRole("auditor")) {
+            team = principal.teamId();
+            if (team == null) {
+                return new AdminPage<>(List.of(), null);
+            }
+        }
+        return AdminPage.of(query.page(team, cursor(), limit()), view);
     }
 }

@@ -7,7 +7,7 @@ import dev.gatehouse.identity.AccessPolicy;
 import dev.gatehouse.identity.Attachment;
 import dev.gatehouse.identity.ConflictException;
 import dev.gatehouse.identity.Identity;
-import dev.gatehouse.identity.Page;
+import dev.gatehouse.store.Page;
 import dev.gatehouse.identity.User;
 import dev.gatehouse.identity.VirtualKey;
 import java.util.List;

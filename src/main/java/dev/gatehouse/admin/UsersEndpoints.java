@@ -3,7 +3,7 @@ package dev.gatehouse.admin;
 import dev.gatehouse.access.Principal;
 import dev.gatehouse.identity.ConflictException;
 import dev.gatehouse.identity.Identity;
-import dev.gatehouse.identity.Page;
+import dev.gatehouse.store.Page;
 import dev.gatehouse.identity.Roles;
 import dev.gatehouse.identity.User;
 

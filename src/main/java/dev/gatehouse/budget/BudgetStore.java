@@ -1,12 +1,13 @@
 package dev.gatehouse.budget;
 
 import dev.gatehouse.store.Database;
+import dev.gatehouse.store.Page;
+import dev.gatehouse.store.Sql;
 import dev.gatehouse.store.SqlWork;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -68,57 +69,19 @@ public final class BudgetStore {
     }
 
     public Optional<Budget> find(String id) {
-        return db.call(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM budgets WHERE id = ?")) {
-                ps.setString(1, id);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? Optional.of(read(rs)) : Optional.empty();
-                }
-            }
-        });
+        return Optional.ofNullable(db.call(c -> Sql.one(c, "SELECT " + COLUMNS + " FROM budgets WHERE id = ?", BudgetStore::read, id)));
     }
 
     /** Every budget (the hot path keeps them all in memory; there are few). */
     public List<Budget> all() {
-        return list(null, null, Integer.MAX_VALUE);
+        return db.call(c -> Sql.query(c, "SELECT " + COLUMNS + " FROM budgets ORDER BY id", BudgetStore::read));
     }
 
-    /**
-     * A page ordered by id.
-     *
-     * @param teamId only this team's budgets, or null for all
-     * @param after the last id of the previous page, or null
-     */
-    public List<Budget> list(String teamId, String after, int limit) {
-        return db.call(c -> {
-            StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM budgets WHERE 1 = 1");
-            if (teamId != null) {
-                sql.append(" AND team_id = ?");
-            }
-            if (after != null) {
-                sql.append(" AND id > ?");
-            }
-            sql.append(" ORDER BY id");
-            if (limit < Integer.MAX_VALUE) {
-                sql.append(" LIMIT ").append(limit);
-            }
-            try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
-                int i = 1;
-                if (teamId != null) {
-                    ps.setString(i++, teamId);
-                }
-                if (after != null) {
-                    ps.setString(i, after);
-                }
-                List<Budget> result = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        result.add(read(rs));
-                    }
-                }
-                return result;
-            }
-        });
+    /** A page ordered by id; {@code teamId} null for all teams, {@code cursor} the last id of the previous page. */
+    public Page<Budget> page(String teamId, String cursor, int limit) {
+        return db.call(c -> teamId == null
+                ? Sql.page(c, "budgets", "1 = 1", List.of(), limit, cursor, BudgetStore::read, Budget::id)
+                : Sql.page(c, "budgets", "team_id = ?", List.of(teamId), limit, cursor, BudgetStore::read, Budget::id));
     }
 
     /** Writes many spends in one transaction (the batched, asynchronous persistence of the ledger). */
@@ -177,7 +140,8 @@ public final class BudgetStore {
     }
 
     private static Budget read(ResultSet rs) throws SQLException {
-        return new Budget(rs.getString(1), rs.getString(2), Scope.parse(rs.getString(3)), rs.getString(4), rs.getString(5),
-                Period.parse(rs.getString(6)), rs.getLong(7), rs.getLong(8), rs.getLong(9));
+        return new Budget(rs.getString("id"), rs.getString("name"), Scope.parse(rs.getString("scope")), rs.getString("subject"),
+                rs.getString("team_id"), Period.parse(rs.getString("period")), rs.getLong("limit_micros"), rs.getLong("created_at"),
+                rs.getLong("updated_at"));
     }
 }

@@ -3,7 +3,6 @@ package dev.gatehouse.budget;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gatehouse.admin.Access;
 import dev.gatehouse.admin.AdminEndpoints;
-import dev.gatehouse.admin.AdminPage;
 import dev.gatehouse.admin.AdminRequest;
 import dev.gatehouse.admin.AdminResponse;
 import dev.gatehouse.admin.AdminRoutes;
@@ -13,9 +12,7 @@ import dev.gatehouse.gateway.GatewayException;
 import dev.gatehouse.pricing.Micros;
 import java.math.BigDecimal;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.LongSupplier;
@@ -54,21 +51,7 @@ public final class BudgetsEndpoints implements AdminEndpoints {
     }
 
     private Object list(AdminRequest request) {
-        int limit = request.limit();
-        String team = null;
-        if (!request.isOrgWide() && !request.principal().hasRole("auditor")) {
-            team = request.principal().teamId();
-            if (team == null) {
-                return new AdminPage<>(List.of(), null);
-            }
-        }
-        List<Budget> page = store.list(team, request.cursor(), limit + 1);
-        String next = page.size() > limit ? page.get(limit - 1).id() : null;
-        List<Map<String, Object>> data = new ArrayList<>();
-        for (Budget b : page.subList(0, Math.min(limit, page.size()))) {
-            data.add(view(b, true));
-        }
-        return new AdminPage<>(data, next);
+        return request.teamScopedPage(store::page, b -> view(b, true));
     }
 
     private Object read(AdminRequest request) {
@@ -161,18 +144,9 @@ public final class BudgetsEndpoints implements AdminEndpoints {
     }
 
     private static void authorize(AdminRequest request, Scope scope, String teamId, boolean write) {
-        if (request.isOrgWide()) {
-            return;
-        }
-        if (teamId == null) {
-            if (!write && request.principal().hasRole("auditor")) {
-                return;
-            }
-            throw new GatewayException(ErrorType.PERMISSION, scope == Scope.ORG
-                    ? "Only owners and admins manage organisation budgets."
-                    : "Only owners and admins manage budgets of a " + scope.wire() + " whose team is not known.", null, "forbidden");
-        }
-        request.requireTeam(teamId, write);
+        request.requireTeamOrOrg(teamId, write, scope == Scope.ORG
+                ? "Only owners and admins manage organisation budgets."
+                : "Only owners and admins manage budgets of a " + scope.wire() + " whose team is not known.");
     }
 
     private Map<String, Object> view(Budget b, boolean withBalance) {

@@ -7,7 +7,7 @@ import dev.gatehouse.identity.ConflictException;
 import dev.gatehouse.identity.Identity;
 import dev.gatehouse.identity.IssuedKey;
 import dev.gatehouse.identity.KeyStore;
-import dev.gatehouse.identity.Page;
+import dev.gatehouse.store.Page;
 import dev.gatehouse.identity.Team;
 import dev.gatehouse.identity.User;
 import dev.gatehouse.identity.VirtualKey;

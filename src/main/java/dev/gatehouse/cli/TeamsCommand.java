@@ -2,7 +2,7 @@ package dev.gatehouse.cli;
 
 import dev.gatehouse.identity.ConflictException;
 import dev.gatehouse.identity.Identity;
-import dev.gatehouse.identity.Page;
+import dev.gatehouse.store.Page;
 import dev.gatehouse.identity.Team;
 import dev.gatehouse.store.Database;
 import java.io.PrintWriter;

@@ -68,14 +68,14 @@ public final class IdentityRegistry implements AutoCloseable {
      */
     public synchronized void refresh() {
         Map<String, Long> revisions = keys.revisions();
-        long directoryNow = revisions.get(Sql.DIRECTORY);
+        long directoryNow = revisions.get(IdentitySql.DIRECTORY);
         if (directoryNow != directoryRevision) {
             directory = Directory.load(teams, users, policies);
             directoryRevision = directoryNow;
             // Roles, teams and policies feed every principal: rebuild them all (cheap: memory only).
             byHash.replaceAll((hash, entry) -> entry(entry.key()));
         }
-        if (revisions.get(Sql.KEYS) != keysRevision) {
+        if (revisions.get(IdentitySql.KEYS) != keysRevision) {
             for (VirtualKey key : keys.changedSince(keysRevision)) {
                 byHash.put(key.keyHash(), entry(key));
                 keysRevision = Math.max(keysRevision, key.revision());

@@ -1,5 +1,9 @@
 package dev.gatehouse.identity;
 
+import dev.gatehouse.store.Page;
+
+import dev.gatehouse.store.Sql;
+
 import dev.gatehouse.access.ApiKeys;
 import dev.gatehouse.store.Database;
 import dev.gatehouse.store.SqlWork;
@@ -37,7 +41,7 @@ public final class KeyStore {
     private static IssuedKey insert(Connection c, NewKey spec) throws SQLException {
         long now = System.currentTimeMillis();
         String secret = ApiKeys.generate(VirtualKey.KEY_PREFIX);
-        long revision = Sql.bump(c, Sql.KEYS);
+        long revision = IdentitySql.bump(c, IdentitySql.KEYS);
         VirtualKey key = new VirtualKey(Ids.next("key"), ApiKeys.sha256Hex(secret), secret.substring(0, DISPLAY_CHARS) + "…",
                 spec.name(), spec.ownerType(), spec.ownerId(), spec.teamId(), spec.expiresAt(), null, null, null, now, now, revision);
         Sql.update(c, "INSERT INTO virtual_keys (id, key_hash, display_prefix, name, owner_type, owner_id, team_id, expires_at,"
@@ -78,7 +82,7 @@ public final class KeyStore {
                 return Optional.<VirtualKey>empty();
             }
             if (key.revokedAt() == null) {
-                long revision = Sql.bump(c, Sql.KEYS);
+                long revision = IdentitySql.bump(c, IdentitySql.KEYS);
                 Sql.update(c, "UPDATE virtual_keys SET revoked_at = ?, updated_at = ?, revision = ? WHERE id = ?", now, now, revision, id);
             }
             return Optional.of(Sql.one(c, "SELECT * FROM virtual_keys WHERE id = ?", KeyStore::map, id));
@@ -113,7 +117,7 @@ public final class KeyStore {
                     + " SELECT policy_id, subject_type, ?, ? FROM policy_attachments WHERE subject_type = 'key' AND subject_id = ?",
                     newId, now, id);
             if (copied > 0) {
-                Sql.bump(c, Sql.DIRECTORY);
+                IdentitySql.bump(c, IdentitySql.DIRECTORY);
             }
             return Optional.of(new Rotation(replacement, Sql.one(c, "SELECT * FROM virtual_keys WHERE id = ?", KeyStore::map, id)));
         }));
@@ -126,7 +130,7 @@ public final class KeyStore {
 
     /** The current values of the change counters: {@code keys} and {@code directory}. */
     public Map<String, Long> revisions() {
-        return db.call(c -> Map.of(Sql.KEYS, Sql.revision(c, Sql.KEYS), Sql.DIRECTORY, Sql.revision(c, Sql.DIRECTORY)));
+        return db.call(c -> Map.of(IdentitySql.KEYS, IdentitySql.revision(c, IdentitySql.KEYS), IdentitySql.DIRECTORY, IdentitySql.revision(c, IdentitySql.DIRECTORY)));
     }
 
     /**

@@ -1,5 +1,9 @@
 package dev.gatehouse.identity;
 
+import dev.gatehouse.store.Page;
+
+import dev.gatehouse.store.Sql;
+
 import dev.gatehouse.store.Database;
 import dev.gatehouse.store.SqlWork;
 import java.sql.ResultSet;
@@ -19,11 +23,11 @@ public final class PolicyStore {
             Integer maxTokens) {
         long now = System.currentTimeMillis();
         AccessPolicy policy = new AccessPolicy(Ids.next("pol"), name, teamId, models, providers, endpoints, maxTokens, now, now);
-        return Sql.unique(() -> db.call(SqlWork.inTransaction(c -> {
+        return IdentitySql.unique(() -> db.call(SqlWork.inTransaction(c -> {
             Sql.update(c, "INSERT INTO access_policies (id, name, team_id, models, providers, endpoints, max_tokens, created_at,"
-                            + " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", policy.id(), name, teamId, Sql.joinList(models),
-                    Sql.joinList(providers), Sql.joinList(endpoints), Sql.nullableInt(maxTokens), now, now);
-            Sql.bump(c, Sql.DIRECTORY);
+                            + " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", policy.id(), name, teamId, IdentitySql.joinList(models),
+                    IdentitySql.joinList(providers), IdentitySql.joinList(endpoints), Sql.nullableInt(maxTokens), now, now);
+            IdentitySql.bump(c, IdentitySql.DIRECTORY);
             return policy;
         })), "A policy named '" + name + "'");
     }
@@ -49,15 +53,15 @@ public final class PolicyStore {
 
     public Optional<AccessPolicy> update(AccessPolicy changed) {
         long now = System.currentTimeMillis();
-        return Sql.unique(() -> db.call(SqlWork.inTransaction(c -> {
+        return IdentitySql.unique(() -> db.call(SqlWork.inTransaction(c -> {
             int n = Sql.update(c, "UPDATE access_policies SET name = ?, models = ?, providers = ?, endpoints = ?, max_tokens = ?,"
-                            + " updated_at = ? WHERE id = ?", changed.name(), Sql.joinList(changed.models()),
-                    Sql.joinList(changed.providers()), Sql.joinList(changed.endpoints()), Sql.nullableInt(changed.maxTokens()), now,
+                            + " updated_at = ? WHERE id = ?", changed.name(), IdentitySql.joinList(changed.models()),
+                    IdentitySql.joinList(changed.providers()), IdentitySql.joinList(changed.endpoints()), Sql.nullableInt(changed.maxTokens()), now,
                     changed.id());
             if (n == 0) {
                 return Optional.<AccessPolicy>empty();
             }
-            Sql.bump(c, Sql.DIRECTORY);
+            IdentitySql.bump(c, IdentitySql.DIRECTORY);
             return Optional.ofNullable(Sql.one(c, "SELECT * FROM access_policies WHERE id = ?", PolicyStore::map, changed.id()));
         })), "A policy named '" + changed.name() + "'");
     }
@@ -67,7 +71,7 @@ public final class PolicyStore {
         return db.call(SqlWork.inTransaction(c -> {
             Sql.update(c, "DELETE FROM policy_attachments WHERE policy_id = ?", id);
             int n = Sql.update(c, "DELETE FROM access_policies WHERE id = ?", id);
-            Sql.bump(c, Sql.DIRECTORY);
+            IdentitySql.bump(c, IdentitySql.DIRECTORY);
             return n > 0;
         }));
     }
@@ -79,7 +83,7 @@ public final class PolicyStore {
             int n = Sql.update(c, "INSERT INTO policy_attachments (policy_id, subject_type, subject_id, created_at) VALUES (?, ?, ?, ?)"
                     + " ON CONFLICT (policy_id, subject_type, subject_id) DO NOTHING", policyId, subjectType, subjectId, now);
             if (n > 0) {
-                Sql.bump(c, Sql.DIRECTORY);
+                IdentitySql.bump(c, IdentitySql.DIRECTORY);
             }
             return n > 0;
         }));
@@ -90,7 +94,7 @@ public final class PolicyStore {
             int n = Sql.update(c, "DELETE FROM policy_attachments WHERE policy_id = ? AND subject_type = ? AND subject_id = ?",
                     policyId, subjectType, subjectId);
             if (n > 0) {
-                Sql.bump(c, Sql.DIRECTORY);
+                IdentitySql.bump(c, IdentitySql.DIRECTORY);
             }
             return n > 0;
         }));
@@ -112,8 +116,8 @@ public final class PolicyStore {
     }
 
     static AccessPolicy map(ResultSet rs) throws SQLException {
-        return new AccessPolicy(rs.getString("id"), rs.getString("name"), rs.getString("team_id"), Sql.splitList(rs.getString("models")),
-                Sql.splitList(rs.getString("providers")), Sql.splitList(rs.getString("endpoints")), Sql.nullableInt(rs, "max_tokens"),
+        return new AccessPolicy(rs.getString("id"), rs.getString("name"), rs.getString("team_id"), IdentitySql.splitList(rs.getString("models")),
+                IdentitySql.splitList(rs.getString("providers")), IdentitySql.splitList(rs.getString("endpoints")), Sql.nullableInt(rs, "max_tokens"),
                 rs.getLong("created_at"), rs.getLong("updated_at"));
     }
 

@@ -1,5 +1,9 @@
 package dev.gatehouse.identity;
 
+import dev.gatehouse.store.Page;
+
+import dev.gatehouse.store.Sql;
+
 import dev.gatehouse.store.Database;
 import dev.gatehouse.store.SqlWork;
 import java.sql.ResultSet;
@@ -18,10 +22,10 @@ public final class TeamStore {
     public Team create(String name) {
         long now = System.currentTimeMillis();
         Team team = new Team(Ids.next("team"), name, now, now);
-        return Sql.unique(() -> db.call(SqlWork.inTransaction(c -> {
+        return IdentitySql.unique(() -> db.call(SqlWork.inTransaction(c -> {
             Sql.update(c, "INSERT INTO teams (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)",
                     team.id(), team.name(), now, now);
-            Sql.bump(c, Sql.DIRECTORY);
+            IdentitySql.bump(c, IdentitySql.DIRECTORY);
             return team;
         })), "A team named '" + name + "'");
     }
@@ -44,11 +48,11 @@ public final class TeamStore {
 
     public Optional<Team> rename(String id, String name) {
         long now = System.currentTimeMillis();
-        return Sql.unique(() -> db.call(SqlWork.inTransaction(c -> {
+        return IdentitySql.unique(() -> db.call(SqlWork.inTransaction(c -> {
             if (Sql.update(c, "UPDATE teams SET name = ?, updated_at = ? WHERE id = ?", name, now, id) == 0) {
                 return Optional.<Team>empty();
             }
-            Sql.bump(c, Sql.DIRECTORY);
+            IdentitySql.bump(c, IdentitySql.DIRECTORY);
             return Optional.ofNullable(Sql.one(c, "SELECT * FROM teams WHERE id = ?", TeamStore::map, id));
         })), "A team named '" + name + "'");
     }
@@ -73,7 +77,7 @@ public final class TeamStore {
             Sql.update(c, "DELETE FROM policy_attachments WHERE subject_type = 'team' AND subject_id = ?", id);
             int deleted = Sql.update(c, "DELETE FROM teams WHERE id = ?", id);
             if (deleted > 0) {
-                Sql.bump(c, Sql.DIRECTORY);
+                IdentitySql.bump(c, IdentitySql.DIRECTORY);
             }
             return deleted > 0;
         }));

@@ -1,5 +1,9 @@
 package dev.gatehouse.identity;
 
+import dev.gatehouse.store.Page;
+
+import dev.gatehouse.store.Sql;
+
 import dev.gatehouse.store.Database;
 import dev.gatehouse.store.SqlWork;
 import java.sql.ResultSet;
@@ -19,10 +23,10 @@ public final class UserStore {
     public User create(String kind, String name, String email, String teamId, String role) {
         long now = System.currentTimeMillis();
         User user = new User(Ids.next(User.SERVICE.equals(kind) ? "svc" : "user"), kind, name, email, teamId, role, now, now);
-        return Sql.unique(() -> db.call(SqlWork.inTransaction(c -> {
+        return IdentitySql.unique(() -> db.call(SqlWork.inTransaction(c -> {
             Sql.update(c, "INSERT INTO users (id, kind, name, email, team_id, role, created_at, updated_at)"
                     + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", user.id(), kind, name, email, teamId, role, now, now);
-            Sql.bump(c, Sql.DIRECTORY);
+            IdentitySql.bump(c, IdentitySql.DIRECTORY);
             return user;
         })), "A user with the email '" + email + "'");
     }
@@ -53,13 +57,13 @@ public final class UserStore {
     /** Replaces the editable fields; returns the updated user, or empty when there is none. */
     public Optional<User> update(User changed) {
         long now = System.currentTimeMillis();
-        return Sql.unique(() -> db.call(SqlWork.inTransaction(c -> {
+        return IdentitySql.unique(() -> db.call(SqlWork.inTransaction(c -> {
             int n = Sql.update(c, "UPDATE users SET name = ?, email = ?, team_id = ?, role = ?, updated_at = ? WHERE id = ?",
                     changed.name(), changed.email(), changed.teamId(), changed.role(), now, changed.id());
             if (n == 0) {
                 return Optional.<User>empty();
             }
-            Sql.bump(c, Sql.DIRECTORY);
+            IdentitySql.bump(c, IdentitySql.DIRECTORY);
             return Optional.ofNullable(Sql.one(c, "SELECT * FROM users WHERE id = ?", UserStore::map, changed.id()));
         })), "A user with the email '" + changed.email() + "'");
     }
@@ -68,12 +72,12 @@ public final class UserStore {
     public boolean delete(String id) {
         long now = System.currentTimeMillis();
         return db.call(SqlWork.inTransaction(c -> {
-            long revision = Sql.bump(c, Sql.KEYS);
+            long revision = IdentitySql.bump(c, IdentitySql.KEYS);
             Sql.update(c, "UPDATE virtual_keys SET revoked_at = ?, updated_at = ?, revision = ?"
                     + " WHERE owner_type <> 'team' AND owner_id = ? AND revoked_at IS NULL", now, now, revision, id);
             Sql.update(c, "DELETE FROM policy_attachments WHERE subject_type = 'user' AND subject_id = ?", id);
             int deleted = Sql.update(c, "DELETE FROM users WHERE id = ?", id);
-            Sql.bump(c, Sql.DIRECTORY);
+            IdentitySql.bump(c, IdentitySql.DIRECTORY);
             return deleted > 0;
         }));
     }

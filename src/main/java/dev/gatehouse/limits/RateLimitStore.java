@@ -1,18 +1,15 @@
 package dev.gatehouse.limits;
 
 import dev.gatehouse.store.Database;
-import java.sql.PreparedStatement;
+import dev.gatehouse.store.Page;
+import dev.gatehouse.store.Sql;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
 /** Rate limits in SQL (same statements on SQLite and PostgreSQL). Blocking: admin handlers, start, refresh. */
 public final class RateLimitStore {
-    private static final String COLUMNS = "id, name, scope, subject, model, team_id, rpm, tpm, concurrent, created_at, updated_at";
-
     private final Database db;
 
     public RateLimitStore(Database db) {
@@ -20,121 +17,41 @@ public final class RateLimitStore {
     }
 
     public void insert(RateLimit l) {
-        db.call(c -> {
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO rate_limits (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-                ps.setString(1, l.id());
-                setString(ps, 2, l.name());
-                ps.setString(3, l.scope().wire());
-                ps.setString(4, l.subject());
-                setString(ps, 5, l.model());
-                setString(ps, 6, l.teamId());
-                setLong(ps, 7, l.rpm());
-                setLong(ps, 8, l.tpm());
-                setLong(ps, 9, l.concurrent() == null ? null : l.concurrent().longValue());
-                ps.setLong(10, l.createdAt());
-                ps.setLong(11, l.updatedAt());
-                return ps.executeUpdate();
-            }
-        });
+        db.call(c -> Sql.update(c, "INSERT INTO rate_limits (id, name, scope, subject, model, team_id, rpm, tpm, concurrent,"
+                + " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", l.id(), l.name(), l.scope().wire(),
+                l.subject(), l.model(), l.teamId(), Sql.nullableLong(l.rpm()), Sql.nullableLong(l.tpm()),
+                Sql.nullableInt(l.concurrent()), l.createdAt(), l.updatedAt()));
     }
 
+    /** @return false when no such limit */
     public boolean update(RateLimit l) {
-        return db.call(c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "UPDATE rate_limits SET name = ?, model = ?, rpm = ?, tpm = ?, concurrent = ?, updated_at = ? WHERE id = ?")) {
-                setString(ps, 1, l.name());
-                setString(ps, 2, l.model());
-                setLong(ps, 3, l.rpm());
-                setLong(ps, 4, l.tpm());
-                setLong(ps, 5, l.concurrent() == null ? null : l.concurrent().longValue());
-                ps.setLong(6, l.updatedAt());
-                ps.setString(7, l.id());
-                return ps.executeUpdate() == 1;
-            }
-        });
+        return db.call(c -> Sql.update(c, "UPDATE rate_limits SET name = ?, model = ?, rpm = ?, tpm = ?, concurrent = ?,"
+                + " updated_at = ? WHERE id = ?", l.name(), l.model(), Sql.nullableLong(l.rpm()), Sql.nullableLong(l.tpm()),
+                Sql.nullableInt(l.concurrent()), l.updatedAt(), l.id()) == 1);
     }
 
     public boolean delete(String id) {
-        return db.call(c -> {
-            try (PreparedStatement ps = c.prepareStatement("DELETE FROM rate_limits WHERE id = ?")) {
-                ps.setString(1, id);
-                return ps.executeUpdate() == 1;
-            }
-        });
+        return db.call(c -> Sql.update(c, "DELETE FROM rate_limits WHERE id = ?", id) == 1);
     }
 
     public Optional<RateLimit> find(String id) {
-        return db.call(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM rate_limits WHERE id = ?")) {
-                ps.setString(1, id);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? Optional.of(read(rs)) : Optional.empty();
-                }
-            }
-        });
+        return Optional.ofNullable(db.call(c -> Sql.one(c, "SELECT * FROM rate_limits WHERE id = ?", RateLimitStore::read, id)));
     }
 
     public List<RateLimit> all() {
-        return list(null, null, Integer.MAX_VALUE);
+        return db.call(c -> Sql.query(c, "SELECT * FROM rate_limits ORDER BY id", RateLimitStore::read));
     }
 
-    /** A page ordered by id; {@code teamId} null for all teams. */
-    public List<RateLimit> list(String teamId, String after, int limit) {
-        return db.call(c -> {
-            StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM rate_limits WHERE 1 = 1");
-            if (teamId != null) {
-                sql.append(" AND team_id = ?");
-            }
-            if (after != null) {
-                sql.append(" AND id > ?");
-            }
-            sql.append(" ORDER BY id");
-            if (limit < Integer.MAX_VALUE) {
-                sql.append(" LIMIT ").append(limit);
-            }
-            try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
-                int i = 1;
-                if (teamId != null) {
-                    ps.setString(i++, teamId);
-                }
-                if (after != null) {
-                    ps.setString(i, after);
-                }
-                List<RateLimit> result = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        result.add(read(rs));
-                    }
-                }
-                return result;
-            }
-        });
+    /** A page ordered by id; {@code teamId} null for all teams, {@code cursor} the last id of the previous page. */
+    public Page<RateLimit> page(String teamId, String cursor, int limit) {
+        return db.call(c -> teamId == null
+                ? Sql.page(c, "rate_limits", "1 = 1", List.of(), limit, cursor, RateLimitStore::read, RateLimit::id)
+                : Sql.page(c, "rate_limits", "team_id = ?", List.of(teamId), limit, cursor, RateLimitStore::read, RateLimit::id));
     }
 
     private static RateLimit read(ResultSet rs) throws SQLException {
-        long rpm = rs.getLong(7);
-        Long rpmValue = rs.wasNull() ? null : rpm;
-        long tpm = rs.getLong(8);
-        Long tpmValue = rs.wasNull() ? null : tpm;
-        int concurrent = rs.getInt(9);
-        Integer concurrentValue = rs.wasNull() ? null : concurrent;
-        return new RateLimit(rs.getString(1), rs.getString(2), RateLimit.Scope.parse(rs.getString(3)), rs.getString(4),
-                rs.getString(5), rs.getString(6), rpmValue, tpmValue, concurrentValue, rs.getLong(10), rs.getLong(11));
-    }
-
-    private static void setString(PreparedStatement ps, int index, String value) throws SQLException {
-        if (value == null) {
-            ps.setNull(index, Types.VARCHAR);
-        } else {
-            ps.setString(index, value);
-        }
-    }
-
-    private static void setLong(PreparedStatement ps, int index, Long value) throws SQLException {
-        if (value == null) {
-            ps.setNull(index, Types.BIGINT);
-        } else {
-            ps.setLong(index, value);
-        }
+        return new RateLimit(rs.getString("id"), rs.getString("name"), RateLimit.Scope.parse(rs.getString("scope")),
+                rs.getString("subject"), rs.getString("model"), rs.getString("team_id"), Sql.nullableLong(rs, "rpm"),
+                Sql.nullableLong(rs, "tpm"), Sql.nullableInt(rs, "concurrent"), rs.getLong("created_at"), rs.getLong("updated_at"));
     }
 }

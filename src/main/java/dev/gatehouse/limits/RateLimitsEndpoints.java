@@ -3,7 +3,6 @@ package dev.gatehouse.limits;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gatehouse.admin.Access;
 import dev.gatehouse.admin.AdminEndpoints;
-import dev.gatehouse.admin.AdminPage;
 import dev.gatehouse.admin.AdminRequest;
 import dev.gatehouse.admin.AdminResponse;
 import dev.gatehouse.admin.AdminRoutes;
@@ -11,9 +10,7 @@ import dev.gatehouse.admin.AuditSink;
 import dev.gatehouse.budget.SubjectTeams;
 import dev.gatehouse.gateway.ErrorType;
 import dev.gatehouse.gateway.GatewayException;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.LongSupplier;
@@ -50,21 +47,7 @@ public final class RateLimitsEndpoints implements AdminEndpoints {
     }
 
     private Object list(AdminRequest request) {
-        int limit = request.limit();
-        String team = null;
-        if (!request.isOrgWide() && !request.principal().hasRole("auditor")) {
-            team = request.principal().teamId();
-            if (team == null) {
-                return new AdminPage<>(List.of(), null);
-            }
-        }
-        List<RateLimit> page = store.list(team, request.cursor(), limit + 1);
-        String next = page.size() > limit ? page.get(limit - 1).id() : null;
-        List<Map<String, Object>> data = new ArrayList<>();
-        for (RateLimit l : page.subList(0, Math.min(limit, page.size()))) {
-            data.add(view(l, false));
-        }
-        return new AdminPage<>(data, next);
+        return request.teamScopedPage(store::page, l -> view(l, false));
     }
 
     private Object read(AdminRequest request) {
@@ -142,18 +125,9 @@ public final class RateLimitsEndpoints implements AdminEndpoints {
     }
 
     private static void authorize(AdminRequest request, RateLimit.Scope scope, String teamId, boolean write) {
-        if (request.isOrgWide()) {
-            return;
-        }
-        if (teamId == null) {
-            if (!write && request.principal().hasRole("auditor")) {
-                return;
-            }
-            throw new GatewayException(ErrorType.PERMISSION, scope == RateLimit.Scope.MODEL
-                    ? "Only owners and admins manage model rate limits."
-                    : "Only owners and admins manage limits of a " + scope.wire() + " whose team is not known.", null, "forbidden");
-        }
-        request.requireTeam(teamId, write);
+        request.requireTeamOrOrg(teamId, write, scope == RateLimit.Scope.MODEL
+                ? "Only owners and admins manage model rate limits."
+                : "Only owners and admins manage limits of a " + scope.wire() + " whose team is not known.");
     }
 
     private Map<String, Object> view(RateLimit l, boolean withUsage) {

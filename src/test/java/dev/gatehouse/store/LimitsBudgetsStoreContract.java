@@ -61,7 +61,7 @@ abstract class LimitsBudgetsStoreContract {
         budgets.insert(org);
         assertThat(budgets.find(team1.id())).contains(team1);
         assertThat(budgets.find(org.id())).contains(org);
-        assertThat(budgets.list(team, null, 10)).containsExactly(team1);
+        assertThat(budgets.page(team, null, 10).items()).containsExactly(team1);
         assertThat(budgets.all()).contains(team1, org);
 
         Budget changed = new Budget(team1.id(), "renamed", Scope.TEAM, team, team, Period.WEEK, 7, 1, 9);
@@ -78,9 +78,9 @@ abstract class LimitsBudgetsStoreContract {
         for (int i = 0; i < 5; i++) {
             budgets.insert(new Budget(team + "-" + i, null, Scope.TEAM, team, team, Period.DAY, 1, 0, 0));
         }
-        List<Budget> first = budgets.list(team, null, 2);
-        List<Budget> second = budgets.list(team, first.getLast().id(), 2);
-        List<Budget> third = budgets.list(team, second.getLast().id(), 2);
+        List<Budget> first = budgets.page(team, null, 2).items();
+        List<Budget> second = budgets.page(team, first.getLast().id(), 2).items();
+        List<Budget> third = budgets.page(team, second.getLast().id(), 2).items();
         assertThat(first).extracting(Budget::id).containsExactly(team + "-0", team + "-1");
         assertThat(second).extracting(Budget::id).containsExactly(team + "-2", team + "-3");
         assertThat(third).extracting(Budget::id).containsExactly(team + "-4");
@@ -122,7 +122,7 @@ abstract class LimitsBudgetsStoreContract {
         limits.insert(m);
         assertThat(limits.find(l.id())).contains(l);
         assertThat(limits.find(m.id())).contains(m);
-        assertThat(limits.list(team, null, 10)).containsExactly(l);
+        assertThat(limits.page(team, null, 10).items()).containsExactly(l);
         RateLimit changed = new RateLimit(l.id(), "keys", RateLimit.Scope.KEY, l.subject(), null, team, null, 500L, null, 1, 3);
         assertThat(limits.update(changed)).isTrue();
         assertThat(limits.find(l.id())).contains(changed);

@@ -1,4 +1,4 @@
-package dev.gatehouse.identity;
+package dev.gatehouse.store;
 
 import java.util.List;
 
