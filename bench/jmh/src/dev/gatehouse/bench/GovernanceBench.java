@@ -1,7 +1,7 @@
 package dev.gatehouse.bench;
 
-import dev.gatehouse.access.AccessRules;
-import dev.gatehouse.access.Principal;
+import dev.gatehouse.call.AccessRules;
+import dev.gatehouse.call.Principal;
 import dev.gatehouse.access.VirtualKeyAuthenticator;
 import dev.gatehouse.budget.Budget;
 import dev.gatehouse.budget.BudgetLedger;
@@ -9,8 +9,8 @@ import dev.gatehouse.budget.LedgerEvents;
 import dev.gatehouse.budget.MemoryLedger;
 import dev.gatehouse.budget.Period;
 import dev.gatehouse.canonical.Usage;
-import dev.gatehouse.gateway.Call;
-import dev.gatehouse.gateway.Endpoint;
+import dev.gatehouse.call.Call;
+import dev.gatehouse.call.Endpoint;
 import dev.gatehouse.identity.Identity;
 import dev.gatehouse.identity.IssuedKey;
 import dev.gatehouse.identity.KeyStore;

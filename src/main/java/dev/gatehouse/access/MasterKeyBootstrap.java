@@ -1,5 +1,7 @@
 package dev.gatehouse.access;
 
+
+import dev.gatehouse.identity.ApiKeys;
 import dev.gatehouse.store.SettingsStore;
 import java.util.HexFormat;
 import java.util.Optional;

@@ -1,7 +1,10 @@
 package dev.gatehouse.access;
 
-import dev.gatehouse.gateway.ErrorType;
-import dev.gatehouse.gateway.GatewayException;
+
+import dev.gatehouse.call.Principal;
+import dev.gatehouse.identity.ApiKeys;
+import dev.gatehouse.call.ErrorType;
+import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.identity.IdentityRegistry;
 import dev.gatehouse.identity.VirtualKey;
 import java.time.Instant;

@@ -1,15 +1,23 @@
 package dev.gatehouse.admin;
 
+
+
+import dev.gatehouse.web.AdminHandler;
+import dev.gatehouse.web.Access;
+import dev.gatehouse.web.AdminEndpoints;
+import dev.gatehouse.web.AdminRequest;
+import dev.gatehouse.web.AdminResponse;
+import dev.gatehouse.web.AdminRoutes;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.gatehouse.access.Principal;
-import dev.gatehouse.gateway.AuthenticateStage;
-import dev.gatehouse.gateway.ErrorType;
-import dev.gatehouse.gateway.GatewayException;
+import dev.gatehouse.call.Principal;
+import dev.gatehouse.access.AuthenticateStage;
+import dev.gatehouse.call.ErrorType;
+import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.http.BodyReader;
 import dev.gatehouse.http.ErrorWriter;
 import io.vertx.core.Context;

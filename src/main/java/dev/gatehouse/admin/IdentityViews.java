@@ -1,5 +1,7 @@
 package dev.gatehouse.admin;
 
+
+import dev.gatehouse.web.AdminPage;
 import dev.gatehouse.identity.AccessPolicy;
 import dev.gatehouse.identity.Attachment;
 import dev.gatehouse.identity.Team;

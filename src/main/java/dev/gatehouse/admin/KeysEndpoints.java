@@ -1,7 +1,15 @@
 package dev.gatehouse.admin;
 
-import dev.gatehouse.access.Principal;
-import dev.gatehouse.gateway.GatewayException;
+
+import dev.gatehouse.web.Access;
+import dev.gatehouse.web.AdminBody;
+import dev.gatehouse.web.AdminEndpoints;
+import dev.gatehouse.web.AdminRequest;
+import dev.gatehouse.web.AdminResponse;
+import dev.gatehouse.web.AdminRoutes;
+import dev.gatehouse.web.AuditSink;
+import dev.gatehouse.call.Principal;
+import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.identity.AccessPolicy;
 import dev.gatehouse.identity.ConflictException;
 import dev.gatehouse.identity.Identity;

@@ -1,6 +1,9 @@
 package dev.gatehouse.admin;
 
-import dev.gatehouse.access.Principal;
+
+import dev.gatehouse.web.AdminBody;
+import dev.gatehouse.web.AdminRequest;
+import dev.gatehouse.call.Principal;
 import dev.gatehouse.identity.Roles;
 
 /**

@@ -1,6 +1,14 @@
 package dev.gatehouse.admin;
 
-import dev.gatehouse.access.Principal;
+
+import dev.gatehouse.web.Access;
+import dev.gatehouse.web.AdminBody;
+import dev.gatehouse.web.AdminEndpoints;
+import dev.gatehouse.web.AdminRequest;
+import dev.gatehouse.web.AdminResponse;
+import dev.gatehouse.web.AdminRoutes;
+import dev.gatehouse.web.AuditSink;
+import dev.gatehouse.call.Principal;
 import dev.gatehouse.identity.ConflictException;
 import dev.gatehouse.identity.Identity;
 import dev.gatehouse.store.Page;
@@ -116,14 +124,14 @@ public final class UsersEndpoints implements AdminEndpoints {
     private void checkAssignment(AdminRequest request, String teamId, String role) {
         Principal p = request.principal();
         if (!Roles.isValid(role)) {
-            throw dev.gatehouse.gateway.GatewayException.invalid("'role' must be one of " + Roles.ALL + ".", "role");
+            throw dev.gatehouse.call.GatewayException.invalid("'role' must be one of " + Roles.ALL + ".", "role");
         }
         if (teamId != null && identity.registry().directory().teams().get(teamId) == null
                 && identity.teams().get(teamId).isEmpty()) {
             if (!Tenancy.orgWide(p)) {
                 throw AdminBody.notFound("team", teamId);
             }
-            throw dev.gatehouse.gateway.GatewayException.invalid("No such team: " + teamId, "team_id");
+            throw dev.gatehouse.call.GatewayException.invalid("No such team: " + teamId, "team_id");
         }
         if (Tenancy.orgWide(p)) {
             if (Roles.OWNER.equals(role) && !p.hasRole(Roles.OWNER)) {

@@ -2,7 +2,7 @@ package dev.gatehouse.budget;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.gatehouse.pricing.Micros;
+import dev.gatehouse.config.Micros;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -1,12 +1,12 @@
 package dev.gatehouse.budget;
 
-import dev.gatehouse.gateway.Call;
-import dev.gatehouse.gateway.ErrorType;
-import dev.gatehouse.gateway.GatewayException;
-import dev.gatehouse.gateway.Snapshot;
-import dev.gatehouse.gateway.Stage;
+import dev.gatehouse.call.Call;
+import dev.gatehouse.call.ErrorType;
+import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.routing.Snapshot;
+import dev.gatehouse.call.Stage;
 import dev.gatehouse.pricing.CallCost;
-import dev.gatehouse.pricing.Micros;
+import dev.gatehouse.config.Micros;
 import dev.gatehouse.pricing.ModelPrice;
 import dev.gatehouse.pricing.Pricing;
 import dev.gatehouse.pricing.PricingSource;

@@ -1,15 +1,17 @@
 package dev.gatehouse.budget;
 
+
+import dev.gatehouse.web.SubjectTeams;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.gatehouse.admin.Access;
-import dev.gatehouse.admin.AdminEndpoints;
-import dev.gatehouse.admin.AdminRequest;
-import dev.gatehouse.admin.AdminResponse;
-import dev.gatehouse.admin.AdminRoutes;
-import dev.gatehouse.admin.AuditSink;
-import dev.gatehouse.gateway.ErrorType;
-import dev.gatehouse.gateway.GatewayException;
-import dev.gatehouse.pricing.Micros;
+import dev.gatehouse.web.Access;
+import dev.gatehouse.web.AdminEndpoints;
+import dev.gatehouse.web.AdminRequest;
+import dev.gatehouse.web.AdminResponse;
+import dev.gatehouse.web.AdminRoutes;
+import dev.gatehouse.web.AuditSink;
+import dev.gatehouse.call.ErrorType;
+import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.config.Micros;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.LinkedHashMap;

@@ -1,10 +1,12 @@
 package dev.gatehouse.budget;
 
-import dev.gatehouse.admin.AdminEndpoints;
-import dev.gatehouse.admin.AuditSink;
+
+import dev.gatehouse.web.SubjectTeams;
+import dev.gatehouse.web.AdminEndpoints;
+import dev.gatehouse.web.AuditSink;
 import dev.gatehouse.config.GatehouseConfig;
-import dev.gatehouse.gateway.Snapshot;
-import dev.gatehouse.gateway.Stage;
+import dev.gatehouse.routing.Snapshot;
+import dev.gatehouse.call.Stage;
 import dev.gatehouse.limits.Limiter;
 import dev.gatehouse.limits.RateLimitStage;
 import dev.gatehouse.limits.RateLimitStore;

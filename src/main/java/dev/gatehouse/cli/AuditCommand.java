@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
 /** {@code gatehouse audit verify|export}: the admin audit trail, read straight from the database. */
 @Command(name = "audit", mixinStandardHelpOptions = true, description = "Verify or export the admin audit trail.",
         subcommands = {AuditCommand.Verify.class, AuditCommand.Export.class})
-final class AuditCommand implements Runnable {
+public final class AuditCommand implements Runnable {
     @Override
     public void run() {
         new picocli.CommandLine(this).usage(System.out);

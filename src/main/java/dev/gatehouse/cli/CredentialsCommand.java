@@ -15,7 +15,7 @@ import picocli.CommandLine.Mixin;
 /** {@code gatehouse credentials reencrypt}: master key rotation for stored provider credentials. */
 @Command(name = "credentials", mixinStandardHelpOptions = true, description = "Manage stored provider credentials (BYOK).",
         subcommands = {CredentialsCommand.Reencrypt.class})
-final class CredentialsCommand implements Runnable {
+public final class CredentialsCommand implements Runnable {
     @Override
     public void run() {
         new picocli.CommandLine(this).usage(System.out);

@@ -1,6 +1,6 @@
 package dev.gatehouse.cli;
 
-import dev.gatehouse.admin.AdminBody;
+import dev.gatehouse.web.AdminBody;
 import dev.gatehouse.audit.AuditLog;
 import dev.gatehouse.identity.AccessPolicy;
 import dev.gatehouse.identity.ConflictException;
@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
 /** {@code gatehouse keys create|list|revoke|rotate}: virtual keys, straight in the database. */
 @Command(name = "keys", mixinStandardHelpOptions = true, description = "Create, list, revoke and rotate virtual API keys.",
         subcommands = {KeysCommand.Create.class, KeysCommand.ListKeys.class, KeysCommand.Revoke.class, KeysCommand.Rotate.class})
-final class KeysCommand implements Runnable {
+public final class KeysCommand implements Runnable {
     @Spec
     CommandSpec spec;
 

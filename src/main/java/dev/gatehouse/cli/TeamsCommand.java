@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
 /** {@code gatehouse teams create|list}. */
 @Command(name = "teams", mixinStandardHelpOptions = true, description = "Create and list teams.",
         subcommands = {TeamsCommand.Create.class, TeamsCommand.ListTeams.class})
-final class TeamsCommand implements Runnable {
+public final class TeamsCommand implements Runnable {
     @Spec
     CommandSpec spec;
 

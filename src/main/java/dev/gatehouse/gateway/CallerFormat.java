@@ -1,5 +1,8 @@
 package dev.gatehouse.gateway;
 
+
+import dev.gatehouse.call.Call;
+import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.canonical.ChatRequest;
 import dev.gatehouse.canonical.Usage;
 import dev.gatehouse.provider.Provider;

@@ -1,5 +1,10 @@
 package dev.gatehouse.gateway;
 
+
+import dev.gatehouse.call.Call;
+import dev.gatehouse.call.Deadlines;
+import dev.gatehouse.call.ErrorType;
+import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.config.RoutingConfig;
 import dev.gatehouse.config.Timeouts;
 import dev.gatehouse.provider.Bodies;

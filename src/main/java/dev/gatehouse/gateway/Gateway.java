@@ -1,6 +1,16 @@
 package dev.gatehouse.gateway;
 
-import dev.gatehouse.access.AccessRules;
+
+import dev.gatehouse.access.AuthorizeStage;
+import dev.gatehouse.call.Call;
+import dev.gatehouse.call.Endpoint;
+import dev.gatehouse.call.ErrorType;
+import dev.gatehouse.call.Futures;
+import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.call.Pipeline;
+import dev.gatehouse.call.Stage;
+import dev.gatehouse.routing.Snapshot;
+import dev.gatehouse.call.AccessRules;
 import dev.gatehouse.routing.AutoRouter;
 import dev.gatehouse.routing.Route;
 import dev.gatehouse.routing.Router;

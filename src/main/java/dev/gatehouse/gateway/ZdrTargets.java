@@ -1,5 +1,10 @@
 package dev.gatehouse.gateway;
 
+
+import dev.gatehouse.call.Call;
+import dev.gatehouse.call.ErrorType;
+import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.routing.Snapshot;
 import dev.gatehouse.config.ProviderConfig;
 import dev.gatehouse.routing.Target;
 import java.util.ArrayList;

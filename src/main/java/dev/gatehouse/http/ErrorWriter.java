@@ -1,13 +1,15 @@
 package dev.gatehouse.http;
 
-import dev.gatehouse.api.openai.OpenAiErrors;
-import dev.gatehouse.gateway.ErrorType;
-import dev.gatehouse.gateway.GatewayException;
+import dev.gatehouse.dialect.openai.OpenAiErrors;
+import dev.gatehouse.call.ErrorType;
+import dev.gatehouse.call.GatewayException;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import java.util.function.Function;
 
 /**
  * Writes an error response in the caller's format. Expected errors ({@link GatewayException})
@@ -22,7 +24,13 @@ public final class ErrorWriter {
 
     private ErrorWriter() {}
 
+    /** Writes the error in OpenAI's shape, the format of every endpoint that has no format of its own. */
     public static void write(RoutingContext ctx, Throwable failure) {
+        write(ctx, failure, OpenAiErrors::body);
+    }
+
+    /** Writes the error with the body the caller's dialect renders for it. */
+    public static void write(RoutingContext ctx, Throwable failure, Function<GatewayException, Buffer> body) {
         HttpServerResponse response = ctx.response();
         if (response.headWritten() || response.closed()) {
             return;
@@ -40,7 +48,7 @@ public final class ErrorWriter {
         }
         response.setStatusCode(error.status())
                 .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                .end(OpenAiErrors.body(error));
+                .end(body.apply(error));
     }
 
     /** The failure as it may be logged: under zero data retention without any message (one may quote the request). */

@@ -1,7 +1,7 @@
 package dev.gatehouse.http;
 
-import dev.gatehouse.gateway.ErrorType;
-import dev.gatehouse.gateway.GatewayException;
+import dev.gatehouse.call.ErrorType;
+import dev.gatehouse.call.GatewayException;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;

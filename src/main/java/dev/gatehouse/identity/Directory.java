@@ -1,7 +1,7 @@
 package dev.gatehouse.identity;
 
-import dev.gatehouse.access.AccessRules;
-import dev.gatehouse.access.PolicyRules;
+import dev.gatehouse.call.AccessRules;
+import dev.gatehouse.identity.PolicyRules;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;

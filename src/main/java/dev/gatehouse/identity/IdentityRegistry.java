@@ -1,6 +1,6 @@
 package dev.gatehouse.identity;
 
-import dev.gatehouse.access.Principal;
+import dev.gatehouse.call.Principal;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;

@@ -4,7 +4,7 @@ import dev.gatehouse.store.Page;
 
 import dev.gatehouse.store.Sql;
 
-import dev.gatehouse.access.ApiKeys;
+import dev.gatehouse.identity.ApiKeys;
 import dev.gatehouse.store.Database;
 import dev.gatehouse.store.SqlWork;
 import java.sql.Connection;

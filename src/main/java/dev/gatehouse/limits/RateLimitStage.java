@@ -1,9 +1,9 @@
 package dev.gatehouse.limits;
 
-import dev.gatehouse.gateway.Call;
-import dev.gatehouse.gateway.ErrorType;
-import dev.gatehouse.gateway.GatewayException;
-import dev.gatehouse.gateway.Stage;
+import dev.gatehouse.call.Call;
+import dev.gatehouse.call.ErrorType;
+import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.call.Stage;
 import dev.gatehouse.pricing.TokenEstimate;
 import io.vertx.core.Context;
 import io.vertx.core.Future;

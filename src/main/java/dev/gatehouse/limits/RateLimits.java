@@ -1,6 +1,6 @@
 package dev.gatehouse.limits;
 
-import dev.gatehouse.access.Principal;
+import dev.gatehouse.call.Principal;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;

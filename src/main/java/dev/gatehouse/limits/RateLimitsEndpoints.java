@@ -1,15 +1,15 @@
 package dev.gatehouse.limits;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.gatehouse.admin.Access;
-import dev.gatehouse.admin.AdminEndpoints;
-import dev.gatehouse.admin.AdminRequest;
-import dev.gatehouse.admin.AdminResponse;
-import dev.gatehouse.admin.AdminRoutes;
-import dev.gatehouse.admin.AuditSink;
-import dev.gatehouse.budget.SubjectTeams;
-import dev.gatehouse.gateway.ErrorType;
-import dev.gatehouse.gateway.GatewayException;
+import dev.gatehouse.web.Access;
+import dev.gatehouse.web.AdminEndpoints;
+import dev.gatehouse.web.AdminRequest;
+import dev.gatehouse.web.AdminResponse;
+import dev.gatehouse.web.AdminRoutes;
+import dev.gatehouse.web.AuditSink;
+import dev.gatehouse.web.SubjectTeams;
+import dev.gatehouse.call.ErrorType;
+import dev.gatehouse.call.GatewayException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;

@@ -1,9 +1,9 @@
 package dev.gatehouse.observability;
 
-import dev.gatehouse.gateway.Call;
-import dev.gatehouse.gateway.Endpoint;
-import dev.gatehouse.gateway.ErrorType;
-import dev.gatehouse.gateway.GatewayException;
+import dev.gatehouse.call.Call;
+import dev.gatehouse.call.Endpoint;
+import dev.gatehouse.call.ErrorType;
+import dev.gatehouse.call.GatewayException;
 import java.util.List;
 
 /**

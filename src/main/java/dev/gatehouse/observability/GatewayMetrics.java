@@ -1,10 +1,10 @@
 package dev.gatehouse.observability;
 
 import dev.gatehouse.canonical.Usage;
-import dev.gatehouse.gateway.Call;
+import dev.gatehouse.call.Call;
 import dev.gatehouse.routing.Target;
 import dev.gatehouse.routing.TargetStatus;
-import dev.gatehouse.usage.CallListener;
+import dev.gatehouse.call.CallListener;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -187,7 +187,7 @@ public final class GatewayMetrics implements CallListener {
      * whose provider reported no usage: {@link #completed} saw no usage for it, so without this the
      * metrics would count fewer tokens and less cost than the analytics API.
      */
-    public void estimated(dev.gatehouse.gateway.Endpoint endpoint, String provider, String requestModel, String responseModel,
+    public void estimated(dev.gatehouse.call.Endpoint endpoint, String provider, String requestModel, String responseModel,
             Usage usage, long micros) {
         String operation = CallFacts.operation(endpoint);
         if (operation == null || usage == null) {

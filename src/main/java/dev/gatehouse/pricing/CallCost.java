@@ -1,6 +1,6 @@
 package dev.gatehouse.pricing;
 
-import dev.gatehouse.gateway.Call;
+import dev.gatehouse.call.Call;
 
 /** The cost of a finished call, charged to the model that actually answered (the last successful attempt). */
 public final class CallCost {

@@ -1,5 +1,7 @@
 package dev.gatehouse.pricing;
 
+
+import dev.gatehouse.config.Micros;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

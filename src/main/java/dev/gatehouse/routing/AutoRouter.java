@@ -1,15 +1,15 @@
 package dev.gatehouse.routing;
 
-import dev.gatehouse.access.Principal;
-import dev.gatehouse.api.anthropic.TokenCounter;
+import dev.gatehouse.call.Principal;
+import dev.gatehouse.pricing.TokenCounter;
 import dev.gatehouse.canonical.ChatRequest;
 import dev.gatehouse.canonical.ContentPart;
 import dev.gatehouse.canonical.Message;
 import dev.gatehouse.canonical.ResponseFormat;
 import dev.gatehouse.config.RouterConfig;
-import dev.gatehouse.gateway.Call;
-import dev.gatehouse.gateway.ErrorType;
-import dev.gatehouse.gateway.GatewayException;
+import dev.gatehouse.call.Call;
+import dev.gatehouse.call.ErrorType;
+import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.pricing.ModelPrice;
 import dev.gatehouse.pricing.Pricing;
 import dev.gatehouse.pricing.TokenEstimate;

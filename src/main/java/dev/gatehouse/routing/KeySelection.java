@@ -1,6 +1,6 @@
 package dev.gatehouse.routing;
 
-import dev.gatehouse.gateway.Call;
+import dev.gatehouse.call.Call;
 import java.util.List;
 
 /**

@@ -1,12 +1,12 @@
 package dev.gatehouse.routing;
 
-import dev.gatehouse.access.AccessRules;
+import dev.gatehouse.call.AccessRules;
 import dev.gatehouse.config.ModelConfig;
 import dev.gatehouse.config.RoutingConfig;
-import dev.gatehouse.gateway.AuthorizeStage;
-import dev.gatehouse.gateway.Call;
-import dev.gatehouse.gateway.ErrorType;
-import dev.gatehouse.gateway.GatewayException;
+import dev.gatehouse.access.AuthorizeStage;
+import dev.gatehouse.call.Call;
+import dev.gatehouse.call.ErrorType;
+import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.pricing.Pricing;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package dev.gatehouse.routing;
 
-import dev.gatehouse.gateway.Call;
+import dev.gatehouse.call.Call;
 import dev.gatehouse.pricing.Pricing;
 import java.util.List;
 import java.util.random.RandomGenerator;

@@ -1,9 +1,9 @@
 package dev.gatehouse.secrets;
 
-import dev.gatehouse.access.Principal;
-import dev.gatehouse.gateway.Call;
-import dev.gatehouse.gateway.ErrorType;
-import dev.gatehouse.gateway.GatewayException;
+import dev.gatehouse.call.Principal;
+import dev.gatehouse.call.Call;
+import dev.gatehouse.call.ErrorType;
+import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.provider.Provider;
 import dev.gatehouse.routing.KeySelection;
 import dev.gatehouse.routing.Target;

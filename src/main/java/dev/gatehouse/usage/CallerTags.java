@@ -3,7 +3,7 @@ package dev.gatehouse.usage;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.gatehouse.gateway.GatewayException;
+import dev.gatehouse.call.GatewayException;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;

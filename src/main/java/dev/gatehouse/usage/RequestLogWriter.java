@@ -1,8 +1,10 @@
 package dev.gatehouse.usage;
 
+
+import dev.gatehouse.call.CallListener;
 import dev.gatehouse.canonical.Usage;
-import dev.gatehouse.gateway.Call;
-import dev.gatehouse.gateway.Endpoint;
+import dev.gatehouse.call.Call;
+import dev.gatehouse.call.Endpoint;
 import dev.gatehouse.pricing.ModelPrice;
 import dev.gatehouse.pricing.Pricing;
 import java.util.ArrayList;

@@ -1,5 +1,7 @@
 package dev.gatehouse.usage;
 
+
+import dev.gatehouse.call.CallListener;
 import dev.gatehouse.pricing.Pricing;
 import dev.gatehouse.store.Database;
 import java.nio.file.Path;

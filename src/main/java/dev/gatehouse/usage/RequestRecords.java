@@ -1,9 +1,9 @@
 package dev.gatehouse.usage;
 
-import dev.gatehouse.access.Principal;
+import dev.gatehouse.call.Principal;
 import dev.gatehouse.canonical.Usage;
-import dev.gatehouse.gateway.Call;
-import dev.gatehouse.gateway.GatewayException;
+import dev.gatehouse.call.Call;
+import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.pricing.CallCost;
 import dev.gatehouse.pricing.Pricing;
 import java.util.ArrayList;

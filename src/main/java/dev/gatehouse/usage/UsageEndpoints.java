@@ -1,13 +1,13 @@
 package dev.gatehouse.usage;
 
-import dev.gatehouse.access.Principal;
-import dev.gatehouse.admin.Access;
-import dev.gatehouse.admin.AdminEndpoints;
-import dev.gatehouse.admin.AdminRequest;
-import dev.gatehouse.admin.AdminResponse;
-import dev.gatehouse.admin.AdminRoutes;
-import dev.gatehouse.gateway.ErrorType;
-import dev.gatehouse.gateway.GatewayException;
+import dev.gatehouse.call.Principal;
+import dev.gatehouse.web.Access;
+import dev.gatehouse.web.AdminEndpoints;
+import dev.gatehouse.web.AdminRequest;
+import dev.gatehouse.web.AdminResponse;
+import dev.gatehouse.web.AdminRoutes;
+import dev.gatehouse.call.ErrorType;
+import dev.gatehouse.call.GatewayException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;

@@ -1,6 +1,6 @@
 package dev.gatehouse.usage;
 
-import dev.gatehouse.gateway.GatewayException;
+import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.store.Database;
 import dev.gatehouse.store.Dialect;
 import java.sql.Array;

@@ -2,7 +2,7 @@ package dev.gatehouse.budget;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gatehouse.access.Principal;
+import dev.gatehouse.call.Principal;
 import dev.gatehouse.limits.RateLimit;
 import dev.gatehouse.limits.RateLimits;
 import java.util.List;

@@ -1,5 +1,7 @@
 package dev.gatehouse.cli;
 
+
+import dev.gatehouse.Main;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatehouse.audit.AuditLog;

@@ -1,8 +1,10 @@
 package dev.gatehouse.cli;
 
+
+import dev.gatehouse.Main;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gatehouse.access.ApiKeys;
+import dev.gatehouse.identity.ApiKeys;
 import dev.gatehouse.identity.Identity;
 import dev.gatehouse.identity.VirtualKey;
 import dev.gatehouse.store.Database;

@@ -4,8 +4,8 @@ import dev.gatehouse.store.Page;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.gatehouse.access.ApiKeys;
-import dev.gatehouse.access.AccessRules;
+import dev.gatehouse.identity.ApiKeys;
+import dev.gatehouse.call.AccessRules;
 import dev.gatehouse.store.Database;
 import java.util.List;
 import java.util.Map;

@@ -2,10 +2,10 @@ package dev.gatehouse.observability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gatehouse.gateway.Call;
-import dev.gatehouse.gateway.Endpoint;
-import dev.gatehouse.gateway.ErrorType;
-import dev.gatehouse.gateway.GatewayException;
+import dev.gatehouse.call.Call;
+import dev.gatehouse.call.Endpoint;
+import dev.gatehouse.call.ErrorType;
+import dev.gatehouse.call.GatewayException;
 import io.vertx.core.MultiMap;
 import java.time.Duration;
 import java.util.List;

@@ -1,5 +1,7 @@
 package dev.gatehouse.pricing;
 
+
+import dev.gatehouse.config.Micros;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gatehouse.Gatehouse;
 import dev.gatehouse.access.Authenticator;
-import dev.gatehouse.access.Principal;
+import dev.gatehouse.call.Principal;
 import dev.gatehouse.testing.FakeOpenAi;
 import dev.gatehouse.testing.Fault;
 import java.io.IOException;

@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gatehouse.config.RoutingConfig;
-import dev.gatehouse.gateway.Call;
-import dev.gatehouse.gateway.GatewayException;
+import dev.gatehouse.call.Call;
+import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.pricing.Pricing;
 import dev.gatehouse.routing.TargetHealth.Outcome;
 import java.time.Duration;

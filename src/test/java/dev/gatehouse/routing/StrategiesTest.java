@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.gatehouse.config.RoutingConfig;
-import dev.gatehouse.gateway.Call;
+import dev.gatehouse.call.Call;
 import dev.gatehouse.pricing.Pricing;
 import dev.gatehouse.routing.TargetHealth.Outcome;
 import java.util.HashMap;

@@ -2,8 +2,8 @@ package dev.gatehouse.routing;
 
 import dev.gatehouse.config.ModelConfig.TargetConfig;
 import dev.gatehouse.config.Timeouts;
-import dev.gatehouse.gateway.Call;
-import dev.gatehouse.gateway.Endpoint;
+import dev.gatehouse.call.Call;
+import dev.gatehouse.call.Endpoint;
 import dev.gatehouse.provider.Provider;
 import dev.gatehouse.provider.Transport;
 import dev.gatehouse.provider.UpstreamRequest;

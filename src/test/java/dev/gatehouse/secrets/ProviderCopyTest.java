@@ -2,16 +2,16 @@ package dev.gatehouse.secrets;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gatehouse.access.Principal;
+import dev.gatehouse.call.Principal;
 import dev.gatehouse.config.ProviderConfig;
 import dev.gatehouse.config.Timeouts;
-import dev.gatehouse.gateway.Call;
-import dev.gatehouse.gateway.Endpoint;
+import dev.gatehouse.call.Call;
+import dev.gatehouse.call.Endpoint;
 import dev.gatehouse.provider.Provider;
-import dev.gatehouse.provider.anthropic.AnthropicProvider;
-import dev.gatehouse.provider.azure.AzureOpenAiProvider;
-import dev.gatehouse.provider.gemini.GeminiProvider;
-import dev.gatehouse.provider.openai.OpenAiProvider;
+import dev.gatehouse.dialect.anthropic.AnthropicProvider;
+import dev.gatehouse.dialect.azure.AzureOpenAiProvider;
+import dev.gatehouse.dialect.gemini.GeminiProvider;
+import dev.gatehouse.dialect.openai.OpenAiProvider;
 import dev.gatehouse.routing.Route;
 import dev.gatehouse.routing.Router;
 import dev.gatehouse.routing.Target;

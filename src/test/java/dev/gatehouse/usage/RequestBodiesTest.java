@@ -217,40 +217,40 @@ class RequestBodiesTest {
 
     @Test
     void captureIsCappedFlaggedAndOffUnlessEnabledAndNeverUnderZdr() {
-        io.vertx.core.buffer.Buffer big = io.vertx.core.buffer.Buffer.buffer("x".repeat(dev.gatehouse.gateway.Call.MAX_STORED_BODY + 10));
-        dev.gatehouse.gateway.Call off = newCall();
+        io.vertx.core.buffer.Buffer big = io.vertx.core.buffer.Buffer.buffer("x".repeat(dev.gatehouse.call.Call.MAX_STORED_BODY + 10));
+        dev.gatehouse.call.Call off = newCall();
         off.captureRequest(big);
         off.captureResponse(big);
-        assertThat(off.capturedBodies()).isEqualTo(new dev.gatehouse.gateway.Call.CapturedBodies(null, null, false));
+        assertThat(off.capturedBodies()).isEqualTo(new dev.gatehouse.call.Call.CapturedBodies(null, null, false));
 
-        dev.gatehouse.gateway.Call on = newCall();
+        dev.gatehouse.call.Call on = newCall();
         on.storeBodies(true);
         on.captureRequest(io.vertx.core.buffer.Buffer.buffer("{}"));
         on.captureResponse(io.vertx.core.buffer.Buffer.buffer("data: 1\n\n"));
-        assertThat(on.capturedBodies()).isEqualTo(new dev.gatehouse.gateway.Call.CapturedBodies("{}", "data: 1\n\n", false));
+        assertThat(on.capturedBodies()).isEqualTo(new dev.gatehouse.call.Call.CapturedBodies("{}", "data: 1\n\n", false));
         on.captureResponse(big);
         on.captureResponse(io.vertx.core.buffer.Buffer.buffer("more"));
-        assertThat(on.capturedBodies().response()).hasSize(dev.gatehouse.gateway.Call.MAX_STORED_BODY).startsWith("data: 1");
+        assertThat(on.capturedBodies().response()).hasSize(dev.gatehouse.call.Call.MAX_STORED_BODY).startsWith("data: 1");
         assertThat(on.capturedBodies().truncated()).isTrue();
 
-        dev.gatehouse.gateway.Call bigRequest = newCall();
+        dev.gatehouse.call.Call bigRequest = newCall();
         bigRequest.storeBodies(true);
         bigRequest.captureRequest(big);
-        assertThat(bigRequest.capturedBodies().request()).hasSize(dev.gatehouse.gateway.Call.MAX_STORED_BODY);
+        assertThat(bigRequest.capturedBodies().request()).hasSize(dev.gatehouse.call.Call.MAX_STORED_BODY);
         assertThat(bigRequest.capturedBodies().truncated()).isTrue();
 
-        dev.gatehouse.gateway.Call zdr = newCall();
+        dev.gatehouse.call.Call zdr = newCall();
         zdr.storeBodies(true);
         zdr.zdr(true);
         zdr.captureRequest(io.vertx.core.buffer.Buffer.buffer("{}"));
         zdr.captureResponse(io.vertx.core.buffer.Buffer.buffer("{}"));
         assertThat(zdr.storeBodies()).isFalse();
-        assertThat(zdr.capturedBodies()).isEqualTo(new dev.gatehouse.gateway.Call.CapturedBodies(null, null, false));
+        assertThat(zdr.capturedBodies()).isEqualTo(new dev.gatehouse.call.Call.CapturedBodies(null, null, false));
         assertThat(RequestRecords.bodies(zdr)).isNull();
     }
 
-    private static dev.gatehouse.gateway.Call newCall() {
-        return new dev.gatehouse.gateway.Call("r", dev.gatehouse.gateway.Endpoint.CHAT_COMPLETIONS,
+    private static dev.gatehouse.call.Call newCall() {
+        return new dev.gatehouse.call.Call("r", dev.gatehouse.call.Endpoint.CHAT_COMPLETIONS,
                 io.vertx.core.MultiMap.caseInsensitiveMultiMap(), System.nanoTime());
     }
 }

@@ -9,7 +9,7 @@ import com.openai.core.http.StreamResponse;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
-import dev.gatehouse.api.anthropic.TokenCounter;
+import dev.gatehouse.pricing.TokenCounter;
 import dev.gatehouse.canonical.Usage;
 import dev.gatehouse.pricing.Pricing;
 import dev.gatehouse.testing.AdminClient;

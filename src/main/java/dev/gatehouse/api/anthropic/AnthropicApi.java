@@ -1,16 +1,20 @@
 package dev.gatehouse.api.anthropic;
 
+
+import dev.gatehouse.dialect.anthropic.AnthropicErrors;
+import dev.gatehouse.dialect.anthropic.AnthropicRequestDecoder;
+import dev.gatehouse.pricing.TokenCounter;
 import dev.gatehouse.canonical.ChatRequest;
-import dev.gatehouse.gateway.Call;
-import dev.gatehouse.gateway.Endpoint;
-import dev.gatehouse.gateway.ErrorType;
-import dev.gatehouse.gateway.Futures;
+import dev.gatehouse.call.Call;
+import dev.gatehouse.call.Endpoint;
+import dev.gatehouse.call.ErrorType;
+import dev.gatehouse.call.Futures;
 import dev.gatehouse.gateway.Gateway;
-import dev.gatehouse.gateway.GatewayException;
+import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.http.BodyReader;
 import dev.gatehouse.http.ErrorWriter;
 import dev.gatehouse.routing.Route;
-import dev.gatehouse.usage.CallListener;
+import dev.gatehouse.call.CallListener;
 import dev.gatehouse.usage.CallerTags;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -67,7 +71,7 @@ public final class AnthropicApi {
                 if (call.zdr()) {
                     ctx.put(ErrorWriter.ZDR, Boolean.TRUE);
                 }
-                AnthropicErrors.write(ctx, done.cause(), requestId);
+                ErrorWriter.write(ctx, done.cause(), AnthropicErrors::body);
             }
             try {
                 call.finish(); // settles budgets, releases limits: exactly once, success or not
@@ -95,7 +99,7 @@ public final class AnthropicApi {
                 if (call.zdr()) {
                     ctx.put(ErrorWriter.ZDR, Boolean.TRUE);
                 }
-                AnthropicErrors.write(ctx, counted.cause(), requestId);
+                ErrorWriter.write(ctx, counted.cause(), AnthropicErrors::body);
                 return;
             }
             // o200k_base counts: exact for OpenAI models, an estimate for everyone else.

@@ -1,13 +1,20 @@
 package dev.gatehouse.api.anthropic;
 
+
+import dev.gatehouse.dialect.anthropic.AnthropicErrors;
+import dev.gatehouse.dialect.anthropic.AnthropicRequestDecoder;
+import dev.gatehouse.dialect.anthropic.AnthropicResponseEncoder;
+import dev.gatehouse.dialect.anthropic.AnthropicStreamEncoder;
+import dev.gatehouse.dialect.anthropic.AnthropicUsage;
+import dev.gatehouse.pricing.TokenCounter;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gatehouse.canonical.ChatRequest;
 import dev.gatehouse.canonical.ChatResponse;
 import dev.gatehouse.canonical.StreamEvent;
 import dev.gatehouse.canonical.Usage;
-import dev.gatehouse.gateway.Call;
+import dev.gatehouse.call.Call;
 import dev.gatehouse.gateway.CallerFormat;
-import dev.gatehouse.gateway.GatewayException;
+import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.provider.Provider;
 import dev.gatehouse.provider.StreamDecoder;
 import dev.gatehouse.provider.UpstreamException;
@@ -54,7 +61,7 @@ final class AnthropicMessagesCaller implements CallerFormat {
         ChatRequest request = canonical();
         if (provider.codec().format() != WireFormat.ANTHROPIC && !request.extra().isEmpty()) {
             String field = request.extra().keySet().iterator().next();
-            throw new GatewayException(dev.gatehouse.gateway.ErrorType.INVALID_REQUEST, "'" + field
+            throw new GatewayException(dev.gatehouse.call.ErrorType.INVALID_REQUEST, "'" + field
                     + "' is an Anthropic-only parameter and is not supported by model '" + publicModel + "' (served by provider '"
                     + provider.name() + "' in " + provider.codec().format().name().toLowerCase() + " format).",
                     field, "unsupported_feature");

@@ -1,5 +1,7 @@
 package dev.gatehouse.api.openai;
 
+
+import dev.gatehouse.dialect.openai.OpenAiChunkEncoder;
 import dev.gatehouse.canonical.StreamEvent;
 import dev.gatehouse.provider.ErrorClass;
 import dev.gatehouse.provider.StreamDecoder;

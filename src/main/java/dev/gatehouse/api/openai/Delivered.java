@@ -1,7 +1,7 @@
 package dev.gatehouse.api.openai;
 
 import dev.gatehouse.canonical.StreamEvent;
-import dev.gatehouse.provider.openai.OpenAiWireCodec;
+import dev.gatehouse.dialect.openai.OpenAiWireCodec;
 import dev.gatehouse.provider.StreamDecoder;
 import io.vertx.core.buffer.Buffer;
 import java.util.List;

@@ -1,9 +1,11 @@
 package dev.gatehouse.api.openai;
 
+
+import dev.gatehouse.dialect.openai.OpenAiChunkEncoder;
 import dev.gatehouse.canonical.StreamEvent;
 import dev.gatehouse.canonical.Usage;
 import dev.gatehouse.gateway.CallerFormat;
-import dev.gatehouse.gateway.GatewayException;
+import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.provider.StreamDecoder;
 import io.vertx.core.buffer.Buffer;
 

@@ -1,17 +1,21 @@
 package dev.gatehouse.api.openai;
 
+
+
+import dev.gatehouse.dialect.openai.OpenAiEmbeddingsScan;
+import dev.gatehouse.dialect.openai.OpenAiJson;
 import com.fasterxml.jackson.core.JsonGenerator;
-import dev.gatehouse.gateway.Call;
+import dev.gatehouse.call.Call;
 import dev.gatehouse.gateway.CallerFormat;
-import dev.gatehouse.gateway.Endpoint;
-import dev.gatehouse.gateway.ErrorType;
-import dev.gatehouse.gateway.Futures;
+import dev.gatehouse.call.Endpoint;
+import dev.gatehouse.call.ErrorType;
+import dev.gatehouse.call.Futures;
 import dev.gatehouse.gateway.Gateway;
-import dev.gatehouse.gateway.GatewayException;
+import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.http.BodyReader;
 import dev.gatehouse.http.ErrorWriter;
 import dev.gatehouse.routing.Route;
-import dev.gatehouse.usage.CallListener;
+import dev.gatehouse.call.CallListener;
 import dev.gatehouse.usage.CallerTags;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;

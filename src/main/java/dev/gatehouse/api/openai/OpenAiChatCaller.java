@@ -1,12 +1,21 @@
 package dev.gatehouse.api.openai;
 
+
+import dev.gatehouse.dialect.openai.OpenAiChatDecoder;
+import dev.gatehouse.dialect.openai.OpenAiChunkEncoder;
+import dev.gatehouse.dialect.openai.OpenAiErrors;
+import dev.gatehouse.dialect.openai.OpenAiJson;
+import dev.gatehouse.dialect.openai.OpenAiResponseEncoder;
+import dev.gatehouse.dialect.openai.OpenAiStreamErrors;
+import dev.gatehouse.dialect.openai.OpenAiUsageReader;
+import dev.gatehouse.dialect.openai.UsageText;
 import dev.gatehouse.canonical.ChatRequest;
 import dev.gatehouse.canonical.ChatResponse;
 import dev.gatehouse.canonical.StreamEvent;
 import dev.gatehouse.canonical.Usage;
-import dev.gatehouse.gateway.Call;
+import dev.gatehouse.call.Call;
 import dev.gatehouse.gateway.CallerFormat;
-import dev.gatehouse.gateway.GatewayException;
+import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.provider.Provider;
 import dev.gatehouse.provider.StreamDecoder;
 import dev.gatehouse.provider.UpstreamRequest;
@@ -102,8 +111,8 @@ final class OpenAiChatCaller implements CallerFormat {
         } else {
             return null;
         }
-        long input = dev.gatehouse.api.anthropic.TokenCounter.count(canonical());
-        return Usage.of(input, dev.gatehouse.api.anthropic.TokenCounter.text(text));
+        long input = dev.gatehouse.pricing.TokenCounter.count(canonical());
+        return Usage.of(input, dev.gatehouse.pricing.TokenCounter.text(text));
     }
 
     @Override

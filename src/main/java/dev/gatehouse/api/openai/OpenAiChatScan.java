@@ -1,9 +1,11 @@
 package dev.gatehouse.api.openai;
 
+
+import dev.gatehouse.dialect.openai.OpenAiJson;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import dev.gatehouse.gateway.GatewayException;
+import dev.gatehouse.call.GatewayException;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,5 +1,8 @@
 package dev.gatehouse.api.openai;
 
+
+import dev.gatehouse.dialect.openai.OpenAiFinishReasons;
+import dev.gatehouse.dialect.openai.OpenAiJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gatehouse.canonical.FinishReason;
 import dev.gatehouse.canonical.Usage;

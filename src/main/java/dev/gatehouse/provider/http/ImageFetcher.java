@@ -1,6 +1,6 @@
 package dev.gatehouse.provider.http;
 
-import dev.gatehouse.gateway.GatewayException;
+import dev.gatehouse.call.GatewayException;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -221,7 +221,7 @@ public final class ImageFetcher {
 
     private static GatewayException refused(String url, String where, String why) {
         String shown = url.length() > 200 ? url.substring(0, 200) + "…" : url;
-        return new GatewayException(dev.gatehouse.gateway.ErrorType.INVALID_REQUEST,
+        return new GatewayException(dev.gatehouse.call.ErrorType.INVALID_REQUEST,
                 "The image at '" + shown + "' could not be used: " + why + ".", where, "invalid_image_url");
     }
 

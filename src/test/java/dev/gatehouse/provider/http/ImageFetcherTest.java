@@ -2,7 +2,7 @@ package dev.gatehouse.provider.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gatehouse.gateway.GatewayException;
+import dev.gatehouse.call.GatewayException;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;

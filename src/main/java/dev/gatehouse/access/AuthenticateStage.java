@@ -1,0 +1,58 @@
+package dev.gatehouse.access;
+
+
+import dev.gatehouse.call.Call;
+import dev.gatehouse.call.ErrorType;
+import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.call.Stage;
+import dev.gatehouse.access.Authenticator;
+import dev.gatehouse.access.CredentialExtractor;
+import dev.gatehouse.call.Principal;
+import io.vertx.core.Future;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * Establishes who is calling. Authenticators are asked in order (master key now; virtual keys
+ * and JWTs later) and the first that recognises the token wins.
+ */
+public final class AuthenticateStage implements Stage {
+    private final Supplier<List<Authenticator>> authenticators;
+
+    /** A supplier, so a config reload or key change swaps the list without rebuilding stages. */
+    public AuthenticateStage(Supplier<List<Authenticator>> authenticators) {
+        this.authenticators = authenticators;
+    }
+
+    @Override
+    public Future<Void> apply(Call call) {
+        call.principal(authenticate(call.headers()));
+        return Future.succeededFuture();
+    }
+
+    /** The caller's principal, or a 401 that says what was wrong. */
+    public Principal authenticate(io.vertx.core.MultiMap headers) {
+        String token = CredentialExtractor.token(headers);
+        if (token == null) {
+            throw new GatewayException(ErrorType.AUTHENTICATION,
+                    "Missing API key. Send it as 'Authorization: Bearer <key>' (or 'x-api-key: <key>').",
+                    null, "missing_api_key");
+        }
+        for (Authenticator authenticator : authenticators.get()) {
+            Principal principal = authenticator.authenticate(token);
+            if (principal != null) {
+                return principal;
+            }
+        }
+        throw new GatewayException(ErrorType.AUTHENTICATION,
+                "Invalid API key " + masked(token) + ". Check the key you are sending.", null, "invalid_api_key");
+    }
+
+    /** Enough of the key to recognise it in a message, never enough to use it. */
+    static String masked(String token) {
+        if (token.length() <= 8) {
+            return "'****'";
+        }
+        return "'" + token.substring(0, 4) + "****" + token.substring(token.length() - 4) + "'";
+    }
+}

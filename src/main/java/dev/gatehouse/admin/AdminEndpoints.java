@@ -1,6 +1,0 @@
-package dev.gatehouse.admin;
-
-/** A group of admin operations about one resource (teams, keys, budgets, ...). */
-public interface AdminEndpoints {
-    void register(AdminRoutes routes);
-}

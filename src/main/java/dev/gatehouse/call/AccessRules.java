@@ -1,0 +1,34 @@
+package dev.gatehouse.call;
+
+/**
+ * What a principal may do, resolved in memory from its key's, user's and team's access policies
+ * (governance). The request path asks; it never reads policy storage.
+ */
+public interface AccessRules {
+    AccessRules ALLOW_ALL = new AccessRules() {
+        @Override
+        public Denial checkModel(String model) {
+            return null;
+        }
+
+        @Override
+        public Denial checkRequest(String endpoint, String model, String provider, Integer maxTokens) {
+            return null;
+        }
+    };
+
+    /** Why access was refused: the policy's name and a sentence for the caller. */
+    record Denial(String policy, String reason) {}
+
+    /** Null when the model may be used (listing and routing), else the denial. */
+    Denial checkModel(String model);
+
+    /**
+     * Null when this request may proceed, else the denial.
+     *
+     * @param endpoint e.g. "chat.completions", "embeddings"
+     * @param provider the provider about to be used, or null before routing
+     * @param maxTokens the caller's max output tokens, or null when unset
+     */
+    Denial checkRequest(String endpoint, String model, String provider, Integer maxTokens);
+}

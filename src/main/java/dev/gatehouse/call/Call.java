@@ -1,0 +1,260 @@
+package dev.gatehouse.call;
+
+import dev.gatehouse.call.Principal;
+import dev.gatehouse.canonical.Usage;
+import io.vertx.core.MultiMap;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One caller request on its way through the gateway: what came in, who sent it, and what
+ * happened to it. Created by the caller API, filled in by stages and the executor, read by the
+ * usage accounting at the end. Confined to one event loop, so not thread-safe by design.
+ */
+public final class Call {
+    private final String requestId;
+    private final long startNanos;
+    private final Endpoint endpoint;
+    private final MultiMap headers;
+    private Principal principal;
+    private String model;
+    private boolean stream;
+    private final List<Attempt> attempts = new ArrayList<>(2);
+    private Usage usage;
+    private long firstByteNanos;
+    /**
+     * Stage headers as name, value, name, value...: a plain list, since a case-insensitive
+     * MultiMap hashed and validated every name twice (here and again on the response).
+     */
+    private List<CharSequence> responseHeaders;
+    private List<Runnable> finishers;
+    private boolean completed;
+    private long requestBytes;
+    private Integer maxOutputTokens;
+    private String routeReason;
+    private boolean zdr;
+    private CallTrace trace;
+    /** When each attempt ended (System.nanoTime), parallel to {@link #attempts}: spans need start and end. */
+    private long[] attemptEnds = new long[2];
+    private String clientAddress;
+    private java.util.function.Supplier<Usage> usageEstimate;
+    private java.util.Map<String, String> tags = java.util.Map.of();
+    private boolean storeBodies;
+    private io.vertx.core.buffer.Buffer requestBody;
+    private io.vertx.core.buffer.Buffer responseBody;
+    private boolean bodyTruncated;
+
+    /** Most bytes of each body kept for the request log; longer bodies are cut and flagged truncated. */
+    public static final int MAX_STORED_BODY = 1 << 20;
+
+    public Call(String requestId, Endpoint endpoint, MultiMap headers, long startNanos) {
+        this.requestId = requestId;
+        this.endpoint = endpoint;
+        this.headers = headers;
+        this.startNanos = startNanos;
+    }
+
+    /** One try at one target, recorded for logs and accounting. */
+    public record Attempt(String provider, String upstreamModel, int status, String errorClass, long durationNanos) {}
+
+    public String requestId() { return requestId; }
+
+    public long startNanos() { return startNanos; }
+
+    public Endpoint endpoint() { return endpoint; }
+
+    public MultiMap headers() { return headers; }
+
+    public Principal principal() { return principal; }
+
+    public void principal(Principal principal) { this.principal = principal; }
+
+    /** The public model name the caller asked for. */
+    public String model() { return model; }
+
+    public void model(String model) { this.model = model; }
+
+    public boolean stream() { return stream; }
+
+    public void stream(boolean stream) { this.stream = stream; }
+
+    public List<Attempt> attempts() { return attempts; }
+
+    public void addAttempt(Attempt attempt) {
+        if (attempts.size() == attemptEnds.length) {
+            attemptEnds = java.util.Arrays.copyOf(attemptEnds, attemptEnds.length * 2);
+        }
+        attemptEnds[attempts.size()] = System.nanoTime();
+        attempts.add(attempt);
+    }
+
+    /** When attempt {@code index} ended ({@link System#nanoTime}); it started {@code durationNanos} before. */
+    public long attemptEndNanos(int index) { return attemptEnds[index]; }
+
+    /**
+     * Zero data retention: no prompt or answer content of this call may be written anywhere (logs,
+     * traces, request log, caches, spool) and only targets marked {@code zdr: true} may serve it.
+     * Set once the caller is authenticated.
+     */
+    public boolean zdr() { return zdr; }
+
+    public void zdr(boolean zdr) { this.zdr = zdr; }
+
+    /** The call's trace, or null when tracing is off. */
+    public CallTrace trace() { return trace; }
+
+    public void trace(CallTrace trace) { this.trace = trace; }
+
+    public Usage usage() { return usage; }
+
+    public void usage(Usage usage) { this.usage = usage; }
+
+    public long firstByteNanos() { return firstByteNanos; }
+
+    /** Size of the request body in bytes: the basis of input-token estimates for limits and budgets. */
+    public long requestBytes() { return requestBytes; }
+
+    /** The caller's output cap ({@code max_completion_tokens}/{@code max_tokens}), null when not set; 0 for embeddings. */
+    public Integer maxOutputTokens() { return maxOutputTokens; }
+
+    /** Set by the caller API once the body is scanned, before the model-aware stages run. */
+    public void requestSize(long bodyBytes, Integer maxOutputTokens) {
+        this.requestBytes = bodyBytes;
+        this.maxOutputTokens = maxOutputTokens;
+    }
+
+    /** The attempt that produced the answer (the model that actually answered), or null when none did. */
+    public Attempt answeringAttempt() {
+        for (int i = attempts.size() - 1; i >= 0; i--) {
+            Attempt a = attempts.get(i);
+            if (a.status() >= 200 && a.status() < 300) {
+                return a;
+            }
+        }
+        return null;
+    }
+
+    /** Headers stages want on the response (e.g. {@code x-ratelimit-*}), success or error. */
+    public void responseHeader(CharSequence name, String value) {
+        if (responseHeaders == null) {
+            responseHeaders = new ArrayList<>(12);
+        }
+        responseHeaders.add(name);
+        responseHeaders.add(value);
+    }
+
+    /** Copies the stages' headers onto a response about to be written (a later value for a name replaces an earlier one). */
+    public void applyResponseHeaders(io.vertx.core.http.HttpServerResponse response) {
+        if (responseHeaders != null) {
+            for (int i = 0; i < responseHeaders.size(); i += 2) {
+                response.putHeader(responseHeaders.get(i), responseHeaders.get(i + 1));
+            }
+        }
+    }
+
+    /**
+     * Registers work to run exactly once when the call ends, successful or not: settling a
+     * budget reservation, releasing a concurrency slot, correcting a token estimate.
+     */
+    public void onFinish(Runnable finisher) {
+        if (finishers == null) {
+            finishers = new ArrayList<>(2);
+        }
+        finishers.add(finisher);
+    }
+
+    /** Runs the finishers (once); called by the caller API when the response has ended. */
+    public void finish() {
+        if (completed) {
+            return;
+        }
+        completed = true;
+        if (finishers != null) {
+            for (Runnable finisher : finishers) {
+                finisher.run();
+            }
+        }
+    }
+
+    public void markFirstByte() {
+        if (firstByteNanos == 0) {
+            firstByteNanos = System.nanoTime();
+        }
+    }
+
+    /**
+     * Why the router planned the targets it did (strategy, targets skipped and why, a last
+     * resort), e.g. {@code strategy=least-latency; skipped=openai/gpt-4o (circuit open)}; null
+     * before routing. Meant for the {@code x-gatehouse-route} response header and the logs.
+     */
+    public String routeReason() { return routeReason; }
+
+    public void routeReason(String routeReason) { this.routeReason = routeReason; }
+
+    /** The caller's IP address as the gateway saw it (no proxy headers are trusted), or null. */
+    public String clientAddress() { return clientAddress; }
+
+    public void clientAddress(String clientAddress) { this.clientAddress = clientAddress; }
+
+    /** Caller tags from the {@code x-gatehouse-metadata} header (validated), empty when none. */
+    public java.util.Map<String, String> tags() { return tags; }
+
+    public void tags(java.util.Map<String, String> tags) { this.tags = java.util.Map.copyOf(tags); }
+
+    /**
+     * How to estimate this call's tokens with a tokenizer when the provider reports no usage; set
+     * by the caller format, evaluated lazily (off the event loop) by the request log only when
+     * {@link #usage()} stayed null. Null when the format cannot estimate.
+     */
+    public java.util.function.Supplier<Usage> usageEstimate() { return usageEstimate; }
+
+    public void usageEstimate(java.util.function.Supplier<Usage> usageEstimate) { this.usageEstimate = usageEstimate; }
+
+    /**
+     * Whether this call's request and response bodies go to the request log: set at admission
+     * when the principal's team is listed under {@code request-log.bodies.teams} and the call is
+     * not zero-data-retention. When false (the default) nothing is captured or retained.
+     */
+    public boolean storeBodies() { return storeBodies && !zdr; }
+
+    public void storeBodies(boolean storeBodies) { this.storeBodies = storeBodies; }
+
+    /** Keeps the request body for the request log, when {@link #storeBodies()}; otherwise does nothing. */
+    public void captureRequest(io.vertx.core.buffer.Buffer body) {
+        if (storeBodies()) {
+            if (body.length() > MAX_STORED_BODY) {
+                bodyTruncated = true;
+                requestBody = body.getBuffer(0, MAX_STORED_BODY);
+            } else {
+                requestBody = body;
+            }
+        }
+    }
+
+    /** Appends bytes sent to the caller, when {@link #storeBodies()} (up to the cap); otherwise does nothing. */
+    public void captureResponse(io.vertx.core.buffer.Buffer bytes) {
+        if (!storeBodies() || bytes == null) {
+            return;
+        }
+        if (responseBody == null) {
+            responseBody = io.vertx.core.buffer.Buffer.buffer();
+        }
+        int room = MAX_STORED_BODY - responseBody.length();
+        if (bytes.length() > room) {
+            bodyTruncated = true;
+            if (room > 0) {
+                responseBody.appendBuffer(bytes, 0, room);
+            }
+        } else {
+            responseBody.appendBuffer(bytes);
+        }
+    }
+
+    /** What {@link #captureRequest} and {@link #captureResponse} kept, as text (null where nothing was). */
+    public record CapturedBodies(String request, String response, boolean truncated) {}
+
+    public CapturedBodies capturedBodies() {
+        return new CapturedBodies(requestBody == null ? null : requestBody.toString(java.nio.charset.StandardCharsets.UTF_8),
+                responseBody == null ? null : responseBody.toString(java.nio.charset.StandardCharsets.UTF_8), bodyTruncated);
+    }
+}

@@ -1,0 +1,47 @@
+package dev.gatehouse.dialect;
+
+
+import dev.gatehouse.provider.Provider;
+import dev.gatehouse.config.ProviderConfig;
+import dev.gatehouse.dialect.anthropic.AnthropicProvider;
+import dev.gatehouse.dialect.azure.AzureOpenAiProvider;
+import dev.gatehouse.dialect.gemini.GeminiProvider;
+import dev.gatehouse.provider.http.HttpTransport;
+import dev.gatehouse.provider.http.ImageFetcher;
+import dev.gatehouse.dialect.mock.MockProvider;
+import dev.gatehouse.dialect.openai.OpenAiProvider;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+
+/** The provider registry: one line per provider kind. Adding a provider touches its package and this switch. */
+public final class ProviderFactory {
+    private final Vertx vertx;
+    private final HttpTransport http;
+    private ImageFetcher images;
+
+    public ProviderFactory(Vertx vertx, HttpClient client) {
+        this.vertx = vertx;
+        this.http = new HttpTransport(client);
+    }
+
+    /** One image fetcher (and its HTTP client) for every provider that needs image bytes, made on first use. */
+    private synchronized ImageFetcher images() {
+        if (images == null) {
+            images = ImageFetcher.create(vertx);
+        }
+        return images;
+    }
+
+    /** Builds a provider, or throws IllegalArgumentException naming what is not supported. */
+    public Provider create(ProviderConfig config) {
+        return switch (config.kind()) {
+            case "openai" -> new OpenAiProvider(config, http);
+            case "azure-openai" -> new AzureOpenAiProvider(config, http);
+            case "mock" -> new MockProvider(config, vertx);
+            case "anthropic" -> new AnthropicProvider(config, http);
+            case "gemini" -> new GeminiProvider(config, http, images());
+            default -> throw new IllegalArgumentException("provider '" + config.name() + "': kind '" + config.kind()
+                    + "' is not available in this version of Gatehouse (available: openai, azure-openai, anthropic, gemini, mock)");
+        };
+    }
+}

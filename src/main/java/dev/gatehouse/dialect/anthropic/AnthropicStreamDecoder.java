@@ -1,0 +1,165 @@
+package dev.gatehouse.dialect.anthropic;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.gatehouse.dialect.openai.OpenAiJson;
+import dev.gatehouse.canonical.FinishReason;
+import dev.gatehouse.canonical.StreamEvent;
+import dev.gatehouse.canonical.Usage;
+import dev.gatehouse.provider.ErrorClass;
+import dev.gatehouse.provider.StreamDecoder;
+import dev.gatehouse.provider.UpstreamError;
+import dev.gatehouse.provider.UpstreamException;
+import dev.gatehouse.provider.sse.SseEvent;
+import dev.gatehouse.provider.sse.SseParser;
+import io.vertx.core.buffer.Buffer;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Anthropic's Messages stream to canonical events: {@code message_start} → Start (and the input
+ * side of usage), {@code content_block_*} → text, reasoning and tool-call deltas (a tool call's
+ * index is the order of its {@code tool_use} block among the tool calls), {@code message_delta} →
+ * Finish and UsageReport, {@code message_stop} the terminator, {@code error} an in-band failure.
+ * The gateway's JSON-output tool call is turned back into text deltas.
+ */
+public final class AnthropicStreamDecoder implements StreamDecoder {
+    private final SseParser sse = new SseParser();
+    private final Consumer<SseEvent> onEvent = this::onEvent;
+    /** Content block index to what it is: a tool call's canonical index, or JSON_TEXT / OTHER. */
+    private final Map<Integer, Integer> blocks = new HashMap<>();
+    private static final int JSON_TEXT = -1;
+    private static final int OTHER = -2;
+    private Consumer<StreamEvent> out;
+    private int toolCalls;
+    private boolean jsonOutput;
+    private boolean done;
+    private JsonNode startUsage;
+
+    @Override
+    public void feed(Buffer chunk, Consumer<StreamEvent> out) {
+        this.out = out;
+        sse.feed(chunk, onEvent);
+    }
+
+    @Override
+    public boolean end(Consumer<StreamEvent> out) {
+        this.out = out;
+        sse.end(onEvent);
+        return done;
+    }
+
+    private void onEvent(SseEvent event) {
+        if (event.data().isBlank()) {
+            return;
+        }
+        JsonNode root;
+        try {
+            root = OpenAiJson.MAPPER.readTree(event.data());
+        } catch (IOException e) {
+            throw new UpstreamException(new UpstreamError(ErrorClass.UPSTREAM_ERROR, 200,
+                    "Upstream sent a stream event that is not valid JSON: " + AnthropicWireCodec.truncate(event.data()),
+                    null, null, null));
+        }
+        if (root == null || !root.isObject()) {
+            return;
+        }
+        // The data's own "type" is authoritative; the SSE event line repeats it.
+        String type = root.path("type").asText(event.event());
+        switch (type) {
+            case "message_start" -> {
+                JsonNode message = root.path("message");
+                startUsage = message.get("usage");
+                out.accept(new StreamEvent.Start(message.path("id").asText(null), message.path("model").asText(null),
+                        System.currentTimeMillis() / 1000));
+            }
+            case "content_block_start" -> blockStart(root.path("index").asInt(0), root.path("content_block"));
+            case "content_block_delta" -> blockDelta(root.path("index").asInt(0), root.path("delta"));
+            case "message_delta" -> {
+                String stop = root.path("delta").path("stop_reason").asText(null);
+                if (stop != null) {
+                    FinishReason reason = AnthropicFormat.finishReason(stop);
+                    if (reason == FinishReason.TOOL_CALLS && jsonOutput && toolCalls == 0) {
+                        reason = FinishReason.STOP;
+                    }
+                    out.accept(new StreamEvent.Finish(reason));
+                }
+                JsonNode usage = root.get("usage");
+                if (usage != null && usage.isObject()) {
+                    out.accept(new StreamEvent.UsageReport(merged(usage)));
+                }
+            }
+            case "message_stop" -> done = true;
+            case "error" -> throw new UpstreamException(AnthropicWireCodec.classifyInBand(root.path("error")));
+            default -> { } // ping, content_block_stop and event types added later carry nothing we need
+        }
+    }
+
+    private void blockStart(int index, JsonNode block) {
+        switch (block.path("type").asText("")) {
+            case "text" -> {
+                blocks.put(index, OTHER);
+                String text = block.path("text").asText("");
+                if (!text.isEmpty()) {
+                    out.accept(new StreamEvent.TextDelta(text));
+                }
+            }
+            case "thinking" -> {
+                blocks.put(index, OTHER);
+                String text = block.path("thinking").asText("");
+                if (!text.isEmpty()) {
+                    out.accept(new StreamEvent.ReasoningDelta(text, null));
+                }
+            }
+            case "tool_use" -> {
+                if (AnthropicFormat.JSON_TOOL.equals(block.path("name").asText())) {
+                    jsonOutput = true;
+                    blocks.put(index, JSON_TEXT);
+                    return;
+                }
+                int call = toolCalls++;
+                blocks.put(index, call);
+                out.accept(new StreamEvent.ToolCallDelta(call, block.path("id").asText(null), block.path("name").asText(null), ""));
+            }
+            default -> blocks.put(index, OTHER);
+        }
+    }
+
+    private void blockDelta(int index, JsonNode delta) {
+        Integer kind = blocks.get(index);
+        switch (delta.path("type").asText("")) {
+            case "text_delta" -> out.accept(new StreamEvent.TextDelta(delta.path("text").asText("")));
+            case "thinking_delta" -> out.accept(new StreamEvent.ReasoningDelta(delta.path("thinking").asText(""), null));
+            case "signature_delta" -> out.accept(new StreamEvent.ReasoningDelta("", delta.path("signature").asText(null)));
+            case "input_json_delta" -> {
+                String fragment = delta.path("partial_json").asText("");
+                if (kind != null && kind == JSON_TEXT) {
+                    if (!fragment.isEmpty()) {
+                        out.accept(new StreamEvent.TextDelta(fragment));
+                    }
+                } else if (kind != null && kind >= 0) {
+                    out.accept(new StreamEvent.ToolCallDelta(kind, null, null, fragment));
+                }
+            }
+            default -> { } // citations_delta and later delta types
+        }
+    }
+
+    /**
+     * message_delta usage is cumulative for output; input counts are in message_start (newer API
+     * versions repeat them in message_delta, which then wins).
+     */
+    private Usage merged(JsonNode delta) {
+        com.fasterxml.jackson.databind.node.ObjectNode u = OpenAiJson.MAPPER.createObjectNode();
+        if (startUsage != null && startUsage.isObject()) {
+            u.setAll((com.fasterxml.jackson.databind.node.ObjectNode) startUsage);
+        }
+        delta.properties().forEach(e -> {
+            if (!e.getValue().isNull()) {
+                u.set(e.getKey(), e.getValue());
+            }
+        });
+        return AnthropicFormat.usage(u);
+    }
+}

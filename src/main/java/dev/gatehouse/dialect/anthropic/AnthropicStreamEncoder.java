@@ -1,0 +1,225 @@
+package dev.gatehouse.dialect.anthropic;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.gatehouse.dialect.openai.OpenAiJson;
+import dev.gatehouse.canonical.FinishReason;
+import dev.gatehouse.canonical.StreamEvent;
+import dev.gatehouse.canonical.Usage;
+import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.dialect.anthropic.AnthropicFormat;
+import io.vertx.core.buffer.Buffer;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Canonical stream events to Anthropic's event sequence: {@code message_start}, then for each
+ * content block {@code content_block_start}, its deltas and {@code content_block_stop} (one block
+ * open at a time, as Anthropic sends them), then {@code message_delta} with the stop reason and
+ * usage, then {@code message_stop}. Usage arrives after the finish reason in other formats, so
+ * the closing events are written by {@link #done()}.
+ */
+public final class AnthropicStreamEncoder {
+    private enum Kind { TEXT, THINKING, TOOL }
+
+    private static final Buffer EMPTY = Buffer.buffer(0);
+    private final String model;
+    private boolean started;
+    private int nextBlock;
+    private int openBlock = -1;
+    private Kind openKind;
+    private final Map<Integer, Integer> toolBlocks = new HashMap<>();
+    private FinishReason finish;
+    private Usage usage;
+
+    /** @param model the model name to show the caller */
+    public AnthropicStreamEncoder(String model) {
+        this.model = model;
+    }
+
+    public Buffer encode(StreamEvent event) {
+        Buffer out = Buffer.buffer();
+        switch (event) {
+            case StreamEvent.Start s -> start(out, s.id());
+            case StreamEvent.TextDelta t -> {
+                if (t.text().isEmpty()) {
+                    return EMPTY;
+                }
+                ensureBlock(out, Kind.TEXT, null, null);
+                delta(out, openBlock, g -> {
+                    g.writeStringField("type", "text_delta");
+                    g.writeStringField("text", t.text());
+                });
+            }
+            case StreamEvent.ReasoningDelta r -> {
+                ensureBlock(out, Kind.THINKING, null, null);
+                if (r.text() != null && !r.text().isEmpty()) {
+                    delta(out, openBlock, g -> {
+                        g.writeStringField("type", "thinking_delta");
+                        g.writeStringField("thinking", r.text());
+                    });
+                }
+                if (r.signature() != null) {
+                    delta(out, openBlock, g -> {
+                        g.writeStringField("type", "signature_delta");
+                        g.writeStringField("signature", r.signature());
+                    });
+                }
+            }
+            case StreamEvent.ToolCallDelta d -> {
+                Integer block = toolBlocks.get(d.index());
+                if (block == null) {
+                    ensureBlock(out, Kind.TOOL, d.id(), d.name());
+                    block = openBlock;
+                    toolBlocks.put(d.index(), block);
+                }
+                String fragment = d.argumentsFragment();
+                if (fragment != null && !fragment.isEmpty()) {
+                    int index = block;
+                    delta(out, index, g -> {
+                        g.writeStringField("type", "input_json_delta");
+                        g.writeStringField("partial_json", fragment);
+                    });
+                }
+            }
+            case StreamEvent.Finish f -> finish = f.reason();
+            case StreamEvent.UsageReport u -> usage = u.usage();
+        }
+        return out;
+    }
+
+    /** Closes the open block and writes message_delta (stop reason, usage) and message_stop. */
+    public Buffer done() {
+        Buffer out = Buffer.buffer();
+        start(out, null);
+        closeBlock(out);
+        Usage u = usage == null ? Usage.ZERO : usage;
+        event(out, "message_delta", g -> {
+            g.writeStringField("type", "message_delta");
+            g.writeObjectFieldStart("delta");
+            g.writeStringField("stop_reason", AnthropicFormat.stopReason(finish == null ? FinishReason.STOP : finish));
+            g.writeNullField("stop_sequence");
+            g.writeEndObject();
+            g.writeFieldName("usage");
+            AnthropicResponseEncoder.writeUsage(g, u, true);
+        });
+        event(out, "message_stop", g -> g.writeStringField("type", "message_stop"));
+        return out;
+    }
+
+    public Buffer error(GatewayException e) {
+        return AnthropicErrors.sseEvent(e);
+    }
+
+    public boolean finished() {
+        return finish != null;
+    }
+
+    public Usage usage() {
+        return usage;
+    }
+
+    private void start(Buffer out, String id) {
+        if (started) {
+            return;
+        }
+        started = true;
+        event(out, "message_start", g -> {
+            g.writeStringField("type", "message_start");
+            g.writeObjectFieldStart("message");
+            g.writeStringField("id", AnthropicResponseEncoder.messageId(id));
+            g.writeStringField("type", "message");
+            g.writeStringField("role", "assistant");
+            g.writeStringField("model", model);
+            g.writeArrayFieldStart("content");
+            g.writeEndArray();
+            g.writeNullField("stop_reason");
+            g.writeNullField("stop_sequence");
+            g.writeObjectFieldStart("usage");
+            // Other formats report input tokens only at the end; message_delta carries the real counts.
+            g.writeNumberField("input_tokens", 0);
+            g.writeNumberField("output_tokens", 0);
+            g.writeEndObject();
+            g.writeEndObject();
+        });
+    }
+
+    private void ensureBlock(Buffer out, Kind kind, String toolId, String toolName) {
+        start(out, null);
+        if (openBlock >= 0 && openKind == kind && kind != Kind.TOOL) {
+            return;
+        }
+        closeBlock(out);
+        openBlock = nextBlock++;
+        openKind = kind;
+        int index = openBlock;
+        event(out, "content_block_start", g -> {
+            g.writeStringField("type", "content_block_start");
+            g.writeNumberField("index", index);
+            g.writeObjectFieldStart("content_block");
+            switch (kind) {
+                case TEXT -> {
+                    g.writeStringField("type", "text");
+                    g.writeStringField("text", "");
+                }
+                case THINKING -> {
+                    g.writeStringField("type", "thinking");
+                    g.writeStringField("thinking", "");
+                    g.writeStringField("signature", "");
+                }
+                case TOOL -> {
+                    g.writeStringField("type", "tool_use");
+                    g.writeStringField("id", toolId);
+                    g.writeStringField("name", toolName);
+                    g.writeObjectFieldStart("input");
+                    g.writeEndObject();
+                }
+            }
+            g.writeEndObject();
+        });
+    }
+
+    private void closeBlock(Buffer out) {
+        if (openBlock < 0) {
+            return;
+        }
+        int index = openBlock;
+        openBlock = -1;
+        event(out, "content_block_stop", g -> {
+            g.writeStringField("type", "content_block_stop");
+            g.writeNumberField("index", index);
+        });
+    }
+
+    private interface Body {
+        void write(JsonGenerator g) throws IOException;
+    }
+
+    private static void delta(Buffer out, int index, Body delta) {
+        event(out, "content_block_delta", g -> {
+            g.writeStringField("type", "content_block_delta");
+            g.writeNumberField("index", index);
+            g.writeObjectFieldStart("delta");
+            delta.write(g);
+            g.writeEndObject();
+        });
+    }
+
+    private static void event(Buffer out, String name, Body body) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(192);
+        bytes.writeBytes(("event: " + name + "\ndata: ").getBytes(StandardCharsets.US_ASCII));
+        try (JsonGenerator g = OpenAiJson.FACTORY.createGenerator(bytes)) {
+            g.writeStartObject();
+            body.write(g);
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        bytes.write('\n');
+        bytes.write('\n');
+        out.appendBytes(bytes.toByteArray());
+    }
+}

@@ -1,0 +1,105 @@
+package dev.gatehouse.dialect.gemini;
+
+import dev.gatehouse.canonical.ChatRequest;
+import dev.gatehouse.canonical.ContentPart;
+import dev.gatehouse.canonical.Message;
+import dev.gatehouse.config.ProviderConfig;
+import dev.gatehouse.provider.ConfiguredProvider;
+import dev.gatehouse.provider.Transport;
+import dev.gatehouse.provider.UpstreamRequest;
+import dev.gatehouse.provider.WireCodec;
+import dev.gatehouse.provider.http.ImageFetcher;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Google's Gemini API (Google AI Studio keys). Chat goes to
+ * {@code {base}/models/{model}:generateContent} or {@code :streamGenerateContent?alt=sse},
+ * embeddings to {@code :batchEmbedContents}; the key travels in {@code x-goog-api-key}.
+ * Gemini only accepts image bytes, so {@link #prepare} fetches http(s) image URLs first.
+ */
+public final class GeminiProvider extends ConfiguredProvider {
+    public static final String DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com/v1beta";
+    private static final WireCodec CODEC = new GeminiWireCodec();
+
+    private final ImageFetcher images;
+    private final String baseUrl;
+
+    public GeminiProvider(ProviderConfig config, Transport transport, ImageFetcher images) {
+        super(config, transport, CODEC);
+        this.images = images;
+        this.baseUrl = trimSlash(config.baseUrl() == null ? DEFAULT_BASE_URL : config.baseUrl());
+    }
+
+    /** Replaces every http(s) image URL with the fetched bytes as a data URL; all fetches run at once. */
+    @Override
+    public Future<ChatRequest> prepare(ChatRequest request) {
+        List<Future<ImageFetcher.Image>> fetches = new ArrayList<>();
+        for (int i = 0; i < request.messages().size(); i++) {
+            List<ContentPart> content = request.messages().get(i).content();
+            for (int j = 0; j < content.size(); j++) {
+                if (content.get(j) instanceof ContentPart.Image img && isHttp(img.url())) {
+                    fetches.add(images.fetch(img.url(), "messages[" + i + "].content[" + j + "].image_url.url"));
+                }
+            }
+        }
+        if (fetches.isEmpty()) {
+            return Future.succeededFuture(request);
+        }
+        return Future.all(fetches).map(done -> {
+            int next = 0;
+            List<Message> messages = new ArrayList<>(request.messages().size());
+            for (Message m : request.messages()) {
+                List<ContentPart> parts = new ArrayList<>(m.content().size());
+                for (ContentPart p : m.content()) {
+                    if (p instanceof ContentPart.Image img && isHttp(img.url())) {
+                        parts.add(new ContentPart.Image(fetches.get(next++).result().dataUrl(), img.detail()));
+                    } else {
+                        parts.add(p);
+                    }
+                }
+                messages.add(new Message(m.role(), parts, m.toolCalls(), m.toolCallId(), m.name(), m.extra()));
+            }
+            return request.withMessages(messages); // keeps every other field, the thinking budget included
+        });
+    }
+
+    private static boolean isHttp(String url) {
+        return url.startsWith("http://") || url.startsWith("https://");
+    }
+
+    @Override
+    public UpstreamRequest chat(Buffer body, String upstreamModel, boolean stream) {
+        String url = modelUrl(upstreamModel) + (stream ? ":streamGenerateContent?alt=sse" : ":generateContent");
+        return new UpstreamRequest(url, headers(stream), body, stream);
+    }
+
+    @Override
+    public GeminiProvider withApiKey(String apiKey) {
+        return new GeminiProvider(config.withApiKey(apiKey), transport(), images);
+    }
+
+    @Override
+    public UpstreamRequest embeddings(Buffer body, String upstreamModel) {
+        return new UpstreamRequest(modelUrl(upstreamModel) + ":batchEmbedContents", headers(false), body, false);
+    }
+
+    /** A model may be configured as "gemini-2.5-flash" or "models/gemini-2.5-flash". */
+    private String modelUrl(String model) {
+        String id = model.startsWith("models/") ? model.substring("models/".length()) : model;
+        return baseUrl + "/models/" + URLEncoder.encode(id, StandardCharsets.UTF_8);
+    }
+
+    private MultiMap headers(boolean stream) {
+        MultiMap headers = baseHeaders(stream);
+        if (config.apiKey() != null && !config.apiKey().isEmpty()) {
+            headers.set("x-goog-api-key", config.apiKey());
+        }
+        return headers;
+    }
+}

@@ -1,0 +1,112 @@
+package dev.gatehouse.dialect.gemini;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.gatehouse.canonical.FinishReason;
+import dev.gatehouse.canonical.StreamEvent;
+import dev.gatehouse.canonical.Usage;
+import dev.gatehouse.provider.ErrorClass;
+import dev.gatehouse.provider.StreamDecoder;
+import dev.gatehouse.provider.UpstreamError;
+import dev.gatehouse.provider.UpstreamException;
+import dev.gatehouse.provider.sse.SseEvent;
+import dev.gatehouse.provider.sse.SseParser;
+import io.vertx.core.buffer.Buffer;
+import java.io.IOException;
+import java.util.function.Consumer;
+
+/**
+ * {@code streamGenerateContent?alt=sse} to canonical events. Each {@code data:} event is a whole
+ * GenerateContentResponse holding the next piece of candidate 0: text parts become text deltas,
+ * thought parts reasoning deltas, and each functionCall part (Gemini sends them whole) one
+ * ToolCallDelta with the complete arguments. The chunk with a finishReason carries the final
+ * usageMetadata. The stream has no terminator event: it is complete when a finishReason was seen.
+ */
+final class GeminiStreamDecoder implements StreamDecoder {
+    private final SseParser sse = new SseParser();
+    private final Consumer<SseEvent> onEvent = this::onEvent;
+    private Consumer<StreamEvent> out;
+    private boolean started;
+    private String tag;
+    private int calls;
+    private FinishReason finish;
+    private Usage usage;
+    private boolean usageSent;
+
+    @Override
+    public void feed(Buffer chunk, Consumer<StreamEvent> out) {
+        this.out = out;
+        sse.feed(chunk, onEvent);
+    }
+
+    @Override
+    public boolean end(Consumer<StreamEvent> out) {
+        this.out = out;
+        sse.end(onEvent);
+        if (finish != null && usage != null && !usageSent) {
+            usageSent = true;
+            out.accept(new StreamEvent.UsageReport(usage));
+        }
+        return finish != null;
+    }
+
+    private void onEvent(SseEvent event) {
+        String data = event.data();
+        if (data.isBlank()) {
+            return;
+        }
+        JsonNode root;
+        try {
+            root = GeminiWireCodec.MAPPER.readTree(data);
+        } catch (IOException e) {
+            throw new UpstreamException(new UpstreamError(ErrorClass.UPSTREAM_ERROR, 200,
+                    "Gemini sent a stream chunk that is not valid JSON: " + GeminiWireCodec.truncate(data), null, null, null));
+        }
+        if (root == null || !root.isObject()) {
+            return;
+        }
+        JsonNode error = root.get("error");
+        if (error != null && error.isObject()) {
+            throw new UpstreamException(GeminiWireCodec.classifyError(0, error, null));
+        }
+        JsonNode candidate = GeminiWireCodec.firstCandidate(root); // throws on a blocked prompt
+        if (!started) {
+            started = true;
+            String responseId = root.path("responseId").asText(null);
+            tag = GeminiWireCodec.idTag(responseId);
+            out.accept(new StreamEvent.Start(responseId == null ? "gen-" + tag : responseId,
+                    root.path("modelVersion").asText(null), System.currentTimeMillis() / 1000));
+        }
+        for (JsonNode part : candidate.path("content").path("parts")) {
+            JsonNode fc = part.get("functionCall");
+            if (fc != null) {
+                String id = GeminiWireCodec.toolCallId(fc, tag, calls, part.path("thoughtSignature").asText(null));
+                String args = GeminiWireCodec.write(fc.has("args") ? fc.get("args") : GeminiWireCodec.MAPPER.createObjectNode());
+                out.accept(new StreamEvent.ToolCallDelta(calls++, id, fc.path("name").asText(), args));
+            } else if (part.path("thought").asBoolean(false)) {
+                String text = part.path("text").asText("");
+                String signature = part.path("thoughtSignature").asText(null);
+                if (!text.isEmpty() || signature != null) {
+                    out.accept(new StreamEvent.ReasoningDelta(text, signature));
+                }
+            } else {
+                String text = part.path("text").asText("");
+                if (!text.isEmpty()) {
+                    out.accept(new StreamEvent.TextDelta(text));
+                }
+            }
+        }
+        JsonNode u = root.get("usageMetadata");
+        if (u != null && u.isObject()) {
+            usage = GeminiWireCodec.usage(u); // cumulative: the last one counts
+        }
+        String reason = candidate.path("finishReason").asText(null);
+        if (reason != null && finish == null) {
+            finish = GeminiWireCodec.finishReason(reason, calls > 0);
+            out.accept(new StreamEvent.Finish(finish));
+            if (usage != null) {
+                usageSent = true;
+                out.accept(new StreamEvent.UsageReport(usage));
+            }
+        }
+    }
+}

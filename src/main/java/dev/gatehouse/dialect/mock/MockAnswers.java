@@ -1,0 +1,111 @@
+package dev.gatehouse.dialect.mock;
+
+import dev.gatehouse.canonical.ChatRequest;
+import dev.gatehouse.canonical.ContentPart;
+import dev.gatehouse.canonical.FinishReason;
+import dev.gatehouse.canonical.Message;
+import dev.gatehouse.canonical.Usage;
+import dev.gatehouse.config.ProviderConfig.MockSettings;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The mock's answers: deterministic functions of the request, so tests and demos can predict
+ * them. One "token" is one word. The answer opens by quoting the start of the last user message
+ * (so a demo visibly answers what was asked) and fills up to the configured length with words
+ * chosen by a generator seeded from the prompt.
+ */
+final class MockAnswers {
+    private static final String[] WORDS = {
+        "gateway", "model", "token", "stream", "route", "budget", "key", "provider", "answer", "latency",
+        "request", "fallback", "policy", "usage", "cost", "cache", "audit", "team", "agent", "tool",
+    };
+
+    /** The answer's words, and whether max_tokens cut it short. */
+    record Answer(List<String> words, FinishReason finishReason, Usage usage) {
+        String text() {
+            return String.join(" ", words);
+        }
+    }
+
+    private MockAnswers() {}
+
+    static Answer answer(ChatRequest request, MockSettings settings) {
+        String prompt = lastUserText(request.messages());
+        List<String> all = new ArrayList<>(settings.outputTokens());
+        all.add("Mock");
+        all.add("answer");
+        all.add("to:");
+        for (String word : prompt.split("\\s+")) {
+            if (!word.isEmpty() && all.size() < Math.min(8, settings.outputTokens())) {
+                all.add(word);
+            }
+        }
+        long seed = prompt.hashCode();
+        while (all.size() < settings.outputTokens()) {
+            seed = seed * 6364136223846793005L + 1442695040888963407L; // LCG: deterministic, no allocation
+            all.add(WORDS[(int) ((seed >>> 33) % WORDS.length)]);
+        }
+        List<String> words = all.subList(0, Math.min(all.size(), settings.outputTokens()));
+        FinishReason reason = FinishReason.STOP;
+        if (request.maxTokens() != null && request.maxTokens() < words.size()) {
+            words = words.subList(0, request.maxTokens());
+            reason = FinishReason.LENGTH;
+        }
+        words = List.copyOf(words);
+        return new Answer(words, reason, Usage.of(promptTokens(request.messages()), words.size()));
+    }
+
+    /** Words in every message plus a few per message for role markers, like real tokenizers add. */
+    static long promptTokens(List<Message> messages) {
+        long tokens = 0;
+        for (Message message : messages) {
+            tokens += 3 + countWords(message.plainText());
+        }
+        return tokens;
+    }
+
+    static long countWords(String text) {
+        long count = 0;
+        boolean inWord = false;
+        for (int i = 0; i < text.length(); i++) {
+            boolean space = Character.isWhitespace(text.charAt(i));
+            if (!space && !inWord) {
+                count++;
+            }
+            inWord = !space;
+        }
+        return count;
+    }
+
+    private static String lastUserText(List<Message> messages) {
+        for (int i = messages.size() - 1; i >= 0; i--) {
+            Message message = messages.get(i);
+            if (message.role() == dev.gatehouse.canonical.Role.USER) {
+                for (ContentPart part : message.content()) {
+                    if (part instanceof ContentPart.Text text) {
+                        return text.text();
+                    }
+                }
+            }
+        }
+        return "";
+    }
+
+    /** A unit vector that depends only on the text: equal texts embed equally. */
+    static float[] embedding(String text, int dimensions) {
+        float[] vector = new float[dimensions];
+        long seed = text.hashCode() * 0x9E3779B97F4A7C15L;
+        double norm = 0;
+        for (int i = 0; i < dimensions; i++) {
+            seed = seed * 6364136223846793005L + 1442695040888963407L;
+            vector[i] = ((seed >>> 40) / (float) (1L << 24)) * 2f - 1f;
+            norm += vector[i] * vector[i];
+        }
+        float scale = (float) (1 / Math.sqrt(norm));
+        for (int i = 0; i < dimensions; i++) {
+            vector[i] *= scale;
+        }
+        return vector;
+    }
+}

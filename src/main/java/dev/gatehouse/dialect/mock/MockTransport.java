@@ -1,0 +1,160 @@
+package dev.gatehouse.dialect.mock;
+
+import dev.gatehouse.dialect.openai.OpenAiChatDecoder;
+import dev.gatehouse.dialect.openai.OpenAiChunkEncoder;
+import dev.gatehouse.dialect.openai.OpenAiEmbeddingsDecoder;
+import dev.gatehouse.dialect.openai.OpenAiEmbeddingsEncoder;
+import dev.gatehouse.dialect.openai.OpenAiErrors;
+import dev.gatehouse.dialect.openai.OpenAiResponseEncoder;
+import dev.gatehouse.canonical.ChatRequest;
+import dev.gatehouse.canonical.ChatResponse;
+import dev.gatehouse.canonical.ContentPart;
+import dev.gatehouse.canonical.EmbeddingRequest;
+import dev.gatehouse.canonical.EmbeddingResponse;
+import dev.gatehouse.canonical.StreamEvent;
+import dev.gatehouse.canonical.Usage;
+import dev.gatehouse.config.ProviderConfig.MockSettings;
+import dev.gatehouse.config.Timeouts;
+import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.provider.ErrorClass;
+import dev.gatehouse.provider.Transport;
+import dev.gatehouse.provider.UpstreamCall;
+import dev.gatehouse.provider.UpstreamError;
+import dev.gatehouse.provider.UpstreamException;
+import dev.gatehouse.provider.UpstreamRequest;
+import dev.gatehouse.provider.UpstreamResponse;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * An in-process upstream that speaks OpenAI's wire format. Because it answers with the same
+ * bytes a real OpenAI-compatible server would, the gateway treats it like any other provider:
+ * demos and tests exercise the real request path, fast path included.
+ */
+final class MockTransport implements Transport {
+    private static final AtomicLong IDS = new AtomicLong();
+
+    private final Vertx vertx;
+    private final MockSettings settings;
+
+    MockTransport(Vertx vertx, MockSettings settings) {
+        this.vertx = vertx;
+        this.settings = settings;
+    }
+
+    @Override
+    public UpstreamCall send(UpstreamRequest request, Timeouts timeouts) {
+        Context context = vertx.getOrCreateContext();
+        Promise<UpstreamResponse> response = Promise.promise();
+        QueuedResponse[] built = new QueuedResponse[1];
+        Runnable answer = () -> {
+            if (!response.future().isComplete()) {
+                built[0] = respond(context, request);
+                response.tryComplete(built[0]);
+            }
+        };
+        if (settings.latencyMs() > 0) {
+            vertx.setTimer(settings.latencyMs(), t -> answer.run());
+        } else {
+            context.runOnContext(v -> answer.run());
+        }
+        return new UpstreamCall() {
+            @Override
+            public Future<UpstreamResponse> response() {
+                return response.future();
+            }
+
+            @Override
+            public void cancel() {
+                response.tryFail(new UpstreamException(UpstreamError.of(ErrorClass.CONNECTION, "upstream call cancelled")));
+                if (built[0] != null) {
+                    built[0].cancel();
+                }
+            }
+        };
+    }
+
+    private QueuedResponse respond(Context context, UpstreamRequest request) {
+        try {
+            if (request.url().endsWith("/embeddings")) {
+                return whole(context, embeddings(OpenAiEmbeddingsDecoder.decode(request.body())));
+            }
+            ChatRequest chat = OpenAiChatDecoder.decode(request.body());
+            MockAnswers.Answer answer = MockAnswers.answer(chat, settings);
+            String id = "chatcmpl-mock-" + IDS.incrementAndGet();
+            long created = System.currentTimeMillis() / 1000;
+            if (!chat.stream()) {
+                ChatResponse response = new ChatResponse(id, chat.model(), created,
+                        List.of(new ContentPart.Text(answer.text())), List.of(), answer.finishReason(), answer.usage(), Map.of());
+                return whole(context, OpenAiResponseEncoder.encode(response));
+            }
+            return new QueuedResponse(vertx, context, 200, headers("text/event-stream"),
+                    streamChunks(chat, answer, id, created), settings.chunkDelayMs());
+        } catch (GatewayException e) {
+            MultiMap headers = headers("application/json");
+            return new QueuedResponse(vertx, context, e.status(), headers, List.of(OpenAiErrors.body(e)), 0);
+        }
+    }
+
+    private List<Buffer> streamChunks(ChatRequest chat, MockAnswers.Answer answer, String id, long created) {
+        OpenAiChunkEncoder encoder = new OpenAiChunkEncoder(null, chat.includeUsage());
+        List<Buffer> chunks = new ArrayList<>();
+        // Encoders may return shared empty buffers: copy into fresh ones before appending.
+        Buffer first = Buffer.buffer().appendBuffer(encoder.encode(new StreamEvent.Start(id, chat.model(), created)));
+        List<String> words = answer.words();
+        int perChunk = Math.max(1, settings.tokensPerChunk());
+        for (int i = 0; i < words.size(); i += perChunk) {
+            StringBuilder text = new StringBuilder();
+            for (int j = i; j < Math.min(words.size(), i + perChunk); j++) {
+                if (j > 0) {
+                    text.append(' ');
+                }
+                text.append(words.get(j));
+            }
+            Buffer delta = encoder.encode(new StreamEvent.TextDelta(text.toString()));
+            if (first != null) {
+                chunks.add(first.appendBuffer(delta)); // role and first words travel together
+                first = null;
+            } else {
+                chunks.add(delta);
+            }
+        }
+        Buffer last = first != null ? first : Buffer.buffer();
+        last.appendBuffer(encoder.encode(new StreamEvent.Finish(answer.finishReason())));
+        last.appendBuffer(encoder.encode(new StreamEvent.UsageReport(answer.usage()))).appendBuffer(encoder.done());
+        chunks.add(last);
+        return chunks;
+    }
+
+    private EmbeddingResponse embeddings(EmbeddingRequest request) {
+        int dimensions = request.dimensions() != null ? request.dimensions() : settings.embeddingDimensions();
+        List<float[]> vectors = new ArrayList<>(request.inputs().size());
+        long tokens = 0;
+        for (String input : request.inputs()) {
+            vectors.add(MockAnswers.embedding(input, dimensions));
+            tokens += MockAnswers.countWords(input);
+        }
+        return new EmbeddingResponse(request.model(), vectors, Usage.of(tokens, 0));
+    }
+
+    private QueuedResponse whole(Context context, EmbeddingResponse response) {
+        return whole(context, OpenAiEmbeddingsEncoder.encode(response, "float"));
+    }
+
+    private QueuedResponse whole(Context context, Buffer body) {
+        return new QueuedResponse(vertx, context, 200, headers("application/json"), List.of(body), 0);
+    }
+
+    private static MultiMap headers(String contentType) {
+        return HttpHeaders.headers().set(HttpHeaders.CONTENT_TYPE, contentType);
+    }
+}

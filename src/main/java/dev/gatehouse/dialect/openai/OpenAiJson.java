@@ -1,0 +1,172 @@
+package dev.gatehouse.dialect.openai;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gatehouse.call.GatewayException;
+import io.netty.buffer.ByteBuf;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/** JSON plumbing shared by the OpenAI-format classes: one factory, byte access, error wording. */
+public final class OpenAiJson {
+    /** Source excerpts stay out of parse errors: they could echo a caller's secret back into logs. */
+    public static final JsonFactory FACTORY = JsonFactory.builder()
+            .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
+            .build();
+
+    public static final ObjectMapper MAPPER = new ObjectMapper(FACTORY);
+
+    private OpenAiJson() {}
+
+    /** A view of a buffer's bytes: the backing array when there is one (no copy), else a copy. */
+    public record Bytes(byte[] array, int offset, int length) {}
+
+    public static Bytes bytes(Buffer buffer) {
+        if (buffer instanceof BufferInternal internal) {
+            ByteBuf buf = internal.unwrap();
+            if (buf.hasArray()) {
+                return new Bytes(buf.array(), buf.arrayOffset() + buf.readerIndex(), buf.readableBytes());
+            }
+        }
+        byte[] copy = buffer.getBytes();
+        return new Bytes(copy, 0, copy.length);
+    }
+
+    /** A top-level string value and the byte range of its token (quotes included), for splicing. */
+    public record StringSpan(String text, int start, int end) {}
+
+    /**
+     * Reads the string value the parser is on for a field that may appear only once. Duplicates
+     * are refused because the gateway would authorise one value while the upstream (last key
+     * wins) used another.
+     *
+     * @param seen whether the field was already read
+     * @param duplicate the message for a second occurrence
+     * @param notString the message for a non-string value, completed with what was found
+     */
+    public static StringSpan uniqueString(JsonParser p, JsonToken value, String field, boolean seen, String duplicate,
+            String notString) throws IOException {
+        if (seen) {
+            throw GatewayException.invalid(duplicate, field);
+        }
+        if (value != JsonToken.VALUE_STRING) {
+            throw GatewayException.invalid(notString + describe(value) + ".", field);
+        }
+        // Offsets are relative to the start of the range the parser was given: the body's first byte.
+        int start = (int) p.currentTokenLocation().getByteOffset();
+        String text = p.getText();
+        return new StringSpan(text, start, (int) p.currentLocation().getByteOffset());
+    }
+
+    public static JsonParser parser(Bytes bytes) {
+        try {
+            return FACTORY.createParser(bytes.array(), bytes.offset(), bytes.length());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Parses a request body as a tree, turning syntax errors into a 400 that says where. */
+    public static JsonNode readRequestTree(Buffer body) {
+        if (body == null || body.length() == 0) {
+            throw GatewayException.invalid("Request body is empty; expected a JSON object.", null);
+        }
+        Bytes bytes = bytes(body);
+        try (JsonParser p = parser(bytes)) {
+            JsonNode node = MAPPER.readTree(p);
+            if (node == null || node.isMissingNode()) {
+                throw GatewayException.invalid("Request body is empty; expected a JSON object.", null);
+            }
+            if (p.nextToken() != null) {
+                throw GatewayException.invalid("Request body has unexpected content after the JSON value at "
+                        + where(p.currentTokenLocation()) + ".", null);
+            }
+            if (!node.isObject()) {
+                throw GatewayException.invalid("Request body must be a JSON object, got " + describe(node) + ".", null);
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            throw malformed(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static GatewayException malformed(JsonProcessingException e) {
+        String msg = e.getOriginalMessage();
+        int nl = msg == null ? -1 : msg.indexOf('\n');
+        if (nl >= 0) {
+            msg = msg.substring(0, nl);
+        }
+        JsonLocation loc = e.getLocation();
+        return GatewayException.invalid("Request body is not valid JSON: " + msg
+                + (loc == null ? "" : " (at " + where(loc) + ")") + ".", null);
+    }
+
+    public static String where(JsonLocation loc) {
+        return "line " + loc.getLineNr() + ", column " + loc.getColumnNr();
+    }
+
+    public static String describe(JsonNode node) {
+        return switch (node.getNodeType()) {
+            case ARRAY -> "an array";
+            case OBJECT -> "an object";
+            case STRING -> "a string";
+            case NUMBER -> "a number";
+            case BOOLEAN -> "a boolean";
+            case NULL -> "null";
+            default -> node.getNodeType().name().toLowerCase();
+        };
+    }
+
+    public static String describe(com.fasterxml.jackson.core.JsonToken token) {
+        return switch (token) {
+            case START_ARRAY -> "an array";
+            case START_OBJECT -> "an object";
+            case VALUE_STRING -> "a string";
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "a number";
+            case VALUE_TRUE, VALUE_FALSE -> "a boolean";
+            case VALUE_NULL -> "null";
+            default -> token.name().toLowerCase();
+        };
+    }
+
+    /** {@code s} as a JSON string literal (quotes included), UTF-8. */
+    public static byte[] quoted(String s) {
+        byte[] inner = JsonStringEncoder.getInstance().quoteAsUTF8(s);
+        byte[] out = new byte[inner.length + 2];
+        out[0] = '"';
+        System.arraycopy(inner, 0, out, 1, inner.length);
+        out[out.length - 1] = '"';
+        return out;
+    }
+
+    /**
+     * Replaces byte ranges of {@code body} (relative to the buffer's start). Edits must be in
+     * ascending, non-overlapping order; an insertion has {@code start == end}.
+     */
+    public static Buffer splice(Buffer body, int[] starts, int[] ends, byte[][] replacements) {
+        int size = body.length();
+        for (int i = 0; i < starts.length; i++) {
+            size += replacements[i].length - (ends[i] - starts[i]);
+        }
+        Buffer out = Buffer.buffer(size);
+        int pos = 0;
+        for (int i = 0; i < starts.length; i++) {
+            out.appendBuffer(body, pos, starts[i] - pos);
+            out.appendBytes(replacements[i]);
+            pos = ends[i];
+        }
+        out.appendBuffer(body, pos, body.length() - pos);
+        return out;
+    }
+}

@@ -1,0 +1,41 @@
+package dev.gatehouse.dialect.openai;
+
+import dev.gatehouse.config.ProviderConfig;
+import dev.gatehouse.provider.Transport;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpHeaders;
+
+/**
+ * Any OpenAI-compatible API: OpenAI, DeepSeek, Mistral, Groq, Together, Fireworks, xAI,
+ * OpenRouter, vLLM, Ollama, LM Studio. The base URL includes the version path (…/v1).
+ */
+public final class OpenAiProvider extends OpenAiStyleProvider {
+    public static final String DEFAULT_BASE_URL = "https://api.openai.com/v1";
+
+    private final String baseUrl;
+    private final String authorization;
+
+    public OpenAiProvider(ProviderConfig config, Transport transport) {
+        super(config, transport);
+        this.baseUrl = trimSlash(config.baseUrl() == null ? DEFAULT_BASE_URL : config.baseUrl());
+        // Key-less local servers (Ollama, vLLM) get no Authorization header at all.
+        this.authorization = config.apiKey() == null || config.apiKey().isEmpty() ? null : "Bearer " + config.apiKey();
+    }
+
+    @Override
+    public OpenAiProvider withApiKey(String apiKey) {
+        return new OpenAiProvider(config.withApiKey(apiKey), transport());
+    }
+
+    @Override
+    protected String url(String operation, String upstreamModel) {
+        return baseUrl + "/" + operation;
+    }
+
+    @Override
+    protected void authenticate(MultiMap headers) {
+        if (authorization != null) {
+            headers.set(HttpHeaders.AUTHORIZATION, authorization);
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package dev.gatehouse.dialect.openai;
+
+import dev.gatehouse.config.ProviderConfig;
+import dev.gatehouse.provider.ConfiguredProvider;
+import dev.gatehouse.provider.Transport;
+import dev.gatehouse.provider.UpstreamRequest;
+import dev.gatehouse.provider.WireCodec;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+
+/**
+ * Everything that speaks OpenAI's wire format (OpenAI itself, Azure OpenAI, every
+ * OpenAI-compatible server, the mock). Subclasses differ only in URL layout and auth header.
+ */
+public abstract class OpenAiStyleProvider extends ConfiguredProvider {
+    private static final WireCodec CODEC = new OpenAiWireCodec();
+
+    protected OpenAiStyleProvider(ProviderConfig config, Transport transport) {
+        super(config, transport, CODEC);
+    }
+
+    /** The absolute URL of an operation ("chat/completions", "embeddings") for this model. */
+    protected abstract String url(String operation, String upstreamModel);
+
+    /** Adds the authentication header(s). */
+    protected abstract void authenticate(MultiMap headers);
+
+    @Override
+    public UpstreamRequest chat(Buffer body, String upstreamModel, boolean stream) {
+        return new UpstreamRequest(url("chat/completions", upstreamModel), headers(stream), body, stream);
+    }
+
+    @Override
+    public UpstreamRequest embeddings(Buffer body, String upstreamModel) {
+        return new UpstreamRequest(url("embeddings", upstreamModel), headers(false), body, false);
+    }
+
+    private MultiMap headers(boolean stream) {
+        MultiMap headers = baseHeaders(stream);
+        authenticate(headers);
+        return headers;
+    }
+}

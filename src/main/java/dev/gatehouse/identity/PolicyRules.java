@@ -1,0 +1,105 @@
+package dev.gatehouse.identity;
+
+
+import dev.gatehouse.identity.Glob;
+import dev.gatehouse.call.AccessRules;
+import dev.gatehouse.identity.AccessPolicy;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * The access policies that apply to one caller (its key's, user's and team's), compiled once
+ * when the policies are loaded. Every policy must allow a request (intersection); the first that
+ * does not is named in the denial. Pure memory, safe on the event loop.
+ */
+public final class PolicyRules implements AccessRules {
+    /** A policy with its glob patterns compiled. */
+    public record Compiled(AccessPolicy policy, List<Pattern> models, List<Pattern> providers) {
+        public static Compiled of(AccessPolicy policy) {
+            return new Compiled(policy, policy.models().stream().map(Glob::compile).toList(),
+                    policy.providers().stream().map(Glob::compile).toList());
+        }
+    }
+
+    private final List<Compiled> policies;
+
+    private PolicyRules(List<Compiled> policies) {
+        this.policies = List.copyOf(policies);
+    }
+
+    /** {@link AccessRules#ALLOW_ALL} when no policy applies. */
+    public static AccessRules of(List<Compiled> policies) {
+        return policies.isEmpty() ? AccessRules.ALLOW_ALL : new PolicyRules(policies);
+    }
+
+    public List<String> policyNames() {
+        List<String> names = new ArrayList<>(policies.size());
+        policies.forEach(c -> names.add(c.policy().name()));
+        return names;
+    }
+
+    @Override
+    public Denial checkModel(String model) {
+        for (Compiled c : policies) {
+            if (!c.models().isEmpty() && !anyMatches(c.models(), model)) {
+                return denial(c, "The model '" + model + "' is denied by policy '" + c.policy().name()
+                        + "', which allows only: " + String.join(", ", c.policy().models()) + ".");
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public Denial checkRequest(String endpoint, String model, String provider, Integer maxTokens) {
+        for (Compiled c : policies) {
+            AccessPolicy p = c.policy();
+            if (endpoint != null && !p.endpoints().isEmpty() && !p.endpoints().contains(endpoint)) {
+                return denial(c, "The endpoint '" + endpoint + "' is denied by policy '" + p.name()
+                        + "', which allows only: " + String.join(", ", p.endpoints()) + ".");
+            }
+        }
+        if (model != null) {
+            Denial denial = checkModel(model);
+            if (denial != null) {
+                return denial;
+            }
+        }
+        for (Compiled c : policies) {
+            AccessPolicy p = c.policy();
+            if (provider != null && !c.providers().isEmpty() && !anyMatches(c.providers(), provider)) {
+                return denial(c, "The provider '" + provider + "' is denied by policy '" + p.name()
+                        + "', which allows only: " + String.join(", ", p.providers()) + ".");
+            }
+            if (p.maxTokens() != null && generates(endpoint)) {
+                if (maxTokens == null) {
+                    return denial(c, "A request without max_tokens is denied by policy '" + p.name()
+                            + "': set max_tokens (or max_completion_tokens) to at most " + p.maxTokens() + ".");
+                }
+                if (maxTokens > p.maxTokens()) {
+                    return denial(c, "max_tokens " + maxTokens + " is denied by policy '" + p.name()
+                            + "', which allows at most " + p.maxTokens() + ".");
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Endpoints whose requests generate tokens and so carry a max_tokens (embeddings do not). */
+    private static boolean generates(String endpoint) {
+        return endpoint == null || endpoint.equals("chat.completions") || endpoint.equals("messages");
+    }
+
+    private static boolean anyMatches(List<Pattern> patterns, String value) {
+        for (Pattern pattern : patterns) {
+            if (pattern.matcher(value).matches()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Denial denial(Compiled c, String reason) {
+        return new Denial(c.policy().name(), reason);
+    }
+}

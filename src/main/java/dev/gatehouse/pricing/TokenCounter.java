@@ -1,0 +1,54 @@
+package dev.gatehouse.pricing;
+
+import com.knuddels.jtokkit.Encodings;
+import com.knuddels.jtokkit.api.Encoding;
+import com.knuddels.jtokkit.api.EncodingType;
+import dev.gatehouse.canonical.ChatRequest;
+import dev.gatehouse.canonical.ContentPart;
+import dev.gatehouse.canonical.Message;
+import dev.gatehouse.canonical.ToolCall;
+import dev.gatehouse.canonical.ToolDefinition;
+
+/**
+ * Counts a request's input tokens with OpenAI's o200k_base BPE tokenizer (jtokkit). Exact for the
+ * text of OpenAI's current models; for Claude, Gemini and others it is an estimate (their
+ * tokenizers are not public), typically within 10–20 % for English text.
+ */
+public final class TokenCounter {
+    /** Per-message framing (role markers), as OpenAI counts it. */
+    private static final int PER_MESSAGE = 3;
+    /** An image of about a megapixel: Anthropic documents (w × h) / 750 tokens, capped near 1600. */
+    private static final int PER_IMAGE = 1600;
+    private static final int PER_TOOL = 8;
+    private static final Encoding ENCODING = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.O200K_BASE);
+
+    private TokenCounter() {}
+
+    public static int count(ChatRequest request) {
+        int tokens = 3; // the assistant reply's priming
+        for (Message m : request.messages()) {
+            tokens += PER_MESSAGE;
+            for (ContentPart part : m.content()) {
+                tokens += switch (part) {
+                    case ContentPart.Text t -> text(t.text());
+                    case ContentPart.Image i -> PER_IMAGE;
+                    case ContentPart.Reasoning r -> text(r.text());
+                    case ContentPart.Other o -> text(o.raw().toString());
+                };
+            }
+            for (ToolCall call : m.toolCalls()) {
+                tokens += PER_TOOL + text(call.name()) + text(call.arguments());
+            }
+        }
+        for (ToolDefinition tool : request.tools()) {
+            tokens += PER_TOOL + text(tool.name()) + text(tool.description())
+                    + (tool.parameters() == null ? 0 : text(tool.parameters().toString()));
+        }
+        return tokens;
+    }
+
+    /** Tokens of plain text (o200k_base, no framing). */
+    public static int text(String s) {
+        return s == null || s.isEmpty() ? 0 : ENCODING.countTokensOrdinary(s);
+    }
+}
