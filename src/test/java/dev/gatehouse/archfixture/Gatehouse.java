@@ -1,0 +1,6 @@
+package dev.gatehouse.archfixture;
+
+/** Stands for the composition root. */
+public final class Gatehouse {
+    public static void start() {}
+}
