@@ -68,18 +68,18 @@ final class GeminiStreamDecoder implements StreamDecoder {
         if (error != null && error.isObject()) {
             throw new UpstreamException(GeminiWireCodec.classifyError(0, error, null));
         }
-        JsonNode candidate = GeminiWireCodec.firstCandidate(root); // throws on a blocked prompt
+        JsonNode candidate = GeminiResponseDecoder.firstCandidate(root); // throws on a blocked prompt
         if (!started) {
             started = true;
             String responseId = root.path("responseId").asText(null);
-            tag = GeminiWireCodec.idTag(responseId);
+            tag = GeminiToolCallIds.idTag(responseId);
             out.accept(new StreamEvent.Start(responseId == null ? "gen-" + tag : responseId,
                     root.path("modelVersion").asText(null), System.currentTimeMillis() / 1000));
         }
         for (JsonNode part : candidate.path("content").path("parts")) {
             JsonNode fc = part.get("functionCall");
             if (fc != null) {
-                String id = GeminiWireCodec.toolCallId(fc, tag, calls, part.path("thoughtSignature").asText(null));
+                String id = GeminiToolCallIds.toolCallId(fc, tag, calls, part.path("thoughtSignature").asText(null));
                 String args = GeminiWireCodec.write(fc.has("args") ? fc.get("args") : GeminiWireCodec.MAPPER.createObjectNode());
                 out.accept(new StreamEvent.ToolCallDelta(calls++, id, fc.path("name").asText(), args));
             } else if (part.path("thought").asBoolean(false)) {
@@ -97,11 +97,11 @@ final class GeminiStreamDecoder implements StreamDecoder {
         }
         JsonNode u = root.get("usageMetadata");
         if (u != null && u.isObject()) {
-            usage = GeminiWireCodec.usage(u); // cumulative: the last one counts
+            usage = GeminiResponseDecoder.usage(u); // cumulative: the last one counts
         }
         String reason = candidate.path("finishReason").asText(null);
         if (reason != null && finish == null) {
-            finish = GeminiWireCodec.finishReason(reason, calls > 0);
+            finish = GeminiResponseDecoder.finishReason(reason, calls > 0);
             out.accept(new StreamEvent.Finish(finish));
             if (usage != null) {
                 usageSent = true;

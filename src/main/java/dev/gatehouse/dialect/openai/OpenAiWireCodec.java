@@ -1,47 +1,32 @@
 package dev.gatehouse.dialect.openai;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.gatehouse.dialect.openai.OpenAiEmbeddingsEncoder;
-import dev.gatehouse.dialect.openai.OpenAiFinishReasons;
-import dev.gatehouse.dialect.openai.OpenAiJson;
 import dev.gatehouse.canonical.ChatRequest;
 import dev.gatehouse.canonical.ChatResponse;
-import dev.gatehouse.canonical.ContentPart;
 import dev.gatehouse.canonical.EmbeddingRequest;
 import dev.gatehouse.canonical.EmbeddingResponse;
-import dev.gatehouse.canonical.Message;
-import dev.gatehouse.canonical.ResponseFormat;
-import dev.gatehouse.canonical.ToolCall;
-import dev.gatehouse.canonical.ToolChoice;
-import dev.gatehouse.canonical.ToolDefinition;
 import dev.gatehouse.provider.ErrorClass;
 import dev.gatehouse.provider.StreamDecoder;
 import dev.gatehouse.provider.UpstreamError;
-import dev.gatehouse.provider.UpstreamException;
 import dev.gatehouse.provider.WireCodec;
 import dev.gatehouse.provider.WireFormat;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.Set;
 
-/** The OpenAI Chat Completions / Embeddings wire format, for OpenAI and OpenAI-compatible upstreams. */
+/**
+ * The OpenAI Chat Completions / Embeddings wire format, for OpenAI and OpenAI-compatible upstreams.
+ *
+ * <p>One class per direction: {@link OpenAiRequestEncoder} (canonical request to OpenAI's),
+ * {@link OpenAiResponseDecoder} (OpenAI's answer to canonical) and {@link OpenAiStreamDecoder}
+ * (streamed answers). This class joins them behind {@link WireCodec} and classifies OpenAI's errors.
+ */
 public final class OpenAiWireCodec implements WireCodec {
-    private static final Set<String> RESPONSE_KNOWN = Set.of("id", "object", "created", "model", "choices", "usage");
     private static final int MAX_MESSAGE = 500;
 
     @Override
@@ -49,224 +34,16 @@ public final class OpenAiWireCodec implements WireCodec {
         return WireFormat.OPENAI;
     }
 
-    // ---------------------------------------------------------------- chat request
+    // ---------------------------------------------------------------- requests and answers
 
     @Override
     public Buffer encodeChat(ChatRequest r) {
-        return write(g -> {
-            g.writeStartObject();
-            g.writeStringField("model", r.model());
-            g.writeArrayFieldStart("messages");
-            for (Message m : r.messages()) {
-                writeMessage(g, m);
-            }
-            g.writeEndArray();
-            if (r.temperature() != null) {
-                g.writeNumberField("temperature", r.temperature());
-            }
-            if (r.topP() != null) {
-                g.writeNumberField("top_p", r.topP());
-            }
-            if (r.maxTokens() != null) {
-                // max_tokens is deprecated and refused by reasoning models; max_completion_tokens works for all.
-                g.writeNumberField("max_completion_tokens", r.maxTokens());
-            }
-            if (!r.stop().isEmpty()) {
-                g.writeArrayFieldStart("stop");
-                for (String s : r.stop()) {
-                    g.writeString(s);
-                }
-                g.writeEndArray();
-            }
-            if (r.seed() != null) {
-                g.writeNumberField("seed", r.seed());
-            }
-            if (!r.tools().isEmpty()) {
-                g.writeArrayFieldStart("tools");
-                for (ToolDefinition t : r.tools()) {
-                    g.writeStartObject();
-                    g.writeStringField("type", "function");
-                    g.writeObjectFieldStart("function");
-                    g.writeStringField("name", t.name());
-                    if (t.description() != null) {
-                        g.writeStringField("description", t.description());
-                    }
-                    if (t.parameters() != null) {
-                        g.writeFieldName("parameters");
-                        OpenAiJson.MAPPER.writeTree(g, t.parameters());
-                    }
-                    if (t.strict() != null) {
-                        g.writeBooleanField("strict", t.strict());
-                    }
-                    g.writeEndObject();
-                    g.writeEndObject();
-                }
-                g.writeEndArray();
-            }
-            if (r.toolChoice() != null) {
-                switch (r.toolChoice()) {
-                    case ToolChoice.Auto a -> g.writeStringField("tool_choice", "auto");
-                    case ToolChoice.None n -> g.writeStringField("tool_choice", "none");
-                    case ToolChoice.Required q -> g.writeStringField("tool_choice", "required");
-                    case ToolChoice.Named n -> {
-                        g.writeObjectFieldStart("tool_choice");
-                        g.writeStringField("type", "function");
-                        g.writeObjectFieldStart("function");
-                        g.writeStringField("name", n.name());
-                        g.writeEndObject();
-                        g.writeEndObject();
-                    }
-                }
-            }
-            if (r.parallelToolCalls() != null) {
-                g.writeBooleanField("parallel_tool_calls", r.parallelToolCalls());
-            }
-            if (r.responseFormat() != null) {
-                g.writeObjectFieldStart("response_format");
-                switch (r.responseFormat()) {
-                    case ResponseFormat.Text t -> g.writeStringField("type", "text");
-                    case ResponseFormat.JsonObject o -> g.writeStringField("type", "json_object");
-                    case ResponseFormat.JsonSchema s -> {
-                        g.writeStringField("type", "json_schema");
-                        g.writeObjectFieldStart("json_schema");
-                        g.writeStringField("name", s.name());
-                        if (s.schema() != null) {
-                            g.writeFieldName("schema");
-                            OpenAiJson.MAPPER.writeTree(g, s.schema());
-                        }
-                        if (s.strict() != null) {
-                            g.writeBooleanField("strict", s.strict());
-                        }
-                        g.writeEndObject();
-                    }
-                }
-                g.writeEndObject();
-            }
-            if (r.reasoningEffort() != null) {
-                g.writeStringField("reasoning_effort", r.reasoningEffort());
-            }
-            if (r.stream()) {
-                g.writeBooleanField("stream", true);
-                if (r.includeUsage()) {
-                    g.writeObjectFieldStart("stream_options");
-                    g.writeBooleanField("include_usage", true);
-                    g.writeEndObject();
-                }
-            }
-            if (r.user() != null) {
-                g.writeStringField("user", r.user());
-            }
-            writeExtra(g, r.extra());
-            g.writeEndObject();
-        });
+        return OpenAiRequestEncoder.encodeChat(r);
     }
-
-    private static void writeMessage(JsonGenerator g, Message m) throws IOException {
-        g.writeStartObject();
-        g.writeStringField("role", m.role().name().toLowerCase(Locale.ROOT));
-        g.writeFieldName("content");
-        writeContent(g, m.content());
-        if (!m.toolCalls().isEmpty()) {
-            g.writeArrayFieldStart("tool_calls");
-            for (ToolCall c : m.toolCalls()) {
-                g.writeStartObject();
-                g.writeStringField("id", c.id());
-                g.writeStringField("type", "function");
-                g.writeObjectFieldStart("function");
-                g.writeStringField("name", c.name());
-                g.writeStringField("arguments", c.arguments());
-                g.writeEndObject();
-                g.writeEndObject();
-            }
-            g.writeEndArray();
-        }
-        if (m.toolCallId() != null) {
-            g.writeStringField("tool_call_id", m.toolCallId());
-        }
-        if (m.name() != null) {
-            g.writeStringField("name", m.name());
-        }
-        writeExtra(g, m.extra());
-        g.writeEndObject();
-    }
-
-    /** A single text part as a plain string (the common shape); anything else as parts; none as null. */
-    private static void writeContent(JsonGenerator g, List<ContentPart> content) throws IOException {
-        List<ContentPart> parts = content.stream().filter(p -> !(p instanceof ContentPart.Reasoning)).toList();
-        if (parts.isEmpty()) {
-            g.writeNull();
-            return;
-        }
-        if (parts.size() == 1 && parts.get(0) instanceof ContentPart.Text t) {
-            g.writeString(t.text());
-            return;
-        }
-        g.writeStartArray();
-        for (ContentPart p : parts) {
-            switch (p) {
-                case ContentPart.Text t -> {
-                    g.writeStartObject();
-                    g.writeStringField("type", "text");
-                    g.writeStringField("text", t.text());
-                    g.writeEndObject();
-                }
-                case ContentPart.Image i -> {
-                    g.writeStartObject();
-                    g.writeStringField("type", "image_url");
-                    g.writeObjectFieldStart("image_url");
-                    g.writeStringField("url", i.url());
-                    if (i.detail() != null) {
-                        g.writeStringField("detail", i.detail());
-                    }
-                    g.writeEndObject();
-                    g.writeEndObject();
-                }
-                case ContentPart.Other o -> OpenAiJson.MAPPER.writeTree(g, o.raw());
-                case ContentPart.Reasoning r -> { } // filtered above: OpenAI chat has no place for it
-            }
-        }
-        g.writeEndArray();
-    }
-
-    private static void writeExtra(JsonGenerator g, Map<String, JsonNode> extra) throws IOException {
-        for (Map.Entry<String, JsonNode> e : extra.entrySet()) {
-            g.writeFieldName(e.getKey());
-            OpenAiJson.MAPPER.writeTree(g, e.getValue());
-        }
-    }
-
-    // ---------------------------------------------------------------- chat response
 
     @Override
     public ChatResponse decodeChat(Buffer body) {
-        JsonNode root = readUpstream(body);
-        JsonNode choice = root.path("choices").path(0);
-        JsonNode message = choice.path("message");
-        List<ContentPart> content = new ArrayList<>(2);
-        JsonNode text = message.get("content");
-        if (text != null && text.isTextual()) {
-            content.add(new ContentPart.Text(text.textValue()));
-        }
-        JsonNode refusal = message.get("refusal");
-        if (refusal != null && refusal.isTextual()) {
-            ObjectNode raw = OpenAiJson.MAPPER.createObjectNode().put("type", "refusal").put("refusal", refusal.textValue());
-            content.add(new ContentPart.Other("refusal", raw));
-        }
-        List<ToolCall> calls = new ArrayList<>();
-        for (JsonNode call : message.path("tool_calls")) {
-            JsonNode fn = call.path("function");
-            calls.add(new ToolCall(call.path("id").asText(null), fn.path("name").asText(null), fn.path("arguments").asText("")));
-        }
-        JsonNode usage = root.get("usage");
-        Map<String, JsonNode> extra = new LinkedHashMap<>();
-        root.properties().forEach(e -> {
-            if (!RESPONSE_KNOWN.contains(e.getKey())) {
-                extra.put(e.getKey(), e.getValue());
-            }
-        });
-        return new ChatResponse(root.path("id").asText(null), root.path("model").asText(null), root.path("created").asLong(0),
-                content, calls, OpenAiFinishReasons.parse(choice.path("finish_reason").asText(null)),
-                usage != null && usage.isObject() ? OpenAiFinishReasons.usage(usage) : null, extra);
+        return OpenAiResponseDecoder.decodeChat(body);
     }
 
     @Override
@@ -274,54 +51,14 @@ public final class OpenAiWireCodec implements WireCodec {
         return new OpenAiStreamDecoder();
     }
 
-    // ---------------------------------------------------------------- embeddings
-
     @Override
     public Buffer encodeEmbeddings(EmbeddingRequest r) {
-        return write(g -> {
-            g.writeStartObject();
-            g.writeStringField("model", r.model());
-            g.writeArrayFieldStart("input");
-            for (String s : r.inputs()) {
-                g.writeString(s);
-            }
-            g.writeEndArray();
-            if (r.dimensions() != null) {
-                g.writeNumberField("dimensions", r.dimensions());
-            }
-            if (r.encodingFormat() != null) {
-                g.writeStringField("encoding_format", r.encodingFormat());
-            }
-            if (r.user() != null) {
-                g.writeStringField("user", r.user());
-            }
-            writeExtra(g, r.extra());
-            g.writeEndObject();
-        });
+        return OpenAiRequestEncoder.encodeEmbeddings(r);
     }
 
     @Override
     public EmbeddingResponse decodeEmbeddings(Buffer body) {
-        JsonNode root = readUpstream(body);
-        List<JsonNode> data = new ArrayList<>();
-        root.path("data").forEach(data::add);
-        data.sort(Comparator.comparingInt(d -> d.path("index").asInt(0)));
-        List<float[]> vectors = new ArrayList<>(data.size());
-        for (JsonNode d : data) {
-            JsonNode e = d.path("embedding");
-            if (e.isTextual()) {
-                vectors.add(OpenAiEmbeddingsEncoder.fromBase64(e.textValue()));
-            } else {
-                float[] v = new float[e.size()];
-                for (int i = 0; i < v.length; i++) {
-                    v[i] = e.get(i).floatValue();
-                }
-                vectors.add(v);
-            }
-        }
-        JsonNode usage = root.path("usage");
-        return new EmbeddingResponse(root.path("model").asText(null), vectors,
-                dev.gatehouse.canonical.Usage.of(usage.path("prompt_tokens").asLong(0), 0));
+        return OpenAiResponseDecoder.decodeEmbeddings(body);
     }
 
     // ---------------------------------------------------------------- errors
@@ -479,33 +216,5 @@ public final class OpenAiWireCodec implements WireCodec {
 
     private static String scalar(JsonNode n) {
         return n == null || n.isNull() || n.isContainerNode() ? null : n.asText();
-    }
-
-    private static JsonNode readUpstream(Buffer body) {
-        try {
-            JsonNode root = OpenAiJson.MAPPER.readTree(body.getBytes());
-            if (root == null || !root.isObject()) {
-                throw new IOException("not an object");
-            }
-            return root;
-        } catch (IOException e) {
-            String text = body == null ? "" : body.toString(StandardCharsets.UTF_8);
-            throw new UpstreamException(new UpstreamError(ErrorClass.UPSTREAM_ERROR, 200,
-                    "Upstream sent a response that is not a JSON object: " + truncate(text), null, null, null));
-        }
-    }
-
-    private interface Writer {
-        void write(JsonGenerator g) throws IOException;
-    }
-
-    private static Buffer write(Writer w) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
-        try (JsonGenerator g = OpenAiJson.FACTORY.createGenerator(out)) {
-            w.write(g);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return Buffer.buffer(out.toByteArray());
     }
 }

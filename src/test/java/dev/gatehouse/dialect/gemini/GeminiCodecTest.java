@@ -79,12 +79,12 @@ class GeminiCodecTest {
 
     @Test
     void finishReasons() {
-        assertThat(GeminiWireCodec.finishReason("MAX_TOKENS", false)).isEqualTo(FinishReason.LENGTH);
+        assertThat(GeminiResponseDecoder.finishReason("MAX_TOKENS", false)).isEqualTo(FinishReason.LENGTH);
         for (String r : List.of("SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII")) {
-            assertThat(GeminiWireCodec.finishReason(r, false)).isEqualTo(FinishReason.CONTENT_FILTER);
+            assertThat(GeminiResponseDecoder.finishReason(r, false)).isEqualTo(FinishReason.CONTENT_FILTER);
         }
-        assertThat(GeminiWireCodec.finishReason("STOP", true)).isEqualTo(FinishReason.TOOL_CALLS);
-        assertThat(GeminiWireCodec.finishReason("STOP", false)).isEqualTo(FinishReason.STOP);
+        assertThat(GeminiResponseDecoder.finishReason("STOP", true)).isEqualTo(FinishReason.TOOL_CALLS);
+        assertThat(GeminiResponseDecoder.finishReason("STOP", false)).isEqualTo(FinishReason.STOP);
     }
 
     @Test
@@ -235,10 +235,10 @@ class GeminiCodecTest {
 
     @Test
     void reasoningEffortMapping() {
-        assertThat(GeminiWireCodec.thinking("high", "gemini-2.5-pro")).isEqualTo(json("{\"thinkingBudget\":24576,\"includeThoughts\":true}"));
-        assertThat(GeminiWireCodec.thinking("none", "gemini-2.5-flash")).isEqualTo(json("{\"thinkingBudget\":0}"));
-        assertThat(GeminiWireCodec.thinking("medium", "gemini-3-pro-preview")).isEqualTo(json("{\"thinkingLevel\":\"high\",\"includeThoughts\":true}"));
-        assertThatThrownBy(() -> GeminiWireCodec.thinking("none", "gemini-3-pro-preview")).isInstanceOf(GatewayException.class);
+        assertThat(GeminiRequestEncoder.thinking("high", "gemini-2.5-pro")).isEqualTo(json("{\"thinkingBudget\":24576,\"includeThoughts\":true}"));
+        assertThat(GeminiRequestEncoder.thinking("none", "gemini-2.5-flash")).isEqualTo(json("{\"thinkingBudget\":0}"));
+        assertThat(GeminiRequestEncoder.thinking("medium", "gemini-3-pro-preview")).isEqualTo(json("{\"thinkingLevel\":\"high\",\"includeThoughts\":true}"));
+        assertThatThrownBy(() -> GeminiRequestEncoder.thinking("none", "gemini-3-pro-preview")).isInstanceOf(GatewayException.class);
     }
 
     @Test
