@@ -19,6 +19,7 @@ import dev.gatehouse.canonical.ToolChoice;
 import dev.gatehouse.canonical.ToolDefinition;
 import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.provider.ErrorClass;
+import dev.gatehouse.provider.RetryAfter;
 import dev.gatehouse.provider.StreamDecoder;
 import dev.gatehouse.provider.UpstreamError;
 import dev.gatehouse.provider.UpstreamException;
@@ -29,9 +30,6 @@ import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -513,7 +511,7 @@ public final class AnthropicWireCodec implements WireCodec {
             String snippet = truncate(text.replaceAll("\\s+", " ").strip());
             message = "Upstream returned HTTP " + status + (snippet.isEmpty() ? "" : ": " + snippet);
         }
-        return new UpstreamError(classOf(status, type, message), status, message, type, null, retryAfter(headers));
+        return new UpstreamError(classOf(status, type, message), status, message, type, null, RetryAfter.of(headers));
     }
 
     /** An {@code error} event inside a 200 stream. */
@@ -550,25 +548,6 @@ public final class AnthropicWireCodec implements WireCodec {
             case 408, 504 -> ErrorClass.TIMEOUT;
             default -> status >= 400 && status < 500 ? ErrorClass.BAD_REQUEST : ErrorClass.UPSTREAM_ERROR;
         };
-    }
-
-    static Duration retryAfter(MultiMap headers) {
-        String ra = headers == null ? null : headers.get("retry-after");
-        if (ra == null || ra.isBlank()) {
-            return null;
-        }
-        try {
-            double seconds = Double.parseDouble(ra.trim());
-            return seconds < 0 ? null : Duration.ofMillis((long) (seconds * 1000));
-        } catch (NumberFormatException notSeconds) {
-            try {
-                Duration d = Duration.between(Instant.now(),
-                        ZonedDateTime.parse(ra.trim(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
-                return d.isNegative() ? Duration.ZERO : d;
-            } catch (RuntimeException unparseable) {
-                return null;
-            }
-        }
     }
 
     static String truncate(String s) {

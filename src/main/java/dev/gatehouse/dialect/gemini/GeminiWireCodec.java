@@ -21,6 +21,7 @@ import dev.gatehouse.canonical.Usage;
 import dev.gatehouse.call.ErrorType;
 import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.provider.ErrorClass;
+import dev.gatehouse.provider.RetryAfter;
 import dev.gatehouse.provider.StreamDecoder;
 import dev.gatehouse.provider.UpstreamError;
 import dev.gatehouse.provider.UpstreamException;
@@ -635,25 +636,17 @@ public final class GeminiWireCodec implements WireCodec {
         };
     }
 
-    /** Retry-After (seconds) if sent, else google.rpc.RetryInfo's retryDelay ("37s", "0.5s"). */
+    /** Retry-After (seconds or an HTTP date) if sent, else google.rpc.RetryInfo's retryDelay ("37s", "0.5s"). */
     static Duration retryAfter(MultiMap headers, JsonNode error) {
-        String header = headers == null ? null : headers.get("retry-after");
+        Duration header = RetryAfter.of(headers);
         if (header != null) {
-            try {
-                return Duration.ofMillis((long) (Double.parseDouble(header.trim()) * 1000));
-            } catch (NumberFormatException ignored) {
-                // an HTTP date: fall back to RetryInfo
-            }
+            return header;
         }
         if (error != null) {
             for (JsonNode d : error.path("details")) {
                 String delay = d.path("retryDelay").asText("");
                 if (d.path("@type").asText("").endsWith("google.rpc.RetryInfo") && delay.endsWith("s")) {
-                    try {
-                        return Duration.ofMillis((long) (Double.parseDouble(delay.substring(0, delay.length() - 1)) * 1000));
-                    } catch (NumberFormatException ignored) {
-                        return null;
-                    }
+                    return RetryAfter.seconds(delay.substring(0, delay.length() - 1));
                 }
             }
         }

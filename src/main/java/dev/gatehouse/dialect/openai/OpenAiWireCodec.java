@@ -17,6 +17,7 @@ import dev.gatehouse.canonical.ToolCall;
 import dev.gatehouse.canonical.ToolChoice;
 import dev.gatehouse.canonical.ToolDefinition;
 import dev.gatehouse.provider.ErrorClass;
+import dev.gatehouse.provider.RetryAfter;
 import dev.gatehouse.provider.StreamDecoder;
 import dev.gatehouse.provider.UpstreamError;
 import dev.gatehouse.provider.UpstreamException;
@@ -29,8 +30,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -399,33 +399,12 @@ public final class OpenAiWireCodec implements WireCodec {
         if (headers == null) {
             return null;
         }
-        String ms = headers.get("retry-after-ms");
+        Duration ms = RetryAfter.millis(headers.get("retry-after-ms"));
         if (ms != null) {
-            try {
-                double v = Double.parseDouble(ms.trim());
-                if (v >= 0) {
-                    return Duration.ofMillis((long) v);
-                }
-            } catch (NumberFormatException ignored) {
-                // fall through to Retry-After
-            }
+            return ms;
         }
         String ra = headers.get("retry-after");
-        if (ra == null || ra.isBlank()) {
-            return rateLimitReset(headers);
-        }
-        try {
-            double seconds = Double.parseDouble(ra.trim());
-            return seconds < 0 ? null : Duration.ofMillis((long) (seconds * 1000));
-        } catch (NumberFormatException notSeconds) {
-            try {
-                ZonedDateTime at = ZonedDateTime.parse(ra.trim(), DateTimeFormatter.RFC_1123_DATE_TIME);
-                Duration d = Duration.between(java.time.Instant.now(), at.toInstant());
-                return d.isNegative() ? Duration.ZERO : d;
-            } catch (RuntimeException unparseable) {
-                return null;
-            }
-        }
+        return ra == null || ra.isBlank() ? rateLimitReset(headers) : RetryAfter.parse(ra, Instant.now());
     }
 
     /**
