@@ -19,6 +19,7 @@ import dev.gatehouse.canonical.ToolChoice;
 import dev.gatehouse.canonical.ToolDefinition;
 import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.provider.ErrorClass;
+import dev.gatehouse.provider.Excerpt;
 import dev.gatehouse.provider.RetryAfter;
 import dev.gatehouse.provider.StreamDecoder;
 import dev.gatehouse.provider.UpstreamError;
@@ -29,7 +30,6 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,7 +46,6 @@ import java.util.Set;
 public final class AnthropicWireCodec implements WireCodec {
     private static final Set<String> RESPONSE_KNOWN =
             Set.of("id", "type", "role", "model", "content", "stop_reason", "stop_sequence", "usage");
-    private static final int MAX_MESSAGE = 500;
     /** Anthropic request fields without a canonical equivalent that an Anthropic caller may send: written as they came. */
     private static final Set<String> NATIVE_FIELDS = Set.of("top_k", "service_tier", "container", "mcp_servers", "context_management");
 
@@ -508,7 +507,7 @@ public final class AnthropicWireCodec implements WireCodec {
             // a proxy's HTML page: keep a readable piece of it below
         }
         if (message == null) {
-            String snippet = truncate(text.replaceAll("\\s+", " ").strip());
+            String snippet = Excerpt.truncate(text.replaceAll("\\s+", " ").strip());
             message = "Upstream returned HTTP " + status + (snippet.isEmpty() ? "" : ": " + snippet);
         }
         return new UpstreamError(classOf(status, type, message), status, message, type, null, RetryAfter.of(headers));
@@ -550,10 +549,6 @@ public final class AnthropicWireCodec implements WireCodec {
         };
     }
 
-    static String truncate(String s) {
-        return s.length() <= MAX_MESSAGE ? s : s.substring(0, MAX_MESSAGE) + "…";
-    }
-
     private static JsonNode readUpstream(Buffer body) {
         try {
             JsonNode root = OpenAiJson.MAPPER.readTree(body.getBytes());
@@ -563,7 +558,7 @@ public final class AnthropicWireCodec implements WireCodec {
             return root;
         } catch (IOException e) {
             throw new UpstreamException(new UpstreamError(ErrorClass.UPSTREAM_ERROR, 200,
-                    "Upstream sent a response that is not a JSON object: " + truncate(body.toString(StandardCharsets.UTF_8)),
+                    "Upstream sent a response that is not a JSON object: " + Excerpt.truncate(body.toString(StandardCharsets.UTF_8)),
                     null, null, null));
         }
     }

@@ -21,6 +21,7 @@ import dev.gatehouse.canonical.Usage;
 import dev.gatehouse.call.ErrorType;
 import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.provider.ErrorClass;
+import dev.gatehouse.provider.Excerpt;
 import dev.gatehouse.provider.RetryAfter;
 import dev.gatehouse.provider.StreamDecoder;
 import dev.gatehouse.provider.UpstreamError;
@@ -56,7 +57,6 @@ import java.util.UUID;
 public final class GeminiWireCodec implements WireCodec {
     static final ObjectMapper MAPPER = new ObjectMapper();
     private static final String SIGNATURE_MARK = "_ts_";
-    private static final int MAX_MESSAGE = 500;
     /** OpenAI fields that change nothing about the answer: OpenAI-side storage and dashboard tags. */
     private static final Set<String> IGNORED_EXTRA = Set.of("store", "metadata");
 
@@ -400,7 +400,7 @@ public final class GeminiWireCodec implements WireCodec {
             // fall through
         }
         throw GatewayException.invalid("'" + path + ".tool_calls[].function.arguments' must be a JSON object to be sent to "
-                + "Gemini, got: " + truncate(arguments), path + ".tool_calls");
+                + "Gemini, got: " + Excerpt.truncate(arguments), path + ".tool_calls");
     }
 
     private static boolean hasProperties(JsonNode schema) {
@@ -581,7 +581,7 @@ public final class GeminiWireCodec implements WireCodec {
             // an HTML page from a proxy: keep a readable piece of it
         }
         if (error == null || !error.isObject()) {
-            String snippet = truncate(text.replaceAll("\\s+", " ").strip());
+            String snippet = Excerpt.truncate(text.replaceAll("\\s+", " ").strip());
             return new UpstreamError(classOf(status, null, ""), status,
                     "Upstream returned HTTP " + status + (snippet.isEmpty() ? "" : ": " + snippet), null, null, retryAfter(headers, null));
         }
@@ -662,10 +662,6 @@ public final class GeminiWireCodec implements WireCodec {
                 param, "unsupported_parameter");
     }
 
-    static String truncate(String s) {
-        return s.length() <= MAX_MESSAGE ? s : s.substring(0, MAX_MESSAGE) + "…";
-    }
-
     static JsonNode read(Buffer body) {
         try {
             JsonNode root = MAPPER.readTree(body.getBytes());
@@ -676,7 +672,7 @@ public final class GeminiWireCodec implements WireCodec {
             // reported below
         }
         throw new UpstreamException(new UpstreamError(ErrorClass.UPSTREAM_ERROR, 200,
-                "Gemini sent a response that is not a JSON object: " + truncate(body.toString(StandardCharsets.UTF_8)),
+                "Gemini sent a response that is not a JSON object: " + Excerpt.truncate(body.toString(StandardCharsets.UTF_8)),
                 null, null, null));
     }
 

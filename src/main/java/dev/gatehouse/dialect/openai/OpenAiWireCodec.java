@@ -17,6 +17,7 @@ import dev.gatehouse.canonical.ToolCall;
 import dev.gatehouse.canonical.ToolChoice;
 import dev.gatehouse.canonical.ToolDefinition;
 import dev.gatehouse.provider.ErrorClass;
+import dev.gatehouse.provider.Excerpt;
 import dev.gatehouse.provider.RetryAfter;
 import dev.gatehouse.provider.StreamDecoder;
 import dev.gatehouse.provider.UpstreamError;
@@ -42,7 +43,6 @@ import java.util.Set;
 /** The OpenAI Chat Completions / Embeddings wire format, for OpenAI and OpenAI-compatible upstreams. */
 public final class OpenAiWireCodec implements WireCodec {
     private static final Set<String> RESPONSE_KNOWN = Set.of("id", "object", "created", "model", "choices", "usage");
-    private static final int MAX_MESSAGE = 500;
 
     @Override
     public WireFormat format() {
@@ -348,7 +348,7 @@ public final class OpenAiWireCodec implements WireCodec {
             // an HTML page from a proxy or load balancer: keep a readable piece of it
         }
         if (message == null) {
-            String snippet = truncate(text.replaceAll("\\s+", " ").strip());
+            String snippet = Excerpt.truncate(text.replaceAll("\\s+", " ").strip());
             message = "Upstream returned HTTP " + status + (snippet.isEmpty() ? "" : ": " + snippet);
         }
         return new UpstreamError(classOf(status, code, type, message), status, message, code, param, retryAfter(headers));
@@ -452,10 +452,6 @@ public final class OpenAiWireCodec implements WireCodec {
         return at == 0 || at != value.trim().length() ? null : Duration.ofMillis((long) millis);
     }
 
-    static String truncate(String s) {
-        return s.length() <= MAX_MESSAGE ? s : s.substring(0, MAX_MESSAGE) + "…";
-    }
-
     private static String scalar(JsonNode n) {
         return n == null || n.isNull() || n.isContainerNode() ? null : n.asText();
     }
@@ -470,7 +466,7 @@ public final class OpenAiWireCodec implements WireCodec {
         } catch (IOException e) {
             String text = body == null ? "" : body.toString(StandardCharsets.UTF_8);
             throw new UpstreamException(new UpstreamError(ErrorClass.UPSTREAM_ERROR, 200,
-                    "Upstream sent a response that is not a JSON object: " + truncate(text), null, null, null));
+                    "Upstream sent a response that is not a JSON object: " + Excerpt.truncate(text), null, null, null));
         }
     }
 
