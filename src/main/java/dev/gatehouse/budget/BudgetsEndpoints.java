@@ -1,6 +1,7 @@
 package dev.gatehouse.budget;
 
 
+import dev.gatehouse.limits.Scope;
 import dev.gatehouse.web.SubjectTeams;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gatehouse.web.Access;
@@ -66,7 +67,7 @@ public final class BudgetsEndpoints implements AdminEndpoints {
         Scope scope;
         Period period;
         try {
-            scope = Scope.parse(text(body, "scope"));
+            scope = Scope.parse(text(body, "scope"), Scope.BUDGETS);
             period = Period.parse(body.hasNonNull("period") ? text(body, "period") : "month");
         } catch (IllegalArgumentException e) {
             throw GatewayException.invalid(e.getMessage(), body.hasNonNull("scope") ? "period" : "scope");
@@ -76,7 +77,7 @@ public final class BudgetsEndpoints implements AdminEndpoints {
             throw GatewayException.invalid("A " + scope.wire() + " budget needs 'subject': the " + scope.wire() + " id.", "subject");
         }
         String teamId = switch (scope) {
-            case ORG -> null;
+            case ORG, MODEL -> null; // parse admits no MODEL budget
             case TEAM -> subject;
             case USER, KEY -> teams.teamOf(scope.wire(), subject);
         };

@@ -56,15 +56,15 @@ public final class RateLimitsEndpoints implements AdminEndpoints {
 
     private Object create(AdminRequest request) {
         JsonNode body = request.body();
-        RateLimit.Scope scope;
+        Scope scope;
         try {
-            scope = RateLimit.Scope.parse(text(body, "scope"));
+            scope = Scope.parse(text(body, "scope"), Scope.RATE_LIMITS);
         } catch (IllegalArgumentException e) {
             throw GatewayException.invalid(e.getMessage(), "scope");
         }
         String subject = text(body, "subject");
         String teamId = switch (scope) {
-            case MODEL -> null;
+            case MODEL, ORG -> null; // parse admits no ORG rate limit
             case TEAM -> subject;
             case USER, KEY -> subject == null ? null : teams.teamOf(scope.wire(), subject);
         };
@@ -124,8 +124,8 @@ public final class RateLimitsEndpoints implements AdminEndpoints {
         return l;
     }
 
-    private static void authorize(AdminRequest request, RateLimit.Scope scope, String teamId, boolean write) {
-        request.requireTeamOrOrg(teamId, write, scope == RateLimit.Scope.MODEL
+    private static void authorize(AdminRequest request, Scope scope, String teamId, boolean write) {
+        request.requireTeamOrOrg(teamId, write, scope == Scope.MODEL
                 ? "Only owners and admins manage model rate limits."
                 : "Only owners and admins manage limits of a " + scope.wire() + " whose team is not known.");
     }
