@@ -2,13 +2,13 @@ package dev.gatehouse.limits;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gatehouse.web.Access;
+import dev.gatehouse.web.AdminBody;
 import dev.gatehouse.web.AdminEndpoints;
 import dev.gatehouse.web.AdminRequest;
 import dev.gatehouse.web.AdminResponse;
 import dev.gatehouse.web.AdminRoutes;
 import dev.gatehouse.web.AuditSink;
 import dev.gatehouse.web.SubjectTeams;
-import dev.gatehouse.call.ErrorType;
 import dev.gatehouse.call.GatewayException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -63,11 +63,7 @@ public final class RateLimitsEndpoints implements AdminEndpoints {
             throw GatewayException.invalid(e.getMessage(), "scope");
         }
         String subject = text(body, "subject");
-        String teamId = switch (scope) {
-            case MODEL, ORG -> null; // parse admits no ORG rate limit
-            case TEAM -> subject;
-            case USER, KEY -> subject == null ? null : teams.teamOf(scope.wire(), subject);
-        };
+        String teamId = scope.owningTeam(subject, teams);
         authorize(request, scope, teamId, true);
         long now = clock.getAsLong();
         RateLimit limit;
@@ -114,14 +110,7 @@ public final class RateLimitsEndpoints implements AdminEndpoints {
     }
 
     private RateLimit visible(AdminRequest request, boolean write) {
-        String id = request.path("limitId");
-        RateLimit l = store.find(id).orElseThrow(() -> notFound(id));
-        try {
-            authorize(request, l.scope(), l.teamId(), write);
-        } catch (GatewayException e) {
-            throw notFound(id);
-        }
-        return l;
+        return request.teamOwned("limitId", "rate limit", store::find, l -> authorize(request, l.scope(), l.teamId(), write));
     }
 
     private static void authorize(AdminRequest request, Scope scope, String teamId, boolean write) {
@@ -182,6 +171,6 @@ public final class RateLimitsEndpoints implements AdminEndpoints {
     }
 
     private static GatewayException notFound(String id) {
-        return new GatewayException(ErrorType.NOT_FOUND, "No such rate limit: " + id, null, "not_found");
+        return AdminBody.notFound("rate limit", id);
     }
 }

@@ -1,5 +1,6 @@
 package dev.gatehouse.limits;
 
+import dev.gatehouse.web.SubjectTeams;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -33,6 +34,18 @@ public enum Scope {
         }
         throw new IllegalArgumentException("scope must be one of "
                 + allowed.stream().map(Scope::wire).collect(Collectors.joining(", ")) + "; got '" + text + "'");
+    }
+
+    /**
+     * The team that owns what is attached to {@code subject} in this scope, for tenant scoping of
+     * the admin API: the team itself, a user's or key's team, or null (org, model, unknown).
+     */
+    public String owningTeam(String subject, SubjectTeams teams) {
+        return switch (this) {
+            case ORG, MODEL -> null;
+            case TEAM -> subject;
+            case USER, KEY -> subject == null ? null : teams.teamOf(wire(), subject);
+        };
     }
 
     /** The key under which a registry indexes what is attached to {@code subject} in this scope. */

@@ -3,6 +3,7 @@ package dev.gatehouse.limits;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.gatehouse.web.SubjectTeams;
 import org.junit.jupiter.api.Test;
 
 class ScopeTest {
@@ -16,6 +17,16 @@ class ScopeTest {
                 .hasMessage("scope must be one of key, user, team, model; got 'org'");
         assertThatThrownBy(() -> Scope.parse(null, Scope.RATE_LIMITS))
                 .hasMessage("scope must be one of key, user, team, model; got 'null'");
+    }
+
+    @Test
+    void theOwningTeamOfASubject() {
+        SubjectTeams teams = (kind, id) -> kind + "-team-of-" + id;
+        assertThat(Scope.ORG.owningTeam(null, teams)).isNull();
+        assertThat(Scope.MODEL.owningTeam("gpt-4o", teams)).isNull();
+        assertThat(Scope.TEAM.owningTeam("t1", teams)).isEqualTo("t1");
+        assertThat(Scope.KEY.owningTeam("k1", teams)).isEqualTo("key-team-of-k1");
+        assertThat(Scope.USER.owningTeam(null, teams)).isNull();
     }
 
     @Test
