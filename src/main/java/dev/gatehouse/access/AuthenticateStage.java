@@ -13,8 +13,8 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * Establishes who is calling. Authenticators are asked in order (master key now; virtual keys
- * and JWTs later) and the first that recognises the token wins.
+ * Establishes who is calling. Authenticators are asked in order (master key, virtual keys,
+ * JWTs) and the first that recognises the token wins.
  */
 public final class AuthenticateStage implements Stage {
     private final Supplier<List<Authenticator>> authenticators;

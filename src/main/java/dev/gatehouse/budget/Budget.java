@@ -1,5 +1,7 @@
 package dev.gatehouse.budget;
 
+import dev.gatehouse.limits.Scope;
+
 /**
  * A spending limit in micro-USD over a period.
  *
@@ -11,6 +13,9 @@ public record Budget(String id, String name, Scope scope, String subject, String
         long createdAt, long updatedAt) {
 
     public Budget {
+        if (!Scope.BUDGETS.contains(scope)) {
+            throw new IllegalArgumentException("a budget cannot have scope " + scope);
+        }
         if (limitMicros < 0) {
             throw new IllegalArgumentException("limit must not be negative");
         }

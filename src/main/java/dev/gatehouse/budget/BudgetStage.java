@@ -1,5 +1,6 @@
 package dev.gatehouse.budget;
 
+import dev.gatehouse.limits.Scope;
 import dev.gatehouse.call.Call;
 import dev.gatehouse.call.ErrorType;
 import dev.gatehouse.call.GatewayException;

@@ -1,5 +1,6 @@
 package dev.gatehouse.budget;
 
+import dev.gatehouse.limits.Scope;
 import dev.gatehouse.store.Database;
 import dev.gatehouse.store.Page;
 import dev.gatehouse.store.Sql;
@@ -140,7 +141,7 @@ public final class BudgetStore {
     }
 
     private static Budget read(ResultSet rs) throws SQLException {
-        return new Budget(rs.getString("id"), rs.getString("name"), Scope.parse(rs.getString("scope")), rs.getString("subject"),
+        return new Budget(rs.getString("id"), rs.getString("name"), Scope.parse(rs.getString("scope"), Scope.BUDGETS), rs.getString("subject"),
                 rs.getString("team_id"), Period.parse(rs.getString("period")), rs.getLong("limit_micros"), rs.getLong("created_at"),
                 rs.getLong("updated_at"));
     }

@@ -1,15 +1,16 @@
 package dev.gatehouse.budget;
 
 
+import dev.gatehouse.limits.Scope;
 import dev.gatehouse.web.SubjectTeams;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gatehouse.web.Access;
+import dev.gatehouse.web.AdminBody;
 import dev.gatehouse.web.AdminEndpoints;
 import dev.gatehouse.web.AdminRequest;
 import dev.gatehouse.web.AdminResponse;
 import dev.gatehouse.web.AdminRoutes;
 import dev.gatehouse.web.AuditSink;
-import dev.gatehouse.call.ErrorType;
 import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.config.Micros;
 import java.math.BigDecimal;
@@ -66,7 +67,7 @@ public final class BudgetsEndpoints implements AdminEndpoints {
         Scope scope;
         Period period;
         try {
-            scope = Scope.parse(text(body, "scope"));
+            scope = Scope.parse(text(body, "scope"), Scope.BUDGETS);
             period = Period.parse(body.hasNonNull("period") ? text(body, "period") : "month");
         } catch (IllegalArgumentException e) {
             throw GatewayException.invalid(e.getMessage(), body.hasNonNull("scope") ? "period" : "scope");
@@ -75,11 +76,7 @@ public final class BudgetsEndpoints implements AdminEndpoints {
         if (scope != Scope.ORG && (subject == null || subject.isBlank())) {
             throw GatewayException.invalid("A " + scope.wire() + " budget needs 'subject': the " + scope.wire() + " id.", "subject");
         }
-        String teamId = switch (scope) {
-            case ORG -> null;
-            case TEAM -> subject;
-            case USER, KEY -> teams.teamOf(scope.wire(), subject);
-        };
+        String teamId = scope.owningTeam(subject, teams);
         authorize(request, scope, teamId);
         long now = clock.getAsLong();
         Budget budget;
@@ -131,14 +128,7 @@ public final class BudgetsEndpoints implements AdminEndpoints {
 
     /** The budget named in the path, if the caller may see it (write: change it); else 404. */
     private Budget visible(AdminRequest request, boolean write) {
-        String id = request.path("budgetId");
-        Budget b = store.find(id).orElseThrow(() -> notFound(id));
-        try {
-            authorize(request, b.scope(), b.teamId(), write);
-        } catch (GatewayException e) {
-            throw notFound(id); // another team's budget does not exist, as far as this caller can tell
-        }
-        return b;
+        return request.teamOwned("budgetId", "budget", store::find, b -> authorize(request, b.scope(), b.teamId(), write));
     }
 
     private void authorize(AdminRequest request, Scope scope, String teamId) {
@@ -207,6 +197,6 @@ public final class BudgetsEndpoints implements AdminEndpoints {
     }
 
     private static GatewayException notFound(String id) {
-        return new GatewayException(ErrorType.NOT_FOUND, "No such budget: " + id, null, "not_found");
+        return AdminBody.notFound("budget", id);
     }
 }

@@ -32,19 +32,6 @@ public record GatehouseConfig(
         ZdrConfig zdr,
         RequestLogConfig requestLog) {
 
-    public GatehouseConfig(Path source, ServerConfig server, Map<String, ProviderConfig> providers,
-            Map<String, ModelConfig> models, AuthConfig auth, StorageConfig storage) {
-        this(source, server, providers, models, auth, storage, RoutingConfig.DEFAULTS, RedisConfig.NONE,
-                BudgetsConfig.DEFAULTS, SecretsConfig.DEFAULTS);
-    }
-
-    public GatehouseConfig(Path source, ServerConfig server, Map<String, ProviderConfig> providers,
-            Map<String, ModelConfig> models, AuthConfig auth, StorageConfig storage, RoutingConfig routing,
-            RedisConfig redis, BudgetsConfig budgets, SecretsConfig secrets) {
-        this(source, server, providers, models, auth, storage, routing, redis, budgets, secrets,
-                ObservabilityConfig.DEFAULTS, ZdrConfig.OFF, RequestLogConfig.DEFAULTS);
-    }
-
     public GatehouseConfig {
         routing = routing == null ? RoutingConfig.DEFAULTS : routing;
         redis = redis == null ? RedisConfig.NONE : redis;

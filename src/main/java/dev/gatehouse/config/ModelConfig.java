@@ -32,19 +32,6 @@ public record ModelConfig(
         capabilities = capabilities == null ? null : List.copyOf(capabilities);
     }
 
-    public ModelConfig(String name, String type, List<TargetConfig> targets, Timeouts timeouts, String strategy,
-            List<String> fallbacks, PricingOverride pricing) {
-        this(name, type, targets, timeouts, strategy, fallbacks, pricing, null, null);
-    }
-
-    public ModelConfig(String name, String type, List<TargetConfig> targets, Timeouts timeouts) {
-        this(name, type, targets, timeouts, "priority", List.of(), null);
-    }
-
-    public ModelConfig(String name, String type, List<TargetConfig> targets, Timeouts timeouts, PricingOverride pricing) {
-        this(name, type, targets, timeouts, "priority", List.of(), pricing);
-    }
-
     /**
      * {@code models.<name>.pricing}: replaces the catalogue's price for this public model. Money in
      * micro-USD per million tokens (per image for {@code image}); null fields keep the catalogue's value.

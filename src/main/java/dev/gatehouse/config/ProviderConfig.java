@@ -32,21 +32,8 @@ public record ProviderConfig(
         List<String> extraApiKeys,
         boolean zdr) {
 
-    /**
-     * Every provider kind the config accepts. anthropic and gemini are accepted before their
-     * adapters exist so that config files written today keep working when they arrive.
-     */
+    /** Every provider kind the config accepts: one per kind that {@code dialect.ProviderFactory} builds. */
     public static final List<String> KINDS = List.of("openai", "azure-openai", "mock", "anthropic", "gemini");
-
-    public ProviderConfig(String name, String kind, String baseUrl, String apiKey, String apiVersion,
-            Map<String, String> headers, Timeouts timeouts, boolean passthrough, MockSettings mock) {
-        this(name, kind, baseUrl, apiKey, apiVersion, headers, timeouts, passthrough, mock, List.of());
-    }
-
-    public ProviderConfig(String name, String kind, String baseUrl, String apiKey, String apiVersion,
-            Map<String, String> headers, Timeouts timeouts, boolean passthrough, MockSettings mock, List<String> extraApiKeys) {
-        this(name, kind, baseUrl, apiKey, apiVersion, headers, timeouts, passthrough, mock, extraApiKeys, false);
-    }
 
     public ProviderConfig {
         extraApiKeys = extraApiKeys == null ? List.of() : List.copyOf(extraApiKeys);

@@ -13,8 +13,8 @@ import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 
 /**
- * The caller's side of one request (chat or embeddings) in the caller's API format — OpenAI now,
- * Anthropic later. The executor stays format-neutral: it asks this object what to send upstream
+ * The caller's side of one request (chat or embeddings) in the caller's API format (OpenAI
+ * or Anthropic). The executor stays format-neutral: it asks this object what to send upstream
  * for a target and how to turn what came back into the caller's bytes.
  */
 public interface CallerFormat {

@@ -24,7 +24,7 @@ import java.util.function.Supplier;
 
 /**
  * The request path after a caller API has decoded the request: stages, routing, execution.
- * Caller APIs (OpenAI now, Anthropic later) call {@link #admit} before reading the body and
+ * Caller APIs (OpenAI, Anthropic) call {@link #admit} before reading the body and
  * {@link #dispatch} once they know the model.
  */
 public final class Gateway {
@@ -38,13 +38,9 @@ public final class Gateway {
 
     /**
      * @param admission stages that need only the headers (authenticate); they run before the body is parsed
-     * @param preRouting stages that need the model (authorize, limits, budgets — later issues)
+     * @param preRouting stages that need the model (authorize, rate limits, budgets)
+     * @param health learns from every attempt; the router reads it (circuit breakers, latency)
      */
-    public Gateway(Vertx vertx, Supplier<Snapshot> snapshot, List<Stage> admission, List<Stage> preRouting, Router router) {
-        this(vertx, snapshot, admission, preRouting, router, TargetHealth.NONE);
-    }
-
-    /** @param health learns from every attempt; the router reads it (circuit breakers, latency) */
     public Gateway(Vertx vertx, Supplier<Snapshot> snapshot, List<Stage> admission, List<Stage> preRouting, Router router,
             TargetHealth health) {
         this.vertx = vertx;

@@ -1,7 +1,5 @@
 package dev.gatehouse.limits;
 
-import java.util.Locale;
-
 /**
  * Limits for one subject: requests per minute, tokens per minute, requests in flight. A null
  * limit is not enforced.
@@ -14,26 +12,10 @@ import java.util.Locale;
 public record RateLimit(String id, String name, Scope scope, String subject, String model, String teamId,
         Long rpm, Long tpm, Integer concurrent, long createdAt, long updatedAt) {
 
-    public enum Scope {
-        KEY, USER, TEAM, MODEL;
-
-        public String wire() {
-            return name().toLowerCase(Locale.ROOT);
-        }
-
-        public static Scope parse(String text) {
-            if (text != null) {
-                for (Scope s : values()) {
-                    if (s.wire().equals(text.trim().toLowerCase(Locale.ROOT))) {
-                        return s;
-                    }
-                }
-            }
-            throw new IllegalArgumentException("scope must be one of key, user, team, model; got '" + text + "'");
-        }
-    }
-
     public RateLimit {
+        if (!Scope.RATE_LIMITS.contains(scope)) {
+            throw new IllegalArgumentException("a rate limit cannot have scope " + scope);
+        }
         if (subject == null || subject.isBlank()) {
             throw new IllegalArgumentException("a rate limit needs a subject (the " + scope.wire() + ")");
         }

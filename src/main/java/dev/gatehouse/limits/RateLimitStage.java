@@ -113,7 +113,7 @@ public final class RateLimitStage implements Stage {
             case TOKENS -> r.capacity() + " tokens per minute";
             case CONCURRENT -> r.capacity() + " concurrent requests";
         };
-        String subject = l.scope() == RateLimit.Scope.MODEL ? "model " + l.subject() : l.scope().wire() + " " + l.subject();
+        String subject = l.scope() == Scope.MODEL ? "model " + l.subject() : l.scope().wire() + " " + l.subject();
         long waitMillis = Math.max(1, Math.ceilDiv(r.waitNanos(), 1_000_000L));
         Duration retryAfter = Duration.ofSeconds(Math.max(1, Math.ceilDiv(waitMillis, 1000L)));
         String message = "Rate limit reached for " + subject + (l.model() != null ? " on model " + l.model() : "")

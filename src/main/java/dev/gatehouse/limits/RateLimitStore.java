@@ -50,7 +50,7 @@ public final class RateLimitStore {
     }
 
     private static RateLimit read(ResultSet rs) throws SQLException {
-        return new RateLimit(rs.getString("id"), rs.getString("name"), RateLimit.Scope.parse(rs.getString("scope")),
+        return new RateLimit(rs.getString("id"), rs.getString("name"), Scope.parse(rs.getString("scope"), Scope.RATE_LIMITS),
                 rs.getString("subject"), rs.getString("model"), rs.getString("team_id"), Sql.nullableLong(rs, "rpm"),
                 Sql.nullableLong(rs, "tpm"), Sql.nullableInt(rs, "concurrent"), rs.getLong("created_at"), rs.getLong("updated_at"));
     }

@@ -2,13 +2,13 @@ package dev.gatehouse.limits;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gatehouse.web.Access;
+import dev.gatehouse.web.AdminBody;
 import dev.gatehouse.web.AdminEndpoints;
 import dev.gatehouse.web.AdminRequest;
 import dev.gatehouse.web.AdminResponse;
 import dev.gatehouse.web.AdminRoutes;
 import dev.gatehouse.web.AuditSink;
 import dev.gatehouse.web.SubjectTeams;
-import dev.gatehouse.call.ErrorType;
 import dev.gatehouse.call.GatewayException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -56,18 +56,14 @@ public final class RateLimitsEndpoints implements AdminEndpoints {
 
     private Object create(AdminRequest request) {
         JsonNode body = request.body();
-        RateLimit.Scope scope;
+        Scope scope;
         try {
-            scope = RateLimit.Scope.parse(text(body, "scope"));
+            scope = Scope.parse(text(body, "scope"), Scope.RATE_LIMITS);
         } catch (IllegalArgumentException e) {
             throw GatewayException.invalid(e.getMessage(), "scope");
         }
         String subject = text(body, "subject");
-        String teamId = switch (scope) {
-            case MODEL -> null;
-            case TEAM -> subject;
-            case USER, KEY -> subject == null ? null : teams.teamOf(scope.wire(), subject);
-        };
+        String teamId = scope.owningTeam(subject, teams);
         authorize(request, scope, teamId, true);
         long now = clock.getAsLong();
         RateLimit limit;
@@ -114,18 +110,11 @@ public final class RateLimitsEndpoints implements AdminEndpoints {
     }
 
     private RateLimit visible(AdminRequest request, boolean write) {
-        String id = request.path("limitId");
-        RateLimit l = store.find(id).orElseThrow(() -> notFound(id));
-        try {
-            authorize(request, l.scope(), l.teamId(), write);
-        } catch (GatewayException e) {
-            throw notFound(id);
-        }
-        return l;
+        return request.teamOwned("limitId", "rate limit", store::find, l -> authorize(request, l.scope(), l.teamId(), write));
     }
 
-    private static void authorize(AdminRequest request, RateLimit.Scope scope, String teamId, boolean write) {
-        request.requireTeamOrOrg(teamId, write, scope == RateLimit.Scope.MODEL
+    private static void authorize(AdminRequest request, Scope scope, String teamId, boolean write) {
+        request.requireTeamOrOrg(teamId, write, scope == Scope.MODEL
                 ? "Only owners and admins manage model rate limits."
                 : "Only owners and admins manage limits of a " + scope.wire() + " whose team is not known.");
     }
@@ -182,6 +171,6 @@ public final class RateLimitsEndpoints implements AdminEndpoints {
     }
 
     private static GatewayException notFound(String id) {
-        return new GatewayException(ErrorType.NOT_FOUND, "No such rate limit: " + id, null, "not_found");
+        return AdminBody.notFound("rate limit", id);
     }
 }

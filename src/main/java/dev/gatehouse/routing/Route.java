@@ -21,12 +21,4 @@ public record Route(String publicName, boolean embedding, List<Target> targets, 
         fallbacks = fallbacks == null ? List.of() : List.copyOf(fallbacks);
         capabilities = capabilities == null ? Set.of() : Set.copyOf(capabilities);
     }
-
-    public Route(String publicName, boolean embedding, List<Target> targets, String strategy, List<String> fallbacks) {
-        this(publicName, embedding, targets, strategy, fallbacks, Set.of(), null);
-    }
-
-    public Route(String publicName, boolean embedding, List<Target> targets) {
-        this(publicName, embedding, targets, "priority", List.of());
-    }
 }

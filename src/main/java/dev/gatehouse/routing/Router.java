@@ -31,36 +31,11 @@ public final class Router {
     private final KeySelection keys;
     private final AutoRouter autoRouter;
 
-    /** Priority order, no health, shipped prices: for tests and tools. */
-    public Router() {
-        this(TargetHealth.NONE, new Supplier<>() {
-            private Pricing shipped; // parsed on first use only: most plans never read prices
-
-            @Override
-            public synchronized Pricing get() {
-                return shipped != null ? shipped : (shipped = Pricing.shipped());
-            }
-        }, () -> RoutingConfig.DEFAULTS);
-    }
-
-    public Router(TargetHealth health, Supplier<Pricing> pricing, Supplier<RoutingConfig> routing) {
-        this(health, pricing, routing, null);
-    }
-
     /**
      * @param random the weighted strategy's source of randomness, shared by all event loops (so
      *     thread-safe, e.g. a seeded {@link java.util.Random} in tests); null for a per-thread one
+     * @param keys swaps in a team's own provider key (BYOK) for the targets of that provider
      */
-    public Router(TargetHealth health, Supplier<Pricing> pricing, Supplier<RoutingConfig> routing, RandomGenerator random) {
-        this(health, pricing, routing, random, KeySelection.NONE);
-    }
-
-    /** Priority order and no health, with a key selection (a team's own provider keys): for tests. */
-    public Router(KeySelection keys) {
-        this(TargetHealth.NONE, Pricing::shipped, () -> RoutingConfig.DEFAULTS, null, keys);
-    }
-
-    /** @param keys swaps in a team's own provider key (BYOK) for the targets of that provider */
     public Router(TargetHealth health, Supplier<Pricing> pricing, Supplier<RoutingConfig> routing, RandomGenerator random,
             KeySelection keys) {
         this.keys = keys;

@@ -30,11 +30,6 @@ public final class AccessLog implements CallListener {
 
     private final BooleanSupplier json;
 
-    /** Text lines. */
-    public AccessLog() {
-        this(() -> false);
-    }
-
     /** @param json whether to write JSON lines (read per call, so a config reload applies at once) */
     public AccessLog(BooleanSupplier json) {
         this.json = json;

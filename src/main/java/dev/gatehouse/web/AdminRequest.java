@@ -8,6 +8,8 @@ import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.store.Page;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /** One admin call as its handler sees it: who, from where, path and query parameters, body, paging. */
@@ -119,6 +121,22 @@ public final class AdminRequest {
             throw new GatewayException(ErrorType.PERMISSION, noTeamMessage, null, "forbidden");
         }
         requireTeam(teamId, write);
+    }
+
+    /**
+     * The team-owned resource whose id is path parameter {@code param}, if {@code authorize}
+     * lets this caller see it; otherwise a 404 naming {@code what}, so that another team's
+     * resource does not exist as far as this caller can tell.
+     */
+    public <T> T teamOwned(String param, String what, Function<String, Optional<T>> find, Consumer<T> authorize) {
+        String id = path(param);
+        T found = find.apply(id).orElseThrow(() -> AdminBody.notFound(what, id));
+        try {
+            authorize.accept(found);
+        } catch (GatewayException e) {
+            throw AdminBody.notFound(what, id);
+        }
+        return found;
     }
 
     /** Reads one page of a team-owned resource, given the team to filter by (null: every team). */

@@ -1,5 +1,6 @@
 package dev.gatehouse.budget;
 
+import dev.gatehouse.limits.Scope;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatehouse.call.Principal;
@@ -30,19 +31,19 @@ class ApplicableScopesTest {
         assertThat(budgets.applicable(Principal.MASTER)).isEmpty();
     }
 
-    static RateLimit limit(String id, RateLimit.Scope scope, String subject, String model) {
+    static RateLimit limit(String id, Scope scope, String subject, String model) {
         return new RateLimit(id, null, scope, subject, model, null, 10L, null, null, 0, 0);
     }
 
     @Test
     void limitsOfKeyUserTeamAndModelApplyAndModelFiltersNarrow() {
         RateLimits limits = new RateLimits();
-        limits.replaceAll(List.of(limit("key", RateLimit.Scope.KEY, "key-1", null),
-                limit("key-on-gpt4o", RateLimit.Scope.KEY, "key-1", "gpt-4o"),
-                limit("user", RateLimit.Scope.USER, "user-1", null),
-                limit("team", RateLimit.Scope.TEAM, "team-1", null),
-                limit("team-2", RateLimit.Scope.TEAM, "team-2", null),
-                limit("model", RateLimit.Scope.MODEL, "gpt-4o-mini", null)));
+        limits.replaceAll(List.of(limit("key", Scope.KEY, "key-1", null),
+                limit("key-on-gpt4o", Scope.KEY, "key-1", "gpt-4o"),
+                limit("user", Scope.USER, "user-1", null),
+                limit("team", Scope.TEAM, "team-1", null),
+                limit("team-2", Scope.TEAM, "team-2", null),
+                limit("model", Scope.MODEL, "gpt-4o-mini", null)));
         assertThat(limits.applicable(KEY, "gpt-4o-mini")).extracting(RateLimit::id).containsExactly("key", "user", "team", "model");
         assertThat(limits.applicable(KEY, "gpt-4o")).extracting(RateLimit::id).containsExactly("key", "key-on-gpt4o", "user", "team");
         assertThat(limits.applicable(Principal.MASTER, "gpt-4o-mini")).extracting(RateLimit::id).containsExactly("model");

@@ -1,5 +1,6 @@
 package dev.gatehouse.budget;
 
+import dev.gatehouse.limits.Scope;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Instant;

@@ -7,6 +7,7 @@ import dev.gatehouse.config.ProviderConfig.MockSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -59,7 +60,7 @@ class ConfigLoaderTest {
         assertThat(openai).isEqualTo(new ProviderConfig("openai", "openai", "https://api.openai.com/v1", "sk-openai",
                 null, Map.of("OpenAI-Organization", "org-1"),
                 new Timeouts(Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(30), Duration.ofMinutes(10)),
-                true, null));
+                true, null, List.of(), false));
         ProviderConfig azure = c.providers().get("azure");
         assertThat(azure.kind()).isEqualTo("azure-openai");
         assertThat(azure.baseUrl()).isEqualTo("https://myres.openai.azure.com");

@@ -1,6 +1,7 @@
 package dev.gatehouse.routing;
 
 import static dev.gatehouse.routing.Targets.call;
+import static dev.gatehouse.routing.Targets.route;
 import static dev.gatehouse.routing.Targets.target;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -20,7 +21,7 @@ class RouterTest {
     final Targets.TestClock clock = new Targets.TestClock();
     final AtomicReference<RoutingConfig> config = new AtomicReference<>(RoutingConfig.DEFAULTS);
     final TargetMonitor health = new TargetMonitor(() -> config.get().circuitBreaker(), clock);
-    final Router router = new Router(health, Pricing::shipped, config::get, new Random(1));
+    final Router router = new Router(health, Pricing::shipped, config::get, new Random(1), KeySelection.NONE);
     final Target a = target("a", "gpt-4o");
     final Target b = target("b", "gpt-4o-mini");
     final Target c = target("c", "gpt-4.1");
@@ -28,10 +29,10 @@ class RouterTest {
     @Test
     void planFollowsTheStrategyAndSaysSo() {
         Call call = call("m", false);
-        assertThat(router.plan(new Route("m", false, List.of(a, b, c), "priority", List.of()), call)).containsExactly(a, b, c);
+        assertThat(router.plan(route("m", "priority", List.of(a, b, c)), call)).containsExactly(a, b, c);
         assertThat(call.routeReason()).isEqualTo("strategy=priority");
         Call cheap = call("m", false);
-        assertThat(router.plan(new Route("m", false, List.of(a, b), "lowest-cost", List.of()), cheap)).containsExactly(b, a);
+        assertThat(router.plan(route("m", "lowest-cost", List.of(a, b)), cheap)).containsExactly(b, a);
         assertThat(cheap.routeReason()).isEqualTo("strategy=lowest-cost");
     }
 
@@ -39,7 +40,7 @@ class RouterTest {
     void anOpenTargetIsSkippedAndKeptAsTheLastResort() {
         open(a);
         Call call = call("m", false);
-        assertThat(router.plan(new Route("m", false, List.of(a, b, c)), call)).containsExactly(b, c, a);
+        assertThat(router.plan(route("m", "priority", List.of(a, b, c)), call)).containsExactly(b, c, a);
         assertThat(call.routeReason())
                 .isEqualTo("strategy=priority; skipped=a/gpt-4o (circuit open); last-resort=a/gpt-4o (least-bad)");
     }
@@ -50,7 +51,7 @@ class RouterTest {
         clock.advance(Duration.ofSeconds(5));
         open(a);
         Call call = call("m", false);
-        assertThat(router.plan(new Route("m", false, List.of(a, b)), call)).containsExactly(b);
+        assertThat(router.plan(route("m", "priority", List.of(a, b)), call)).containsExactly(b);
         assertThat(call.routeReason()).isEqualTo("strategy=priority; skipped=a/gpt-4o (circuit open), "
                 + "b/gpt-4o-mini (circuit open); last-resort=b/gpt-4o-mini (every circuit open: least-bad)");
     }
@@ -61,7 +62,7 @@ class RouterTest {
                 new RoutingConfig.CircuitBreaker(5, 50, 20, Duration.ofSeconds(30), "fail"), Duration.ofMinutes(1), "continue"));
         open(a);
         open(b);
-        assertThatThrownBy(() -> router.plan(new Route("pair", false, List.of(a, b)), call("pair", false)))
+        assertThatThrownBy(() -> router.plan(route("pair", "priority", List.of(a, b)), call("pair", false)))
                 .isInstanceOfSatisfying(GatewayException.class, e -> {
                     assertThat(e.status()).isEqualTo(503);
                     assertThat(e.code()).isEqualTo("all_targets_unavailable");
@@ -70,12 +71,12 @@ class RouterTest {
                 });
         // one healthy target left: no error, no last resort
         Call call = call("m", false);
-        assertThat(router.plan(new Route("m", false, List.of(a, b, c)), call)).containsExactly(c);
+        assertThat(router.plan(route("m", "priority", List.of(a, b, c)), call)).containsExactly(c);
     }
 
     @Test
     void trafficReturnsToThePrimaryOnceItsProbeSucceeds() {
-        Route route = new Route("m", false, List.of(a, b));
+        Route route = route("m", "priority", List.of(a, b));
         open(a);
         assertThat(router.plan(route, call("m", false)).getFirst()).isEqualTo(b);
         clock.advance(RoutingConfig.CircuitBreaker.DEFAULTS.cooldown().plusSeconds(1));
@@ -90,7 +91,8 @@ class RouterTest {
     @Test
     void theNoArgumentRouterIsPriorityWithoutHealth() {
         Call call = call("m", false);
-        assertThat(new Router().plan(new Route("m", false, List.of(a, b), "least-latency", List.of()), call)).containsExactly(a, b);
+        Router plain = new Router(TargetHealth.NONE, Pricing::shipped, () -> RoutingConfig.DEFAULTS, null, KeySelection.NONE);
+        assertThat(plain.plan(route("m", "least-latency", List.of(a, b)), call)).containsExactly(a, b);
         assertThat(call.routeReason()).isEqualTo("strategy=least-latency");
     }
 

@@ -15,10 +15,17 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Set;
 
 /** Test helpers: targets on inert providers, calls, and a clock the test moves. */
 final class Targets {
     private Targets() {}
+
+    /** A chat route with no fallbacks, capabilities or router. */
+    static Route route(String name, String strategy, List<Target> targets) {
+        return new Route(name, false, targets, strategy, List.of(), Set.of(), null);
+    }
 
     static Target target(String provider, String model) {
         return target(provider, model, 1, null, null);

@@ -14,6 +14,10 @@ import dev.gatehouse.dialect.gemini.GeminiProvider;
 import dev.gatehouse.dialect.openai.OpenAiProvider;
 import dev.gatehouse.routing.Route;
 import dev.gatehouse.routing.Router;
+import dev.gatehouse.routing.KeySelection;
+import dev.gatehouse.routing.TargetHealth;
+import dev.gatehouse.config.RoutingConfig;
+import dev.gatehouse.pricing.Pricing;
 import dev.gatehouse.routing.Target;
 import dev.gatehouse.store.Database;
 import io.vertx.core.MultiMap;
@@ -32,7 +36,7 @@ class ProviderCopyTest {
 
     static ProviderConfig config(String name, String kind) {
         return new ProviderConfig(name, kind, "http://127.0.0.1:9", "config-key-0000", "2024-10-21", Map.of(),
-                Timeouts.INHERIT, true, null);
+                Timeouts.INHERIT, true, null, List.of(), false);
     }
 
     @Test
@@ -62,12 +66,13 @@ class ProviderCopyTest {
                     cipher.encrypt("sk-ant-team-a", StoredCredential.aad("team-a", "anthropic")), "k1", "…", "t", now, now));
             TeamCredentials registry = new TeamCredentials(store, cipher);
             registry.loadOrFail();
-            Router router = new Router(new ByokKeySelection(registry, () -> false));
+            Router router = new Router(TargetHealth.NONE, Pricing::shipped, () -> RoutingConfig.DEFAULTS, null,
+                    new ByokKeySelection(registry, () -> false));
 
             Provider openai = new OpenAiProvider(config("openai", "openai"), null);
             Provider anthropic = new AnthropicProvider(config("anthropic", "anthropic"), null);
             Route route = new Route("m", false, List.of(new Target(openai, "gpt", Timeouts.DEFAULTS),
-                    new Target(anthropic, "claude", Timeouts.DEFAULTS)));
+                    new Target(anthropic, "claude", Timeouts.DEFAULTS)), "priority", List.of(), Set.of(), null);
 
             List<Target> planA = router.plan(route, call("team-a"));
             assertThat(planA.get(0).provider()).isSameAs(openai);

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.gatehouse.budget.Budget;
 import dev.gatehouse.budget.BudgetStore;
 import dev.gatehouse.budget.Period;
-import dev.gatehouse.budget.Scope;
+import dev.gatehouse.limits.Scope;
 import dev.gatehouse.budget.SpendWriter;
 import dev.gatehouse.limits.RateLimit;
 import dev.gatehouse.limits.RateLimitStore;
@@ -116,14 +116,14 @@ abstract class LimitsBudgetsStoreContract {
     @Test
     void rateLimitsRoundTripWithNullableLimits() {
         String team = id("team-");
-        RateLimit l = new RateLimit(id("rl-"), "keys", RateLimit.Scope.KEY, id("key-"), "gpt-4o", team, 60L, null, 4, 1, 2);
-        RateLimit m = new RateLimit(id("rl-"), null, RateLimit.Scope.MODEL, "gpt-4o", null, null, null, 100_000L, null, 1, 2);
+        RateLimit l = new RateLimit(id("rl-"), "keys", Scope.KEY, id("key-"), "gpt-4o", team, 60L, null, 4, 1, 2);
+        RateLimit m = new RateLimit(id("rl-"), null, Scope.MODEL, "gpt-4o", null, null, null, 100_000L, null, 1, 2);
         limits.insert(l);
         limits.insert(m);
         assertThat(limits.find(l.id())).contains(l);
         assertThat(limits.find(m.id())).contains(m);
         assertThat(limits.page(team, null, 10).items()).containsExactly(l);
-        RateLimit changed = new RateLimit(l.id(), "keys", RateLimit.Scope.KEY, l.subject(), null, team, null, 500L, null, 1, 3);
+        RateLimit changed = new RateLimit(l.id(), "keys", Scope.KEY, l.subject(), null, team, null, 500L, null, 1, 3);
         assertThat(limits.update(changed)).isTrue();
         assertThat(limits.find(l.id())).contains(changed);
         assertThat(limits.delete(l.id())).isTrue();

@@ -1,13 +1,12 @@
 package dev.gatehouse.api.anthropic;
 
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import dev.gatehouse.dialect.openai.OpenAiJson;
 import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.dialect.openai.OpenAiJson;
+import dev.gatehouse.dialect.openai.RequestScanner;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 
 /**
  * What the Anthropic→Anthropic fast path needs from a Messages request, read in one streaming
@@ -16,104 +15,63 @@ import java.io.UncheckedIOException;
  */
 public record AnthropicMessagesScan(Buffer body, String model, boolean stream, Integer maxTokens, int modelStart, int modelEnd) {
 
+    /** The top-level keys refused when repeated. */
+    private static final RequestScanner.Rules RULES =
+            new RequestScanner.Rules(RequestScanner.Wording.ANTHROPIC, "model", "stream", "max_tokens", "messages");
+
     /** @param requireMaxTokens true for {@code /v1/messages}, false for {@code count_tokens} */
     public static AnthropicMessagesScan scan(Buffer body, boolean requireMaxTokens) {
-        if (body == null || body.length() == 0) {
-            throw GatewayException.invalid("Request body is empty; expected a JSON object.", null);
-        }
-        try (JsonParser p = OpenAiJson.parser(OpenAiJson.bytes(body))) {
-            return scan(body, p, requireMaxTokens);
-        } catch (JsonProcessingException e) {
-            throw OpenAiJson.malformed(e);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return RequestScanner.scan(body, RULES, (p, scanner) -> scan(body, p, scanner, requireMaxTokens));
     }
 
-    private static AnthropicMessagesScan scan(Buffer body, JsonParser p, boolean requireMaxTokens) throws IOException {
-        JsonToken first = p.nextToken();
-        if (first != JsonToken.START_OBJECT) {
-            throw GatewayException.invalid("Request body must be a JSON object"
-                    + (first == null ? "." : ", got " + OpenAiJson.describe(first) + "."), null);
-        }
+    private static AnthropicMessagesScan scan(Buffer body, JsonParser p, RequestScanner scanner, boolean requireMaxTokens)
+            throws IOException {
         String model = null;
         int modelStart = -1;
         int modelEnd = -1;
         Boolean stream = null;
         Integer maxTokens = null;
-        boolean seenMaxTokens = false;
         int messages = -1;
         JsonToken t;
         while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
-            String name = p.currentName();
+            String name = scanner.key(p);
             JsonToken v = p.nextToken();
             switch (name) {
                 case "model" -> {
-                    OpenAiJson.StringSpan span = OpenAiJson.uniqueString(p, v, "model", modelStart >= 0,
-                            "model: duplicate key in request body.", "model: Input should be a valid string, got ");
+                    OpenAiJson.StringSpan span = scanner.string(p, v, "model");
                     model = span.text();
                     modelStart = span.start();
                     modelEnd = span.end();
                 }
                 case "stream" -> {
-                    if (stream != null) {
-                        throw GatewayException.invalid("stream: duplicate key in request body.", "stream");
-                    }
                     if (!v.isBoolean()) {
                         throw GatewayException.invalid("stream: Input should be a valid boolean, got " + OpenAiJson.describe(v) + ".", "stream");
                     }
                     stream = v == JsonToken.VALUE_TRUE;
                 }
                 case "max_tokens" -> {
-                    if (seenMaxTokens) {
-                        throw GatewayException.invalid("max_tokens: duplicate key in request body.", "max_tokens");
-                    }
-                    seenMaxTokens = true;
                     if (v != JsonToken.VALUE_NUMBER_INT || p.getNumberType() != JsonParser.NumberType.INT || p.getIntValue() < 1) {
                         throw GatewayException.invalid("max_tokens: Input should be a positive integer, got "
                                 + (v.isNumeric() ? p.getText() : OpenAiJson.describe(v)) + ".", "max_tokens");
                     }
                     maxTokens = p.getIntValue();
                 }
-                case "messages" -> {
-                    if (messages >= 0) {
-                        throw GatewayException.invalid("messages: duplicate key in request body.", "messages");
-                    }
-                    if (v != JsonToken.START_ARRAY) {
-                        throw GatewayException.invalid("messages: Input should be a valid list, got " + OpenAiJson.describe(v) + ".", "messages");
-                    }
-                    int count = 0;
-                    JsonToken m;
-                    while ((m = p.nextToken()) != JsonToken.END_ARRAY) {
-                        if (m != JsonToken.START_OBJECT) {
-                            throw GatewayException.invalid("messages." + count + ": Input should be an object, got "
-                                    + OpenAiJson.describe(m) + ".", "messages." + count);
-                        }
-                        p.skipChildren();
-                        count++;
-                    }
-                    messages = count;
-                }
+                case "messages" -> messages = scanner.objectCount(p, v, "messages");
                 default -> p.skipChildren();
             }
         }
         if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
             throw GatewayException.invalid("Request body is not a single valid JSON object.", null);
         }
-        if (model == null) {
-            throw GatewayException.invalid("model: Field required", "model");
-        }
-        if (model.isBlank()) {
-            throw GatewayException.invalid("model: must not be empty.", "model");
-        }
+        scanner.requireModel(model);
         if (messages < 0) {
-            throw GatewayException.invalid("messages: Field required", "messages");
+            throw scanner.missing("messages");
         }
         if (messages == 0) {
             throw GatewayException.invalid("messages: at least one message is required", "messages");
         }
         if (requireMaxTokens && maxTokens == null) {
-            throw GatewayException.invalid("max_tokens: Field required", "max_tokens");
+            throw scanner.missing("max_tokens");
         }
         return new AnthropicMessagesScan(body, model, stream != null && stream, maxTokens, modelStart, modelEnd);
     }

@@ -1,14 +1,12 @@
 package dev.gatehouse.api.openai;
 
-
-import dev.gatehouse.dialect.openai.OpenAiJson;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.dialect.openai.OpenAiJson;
+import dev.gatehouse.dialect.openai.RequestScanner;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -48,29 +46,16 @@ public record OpenAiChatScan(
     private static final byte[] INCLUDE_USAGE_MEMBER = "\"include_usage\":true".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] TRUE = "true".getBytes(StandardCharsets.US_ASCII);
 
+    /** The top-level keys refused when repeated. */
+    private static final RequestScanner.Rules RULES =
+            new RequestScanner.Rules(RequestScanner.Wording.OPENAI, "model", "stream", "stream_options", "messages");
+
     /** Scans and validates the fields the fast path relies on; throws a 400 on bad input. */
     public static OpenAiChatScan scan(Buffer body) {
-        if (body == null || body.length() == 0) {
-            throw GatewayException.invalid("Request body is empty; expected a JSON object.", null);
-        }
-        OpenAiJson.Bytes bytes = OpenAiJson.bytes(body);
-        try (JsonParser p = OpenAiJson.parser(bytes)) {
-            return scan(body, p);
-        } catch (JsonProcessingException e) {
-            throw OpenAiJson.malformed(e);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return RequestScanner.scan(body, RULES, (p, scanner) -> scan(body, p, scanner));
     }
 
-    private static OpenAiChatScan scan(Buffer body, JsonParser p) throws IOException {
-        JsonToken first = p.nextToken();
-        if (first == null) {
-            throw GatewayException.invalid("Request body is empty; expected a JSON object.", null);
-        }
-        if (first != JsonToken.START_OBJECT) {
-            throw GatewayException.invalid("Request body must be a JSON object, got " + OpenAiJson.describe(first) + ".", null);
-        }
+    private static OpenAiChatScan scan(Buffer body, JsonParser p, RequestScanner scanner) throws IOException {
         int rootOpen = offset(p.currentTokenLocation().getByteOffset());
         String model = null;
         int modelStart = -1;
@@ -86,23 +71,18 @@ public record OpenAiChatScan(
         boolean soEmpty = false;
         int iuStart = -1;
         int iuEnd = -1;
-        boolean seenStreamOptions = false;
         JsonToken t;
         while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
-            String name = p.currentName();
+            String name = scanner.key(p);
             JsonToken v = p.nextToken();
             switch (name) {
                 case "model" -> {
-                    OpenAiJson.StringSpan span = OpenAiJson.uniqueString(p, v, "model", modelStart >= 0,
-                            "Duplicate key 'model' in request body.", "'model' must be a string, got ");
+                    OpenAiJson.StringSpan span = scanner.string(p, v, "model");
                     model = span.text();
                     modelStart = span.start();
                     modelEnd = span.end();
                 }
                 case "stream" -> {
-                    if (stream != null) {
-                        throw GatewayException.invalid("Duplicate key 'stream' in request body.", "stream");
-                    }
                     if (v == JsonToken.VALUE_NULL) {
                         stream = Boolean.FALSE;
                     } else if (v.isBoolean()) {
@@ -112,10 +92,6 @@ public record OpenAiChatScan(
                     }
                 }
                 case "stream_options" -> {
-                    if (seenStreamOptions) {
-                        throw GatewayException.invalid("Duplicate key 'stream_options' in request body.", "stream_options");
-                    }
-                    seenStreamOptions = true;
                     soStart = offset(p.currentTokenLocation().getByteOffset());
                     if (v == JsonToken.VALUE_NULL) {
                         soEnd = offset(p.currentLocation().getByteOffset());
@@ -154,25 +130,7 @@ public record OpenAiChatScan(
                 }
                 case "max_tokens" -> maxTokens = intValue(p, v, "max_tokens");
                 case "max_completion_tokens" -> maxCompletionTokens = intValue(p, v, "max_completion_tokens");
-                case "messages" -> {
-                    if (messageCount >= 0) {
-                        throw GatewayException.invalid("Duplicate key 'messages' in request body.", "messages");
-                    }
-                    if (v != JsonToken.START_ARRAY) {
-                        throw GatewayException.invalid("'messages' must be an array, got " + OpenAiJson.describe(v) + ".", "messages");
-                    }
-                    int count = 0;
-                    JsonToken m;
-                    while ((m = p.nextToken()) != JsonToken.END_ARRAY) {
-                        if (m != JsonToken.START_OBJECT) {
-                            throw GatewayException.invalid("'messages[" + count + "]' must be an object, got "
-                                    + OpenAiJson.describe(m) + ".", "messages[" + count + "]");
-                        }
-                        p.skipChildren();
-                        count++;
-                    }
-                    messageCount = count;
-                }
+                case "messages" -> messageCount = scanner.objectCount(p, v, "messages");
                 default -> p.skipChildren();
             }
         }
@@ -184,14 +142,9 @@ public record OpenAiChatScan(
             throw GatewayException.invalid("Request body has unexpected content after the JSON object at "
                     + OpenAiJson.where(p.currentTokenLocation()) + ".", null);
         }
-        if (model == null) {
-            throw GatewayException.invalid("Missing required parameter: 'model'.", "model");
-        }
-        if (model.isBlank()) {
-            throw GatewayException.invalid("'model' must not be empty.", "model");
-        }
+        scanner.requireModel(model);
         if (messageCount < 0) {
-            throw GatewayException.invalid("Missing required parameter: 'messages'.", "messages");
+            throw scanner.missing("messages");
         }
         if (messageCount == 0) {
             throw GatewayException.invalid("'messages' must contain at least one message.", "messages");

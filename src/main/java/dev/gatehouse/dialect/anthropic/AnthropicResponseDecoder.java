@@ -1,7 +1,5 @@
 package dev.gatehouse.dialect.anthropic;
 
-import static dev.gatehouse.dialect.anthropic.AnthropicWireCodec.truncate;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gatehouse.dialect.openai.OpenAiJson;
 import dev.gatehouse.canonical.ChatResponse;
@@ -11,6 +9,7 @@ import dev.gatehouse.canonical.ToolCall;
 import dev.gatehouse.provider.ErrorClass;
 import dev.gatehouse.provider.UpstreamError;
 import dev.gatehouse.provider.UpstreamException;
+import dev.gatehouse.provider.Excerpt;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -83,7 +82,7 @@ final class AnthropicResponseDecoder {
             return root;
         } catch (IOException e) {
             throw new UpstreamException(new UpstreamError(ErrorClass.UPSTREAM_ERROR, 200,
-                    "Upstream sent a response that is not a JSON object: " + truncate(body.toString(StandardCharsets.UTF_8)),
+                    "Upstream sent a response that is not a JSON object: " + Excerpt.truncate(body.toString(StandardCharsets.UTF_8)),
                     null, null, null));
         }
     }

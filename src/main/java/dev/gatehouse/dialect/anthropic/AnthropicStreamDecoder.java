@@ -5,17 +5,11 @@ import dev.gatehouse.dialect.openai.OpenAiJson;
 import dev.gatehouse.canonical.FinishReason;
 import dev.gatehouse.canonical.StreamEvent;
 import dev.gatehouse.canonical.Usage;
-import dev.gatehouse.provider.ErrorClass;
-import dev.gatehouse.provider.StreamDecoder;
-import dev.gatehouse.provider.UpstreamError;
 import dev.gatehouse.provider.UpstreamException;
 import dev.gatehouse.provider.sse.SseEvent;
-import dev.gatehouse.provider.sse.SseParser;
-import io.vertx.core.buffer.Buffer;
-import java.io.IOException;
+import dev.gatehouse.provider.sse.SseJsonDecoder;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.function.Consumer;
 
 /**
  * Anthropic's Messages stream to canonical events: {@code message_start} → Start (and the input
@@ -24,47 +18,27 @@ import java.util.function.Consumer;
  * Finish and UsageReport, {@code message_stop} the terminator, {@code error} an in-band failure.
  * The gateway's JSON-output tool call is turned back into text deltas.
  */
-public final class AnthropicStreamDecoder implements StreamDecoder {
-    private final SseParser sse = new SseParser();
-    private final Consumer<SseEvent> onEvent = this::onEvent;
+public final class AnthropicStreamDecoder extends SseJsonDecoder {
     /** Content block index to what it is: a tool call's canonical index, or JSON_TEXT / OTHER. */
     private final Map<Integer, Integer> blocks = new HashMap<>();
     private static final int JSON_TEXT = -1;
     private static final int OTHER = -2;
-    private Consumer<StreamEvent> out;
     private int toolCalls;
     private boolean jsonOutput;
     private boolean done;
     private JsonNode startUsage;
 
-    @Override
-    public void feed(Buffer chunk, Consumer<StreamEvent> out) {
-        this.out = out;
-        sse.feed(chunk, onEvent);
+    public AnthropicStreamDecoder() {
+        super(OpenAiJson.MAPPER, "Upstream sent a stream event that is not valid JSON: ");
     }
 
     @Override
-    public boolean end(Consumer<StreamEvent> out) {
-        this.out = out;
-        sse.end(onEvent);
+    protected boolean ended() {
         return done;
     }
 
-    private void onEvent(SseEvent event) {
-        if (event.data().isBlank()) {
-            return;
-        }
-        JsonNode root;
-        try {
-            root = OpenAiJson.MAPPER.readTree(event.data());
-        } catch (IOException e) {
-            throw new UpstreamException(new UpstreamError(ErrorClass.UPSTREAM_ERROR, 200,
-                    "Upstream sent a stream event that is not valid JSON: " + AnthropicWireCodec.truncate(event.data()),
-                    null, null, null));
-        }
-        if (root == null || !root.isObject()) {
-            return;
-        }
+    @Override
+    protected void onObject(SseEvent event, JsonNode root) {
         // The data's own "type" is authoritative; the SSE event line repeats it.
         String type = root.path("type").asText(event.event());
         switch (type) {

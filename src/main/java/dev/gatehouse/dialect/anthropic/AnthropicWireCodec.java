@@ -1,12 +1,14 @@
 package dev.gatehouse.dialect.anthropic;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.gatehouse.dialect.openai.OpenAiJson;
 import dev.gatehouse.canonical.ChatRequest;
 import dev.gatehouse.canonical.ChatResponse;
 import dev.gatehouse.canonical.EmbeddingRequest;
 import dev.gatehouse.canonical.EmbeddingResponse;
+import dev.gatehouse.dialect.openai.OpenAiJson;
 import dev.gatehouse.provider.ErrorClass;
+import dev.gatehouse.provider.Excerpt;
+import dev.gatehouse.provider.RetryAfter;
 import dev.gatehouse.provider.StreamDecoder;
 import dev.gatehouse.provider.UpstreamError;
 import dev.gatehouse.provider.WireCodec;
@@ -15,10 +17,6 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 
 /**
@@ -84,10 +82,10 @@ public final class AnthropicWireCodec implements WireCodec {
             // a proxy's HTML page: keep a readable piece of it below
         }
         if (message == null) {
-            String snippet = truncate(text.replaceAll("\\s+", " ").strip());
+            String snippet = Excerpt.truncate(text.replaceAll("\\s+", " ").strip());
             message = "Upstream returned HTTP " + status + (snippet.isEmpty() ? "" : ": " + snippet);
         }
-        return new UpstreamError(classOf(status, type, message), status, message, type, null, retryAfter(headers));
+        return new UpstreamError(classOf(status, type, message), status, message, type, null, RetryAfter.of(headers));
     }
 
     /** An {@code error} event inside a 200 stream. */
@@ -124,28 +122,5 @@ public final class AnthropicWireCodec implements WireCodec {
             case 408, 504 -> ErrorClass.TIMEOUT;
             default -> status >= 400 && status < 500 ? ErrorClass.BAD_REQUEST : ErrorClass.UPSTREAM_ERROR;
         };
-    }
-
-    static Duration retryAfter(MultiMap headers) {
-        String ra = headers == null ? null : headers.get("retry-after");
-        if (ra == null || ra.isBlank()) {
-            return null;
-        }
-        try {
-            double seconds = Double.parseDouble(ra.trim());
-            return seconds < 0 ? null : Duration.ofMillis((long) (seconds * 1000));
-        } catch (NumberFormatException notSeconds) {
-            try {
-                Duration d = Duration.between(Instant.now(),
-                        ZonedDateTime.parse(ra.trim(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
-                return d.isNegative() ? Duration.ZERO : d;
-            } catch (RuntimeException unparseable) {
-                return null;
-            }
-        }
-    }
-
-    static String truncate(String s) {
-        return s.length() <= MAX_MESSAGE ? s : s.substring(0, MAX_MESSAGE) + "…";
     }
 }

@@ -1,7 +1,6 @@
 package dev.gatehouse.dialect.gemini;
 
 import static dev.gatehouse.dialect.gemini.GeminiWireCodec.MAPPER;
-import static dev.gatehouse.dialect.gemini.GeminiWireCodec.truncate;
 import static dev.gatehouse.dialect.gemini.GeminiWireCodec.unsupported;
 import static dev.gatehouse.dialect.gemini.GeminiWireCodec.write;
 import static dev.gatehouse.dialect.gemini.GeminiToolCallIds.signatureOf;
@@ -20,6 +19,7 @@ import dev.gatehouse.canonical.ToolCall;
 import dev.gatehouse.canonical.ToolChoice;
 import dev.gatehouse.canonical.ToolDefinition;
 import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.provider.Excerpt;
 import io.vertx.core.buffer.Buffer;
 import java.util.HashMap;
 import java.util.List;
@@ -371,7 +371,7 @@ final class GeminiRequestEncoder {
             // fall through
         }
         throw GatewayException.invalid("'" + path + ".tool_calls[].function.arguments' must be a JSON object to be sent to "
-                + "Gemini, got: " + truncate(arguments), path + ".tool_calls");
+                + "Gemini, got: " + Excerpt.truncate(arguments), path + ".tool_calls");
     }
 
     private static boolean hasProperties(JsonNode schema) {

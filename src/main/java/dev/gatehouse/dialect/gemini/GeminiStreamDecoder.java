@@ -4,15 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.gatehouse.canonical.FinishReason;
 import dev.gatehouse.canonical.StreamEvent;
 import dev.gatehouse.canonical.Usage;
-import dev.gatehouse.provider.ErrorClass;
-import dev.gatehouse.provider.StreamDecoder;
-import dev.gatehouse.provider.UpstreamError;
 import dev.gatehouse.provider.UpstreamException;
 import dev.gatehouse.provider.sse.SseEvent;
-import dev.gatehouse.provider.sse.SseParser;
-import io.vertx.core.buffer.Buffer;
-import java.io.IOException;
-import java.util.function.Consumer;
+import dev.gatehouse.provider.sse.SseJsonDecoder;
 
 /**
  * {@code streamGenerateContent?alt=sse} to canonical events. Each {@code data:} event is a whole
@@ -21,10 +15,7 @@ import java.util.function.Consumer;
  * ToolCallDelta with the complete arguments. The chunk with a finishReason carries the final
  * usageMetadata. The stream has no terminator event: it is complete when a finishReason was seen.
  */
-final class GeminiStreamDecoder implements StreamDecoder {
-    private final SseParser sse = new SseParser();
-    private final Consumer<SseEvent> onEvent = this::onEvent;
-    private Consumer<StreamEvent> out;
+final class GeminiStreamDecoder extends SseJsonDecoder {
     private boolean started;
     private String tag;
     private int calls;
@@ -32,16 +23,12 @@ final class GeminiStreamDecoder implements StreamDecoder {
     private Usage usage;
     private boolean usageSent;
 
-    @Override
-    public void feed(Buffer chunk, Consumer<StreamEvent> out) {
-        this.out = out;
-        sse.feed(chunk, onEvent);
+    GeminiStreamDecoder() {
+        super(GeminiWireCodec.MAPPER, "Gemini sent a stream chunk that is not valid JSON: ");
     }
 
     @Override
-    public boolean end(Consumer<StreamEvent> out) {
-        this.out = out;
-        sse.end(onEvent);
+    protected boolean ended() {
         if (finish != null && usage != null && !usageSent) {
             usageSent = true;
             out.accept(new StreamEvent.UsageReport(usage));
@@ -49,21 +36,8 @@ final class GeminiStreamDecoder implements StreamDecoder {
         return finish != null;
     }
 
-    private void onEvent(SseEvent event) {
-        String data = event.data();
-        if (data.isBlank()) {
-            return;
-        }
-        JsonNode root;
-        try {
-            root = GeminiWireCodec.MAPPER.readTree(data);
-        } catch (IOException e) {
-            throw new UpstreamException(new UpstreamError(ErrorClass.UPSTREAM_ERROR, 200,
-                    "Gemini sent a stream chunk that is not valid JSON: " + GeminiWireCodec.truncate(data), null, null, null));
-        }
-        if (root == null || !root.isObject()) {
-            return;
-        }
+    @Override
+    protected void onObject(SseEvent event, JsonNode root) {
         JsonNode error = root.get("error");
         if (error != null && error.isObject()) {
             throw new UpstreamException(GeminiWireCodec.classifyError(0, error, null));

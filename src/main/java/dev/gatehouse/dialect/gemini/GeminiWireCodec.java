@@ -3,13 +3,15 @@ package dev.gatehouse.dialect.gemini;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gatehouse.call.ErrorType;
+import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.canonical.ChatRequest;
 import dev.gatehouse.canonical.ChatResponse;
 import dev.gatehouse.canonical.EmbeddingRequest;
 import dev.gatehouse.canonical.EmbeddingResponse;
-import dev.gatehouse.call.ErrorType;
-import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.provider.ErrorClass;
+import dev.gatehouse.provider.Excerpt;
+import dev.gatehouse.provider.RetryAfter;
 import dev.gatehouse.provider.StreamDecoder;
 import dev.gatehouse.provider.UpstreamError;
 import dev.gatehouse.provider.UpstreamException;
@@ -86,7 +88,7 @@ public final class GeminiWireCodec implements WireCodec {
             // an HTML page from a proxy: keep a readable piece of it
         }
         if (error == null || !error.isObject()) {
-            String snippet = truncate(text.replaceAll("\\s+", " ").strip());
+            String snippet = Excerpt.truncate(text.replaceAll("\\s+", " ").strip());
             return new UpstreamError(classOf(status, null, ""), status,
                     "Upstream returned HTTP " + status + (snippet.isEmpty() ? "" : ": " + snippet), null, null, retryAfter(headers, null));
         }
@@ -141,25 +143,17 @@ public final class GeminiWireCodec implements WireCodec {
         };
     }
 
-    /** Retry-After (seconds) if sent, else google.rpc.RetryInfo's retryDelay ("37s", "0.5s"). */
+    /** Retry-After (seconds or an HTTP date) if sent, else google.rpc.RetryInfo's retryDelay ("37s", "0.5s"). */
     static Duration retryAfter(MultiMap headers, JsonNode error) {
-        String header = headers == null ? null : headers.get("retry-after");
+        Duration header = RetryAfter.of(headers);
         if (header != null) {
-            try {
-                return Duration.ofMillis((long) (Double.parseDouble(header.trim()) * 1000));
-            } catch (NumberFormatException ignored) {
-                // an HTTP date: fall back to RetryInfo
-            }
+            return header;
         }
         if (error != null) {
             for (JsonNode d : error.path("details")) {
                 String delay = d.path("retryDelay").asText("");
                 if (d.path("@type").asText("").endsWith("google.rpc.RetryInfo") && delay.endsWith("s")) {
-                    try {
-                        return Duration.ofMillis((long) (Double.parseDouble(delay.substring(0, delay.length() - 1)) * 1000));
-                    } catch (NumberFormatException ignored) {
-                        return null;
-                    }
+                    return RetryAfter.seconds(delay.substring(0, delay.length() - 1));
                 }
             }
         }
@@ -175,10 +169,6 @@ public final class GeminiWireCodec implements WireCodec {
                 param, "unsupported_parameter");
     }
 
-    static String truncate(String s) {
-        return s.length() <= MAX_MESSAGE ? s : s.substring(0, MAX_MESSAGE) + "…";
-    }
-
     static JsonNode read(Buffer body) {
         try {
             JsonNode root = MAPPER.readTree(body.getBytes());
@@ -189,7 +179,7 @@ public final class GeminiWireCodec implements WireCodec {
             // reported below
         }
         throw new UpstreamException(new UpstreamError(ErrorClass.UPSTREAM_ERROR, 200,
-                "Gemini sent a response that is not a JSON object: " + truncate(body.toString(StandardCharsets.UTF_8)),
+                "Gemini sent a response that is not a JSON object: " + Excerpt.truncate(body.toString(StandardCharsets.UTF_8)),
                 null, null, null));
     }
 

@@ -1,14 +1,10 @@
 package dev.gatehouse.dialect.openai;
 
-
-import dev.gatehouse.dialect.openai.OpenAiJson;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.gatehouse.call.GatewayException;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 
 /**
  * Fast-path scan of an OpenAI embeddings request: validates {@code model}, {@code input} (a string,
@@ -23,24 +19,14 @@ public record OpenAiEmbeddingsScan(
         Buffer body, String model, int inputCount, boolean tokenInput, String encodingFormat, Integer dimensions,
         int modelStart, int modelEnd) {
 
+    /** The top-level keys refused when repeated. */
+    private static final RequestScanner.Rules RULES = new RequestScanner.Rules(RequestScanner.Wording.OPENAI, "model", "input");
+
     public static OpenAiEmbeddingsScan scan(Buffer body) {
-        if (body == null || body.length() == 0) {
-            throw GatewayException.invalid("Request body is empty; expected a JSON object.", null);
-        }
-        try (JsonParser p = OpenAiJson.parser(OpenAiJson.bytes(body))) {
-            return scan(body, p);
-        } catch (JsonProcessingException e) {
-            throw OpenAiJson.malformed(e);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return RequestScanner.scan(body, RULES, (p, scanner) -> scan(body, p, scanner));
     }
 
-    private static OpenAiEmbeddingsScan scan(Buffer body, JsonParser p) throws IOException {
-        JsonToken first = p.nextToken();
-        if (first != JsonToken.START_OBJECT) {
-            throw GatewayException.invalid("Request body must be a JSON object, got " + OpenAiJson.describe(first) + ".", null);
-        }
+    private static OpenAiEmbeddingsScan scan(Buffer body, JsonParser p, RequestScanner scanner) throws IOException {
         String model = null;
         int modelStart = -1;
         int modelEnd = -1;
@@ -50,20 +36,16 @@ public record OpenAiEmbeddingsScan(
         Integer dimensions = null;
         JsonToken t;
         while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
-            String name = p.currentName();
+            String name = scanner.key(p);
             JsonToken v = p.nextToken();
             switch (name) {
                 case "model" -> {
-                    OpenAiJson.StringSpan span = OpenAiJson.uniqueString(p, v, "model", modelStart >= 0,
-                            "Duplicate key 'model' in request body.", "'model' must be a string, got ");
+                    OpenAiJson.StringSpan span = scanner.string(p, v, "model");
                     model = span.text();
                     modelStart = span.start();
                     modelEnd = span.end();
                 }
                 case "input" -> {
-                    if (inputCount >= 0) {
-                        throw GatewayException.invalid("Duplicate key 'input' in request body.", "input");
-                    }
                     if (v == JsonToken.VALUE_STRING) {
                         inputCount = 1;
                     } else if (v == JsonToken.START_ARRAY) {
@@ -100,14 +82,9 @@ public record OpenAiEmbeddingsScan(
         if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
             throw GatewayException.invalid("Request body has unexpected content after the JSON object.", null);
         }
-        if (model == null) {
-            throw GatewayException.invalid("Missing required parameter: 'model'.", "model");
-        }
-        if (model.isBlank()) {
-            throw GatewayException.invalid("'model' must not be empty.", "model");
-        }
+        scanner.requireModel(model);
         if (inputCount < 0) {
-            throw GatewayException.invalid("Missing required parameter: 'input'.", "input");
+            throw scanner.missing("input");
         }
         return new OpenAiEmbeddingsScan(body, model, inputCount, tokens, format, dimensions, modelStart, modelEnd);
     }

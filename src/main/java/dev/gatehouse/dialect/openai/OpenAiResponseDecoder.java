@@ -1,7 +1,5 @@
 package dev.gatehouse.dialect.openai;
 
-import static dev.gatehouse.dialect.openai.OpenAiWireCodec.truncate;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatehouse.canonical.ChatResponse;
@@ -12,6 +10,7 @@ import dev.gatehouse.canonical.Usage;
 import dev.gatehouse.provider.ErrorClass;
 import dev.gatehouse.provider.UpstreamError;
 import dev.gatehouse.provider.UpstreamException;
+import dev.gatehouse.provider.Excerpt;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -95,7 +94,7 @@ final class OpenAiResponseDecoder {
         } catch (IOException e) {
             String text = body == null ? "" : body.toString(StandardCharsets.UTF_8);
             throw new UpstreamException(new UpstreamError(ErrorClass.UPSTREAM_ERROR, 200,
-                    "Upstream sent a response that is not a JSON object: " + truncate(text), null, null, null));
+                    "Upstream sent a response that is not a JSON object: " + Excerpt.truncate(text), null, null, null));
         }
     }
 }

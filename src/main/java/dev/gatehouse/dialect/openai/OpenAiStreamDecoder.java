@@ -4,60 +4,39 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.gatehouse.dialect.openai.OpenAiFinishReasons;
 import dev.gatehouse.dialect.openai.OpenAiJson;
 import dev.gatehouse.canonical.StreamEvent;
-import dev.gatehouse.provider.ErrorClass;
-import dev.gatehouse.provider.StreamDecoder;
-import dev.gatehouse.provider.UpstreamError;
 import dev.gatehouse.provider.UpstreamException;
 import dev.gatehouse.provider.sse.SseEvent;
-import dev.gatehouse.provider.sse.SseParser;
-import io.vertx.core.buffer.Buffer;
-import java.io.IOException;
-import java.util.function.Consumer;
+import dev.gatehouse.provider.sse.SseJsonDecoder;
 
 /**
  * OpenAI {@code chat.completion.chunk} SSE stream to canonical events: Start on the first chunk,
  * then text and tool-call deltas, Finish when a finish_reason arrives, UsageReport for a usage
  * object, {@code [DONE]} as the terminator. Only choice 0 is followed.
  */
-public final class OpenAiStreamDecoder implements StreamDecoder {
-    private final SseParser sse = new SseParser();
+public final class OpenAiStreamDecoder extends SseJsonDecoder {
     private boolean started;
     private boolean done;
-    private Consumer<StreamEvent> out;
-    private final Consumer<SseEvent> onEvent = this::onEvent;
 
-    @Override
-    public void feed(Buffer chunk, Consumer<StreamEvent> out) {
-        this.out = out;
-        sse.feed(chunk, onEvent);
+    public OpenAiStreamDecoder() {
+        super(OpenAiJson.MAPPER, "Upstream sent a stream chunk that is not valid JSON: ");
     }
 
     @Override
-    public boolean end(Consumer<StreamEvent> out) {
-        this.out = out;
-        sse.end(onEvent);
+    protected boolean ended() {
         return done;
     }
 
-    private void onEvent(SseEvent event) {
-        String data = event.data();
+    @Override
+    protected boolean control(String data) {
         if (data.equals("[DONE]")) {
             done = true;
-            return;
+            return true;
         }
-        if (data.isBlank()) {
-            return;
-        }
-        JsonNode root;
-        try {
-            root = OpenAiJson.MAPPER.readTree(data);
-        } catch (IOException e) {
-            throw new UpstreamException(new UpstreamError(ErrorClass.UPSTREAM_ERROR, 200,
-                    "Upstream sent a stream chunk that is not valid JSON: " + OpenAiWireCodec.truncate(data), null, null, null));
-        }
-        if (root == null || !root.isObject()) {
-            return;
-        }
+        return false;
+    }
+
+    @Override
+    protected void onObject(SseEvent event, JsonNode root) {
         JsonNode error = root.get("error");
         if (error != null && !error.isNull()) {
             throw new UpstreamException(OpenAiWireCodec.classifyInBand(error));

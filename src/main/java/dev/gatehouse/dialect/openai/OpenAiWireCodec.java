@@ -5,7 +5,10 @@ import dev.gatehouse.canonical.ChatRequest;
 import dev.gatehouse.canonical.ChatResponse;
 import dev.gatehouse.canonical.EmbeddingRequest;
 import dev.gatehouse.canonical.EmbeddingResponse;
+import dev.gatehouse.dialect.openai.OpenAiJson;
 import dev.gatehouse.provider.ErrorClass;
+import dev.gatehouse.provider.Excerpt;
+import dev.gatehouse.provider.RetryAfter;
 import dev.gatehouse.provider.StreamDecoder;
 import dev.gatehouse.provider.UpstreamError;
 import dev.gatehouse.provider.WireCodec;
@@ -15,8 +18,7 @@ import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
+import java.time.Instant;
 import java.util.Locale;
 
 /**
@@ -85,7 +87,7 @@ public final class OpenAiWireCodec implements WireCodec {
             // an HTML page from a proxy or load balancer: keep a readable piece of it
         }
         if (message == null) {
-            String snippet = truncate(text.replaceAll("\\s+", " ").strip());
+            String snippet = Excerpt.truncate(text.replaceAll("\\s+", " ").strip());
             message = "Upstream returned HTTP " + status + (snippet.isEmpty() ? "" : ": " + snippet);
         }
         return new UpstreamError(classOf(status, code, type, message), status, message, code, param, retryAfter(headers));
@@ -136,33 +138,12 @@ public final class OpenAiWireCodec implements WireCodec {
         if (headers == null) {
             return null;
         }
-        String ms = headers.get("retry-after-ms");
+        Duration ms = RetryAfter.millis(headers.get("retry-after-ms"));
         if (ms != null) {
-            try {
-                double v = Double.parseDouble(ms.trim());
-                if (v >= 0) {
-                    return Duration.ofMillis((long) v);
-                }
-            } catch (NumberFormatException ignored) {
-                // fall through to Retry-After
-            }
+            return ms;
         }
         String ra = headers.get("retry-after");
-        if (ra == null || ra.isBlank()) {
-            return rateLimitReset(headers);
-        }
-        try {
-            double seconds = Double.parseDouble(ra.trim());
-            return seconds < 0 ? null : Duration.ofMillis((long) (seconds * 1000));
-        } catch (NumberFormatException notSeconds) {
-            try {
-                ZonedDateTime at = ZonedDateTime.parse(ra.trim(), DateTimeFormatter.RFC_1123_DATE_TIME);
-                Duration d = Duration.between(java.time.Instant.now(), at.toInstant());
-                return d.isNegative() ? Duration.ZERO : d;
-            } catch (RuntimeException unparseable) {
-                return null;
-            }
-        }
+        return ra == null || ra.isBlank() ? rateLimitReset(headers) : RetryAfter.parse(ra, Instant.now());
     }
 
     /**
@@ -208,10 +189,6 @@ public final class OpenAiWireCodec implements WireCodec {
             at = m.end();
         }
         return at == 0 || at != value.trim().length() ? null : Duration.ofMillis((long) millis);
-    }
-
-    static String truncate(String s) {
-        return s.length() <= MAX_MESSAGE ? s : s.substring(0, MAX_MESSAGE) + "…";
     }
 
     private static String scalar(JsonNode n) {

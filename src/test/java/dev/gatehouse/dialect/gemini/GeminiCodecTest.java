@@ -24,6 +24,9 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -216,6 +219,23 @@ class GeminiCodecTest {
         MultiMap headers = HttpHeaders.headers().add("retry-after", "3");
         assertThat(codec.classify(429, headers, Buffer.buffer(googleError(429, "RESOURCE_EXHAUSTED", "slow down"))).retryAfter())
                 .isEqualTo(Duration.ofSeconds(3));
+    }
+
+    @Test
+    void rateLimitWithAnHttpDateRetryAfterIsHonoured() {
+        // Retry-After may be an HTTP date; it wins over RetryInfo's retryDelay like the seconds form does.
+        String date = DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC).plusSeconds(90));
+        MultiMap headers = HttpHeaders.headers().add("Retry-After", date);
+        UpstreamError limited = codec.classify(429, headers, Buffer.buffer("""
+                {"error":{"code":429,"message":"Resource has been exhausted (e.g. check quota).","status":"RESOURCE_EXHAUSTED",
+                 "details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"37s"}]}}"""));
+        assertThat(limited.errorClass()).isEqualTo(ErrorClass.RATE_LIMIT);
+        assertThat(limited.retryAfter()).isBetween(Duration.ofSeconds(80), Duration.ofSeconds(90));
+        // An unusable header falls back to RetryInfo.
+        assertThat(codec.classify(429, HttpHeaders.headers().add("Retry-After", "soon"), Buffer.buffer("""
+                {"error":{"code":429,"message":"x","status":"RESOURCE_EXHAUSTED",
+                 "details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"37s"}]}}""")).retryAfter())
+                .isEqualTo(Duration.ofSeconds(37));
     }
 
     // ---------------------------------------------------------------- requests
