@@ -5,6 +5,7 @@ import dev.gatehouse.canonical.Usage;
 import io.vertx.core.MultiMap;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * One caller request on its way through the gateway: what came in, who sent it, and what
@@ -29,7 +30,7 @@ public final class Call {
     private List<CharSequence> responseHeaders;
     private List<Runnable> finishers;
     private boolean completed;
-    private List<java.util.function.Consumer<Settlement>> settledConsumers;
+    private List<Consumer<Settlement>> settledConsumers;
     private Settlement settlement;
     private long endNanos;
     private long requestBytes;
@@ -186,7 +187,7 @@ public final class Call {
      * the event loop right after {@link #finish}; when the tokens had to be estimated, later, on
      * the thread that estimated them.
      */
-    public void onSettled(java.util.function.Consumer<Settlement> consumer) {
+    public void onSettled(Consumer<Settlement> consumer) {
         if (settledConsumers == null) {
             settledConsumers = new ArrayList<>(2);
         }
@@ -204,7 +205,7 @@ public final class Call {
         this.settlement = settlement;
         if (settledConsumers != null) {
             RuntimeException failed = null;
-            for (java.util.function.Consumer<Settlement> consumer : settledConsumers) {
+            for (Consumer<Settlement> consumer : settledConsumers) {
                 try {
                     consumer.accept(settlement);
                 } catch (RuntimeException e) { // one consumer failing must not keep the others from settling

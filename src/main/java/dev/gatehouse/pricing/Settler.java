@@ -91,7 +91,8 @@ public final class Settler implements AutoCloseable {
 
     /**
      * The settlement of what the provider reported, priced on the model that answered: no
-     * tokenizer, safe on the event loop. No usage or no answer settles to {@link Settlement#NONE}.
+     * tokenizer, safe on the event loop. No usage settles to {@link Settlement#NONE}; usage
+     * without an answering attempt costs 0.
      */
     public static Settlement reported(Pricing pricing, Call call) {
         Usage usage = call.usage();
