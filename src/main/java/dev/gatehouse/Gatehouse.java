@@ -38,7 +38,7 @@ import dev.gatehouse.http.Health;
 import dev.gatehouse.identity.Identity;
 import dev.gatehouse.provider.Provider;
 import dev.gatehouse.dialect.ProviderFactory;
-import dev.gatehouse.pricing.CallCost;
+import dev.gatehouse.pricing.Settler;
 import dev.gatehouse.pricing.PricingSource;
 import dev.gatehouse.routing.Router;
 import dev.gatehouse.routing.TargetMonitor;
@@ -129,6 +129,7 @@ public final class Gatehouse implements AutoCloseable {
     private Enforcement enforcement;
     private GatewayMetrics metrics;
     private RequestLogging requestLogging;
+    private Settler settler;
 
     private Gatehouse(Vertx vertx, Database database, GatewayServer server, ConfigWatcher watcher,
             ScheduledExecutorService housekeeping, String host, int port, MasterKeyBootstrap.MasterKey masterKey,
@@ -216,27 +217,27 @@ public final class Gatehouse implements AutoCloseable {
                     targetRouter, targetHealth);
             // Observability: metrics and tracing are chosen at start; the access-log format follows reloads.
             AccessLog accessLog = new AccessLog(() -> snapshot.get().config().observability().jsonAccessLog());
-            GatewayMetrics metrics = new GatewayMetrics(() -> targets(snapshot.get()), targetHealth::status,
-                    call -> CallCost.of(routingPrices.pricing(snapshot.get().config()), call));
+            GatewayMetrics metrics = new GatewayMetrics(() -> targets(snapshot.get()), targetHealth::status);
             Tracing tracing = options.spanExporter() != null
                     ? new Tracing(options.spanExporter(), config.observability().serviceName(), false)
                     : config.observability().tracingEnabled() ? Tracing.otlp(config.observability()) : null;
             // Request log: one record per call, queued and written in batches off the request path.
             requestLogging = new RequestLogging(database, options.dataDir(),
-                    () -> routingPrices.pricing(snapshot.get().config()), RequestLogging.Settings.from(config.requestLog()), System::currentTimeMillis);
+                    RequestLogging.Settings.from(config.requestLog()), System::currentTimeMillis);
             metrics.gauge("gatehouse.request_log.queue.depth", "Request-log records waiting to be written",
                     requestLogging.writer()::queueDepth);
             List<CallListener> listeners = new ArrayList<>(List.of(accessLog, requestLogging.writer()));
             if (config.observability().metricsEnabled()) {
                 listeners.add(metrics);
-                // Estimated tokens (provider reported none) are counted by the metrics as by the log.
-                requestLogging.writer().onEstimate(metrics::estimated);
             }
             if (tracing != null) {
                 gateway.onCallStarted(tracing::start);
                 listeners.add(tracing);
             }
-            CallListener callListener = CallListeners.all(listeners);
+            // One settlement per call (usage reported, else estimated off the event loop; its cost),
+            // fixed before the budget, the rate limiter and every listener account for the call.
+            Settler settler = new Settler(() -> routingPrices.pricing(snapshot.get().config()));
+            CallListener callListener = settler.before(CallListeners.all(listeners));
             OpenAiApi openAi = new OpenAiApi(gateway, () -> snapshot.get().config().server().maxBodyBytes(), callListener);
             AnthropicApi anthropic = new AnthropicApi(gateway, () -> snapshot.get().config().server().maxBodyBytes(), callListener);
 
@@ -303,6 +304,7 @@ public final class Gatehouse implements AutoCloseable {
                 gatehouse.closeLast.add(tracing); // after the server: the last calls' spans are exported
             }
             gatehouse.requestLogging = requestLogging;
+            gatehouse.settler = settler;
             return gatehouse;
         } catch (RuntimeException e) {
             vertx.close();
@@ -439,6 +441,9 @@ public final class Gatehouse implements AutoCloseable {
             vertx.close().await(5, TimeUnit.SECONDS);
         } catch (Exception e) {
             LOG.warn("event loops did not stop cleanly: {}", e.getMessage());
+        }
+        if (settler != null) {
+            settler.close(); // the last usage estimates settle budgets and reach the request log
         }
         if (enforcement != null) {
             enforcement.close(); // writes the last spend batch

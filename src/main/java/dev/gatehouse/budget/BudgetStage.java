@@ -6,7 +6,6 @@ import dev.gatehouse.call.ErrorType;
 import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.routing.Snapshot;
 import dev.gatehouse.call.Stage;
-import dev.gatehouse.pricing.CallCost;
 import dev.gatehouse.config.Micros;
 import dev.gatehouse.pricing.ModelPrice;
 import dev.gatehouse.pricing.Pricing;
@@ -78,7 +77,7 @@ public final class BudgetStage implements Stage {
             return Future.failedFuture(refusal(outcome.refused(), worst));
         }
         Reservation reservation = outcome.reservation();
-        call.onFinish(() -> ledger.settle(reservation, CallCost.of(prices, call)));
+        call.onSettled(settlement -> ledger.settle(reservation, settlement.costMicros())); // the same cost the request log records
         return Future.succeededFuture();
     }
 

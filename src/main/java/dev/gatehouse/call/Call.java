@@ -5,6 +5,7 @@ import dev.gatehouse.canonical.Usage;
 import io.vertx.core.MultiMap;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * One caller request on its way through the gateway: what came in, who sent it, and what
@@ -29,6 +30,9 @@ public final class Call {
     private List<CharSequence> responseHeaders;
     private List<Runnable> finishers;
     private boolean completed;
+    private List<Consumer<Settlement>> settledConsumers;
+    private Settlement settlement;
+    private long endNanos;
     private long requestBytes;
     private Integer maxOutputTokens;
     private String routeReason;
@@ -169,12 +173,59 @@ public final class Call {
             return;
         }
         completed = true;
+        endNanos = System.nanoTime();
         if (finishers != null) {
             for (Runnable finisher : finishers) {
                 finisher.run();
             }
         }
     }
+
+    /**
+     * Registers work that needs the call's final usage and cost, run once when the call is settled
+     * (see {@link #settle}): settling a budget reservation, correcting a token estimate. Usually on
+     * the event loop right after {@link #finish}; when the tokens had to be estimated, later, on
+     * the thread that estimated them.
+     */
+    public void onSettled(Consumer<Settlement> consumer) {
+        if (settledConsumers == null) {
+            settledConsumers = new ArrayList<>(2);
+        }
+        settledConsumers.add(consumer);
+    }
+
+    /**
+     * Fixes the call's final usage and cost (once; later calls are ignored) and hands it to every
+     * {@link #onSettled} consumer. Called by the settlement when the call has ended.
+     */
+    public void settle(Settlement settlement) {
+        if (this.settlement != null) {
+            return;
+        }
+        this.settlement = settlement;
+        if (settledConsumers != null) {
+            RuntimeException failed = null;
+            for (Consumer<Settlement> consumer : settledConsumers) {
+                try {
+                    consumer.accept(settlement);
+                } catch (RuntimeException e) { // one consumer failing must not keep the others from settling
+                    failed = e;
+                }
+            }
+            if (failed != null) {
+                throw failed;
+            }
+        }
+    }
+
+    /**
+     * When the call ended ({@link System#nanoTime} at {@link #finish}), 0 before: its latency for
+     * those told after a usage estimate, which may come a little later.
+     */
+    public long endNanos() { return endNanos; }
+
+    /** The call's final usage and cost, or null before it is settled. */
+    public Settlement settlement() { return settlement; }
 
     public void markFirstByte() {
         if (firstByteNanos == 0) {
@@ -203,7 +254,7 @@ public final class Call {
 
     /**
      * How to estimate this call's tokens with a tokenizer when the provider reports no usage; set
-     * by the caller format, evaluated lazily (off the event loop) by the request log only when
+     * by the caller format, evaluated at most once, off the event loop, by the settlement only when
      * {@link #usage()} stayed null. Null when the format cannot estimate.
      */
     public java.util.function.Supplier<Usage> usageEstimate() { return usageEstimate; }

@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Rate limits per key, user, team and model. Tokens are estimated at admission (request bytes / 4
- * plus the requested {@code max_tokens}) and corrected with the provider's exact usage when the
- * call ends. Sets OpenAI's {@code x-ratelimit-*} headers (the most constrained limit of each kind)
+ * plus the requested {@code max_tokens}) and corrected with the call's settled usage (the
+ * provider's, else the gateway's estimate) when the call ends. Sets OpenAI's {@code x-ratelimit-*} headers (the most constrained limit of each kind)
  * on successes and errors; a refusal is a 429 with {@code Retry-After}.
  */
 public final class RateLimitStage implements Stage {
@@ -67,7 +67,7 @@ public final class RateLimitStage implements Stage {
             return Future.failedFuture(refusal(decision.refused()));
         }
         Limiter.Permit permit = decision.permit();
-        call.onFinish(() -> limiter.complete(permit, call.usage() == null ? 0 : call.usage().totalTokens()));
+        call.onSettled(settlement -> limiter.complete(permit, settlement.totalTokens())); // reported, else estimated, tokens
         return Future.succeededFuture();
     }
 

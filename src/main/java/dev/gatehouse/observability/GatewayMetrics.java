@@ -2,6 +2,7 @@ package dev.gatehouse.observability;
 
 import dev.gatehouse.canonical.Usage;
 import dev.gatehouse.call.Call;
+import dev.gatehouse.call.Settlement;
 import dev.gatehouse.routing.Target;
 import dev.gatehouse.routing.TargetStatus;
 import dev.gatehouse.call.CallListener;
@@ -30,7 +31,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import java.util.function.ToLongFunction;
 
 /**
  * Prometheus metrics, named after the OpenTelemetry GenAI semantic conventions where they exist
@@ -53,7 +53,6 @@ public final class GatewayMetrics implements CallListener {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Supplier<Collection<Target>> targets;
     private final Function<Target, TargetStatus> status;
-    private final ToLongFunction<Call> cost;
 
     private record ModelKey(String operation, String system, String requestModel, String responseModel) {}
     private record TokenKey(ModelKey model, String tokenType) {}
@@ -79,14 +78,8 @@ public final class GatewayMetrics implements CallListener {
      * @param status the health monitor's view of a target
      */
     public GatewayMetrics(Supplier<Collection<Target>> targets, Function<Target, TargetStatus> status) {
-        this(targets, status, call -> 0);
-    }
-
-    /** @param cost a finished call's cost in micro-USD (the same function budgets and the request log charge) */
-    public GatewayMetrics(Supplier<Collection<Target>> targets, Function<Target, TargetStatus> status, ToLongFunction<Call> cost) {
         this.targets = targets;
         this.status = status;
-        this.cost = cost;
         // The process's own health beside the traffic's: heap and pools, threads, CPU, uptime.
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -151,7 +144,7 @@ public final class GatewayMetrics implements CallListener {
         }
         Call.Attempt decisive = CallFacts.decisive(call);
         ModelKey model = new ModelKey(operation, decisive.provider(), requestModel, decisive.upstreamModel());
-        long now = System.nanoTime();
+        long now = call.endNanos() == 0 ? System.nanoTime() : call.endNanos(); // told later after a usage estimate
         String errorType = CallFacts.errorType(call, failure);
         durations.computeIfAbsent(new DurationKey(model, errorType == null ? "none" : errorType),
                 k -> tagged(Timer.builder("gen_ai.client.operation.duration"), k.model())
@@ -164,7 +157,8 @@ public final class GatewayMetrics implements CallListener {
                     .serviceLevelObjectives(TTFT_BUCKETS).register(registry))
                     .record(call.firstByteNanos() - call.startNanos(), TimeUnit.NANOSECONDS);
         }
-        long micros = cost.applyAsLong(call);
+        Settlement settlement = call.settlement(); // the tokens and cost the budget and the request log count
+        long micros = settlement == null ? 0 : settlement.costMicros();
         if (micros > 0) {
             // A double counter is exact for integers up to 2^53 micro-USD (9 billion USD).
             costs.computeIfAbsent(model, k -> Counter.builder("gatehouse.cost.micros")
@@ -173,38 +167,12 @@ public final class GatewayMetrics implements CallListener {
                     .tag("gen_ai_request_model", k.requestModel()).tag("gen_ai_response_model", k.responseModel())
                     .register(registry)).increment(micros);
         }
-        Usage usage = call.usage();
+        Usage usage = settlement == null ? null : settlement.usage();
         if (usage != null) {
             tokenSummary(model, "input").record(usage.inputTokens());
             if (!"embeddings".equals(operation)) {
                 tokenSummary(model, "output").record(usage.outputTokens());
             }
-        }
-    }
-
-    /**
-     * Tokens and cost the request log estimated (with a tokenizer, on its writer thread) for a call
-     * whose provider reported no usage: {@link #completed} saw no usage for it, so without this the
-     * metrics would count fewer tokens and less cost than the analytics API.
-     */
-    public void estimated(dev.gatehouse.call.Endpoint endpoint, String provider, String requestModel, String responseModel,
-            Usage usage, long micros) {
-        String operation = CallFacts.operation(endpoint);
-        if (operation == null || usage == null) {
-            return;
-        }
-        ModelKey model = new ModelKey(operation, provider, requestModel == null || requestModel.isEmpty() ? "unknown" : requestModel,
-                responseModel);
-        if (micros > 0) {
-            costs.computeIfAbsent(model, k -> Counter.builder("gatehouse.cost.micros")
-                    .description("Cost in micro-USD charged to the model that answered")
-                    .tag("gen_ai_operation_name", k.operation()).tag("gen_ai_system", k.system())
-                    .tag("gen_ai_request_model", k.requestModel()).tag("gen_ai_response_model", k.responseModel())
-                    .register(registry)).increment(micros);
-        }
-        tokenSummary(model, "input").record(usage.inputTokens());
-        if (!"embeddings".equals(operation)) {
-            tokenSummary(model, "output").record(usage.outputTokens());
         }
     }
 

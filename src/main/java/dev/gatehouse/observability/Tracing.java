@@ -3,6 +3,7 @@ package dev.gatehouse.observability;
 import dev.gatehouse.canonical.Usage;
 import dev.gatehouse.config.ObservabilityConfig;
 import dev.gatehouse.call.Call;
+import dev.gatehouse.call.Settlement;
 import dev.gatehouse.call.CallTrace;
 import dev.gatehouse.call.CallListener;
 import io.opentelemetry.api.common.AttributeKey;
@@ -128,7 +129,8 @@ public final class Tracing implements CallListener, AutoCloseable {
             span.setAttribute(SYSTEM, decisive.provider());
             span.setAttribute(RESPONSE_MODEL, decisive.upstreamModel());
         }
-        Usage usage = call.usage();
+        Settlement settlement = call.settlement(); // the tokens the budget and the request log count
+        Usage usage = settlement == null ? null : settlement.usage();
         if (usage != null) {
             span.setAttribute(INPUT_TOKENS, usage.inputTokens());
             span.setAttribute(OUTPUT_TOKENS, usage.outputTokens());
@@ -154,7 +156,7 @@ public final class Tracing implements CallListener, AutoCloseable {
             span.setAttribute(ERROR_TYPE, errorType);
             span.setStatus(StatusCode.ERROR); // no description: an error message may echo content
         }
-        long now = System.nanoTime();
+        long now = call.endNanos() == 0 ? System.nanoTime() : call.endNanos(); // told later after a usage estimate
         List<Call.Attempt> attempts = call.attempts();
         for (int i = 0; i < trace.attempts.size(); i++) {
             Span attemptSpan = trace.attempts.get(i);

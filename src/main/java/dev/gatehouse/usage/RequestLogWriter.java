@@ -2,18 +2,14 @@ package dev.gatehouse.usage;
 
 
 import dev.gatehouse.call.CallListener;
-import dev.gatehouse.canonical.Usage;
 import dev.gatehouse.call.Call;
 import dev.gatehouse.call.Endpoint;
-import dev.gatehouse.pricing.ModelPrice;
-import dev.gatehouse.pricing.Pricing;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,22 +36,9 @@ public final class RequestLogWriter implements CallListener, AutoCloseable {
 
     private final RequestLogStore store;
     private final RequestSpool spool;
-    private final Supplier<Pricing> pricing;
     private final Settings settings;
-    private final BlockingQueue<Queued> queue;
+    private final BlockingQueue<RequestRecord> queue;
 
-    /** A record, and how to estimate its tokens (on the writer thread) when the provider reported none. */
-    private record Queued(RequestRecord record, Supplier<Usage> estimate, ModelPrice price, Endpoint endpoint) {}
-
-    /**
-     * Told about each token estimate as it is made (on the writer thread), so the metrics count the
-     * same tokens and cost as the request log for calls whose provider reported no usage.
-     */
-    public interface EstimateListener {
-        void estimated(Endpoint endpoint, String provider, String requestModel, String responseModel, Usage usage, long costMicros);
-    }
-
-    private volatile EstimateListener estimateListener;
     private final Thread thread;
     private final AtomicLong written = new AtomicLong();
     private final AtomicLong spooled = new AtomicLong();
@@ -66,10 +49,9 @@ public final class RequestLogWriter implements CallListener, AutoCloseable {
     private volatile boolean databaseDown;
     private long nextReplay;
 
-    public RequestLogWriter(RequestLogStore store, RequestSpool spool, Supplier<Pricing> pricing, Settings settings) {
+    public RequestLogWriter(RequestLogStore store, RequestSpool spool, Settings settings) {
         this.store = store;
         this.spool = spool;
-        this.pricing = pricing;
         this.settings = settings;
         this.queue = new ArrayBlockingQueue<>(settings.queueCapacity());
         this.thread = Thread.ofPlatform().daemon().name("gatehouse-request-log").start(this::run);
@@ -80,77 +62,35 @@ public final class RequestLogWriter implements CallListener, AutoCloseable {
         if (call.endpoint() == Endpoint.MODELS || call.endpoint() == Endpoint.COUNT_TOKENS) {
             return; // listings and token counts cost nothing and would only crowd the log
         }
-        Queued queued;
+        RequestRecord record;
         try {
-            Pricing prices = pricing.get();
-            RequestRecord record = RequestRecords.from(call, failure, prices, call.usage(), false, System.nanoTime(),
-                    System.currentTimeMillis());
-            Call.Attempt answered = call.answeringAttempt();
-            boolean estimate = call.usage() == null && failure == null && answered != null && call.usageEstimate() != null;
-            queued = new Queued(record, estimate ? call.usageEstimate() : null,
-                    estimate && prices != null ? prices.price(call.model(), answered.upstreamModel()) : null, call.endpoint());
+            // Told once the call is settled: its tokens and cost (reported or estimated) are the
+            // ones the budget charged. After an estimate that is a little later: the call's end is
+            // taken from the call, not the clock.
+            long now = System.nanoTime();
+            long end = call.endNanos() == 0 ? now : call.endNanos();
+            record = RequestRecords.from(call, failure, call.settlement(), end,
+                    System.currentTimeMillis() - (now - end) / 1_000_000);
         } catch (RuntimeException e) {
             LOG.error("request log record for {} not built", call.requestId(), e);
             return;
         }
-        offer(queued);
+        offer(record);
     }
 
-    /** Queues a record (e.g. from another source or a test). */
+    /** Queues a record; when the queue is full (or closing) the record goes straight to the disk spool. */
     public void offer(RequestRecord record) {
-        offer(new Queued(record, null, null, null));
-    }
-
-    /** Reports every token estimate to {@code listener} (the metrics), so they agree with the log. */
-    public RequestLogWriter onEstimate(EstimateListener listener) {
-        this.estimateListener = listener;
-        return this;
-    }
-
-    /** When the queue is full (or closing) the record goes straight to the disk spool. */
-    private void offer(Queued queued) {
-        if (closing || !queue.offer(queued)) {
+        if (closing || !queue.offer(record)) {
             overflowed.incrementAndGet();
-            spool(List.of(resolve(queued)));
+            spool(List.of(record));
         }
-    }
-
-    /** Applies the token estimate, priced like reported usage would be, and tells the estimate listener. Once per record. */
-    private RequestRecord resolve(Queued q) {
-        RequestRecord r = q.record();
-        if (q.estimate() == null) {
-            return r;
-        }
-        Usage usage;
-        try {
-            usage = q.estimate().get();
-        } catch (RuntimeException e) {
-            LOG.debug("no token estimate for {}: {}", r.requestId(), e.toString());
-            return r;
-        }
-        if (usage == null) {
-            return r;
-        }
-        long cost = q.price() == null ? 0 : Pricing.cost(q.price(), usage);
-        EstimateListener listener = estimateListener;
-        if (listener != null && q.endpoint() != null) {
-            try {
-                listener.estimated(q.endpoint(), r.provider(), r.requestedModel(), r.model(), usage, cost);
-            } catch (RuntimeException e) {
-                LOG.warn("estimate listener failed for {}", r.requestId(), e);
-            }
-        }
-        return new RequestRecord(r.requestId(), r.ts(), r.endpoint(), r.keyId(), r.userId(), r.teamId(), r.requestedModel(),
-                r.model(), r.provider(), r.route(), r.fallbackPath(), r.status(), r.errorClass(), usage.inputTokens(),
-                usage.outputTokens(), usage.cachedInputTokens(), usage.cacheWriteTokens(), usage.reasoningTokens(), true, cost,
-                r.latencyMs(), r.ttftMs(), r.stream(), r.clientAddress(), r.userAgent(), r.tags(), r.attempts(), r.bodies());
     }
 
     private void run() {
-        List<Queued> batch = new ArrayList<>(settings.batchSize());
+        List<RequestRecord> batch = new ArrayList<>(settings.batchSize());
         while (!closing || !queue.isEmpty()) {
             try {
-                Queued first = queue.poll(Math.min(settings.flushMillis(), 200), TimeUnit.MILLISECONDS);
+                RequestRecord first = queue.poll(Math.min(settings.flushMillis(), 200), TimeUnit.MILLISECONDS);
                 if (first != null) {
                     batch.add(first);
                     queue.drainTo(batch, settings.batchSize() - 1);
@@ -167,10 +107,7 @@ public final class RequestLogWriter implements CallListener, AutoCloseable {
                         }
                         java.util.concurrent.locks.LockSupport.parkNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(20)));
                     }
-                    List<RequestRecord> records = new ArrayList<>(batch.size());
-                    for (Queued q : batch) {
-                        records.add(resolve(q));
-                    }
+                    List<RequestRecord> records = List.copyOf(batch);
                     batch.clear();
                     write(records);
                 }
@@ -301,10 +238,10 @@ public final class RequestLogWriter implements CallListener, AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        List<Queued> rest = new ArrayList<>();
+        List<RequestRecord> rest = new ArrayList<>();
         queue.drainTo(rest);
         if (!rest.isEmpty()) { // the writer did not finish in time: keep them on disk
-            spool(rest.stream().map(this::resolve).toList());
+            spool(rest);
         }
     }
 }

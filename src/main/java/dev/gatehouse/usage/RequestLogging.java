@@ -2,7 +2,6 @@ package dev.gatehouse.usage;
 
 
 import dev.gatehouse.call.CallListener;
-import dev.gatehouse.pricing.Pricing;
 import dev.gatehouse.store.Database;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,7 +9,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,12 +42,12 @@ public final class RequestLogging implements AutoCloseable {
     private final Settings settings;
     private final LongSupplier clock;
 
-    public RequestLogging(Database database, Path dataDir, Supplier<Pricing> pricing, Settings settings, LongSupplier clock) {
+    public RequestLogging(Database database, Path dataDir, Settings settings, LongSupplier clock) {
         this.settings = settings;
         this.clock = clock;
         this.store = new RequestLogStore(database);
         Path spoolDir = (dataDir == null ? Path.of("data") : dataDir).resolve("spool");
-        this.writer = new RequestLogWriter(store, new RequestSpool(spoolDir), pricing, settings.writer());
+        this.writer = new RequestLogWriter(store, new RequestSpool(spoolDir), settings.writer());
         this.endpoints = new UsageEndpoints(store, clock);
         this.retentionJob = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().daemon().name("gatehouse-request-log-retention").factory());

@@ -4,8 +4,7 @@ import dev.gatehouse.call.Principal;
 import dev.gatehouse.canonical.Usage;
 import dev.gatehouse.call.Call;
 import dev.gatehouse.call.GatewayException;
-import dev.gatehouse.pricing.CallCost;
-import dev.gatehouse.pricing.Pricing;
+import dev.gatehouse.call.Settlement;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,12 +14,8 @@ public final class RequestRecords {
 
     private RequestRecords() {}
 
-    /**
-     * @param usage the call's usage, or an estimate when the provider reported none (null: no tokens)
-     * @param estimated whether {@code usage} is an estimate (priced as such, flagged in the record)
-     */
-    public static RequestRecord from(Call call, Throwable failure, Pricing pricing, Usage usage, boolean estimated,
-            long nowNanos, long nowMillis) {
+    /** @param settlement the call's final usage and cost (null: not settled, no tokens and no cost) */
+    public static RequestRecord from(Call call, Throwable failure, Settlement settlement, long nowNanos, long nowMillis) {
         Principal p = call.principal();
         Call.Attempt answered = call.answeringAttempt();
         List<RequestRecord.Attempt> attempts = new ArrayList<>(call.attempts().size());
@@ -40,12 +35,8 @@ public final class RequestRecords {
             errorClass = last != null && last.errorClass() != null ? last.errorClass()
                     : failure instanceof GatewayException e ? e.type().name() : "INTERNAL";
         }
-        Usage u = usage == null ? Usage.ZERO : usage;
-        long cost = 0;
-        if (answered != null && usage != null && pricing != null) {
-            cost = call.usage() == usage ? CallCost.of(pricing, call)
-                    : Pricing.cost(pricing.price(call.model(), answered.upstreamModel()), usage);
-        }
+        Settlement settled = settlement == null ? Settlement.NONE : settlement;
+        Usage u = settled.usage() == null ? Usage.ZERO : settled.usage();
         long elapsedNanos = nowNanos - call.startNanos();
         String userAgent = call.headers() == null ? null : call.headers().get("user-agent");
         if (userAgent != null && userAgent.length() > MAX_USER_AGENT) {
@@ -60,7 +51,7 @@ public final class RequestRecords {
                 answered == null ? "" : answered.provider(),
                 call.routeReason(), path.isEmpty() ? null : path.toString(), status, errorClass,
                 u.inputTokens(), u.outputTokens(), u.cachedInputTokens(), u.cacheWriteTokens(), u.reasoningTokens(),
-                estimated, cost, elapsedNanos / 1_000_000,
+                settled.estimated(), settled.costMicros(), elapsedNanos / 1_000_000,
                 call.firstByteNanos() == 0 ? null : (call.firstByteNanos() - call.startNanos()) / 1_000_000,
                 call.stream(), call.clientAddress(), userAgent, call.tags(), attempts, bodies(call));
     }

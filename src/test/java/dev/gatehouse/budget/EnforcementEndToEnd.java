@@ -15,6 +15,8 @@ import com.sun.net.httpserver.HttpServer;
 import dev.gatehouse.testing.FakeOpenAi;
 import dev.gatehouse.testing.Fault;
 import dev.gatehouse.testing.GatewayHarness;
+import dev.gatehouse.usage.RequestLogStore;
+import dev.gatehouse.usage.RequestRecord;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -74,6 +76,9 @@ abstract class EnforcementEndToEnd {
                 models:
                   metered:
                     pricing: {input: 0, output: 1.00}
+                    targets: [{provider: fake, model: gpt-4o-mini}]
+                  estimated:
+                    pricing: {input: 3.00, output: 7.00}
                     targets: [{provider: fake, model: gpt-4o-mini}]
                 budgets:
                   alert-webhook: http://127.0.0.1:%d/alerts
@@ -220,6 +225,60 @@ abstract class EnforcementEndToEnd {
         JsonNode after = awaitSpent(b.get("id").asText(), 37);
         assertThat(after.at("/current/spent_micros").asLong()).isEqualTo(37);
         assertThat(after.at("/current/reserved_micros").asLong()).isZero();
+    }
+
+    /**
+     * Issue 11: a call's usage and cost are settled once. When the provider reports no usage the
+     * gateway estimates it with a tokenizer; the budget must be charged exactly the estimated cost
+     * the request log records (it used to be charged 0), streamed or not, OpenAI or Anthropic caller.
+     */
+    @Test
+    void aCallWithoutReportedUsageIsChargedTheEstimatedCostTheRequestLogRecords() throws Exception {
+        fake.noUsage().answer("The provider counts no tokens for this answer, so the gateway estimates them once.");
+        JsonNode b = admin("/budgets", """
+                {"scope":"org","period":"month","limit_usd":1}""");
+        RequestLogStore log = gateway.gatehouse().requestLogging().store();
+        long charged = 0;
+        for (String caller : List.of("openai", "openai-stream", "anthropic-stream")) {
+            String requestId = "settle-" + caller + "-" + System.nanoTime();
+            boolean anthropic = caller.startsWith("anthropic");
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(gateway.origin()
+                            + (anthropic ? "/v1/messages" : "/v1/chat/completions")))
+                    .header("Authorization", "Bearer " + GatewayHarness.MASTER_KEY)
+                    .header("anthropic-version", "2023-06-01")
+                    .header("Content-Type", "application/json")
+                    .header("x-request-id", requestId)
+                    .POST(HttpRequest.BodyPublishers.ofString("""
+                            {"model":"estimated","max_tokens":100,"stream":%s,
+                             "messages":[{"role":"user","content":"How many tokens did you use for this answer?"}]}"""
+                            .formatted(caller.endsWith("stream"))));
+            HttpResponse<String> response = gateway.send(request);
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+
+            RequestRecord record = awaitRecord(log, requestId);
+            assertThat(record.usageEstimated()).as(caller).isTrue();
+            assertThat(record.inputTokens()).as(caller).isPositive();
+            assertThat(record.outputTokens()).as(caller).isPositive();
+            assertThat(record.costMicros()).as(caller).isEqualTo(3 * record.inputTokens() + 7 * record.outputTokens()) // 3 and 7 micro-USD per token
+                    .isPositive();
+            charged += record.costMicros();
+            JsonNode after = awaitSpent(b.get("id").asText(), charged);
+            assertThat(after.at("/current/spent_micros").asLong()).as(caller + ": the budget charged what the log records")
+                    .isEqualTo(charged);
+            assertThat(after.at("/current/reserved_micros").asLong()).isZero();
+        }
+    }
+
+    static RequestRecord awaitRecord(RequestLogStore store, String requestId) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            RequestRecord r = store.find(requestId);
+            if (r != null) {
+                return r;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no request log record for " + requestId);
     }
 
     @Test

@@ -6,6 +6,8 @@ import com.sun.net.httpserver.HttpServer;
 import dev.gatehouse.canonical.Usage;
 import dev.gatehouse.config.ObservabilityConfig;
 import dev.gatehouse.call.Call;
+import dev.gatehouse.pricing.Pricing;
+import dev.gatehouse.pricing.Settler;
 import dev.gatehouse.call.Endpoint;
 import io.vertx.core.MultiMap;
 import java.io.ByteArrayOutputStream;
@@ -43,6 +45,7 @@ class OtlpExportTest {
             assertThat(traceparent).matches("00-[0-9a-f]{32}-[0-9a-f]{16}-0[13]"); // sampled; 03 adds W3C level 2 random-id
             call.addAttempt(new Call.Attempt("anthropic-eu", "claude-sonnet-4-5", 200, null, 1_000_000));
             call.usage(Usage.of(21, 8));
+            call.settle(Settler.reported(Pricing.shipped(), call));
             tracing.completed(call, null);
             tracing.close(); // flushes the batch
         } finally {

@@ -2,7 +2,6 @@ package dev.gatehouse.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gatehouse.pricing.Pricing;
 import dev.gatehouse.usage.RequestLogStore;
 import dev.gatehouse.usage.RequestLogWriter;
 import dev.gatehouse.usage.RequestRecord;
@@ -257,7 +256,7 @@ abstract class RequestLogStoreContract {
     @Test
     void writerSpoolsWhileTheDatabaseIsDownAndReplaysWithoutLossOrDuplicates() throws Exception {
         RequestSpool spool = new RequestSpool(spoolDir);
-        RequestLogWriter writer = new RequestLogWriter(store, spool, Pricing::shipped,
+        RequestLogWriter writer = new RequestLogWriter(store, spool,
                 new RequestLogWriter.Settings(1000, 50, 20, 100));
         try {
             List<RequestRecord> records = sample(200);
@@ -291,7 +290,7 @@ abstract class RequestLogStoreContract {
 
     @Test
     void closeDrainsTheQueue() {
-        RequestLogWriter writer = new RequestLogWriter(store, new RequestSpool(spoolDir), Pricing::shipped,
+        RequestLogWriter writer = new RequestLogWriter(store, new RequestSpool(spoolDir),
                 new RequestLogWriter.Settings(5000, 100, 10_000, 10_000));
         sample(3000).forEach(writer::offer);
         writer.close();
@@ -303,7 +302,7 @@ abstract class RequestLogStoreContract {
     @Test
     void aFullQueueSpillsToTheSpoolInsteadOfDropping() throws Exception {
         exec("ALTER TABLE request_log RENAME TO request_log_offline");
-        RequestLogWriter writer = new RequestLogWriter(store, new RequestSpool(spoolDir), Pricing::shipped,
+        RequestLogWriter writer = new RequestLogWriter(store, new RequestSpool(spoolDir),
                 new RequestLogWriter.Settings(10, 5, 20, 60_000));
         List<RequestRecord> records = sample(500);
         records.forEach(writer::offer);
@@ -311,7 +310,7 @@ abstract class RequestLogStoreContract {
         assertThat(writer.overflowed()).isPositive();
         assertThat(writer.spool().pending()).isEqualTo(500);
         exec("ALTER TABLE request_log_offline RENAME TO request_log");
-        RequestLogWriter next = new RequestLogWriter(store, new RequestSpool(spoolDir), Pricing::shipped,
+        RequestLogWriter next = new RequestLogWriter(store, new RequestSpool(spoolDir),
                 new RequestLogWriter.Settings(10, 100, 20, 50));
         try {
             await(() -> count("SELECT COUNT(*) FROM request_log") == 500);

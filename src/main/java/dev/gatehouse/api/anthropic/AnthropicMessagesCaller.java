@@ -105,8 +105,8 @@ final class AnthropicMessagesCaller implements CallerFormat {
 
     /**
      * Tokens estimated with jtokkit for a translated upstream that reported no usage (Anthropic
-     * upstreams always report it): the decoded prompt and the answer's text as delivered. Runs on
-     * the request-log writer thread after the call ended; null when there is nothing to count.
+     * upstreams always report it): the decoded prompt and the answer's text as delivered. Runs once,
+     * off the event loop, when the call is settled (pricing.Settler); null when there is nothing to count.
      */
     Usage estimateUsage() {
         Object answer = lastAnswer;

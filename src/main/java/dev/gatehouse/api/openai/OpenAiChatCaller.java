@@ -97,7 +97,7 @@ final class OpenAiChatCaller implements CallerFormat {
     /**
      * Tokens estimated with jtokkit (o200k_base) for a provider that reported no usage: the
      * prompt as decoded, and the answer's text as the caller received it (streamed or not).
-     * Runs on the request-log writer thread, after the call has ended.
+     * Runs once, off the event loop, when the call is settled (pricing.Settler), after it has ended.
      */
     Usage estimateUsage() {
         Object answer = lastAnswer;
