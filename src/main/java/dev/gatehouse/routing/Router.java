@@ -16,7 +16,7 @@ import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
 /**
- * Turns a route into an ordered plan of attempts: the targets the caller's policies allow,
+ * Turns a route into an ordered plan of attempts: the targets {@link Eligibility} allows the call,
  * ordered by the route's strategy, without those whose circuit is open — and, when the config
  * says {@code when-all-open: least-bad}, the least-bad of those as a last resort. The executor
  * only walks the plan. Why the plan looks as it does is left on the call ({@link Call#routeReason()}).
