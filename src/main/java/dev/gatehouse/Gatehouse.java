@@ -29,7 +29,7 @@ import dev.gatehouse.config.GatehouseConfig;
 import dev.gatehouse.config.ProviderConfig;
 import dev.gatehouse.config.ServerConfig;
 import dev.gatehouse.access.AuthenticateStage;
-import dev.gatehouse.access.AuthorizeStage;
+import dev.gatehouse.routing.AuthorizeStage;
 import dev.gatehouse.gateway.Gateway;
 import dev.gatehouse.routing.Snapshot;
 import dev.gatehouse.call.Stage;

@@ -1,17 +1,14 @@
 package dev.gatehouse.gateway;
 
 
-import dev.gatehouse.access.AuthorizeStage;
 import dev.gatehouse.call.Call;
-import dev.gatehouse.call.Endpoint;
-import dev.gatehouse.call.ErrorType;
 import dev.gatehouse.call.Futures;
 import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.call.Pipeline;
 import dev.gatehouse.call.Stage;
 import dev.gatehouse.routing.Snapshot;
-import dev.gatehouse.call.AccessRules;
 import dev.gatehouse.routing.AutoRouter;
+import dev.gatehouse.routing.Eligibility;
 import dev.gatehouse.routing.Route;
 import dev.gatehouse.routing.Router;
 import dev.gatehouse.routing.Target;
@@ -99,16 +96,17 @@ public final class Gateway {
     }
 
     /**
-     * A fallback model's targets, or none when it does not exist, serves the other endpoint, or
-     * the caller's policies do not allow it: a fallback never widens what the caller may use.
+     * A fallback model's targets, or none when {@link Eligibility} says the caller may not use
+     * it (it does not exist, is a router model, serves the other endpoint, or the caller's
+     * policies deny it): a fallback never widens what the caller may use.
      */
-    private List<Target> fallbackPlan(String model, boolean embeddingsCall, Call call, Snapshot current) {
+    private List<Target> fallbackPlan(String model, Call call, Snapshot current, Eligibility eligibility) {
         Route route = current.routes().find(model);
-        if (route == null || route.router() != null || route.embedding() != embeddingsCall || !call.principal().mayUseModel(model)) {
+        if (!Eligibility.candidate(call, model, route).allowed()) {
             return List.of();
         }
         try {
-            return ZdrTargets.filter(router.plan(route, call), call, current);
+            return router.plan(route, call, eligibility);
         } catch (GatewayException denied) {
             return List.of(); // every target's provider denied by policy
         }
@@ -118,44 +116,34 @@ public final class Gateway {
     public Future<Void> dispatch(Call call, CallerFormat caller, HttpServerResponse out) {
         Snapshot current = snapshot.get();
         Route route = current.routes().find(call.model());
-        if (route == null) {
-            return Future.failedFuture(new GatewayException(ErrorType.NOT_FOUND,
-                    "The model '" + call.model() + "' does not exist or you do not have access to it. GET /v1/models lists the models you can use.",
-                    "model", "model_not_found"));
+        // Unknown is a 404; denied gets a 403 naming the policy, so the caller knows whom to ask; the other endpoint's model a 400.
+        Eligibility.Verdict verdict = Eligibility.model(call, call.model(), route);
+        if (!verdict.allowed()) {
+            return Future.failedFuture(verdict.error());
         }
-        // A model that exists but is denied gets a 403 naming the policy, so the caller knows whom to ask.
-        AccessRules.Denial denial = call.principal().rules().checkModel(call.model());
-        if (denial != null) {
-            return Future.failedFuture(AuthorizeStage.denied(denial));
-        }
-        boolean embeddingsCall = call.endpoint() == Endpoint.EMBEDDINGS;
-        if (route.embedding() != embeddingsCall) {
-            return Future.failedFuture(GatewayException.invalid(route.embedding()
-                    ? "The model '" + call.model() + "' is an embedding model; use it with POST /v1/embeddings."
-                    : "The model '" + call.model() + "' is a chat model; use it with POST /v1/chat/completions.", "model"));
-        }
+        Eligibility eligibility = Eligibility.of(current);
         if (route.router() == null) {
-            return run(route, null, call, caller, out, current, embeddingsCall);
+            return run(route, null, call, caller, out, current, eligibility);
         }
         return Futures.compose(router.choose(route, call, current.routes(), caller::chatRequest), choice -> {
             call.model(choice.model()); // from here on (limits, budgets, plan, logs) the call is the chosen model's
-            return run(current.routes().find(choice.model()), choice, call, caller, out, current, embeddingsCall);
+            return run(current.routes().find(choice.model()), choice, call, caller, out, current, eligibility);
         });
     }
 
     /** @param chosen a router model's choice, or null when the caller named {@code routed} itself */
     private Future<Void> run(Route routed, AutoRouter.Choice chosen, Call call, CallerFormat caller, HttpServerResponse out,
-            Snapshot current, boolean embeddingsCall) {
+            Snapshot current, Eligibility eligibility) {
         return Futures.compose(preRouting.run(call), v -> {
-            List<Target> targets = ZdrTargets.filter(router.plan(routed, call), call, current);
+            List<Target> targets = router.plan(routed, call, eligibility);
             if (chosen != null) {
                 call.routeReason(chosen.reason() + "; " + call.routeReason());
             }
             AttemptPlan plan = new AttemptPlan(call.model(), targets,
                     fallbacks(routed, call, current, chosen == null ? List.of() : chosen.fallbacks()),
-                    model -> fallbackPlan(model, embeddingsCall, call, current));
+                    model -> fallbackPlan(model, call, current, eligibility));
             if (call.zdr() && targets.isEmpty() && !plan.anyLeft()) {
-                throw ZdrTargets.noTarget(call.model());
+                throw Eligibility.zdrNoTarget(call.model());
             }
             return new Execution(vertx, call, caller, plan, out, health, current.config().routing()).start();
         });

@@ -72,7 +72,7 @@ public final class AutoRouter {
             }
             return semantic.nearest(examples, routes, facts.lastMessage()).transform(nearest -> {
                 SemanticRouter.Match match = nearest.succeeded() ? nearest.result() : null;
-                if (match != null && match.model() != null && routes.find(match.model()) != null && mayUse(call, match.model())) {
+                if (match != null && match.model() != null && mayUse(call, match.model(), routes)) {
                     reason.append(String.format(Locale.ROOT, "; semantic=%s (similarity %.2f)", match.model(), match.similarity()));
                     return io.vertx.core.Future.succeededFuture(new Choice(match.model(), List.of(), reason.toString()));
                 }
@@ -111,7 +111,7 @@ public final class AutoRouter {
     static Choice byRules(Route router, Call call, RoutingTable routes, Facts facts, StringBuilder reason) {
         for (RouterConfig.Rule rule : router.router().rules()) {
             if (matches(rule.when(), facts)) {
-                if (routes.find(rule.use()) != null && mayUse(call, rule.use())) {
+                if (mayUse(call, rule.use(), routes)) {
                     reason.append("; rule=").append(rule.number()).append(" (").append(describe(rule.when())).append(") -> ")
                             .append(rule.use());
                     return new Choice(rule.use(), List.of(), reason.toString());
@@ -134,12 +134,13 @@ public final class AutoRouter {
         List<String> skipped = new ArrayList<>();
         for (String name : config.candidates()) {
             Route candidate = routes.find(name);
-            if (candidate == null || candidate.router() != null || candidate.embedding()) {
-                continue; // checked at config load; a reload may race
-            }
-            if (!mayUse(call, name)) {
+            Eligibility.Verdict verdict = Eligibility.candidate(call, name, candidate);
+            if (verdict.rule() == Eligibility.Rule.MODEL_POLICY) {
                 skipped.add(name + " (not allowed)");
                 continue;
+            }
+            if (!verdict.allowed()) {
+                continue; // missing, a router, or an embedding model: checked at config load; a reload may race
             }
             Set<String> missing = new TreeSet<>(needs);
             missing.removeAll(candidate.capabilities());
@@ -190,9 +191,9 @@ public final class AutoRouter {
                 + ". Remove what the request needs, or add a candidate that can serve it.", "model", "no_qualifying_model");
     }
 
-    static boolean mayUse(Call call, String model) {
-        Principal principal = call.principal();
-        return principal == null || principal.mayUseModel(model);
+    /** Whether a rule's or semantic routing's model may serve this call, as {@link Eligibility#candidate} decides. */
+    static boolean mayUse(Call call, String model, RoutingTable routes) {
+        return Eligibility.candidate(call, model, routes.find(model)).allowed();
     }
 
     static boolean matches(RouterConfig.Condition when, Facts facts) {

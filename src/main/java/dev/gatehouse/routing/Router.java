@@ -1,9 +1,7 @@
 package dev.gatehouse.routing;
 
-import dev.gatehouse.call.AccessRules;
 import dev.gatehouse.config.ModelConfig;
 import dev.gatehouse.config.RoutingConfig;
-import dev.gatehouse.access.AuthorizeStage;
 import dev.gatehouse.call.Call;
 import dev.gatehouse.call.ErrorType;
 import dev.gatehouse.call.GatewayException;
@@ -18,7 +16,7 @@ import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
 /**
- * Turns a route into an ordered plan of attempts: the targets the caller's policies allow,
+ * Turns a route into an ordered plan of attempts: the targets {@link Eligibility} allows the call,
  * ordered by the route's strategy, without those whose circuit is open — and, when the config
  * says {@code when-all-open: least-bad}, the least-bad of those as a last resort. The executor
  * only walks the plan. Why the plan looks as it does is left on the call ({@link Call#routeReason()}).
@@ -64,17 +62,19 @@ public final class Router {
         return autoRouter.choose(route, call, routes, content);
     }
 
+    /** A plan under the policy rules only, without provider configuration: for tests and tools. */
     public List<Target> plan(Route route, Call call) {
-        List<Target> allowed = allowed(route.targets(), call);
+        return plan(route, call, Eligibility.withoutProviderConfig());
+    }
+
+    /**
+     * The targets {@code eligibility} allows, ordered by the route's strategy, circuits checked,
+     * with the caller's own key (BYOK) applied.
+     */
+    public List<Target> plan(Route route, Call call, Eligibility eligibility) {
         Strategy strategy = strategies.getOrDefault(route.strategy(), strategies.get("priority"));
         StringBuilder reason = new StringBuilder("strategy=").append(strategy.name());
-        if (allowed.size() < route.targets().size()) {
-            for (Target t : route.targets()) {
-                if (!allowed.contains(t)) {
-                    skip(reason, t, "denied by policy");
-                }
-            }
-        }
+        List<Target> allowed = eligibility.eligible(call, route.targets(), reason);
         List<Target> ordered = allowed.size() <= 1 ? allowed
                 : strategy.order(allowed, new Strategy.Context(health,
                         pricing != null && strategy instanceof LowestCostStrategy ? pricing.get() : null, call));
@@ -116,7 +116,7 @@ public final class Router {
     }
 
     private static void skip(StringBuilder reason, Target target, String why) {
-        reason.append(reason.indexOf("; skipped=") < 0 ? "; skipped=" : ", ").append(target.key()).append(" (").append(why).append(')');
+        Eligibility.skip(reason, target, why);
     }
 
     static GatewayException allCoolingDown(Route route, List<Target> open, Duration cooldown) {
@@ -142,32 +142,5 @@ public final class Router {
                 return java.util.concurrent.ThreadLocalRandom.current().nextDouble();
             }
         };
-    }
-
-    /**
-     * The targets whose provider the caller's policies allow, in order. A denied provider's
-     * targets are skipped (fallback goes to the next allowed one); none left is a 403 naming the
-     * policy that denied the first.
-     */
-    static List<Target> allowed(List<Target> targets, Call call) {
-        AccessRules rules = call.principal() == null ? AccessRules.ALLOW_ALL : call.principal().rules();
-        if (rules == AccessRules.ALLOW_ALL) {
-            return targets;
-        }
-        String endpoint = AuthorizeStage.endpointName(call.endpoint());
-        List<Target> allowed = new ArrayList<>(targets.size());
-        AccessRules.Denial first = null;
-        for (Target target : targets) {
-            AccessRules.Denial denial = rules.checkRequest(endpoint, call.model(), target.provider().name(), call.maxOutputTokens());
-            if (denial == null) {
-                allowed.add(target);
-            } else if (first == null) {
-                first = denial;
-            }
-        }
-        if (allowed.isEmpty() && first != null) {
-            throw AuthorizeStage.denied(first);
-        }
-        return allowed;
     }
 }

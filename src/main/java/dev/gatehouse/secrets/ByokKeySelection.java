@@ -5,6 +5,7 @@ import dev.gatehouse.call.Call;
 import dev.gatehouse.call.ErrorType;
 import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.provider.Provider;
+import dev.gatehouse.routing.Eligibility;
 import dev.gatehouse.routing.KeySelection;
 import dev.gatehouse.routing.Target;
 import java.util.ArrayList;
@@ -89,21 +90,17 @@ public final class ByokKeySelection implements KeySelection {
                     + "' is not enabled on this gateway (secrets.allow-caller-provider-keys).", null,
                     "caller_provider_keys_disabled");
         }
-        if (plan.isEmpty()) {
-            return plan;
-        }
-        String provider = plan.getFirst().provider().name();
-        List<Target> out = new ArrayList<>(plan.size());
-        for (Target target : plan) {
-            if (target.provider().name().equals(provider)) {
-                Provider copy;
-                try {
-                    copy = target.provider().withApiKey(callerKey);
-                } catch (UnsupportedOperationException e) {
-                    throw GatewayException.invalid("The provider behind this model does not accept a caller's key.", null);
-                }
-                out.add(new Target(copy, target.upstreamModel(), target.timeouts()));
+        // Which targets the key may reach is an eligibility rule: only the first provider's.
+        List<Target> eligible = Eligibility.forCallerKey(plan);
+        List<Target> out = new ArrayList<>(eligible.size());
+        for (Target target : eligible) {
+            Provider copy;
+            try {
+                copy = target.provider().withApiKey(callerKey);
+            } catch (UnsupportedOperationException e) {
+                throw GatewayException.invalid("The provider behind this model does not accept a caller's key.", null);
             }
+            out.add(new Target(copy, target.upstreamModel(), target.timeouts()));
         }
         return out;
     }
