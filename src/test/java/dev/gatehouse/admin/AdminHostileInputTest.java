@@ -124,6 +124,16 @@ class AdminHostileInputTest {
         }
     }
 
+    /** Key names are per owner, not unique: a team-admin naming a key learns nothing about other teams. */
+    @Test
+    void keyNamesUsedInAnotherTeamDoNotConflict() {
+        String teamB = master.ok("POST", "/teams", "{\"name\":\"hostile-b\"}").text("id");
+        String tb = master.ok("POST", "/users", "{\"name\":\"tb\",\"team_id\":\"" + teamB + "\",\"role\":\"team-admin\"}").text("id");
+        AdminClient teamAdminB = new AdminClient(gateway, master.ok("POST", "/keys", "{\"owner_id\":\"" + tb + "\"}").text("key"));
+        assertThat(teamAdmin.post("/keys", "{\"owner_id\":\"" + teamA + "\",\"name\":\"ci\"}").status()).isEqualTo(201);
+        assertThat(teamAdminB.post("/keys", "{\"owner_id\":\"" + teamB + "\",\"name\":\"ci\"}").status()).isEqualTo(201);
+    }
+
     @Test
     void hugeStringsAndControlCharactersAre400s() {
         String big = "n".repeat(300);
