@@ -180,7 +180,7 @@ public final class Gatehouse implements AutoCloseable {
 
             long t2 = System.nanoTime();
             HttpClient upstreamClient = upstreamClient(vertx);
-            ProviderFactory providers = new ProviderFactory(vertx, upstreamClient);
+            ProviderFactory providers = new ProviderFactory(vertx, upstreamClient, config.outbound());
             // Identity: keys, users, teams and policies in memory, polled for changes (CLI, other nodes).
             Identity identity = Identity.over(database);
             identity.registry().start();

@@ -23,7 +23,8 @@ public final class Times {
                 return LocalDate.parse(v).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
             }
             return Instant.parse(v).toEpochMilli();
-        } catch (DateTimeParseException | NumberFormatException e) {
+        } catch (DateTimeParseException | NumberFormatException | ArithmeticException e) {
+            // ArithmeticException: a year like +1000000000 parses but overflows epoch milliseconds.
             throw new IllegalArgumentException("'" + value + "' is not a time: use epoch milliseconds, "
                     + "an ISO-8601 instant (2025-01-31T12:00:00Z) or a date (2025-01-31)");
         }

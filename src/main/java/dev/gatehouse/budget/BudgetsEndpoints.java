@@ -173,7 +173,7 @@ public final class BudgetsEndpoints implements AdminEndpoints {
         try {
             if (body.hasNonNull("limit_micros")) {
                 JsonNode n = body.get("limit_micros");
-                if (!n.canConvertToExactIntegral() || n.asLong() < 0) {
+                if (!n.canConvertToExactIntegral() || !n.canConvertToLong() || n.asLong() < 0) { // beyond a long, asLong() wraps
                     throw new IllegalArgumentException("limit_micros must be a non-negative whole number");
                 }
                 return n.asLong();

@@ -66,10 +66,11 @@ final class ConfigReader {
         ObservabilityConfig observability = observability(top.section("observability"));
         ZdrConfig zdr = zdr(top.section("zdr"));
         RequestLogConfig requestLog = requestLog(top.section("request-log"));
+        OutboundConfig outbound = outbound(top.section("outbound"));
         top.finish();
         return problems.hasErrors() ? null
                 : new GatehouseConfig(source, server, providers, models, auth, storage, routing, redis, budgets, secrets,
-                        observability, zdr, requestLog);
+                        observability, zdr, requestLog, outbound);
     }
 
     private ServerConfig server(Section s) {
@@ -294,6 +295,16 @@ final class ConfigReader {
         }
         s.finish();
         return new ObservabilityConfig(metrics, tracing, endpoint, service, format);
+    }
+
+    private OutboundConfig outbound(Section s) {
+        if (s == null) {
+            return OutboundConfig.DEFAULTS;
+        }
+        Boolean allowPrivate = s.bool("allow-private");
+        List<String> allowHosts = s.strings("allow-hosts");
+        s.finish();
+        return new OutboundConfig(allowPrivate != null && allowPrivate, allowHosts);
     }
 
     private ZdrConfig zdr(Section s) {

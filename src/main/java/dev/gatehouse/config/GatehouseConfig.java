@@ -16,6 +16,7 @@ import java.util.Map;
  * @param observability metrics, tracing and access log settings
  * @param zdr which calls are zero-data-retention traffic
  * @param requestLog the request log's queue, batching, spool replay and retention
+ * @param outbound which addresses caller-supplied URLs may be fetched from
  */
 public record GatehouseConfig(
         Path source,
@@ -30,7 +31,16 @@ public record GatehouseConfig(
         SecretsConfig secrets,
         ObservabilityConfig observability,
         ZdrConfig zdr,
-        RequestLogConfig requestLog) {
+        RequestLogConfig requestLog,
+        OutboundConfig outbound) {
+
+    public GatehouseConfig(Path source, ServerConfig server, Map<String, ProviderConfig> providers,
+            Map<String, ModelConfig> models, AuthConfig auth, StorageConfig storage, RoutingConfig routing,
+            RedisConfig redis, BudgetsConfig budgets, SecretsConfig secrets, ObservabilityConfig observability, ZdrConfig zdr,
+            RequestLogConfig requestLog) {
+        this(source, server, providers, models, auth, storage, routing, redis, budgets, secrets, observability, zdr, requestLog,
+                OutboundConfig.DEFAULTS);
+    }
 
     public GatehouseConfig {
         routing = routing == null ? RoutingConfig.DEFAULTS : routing;
@@ -40,6 +50,7 @@ public record GatehouseConfig(
         observability = observability == null ? ObservabilityConfig.DEFAULTS : observability;
         zdr = zdr == null ? ZdrConfig.OFF : zdr;
         requestLog = requestLog == null ? RequestLogConfig.DEFAULTS : requestLog;
+        outbound = outbound == null ? OutboundConfig.DEFAULTS : outbound;
         // Map.copyOf would lose the file order, which routing and the admin UI show to users.
         providers = Collections.unmodifiableMap(new LinkedHashMap<>(providers));
         models = Collections.unmodifiableMap(new LinkedHashMap<>(models));

@@ -26,13 +26,23 @@ public final class Micros {
 
     public static long of(BigDecimal dollars) {
         if (dollars.signum() < 0) {
-            throw new IllegalArgumentException("must not be negative: " + dollars.toPlainString());
+            throw new IllegalArgumentException("must not be negative: " + shown(dollars));
+        }
+        // Refuse by magnitude first: "1e999999999" written out in full (setScale, toPlainString)
+        // would take a billion digits of memory and seconds of CPU.
+        if (dollars.signum() != 0 && (dollars.precision() - dollars.scale() > 14 || dollars.scale() > 6 + dollars.precision())) {
+            throw new IllegalArgumentException("at most 6 decimals (micro-units) and at most 9.2e12: " + shown(dollars));
         }
         try {
             return dollars.movePointRight(6).setScale(0, RoundingMode.UNNECESSARY).longValueExact();
         } catch (ArithmeticException e) {
-            throw new IllegalArgumentException("at most 6 decimals (micro-units) and at most 9.2e12: " + dollars.toPlainString());
+            throw new IllegalArgumentException("at most 6 decimals (micro-units) and at most 9.2e12: " + shown(dollars));
         }
+    }
+
+    /** The value as written when short, else in scientific notation (never a billion zeros). */
+    private static String shown(BigDecimal dollars) {
+        return Math.abs((long) dollars.scale()) <= 30 ? dollars.toPlainString() : dollars.toString();
     }
 
     /** 2_500_000 → "2.500000" (for JSON and logs: a string keeps it exact). */

@@ -2,6 +2,7 @@ package dev.gatehouse.dialect;
 
 
 import dev.gatehouse.provider.Provider;
+import dev.gatehouse.config.OutboundConfig;
 import dev.gatehouse.config.ProviderConfig;
 import dev.gatehouse.dialect.anthropic.AnthropicProvider;
 import dev.gatehouse.dialect.azure.AzureOpenAiProvider;
@@ -17,17 +18,24 @@ import io.vertx.core.http.HttpClient;
 public final class ProviderFactory {
     private final Vertx vertx;
     private final HttpTransport http;
+    private final OutboundConfig outbound;
     private ImageFetcher images;
 
     public ProviderFactory(Vertx vertx, HttpClient client) {
+        this(vertx, client, OutboundConfig.DEFAULTS);
+    }
+
+    /** {@code outbound}: where caller-supplied URLs (images) may be fetched from; read once, at start. */
+    public ProviderFactory(Vertx vertx, HttpClient client, OutboundConfig outbound) {
         this.vertx = vertx;
         this.http = new HttpTransport(client);
+        this.outbound = outbound;
     }
 
     /** One image fetcher (and its HTTP client) for every provider that needs image bytes, made on first use. */
     private synchronized ImageFetcher images() {
         if (images == null) {
-            images = ImageFetcher.create(vertx);
+            images = ImageFetcher.create(vertx, outbound);
         }
         return images;
     }

@@ -143,7 +143,7 @@ public final class RateLimitsEndpoints implements AdminEndpoints {
         if (n == null || n.isNull()) {
             return null;
         }
-        if (!n.canConvertToExactIntegral()) {
+        if (!n.canConvertToExactIntegral() || !n.canConvertToLong()) { // beyond a long, asLong() would wrap
             throw new IllegalArgumentException(field + " must be a whole number");
         }
         long value = n.asLong();

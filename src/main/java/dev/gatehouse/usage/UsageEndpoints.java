@@ -2,6 +2,7 @@ package dev.gatehouse.usage;
 
 import dev.gatehouse.call.Principal;
 import dev.gatehouse.web.Access;
+import dev.gatehouse.web.AdminBody;
 import dev.gatehouse.web.AdminEndpoints;
 import dev.gatehouse.web.AdminRequest;
 import dev.gatehouse.web.AdminResponse;
@@ -194,11 +195,11 @@ public final class UsageEndpoints implements AdminEndpoints {
         if (!List.of("cost", "requests", "tokens", "errors").contains(orderBy)) {
             throw GatewayException.invalid("order_by must be cost, requests, tokens or errors.", "order_by");
         }
-        int top = request.query("top") == null ? 0 : (int) parseLong(request.query("top"), "top");
+        long top = request.query("top") == null ? 0 : parseLong(request.query("top"), "top");
         if (top < 0 || top > 1000) {
             throw GatewayException.invalid("top must be between 1 and 1000.", "top");
         }
-        return new UsageQuery.Query(range[0], range[1], groupBy, bucket, filters(request), request.query("tag"), top, orderBy);
+        return new UsageQuery.Query(range[0], range[1], groupBy, bucket, filters(request), request.query("tag"), (int) top, orderBy);
     }
 
     /** The caller's filters, with their role's scope forced in. */
@@ -245,16 +246,28 @@ public final class UsageEndpoints implements AdminEndpoints {
         return new long[] {from, to};
     }
 
+    /**
+     * Epoch millis or an ISO-8601 instant, within the years 0000 to 9999: a year like +1000000000
+     * parses as an Instant but overflows epoch milliseconds, and a huge millisecond count cannot be
+     * shown back as a time, so both are the caller's mistake (400), never an arithmetic failure.
+     */
     private static long time(String value, String param) {
-        if (value.chars().allMatch(Character::isDigit)) {
-            return parseLong(value, param);
+        Instant at;
+        if (!value.isEmpty() && value.chars().allMatch(Character::isDigit)) {
+            long millis = parseLong(value, param);
+            at = millis <= AdminBody.LATEST.toEpochMilli() ? Instant.ofEpochMilli(millis) : null;
+        } else {
+            try {
+                at = Instant.parse(value);
+            } catch (DateTimeParseException e) {
+                throw GatewayException.invalid(param + " must be epoch milliseconds or an ISO-8601 instant like 2026-01-31T00:00:00Z.",
+                        param);
+            }
         }
-        try {
-            return Instant.parse(value).toEpochMilli();
-        } catch (DateTimeParseException e) {
-            throw GatewayException.invalid(param + " must be epoch milliseconds or an ISO-8601 instant like 2026-01-31T00:00:00Z.",
-                    param);
+        if (at == null || !AdminBody.representable(at)) {
+            throw GatewayException.invalid(param + " must be a time between the years 0000 and 9999.", param);
         }
+        return at.toEpochMilli();
     }
 
     private static long parseLong(String value, String param) {

@@ -11,6 +11,14 @@ import java.util.List;
 
 /** Reading fields of an admin request body, with 400s that name the field. */
 public final class AdminBody {
+    /** The longest name, e-mail or id a body may carry: the identity columns are VARCHAR(255) to VARCHAR(320). */
+    public static final int MAX_TEXT = 255;
+    /** The longest duration (expiry, grace period) a body may give: long enough for any real use, far from overflowing. */
+    public static final Duration MAX_DURATION = Duration.ofDays(36_500);
+    /** Times a body or query may give: years 0000 to 9999, so every one fits epoch milliseconds and ISO-8601 output. */
+    public static final Instant EARLIEST = Instant.parse("0000-01-01T00:00:00Z");
+    public static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999Z");
+
     private AdminBody() {}
 
     public static String text(JsonNode body, String field, boolean required) {
@@ -24,7 +32,19 @@ public final class AdminBody {
         if (!node.isTextual() || node.asText().isBlank()) {
             throw GatewayException.invalid("'" + field + "' must be a non-empty string.", field);
         }
-        return node.asText().strip();
+        String text = node.asText().strip();
+        if (text.length() > MAX_TEXT) {
+            throw GatewayException.invalid("'" + field + "' must be at most " + MAX_TEXT + " characters.", field);
+        }
+        if (hasControl(text)) {
+            throw GatewayException.invalid("'" + field + "' must not contain control characters.", field);
+        }
+        return text;
+    }
+
+    /** Control characters (NUL above all, which PostgreSQL refuses in text) have no place in names and ids. */
+    private static boolean hasControl(String text) {
+        return text.chars().anyMatch(Character::isISOControl);
     }
 
     public static boolean has(JsonNode body, String field) {
@@ -42,7 +62,7 @@ public final class AdminBody {
         }
         List<String> values = new ArrayList<>();
         for (JsonNode item : node) {
-            if (!item.isTextual() || item.asText().isBlank() || item.asText().contains("\n")) {
+            if (!item.isTextual() || item.asText().isBlank() || hasControl(item.asText())) {
                 throw GatewayException.invalid("'" + field + "' must be a list of non-empty strings.", field);
             }
             values.add(item.asText().strip());
@@ -68,11 +88,21 @@ public final class AdminBody {
         if (text == null) {
             return null;
         }
+        Instant at;
         try {
-            return Instant.parse(text);
+            at = Instant.parse(text);
         } catch (DateTimeParseException e) {
             throw GatewayException.invalid("'" + field + "' must be an ISO-8601 time such as 2026-01-31T00:00:00Z.", field);
         }
+        if (!representable(at)) {
+            throw GatewayException.invalid("'" + field + "' must be a time between the years 0000 and 9999.", field);
+        }
+        return at;
+    }
+
+    /** Whether a time lies within {@link #EARLIEST} and {@link #LATEST}. */
+    public static boolean representable(Instant at) {
+        return !at.isBefore(EARLIEST) && !at.isAfter(LATEST);
     }
 
     /** A duration written like the config ({@code 90s}, {@code 24h}, {@code 30d}) or a number of seconds; null when absent. */
@@ -81,12 +111,18 @@ public final class AdminBody {
         if (node == null || node.isNull()) {
             return null;
         }
-        if (node.isIntegralNumber() && node.asLong() >= 0) {
-            return Duration.ofSeconds(node.asLong());
+        Duration parsed = null;
+        if (node.isIntegralNumber()) {
+            // A huge number of seconds would overflow milliseconds; anything past MAX_DURATION is refused below.
+            parsed = node.canConvertToLong() && node.asLong() >= 0 ? Duration.ofSeconds(Math.min(node.asLong(), MAX_DURATION.toSeconds() + 1)) : null;
+        } else if (node.isTextual()) {
+            parsed = parseDuration(node.asText());
         }
-        Duration parsed = parseDuration(node.asText());
         if (parsed == null) {
             throw GatewayException.invalid("'" + field + "' must be a duration such as 90s, 24h or 30d.", field);
+        }
+        if (parsed.compareTo(MAX_DURATION) > 0) {
+            throw GatewayException.invalid("'" + field + "' must be at most " + MAX_DURATION.toDays() + "d.", field);
         }
         return parsed;
     }

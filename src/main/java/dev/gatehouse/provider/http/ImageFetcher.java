@@ -1,6 +1,7 @@
 package dev.gatehouse.provider.http;
 
 import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.config.OutboundConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -11,8 +12,6 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.SocketAddress;
-import java.net.Inet4Address;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -24,9 +23,9 @@ import java.util.Locale;
  * Fetches an image a caller gave by http(s) URL, for providers that only accept bytes (Gemini).
  * The gateway fetching URLs for callers is a server-side request forgery risk, so:
  * <ul>
- *   <li>the host is resolved first and every address checked: loopback, private (10/8, 172.16/12,
- *       192.168/16, fc00::/7), link-local (169.254/16 with cloud metadata, fe80::/10), CGNAT,
- *       multicast, unspecified and reserved ranges are refused;</li>
+ *   <li>every hop passes the one {@link OutboundGuard}: the host is resolved once and each address
+ *       judged (loopback, private, link-local, metadata, embedded-IPv4 forms...), unless the
+ *       {@code outbound} config allows it;</li>
  *   <li>the connection then goes to the checked address itself (Host header and TLS SNI keep the
  *       name), so a second DNS answer cannot swap in a private address (DNS rebinding);</li>
  *   <li>redirects are followed by hand, at most {@value #MAX_REDIRECTS}, each target checked the same way;</li>
@@ -52,21 +51,26 @@ public final class ImageFetcher {
     private final HttpClient client;
     private final long maxBytes;
     private final Duration deadline;
-    private final boolean allowLoopback;
+    private final OutboundGuard guard;
 
     ImageFetcher(Vertx vertx, long maxBytes, Duration deadline, boolean allowLoopback) {
+        this(vertx, maxBytes, deadline, new OutboundGuard(OutboundConfig.DEFAULTS, allowLoopback, InetAddress::getAllByName));
+    }
+
+    ImageFetcher(Vertx vertx, long maxBytes, Duration deadline, OutboundGuard guard) {
         this.vertx = vertx;
         // Its own client: connections go to checked IP addresses, and nothing is shared with upstream pools.
         this.client = vertx.createHttpClient(new HttpClientOptions().setForceSni(true)
                 .setKeepAlive(false).setConnectTimeout((int) Math.min(deadline.toMillis(), 10_000)));
         this.maxBytes = maxBytes;
         this.deadline = deadline;
-        this.allowLoopback = allowLoopback;
+        this.guard = guard;
     }
 
-    /** The production fetcher: 20 MiB, 15 s, no private addresses. */
-    public static ImageFetcher create(Vertx vertx) {
-        return new ImageFetcher(vertx, DEFAULT_MAX_BYTES, DEFAULT_DEADLINE, Boolean.getBoolean(ALLOW_LOOPBACK_PROPERTY));
+    /** The production fetcher: 20 MiB, 15 s, no private addresses unless {@code outbound} allows them. */
+    public static ImageFetcher create(Vertx vertx, OutboundConfig outbound) {
+        return new ImageFetcher(vertx, DEFAULT_MAX_BYTES, DEFAULT_DEADLINE,
+                new OutboundGuard(outbound, Boolean.getBoolean(ALLOW_LOOPBACK_PROPERTY), InetAddress::getAllByName));
     }
 
     /** Fetches {@code url}; fails with a 400 {@link GatewayException} ({@code param} is {@code where}). */
@@ -98,19 +102,13 @@ public final class ImageFetcher {
         String host = uri.getHost().startsWith("[") ? uri.getHost().substring(1, uri.getHost().length() - 1) : uri.getHost();
         boolean tls = scheme.equals("https");
         int port = uri.getPort() > 0 ? uri.getPort() : tls ? 443 : 80;
-        vertx.executeBlocking(() -> InetAddress.getAllByName(host), false).onComplete(resolved -> {
-            if (resolved.failed()) {
-                promise.tryFail(refused(original, where, "its host '" + host + "' could not be resolved"));
+        vertx.executeBlocking(() -> guard.check(host), false).onComplete(checked -> {
+            if (checked.failed()) {
+                promise.tryFail(refused(original, where, checked.cause() instanceof OutboundGuard.Refused
+                        ? checked.cause().getMessage() : "its host '" + host + "' could not be resolved"));
                 return;
             }
-            for (InetAddress address : resolved.result()) {
-                if (!allowed(address)) {
-                    promise.tryFail(refused(original, where, "its host '" + host + "' resolves to the non-public address "
-                            + address.getHostAddress() + ", which the gateway does not fetch from"));
-                    return;
-                }
-            }
-            InetAddress address = resolved.result()[0];
+            InetAddress address = checked.result();
             String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
             RequestOptions options = new RequestOptions()
                     .setMethod(HttpMethod.GET)
@@ -179,40 +177,7 @@ public final class ImageFetcher {
 
     /** Whether the gateway may connect to this address on a caller's behalf. */
     boolean allowed(InetAddress a) {
-        if (a.isLoopbackAddress()) {
-            return allowLoopback;
-        }
-        if (a.isAnyLocalAddress() || a.isLinkLocalAddress() || a.isSiteLocalAddress() || a.isMulticastAddress()) {
-            return false;
-        }
-        byte[] b = a.getAddress();
-        if (a instanceof Inet4Address) {
-            int b0 = b[0] & 0xff;
-            int b1 = b[1] & 0xff;
-            return !(b0 == 0 // "this" network
-                    || (b0 == 100 && b1 >= 64 && b1 <= 127) // carrier-grade NAT 100.64/10
-                    || (b0 == 192 && b1 == 0 && (b[2] & 0xff) == 0) // IETF protocol assignments
-                    || (b0 == 198 && (b1 == 18 || b1 == 19)) // benchmarking
-                    || b0 >= 240); // reserved and broadcast
-        }
-        if (a instanceof Inet6Address) {
-            int b0 = b[0] & 0xff;
-            if ((b0 & 0xfe) == 0xfc) {
-                return false; // unique local fc00::/7
-            }
-            boolean mapped = true; // ::ffff:a.b.c.d written as IPv6: judge the IPv4 address
-            for (int i = 0; i < 10; i++) {
-                mapped &= b[i] == 0;
-            }
-            if (mapped && (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff) {
-                try {
-                    return allowed(InetAddress.getByAddress(new byte[] {b[12], b[13], b[14], b[15]}));
-                } catch (java.net.UnknownHostException impossible) {
-                    return false;
-                }
-            }
-        }
-        return true;
+        return guard.refusal(a) == null;
     }
 
     private GatewayException tooLarge(String url, String where) {

@@ -48,6 +48,18 @@ class ImageFetcherTest {
     }
 
     @Test
+    void ipv6FormsCarryingIpv4LoopbackOrPrivateAreRefused() throws Exception {
+        ImageFetcher strict = new ImageFetcher(vertx, 1024, Duration.ofSeconds(2), false);
+        for (String a : new String[] {"::127.0.0.1", "::10.0.0.1", "::169.254.169.254", "64:ff9b::127.0.0.1", "64:ff9b::a00:1",
+                "2002:7f00:1::", "2002:a9fe:a9fe::1", "::ffff:0:127.0.0.1", "2001:0:4136:e378:8000:63bf:80ff:fffe"}) {
+            assertThat(allowed(strict, a)).as(a).isFalse();
+        }
+        for (String a : new String[] {"64:ff9b::808:808", "2002:808:808::1"}) {
+            assertThat(allowed(strict, a)).as(a).isTrue();
+        }
+    }
+
+    @Test
     void loopbackIsRefusedAfterResolutionByDefault() {
         ImageFetcher strict = new ImageFetcher(vertx, 1 << 20, Duration.ofSeconds(2), false);
         Throwable t = failure(strict, "http://localhost:" + server.actualPort() + "/x.png");
