@@ -1,5 +1,9 @@
 package dev.gatehouse.routing;
 
+import dev.gatehouse.config.RoutingConfig;
+
+import dev.gatehouse.pricing.Pricing;
+
 import static dev.gatehouse.routing.Targets.call;
 import static dev.gatehouse.routing.Targets.target;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -23,8 +27,8 @@ class EligibilityTest {
     final Target a = target("a", "gpt-4o");
     final Target b = target("b", "gpt-4o-mini");
     final Target z = target("z", "gpt-4o");
-    final Route chat = new Route("chat", false, List.of(a, b));
-    final Route embed = new Route("embed", true, List.of(a));
+    final Route chat = new Route("chat", false, List.of(a, b), null, List.of(), Set.of(), null);
+    final Route embed = new Route("embed", true, List.of(a), null, List.of(), Set.of(), null);
     final Eligibility eligibility = new Eligibility(Map.of("a", provider("a", false), "b", provider("b", false),
             "z", provider("z", true)));
 
@@ -81,7 +85,7 @@ class EligibilityTest {
 
     @Test
     void aModelThePolicyDeniesIsA403NamingThePolicy() {
-        Route secret = new Route("secret", false, List.of(a));
+        Route secret = new Route("secret", false, List.of(a), null, List.of(), Set.of(), null);
         Eligibility.Verdict verdict = Eligibility.model(governed("secret"), "secret", secret);
         assertThat(verdict.rule()).isEqualTo(Eligibility.Rule.MODEL_POLICY);
         assertThat(verdict.note()).isEqualTo("denied by policy");
@@ -121,7 +125,7 @@ class EligibilityTest {
     @Test
     void aFallbackModelThePolicyDeniesIsNotACandidateWhileAnAllowedOneIs() {
         Call call = governed("chat");
-        assertThat(Eligibility.candidate(call, "secret", new Route("secret", false, List.of(a))).rule())
+        assertThat(Eligibility.candidate(call, "secret", new Route("secret", false, List.of(a), null, List.of(), Set.of(), null)).rule())
                 .isEqualTo(Eligibility.Rule.MODEL_POLICY);
         assertThat(Eligibility.candidate(call, "chat", chat).allowed()).isTrue();
         assertThat(Eligibility.candidate(call, "gone", null).rule()).isEqualTo(Eligibility.Rule.MODEL_EXISTS);
@@ -202,8 +206,8 @@ class EligibilityTest {
     void theRouterPlansOnlyEligibleTargets() {
         Call call = governed("chat");
         call.zdr(true);
-        Route route = new Route("chat", false, List.of(a, b, z));
-        assertThat(new Router().plan(route, call, eligibility)).containsExactly(z);
+        Route route = new Route("chat", false, List.of(a, b, z), null, List.of(), Set.of(), null);
+        assertThat(new Router(TargetHealth.NONE, Pricing::shipped, () -> RoutingConfig.DEFAULTS, null, KeySelection.NONE).plan(route, call, eligibility)).containsExactly(z);
         assertThat(call.routeReason())
                 .isEqualTo("strategy=priority; skipped=a/gpt-4o (not zdr), b/gpt-4o-mini (denied by policy)");
     }
