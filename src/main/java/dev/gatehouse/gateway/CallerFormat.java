@@ -22,13 +22,27 @@ public interface CallerFormat {
     boolean stream();
 
     /**
-     * The upstream request for this target: the caller's own bytes with only the model replaced
-     * when caller and provider share a format (the fast path), else a translation through the
-     * canonical model. Asynchronous because a translation may need I/O first (the provider may
-     * {@link Provider#prepare prepare} the request, e.g. fetch images). Fails with a
-     * {@link GatewayException} when the request cannot be expressed for this provider.
+     * How this request goes to one target, decided once per attempt: the caller's own bytes with
+     * only the model replaced when caller and provider share a format (the fast path), else a
+     * translation through the canonical model. The executor asks the leg, never the format again.
      */
-    Future<UpstreamRequest> upstreamRequest(Target target);
+    Leg leg(Target target);
+
+    /** One target's leg of the request: what to send and how to turn the answer into the caller's bytes. */
+    interface Leg {
+        /**
+         * The upstream request. Asynchronous because a translation may need I/O first (the
+         * provider may {@link Provider#prepare prepare} the request, e.g. fetch images). Fails
+         * with a {@link GatewayException} when the request cannot be expressed for this provider.
+         */
+        Future<UpstreamRequest> upstreamRequest();
+
+        /** A whole successful upstream body in the caller's format; records its usage on the call. */
+        Buffer answer(Buffer upstreamBody, Call call);
+
+        /** A relay for a streamed answer. */
+        StreamRelay relay();
+    }
 
     /**
      * The translating path for chat, shared by caller formats: prepare, encode, address. A
@@ -46,12 +60,6 @@ public interface CallerFormat {
     default ChatRequest chatRequest() {
         return null;
     }
-
-    /** A whole successful upstream body in the caller's format; records its usage on the call. */
-    Buffer answer(Target target, Buffer upstreamBody, Call call);
-
-    /** A relay for a streamed answer from this target. */
-    StreamRelay relay(Target target);
 
     /** The error in the caller's format, as a complete response body. */
     Buffer errorBody(GatewayException error);
@@ -79,7 +87,7 @@ public interface CallerFormat {
         throw new IllegalStateException("continuation not supported");
     }
 
-    /** Whether bytes may pass between this caller format and the provider untranslated. */
+    /** Whether bytes may pass between this caller format and the provider untranslated (asked once per {@link #leg}). */
     static boolean sameFormat(WireFormat callerFormat, Provider provider) {
         return provider.passthrough() && provider.codec().format() == callerFormat;
     }

@@ -81,6 +81,8 @@ final class Execution {
     private UpstreamCall upstream;
     private UpstreamResponse upstreamResponse;
     private CallerFormat.StreamRelay relay;
+    /** The current target's leg (passthrough or translated), decided when the attempt starts. */
+    private CallerFormat.Leg leg;
     /** A stream's opening bytes (role chunk), held until the answer begins (see StreamRelay#answering). */
     private Buffer held;
     /** While continuing a broken stream: the relay that broke, and whether the attempt uses prefill. */
@@ -150,7 +152,7 @@ final class Execution {
         // the deadlines below already run during that preparation.
         Future<UpstreamRequest> request = broken != null
                 ? caller.continuationRequest(target, broken, prefill)
-                : caller.upstreamRequest(target);
+                : (leg = caller.leg(target)).upstreamRequest();
         Timeouts timeouts = target.timeouts();
         firstByteTimer = deadlines.schedule(timeouts.firstByte().toMillis(), () -> {
             firstByteTimer = null;
@@ -233,7 +235,7 @@ final class Execution {
             });
             return;
         }
-        relay = broken != null ? caller.continuation(broken, target, prefill) : caller.relay(target);
+        relay = broken != null ? caller.continuation(broken, target, prefill) : leg.relay();
         if (headersSent) {
             // A continuation: the caller's stream is open, so the idle deadline runs from now.
             lastChunkNanos = System.nanoTime();
@@ -260,7 +262,7 @@ final class Execution {
     private void completeWhole(Buffer body) {
         Buffer answer;
         try {
-            answer = caller.answer(target, body, call);
+            answer = leg.answer(body, call);
         } catch (UpstreamException e) {
             attemptFailed(e.error(), false);
             return;

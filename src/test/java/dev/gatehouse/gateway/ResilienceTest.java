@@ -519,6 +519,60 @@ class ResilienceTest {
         assertThat(messages.get(messages.size() - 2).path("role").asText()).isEqualTo("user");
     }
 
+    static String messages(String model) {
+        return "{\"model\":\"" + model + "\",\"max_tokens\":100,\"stream\":true,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    }
+
+    /**
+     * One Anthropic event stream: a single message_start and text block, the whole answer in its
+     * text deltas, no error event, and message_delta then message_stop at the end.
+     */
+    static void assertOneAnthropicStream(SseCall call, String answer) {
+        List<JsonNode> events = call.events();
+        assertThat(events).filteredOn(e -> e.path("type").asText().equals("message_start")).hasSize(1);
+        assertThat(events.getFirst().path("type").asText()).isEqualTo("message_start");
+        assertThat(events).filteredOn(e -> e.path("type").asText().equals("content_block_start")).hasSize(1);
+        assertThat(events).noneMatch(e -> e.path("type").asText().equals("error"));
+        StringBuilder text = new StringBuilder();
+        events.stream().filter(e -> e.path("type").asText().equals("content_block_delta"))
+                .forEach(e -> text.append(e.path("delta").path("text").asText("")));
+        assertThat(text.toString()).isEqualTo(answer);
+        assertThat(events.get(events.size() - 2).path("type").asText()).isEqualTo("message_delta");
+        assertThat(events.getLast().path("type").asText()).isEqualTo("message_stop");
+        assertThat(events).filteredOn(e -> e.path("type").asText().equals("message_stop")).hasSize(1);
+    }
+
+    @Test
+    void anAnthropicCallersStreamCutMidAnswerIsContinuedByPrefillInTheSameMessage() throws Exception {
+        primaryCutsAfterTwoPieces(); // an OpenAI-format primary, translated to Anthropic events
+        claude.answer(" jumps over the lazy dog.");
+        try (SseCall call = SseCall.post(gateway, "/v1/messages", messages("cont"))) {
+            assertThat(call.status()).isEqualTo(200);
+            call.readAll(Duration.ofSeconds(5));
+            assertThat(call.ended()).isTrue();
+            assertOneAnthropicStream(call, WHOLE);
+        }
+        assertThat(claude.requests()).hasSize(1);
+        JsonNode sent = claude.lastRequest().json().path("messages");
+        JsonNode last = sent.get(sent.size() - 1);
+        assertThat(last.path("role").asText()).isEqualTo("assistant");
+        assertThat(textOf(last.path("content"))).isEqualTo(DELIVERED.stripTrailing());
+    }
+
+    @Test
+    void anAnthropicCallersStreamCutMidAnswerIsContinuedByRestartOnAnOpenAiFallback() throws Exception {
+        primaryCutsAfterTwoPieces();
+        b.chunkTexts(PIECES); // the fallback answers from scratch; only the undelivered rest is passed on
+        try (SseCall call = SseCall.post(gateway, "/v1/messages", messages("pair"))) {
+            assertThat(call.status()).isEqualTo(200);
+            call.readAll(Duration.ofSeconds(5));
+            assertThat(call.ended()).isTrue();
+            assertOneAnthropicStream(call, WHOLE);
+        }
+        assertThat(b.requestCount()).as("the fallback continued the answer").isEqualTo(1);
+    }
+
     @Test
     void aContinuedStreamCarriesOneUsageChunkWithTheContinuationsUsage() throws Exception {
         primaryCutsAfterTwoPieces(); // cut before its usage chunk: the primary reported none

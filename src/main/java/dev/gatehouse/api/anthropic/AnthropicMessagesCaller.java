@@ -1,6 +1,7 @@
 package dev.gatehouse.api.anthropic;
 
-
+import dev.gatehouse.api.Continuation;
+import dev.gatehouse.api.TranslatingRelay;
 import dev.gatehouse.dialect.anthropic.AnthropicErrors;
 import dev.gatehouse.dialect.anthropic.AnthropicRequestDecoder;
 import dev.gatehouse.dialect.anthropic.AnthropicResponseEncoder;
@@ -11,6 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.gatehouse.canonical.ChatRequest;
 import dev.gatehouse.canonical.ChatResponse;
 import dev.gatehouse.canonical.StreamEvent;
+import dev.gatehouse.call.ErrorType;
 import dev.gatehouse.canonical.Usage;
 import dev.gatehouse.call.Call;
 import dev.gatehouse.gateway.CallerFormat;
@@ -44,29 +46,105 @@ final class AnthropicMessagesCaller implements CallerFormat {
     }
 
     @Override
-    public Future<UpstreamRequest> upstreamRequest(Target target) {
+    public Leg leg(Target target) {
+        return CallerFormat.sameFormat(WireFormat.ANTHROPIC, target.provider()) ? new Passthrough(target) : new Translated(target);
+    }
+
+    /** Anthropic upstream: the caller's bytes with the model replaced; the answer's bytes as they came. */
+    private final class Passthrough implements Leg {
+        private final Target target;
+
+        Passthrough(Target target) {
+            this.target = target;
+        }
+
+        @Override
+        public Future<UpstreamRequest> upstreamRequest() {
+            String model = target.upstreamModel();
+            try {
+                return Future.succeededFuture(target.provider().chat(scan.withModel(model), model, scan.stream()));
+            } catch (GatewayException e) {
+                return Future.failedFuture(e);
+            }
+        }
+
+        @Override
+        public Buffer answer(Buffer upstreamBody, Call call) {
+            call.usage(AnthropicUsage.read(upstreamBody));
+            return upstreamBody;
+        }
+
+        @Override
+        public StreamRelay relay() {
+            return new PassthroughRelay(target.provider());
+        }
+    }
+
+    /** Another format upstream: through the canonical model both ways. */
+    private final class Translated implements Leg {
+        private final Target target;
+
+        Translated(Target target) {
+            this.target = target;
+        }
+
+        @Override
+        public Future<UpstreamRequest> upstreamRequest() {
+            try {
+                return CallerFormat.translatedChat(target.provider(), translatable(target.provider()), target.upstreamModel(), scan.stream());
+            } catch (GatewayException e) {
+                return Future.failedFuture(e);
+            }
+        }
+
+        @Override
+        public Buffer answer(Buffer upstreamBody, Call call) {
+            ChatResponse response = target.provider().codec().decodeChat(upstreamBody);
+            call.usage(response.usage());
+            lastAnswer = response;
+            return AnthropicResponseEncoder.encode(response, publicModel);
+        }
+
+        @Override
+        public StreamRelay relay() {
+            TranslatingRelay relay = new TranslatingRelay(target.provider().codec().streamDecoder(), new AnthropicStreamEncoder(publicModel));
+            lastAnswer = relay;
+            return relay;
+        }
+    }
+
+    /** The canonical request, refused for a provider of another format when it carries Anthropic-only parameters. */
+    private ChatRequest translatable(Provider provider) {
+        ChatRequest request = canonical();
+        if (provider.codec().format() != WireFormat.ANTHROPIC && !request.extra().isEmpty()) {
+            String field = request.extra().keySet().iterator().next();
+            throw new GatewayException(ErrorType.INVALID_REQUEST, "'" + field
+                    + "' is an Anthropic-only parameter and is not supported by model '" + publicModel + "' (served by provider '"
+                    + provider.name() + "' in " + provider.codec().format().name().toLowerCase() + " format).",
+                    field, "unsupported_feature");
+        }
+        return request;
+    }
+
+    @Override
+    public boolean canContinue(StreamRelay broken) {
+        return Continuation.possible(broken);
+    }
+
+    @Override
+    public Future<UpstreamRequest> continuationRequest(Target next, StreamRelay broken, boolean prefill) {
         try {
-            return request(target);
+            return Continuation.request(translatable(next.provider()), next, broken, prefill);
         } catch (GatewayException e) {
             return Future.failedFuture(e);
         }
     }
 
-    private Future<UpstreamRequest> request(Target target) {
-        Provider provider = target.provider();
-        String model = target.upstreamModel();
-        if (CallerFormat.sameFormat(WireFormat.ANTHROPIC, provider)) {
-            return Future.succeededFuture(provider.chat(scan.withModel(model), model, scan.stream()));
-        }
-        ChatRequest request = canonical();
-        if (provider.codec().format() != WireFormat.ANTHROPIC && !request.extra().isEmpty()) {
-            String field = request.extra().keySet().iterator().next();
-            throw new GatewayException(dev.gatehouse.call.ErrorType.INVALID_REQUEST, "'" + field
-                    + "' is an Anthropic-only parameter and is not supported by model '" + publicModel + "' (served by provider '"
-                    + provider.name() + "' in " + provider.codec().format().name().toLowerCase() + " format).",
-                    field, "unsupported_feature");
-        }
-        return CallerFormat.translatedChat(provider, request, model, scan.stream());
+    @Override
+    public StreamRelay continuation(StreamRelay broken, Target next, boolean prefill) {
+        StreamRelay relay = Continuation.relay(broken, next, prefill);
+        lastAnswer = relay;
+        return relay;
     }
 
     @Override
@@ -81,28 +159,6 @@ final class AnthropicMessagesCaller implements CallerFormat {
         return canonical;
     }
 
-    @Override
-    public Buffer answer(Target target, Buffer upstreamBody, Call call) {
-        if (CallerFormat.sameFormat(WireFormat.ANTHROPIC, target.provider())) {
-            call.usage(AnthropicUsage.read(upstreamBody));
-            return upstreamBody;
-        }
-        ChatResponse response = target.provider().codec().decodeChat(upstreamBody);
-        call.usage(response.usage());
-        lastAnswer = response;
-        return AnthropicResponseEncoder.encode(response, publicModel);
-    }
-
-    @Override
-    public StreamRelay relay(Target target) {
-        if (CallerFormat.sameFormat(WireFormat.ANTHROPIC, target.provider())) {
-            return new PassthroughRelay(target.provider());
-        }
-        TranslatingRelay relay = new TranslatingRelay(target.provider().codec().streamDecoder(), new AnthropicStreamEncoder(publicModel));
-        lastAnswer = relay;
-        return relay;
-    }
-
     /**
      * Tokens estimated with jtokkit for a translated upstream that reported no usage (Anthropic
      * upstreams always report it): the decoded prompt and the answer's text as delivered. Runs once,
@@ -112,7 +168,7 @@ final class AnthropicMessagesCaller implements CallerFormat {
         Object answer = lastAnswer;
         String text;
         if (answer instanceof TranslatingRelay relay) {
-            text = relay.text.toString();
+            text = relay.answerText();
         } else if (answer instanceof ChatResponse response) {
             StringBuilder b = new StringBuilder();
             for (dev.gatehouse.canonical.ContentPart part : response.content()) {
@@ -197,66 +253,6 @@ final class AnthropicMessagesCaller implements CallerFormat {
         @Override
         public Usage usage() {
             return scanner.usage();
-        }
-    }
-
-    /** Another format upstream: decode its events, encode them as Anthropic's event sequence. */
-    private static final class TranslatingRelay implements StreamRelay {
-        private final StreamDecoder decoder;
-        private final AnthropicStreamEncoder encoder;
-        /** The answer's text and tool-call arguments as delivered, for a token estimate. */
-        final StringBuilder text = new StringBuilder();
-        private Buffer pending;
-
-        TranslatingRelay(StreamDecoder decoder, AnthropicStreamEncoder encoder) {
-            this.decoder = decoder;
-            this.encoder = encoder;
-        }
-
-        @Override
-        public Buffer relay(Buffer upstreamChunk) {
-            pending = Buffer.buffer();
-            decoder.feed(upstreamChunk, this::accept);
-            return pending;
-        }
-
-        private boolean answering;
-
-        @Override
-        public boolean answering() {
-            return answering;
-        }
-
-        private void accept(StreamEvent event) {
-            answering |= !(event instanceof StreamEvent.Start);
-            switch (event) {
-                case StreamEvent.TextDelta t -> text.append(t.text());
-                case StreamEvent.ToolCallDelta d -> text.append(d.argumentsFragment() == null ? "" : d.argumentsFragment());
-                default -> { }
-            }
-            pending.appendBuffer(encoder.encode(event));
-        }
-
-        @Override
-        public Buffer end() {
-            pending = Buffer.buffer();
-            decoder.end(this::accept);
-            return encoder.finished() ? pending.appendBuffer(encoder.done()) : pending;
-        }
-
-        @Override
-        public boolean complete() {
-            return encoder.finished();
-        }
-
-        @Override
-        public Buffer error(GatewayException error) {
-            return encoder.error(error);
-        }
-
-        @Override
-        public Usage usage() {
-            return encoder.usage();
         }
     }
 }

@@ -1,6 +1,9 @@
 package dev.gatehouse.api.openai;
 
-
+import dev.gatehouse.api.Continuation;
+import dev.gatehouse.api.Delivered;
+import dev.gatehouse.api.Resumable;
+import dev.gatehouse.api.TranslatingRelay;
 import dev.gatehouse.dialect.openai.OpenAiChatDecoder;
 import dev.gatehouse.dialect.openai.OpenAiChunkEncoder;
 import dev.gatehouse.dialect.openai.OpenAiErrors;
@@ -11,13 +14,12 @@ import dev.gatehouse.dialect.openai.OpenAiUsageReader;
 import dev.gatehouse.dialect.openai.UsageText;
 import dev.gatehouse.canonical.ChatRequest;
 import dev.gatehouse.canonical.ChatResponse;
-import dev.gatehouse.canonical.StreamEvent;
 import dev.gatehouse.canonical.Usage;
 import dev.gatehouse.call.Call;
 import dev.gatehouse.gateway.CallerFormat;
 import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.provider.Provider;
-import dev.gatehouse.provider.StreamDecoder;
+import dev.gatehouse.provider.StreamEncoder;
 import dev.gatehouse.provider.UpstreamRequest;
 import dev.gatehouse.provider.WireFormat;
 import dev.gatehouse.routing.Target;
@@ -45,18 +47,72 @@ final class OpenAiChatCaller implements CallerFormat {
     }
 
     @Override
-    public Future<UpstreamRequest> upstreamRequest(Target target) {
-        Provider provider = target.provider();
-        String model = target.upstreamModel();
-        if (CallerFormat.sameFormat(WireFormat.OPENAI, provider)) {
+    public Leg leg(Target target) {
+        return CallerFormat.sameFormat(WireFormat.OPENAI, target.provider()) ? new Passthrough(target) : new Translated(target);
+    }
+
+    /** Same format: the caller's bytes with the model replaced; the answer's bytes as they came. */
+    private final class Passthrough implements Leg {
+        private final Target target;
+
+        Passthrough(Target target) {
+            this.target = target;
+        }
+
+        @Override
+        public Future<UpstreamRequest> upstreamRequest() {
+            String model = target.upstreamModel();
             // Streams always ask the upstream for usage, so tokens are counted even if the caller did not ask.
             Buffer rewritten = scan.stream() ? scan.withModelAndUsage(model) : scan.withModel(model);
-            return Future.succeededFuture(provider.chat(rewritten, model, scan.stream()));
+            return Future.succeededFuture(target.provider().chat(rewritten, model, scan.stream()));
         }
-        try {
-            return CallerFormat.translatedChat(provider, canonical(), model, scan.stream());
-        } catch (GatewayException e) {
-            return Future.failedFuture(e); // the caller's request does not decode
+
+        @Override
+        public Buffer answer(Buffer upstreamBody, Call call) {
+            call.usage(OpenAiUsageReader.read(upstreamBody));
+            lastAnswer = new Object[] {target.provider(), upstreamBody}; // decoded only if an estimate is needed
+            return upstreamBody;
+        }
+
+        @Override
+        public StreamRelay relay() {
+            StreamRelay relay = new PassthroughRelay(new OpenAiStreamUsageScanner(scan.usageInjected()).checkingLines(),
+                    target.provider(), scan.includeUsage());
+            lastAnswer = relay;
+            return relay;
+        }
+    }
+
+    /** Another format: through the canonical model both ways. */
+    private final class Translated implements Leg {
+        private final Target target;
+
+        Translated(Target target) {
+            this.target = target;
+        }
+
+        @Override
+        public Future<UpstreamRequest> upstreamRequest() {
+            try {
+                return CallerFormat.translatedChat(target.provider(), canonical(), target.upstreamModel(), scan.stream());
+            } catch (GatewayException e) {
+                return Future.failedFuture(e); // the caller's request does not decode
+            }
+        }
+
+        @Override
+        public Buffer answer(Buffer upstreamBody, Call call) {
+            ChatResponse response = target.provider().codec().decodeChat(upstreamBody);
+            call.usage(response.usage());
+            lastAnswer = response;
+            return OpenAiResponseEncoder.encode(response);
+        }
+
+        @Override
+        public StreamRelay relay() {
+            StreamRelay relay = new TranslatingRelay(target.provider().codec().streamDecoder(), new OpenAiChunkEncoder(null, scan.includeUsage()));
+            lastAnswer = relay;
+            return relay;
         }
     }
 
@@ -70,28 +126,6 @@ final class OpenAiChatCaller implements CallerFormat {
             canonical = OpenAiChatDecoder.decode(body);
         }
         return canonical;
-    }
-
-    @Override
-    public Buffer answer(Target target, Buffer upstreamBody, Call call) {
-        if (CallerFormat.sameFormat(WireFormat.OPENAI, target.provider())) {
-            call.usage(OpenAiUsageReader.read(upstreamBody));
-            lastAnswer = new Object[] {target.provider(), upstreamBody}; // decoded only if an estimate is needed
-            return upstreamBody;
-        }
-        ChatResponse response = target.provider().codec().decodeChat(upstreamBody);
-        call.usage(response.usage());
-        lastAnswer = response;
-        return OpenAiResponseEncoder.encode(response);
-    }
-
-    @Override
-    public StreamRelay relay(Target target) {
-        StreamRelay relay = CallerFormat.sameFormat(WireFormat.OPENAI, target.provider())
-                ? new PassthroughRelay(new OpenAiStreamUsageScanner(scan.usageInjected()).checkingLines(), target.provider())
-                : new TranslatingRelay(target.provider().codec().streamDecoder(), new OpenAiChunkEncoder(null, scan.includeUsage()));
-        lastAnswer = relay;
-        return relay;
     }
 
     /**
@@ -122,22 +156,13 @@ final class OpenAiChatCaller implements CallerFormat {
 
     @Override
     public boolean canContinue(StreamRelay broken) {
-        return broken instanceof Resumable resumable && !resumable.delivered().toolCalls();
+        return Continuation.possible(broken);
     }
 
     @Override
     public Future<UpstreamRequest> continuationRequest(Target next, StreamRelay broken, boolean prefill) {
         try {
-            ChatRequest request = canonical();
-            if (prefill) {
-                String prefix = ((Resumable) broken).delivered().text().stripTrailing();
-                if (!prefix.isEmpty()) {
-                    java.util.List<dev.gatehouse.canonical.Message> messages = new java.util.ArrayList<>(request.messages());
-                    messages.add(dev.gatehouse.canonical.Message.text(dev.gatehouse.canonical.Role.ASSISTANT, prefix));
-                    request = request.withMessages(messages);
-                }
-            }
-            return CallerFormat.translatedChat(next.provider(), request, next.upstreamModel(), true);
+            return Continuation.request(canonical(), next, broken, prefill);
         } catch (GatewayException e) {
             return Future.failedFuture(e);
         }
@@ -145,10 +170,7 @@ final class OpenAiChatCaller implements CallerFormat {
 
     @Override
     public StreamRelay continuation(StreamRelay broken, Target next, boolean prefill) {
-        Delivered delivered = ((Resumable) broken).delivered();
-        OpenAiChunkEncoder encoder = OpenAiChunkEncoder.resuming(
-                delivered.id(), delivered.model(), delivered.created(), scan.includeUsage());
-        ContinuationRelay relay = new ContinuationRelay(next.provider().codec().streamDecoder(), encoder, delivered, prefill);
+        StreamRelay relay = Continuation.relay(broken, next, prefill);
         lastAnswer = relay;
         return relay;
     }
@@ -158,6 +180,7 @@ final class OpenAiChatCaller implements CallerFormat {
         private static final Buffer DONE = Buffer.buffer("data: [DONE]\n\n");
         private final OpenAiStreamUsageScanner scanner;
         private final Provider provider;
+        private final boolean includeUsage;
         /**
          * What reached the caller, by reference (no copy): decoded only if the stream breaks and
          * must be continued elsewhere, so the fast path pays one list append per chunk.
@@ -165,9 +188,10 @@ final class OpenAiChatCaller implements CallerFormat {
         private final java.util.List<Buffer> forwarded = new java.util.ArrayList<>();
         private boolean answering;
 
-        PassthroughRelay(OpenAiStreamUsageScanner scanner, Provider provider) {
+        PassthroughRelay(OpenAiStreamUsageScanner scanner, Provider provider, boolean includeUsage) {
             this.scanner = scanner;
             this.provider = provider;
+            this.includeUsage = includeUsage;
         }
 
         /**
@@ -217,7 +241,14 @@ final class OpenAiChatCaller implements CallerFormat {
 
         @Override
         public Delivered delivered() {
-            return Delivered.decode(forwarded);
+            return ForwardedChunks.decode(forwarded).delivered();
+        }
+
+        /** The caller's stream carried on in translation: the id, model and created it already has. */
+        @Override
+        public StreamEncoder resume() {
+            ForwardedChunks head = ForwardedChunks.decode(forwarded);
+            return OpenAiChunkEncoder.resuming(head.id(), head.model(), head.created(), includeUsage);
         }
 
         /**
@@ -318,38 +349,6 @@ final class OpenAiChatCaller implements CallerFormat {
         @Override
         public Usage usage() {
             return scanner.usage();
-        }
-    }
-
-    /** Another format upstream: decode its events, encode them as OpenAI chunks. */
-    private static final class TranslatingRelay extends EncodingRelay {
-        private final StringBuilder text = new StringBuilder();
-        private boolean toolCalls;
-        private boolean answering;
-
-        TranslatingRelay(StreamDecoder decoder, OpenAiChunkEncoder encoder) {
-            super(decoder, encoder);
-        }
-
-        @Override
-        public boolean answering() {
-            return answering;
-        }
-
-        @Override
-        protected void accept(StreamEvent event) {
-            answering |= !(event instanceof StreamEvent.Start);
-            switch (event) {
-                case StreamEvent.TextDelta t -> text.append(t.text());
-                case StreamEvent.ToolCallDelta d -> toolCalls = true;
-                default -> { }
-            }
-            emit(event);
-        }
-
-        @Override
-        public Delivered delivered() {
-            return new Delivered(text.toString(), toolCalls, encoder.id(), encoder.model(), encoder.created());
         }
     }
 }

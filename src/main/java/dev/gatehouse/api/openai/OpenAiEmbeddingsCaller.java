@@ -33,34 +33,40 @@ final class OpenAiEmbeddingsCaller implements CallerFormat {
     }
 
     @Override
-    public Future<UpstreamRequest> upstreamRequest(Target target) {
-        Provider provider = target.provider();
-        String model = target.upstreamModel();
-        try {
-            if (CallerFormat.sameFormat(WireFormat.OPENAI, provider)) {
-                return Future.succeededFuture(provider.embeddings(scan.withModel(model), model));
+    public Leg leg(Target target) {
+        boolean passthrough = CallerFormat.sameFormat(WireFormat.OPENAI, target.provider());
+        return new Leg() {
+            @Override
+            public Future<UpstreamRequest> upstreamRequest() {
+                Provider provider = target.provider();
+                String model = target.upstreamModel();
+                try {
+                    if (passthrough) {
+                        return Future.succeededFuture(provider.embeddings(scan.withModel(model), model));
+                    }
+                    EmbeddingRequest request = OpenAiEmbeddingsDecoder.decode(scan.withModel(model));
+                    return Future.succeededFuture(provider.embeddings(provider.codec().encodeEmbeddings(request), model));
+                } catch (GatewayException e) {
+                    return Future.failedFuture(e);
+                }
             }
-            EmbeddingRequest request = OpenAiEmbeddingsDecoder.decode(scan.withModel(model));
-            return Future.succeededFuture(provider.embeddings(provider.codec().encodeEmbeddings(request), model));
-        } catch (GatewayException e) {
-            return Future.failedFuture(e);
-        }
-    }
 
-    @Override
-    public Buffer answer(Target target, Buffer upstreamBody, Call call) {
-        if (CallerFormat.sameFormat(WireFormat.OPENAI, target.provider())) {
-            call.usage(OpenAiUsageReader.read(upstreamBody));
-            return upstreamBody;
-        }
-        EmbeddingResponse response = target.provider().codec().decodeEmbeddings(upstreamBody);
-        call.usage(response.usage());
-        return OpenAiEmbeddingsEncoder.encode(response, scan.encodingFormat() == null ? "float" : scan.encodingFormat());
-    }
+            @Override
+            public Buffer answer(Buffer upstreamBody, Call call) {
+                if (passthrough) {
+                    call.usage(OpenAiUsageReader.read(upstreamBody));
+                    return upstreamBody;
+                }
+                EmbeddingResponse response = target.provider().codec().decodeEmbeddings(upstreamBody);
+                call.usage(response.usage());
+                return OpenAiEmbeddingsEncoder.encode(response, scan.encodingFormat() == null ? "float" : scan.encodingFormat());
+            }
 
-    @Override
-    public StreamRelay relay(Target target) {
-        throw new UnsupportedOperationException("embeddings are never streamed");
+            @Override
+            public StreamRelay relay() {
+                throw new UnsupportedOperationException("embeddings are never streamed");
+            }
+        };
     }
 
     @Override

@@ -6,6 +6,7 @@ import dev.gatehouse.canonical.FinishReason;
 import dev.gatehouse.canonical.StreamEvent;
 import dev.gatehouse.canonical.Usage;
 import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.provider.StreamEncoder;
 import dev.gatehouse.dialect.anthropic.AnthropicFormat;
 import io.vertx.core.buffer.Buffer;
 import java.io.ByteArrayOutputStream;
@@ -22,7 +23,7 @@ import java.util.Map;
  * usage, then {@code message_stop}. Usage arrives after the finish reason in other formats, so
  * the closing events are written by {@link #done()}.
  */
-public final class AnthropicStreamEncoder {
+public final class AnthropicStreamEncoder implements StreamEncoder {
     private enum Kind { TEXT, THINKING, TOOL }
 
     private static final Buffer EMPTY = Buffer.buffer(0);
@@ -40,6 +41,22 @@ public final class AnthropicStreamEncoder {
         this.model = model;
     }
 
+    /**
+     * Carries the caller's message on after a failover: message_start is not repeated and the
+     * open content block stays open, so continued text lands in the block the caller is reading.
+     */
+    @Override
+    public StreamEncoder resuming() {
+        AnthropicStreamEncoder next = new AnthropicStreamEncoder(model);
+        next.started = started;
+        next.nextBlock = nextBlock;
+        next.openBlock = openBlock;
+        next.openKind = openKind;
+        next.toolBlocks.putAll(toolBlocks);
+        return next;
+    }
+
+    @Override
     public Buffer encode(StreamEvent event) {
         Buffer out = Buffer.buffer();
         switch (event) {
@@ -92,6 +109,7 @@ public final class AnthropicStreamEncoder {
     }
 
     /** Closes the open block and writes message_delta (stop reason, usage) and message_stop. */
+    @Override
     public Buffer done() {
         Buffer out = Buffer.buffer();
         start(out, null);
@@ -110,14 +128,17 @@ public final class AnthropicStreamEncoder {
         return out;
     }
 
+    @Override
     public Buffer error(GatewayException e) {
         return AnthropicErrors.sseEvent(e);
     }
 
+    @Override
     public boolean finished() {
         return finish != null;
     }
 
+    @Override
     public Usage usage() {
         return usage;
     }

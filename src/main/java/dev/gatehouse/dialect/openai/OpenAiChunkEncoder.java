@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import dev.gatehouse.canonical.StreamEvent;
 import dev.gatehouse.canonical.Usage;
 import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.provider.StreamEncoder;
 import io.vertx.core.buffer.Buffer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -16,7 +17,7 @@ import java.util.UUID;
  * so the caller gets exactly one usage chunk, right before {@code [DONE]}, as OpenAI sends it,
  * even when a provider reports usage in several pieces.
  */
-public final class OpenAiChunkEncoder {
+public final class OpenAiChunkEncoder implements StreamEncoder {
     private static final Buffer EMPTY = Buffer.buffer(0);
     private static final byte[] DONE = "data: [DONE]\n\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
@@ -26,6 +27,7 @@ public final class OpenAiChunkEncoder {
     private String model;
     private long created;
     private boolean started;
+    private boolean finished;
     private Usage usage;
 
     /**
@@ -50,6 +52,16 @@ public final class OpenAiChunkEncoder {
         return encoder;
     }
 
+    @Override
+    public StreamEncoder resuming() {
+        return resuming(id, model, created, includeUsage);
+    }
+
+    @Override
+    public boolean finished() {
+        return finished;
+    }
+
     /** The stream's id (null before the first chunk). */
     public String id() {
         return id;
@@ -65,6 +77,7 @@ public final class OpenAiChunkEncoder {
     }
 
     /** Zero or more SSE events for one canonical event. */
+    @Override
     public Buffer encode(StreamEvent event) {
         return switch (event) {
             case StreamEvent.Start s -> {
@@ -101,7 +114,10 @@ public final class OpenAiChunkEncoder {
                 g.writeEndObject();
                 g.writeEndArray();
             }, null));
-            case StreamEvent.Finish f -> withStart(chunk(g -> {}, OpenAiResponseEncoder.finishReason(f.reason())));
+            case StreamEvent.Finish f -> {
+                finished = true;
+                yield withStart(chunk(g -> {}, OpenAiResponseEncoder.finishReason(f.reason())));
+            }
             case StreamEvent.UsageReport u -> {
                 usage = u.usage();
                 yield EMPTY;
@@ -110,6 +126,7 @@ public final class OpenAiChunkEncoder {
     }
 
     /** The usage chunk (when asked for and known) followed by {@code data: [DONE]}. */
+    @Override
     public Buffer done() {
         Buffer out = Buffer.buffer();
         if (includeUsage && usage != null) {
@@ -126,11 +143,13 @@ public final class OpenAiChunkEncoder {
     }
 
     /** An in-band error event, for failures after the stream has started. */
+    @Override
     public Buffer error(GatewayException e) {
         return OpenAiErrors.sseEvent(e);
     }
 
     /** The usage last reported, or null. */
+    @Override
     public Usage usage() {
         return usage;
     }

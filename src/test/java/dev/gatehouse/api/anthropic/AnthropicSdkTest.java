@@ -24,10 +24,14 @@ import com.anthropic.models.messages.Tool;
 import com.anthropic.models.messages.ToolResultBlockParam;
 import com.anthropic.models.messages.ToolUseBlock;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gatehouse.testing.FakeAnthropic;
 import dev.gatehouse.testing.FakeOpenAi;
 import dev.gatehouse.testing.Fault;
 import dev.gatehouse.testing.GatewayHarness;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -271,6 +275,34 @@ class AnthropicSdkTest {
         var raw = gateway.post("/v1/messages", "{\"model\":\"claude\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
         assertThat(raw.statusCode()).isEqualTo(400);
         assertThat(raw.body()).isEqualTo("{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"message\":\"max_tokens: Field required\"}}");
+    }
+
+    /**
+     * /v1/messages goes through the same ingress as /v1/chat/completions: only application/json
+     * (with parameters) is JSON; application/jsonl used to slip through a prefix match.
+     */
+    @Test
+    void aContentTypeThatOnlyStartsWithApplicationJsonIs415InAnthropicShape() throws Exception {
+        String body = "{\"model\":\"claude\",\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+        for (String path : new String[] {"/v1/messages", "/v1/messages/count_tokens"}) {
+            for (String type : new String[] {"application/jsonl", "application/json-seq"}) {
+                HttpResponse<String> response = gateway.send(HttpRequest.newBuilder(URI.create(gateway.origin() + path))
+                        .header("Authorization", "Bearer " + GatewayHarness.MASTER_KEY)
+                        .header("Content-Type", type)
+                        .POST(HttpRequest.BodyPublishers.ofString(body)));
+                assertThat(response.statusCode()).as(path + " " + type).isEqualTo(415);
+                JsonNode error = new ObjectMapper().readTree(response.body());
+                assertThat(error.path("type").asText()).isEqualTo("error");
+                assertThat(error.path("error").path("type").asText()).isEqualTo("invalid_request_error");
+                assertThat(error.path("error").path("message").asText()).contains(type);
+                assertThat(response.headers().firstValue("request-id")).isPresent();
+            }
+        }
+        HttpResponse<String> ok = gateway.send(HttpRequest.newBuilder(URI.create(gateway.origin() + "/v1/messages"))
+                .header("Authorization", "Bearer " + GatewayHarness.MASTER_KEY)
+                .header("Content-Type", "application/json; charset=utf-8")
+                .POST(HttpRequest.BodyPublishers.ofString(body)));
+        assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
     }
 
     @Test

@@ -1,26 +1,27 @@
 package dev.gatehouse.api.openai;
 
+import dev.gatehouse.api.Delivered;
 import dev.gatehouse.canonical.StreamEvent;
 import dev.gatehouse.dialect.openai.OpenAiWireCodec;
 import dev.gatehouse.provider.StreamDecoder;
 import io.vertx.core.buffer.Buffer;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
- * What an OpenAI-format stream has delivered to the caller so far: the answer's text, whether a
- * tool call was started (which cannot be resumed faithfully), and the stream's identity (id,
- * model, created) that a continuation must keep.
+ * What an OpenAI-format stream that passed through untranslated delivered, decoded from the
+ * chunks forwarded (the fast path keeps only references): the answer so far, and the stream's
+ * identity (id, model, created) that a continuation must keep.
  */
-record Delivered(String text, boolean toolCalls, String id, String model, long created) {
+record ForwardedChunks(Delivered delivered, String id, String model, long created) {
 
-    /** Decodes the chunks that were forwarded as they were (the fast path keeps only references). */
-    static Delivered decode(List<Buffer> chunks) {
+    static ForwardedChunks decode(List<Buffer> chunks) {
         StreamDecoder decoder = new OpenAiWireCodec().streamDecoder();
         StringBuilder text = new StringBuilder();
         boolean[] toolCalls = {false};
         String[] id = {null, null};
         long[] created = {0};
-        java.util.function.Consumer<StreamEvent> collect = event -> {
+        Consumer<StreamEvent> collect = event -> {
             switch (event) {
                 case StreamEvent.Start s -> {
                     if (id[0] == null) {
@@ -41,6 +42,6 @@ record Delivered(String text, boolean toolCalls, String id, String model, long c
         } catch (RuntimeException malformed) {
             // What was decoded up to the bad chunk is what the caller could read.
         }
-        return new Delivered(text.toString(), toolCalls[0], id[0], id[1], created[0]);
+        return new ForwardedChunks(new Delivered(text.toString(), toolCalls[0]), id[0], id[1], created[0]);
     }
 }

@@ -1,16 +1,17 @@
-package dev.gatehouse.api.openai;
+package dev.gatehouse.api;
 
 
-import dev.gatehouse.dialect.openai.OpenAiChunkEncoder;
 import dev.gatehouse.canonical.StreamEvent;
 import dev.gatehouse.provider.ErrorClass;
 import dev.gatehouse.provider.StreamDecoder;
+import dev.gatehouse.provider.StreamEncoder;
 import dev.gatehouse.provider.UpstreamError;
 import dev.gatehouse.provider.UpstreamException;
 
 /**
- * Carries a broken OpenAI stream on with another target's answer, inside the caller's existing
- * stream (same id, no second role chunk).
+ * Carries a broken stream on with another target's answer, inside the caller's existing stream
+ * (same message id, no second opening), in whatever format the caller reads: the encoder given is
+ * the broken stream's own, {@link StreamEncoder#resuming resumed}.
  *
  * <ul>
  *   <li>Prefill: the target was given the delivered text as the start of its answer and continues
@@ -20,7 +21,7 @@ import dev.gatehouse.provider.UpstreamException;
  *       spliced honestly, so it fails the attempt.
  * </ul>
  */
-final class ContinuationRelay extends EncodingRelay {
+public final class ContinuationRelay extends TranslatingRelay {
     private final Delivered base;
     private final boolean prefill;
     private final StringBuilder emitted = new StringBuilder();
@@ -30,11 +31,17 @@ final class ContinuationRelay extends EncodingRelay {
     private boolean dropLeadingSpace;
     private boolean toolCalls;
 
-    ContinuationRelay(StreamDecoder decoder, OpenAiChunkEncoder encoder, Delivered base, boolean prefill) {
+    public ContinuationRelay(StreamDecoder decoder, StreamEncoder encoder, Delivered base, boolean prefill) {
         super(decoder, encoder);
         this.base = base;
         this.prefill = prefill;
         this.dropLeadingSpace = prefill && !base.text().equals(base.text().stripTrailing());
+    }
+
+    /** The caller's stream is already answering: nothing is held back. */
+    @Override
+    public boolean answering() {
+        return true;
     }
 
     @Override
@@ -94,6 +101,11 @@ final class ContinuationRelay extends EncodingRelay {
 
     @Override
     public Delivered delivered() {
-        return new Delivered(base.text() + emitted, base.toolCalls() || toolCalls, base.id(), base.model(), base.created());
+        return new Delivered(base.text() + emitted, base.toolCalls() || toolCalls);
+    }
+
+    @Override
+    public String answerText() {
+        return delivered().text();
     }
 }

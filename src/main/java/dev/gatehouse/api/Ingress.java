@@ -1,0 +1,127 @@
+package dev.gatehouse.api;
+
+import dev.gatehouse.call.Call;
+import dev.gatehouse.call.CallListener;
+import dev.gatehouse.call.Endpoint;
+import dev.gatehouse.call.ErrorType;
+import dev.gatehouse.call.Futures;
+import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.canonical.Usage;
+import dev.gatehouse.gateway.CallerFormat;
+import dev.gatehouse.gateway.Gateway;
+import dev.gatehouse.http.BodyReader;
+import dev.gatehouse.http.ErrorWriter;
+import dev.gatehouse.usage.CallerTags;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+/**
+ * The one caller-endpoint path, for every caller format: admission, caller tags, the Content-Type
+ * check, the body read under the size limit, the dialect's scan, dispatch, errors rendered in the
+ * caller's dialect, and the call's end. Written once so that the formats cannot drift apart; a
+ * caller format supplies only its scanner and its error body.
+ */
+public final class Ingress {
+    private final Gateway gateway;
+    private final LongSupplier maxBodyBytes;
+    private final CallListener listener;
+
+    public Ingress(Gateway gateway, LongSupplier maxBodyBytes, CallListener listener) {
+        this.gateway = gateway;
+        this.maxBodyBytes = maxBodyBytes;
+        this.listener = listener;
+    }
+
+    /** What a caller format's scan found in the body, and the caller object that answers it. */
+    public record Scanned(String model, boolean stream, Integer maxTokens, CallerFormat caller, Supplier<Usage> usageEstimate) {}
+
+    /** Scans a body in the caller's format; throws a {@link GatewayException} (a 4xx) on a bad one. */
+    @FunctionalInterface
+    public interface Scanner {
+        Scanned scan(Buffer body);
+    }
+
+    public Gateway gateway() {
+        return gateway;
+    }
+
+    /** Serves one call on {@code endpoint}; {@code errorBody} renders failures in the caller's dialect. */
+    public void handle(RoutingContext ctx, Endpoint endpoint, Scanner scanner, Function<GatewayException, Buffer> errorBody) {
+        HttpServerRequest request = ctx.request();
+        HttpServerResponse response = ctx.response();
+        Call call = new Call(ctx.get(ErrorWriter.REQUEST_ID), endpoint, request.headers(), System.nanoTime());
+        call.clientAddress(request.remoteAddress() == null ? null : request.remoteAddress().hostAddress());
+        Future<Void> admitted = Futures.compose(gateway.admit(call), v -> {
+            call.tags(CallerTags.parse(request.getHeader(CallerTags.HEADER)));
+            return Future.succeededFuture();
+        });
+        // Futures.compose: the steps before the body are synchronous on the usual path; only
+        // reading the body (and what dispatch waits for) takes a Vert.x hop.
+        Future<Buffer> read = Futures.compose(admitted, v -> readJson(request));
+        Future<Void> result = Futures.compose(read, body -> {
+            Scanned scanned = scanner.scan(body);
+            if (scanned.usageEstimate() != null) {
+                call.usageEstimate(scanned.usageEstimate());
+            }
+            call.model(scanned.model());
+            call.stream(scanned.stream());
+            call.requestSize(body.length(), scanned.maxTokens());
+            call.captureRequest(body);
+            return gateway.dispatch(call, scanned.caller(), response);
+        });
+        result.onComplete(done -> {
+            if (done.failed() && !response.headWritten() && !response.closed()) {
+                call.applyResponseHeaders(response);
+                if (call.zdr()) {
+                    ctx.put(ErrorWriter.ZDR, Boolean.TRUE);
+                }
+                ErrorWriter.write(ctx, done.cause(), errorBody);
+            }
+            try {
+                call.finish(); // settles budgets, releases limits: exactly once, success or not
+            } finally {
+                listener.completed(call, done.failed() ? done.cause() : null);
+            }
+        });
+    }
+
+    /**
+     * Admits the call and reads its JSON body, for endpoints that answer by themselves (token
+     * counting) but must check the caller and the body exactly as the main path does.
+     */
+    public Future<Buffer> admitAndRead(Call call, HttpServerRequest request) {
+        return Futures.compose(gateway.admit(call), v -> readJson(request));
+    }
+
+    private Future<Buffer> readJson(HttpServerRequest request) {
+        String type = request.getHeader(HttpHeaders.CONTENT_TYPE);
+        // No Content-Type at all is tolerated (the body must still be JSON); a different type is a mistake worth naming.
+        if (type != null && !isJson(type)) {
+            return Future.failedFuture(new GatewayException(ErrorType.UNSUPPORTED_MEDIA_TYPE,
+                    "Content-Type must be application/json, not '" + type + "'.", null, "unsupported_media_type"));
+        }
+        return BodyReader.read(request, maxBodyBytes.getAsLong());
+    }
+
+    /**
+     * {@code application/json}, optionally with parameters ({@code ; charset=utf-8}). A prefix
+     * match alone let {@code application/json-seq} or {@code application/jsonl} through as JSON.
+     */
+    static boolean isJson(String type) {
+        if (!type.regionMatches(true, 0, "application/json", 0, 16)) {
+            return false;
+        }
+        if (type.length() == 16) {
+            return true;
+        }
+        char next = type.charAt(16);
+        return next == ';' || next == ' ' || next == '\t';
+    }
+}

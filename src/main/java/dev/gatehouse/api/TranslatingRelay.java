@@ -1,0 +1,102 @@
+package dev.gatehouse.api;
+
+import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.canonical.StreamEvent;
+import dev.gatehouse.canonical.Usage;
+import dev.gatehouse.gateway.CallerFormat;
+import dev.gatehouse.provider.StreamDecoder;
+import dev.gatehouse.provider.StreamEncoder;
+import io.vertx.core.buffer.Buffer;
+
+/**
+ * The one translating relay, for every caller format: decodes the upstream's stream into canonical
+ * events and writes them with the caller's {@link StreamEncoder}. It remembers what was delivered,
+ * so a broken stream can be continued elsewhere ({@link ContinuationRelay}) whatever the caller's
+ * format. Subclasses decide what each event becomes ({@link #accept}).
+ */
+public class TranslatingRelay implements CallerFormat.StreamRelay, Resumable {
+    private final StreamDecoder decoder;
+    private final StreamEncoder encoder;
+    private final StringBuilder text = new StringBuilder();
+    /** Text and tool-call arguments in the order delivered, for a token estimate. */
+    private final StringBuilder answerText = new StringBuilder();
+    private boolean toolCalls;
+    private boolean answering;
+    private Buffer pending;
+
+    public TranslatingRelay(StreamDecoder decoder, StreamEncoder encoder) {
+        this.decoder = decoder;
+        this.encoder = encoder;
+    }
+
+    /** Handles one decoded event, usually by {@link #emit emitting} it. */
+    protected void accept(StreamEvent event) {
+        answering |= !(event instanceof StreamEvent.Start);
+        switch (event) {
+            case StreamEvent.TextDelta t -> {
+                text.append(t.text());
+                answerText.append(t.text());
+            }
+            case StreamEvent.ToolCallDelta d -> {
+                toolCalls = true;
+                answerText.append(d.argumentsFragment() == null ? "" : d.argumentsFragment());
+            }
+            default -> { }
+        }
+        emit(event);
+    }
+
+    /** Writes an event to the caller's stream. */
+    protected final void emit(StreamEvent event) {
+        pending.appendBuffer(encoder.encode(event));
+    }
+
+    @Override
+    public final Buffer relay(Buffer upstreamChunk) {
+        pending = Buffer.buffer();
+        decoder.feed(upstreamChunk, this::accept);
+        return pending;
+    }
+
+    @Override
+    public final Buffer end() {
+        pending = Buffer.buffer();
+        decoder.end(this::accept);
+        return encoder.finished() ? pending.appendBuffer(encoder.done()) : pending;
+    }
+
+    @Override
+    public boolean answering() {
+        return answering;
+    }
+
+    @Override
+    public final boolean complete() {
+        return encoder.finished();
+    }
+
+    @Override
+    public final Buffer error(GatewayException error) {
+        return encoder.error(error);
+    }
+
+    @Override
+    public final Usage usage() {
+        return encoder.usage();
+    }
+
+    @Override
+    public Delivered delivered() {
+        return new Delivered(text.toString(), toolCalls);
+    }
+
+    /** The answer's text and tool-call arguments as delivered, for a token estimate. */
+    public String answerText() {
+        return answerText.toString();
+    }
+
+    @Override
+    public final StreamEncoder resume() {
+        return encoder.resuming();
+    }
+}
