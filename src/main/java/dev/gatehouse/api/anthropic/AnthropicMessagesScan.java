@@ -32,6 +32,9 @@ public record AnthropicMessagesScan(Buffer body, String model, boolean stream, I
 
     private static AnthropicMessagesScan scan(Buffer body, JsonParser p, boolean requireMaxTokens) throws IOException {
         JsonToken first = p.nextToken();
+        if (first == null) {
+            throw GatewayException.invalid("Request body is empty; expected a JSON object.", null);
+        }
         if (first != JsonToken.START_OBJECT) {
             throw GatewayException.invalid("Request body must be a JSON object"
                     + (first == null ? "." : ", got " + OpenAiJson.describe(first) + "."), null);

@@ -38,6 +38,9 @@ public record OpenAiEmbeddingsScan(
 
     private static OpenAiEmbeddingsScan scan(Buffer body, JsonParser p) throws IOException {
         JsonToken first = p.nextToken();
+        if (first == null) {
+            throw GatewayException.invalid("Request body is empty; expected a JSON object.", null);
+        }
         if (first != JsonToken.START_OBJECT) {
             throw GatewayException.invalid("Request body must be a JSON object, got " + OpenAiJson.describe(first) + ".", null);
         }
