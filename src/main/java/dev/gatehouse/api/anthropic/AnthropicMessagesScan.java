@@ -46,6 +46,7 @@ public record AnthropicMessagesScan(Buffer body, String model, boolean stream, I
         Integer maxTokens = null;
         boolean seenMaxTokens = false;
         int messages = -1;
+        boolean seenTools = false;
         JsonToken t;
         while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
             String name = p.currentName();
@@ -96,6 +97,13 @@ public record AnthropicMessagesScan(Buffer body, String model, boolean stream, I
                         count++;
                     }
                     messages = count;
+                }
+                case "tools" -> {
+                    if (seenTools) {
+                        throw GatewayException.invalid("tools: duplicate key in request body.", "tools");
+                    }
+                    seenTools = true;
+                    p.skipChildren();
                 }
                 default -> p.skipChildren();
             }

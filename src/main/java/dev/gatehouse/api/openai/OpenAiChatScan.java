@@ -10,6 +10,8 @@ import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
  * What the same-format fast path needs from an OpenAI chat request, read with one streaming pass
@@ -46,6 +48,7 @@ public record OpenAiChatScan(
             "\"stream_options\":{\"include_usage\":true},".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] STREAM_OPTIONS_VALUE = "{\"include_usage\":true}".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] INCLUDE_USAGE_MEMBER = "\"include_usage\":true".getBytes(StandardCharsets.US_ASCII);
+    private static final Set<String> UNIQUE = Set.of("max_tokens", "max_completion_tokens", "n", "tools");
     private static final byte[] TRUE = "true".getBytes(StandardCharsets.US_ASCII);
 
     /** Scans and validates the fields the fast path relies on; throws a 400 on bad input. */
@@ -87,10 +90,15 @@ public record OpenAiChatScan(
         int iuStart = -1;
         int iuEnd = -1;
         boolean seenStreamOptions = false;
+        Set<String> seenOnce = new HashSet<>(4);
         JsonToken t;
         while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
             String name = p.currentName();
             JsonToken v = p.nextToken();
+            // A policy checks one value while the upstream may read the other: refuse repeats of keys that matter.
+            if (UNIQUE.contains(name) && !seenOnce.add(name)) {
+                throw GatewayException.invalid("Duplicate key '" + name + "' in request body.", name);
+            }
             switch (name) {
                 case "model" -> {
                     OpenAiJson.StringSpan span = OpenAiJson.uniqueString(p, v, "model", modelStart >= 0,
