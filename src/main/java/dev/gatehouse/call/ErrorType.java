@@ -13,6 +13,8 @@ public enum ErrorType {
     PAYLOAD_TOO_LARGE(413, "invalid_request_error"),
     UNSUPPORTED_MEDIA_TYPE(415, "invalid_request_error"),
     UNPROCESSABLE(422, "invalid_request_error"),
+    /** The caller went away before its request was read (nginx's 499): its doing, not a server error. */
+    CLIENT_CLOSED(499, "invalid_request_error"),
     RATE_LIMIT(429, "rate_limit_error"),
     /** A budget is spent: 429 like OpenAI's own "insufficient_quota", so SDKs treat it as a rate limit. */
     INSUFFICIENT_QUOTA(429, "insufficient_quota"),

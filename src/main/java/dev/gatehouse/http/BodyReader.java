@@ -5,6 +5,8 @@ import dev.gatehouse.call.GatewayException;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.VertxException;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpServerRequest;
 
 /**
@@ -39,9 +41,23 @@ public final class BodyReader {
             body.appendBuffer(chunk);
         });
         request.endHandler(v -> promise.tryComplete(body));
-        request.exceptionHandler(promise::tryFail);
+        request.exceptionHandler(failure -> promise.tryFail(readFailure(failure)));
         request.resume();
         return promise.future();
+    }
+
+    /**
+     * Why the body could not be read, in the caller's terms: a connection that closed is the
+     * caller's doing (499, not a server error); anything else is the HTTP codec refusing the
+     * framing (e.g. a chunk size that overflows), a 400.
+     */
+    static GatewayException readFailure(Throwable failure) {
+        if (failure instanceof HttpClosedException || failure instanceof VertxException && "Connection was closed".equals(failure.getMessage())) {
+            return new GatewayException(ErrorType.CLIENT_CLOSED,
+                    "The client closed the connection before the request body was read.", null, "client_closed_request");
+        }
+        return GatewayException.invalid("The request body's HTTP framing is malformed"
+                + (failure instanceof NumberFormatException ? " (a chunk size is not a valid number)." : "."), null);
     }
 
     private static GatewayException tooLarge(long maxBytes) {

@@ -6,7 +6,12 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
+import dev.gatehouse.dialect.openai.OpenAiErrors;
+import io.netty.handler.codec.TooLongFrameException;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import java.util.function.Consumer;
@@ -59,6 +64,33 @@ public final class GatewayServer {
         return router;
     }
 
+    /**
+     * A request the HTTP codec could not parse (bad request line or headers, a URL or headers over
+     * the limits): answered in the API's error shape rather than with Vert.x's empty body, then closed.
+     */
+    static void refuseUnparsable(HttpServerRequest request) {
+        Throwable cause = request.decoderResult().cause();
+        String detail = cause == null || cause.getMessage() == null ? "" : cause.getMessage();
+        int status = 400;
+        String message = "The request is not valid HTTP/1.1: its request line or headers could not be parsed.";
+        String code = "bad_http_request";
+        if (cause instanceof TooLongFrameException && detail.startsWith("An HTTP line is larger than")) {
+            status = 414;
+            message = "The request URL is too long (the limit is " + HttpServerOptions.DEFAULT_MAX_INITIAL_LINE_LENGTH + " bytes for the request line).";
+            code = "uri_too_long";
+        } else if (cause instanceof TooLongFrameException && detail.startsWith("HTTP header is larger than")) {
+            status = 431;
+            message = "The request headers are too large (the limit is " + HttpServerOptions.DEFAULT_MAX_HEADER_SIZE + " bytes in all).";
+            code = "headers_too_large";
+        }
+        Buffer body = OpenAiErrors.body(new GatewayException(ErrorType.INVALID_REQUEST, message, null, code));
+        request.response().setStatusCode(status)
+                .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                .putHeader(HttpHeaders.CONNECTION, "close")
+                .end(body)
+                .onComplete(done -> request.connection().close());
+    }
+
     private final class ServerVerticle extends VerticleBase {
         private final String host;
         private final int port;
@@ -83,7 +115,7 @@ public final class GatewayServer {
                     .setIdleTimeout(300)
                     .setDecompressionSupported(false)
                     .setCompressionSupported(false);
-            server = vertx.createHttpServer(options).requestHandler(router());
+            server = vertx.createHttpServer(options).requestHandler(router()).invalidRequestHandler(GatewayServer::refuseUnparsable);
             return server.listen().map(s -> {
                 synchronized (boundPort) {
                     boundPort[0] = s.actualPort();

@@ -17,7 +17,7 @@ public record AnthropicMessagesScan(Buffer body, String model, boolean stream, I
 
     /** The top-level keys refused when repeated. */
     private static final RequestScanner.Rules RULES =
-            new RequestScanner.Rules(RequestScanner.Wording.ANTHROPIC, "model", "stream", "max_tokens", "messages");
+            new RequestScanner.Rules(RequestScanner.Wording.ANTHROPIC, "model", "stream", "max_tokens", "messages", "tools");
 
     /** @param requireMaxTokens true for {@code /v1/messages}, false for {@code count_tokens} */
     public static AnthropicMessagesScan scan(Buffer body, boolean requireMaxTokens) {

@@ -48,7 +48,9 @@ public record OpenAiChatScan(
 
     /** The top-level keys refused when repeated. */
     private static final RequestScanner.Rules RULES =
-            new RequestScanner.Rules(RequestScanner.Wording.OPENAI, "model", "stream", "stream_options", "messages");
+            new RequestScanner.Rules(RequestScanner.Wording.OPENAI, "model", "stream", "stream_options", "messages",
+                    // A policy checks one value while the upstream may read another: repeats of keys that matter are refused.
+                    "max_tokens", "max_completion_tokens", "n", "tools");
 
     /** Scans and validates the fields the fast path relies on; throws a 400 on bad input. */
     public static OpenAiChatScan scan(Buffer body) {

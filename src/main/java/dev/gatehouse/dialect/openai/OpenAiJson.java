@@ -5,7 +5,9 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -15,12 +17,28 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.buffer.BufferInternal;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.regex.Pattern;
 
 /** JSON plumbing shared by the OpenAI-format classes: one factory, byte access, error wording. */
 public final class OpenAiJson {
+    /** How deep a request body may nest arrays and objects: bounds the parser's stack on hostile input. */
+    public static final int MAX_DEPTH = 128;
+    /** The most digits a number may have (Jackson's default, stated so the caller-facing message can name it). */
+    public static final int MAX_NUMBER_LENGTH = 1000;
+    /** The longest field name, in characters (Jackson's default). */
+    public static final int MAX_NAME_LENGTH = 50_000;
+    /** The longest string value, in characters (Jackson's default; the body-size cap usually bites first). */
+    public static final int MAX_STRING_LENGTH = 20_000_000;
+
     /** Source excerpts stay out of parse errors: they could echo a caller's secret back into logs. */
     public static final JsonFactory FACTORY = JsonFactory.builder()
             .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxNestingDepth(MAX_DEPTH)
+                    .maxNumberLength(MAX_NUMBER_LENGTH)
+                    .maxNameLength(MAX_NAME_LENGTH)
+                    .maxStringLength(MAX_STRING_LENGTH)
+                    .build())
             .build();
 
     public static final ObjectMapper MAPPER = new ObjectMapper(FACTORY);
@@ -67,12 +85,35 @@ public final class OpenAiJson {
         return new StringSpan(text, start, (int) p.currentLocation().getByteOffset());
     }
 
+    /**
+     * A parser over UTF-8 bytes. Other encodings are refused: Jackson would auto-detect UTF-16/32
+     * and report character offsets, which the byte splicing of the fast paths cannot use.
+     */
     public static JsonParser parser(Bytes bytes) {
+        if (!utf8(bytes)) {
+            throw GatewayException.invalid("The request body must be JSON encoded as UTF-8; it looks like UTF-16 or UTF-32.", null);
+        }
         try {
             return FACTORY.createParser(bytes.array(), bytes.offset(), bytes.length());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    // RFC 8259 JSON is UTF-8; a NUL among the first bytes or a UTF-16/32 byte-order mark means a wide encoding.
+    private static boolean utf8(Bytes bytes) {
+        byte[] a = bytes.array();
+        int n = Math.min(4, bytes.length());
+        if (n >= 2 && ((a[bytes.offset()] == (byte) 0xFE && a[bytes.offset() + 1] == (byte) 0xFF)
+                || (a[bytes.offset()] == (byte) 0xFF && a[bytes.offset() + 1] == (byte) 0xFE))) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            if (a[bytes.offset() + i] == 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Parses a request body as a tree, turning syntax errors into a 400 that says where. */
@@ -101,15 +142,54 @@ public final class OpenAiJson {
         }
     }
 
+    /** A parse failure as the caller should read it: what is wrong and where, no parser internals. */
     public static GatewayException malformed(JsonProcessingException e) {
         String msg = e.getOriginalMessage();
+        if (e instanceof StreamConstraintsException) {
+            return GatewayException.invalid(overLimit(msg == null ? "" : msg), null);
+        }
         int nl = msg == null ? -1 : msg.indexOf('\n');
         if (nl >= 0) {
             msg = msg.substring(0, nl);
         }
         JsonLocation loc = e.getLocation();
-        return GatewayException.invalid("Request body is not valid JSON: " + msg
+        return GatewayException.invalid("Request body is not valid JSON: " + forCaller(msg)
                 + (loc == null ? "" : " (at " + where(loc) + ")") + ".", null);
+    }
+
+    // Which StreamReadConstraints limit was crossed is only in the message; name it in the caller's terms.
+    private static String overLimit(String msg) {
+        if (msg.contains("NestingDepth")) {
+            return "The request body nests JSON deeper than " + MAX_DEPTH + " levels.";
+        }
+        if (msg.contains("NumberLength")) {
+            return "A number in the request body is longer than " + MAX_NUMBER_LENGTH + " characters.";
+        }
+        if (msg.contains("NameLength")) {
+            return "A field name in the request body is longer than " + MAX_NAME_LENGTH + " characters.";
+        }
+        if (msg.contains("StringLength")) {
+            return "A string in the request body is longer than " + MAX_STRING_LENGTH + " characters.";
+        }
+        return "The request body is too large or too complex to parse.";
+    }
+
+    private static final Pattern CHAR_CODE = Pattern.compile("\\('(.+?)' \\(code \\d+\\)\\)");
+    private static final Pattern CTRL_CHAR = Pattern.compile("\\(\\(CTRL-CHAR, code (\\d+)\\)\\)");
+    private static final Pattern SOURCE = Pattern.compile("\\[Source: [^\\]]*?line: (\\d+), column: (\\d+)\\]");
+
+    /** Jackson's wording with its internals (character codes, source descriptions, backticks) taken out. */
+    static String forCaller(String msg) {
+        if (msg == null || msg.isBlank()) {
+            return "syntax error";
+        }
+        String m = CHAR_CODE.matcher(msg).replaceAll("'$1'");
+        m = CTRL_CHAR.matcher(m).replaceAll("control character $1");
+        m = SOURCE.matcher(m).replaceAll("line $1, column $2");
+        m = m.replace("Unexpected end-of-input", "the body ends before the JSON value is complete")
+                .replace(": was expecting", ", expected")
+                .replace("`", "'");
+        return Character.toLowerCase(m.charAt(0)) + m.substring(1);
     }
 
     public static String where(JsonLocation loc) {
@@ -128,7 +208,10 @@ public final class OpenAiJson {
         };
     }
 
-    public static String describe(com.fasterxml.jackson.core.JsonToken token) {
+    public static String describe(JsonToken token) {
+        if (token == null) {
+            return "nothing (the body is empty)";
+        }
         return switch (token) {
             case START_ARRAY -> "an array";
             case START_OBJECT -> "an object";
