@@ -122,7 +122,7 @@ final class OpenAiChatCaller implements CallerFormat {
 
     @Override
     public boolean canContinue(StreamRelay broken) {
-        return broken instanceof Resumable resumable && !resumable.delivered().toolCalls();
+        return broken instanceof Resumable resumable && resumable.resumable() && !resumable.delivered().toolCalls();
     }
 
     @Override
@@ -158,11 +158,8 @@ final class OpenAiChatCaller implements CallerFormat {
         private static final Buffer DONE = Buffer.buffer("data: [DONE]\n\n");
         private final OpenAiStreamUsageScanner scanner;
         private final Provider provider;
-        /**
-         * What reached the caller, by reference (no copy): decoded only if the stream breaks and
-         * must be continued elsewhere, so the fast path pays one list append per chunk.
-         */
-        private final java.util.List<Buffer> forwarded = new java.util.ArrayList<>();
+        /** What reached the caller, for a continuation: one reference append per chunk, bounded (see DeliveredLog). */
+        private final DeliveredLog forwarded = new DeliveredLog();
         private boolean answering;
 
         PassthroughRelay(OpenAiStreamUsageScanner scanner, Provider provider) {
@@ -217,7 +214,12 @@ final class OpenAiChatCaller implements CallerFormat {
 
         @Override
         public Delivered delivered() {
-            return Delivered.decode(forwarded);
+            return forwarded.delivered();
+        }
+
+        @Override
+        public boolean resumable() {
+            return forwarded.complete();
         }
 
         /**
