@@ -93,10 +93,10 @@ final class EndlessUpstream implements AutoCloseable {
         in.readNBytes(length);
     }
 
-    /** 16 KiB or so of complete SSE events with text deltas. */
+    /** 16 KiB or so of complete SSE events, a word each, as providers send them. */
     private static byte[] block() {
         String event = "data: {\"id\":\"chatcmpl-endless\",\"object\":\"chat.completion.chunk\",\"created\":1,"
-                + "\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + "lorem ipsum ".repeat(80)
+                + "\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + "lorem "
                 + "\"},\"finish_reason\":null}]}\n\n";
         return event.repeat(Math.max(1, 16 * 1024 / event.length())).getBytes(StandardCharsets.UTF_8);
     }

@@ -52,7 +52,7 @@ class StalledReaderTest {
             for (int i = 0; i < streams; i++) {
                 callers.add(stalledCaller(gateway.port()));
             }
-            long settled = awaitSettled(streams);
+            long settled = awaitSettled(upstream, streams);
             long perStream = settled / streams;
             assertThat(perStream).as("bytes the gateway read from the upstream per stalled stream").isLessThan(3L << 20);
         } finally {
@@ -88,7 +88,7 @@ class StalledReaderTest {
      * Waits until the upstream count stops growing (no growth for a whole second) and returns it;
      * fails if it still grows after 15 s, which is what an unbounded read looks like.
      */
-    static long awaitSettled(int streams) throws InterruptedException {
+    static long awaitSettled(EndlessUpstream upstream, int streams) throws InterruptedException {
         long deadline = System.nanoTime() + 15_000_000_000L;
         long last = -1;
         int still = 0;

@@ -14,7 +14,8 @@ import java.util.List;
  */
 final class DeliveredLog {
     static final int FOLD_BYTES = 64 * 1024;
-    static final int MAX_TEXT_CHARS = 1024 * 1024;
+    /** About 64k tokens of text: a longer answer that breaks ends with an in-band error instead of being continued. */
+    static final int MAX_TEXT_CHARS = 256 * 1024;
 
     private final List<Buffer> chunks = new ArrayList<>();
     private final Delivered.Decoding folded = new Delivered.Decoding();
