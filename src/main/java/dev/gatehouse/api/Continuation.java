@@ -21,7 +21,7 @@ public final class Continuation {
 
     /** Whether what was delivered can be continued: plain text (a half-sent tool call cannot). */
     public static boolean possible(CallerFormat.StreamRelay broken) {
-        return broken instanceof Resumable resumable && !resumable.delivered().toolCalls();
+        return broken instanceof Resumable resumable && resumable.resumable() && !resumable.delivered().toolCalls();
     }
 
     /**

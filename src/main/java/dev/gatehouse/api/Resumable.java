@@ -6,6 +6,11 @@ import dev.gatehouse.provider.StreamEncoder;
 public interface Resumable {
     Delivered delivered();
 
+    /** False once the relay stopped keeping what it delivered (a bounded memory per stream). */
+    default boolean resumable() {
+        return true;
+    }
+
     /** An encoder that carries the caller's stream on (same message, no second opening). */
     StreamEncoder resume();
 }

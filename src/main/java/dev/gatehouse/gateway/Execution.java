@@ -85,6 +85,8 @@ final class Execution {
     private CallerFormat.Leg leg;
     /** A stream's opening bytes (role chunk), held until the answer begins (see StreamRelay#answering). */
     private Buffer held;
+    /** Back-pressure once the stream's head was sent (null before). */
+    private StreamPacing pacing;
     /** While continuing a broken stream: the relay that broke, and whether the attempt uses prefill. */
     private CallerFormat.StreamRelay broken;
     private boolean prefill;
@@ -141,6 +143,9 @@ final class Execution {
         }
         target = next;
         held = null;
+        if (pacing != null) {
+            pacing.forget(); // a continuation starts unpaused; the broken attempt's read is cancelled
+        }
         finalising = false;
         attempts++;
         int id = ++attemptId;
@@ -298,7 +303,7 @@ final class Execution {
             return;
         }
         if (!headersSent) {
-            if (!relay.answering()) {
+            if (!relay.answering() && (held == null || held.length() < StreamPacing.MAX_HELD_BYTES)) {
                 // Only the stream's opening so far: committing to this target now would turn a slow
                 // first token into a mid-stream failure; hold it and let the first-byte deadline run.
                 held = held == null ? Buffer.buffer().appendBuffer(bytes) : held.appendBuffer(bytes);
@@ -312,12 +317,8 @@ final class Execution {
         }
         call.captureResponse(bytes);
         out.write(bytes);
-        if (out.writeQueueFull()) {
-            // Back-pressure: a slow caller slows the upstream instead of filling our memory.
-            UpstreamResponse paused = upstreamResponse;
-            paused.pause();
-            out.drainHandler(v -> paused.resume());
-        }
+        // Back-pressure: a slow caller slows the upstream instead of filling our memory.
+        pacing.wrote(upstreamResponse);
     }
 
     /** The held opening bytes followed by {@code bytes}. */
@@ -332,6 +333,7 @@ final class Execution {
 
     private void sendStreamHead() {
         headersSent = true;
+        pacing = new StreamPacing(out);
         call.markFirstByte();
         firstByteTimer = cancel(firstByteTimer);
         armIdleTimer(target.timeouts().idle().toMillis(), attemptId);

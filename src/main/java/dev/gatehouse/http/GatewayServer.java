@@ -103,6 +103,9 @@ public final class GatewayServer {
             this.boundPort = boundPort;
         }
 
+        /** 256 KiB (the kernel doubles it): well above a stream's needs, a few MB/s even at 200 ms round trips. */
+        static final int SEND_BUFFER_BYTES = 256 * 1024;
+
         @Override
         public Future<?> start() {
             HttpServerOptions options = new HttpServerOptions()
@@ -113,6 +116,10 @@ public final class GatewayServer {
                     .setReuseAddress(true)
                     .setReusePort(true)
                     .setIdleTimeout(300)
+                    // A fixed send buffer instead of the kernel's auto-tuned one (up to 4 MiB on
+                    // Linux): a caller that stops reading holds at most this much in the kernel, and
+                    // the stream's back-pressure (see gateway.StreamPacing) pauses the upstream soon after.
+                    .setSendBufferSize(SEND_BUFFER_BYTES)
                     .setDecompressionSupported(false)
                     .setCompressionSupported(false);
             server = vertx.createHttpServer(options).requestHandler(router()).invalidRequestHandler(GatewayServer::refuseUnparsable);

@@ -10,6 +10,7 @@ import dev.gatehouse.call.Endpoint;
 import dev.gatehouse.call.ErrorType;
 import dev.gatehouse.gateway.Gateway;
 import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.http.CpuWork;
 import dev.gatehouse.http.ErrorWriter;
 import dev.gatehouse.routing.Route;
 import dev.gatehouse.call.CallListener;
@@ -28,6 +29,8 @@ public final class AnthropicApi {
 
     private final Gateway gateway;
     private final Ingress ingress;
+    /** Tokenizing happens off the event loop (see CpuWork); created with the first count. */
+    private volatile CpuWork tokenizing;
 
     public AnthropicApi(Gateway gateway, LongSupplier maxBodyBytes, CallListener listener) {
         this.gateway = gateway;
@@ -52,7 +55,10 @@ public final class AnthropicApi {
         String requestId = ctx.get(ErrorWriter.REQUEST_ID);
         ctx.response().putHeader("request-id", requestId);
         Call call = new Call(requestId, Endpoint.COUNT_TOKENS, ctx.request().headers(), System.nanoTime());
-        ingress.admitAndRead(call, ctx.request()).map(body -> {
+        ingress.admitAndRead(call, ctx.request()).compose(body -> {
+            if (body.length() > CountTokens.MAX_BODY_BYTES) {
+                throw CountTokens.tooLarge();
+            }
             AnthropicMessagesScan scan = AnthropicMessagesScan.scan(body, false);
             Route route = gateway.snapshot().routes().find(scan.model());
             if (route == null || route.embedding() || !call.principal().mayUseModel(scan.model())) {
@@ -60,7 +66,7 @@ public final class AnthropicApi {
                         + "' is not a chat model you have access to.", "model", "model_not_found");
             }
             ChatRequest request = AnthropicRequestDecoder.decode(body, false);
-            return TokenCounter.count(request);
+            return tokenizing(ctx).submit(() -> TokenCounter.count(request));
         }).onComplete(counted -> {
             if (counted.failed()) {
                 if (call.zdr()) {
@@ -74,5 +80,18 @@ public final class AnthropicApi {
                     .putHeader("x-gatehouse-token-count", "estimate; tokenizer=o200k_base")
                     .end("{\"input_tokens\":" + counted.result() + "}");
         });
+    }
+
+    private CpuWork tokenizing(RoutingContext ctx) {
+        CpuWork work = tokenizing;
+        if (work == null) {
+            synchronized (this) {
+                if (tokenizing == null) {
+                    tokenizing = CpuWork.forRequests(ctx.vertx(), "gatehouse-tokenizer");
+                }
+                work = tokenizing;
+            }
+        }
+        return work;
     }
 }

@@ -6,7 +6,6 @@ import dev.gatehouse.dialect.openai.OpenAiWireCodec;
 import dev.gatehouse.provider.StreamDecoder;
 import io.vertx.core.buffer.Buffer;
 import java.util.List;
-import java.util.function.Consumer;
 
 /**
  * What an OpenAI-format stream that passed through untranslated delivered, decoded from the
@@ -16,32 +15,56 @@ import java.util.function.Consumer;
 record ForwardedChunks(Delivered delivered, String id, String model, long created) {
 
     static ForwardedChunks decode(List<Buffer> chunks) {
-        StreamDecoder decoder = new OpenAiWireCodec().streamDecoder();
-        StringBuilder text = new StringBuilder();
-        boolean[] toolCalls = {false};
-        String[] id = {null, null};
-        long[] created = {0};
-        Consumer<StreamEvent> collect = event -> {
+        Decoding decoding = new Decoding();
+        for (Buffer chunk : chunks) {
+            decoding.feed(chunk);
+        }
+        return decoding.result();
+    }
+
+    /** A decode fed chunk by chunk (see {@link DeliveredLog}, which folds forwarded chunks in batches). */
+    static final class Decoding {
+        private final StreamDecoder decoder = new OpenAiWireCodec().streamDecoder();
+        private final StringBuilder text = new StringBuilder();
+        private boolean toolCalls;
+        private String id;
+        private String model;
+        private long created;
+        private boolean malformed;
+
+        void feed(Buffer chunk) {
+            if (malformed) {
+                return;
+            }
+            try {
+                decoder.feed(chunk, this::collect);
+            } catch (RuntimeException e) {
+                // What was decoded up to the bad chunk is what the caller could read.
+                malformed = true;
+            }
+        }
+
+        private void collect(StreamEvent event) {
             switch (event) {
                 case StreamEvent.Start s -> {
-                    if (id[0] == null) {
-                        id[0] = s.id();
-                        id[1] = s.model();
-                        created[0] = s.created();
+                    if (id == null) {
+                        id = s.id();
+                        model = s.model();
+                        created = s.created();
                     }
                 }
                 case StreamEvent.TextDelta t -> text.append(t.text());
-                case StreamEvent.ToolCallDelta d -> toolCalls[0] = true;
+                case StreamEvent.ToolCallDelta d -> toolCalls = true;
                 default -> { }
             }
-        };
-        try {
-            for (Buffer chunk : chunks) {
-                decoder.feed(chunk, collect);
-            }
-        } catch (RuntimeException malformed) {
-            // What was decoded up to the bad chunk is what the caller could read.
         }
-        return new ForwardedChunks(new Delivered(text.toString(), toolCalls[0]), id[0], id[1], created[0]);
+
+        int textLength() {
+            return text.length();
+        }
+
+        ForwardedChunks result() {
+            return new ForwardedChunks(new Delivered(text.toString(), toolCalls), id, model, created);
+        }
     }
 }

@@ -181,11 +181,8 @@ final class OpenAiChatCaller implements CallerFormat {
         private final OpenAiStreamUsageScanner scanner;
         private final Provider provider;
         private final boolean includeUsage;
-        /**
-         * What reached the caller, by reference (no copy): decoded only if the stream breaks and
-         * must be continued elsewhere, so the fast path pays one list append per chunk.
-         */
-        private final java.util.List<Buffer> forwarded = new java.util.ArrayList<>();
+        /** What reached the caller, for a continuation: one reference append per chunk, bounded (see DeliveredLog). */
+        private final DeliveredLog forwarded = new DeliveredLog();
         private boolean answering;
 
         PassthroughRelay(OpenAiStreamUsageScanner scanner, Provider provider, boolean includeUsage) {
@@ -241,13 +238,18 @@ final class OpenAiChatCaller implements CallerFormat {
 
         @Override
         public Delivered delivered() {
-            return ForwardedChunks.decode(forwarded).delivered();
+            return forwarded.delivered().delivered();
+        }
+
+        @Override
+        public boolean resumable() {
+            return forwarded.complete();
         }
 
         /** The caller's stream carried on in translation: the id, model and created it already has. */
         @Override
         public StreamEncoder resume() {
-            ForwardedChunks head = ForwardedChunks.decode(forwarded);
+            ForwardedChunks head = forwarded.delivered();
             return OpenAiChunkEncoder.resuming(head.id(), head.model(), head.created(), includeUsage);
         }
 
