@@ -75,6 +75,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * The composition root: every part of the gateway is built and wired here, explicitly, in the
@@ -213,7 +216,7 @@ public final class Gatehouse implements AutoCloseable {
                     new ByokKeySelection(teamCredentials, () -> snapshot.get().config().secrets().allowCallerProviderKeys()));
             Gateway gateway = new Gateway(vertx, snapshot::get,
                     List.of(authenticate),
-                    java.util.stream.Stream.concat(java.util.stream.Stream.<Stage>of(new AuthorizeStage()), enforcement.stages().stream()).toList(),
+                    Stream.concat(Stream.<Stage>of(new AuthorizeStage()), enforcement.stages().stream()).toList(),
                     targetRouter, targetHealth);
             // Observability: metrics and tracing are chosen at start; the access-log format follows reloads.
             AccessLog accessLog = new AccessLog(() -> snapshot.get().config().observability().jsonAccessLog());
@@ -335,8 +338,8 @@ public final class Gatehouse implements AutoCloseable {
     }
 
     /** Every target key of a snapshot: health is kept for these and forgotten for targets no longer configured. */
-    private static java.util.Set<String> targetKeys(Snapshot snapshot) {
-        java.util.Set<String> keys = new java.util.HashSet<>();
+    private static Set<String> targetKeys(Snapshot snapshot) {
+        Set<String> keys = new HashSet<>();
         snapshot.routes().routes().forEach(route -> route.targets().forEach(t -> keys.add(t.key())));
         return keys;
     }

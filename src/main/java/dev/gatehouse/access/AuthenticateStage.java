@@ -11,6 +11,7 @@ import dev.gatehouse.call.Principal;
 import io.vertx.core.Future;
 import java.util.List;
 import java.util.function.Supplier;
+import io.vertx.core.MultiMap;
 
 /**
  * Establishes who is calling. Authenticators are asked in order (master key, virtual keys,
@@ -31,7 +32,7 @@ public final class AuthenticateStage implements Stage {
     }
 
     /** The caller's principal, or a 401 that says what was wrong. */
-    public Principal authenticate(io.vertx.core.MultiMap headers) {
+    public Principal authenticate(MultiMap headers) {
         String token = CredentialExtractor.token(headers);
         if (token == null) {
             throw new GatewayException(ErrorType.AUTHENTICATION,

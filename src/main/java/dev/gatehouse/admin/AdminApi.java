@@ -37,6 +37,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import java.util.concurrent.CompletionException;
+import java.io.IOException;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.io.UncheckedIOException;
 
 /**
  * The admin REST API under {@code /admin/v1}: authentication (the same authenticators as the
@@ -107,7 +113,7 @@ public final class AdminApi {
         }
         if (!operation.access().allows(principal)) {
             ErrorWriter.write(ctx, new GatewayException(ErrorType.PERMISSION,
-                    "Your role may not " + operation.summary().toLowerCase(java.util.Locale.ROOT)
+                    "Your role may not " + operation.summary().toLowerCase(Locale.ROOT)
                             + " (needs one of: " + String.join(", ", operation.access().roles()) + ").",
                     null, "forbidden"));
             return;
@@ -131,7 +137,7 @@ public final class AdminApi {
             return Future.fromCompletionStage(result, context);
         }).onComplete(done -> {
             if (done.failed()) {
-                Throwable cause = done.cause() instanceof java.util.concurrent.CompletionException c && c.getCause() != null
+                Throwable cause = done.cause() instanceof CompletionException c && c.getCause() != null
                         ? c.getCause() : done.cause();
                 if (!(cause instanceof GatewayException)) {
                     LOG.error("admin {} {} failed", operation.method(), operation.path(), cause);
@@ -179,8 +185,8 @@ public final class AdminApi {
             return node;
         } catch (JsonProcessingException e) {
             throw GatewayException.invalid("The request body is not valid JSON: " + e.getOriginalMessage(), null);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -211,11 +217,11 @@ public final class AdminApi {
         for (Operation operation : operations) {
             String path = operation.path().replaceAll(":([A-Za-z0-9_]+)", "{$1}");
             ObjectNode item = paths.has(path) ? (ObjectNode) paths.get(path) : paths.putObject(path);
-            ObjectNode op = item.putObject(operation.method().name().toLowerCase(java.util.Locale.ROOT));
+            ObjectNode op = item.putObject(operation.method().name().toLowerCase(Locale.ROOT));
             op.put("summary", operation.summary());
             op.put("description", "Roles: " + String.join(", ", operation.access().roles()));
             ArrayNode parameters = op.putArray("parameters");
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile(":([A-Za-z0-9_]+)").matcher(operation.path());
+            Matcher m = Pattern.compile(":([A-Za-z0-9_]+)").matcher(operation.path());
             while (m.find()) {
                 parameters.addObject().put("name", m.group(1)).put("in", "path").put("required", true)
                         .putObject("schema").put("type", "string");

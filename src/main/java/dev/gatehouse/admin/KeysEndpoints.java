@@ -25,6 +25,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.gatehouse.identity.Roles;
 
 /**
  * {@code /keys}: virtual API keys. The key itself appears once, in the response that creates or
@@ -56,7 +58,7 @@ public final class KeysEndpoints implements AdminEndpoints {
         String team = request.query("team_id");
         String user = request.query("user_id");
         if (!Tenancy.readsAll(p)) {
-            if (p.hasRole(dev.gatehouse.identity.Roles.TEAM_ADMIN) && p.teamId() != null) {
+            if (p.hasRole(Roles.TEAM_ADMIN) && p.teamId() != null) {
                 team = p.teamId();
             } else if (p.userId() != null) {
                 user = p.userId();
@@ -162,7 +164,7 @@ public final class KeysEndpoints implements AdminEndpoints {
         throw AdminBody.notFound(ownerType.equals(VirtualKey.OWNER_TEAM) ? "team" : "user", ownerId);
     }
 
-    private static Long expiry(com.fasterxml.jackson.databind.JsonNode body) {
+    private static Long expiry(JsonNode body) {
         Instant at = AdminBody.instant(body, "expires_at");
         Duration in = AdminBody.duration(body, "expires_in");
         if (at != null && in != null) {

@@ -14,6 +14,8 @@ import dev.gatehouse.identity.Identity;
 import dev.gatehouse.store.Page;
 import dev.gatehouse.identity.Roles;
 import dev.gatehouse.identity.User;
+import dev.gatehouse.call.GatewayException;
+import java.util.List;
 
 /**
  * {@code /users} and {@code /service-accounts} (the same shape; service accounts are users of
@@ -59,7 +61,7 @@ public final class UsersEndpoints implements AdminEndpoints {
         if (!Tenancy.readsAll(p)) {
             team = p.teamId();
             if (team == null) {
-                return IdentityViews.page(java.util.List.of(), null, IdentityViews::user);
+                return IdentityViews.page(List.of(), null, IdentityViews::user);
             }
         }
         Page<User> page = identity.users().list(kind, team, request.limit(), request.cursor());
@@ -124,14 +126,14 @@ public final class UsersEndpoints implements AdminEndpoints {
     private void checkAssignment(AdminRequest request, String teamId, String role) {
         Principal p = request.principal();
         if (!Roles.isValid(role)) {
-            throw dev.gatehouse.call.GatewayException.invalid("'role' must be one of " + Roles.ALL + ".", "role");
+            throw GatewayException.invalid("'role' must be one of " + Roles.ALL + ".", "role");
         }
         if (teamId != null && identity.registry().directory().teams().get(teamId) == null
                 && identity.teams().get(teamId).isEmpty()) {
             if (!Tenancy.orgWide(p)) {
                 throw AdminBody.notFound("team", teamId);
             }
-            throw dev.gatehouse.call.GatewayException.invalid("No such team: " + teamId, "team_id");
+            throw GatewayException.invalid("No such team: " + teamId, "team_id");
         }
         if (Tenancy.orgWide(p)) {
             if (Roles.OWNER.equals(role) && !p.hasRole(Roles.OWNER)) {

@@ -22,6 +22,9 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import io.lettuce.core.ClientOptions;
+import java.time.Duration;
+import io.lettuce.core.TimeoutOptions;
 
 /**
  * Rate limits and budgets, assembled: definitions loaded from the database into memory, the
@@ -61,8 +64,8 @@ public final class Enforcement implements AutoCloseable {
             redisClient = RedisClient.create(config.redis().url());
             // A short command deadline: when Redis is unreachable, calls fail closed (503) in about
             // two seconds instead of hanging for Lettuce's default minute.
-            redisClient.setOptions(io.lettuce.core.ClientOptions.builder()
-                    .timeoutOptions(io.lettuce.core.TimeoutOptions.enabled(java.time.Duration.ofSeconds(2))).build());
+            redisClient.setOptions(ClientOptions.builder()
+                    .timeoutOptions(TimeoutOptions.enabled(Duration.ofSeconds(2))).build());
             redis = redisClient.connect();
             ledger = new RedisLedger(redis.async(), REDIS_PREFIX, clock, thresholds, events);
             limiter = Limiter.redis(redisClient, redis.async(), REDIS_PREFIX);

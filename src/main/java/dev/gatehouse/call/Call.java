@@ -6,6 +6,12 @@ import io.vertx.core.MultiMap;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.Arrays;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import java.util.Map;
+import java.nio.charset.StandardCharsets;
+import java.util.function.Supplier;
 
 /**
  * One caller request on its way through the gateway: what came in, who sent it, and what
@@ -41,11 +47,11 @@ public final class Call {
     /** When each attempt ended (System.nanoTime), parallel to {@link #attempts}: spans need start and end. */
     private long[] attemptEnds = new long[2];
     private String clientAddress;
-    private java.util.function.Supplier<Usage> usageEstimate;
-    private java.util.Map<String, String> tags = java.util.Map.of();
+    private Supplier<Usage> usageEstimate;
+    private Map<String, String> tags = Map.of();
     private boolean storeBodies;
-    private io.vertx.core.buffer.Buffer requestBody;
-    private io.vertx.core.buffer.Buffer responseBody;
+    private Buffer requestBody;
+    private Buffer responseBody;
     private boolean bodyTruncated;
 
     /** Most bytes of each body kept for the request log; longer bodies are cut and flagged truncated. */
@@ -86,7 +92,7 @@ public final class Call {
 
     public void addAttempt(Attempt attempt) {
         if (attempts.size() == attemptEnds.length) {
-            attemptEnds = java.util.Arrays.copyOf(attemptEnds, attemptEnds.length * 2);
+            attemptEnds = Arrays.copyOf(attemptEnds, attemptEnds.length * 2);
         }
         attemptEnds[attempts.size()] = System.nanoTime();
         attempts.add(attempt);
@@ -148,7 +154,7 @@ public final class Call {
     }
 
     /** Copies the stages' headers onto a response about to be written (a later value for a name replaces an earlier one). */
-    public void applyResponseHeaders(io.vertx.core.http.HttpServerResponse response) {
+    public void applyResponseHeaders(HttpServerResponse response) {
         if (responseHeaders != null) {
             for (int i = 0; i < responseHeaders.size(); i += 2) {
                 response.putHeader(responseHeaders.get(i), responseHeaders.get(i + 1));
@@ -248,18 +254,18 @@ public final class Call {
     public void clientAddress(String clientAddress) { this.clientAddress = clientAddress; }
 
     /** Caller tags from the {@code x-gatehouse-metadata} header (validated), empty when none. */
-    public java.util.Map<String, String> tags() { return tags; }
+    public Map<String, String> tags() { return tags; }
 
-    public void tags(java.util.Map<String, String> tags) { this.tags = java.util.Map.copyOf(tags); }
+    public void tags(Map<String, String> tags) { this.tags = Map.copyOf(tags); }
 
     /**
      * How to estimate this call's tokens with a tokenizer when the provider reports no usage; set
      * by the caller format, evaluated at most once, off the event loop, by the settlement only when
      * {@link #usage()} stayed null. Null when the format cannot estimate.
      */
-    public java.util.function.Supplier<Usage> usageEstimate() { return usageEstimate; }
+    public Supplier<Usage> usageEstimate() { return usageEstimate; }
 
-    public void usageEstimate(java.util.function.Supplier<Usage> usageEstimate) { this.usageEstimate = usageEstimate; }
+    public void usageEstimate(Supplier<Usage> usageEstimate) { this.usageEstimate = usageEstimate; }
 
     /**
      * Whether this call's request and response bodies go to the request log: set at admission
@@ -271,7 +277,7 @@ public final class Call {
     public void storeBodies(boolean storeBodies) { this.storeBodies = storeBodies; }
 
     /** Keeps the request body for the request log, when {@link #storeBodies()}; otherwise does nothing. */
-    public void captureRequest(io.vertx.core.buffer.Buffer body) {
+    public void captureRequest(Buffer body) {
         if (storeBodies()) {
             if (body.length() > MAX_STORED_BODY) {
                 bodyTruncated = true;
@@ -283,12 +289,12 @@ public final class Call {
     }
 
     /** Appends bytes sent to the caller, when {@link #storeBodies()} (up to the cap); otherwise does nothing. */
-    public void captureResponse(io.vertx.core.buffer.Buffer bytes) {
+    public void captureResponse(Buffer bytes) {
         if (!storeBodies() || bytes == null) {
             return;
         }
         if (responseBody == null) {
-            responseBody = io.vertx.core.buffer.Buffer.buffer();
+            responseBody = Buffer.buffer();
         }
         int room = MAX_STORED_BODY - responseBody.length();
         if (bytes.length() > room) {
@@ -305,7 +311,7 @@ public final class Call {
     public record CapturedBodies(String request, String response, boolean truncated) {}
 
     public CapturedBodies capturedBodies() {
-        return new CapturedBodies(requestBody == null ? null : requestBody.toString(java.nio.charset.StandardCharsets.UTF_8),
-                responseBody == null ? null : responseBody.toString(java.nio.charset.StandardCharsets.UTF_8), bodyTruncated);
+        return new CapturedBodies(requestBody == null ? null : requestBody.toString(StandardCharsets.UTF_8),
+                responseBody == null ? null : responseBody.toString(StandardCharsets.UTF_8), bodyTruncated);
     }
 }

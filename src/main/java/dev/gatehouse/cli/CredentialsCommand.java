@@ -11,6 +11,8 @@ import dev.gatehouse.store.StorageException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import dev.gatehouse.audit.AuditLog;
+import java.util.Map;
 
 /** {@code gatehouse credentials reencrypt}: master key rotation for stored provider credentials. */
 @Command(name = "credentials", mixinStandardHelpOptions = true, description = "Manage stored provider credentials (BYOK).",
@@ -36,8 +38,8 @@ public final class CredentialsCommand implements Runnable {
                         ? config.secrets().encryptionKeys() : System.getenv(SecretCipher.ENV));
                 try (Database db = storage.open(config)) {
                     TeamCredentials.Reencryption r = new TeamCredentials(new CredentialStore(db), cipher).reencryptAll();
-                    new dev.gatehouse.audit.AuditLog(db).append("cli", "cli", null, null, "credentials.reencrypt",
-                            "provider_credential", null, null, java.util.Map.of("current_key_id", r.currentKeyId(),
+                    new AuditLog(db).append("cli", "cli", null, null, "credentials.reencrypt",
+                            "provider_credential", null, null, Map.of("current_key_id", r.currentKeyId(),
                                     "reencrypted", r.reencrypted(), "already_current", r.alreadyCurrent(), "failed", r.failed()));
                     System.out.println("re-encrypted " + r.reencrypted() + " credential(s) under key '" + r.currentKeyId()
                             + "' (" + r.alreadyCurrent() + " already current, " + r.failed() + " failed)");

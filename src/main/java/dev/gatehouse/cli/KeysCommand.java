@@ -25,6 +25,9 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /** {@code gatehouse keys create|list|revoke|rotate}: virtual keys, straight in the database. */
 @Command(name = "keys", mixinStandardHelpOptions = true, description = "Create, list, revoke and rotate virtual API keys.",
@@ -46,8 +49,8 @@ public final class KeysCommand implements Runnable {
     }
 
     /** What the audit trail keeps of a key: never the secret, only its non-secret display prefix. */
-    static java.util.Map<String, Object> keyView(VirtualKey key) {
-        java.util.Map<String, Object> view = new java.util.LinkedHashMap<>();
+    static Map<String, Object> keyView(VirtualKey key) {
+        Map<String, Object> view = new LinkedHashMap<>();
         view.put("id", key.id());
         view.put("display_prefix", key.displayPrefix());
         view.put("owner_type", key.ownerType());
@@ -185,7 +188,7 @@ public final class KeysCommand implements Runnable {
         }
 
         private static String time(Long millis) {
-            return millis == null ? "-" : Instant.ofEpochMilli(millis).truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+            return millis == null ? "-" : Instant.ofEpochMilli(millis).truncatedTo(ChronoUnit.SECONDS).toString();
         }
     }
 

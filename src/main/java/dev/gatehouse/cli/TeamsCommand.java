@@ -13,6 +13,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import dev.gatehouse.audit.AuditLog;
+import java.util.Map;
 
 /** {@code gatehouse teams create|list}. */
 @Command(name = "teams", mixinStandardHelpOptions = true, description = "Create and list teams.",
@@ -40,8 +42,8 @@ public final class TeamsCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             try (Database db = storage.open()) {
                 Team team = Identity.over(db).teams().create(name);
-                new dev.gatehouse.audit.AuditLog(db).append("cli", "cli", null, null, "team.create", "team", team.id(), null,
-                        java.util.Map.of("id", team.id(), "name", team.name()));
+                new AuditLog(db).append("cli", "cli", null, null, "team.create", "team", team.id(), null,
+                        Map.of("id", team.id(), "name", team.name()));
                 out.println("Created team " + team.name() + " (" + team.id() + ")");
                 return 0;
             } catch (ConflictException e) {

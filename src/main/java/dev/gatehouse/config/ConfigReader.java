@@ -8,6 +8,9 @@ import java.util.Map;
 import java.util.Set;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
+import java.util.ArrayList;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
 
 /** Turns a composed YAML tree into a {@link GatehouseConfig}, reporting every problem on the way. */
 final class ConfigReader {
@@ -164,8 +167,8 @@ final class ConfigReader {
         if (jwksUrl != null && !jwksUrl.startsWith("https://") && !jwksUrl.startsWith("http://")) {
             problems.error(s.node("jwks-url"), s.child("jwks-url"), "must be an http(s) URL, got '" + jwksUrl + "'");
         }
-        java.time.Duration refresh = s.duration("jwks-refresh", false);
-        java.time.Duration minRefresh = s.duration("jwks-min-refresh", false);
+        Duration refresh = s.duration("jwks-refresh", false);
+        Duration minRefresh = s.duration("jwks-min-refresh", false);
         Section claims = s.section("claims");
         String user = null;
         String team = null;
@@ -229,12 +232,12 @@ final class ConfigReader {
         if (webhook != null && !webhook.startsWith("http://") && !webhook.startsWith("https://")) {
             problems.error(s.node("alert-webhook"), s.child("alert-webhook"), "must be an http:// or https:// URL");
         }
-        java.util.List<Integer> thresholds = d.alertThresholds();
-        org.yaml.snakeyaml.nodes.SequenceNode seq = s.sequence("alert-thresholds");
+        List<Integer> thresholds = d.alertThresholds();
+        SequenceNode seq = s.sequence("alert-thresholds");
         if (seq != null) {
-            thresholds = new java.util.ArrayList<>();
-            for (org.yaml.snakeyaml.nodes.Node item : seq.getValue()) {
-                String text = item instanceof org.yaml.snakeyaml.nodes.ScalarNode sc ? sc.getValue().trim().replace("%", "") : "";
+            thresholds = new ArrayList<>();
+            for (Node item : seq.getValue()) {
+                String text = item instanceof ScalarNode sc ? sc.getValue().trim().replace("%", "") : "";
                 try {
                     int pct = Integer.parseInt(text);
                     if (pct < 1 || pct > 1000) {
@@ -247,7 +250,7 @@ final class ConfigReader {
             }
         }
         Integer maxOutput = s.integer("default-max-output-tokens", 1, Integer.MAX_VALUE);
-        java.time.Duration timeout = s.duration("alert-timeout", false);
+        Duration timeout = s.duration("alert-timeout", false);
         s.finish();
         return new BudgetsConfig(webhook, thresholds,
                 maxOutput == null ? d.defaultMaxOutputTokens() : maxOutput, timeout == null ? d.alertTimeout() : timeout);
@@ -326,9 +329,9 @@ final class ConfigReader {
         }
         Integer capacity = s.integer("queue-capacity", 1, 10_000_000);
         Integer batch = s.integer("batch-size", 1, 10_000);
-        java.time.Duration flush = s.duration("flush-interval", false);
-        java.time.Duration replay = s.duration("replay-interval", false);
-        java.time.Duration retention = s.duration("retention", true);
+        Duration flush = s.duration("flush-interval", false);
+        Duration replay = s.duration("replay-interval", false);
+        Duration retention = s.duration("retention", true);
         Integer retentionBatch = s.integer("retention-batch", 1, 100_000);
         Set<String> bodyTeams = Set.of();
         Section bodies = s.section("bodies");

@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 
 /**
  * {@code models.<name>.router}: a public model that serves nothing itself but picks, per request,
@@ -40,9 +42,9 @@ public record RouterConfig(List<String> candidates, String prefer, Duration late
      */
     public record Semantic(String embeddingModel, double minSimilarity, Map<String, List<String>> examples) {
         public Semantic {
-            Map<String, List<String>> copy = new java.util.LinkedHashMap<>();
+            Map<String, List<String>> copy = new LinkedHashMap<>();
             examples.forEach((model, prompts) -> copy.put(model, List.copyOf(prompts)));
-            examples = java.util.Collections.unmodifiableMap(copy);
+            examples = Collections.unmodifiableMap(copy);
         }
     }
 

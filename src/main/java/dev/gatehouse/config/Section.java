@@ -161,7 +161,7 @@ final class Section {
 
     /** Dollars as exact decimal text ("2.50") → micro-units (2_500_000); never through a double. */
     Long money(String key) {
-        return convert(key, dev.gatehouse.config.Micros::parse);
+        return convert(key, Micros::parse);
     }
 
     /** The nested mapping under {@code key}, or null when absent. */

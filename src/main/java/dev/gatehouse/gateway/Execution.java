@@ -25,6 +25,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.List;
+import dev.gatehouse.canonical.Usage;
 
 /**
  * One call (chat or embeddings) walking its plan of targets.
@@ -623,14 +624,14 @@ final class Execution {
         }
     }
 
-    private static dev.gatehouse.canonical.Usage sum(dev.gatehouse.canonical.Usage a, dev.gatehouse.canonical.Usage b) {
+    private static Usage sum(Usage a, Usage b) {
         if (a == null) {
             return b;
         }
         if (b == null) {
             return a;
         }
-        return new dev.gatehouse.canonical.Usage(a.inputTokens() + b.inputTokens(), a.outputTokens() + b.outputTokens(),
+        return new Usage(a.inputTokens() + b.inputTokens(), a.outputTokens() + b.outputTokens(),
                 a.cachedInputTokens() + b.cachedInputTokens(), a.cacheWriteTokens() + b.cacheWriteTokens(),
                 a.reasoningTokens() + b.reasoningTokens());
     }

@@ -18,6 +18,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.List;
 import java.util.function.Supplier;
+import java.util.function.Consumer;
+import java.util.LinkedHashSet;
 
 /**
  * The request path after a caller API has decoded the request: stages, routing, execution.
@@ -31,7 +33,7 @@ public final class Gateway {
     private final Pipeline preRouting;
     private final Router router;
     private final TargetHealth health;
-    private java.util.function.Consumer<Call> started = call -> {};
+    private Consumer<Call> started = call -> {};
 
     /**
      * @param admission stages that need only the headers (authenticate); they run before the body is parsed
@@ -66,7 +68,7 @@ public final class Gateway {
     }
 
     /** Told about every call as it starts (before authentication): tracing opens its span here. */
-    public Gateway onCallStarted(java.util.function.Consumer<Call> started) {
+    public Gateway onCallStarted(Consumer<Call> started) {
         this.started = started;
         return this;
     }
@@ -79,7 +81,7 @@ public final class Gateway {
      * ones, then the gateway-wide defaults; duplicates and the model itself removed.
      */
     private static List<String> fallbacks(Route route, Call call, Snapshot current, List<String> candidates) {
-        java.util.LinkedHashSet<String> models = new java.util.LinkedHashSet<>();
+        LinkedHashSet<String> models = new LinkedHashSet<>();
         String header = call.headers().get(FALLBACKS_HEADER);
         if (header != null) {
             for (String model : header.split(",")) {

@@ -21,7 +21,7 @@ import java.util.function.Consumer;
  * connections), each with its own router so nothing on the request path is shared across threads.
  */
 public final class GatewayServer {
-    private static final CharSequence REQUEST_ID = io.vertx.core.http.HttpHeaders.createOptimized("x-request-id");
+    private static final CharSequence REQUEST_ID = HttpHeaders.createOptimized("x-request-id");
     private final Vertx vertx;
     private final Consumer<Router> routes;
     private String deploymentId;

@@ -8,6 +8,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.Locale;
 
 /**
  * Teams, users and policies as one immutable in-memory picture, rebuilt whenever the
@@ -30,7 +31,7 @@ public record Directory(Map<String, Team> teams, Map<String, Team> teamsByName, 
         for (User u : users.all()) {
             usersById.put(u.id(), u);
             if (u.email() != null) {
-                usersByEmail.put(u.email().toLowerCase(java.util.Locale.ROOT), u);
+                usersByEmail.put(u.email().toLowerCase(Locale.ROOT), u);
             }
         }
         Map<String, PolicyRules.Compiled> compiled = new HashMap<>();
@@ -79,6 +80,6 @@ public record Directory(Map<String, Team> teams, Map<String, Team> teamsByName, 
             return null;
         }
         User u = users.get(idOrEmail);
-        return u != null ? u : usersByEmail.get(idOrEmail.toLowerCase(java.util.Locale.ROOT));
+        return u != null ? u : usersByEmail.get(idOrEmail.toLowerCase(Locale.ROOT));
     }
 }

@@ -7,6 +7,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Supplier;
 
 /** What the identity stores share beyond {@link dev.gatehouse.store.Sql}: revision counters, list columns, unique violations. */
 final class IdentitySql {
@@ -62,7 +63,7 @@ final class IdentitySql {
     }
 
     /** Runs a write, turning a unique-constraint violation into a {@link ConflictException}. */
-    static <T> T unique(java.util.function.Supplier<T> write, String what) {
+    static <T> T unique(Supplier<T> write, String what) {
         try {
             return write.get();
         } catch (StorageException e) {

@@ -10,6 +10,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Optional;
+import java.sql.Connection;
 
 /** Teams in SQL. Methods block: call them off the event loop (admin handlers run on virtual threads). */
 public final class TeamStore {
@@ -83,7 +84,7 @@ public final class TeamStore {
         }));
     }
 
-    static long count(java.sql.Connection c, String sql, Object... params) throws SQLException {
+    static long count(Connection c, String sql, Object... params) throws SQLException {
         return Sql.one(c, sql, rs -> rs.getLong(1), params);
     }
 

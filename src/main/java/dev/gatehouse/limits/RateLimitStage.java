@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import java.math.BigDecimal;
 
 /**
  * Rate limits per key, user, team and model. Tokens are estimated at admission (request bytes / 4
@@ -100,7 +101,7 @@ public final class RateLimitStage implements Stage {
             return millis + "ms";
         }
         if (millis < 60_000) {
-            String s = java.math.BigDecimal.valueOf(millis, 3).stripTrailingZeros().toPlainString();
+            String s = BigDecimal.valueOf(millis, 3).stripTrailingZeros().toPlainString();
             return s + "s";
         }
         return (millis / 60_000) + "m" + ((millis % 60_000) / 1000) + "s";

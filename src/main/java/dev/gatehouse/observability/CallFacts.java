@@ -5,6 +5,7 @@ import dev.gatehouse.call.Endpoint;
 import dev.gatehouse.call.ErrorType;
 import dev.gatehouse.call.GatewayException;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Facts about a finished call that metrics, traces and the access log all derive the same way:
@@ -44,7 +45,7 @@ public final class CallFacts {
             return null;
         }
         if (failure instanceof GatewayException e) {
-            return e.code() != null ? e.code() : e.type().name().toLowerCase(java.util.Locale.ROOT);
+            return e.code() != null ? e.code() : e.type().name().toLowerCase(Locale.ROOT);
         }
         return "internal_error";
     }

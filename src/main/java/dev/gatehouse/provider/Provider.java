@@ -4,6 +4,7 @@ import dev.gatehouse.canonical.ChatRequest;
 import dev.gatehouse.config.Timeouts;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import java.util.List;
 
 /**
  * One configured upstream: where it is, how to authenticate, which format it speaks and how
@@ -52,8 +53,8 @@ public interface Provider {
      * Further API keys for the same provider ({@code api-keys} in the config): a key that is rate
      * limited rotates to the next through {@link #withApiKey}.
      */
-    default java.util.List<String> extraApiKeys() {
-        return java.util.List.of();
+    default List<String> extraApiKeys() {
+        return List.of();
     }
 
     /** Releases what the provider holds (HTTP pools); called when a reload replaces it. */

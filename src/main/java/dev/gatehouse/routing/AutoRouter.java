@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Supplier;
+import io.vertx.core.Future;
 
 /**
  * Picks the public model that serves a request sent to a router model ({@code router:} in config).
@@ -58,34 +59,34 @@ public final class AutoRouter {
      * Rules, then semantic similarity (when configured; asynchronous, and skipped when the
      * embedding model cannot be reached), then capabilities.
      */
-    io.vertx.core.Future<Choice> choose(Route router, Call call, RoutingTable routes, Supplier<ChatRequest> content) {
+    Future<Choice> choose(Route router, Call call, RoutingTable routes, Supplier<ChatRequest> content) {
         try {
             Facts facts = new Facts(call, content);
             StringBuilder reason = new StringBuilder("router=").append(router.publicName());
             Choice byRule = byRules(router, call, routes, facts, reason);
             if (byRule != null) {
-                return io.vertx.core.Future.succeededFuture(byRule);
+                return Future.succeededFuture(byRule);
             }
             RouterConfig.Semantic examples = router.router().semantic();
             if (examples == null) {
-                return io.vertx.core.Future.succeededFuture(byCapabilities(router, call, routes, facts, health, prices(), reason));
+                return Future.succeededFuture(byCapabilities(router, call, routes, facts, health, prices(), reason));
             }
             return semantic.nearest(examples, routes, facts.lastMessage()).transform(nearest -> {
                 SemanticRouter.Match match = nearest.succeeded() ? nearest.result() : null;
                 if (match != null && match.model() != null && mayUse(call, match.model(), routes)) {
                     reason.append(String.format(Locale.ROOT, "; semantic=%s (similarity %.2f)", match.model(), match.similarity()));
-                    return io.vertx.core.Future.succeededFuture(new Choice(match.model(), List.of(), reason.toString()));
+                    return Future.succeededFuture(new Choice(match.model(), List.of(), reason.toString()));
                 }
                 reason.append(match == null ? "; semantic=unavailable"
                         : String.format(Locale.ROOT, "; semantic=no match (best %.2f)", match.similarity()));
                 try {
-                    return io.vertx.core.Future.succeededFuture(byCapabilities(router, call, routes, facts, health, prices(), reason));
+                    return Future.succeededFuture(byCapabilities(router, call, routes, facts, health, prices(), reason));
                 } catch (RuntimeException e) {
-                    return io.vertx.core.Future.failedFuture(e);
+                    return Future.failedFuture(e);
                 }
             });
         } catch (RuntimeException e) {
-            return io.vertx.core.Future.failedFuture(e); // no candidate qualifies, or the body does not decode
+            return Future.failedFuture(e); // no candidate qualifies, or the body does not decode
         }
     }
 

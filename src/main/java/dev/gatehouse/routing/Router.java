@@ -14,6 +14,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
+import dev.gatehouse.canonical.ChatRequest;
+import io.vertx.core.Future;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Turns a route into an ordered plan of attempts: the targets {@link Eligibility} allows the call,
@@ -57,8 +60,8 @@ public final class Router {
      * the candidates behind it ({@link AutoRouter}). {@code content} decodes the request; asked
      * only when a rule or the capability check needs it. Fails with a 400 when nothing qualifies.
      */
-    public io.vertx.core.Future<AutoRouter.Choice> choose(Route route, Call call, RoutingTable routes,
-            Supplier<dev.gatehouse.canonical.ChatRequest> content) {
+    public Future<AutoRouter.Choice> choose(Route route, Call call, RoutingTable routes,
+            Supplier<ChatRequest> content) {
         return autoRouter.choose(route, call, routes, content);
     }
 
@@ -134,12 +137,12 @@ public final class Router {
         return new RandomGenerator() {
             @Override
             public long nextLong() {
-                return java.util.concurrent.ThreadLocalRandom.current().nextLong();
+                return ThreadLocalRandom.current().nextLong();
             }
 
             @Override
             public double nextDouble() {
-                return java.util.concurrent.ThreadLocalRandom.current().nextDouble();
+                return ThreadLocalRandom.current().nextDouble();
             }
         };
     }

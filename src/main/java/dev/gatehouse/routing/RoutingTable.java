@@ -9,6 +9,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Collections;
 
 /** Public model name → route, built once per config and read lock-free by every request. */
 public final class RoutingTable {
@@ -37,7 +38,7 @@ public final class RoutingTable {
             routes.put(model.name(), new Route(model.name(), "embedding".equals(model.type()), targets, model.strategy(),
                     model.fallbacks(), Capabilities.of(model), model.router()));
         }
-        return new RoutingTable(java.util.Collections.unmodifiableMap(routes));
+        return new RoutingTable(Collections.unmodifiableMap(routes));
     }
 
     /** The route for a public model name, or null. */

@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /** JDBC helpers shared by the stores: parameters with typed nulls, row mapping, keyset paging. */
 public final class Sql {
@@ -94,7 +95,7 @@ public final class Sql {
      * of the previous page. Fetches one row more than asked to know whether another page follows.
      */
     public static <T> Page<T> page(Connection c, String table, String where, List<Object> params, int limit, String cursor,
-            RowMapper<T> mapper, java.util.function.Function<T, String> idOf) throws SQLException {
+            RowMapper<T> mapper, Function<T, String> idOf) throws SQLException {
         List<Object> all = new ArrayList<>(params);
         String condition = where;
         if (cursor != null) {

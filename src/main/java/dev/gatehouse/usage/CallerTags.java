@@ -7,6 +7,7 @@ import dev.gatehouse.call.GatewayException;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Locale;
 
 /**
  * Parses the {@code x-gatehouse-metadata} header: a flat JSON object of caller tags, e.g.
@@ -53,7 +54,7 @@ public final class CallerTags {
                 throw invalid("has a tag name that is empty or longer than " + MAX_KEY + " characters");
             }
             if (!value.isTextual() && !value.isNumber() && !value.isBoolean()) {
-                throw invalid("tag '" + key + "' must be a string, number or boolean, not " + value.getNodeType().name().toLowerCase(java.util.Locale.ROOT));
+                throw invalid("tag '" + key + "' must be a string, number or boolean, not " + value.getNodeType().name().toLowerCase(Locale.ROOT));
             }
             String text = value.asText();
             if (text.length() > MAX_VALUE) {

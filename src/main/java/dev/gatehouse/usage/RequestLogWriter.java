@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Writes one request-log record per finished call, off the request path. {@link #completed}
@@ -105,7 +106,7 @@ public final class RequestLogWriter implements CallListener, AutoCloseable {
                         if (batch.size() >= settings.batchSize() || left <= 0) {
                             break;
                         }
-                        java.util.concurrent.locks.LockSupport.parkNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(20)));
+                        LockSupport.parkNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(20)));
                     }
                     List<RequestRecord> records = List.copyOf(batch);
                     batch.clear();

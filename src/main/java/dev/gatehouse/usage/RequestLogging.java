@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import dev.gatehouse.config.RequestLogConfig;
 
 /**
  * The request log as one part for the composition root: the store, the asynchronous writer (its
@@ -29,7 +30,7 @@ public final class RequestLogging implements AutoCloseable {
     public record Settings(RequestLogWriter.Settings writer, Duration retention, int retentionBatch) {
         public static final Settings DEFAULTS = new Settings(RequestLogWriter.Settings.DEFAULTS, Duration.ofDays(30), 5_000);
 
-        public static Settings from(dev.gatehouse.config.RequestLogConfig c) {
+        public static Settings from(RequestLogConfig c) {
             return new Settings(new RequestLogWriter.Settings(c.queueCapacity(), c.batchSize(), c.flushInterval().toMillis(),
                     c.replayInterval().toMillis()), c.retention(), c.retentionBatch());
         }

@@ -2,6 +2,7 @@ package dev.gatehouse.usage;
 
 import java.util.List;
 import java.util.Map;
+import com.fasterxml.jackson.annotation.JsonInclude;
 
 /**
  * One request-log record: metadata only, never prompt or answer content. Built on the event loop
@@ -21,7 +22,7 @@ public record RequestRecord(
         long inputTokens, long outputTokens, long cachedTokens, long cacheWriteTokens, long reasoningTokens,
         boolean usageEstimated, long costMicros, long latencyMs, Long ttftMs, boolean stream,
         String clientAddress, String userAgent, Map<String, String> tags, List<Attempt> attempts,
-        @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+        @JsonInclude(JsonInclude.Include.NON_NULL)
         Bodies bodies) {
 
     public RequestRecord {

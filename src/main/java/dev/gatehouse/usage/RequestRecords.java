@@ -7,6 +7,7 @@ import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.call.Settlement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /** Turns a finished {@link Call} into its {@link RequestRecord}: cheap field copies, safe on the event loop. */
 public final class RequestRecords {
@@ -42,7 +43,7 @@ public final class RequestRecords {
         if (userAgent != null && userAgent.length() > MAX_USER_AGENT) {
             userAgent = userAgent.substring(0, MAX_USER_AGENT);
         }
-        return new RequestRecord(call.requestId(), nowMillis - elapsedNanos / 1_000_000, call.endpoint().name().toLowerCase(java.util.Locale.ROOT),
+        return new RequestRecord(call.requestId(), nowMillis - elapsedNanos / 1_000_000, call.endpoint().name().toLowerCase(Locale.ROOT),
                 p == null || p.keyId() == null ? "" : p.keyId(),
                 p == null || p.userId() == null ? "" : p.userId(),
                 p == null || p.teamId() == null ? "" : p.teamId(),

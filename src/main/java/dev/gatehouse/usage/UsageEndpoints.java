@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
+import java.util.Locale;
 
 /**
  * {@code /admin/v1/usage/...}: the analytics API. Owners, admins and auditors see everything;
@@ -54,7 +55,7 @@ public final class UsageEndpoints implements AdminEndpoints {
                     + "cached_tokens,reasoning_tokens,cost_micros,avg_latency_ms\n");
             for (UsageQuery.Row r : rows) {
                 out.append(bucket(q, r.bucket())).append(',').append(Csv.field(r.group())).append(',').append(r.requests())
-                        .append(',').append(r.errors()).append(',').append(String.format(java.util.Locale.ROOT, "%.4f", r.errorRate()))
+                        .append(',').append(r.errors()).append(',').append(String.format(Locale.ROOT, "%.4f", r.errorRate()))
                         .append(',').append(r.inputTokens()).append(',').append(r.outputTokens()).append(',')
                         .append(r.cachedTokens()).append(',').append(r.reasoningTokens()).append(',').append(r.costMicros())
                         .append(',').append(r.avgLatencyMs()).append('\n');
@@ -157,7 +158,7 @@ public final class UsageEndpoints implements AdminEndpoints {
         if (bodies == null) {
             throw new GatewayException(ErrorType.NOT_FOUND, "No stored body for request: " + id, null, "not_found");
         }
-        Map<String, Object> out = new java.util.LinkedHashMap<>();
+        Map<String, Object> out = new LinkedHashMap<>();
         out.put("request_id", id);
         out.put("request_body", bodies.request());
         out.put("response_body", bodies.response());

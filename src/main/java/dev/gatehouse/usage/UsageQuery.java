@@ -15,6 +15,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.function.ToLongFunction;
 
 /**
  * Analytics over the request log. Spend, requests, tokens and error rates come from the hourly
@@ -269,8 +271,8 @@ public final class UsageQuery {
     }
 
     /** Keeps the rows of the N groups with the highest total of {@code metric} over all buckets. */
-    private static <R> List<R> top(List<R> rows, int n, String orderBy, java.util.function.Function<R, String> group,
-            java.util.function.ToLongFunction<R> metric) {
+    private static <R> List<R> top(List<R> rows, int n, String orderBy, Function<R, String> group,
+            ToLongFunction<R> metric) {
         if (n <= 0) {
             return rows;
         }

@@ -8,6 +8,8 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** Reading fields of an admin request body, with 400s that name the field. */
 public final class AdminBody {
@@ -129,7 +131,7 @@ public final class AdminBody {
 
     /** {@code 90s}, {@code 15m}, {@code 24h}, {@code 30d}, or null when not one of those. */
     public static Duration parseDuration(String text) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\s*(\\d{1,9})\\s*([smhd])\\s*").matcher(text);
+        Matcher m = Pattern.compile("\\s*(\\d{1,9})\\s*([smhd])\\s*").matcher(text);
         if (!m.matches()) {
             return null;
         }

@@ -26,6 +26,7 @@ import dev.gatehouse.routing.Target;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import dev.gatehouse.canonical.ContentPart;
 
 /** A {@code POST /v1/messages} request and how to answer it in Anthropic's format. */
 final class AnthropicMessagesCaller implements CallerFormat {
@@ -171,10 +172,10 @@ final class AnthropicMessagesCaller implements CallerFormat {
             text = relay.answerText();
         } else if (answer instanceof ChatResponse response) {
             StringBuilder b = new StringBuilder();
-            for (dev.gatehouse.canonical.ContentPart part : response.content()) {
-                if (part instanceof dev.gatehouse.canonical.ContentPart.Text t) {
+            for (ContentPart part : response.content()) {
+                if (part instanceof ContentPart.Text t) {
                     b.append(t.text());
-                } else if (part instanceof dev.gatehouse.canonical.ContentPart.Reasoning r) {
+                } else if (part instanceof ContentPart.Reasoning r) {
                     b.append(r.text());
                 }
             }

@@ -25,6 +25,13 @@ import dev.gatehouse.provider.WireFormat;
 import dev.gatehouse.routing.Target;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import dev.gatehouse.provider.ErrorClass;
+import java.io.IOException;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
+import dev.gatehouse.pricing.TokenCounter;
+import dev.gatehouse.provider.UpstreamError;
+import dev.gatehouse.provider.UpstreamException;
 
 /** A {@code POST /v1/chat/completions} request and how to answer it in OpenAI's format. */
 final class OpenAiChatCaller implements CallerFormat {
@@ -145,8 +152,8 @@ final class OpenAiChatCaller implements CallerFormat {
         } else {
             return null;
         }
-        long input = dev.gatehouse.pricing.TokenCounter.count(canonical());
-        return Usage.of(input, dev.gatehouse.pricing.TokenCounter.text(text));
+        long input = TokenCounter.count(canonical());
+        return Usage.of(input, TokenCounter.text(text));
     }
 
     @Override
@@ -205,8 +212,8 @@ final class OpenAiChatCaller implements CallerFormat {
                 throw OpenAiStreamErrors.upstreamError(scanner.error(), scanner.errorMessage(), provider);
             }
             if (scanner.malformedLine() != null) { // checked by the scanner's own pass (checkingLines)
-                throw new dev.gatehouse.provider.UpstreamException(dev.gatehouse.provider.UpstreamError.of(
-                        dev.gatehouse.provider.ErrorClass.UPSTREAM_ERROR, "malformed stream chunk from provider: "
+                throw new UpstreamException(UpstreamError.of(
+                        ErrorClass.UPSTREAM_ERROR, "malformed stream chunk from provider: "
                                 + scanner.malformedLine()));
             }
             Buffer all = partial == null ? scanned : partial.appendBuffer(scanned);
@@ -263,7 +270,7 @@ final class OpenAiChatCaller implements CallerFormat {
             if (hasNonEmptyContent(lines)) {
                 return true; // the usual answer chunk, decided without parsing
             }
-            for (String line : lines.toString(java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
+            for (String line : lines.toString(StandardCharsets.UTF_8).split("\n")) {
                 String l = line.strip();
                 if (!l.startsWith("data:")) {
                     continue;
@@ -272,25 +279,25 @@ final class OpenAiChatCaller implements CallerFormat {
                 if (payload.equals("[DONE]")) {
                     return true;
                 }
-                com.fasterxml.jackson.databind.JsonNode root;
+                JsonNode root;
                 try {
                     root = OpenAiJson.MAPPER.readTree(payload);
-                } catch (java.io.IOException e) {
+                } catch (IOException e) {
                     return true;
                 }
-                com.fasterxml.jackson.databind.JsonNode choices = root == null ? null : root.get("choices");
+                JsonNode choices = root == null ? null : root.get("choices");
                 if (choices == null || !choices.isArray() || choices.isEmpty()
                         || (root.hasNonNull("usage") && !root.get("usage").isEmpty())) {
                     return true;
                 }
-                for (com.fasterxml.jackson.databind.JsonNode choice : choices) {
+                for (JsonNode choice : choices) {
                     if (choice.hasNonNull("finish_reason")) {
                         return true;
                     }
                     var fields = choice.path("delta").fields();
                     while (fields.hasNext()) {
                         var field = fields.next();
-                        com.fasterxml.jackson.databind.JsonNode v = field.getValue();
+                        JsonNode v = field.getValue();
                         boolean empty = v.isNull() || (v.isTextual() && v.textValue().isEmpty()) || (v.isContainerNode() && v.isEmpty());
                         if (!field.getKey().equals("role") && !empty) {
                             return true;
@@ -301,7 +308,7 @@ final class OpenAiChatCaller implements CallerFormat {
             return false;
         }
 
-        private static final byte[] CONTENT_STRING = "\"content\":\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        private static final byte[] CONTENT_STRING = "\"content\":\"".getBytes(StandardCharsets.US_ASCII);
 
         /**
          * Whether a non-empty {@code "content":"..."} string is in the chunk: in a chat completion

@@ -10,6 +10,7 @@ import dev.gatehouse.provider.sse.SseEvent;
 import dev.gatehouse.provider.sse.SseJsonDecoder;
 import java.util.HashMap;
 import java.util.Map;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * Anthropic's Messages stream to canonical events: {@code message_start} → Start (and the input
@@ -125,9 +126,9 @@ public final class AnthropicStreamDecoder extends SseJsonDecoder {
      * versions repeat them in message_delta, which then wins).
      */
     private Usage merged(JsonNode delta) {
-        com.fasterxml.jackson.databind.node.ObjectNode u = OpenAiJson.MAPPER.createObjectNode();
+        ObjectNode u = OpenAiJson.MAPPER.createObjectNode();
         if (startUsage != null && startUsage.isObject()) {
-            u.setAll((com.fasterxml.jackson.databind.node.ObjectNode) startUsage);
+            u.setAll((ObjectNode) startUsage);
         }
         delta.properties().forEach(e -> {
             if (!e.getValue().isNull()) {

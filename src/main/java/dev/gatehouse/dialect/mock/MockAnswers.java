@@ -8,6 +8,7 @@ import dev.gatehouse.canonical.Usage;
 import dev.gatehouse.config.ProviderConfig.MockSettings;
 import java.util.ArrayList;
 import java.util.List;
+import dev.gatehouse.canonical.Role;
 
 /**
  * The mock's answers: deterministic functions of the request, so tests and demos can predict
@@ -81,7 +82,7 @@ final class MockAnswers {
     private static String lastUserText(List<Message> messages) {
         for (int i = messages.size() - 1; i >= 0; i--) {
             Message message = messages.get(i);
-            if (message.role() == dev.gatehouse.canonical.Role.USER) {
+            if (message.role() == Role.USER) {
                 for (ContentPart part : message.content()) {
                     if (part instanceof ContentPart.Text text) {
                         return text.text();

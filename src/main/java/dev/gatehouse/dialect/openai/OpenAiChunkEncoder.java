@@ -10,6 +10,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.UUID;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Canonical stream events to OpenAI {@code chat.completion.chunk} SSE events, one encoder per
@@ -19,7 +20,7 @@ import java.util.UUID;
  */
 public final class OpenAiChunkEncoder implements StreamEncoder {
     private static final Buffer EMPTY = Buffer.buffer(0);
-    private static final byte[] DONE = "data: [DONE]\n\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
 
     private final String modelOverride;
     private final boolean includeUsage;
@@ -204,7 +205,7 @@ public final class OpenAiChunkEncoder implements StreamEncoder {
 
     private static Buffer event(Body body) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-        out.writeBytes("data: ".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        out.writeBytes("data: ".getBytes(StandardCharsets.US_ASCII));
         try (JsonGenerator g = OpenAiJson.FACTORY.createGenerator(out)) {
             g.writeStartObject();
             body.write(g);

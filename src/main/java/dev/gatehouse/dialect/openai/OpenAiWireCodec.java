@@ -20,6 +20,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The OpenAI Chat Completions / Embeddings wire format, for OpenAI and OpenAI-compatible upstreams.
@@ -167,15 +169,15 @@ public final class OpenAiWireCodec implements WireCodec {
         return exhausted != null ? exhausted : any;
     }
 
-    private static final java.util.regex.Pattern GO_DURATION_PART =
-            java.util.regex.Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|h|m|s)");
+    private static final Pattern GO_DURATION_PART =
+            Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|h|m|s)");
 
     /** A Go-style duration as OpenAI writes it ("1s", "6m0s", "1h2m3.5s", "20ms"), or null. */
     static Duration goDuration(String value) {
         if (value == null || value.isBlank()) {
             return null;
         }
-        java.util.regex.Matcher m = GO_DURATION_PART.matcher(value.trim());
+        Matcher m = GO_DURATION_PART.matcher(value.trim());
         double millis = 0;
         int at = 0;
         while (m.find() && m.start() == at) {

@@ -17,6 +17,9 @@ import io.vertx.core.http.RequestOptions;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
 import java.util.concurrent.ConcurrentHashMap;
+import io.netty.channel.ConnectTimeoutException;
+import java.util.Locale;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Sends upstream requests over the shared, pooled, keep-alive Vert.x HTTP client. One client
@@ -114,9 +117,9 @@ public final class HttpTransport implements Transport {
         }
         String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
         ErrorClass errorClass = ErrorClass.CONNECTION;
-        if (cause instanceof java.util.concurrent.TimeoutException
-                || cause instanceof io.netty.channel.ConnectTimeoutException
-                || message.toLowerCase(java.util.Locale.ROOT).contains("timed out")) {
+        if (cause instanceof TimeoutException
+                || cause instanceof ConnectTimeoutException
+                || message.toLowerCase(Locale.ROOT).contains("timed out")) {
             errorClass = ErrorClass.TIMEOUT;
         } else if (cause instanceof ConnectException || cause instanceof UnknownHostException) {
             errorClass = ErrorClass.CONNECTION;

@@ -18,6 +18,7 @@ import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Locale;
+import dev.gatehouse.call.ErrorType;
 
 /**
  * Fetches an image a caller gave by http(s) URL, for providers that only accept bytes (Gemini).
@@ -186,7 +187,7 @@ public final class ImageFetcher {
 
     private static GatewayException refused(String url, String where, String why) {
         String shown = url.length() > 200 ? url.substring(0, 200) + "…" : url;
-        return new GatewayException(dev.gatehouse.call.ErrorType.INVALID_REQUEST,
+        return new GatewayException(ErrorType.INVALID_REQUEST,
                 "The image at '" + shown + "' could not be used: " + why + ".", where, "invalid_image_url");
     }
 
