@@ -80,7 +80,8 @@ public final class RequestScanner {
 
             @Override
             String notAnObject(JsonToken first) {
-                return "Request body must be a JSON object" + (first == null ? "." : ", got " + OpenAiJson.describe(first) + ".");
+                return first == null ? "Request body is empty; expected a JSON object."
+                        : "Request body must be a JSON object, got " + OpenAiJson.describe(first) + ".";
             }
 
             @Override
