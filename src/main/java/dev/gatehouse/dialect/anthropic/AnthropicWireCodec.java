@@ -30,7 +30,6 @@ import java.util.Locale;
  * (streamed answers). This class joins them behind {@link WireCodec} and classifies Anthropic's errors.
  */
 public final class AnthropicWireCodec implements WireCodec {
-    private static final int MAX_MESSAGE = 500;
 
     @Override
     public WireFormat format() {

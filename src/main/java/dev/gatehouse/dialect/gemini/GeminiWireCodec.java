@@ -37,7 +37,6 @@ import java.util.Locale;
  */
 public final class GeminiWireCodec implements WireCodec {
     static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final int MAX_MESSAGE = 500;
 
     @Override
     public WireFormat format() {

@@ -31,7 +31,6 @@ import java.util.regex.Pattern;
  * (streamed answers). This class joins them behind {@link WireCodec} and classifies OpenAI's errors.
  */
 public final class OpenAiWireCodec implements WireCodec {
-    private static final int MAX_MESSAGE = 500;
 
     @Override
     public WireFormat format() {
