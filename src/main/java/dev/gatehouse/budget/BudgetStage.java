@@ -61,7 +61,7 @@ public final class BudgetStage implements Stage {
         CompletionStage<BudgetLedger.Outcome> reserving = ledger.reserve(applicable, worst);
         CompletableFuture<BudgetLedger.Outcome> done = reserving.toCompletableFuture();
         if (done.isDone() && !done.isCompletedExceptionally()) {
-            return admit(call, prices, done.join(), worst);
+            return admit(call, done.join(), worst);
         }
         Context context = Vertx.currentContext();
         Future<BudgetLedger.Outcome> outcome = context == null
@@ -69,10 +69,10 @@ public final class BudgetStage implements Stage {
         return outcome.recover(e -> Future.failedFuture(new GatewayException(ErrorType.UNAVAILABLE,
                         "Budgets cannot be checked right now (shared state unavailable); try again shortly.", null, "budget_unavailable",
                         Duration.ofSeconds(1), 0)))
-                .compose(o -> admit(call, prices, o, worst));
+                .compose(o -> admit(call, o, worst));
     }
 
-    private Future<Void> admit(Call call, Pricing prices, BudgetLedger.Outcome outcome, long worst) {
+    private Future<Void> admit(Call call, BudgetLedger.Outcome outcome, long worst) {
         if (!outcome.granted()) {
             return Future.failedFuture(refusal(outcome.refused(), worst));
         }

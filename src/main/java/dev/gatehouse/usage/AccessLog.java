@@ -50,7 +50,7 @@ public final class AccessLog implements CallListener {
     }
 
     static String text(Call call, Throwable failure) {
-        Usage usage = call.usage();
+        Usage usage = settledUsage(call);
         Call.Attempt last = call.attempts().isEmpty() ? null : call.attempts().get(call.attempts().size() - 1);
         String errorType = CallFacts.errorType(call, failure);
         return String.format(Locale.ROOT, "%s %s model=%s provider=%s attempts=%d status=%d ms=%.1f ttft_ms=%s in=%s out=%s%s%s",
@@ -104,7 +104,7 @@ public final class AccessLog implements CallListener {
             if (call.firstByteNanos() > 0) {
                 g.writeNumberField("ttft_ms", (call.firstByteNanos() - call.startNanos()) / 1_000_000);
             }
-            Usage usage = call.usage();
+            Usage usage = settledUsage(call);
             if (usage != null) {
                 g.writeNumberField("input_tokens", usage.inputTokens());
                 g.writeNumberField("output_tokens", usage.outputTokens());
@@ -125,5 +125,10 @@ public final class AccessLog implements CallListener {
         if (value != null) {
             g.writeStringField(field, value);
         }
+    }
+
+    /** The settled usage (reported, else estimated), so the access log counts what the budget and request log count. */
+    private static Usage settledUsage(Call call) {
+        return call.settlement() == null ? call.usage() : call.settlement().usage();
     }
 }
