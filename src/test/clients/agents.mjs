@@ -67,6 +67,12 @@ for (const name of MODELS) {
         expectEqual(toolCalls(r), [['get_weather', { city: 'Paris' }]], 'tool calls');
         expectEqual(r.finalOutput, WEATHER_TEXT, 'final output');
     });
+    await check(CLIENT, 'tools_required', name, async () => {
+        const agent = withTools.clone({ modelSettings: { toolChoice: 'required' } });
+        const r = await run(agent, 'Weather in Paris?');
+        expectEqual(toolCalls(r), [['get_weather', { city: 'Paris' }]], 'tool calls');
+        expectEqual(r.finalOutput, WEATHER_TEXT, 'final output');
+    });
     await check(CLIENT, 'structured', name, async () => {
         const agent = new Agent({ name: 'reporter', instructions: 'Answer in JSON.', model, outputType: weatherSchema });
         const r = await run(agent, 'Weather in Paris as JSON.');

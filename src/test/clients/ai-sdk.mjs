@@ -1,8 +1,8 @@
 // Vercel AI SDK (ai + @ai-sdk/openai chat completions, @ai-sdk/anthropic messages) through the gateway.
-import { generateText, streamText, generateObject, tool, stepCountIs } from 'ai';
+import { generateText, streamText, generateObject, embedMany, tool, stepCountIs } from 'ai';
 import { createOpenAI } from '@ai-sdk/openai';
 import { createAnthropic } from '@ai-sdk/anthropic';
-import { ORIGIN, KEY, MODELS, WEATHER_TEXT, HELLO, weatherSchema, cityArgs, weatherResult, check, expect, expectEqual } from './common.mjs';
+import { ORIGIN, KEY, MODELS, EMBEDDING_MODELS, WEATHER_TEXT, HELLO, weatherSchema, cityArgs, weatherResult, check, expect, expectEqual } from './common.mjs';
 
 const openai = createOpenAI({ baseURL: `${ORIGIN}/v1`, apiKey: KEY });
 const anthropic = createAnthropic({ baseURL: `${ORIGIN}/v1`, apiKey: KEY });
@@ -72,6 +72,19 @@ for (const [client, make] of providers) {
             expectEqual(calls, [['get_weather', { city: 'Paris' }]], 'tool calls');
             expectEqual(text, WEATHER_TEXT, 'final text');
         });
+        await check(client, 'tools_parallel', name, async () => {
+            // The fake model calls the tool twice in one answer when the prompt says [two].
+            const r = await generateText({ model, prompt: '[two] Weather in Paris and Berlin?', tools: { get_weather: weather }, stopWhen: stepCountIs(3), maxRetries: 0 });
+            const calls = r.steps[0].toolCalls;
+            expectEqual(calls.map((c) => [c.toolName, c.input]), [['get_weather', { city: 'Paris' }], ['get_weather', { city: 'Berlin' }]], 'tool calls');
+            expect(new Set(calls.map((c) => c.toolCallId)).size === 2, `tool call ids ${calls.map((c) => c.toolCallId)}`);
+            expectEqual(r.text, WEATHER_TEXT, 'final text');
+        });
+        await check(client, 'finish_reason', name, async () => {
+            const plain = await generateText({ model, prompt: 'Say hello.', maxRetries: 0 });
+            const call = await generateText({ model, prompt: 'Weather in Paris?', tools: { get_weather: weather }, maxRetries: 0 });
+            expectEqual([plain.finishReason, call.finishReason], ['stop', 'tool-calls'], 'finish reasons (text, tool call)');
+        });
         await check(client, 'structured', name, async () => {
             const r = await generateObject({ model, schema: weatherSchema, prompt: 'Weather in Paris as JSON.', maxRetries: 0 });
             expectEqual(r.object, { city: 'Paris', temp: 21 }, 'object');
@@ -85,6 +98,15 @@ for (const [client, make] of providers) {
             });
         }
     }
+}
+
+for (const name of EMBEDDING_MODELS) {
+    await check('ai-sdk-openai', 'embed', name, async () => {
+        const r = await embedMany({ model: openai.textEmbeddingModel(name), values: ['Paris', 'Berlin'], maxRetries: 0 });
+        expect(r.embeddings.length === 2 && r.embeddings.every((e) => e.length > 0), `embeddings ${r.embeddings.map((e) => e.length)}`);
+        expect(r.usage.tokens > 0, `usage ${JSON.stringify(r.usage)}`);
+        return `dimensions ${r.embeddings[0].length}, tokens ${r.usage.tokens}`;
+    });
 }
 
 // One rule for every path: the same model name in plain and streamed answers, through both caller formats.

@@ -6,6 +6,8 @@ export const ORIGIN = required('GATEHOUSE_ORIGIN'); // http://127.0.0.1:PORT
 export const KEY = required('GATEHOUSE_KEY');
 // Gateway model names, each routed to an upstream of one format (OpenAI, Anthropic, Gemini).
 export const MODELS = (process.env.GATEHOUSE_MODELS || 'm-openai,m-anthropic,m-gemini').split(',');
+// Embedding models, routed to an OpenAI and a Gemini upstream.
+export const EMBEDDING_MODELS = (process.env.GATEHOUSE_EMBEDDING_MODELS || 'e-openai,e-gemini').split(',');
 
 // What the fakes answer: the weather tool is called with {"city":"Paris"}, its result is followed
 // by WEATHER_TEXT, and structured output is {"city":"Paris","temp":21}.

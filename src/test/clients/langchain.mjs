@@ -1,9 +1,9 @@
 // LangChain JS (ChatOpenAI on chat completions, ChatAnthropic on messages) through the gateway.
-import { ChatOpenAI } from '@langchain/openai';
+import { ChatOpenAI, OpenAIEmbeddings } from '@langchain/openai';
 import { ChatAnthropic } from '@langchain/anthropic';
 import { tool } from '@langchain/core/tools';
 import { HumanMessage } from '@langchain/core/messages';
-import { ORIGIN, KEY, MODELS, WEATHER_TEXT, HELLO, weatherSchema, cityArgs, weatherResult, check, expect, expectEqual } from './common.mjs';
+import { ORIGIN, KEY, MODELS, EMBEDDING_MODELS, WEATHER_TEXT, HELLO, weatherSchema, cityArgs, weatherResult, check, expect, expectEqual } from './common.mjs';
 
 const clients = [
     ['langchain-openai', (model) => new ChatOpenAI({ model, apiKey: KEY, configuration: { baseURL: `${ORIGIN}/v1` }, maxRetries: 0 })],
@@ -64,9 +64,28 @@ for (const [client, make] of clients) {
             const final = await collect(await bound.stream([human, ai, result]));
             expectEqual(text(final), WEATHER_TEXT, 'final text');
         });
+        await check(client, 'tools_parallel', name, async () => {
+            const bound = llm.bindTools([weather]);
+            const human = new HumanMessage('[two] Weather in Paris and Berlin?');
+            const ai = await bound.invoke([human]);
+            expectEqual(ai.tool_calls.map((c) => [c.name, c.args]), [['get_weather', { city: 'Paris' }], ['get_weather', { city: 'Berlin' }]], 'tool calls');
+            const results = await Promise.all(ai.tool_calls.map((c) => weather.invoke(c)));
+            const final = await bound.invoke([human, ai, ...results]);
+            expectEqual(text(final), WEATHER_TEXT, 'final text');
+        });
         await check(client, 'structured', name, async () => {
             const out = await llm.withStructuredOutput(weatherSchema, { name: 'weather' }).invoke('Weather in Paris as JSON.');
             expectEqual(out, { city: 'Paris', temp: 21 }, 'object');
         });
     }
+}
+
+for (const name of EMBEDDING_MODELS) {
+    // The openai package asks for base64 embeddings unless told otherwise.
+    await check('langchain-openai', 'embed', name, async () => {
+        const embeddings = new OpenAIEmbeddings({ model: name, apiKey: KEY, configuration: { baseURL: `${ORIGIN}/v1` }, maxRetries: 0 });
+        const vectors = await embeddings.embedDocuments(['Paris', 'Berlin']);
+        expect(vectors.length === 2 && vectors.every((v) => v.length > 0 && v.every(Number.isFinite)), `vectors ${vectors.map((v) => v.length)}`);
+        return `dimensions ${vectors[0].length}`;
+    });
 }

@@ -1,6 +1,6 @@
 // LlamaIndex (@llamaindex/openai on chat completions) through the gateway.
-import { OpenAI } from '@llamaindex/openai';
-import { ORIGIN, KEY, MODELS, WEATHER_TEXT, HELLO, weatherSchema, weatherResult, check, expect, expectEqual } from './common.mjs';
+import { OpenAI, OpenAIEmbedding } from '@llamaindex/openai';
+import { ORIGIN, KEY, MODELS, EMBEDDING_MODELS, WEATHER_TEXT, HELLO, weatherSchema, weatherResult, check, expect, expectEqual } from './common.mjs';
 
 const CLIENT = 'llamaindex';
 const weather = {
@@ -48,5 +48,14 @@ for (const name of MODELS) {
     await check(CLIENT, 'structured', name, async () => {
         const r = await llm.chat({ messages: [{ role: 'user', content: 'Weather in Paris as JSON.' }], responseFormat: weatherSchema });
         expectEqual(JSON.parse(r.message.content), { city: 'Paris', temp: 21 }, 'object');
+    });
+}
+
+for (const name of EMBEDDING_MODELS) {
+    await check(CLIENT, 'embed', name, async () => {
+        const embedding = new OpenAIEmbedding({ model: name, apiKey: KEY, baseURL: `${ORIGIN}/v1`, maxRetries: 0 });
+        const vectors = await embedding.getTextEmbeddings(['Paris', 'Berlin']);
+        expect(vectors.length === 2 && vectors.every((v) => v.length > 0 && v.every(Number.isFinite)), `vectors ${vectors.map((v) => v.length)}`);
+        return `dimensions ${vectors[0].length}`;
     });
 }

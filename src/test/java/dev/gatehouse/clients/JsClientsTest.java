@@ -48,6 +48,8 @@ class JsClientsTest {
     static final String HELLO = "Hello from the gateway test.";
     static final String WEATHER_TEXT = "It is 21 degrees in Paris.";
     static final String WEATHER_JSON = "{\"city\":\"Paris\",\"temp\":21}";
+    static final String PARIS = "{\"city\":\"Paris\"}";
+    static final String BERLIN = "{\"city\":\"Berlin\"}";
 
     /**
      * Checks that fail today for a known reason: each asserts the correct behaviour and is expected
@@ -74,6 +76,9 @@ class JsClientsTest {
         m.put("ai-sdk/response_model/m-openai", model);
         m.put("ai-sdk/response_model/m-gemini", model);
         m.put("ai-sdk-openai/structured_preamble/m-anthropic", "text Claude writes before the forced structured-output tool call is glued to the JSON");
+        // Found by these checks, not yet filed: docs/providers/gemini.md says usage is 0 because Gemini reports no
+        // token counts for embeddings, yet the gateway estimates them for billing; the caller is told 0.
+        m.put("ai-sdk-openai/embed/e-gemini", "embeddings from a Gemini target answer usage.prompt_tokens 0 (Gemini reports none; the estimate is not passed on)");
         return m;
     }
 
@@ -105,6 +110,12 @@ class JsClientsTest {
                     targets: [{provider: claude, model: claude-sonnet-4-5}]
                   m-gemini:
                     targets: [{provider: google, model: gemini-2.5-flash}]
+                  e-openai:
+                    type: embedding
+                    targets: [{provider: oai, model: text-embedding-3-small}]
+                  e-gemini:
+                    type: embedding
+                    targets: [{provider: google, model: gemini-embedding-001}]
                 """.formatted(openAi.baseUrl(), FakeOpenAi.DEFAULT_KEY, anthropic.baseUrl(), FakeAnthropic.DEFAULT_KEY,
                 gemini.baseUrl(), FakeGemini.DEFAULT_KEY));
     }
@@ -121,7 +132,7 @@ class JsClientsTest {
 
     /** Arguments the fake model gives a tool: the weather tool gets a city, any other (structured output) the JSON. */
     static String argsFor(String tool) {
-        return tool.equals("get_weather") ? "{\"city\":\"Paris\"}" : WEATHER_JSON;
+        return tool.equals("get_weather") ? PARIS : WEATHER_JSON;
     }
 
     static boolean mentions(JsonNode json, String marker) {
@@ -136,6 +147,8 @@ class JsClientsTest {
         JsonNode choice = j.path("tool_choice");
         if (last.path("role").asText().equals("tool")) {
             openAi.answer(WEATHER_TEXT);
+        } else if (mentions(messages, "[two]") && !j.path("tools").isEmpty()) {
+            openAi.toolCalls(new FakeOpenAi.ToolCallSpec("call_1", "get_weather", PARIS), new FakeOpenAi.ToolCallSpec("call_2", "get_weather", BERLIN));
         } else if (choice.path("function").has("name")) {
             String name = choice.path("function").path("name").asText();
             openAi.toolCalls(new FakeOpenAi.ToolCallSpec("call_1", name, argsFor(name)));
@@ -159,6 +172,9 @@ class JsClientsTest {
         String preamble = mentions(messages, "[preamble]") ? "Here is the weather. " : "";
         if (toolResult) {
             anthropic.answer(WEATHER_TEXT);
+        } else if (mentions(messages, "[two]") && !j.path("tools").isEmpty()) {
+            anthropic.answer("").toolUses(new FakeAnthropic.ToolUse("toolu_1", "get_weather", PARIS),
+                    new FakeAnthropic.ToolUse("toolu_2", "get_weather", BERLIN));
         } else if (choice.path("type").asText().equals("tool")) {
             String name = choice.path("name").asText();
             anthropic.answer(preamble).toolUses(new FakeAnthropic.ToolUse("toolu_1", name, argsFor(name)));
@@ -183,6 +199,8 @@ class JsClientsTest {
         for (JsonNode t : j.path("tools")) for (JsonNode d : t.path("functionDeclarations")) declarations.add(d);
         if (toolResult) {
             gemini.answer(WEATHER_TEXT);
+        } else if (mentions(contents, "[two]") && !declarations.isEmpty()) {
+            gemini.toolCalls(new FakeGemini.Call("get_weather", PARIS), new FakeGemini.Call("get_weather", BERLIN));
         } else if (calling.path("mode").asText().equals("ANY") && calling.path("allowedFunctionNames").size() == 1) {
             String name = calling.path("allowedFunctionNames").get(0).asText();
             gemini.toolCalls(new FakeGemini.Call(name, argsFor(name)));
