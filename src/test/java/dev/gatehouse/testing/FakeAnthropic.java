@@ -143,6 +143,7 @@ public final class FakeAnthropic implements AutoCloseable {
 
     /** In a stream, the head and the opening events come at once and the first content delta after {@code delay}. */
     public FakeAnthropic firstTokenDelay(java.time.Duration delay) { this.firstTokenDelayMs = delay.toMillis(); return this; }
+
     /**
      * Scripts the answer from the request itself: called with each request's JSON (null when it is
      * not JSON) before it is answered, for clients that send several different requests per call.
