@@ -112,6 +112,12 @@ final class CompatibilityDoc {
                 | stop sequences | `stop` / `stop_sequences` = `END` | text cut before it, finish `stop` (`stop_sequence` + the sequence when Anthropic answers an Anthropic caller) |
                 | max tokens reached | max tokens 3 | text cut, finish `length` / `max_tokens`, the limit sent upstream |
                 | upstream error | the upstream answers 429 (Retry-After 3), then 400 | the caller's own error shape and status (429, 400), the provider's message kept, `Retry-After` kept |
+
+                ## Client libraries
+
+                The Vercel AI SDK, LangChain JS, the OpenAI Agents SDK and LlamaIndex are run through the gateway against
+                the same three upstream formats by `JsClientsTest`: what is checked and the known gaps are in
+                [clients.md](clients.md).
                 """);
         if (ttft != null && !ttft.isEmpty()) {
             md.append("\n## Time to first token\n\n");

@@ -19,6 +19,7 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 /**
@@ -75,6 +76,8 @@ public final class FakeAnthropic implements AutoCloseable {
     private final HttpServer server;
     private final AtomicLong ids = new AtomicLong();
     private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
+    private volatile Consumer<JsonNode> onRequest = j -> { };
+    private volatile ObjectNode extraFields = JSON.createObjectNode();
     private volatile String answer = DEFAULT_ANSWER;
     private volatile List<ToolUse> toolUses = List.of();
     private volatile String thinking;
@@ -141,6 +144,23 @@ public final class FakeAnthropic implements AutoCloseable {
     /** In a stream, the head and the opening events come at once and the first content delta after {@code delay}. */
     public FakeAnthropic firstTokenDelay(java.time.Duration delay) { this.firstTokenDelayMs = delay.toMillis(); return this; }
 
+    /**
+     * Scripts the answer from the request itself: called with each request's JSON (null when it is
+     * not JSON) before it is answered, for clients that send several different requests per call.
+     */
+    public FakeAnthropic onRequest(Consumer<JsonNode> hook) {
+        this.onRequest = hook == null ? j -> { } : hook;
+        return this;
+    }
+
+    /** Adds a top-level field to every message (answer and message_start), e.g. one only Anthropic defines. */
+    public FakeAnthropic extraField(String name, JsonNode value) {
+        ObjectNode copy = extraFields.deepCopy();
+        copy.set(name, value);
+        extraFields = copy;
+        return this;
+    }
+
     public FakeAnthropic reset() {
         answer = DEFAULT_ANSWER;
         toolUses = List.of();
@@ -154,6 +174,7 @@ public final class FakeAnthropic implements AutoCloseable {
         headDelayMs = 0;
         rejectPrefill = false;
         firstTokenDelayMs = 0;
+        extraFields = JSON.createObjectNode();
         requests.clear();
         return this;
     }
@@ -179,6 +200,7 @@ public final class FakeAnthropic implements AutoCloseable {
             req.headers().forEach(h -> headers.computeIfAbsent(h.getKey().toLowerCase(Locale.ROOT), k -> new ArrayList<>()).add(h.getValue()));
             requests.add(new RecordedRequest(req.method().name(), req.path(), req.query() == null ? "" : req.query(), headers, bytes, json,
                     json == null ? List.of() : unknown(json)));
+            onRequest.accept(json);
             JsonNode parsed = json;
             Runnable answer = () -> {
                 try {
@@ -244,7 +266,7 @@ public final class FakeAnthropic implements AutoCloseable {
             stream(req, a, f);
         } else {
             req.response().setStatusCode(200).putHeader("content-type", "application/json")
-                    .putHeader("request-id", "req_fake" + ids.incrementAndGet()).end(a.message().toString());
+                    .putHeader("request-id", "req_fake" + ids.incrementAndGet()).end(a.message().setAll(extraFields).toString());
         }
     }
 
@@ -458,7 +480,7 @@ public final class FakeAnthropic implements AutoCloseable {
     private void stream(HttpServerRequest req, Answer a, Failure f) {
         List<String> events = new ArrayList<>();
         ObjectNode start = JSON.createObjectNode().put("type", "message_start");
-        ObjectNode message = a.message();
+        ObjectNode message = a.message().setAll(extraFields);
         message.putArray("content");
         message.putNull("stop_reason");
         message.putNull("stop_sequence");

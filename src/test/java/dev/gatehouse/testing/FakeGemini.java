@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -66,6 +67,7 @@ public final class FakeGemini implements AutoCloseable {
     private final Vertx vertx = Vertx.vertx();
     private final HttpServer server;
     private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
+    private volatile Consumer<JsonNode> onRequest = j -> { };
     private volatile String answer = "Hello from Gemini.";
     private volatile List<Call> calls = List.of();
     private volatile String thought;
@@ -100,6 +102,15 @@ public final class FakeGemini implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------ behaviour
+
+    /**
+     * Scripts the answer from the request itself: called with each request's JSON (null when it is
+     * not JSON) before it is answered, for clients that send several different requests per call.
+     */
+    public FakeGemini onRequest(Consumer<JsonNode> hook) {
+        this.onRequest = hook == null ? j -> { } : hook;
+        return this;
+    }
 
     public FakeGemini answer(String text) { answer = text; calls = List.of(); return this; }
 
@@ -166,6 +177,7 @@ public final class FakeGemini implements AutoCloseable {
             req.headers().forEach(h -> headers.computeIfAbsent(h.getKey().toLowerCase(Locale.ROOT), k -> new ArrayList<>()).add(h.getValue()));
             requests.add(new RecordedRequest(req.method().name(), req.path(), req.query() == null ? "" : req.query(),
                     Map.copyOf(headers), body, json, List.of()));
+            onRequest.accept(json);
             HttpServerResponse res = req.response();
             JsonNode parsed = json;
             Runnable answer = () -> {

@@ -28,6 +28,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -84,6 +85,7 @@ public final class FakeOpenAi implements AutoCloseable {
     private final Map<String, Fault> keyFaults = new LinkedHashMap<>();
     private int clientDisconnects;
     private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
+    private volatile Consumer<JsonNode> onRequest = j -> { };
 
     private FakeOpenAi(Vertx vertx, boolean ownsVertx) {
         this.vertx = vertx;
@@ -279,6 +281,15 @@ public final class FakeOpenAi implements AutoCloseable {
         synchronized (lock) { faults.clear(); }
         return this;
     }
+    /**
+     * Scripts the answer from the request itself: called with each request's JSON (null when it is
+     * not JSON) before it is answered, for clients that send several different requests per call.
+     */
+    public FakeOpenAi onRequest(Consumer<JsonNode> hook) {
+        this.onRequest = hook == null ? j -> { } : hook;
+        return this;
+    }
+
 
     /** Back to defaults: behaviour, faults, recorded requests and the disconnect count (the expected key stays). */
     public FakeOpenAi reset() {
@@ -409,6 +420,7 @@ public final class FakeOpenAi implements AutoCloseable {
         Set<String> known = endpoint.endsWith("embeddings") ? OpenAiValidator.EMBEDDING_FIELDS
                 : endpoint.endsWith("chat/completions") ? OpenAiValidator.CHAT_FIELDS : null;
         record(req, path, bytes, json, known == null ? List.of() : OpenAiValidator.unknownFields(json, known));
+        onRequest.accept(json);
 
         Settings s;
         String key;
