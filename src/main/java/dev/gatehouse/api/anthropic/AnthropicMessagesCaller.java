@@ -100,7 +100,7 @@ final class AnthropicMessagesCaller implements CallerFormat {
 
         @Override
         public Buffer answer(Buffer upstreamBody, Call call) {
-            ChatResponse response = target.provider().codec().decodeChat(upstreamBody);
+            ChatResponse response = target.provider().codec().decodeChat(upstreamBody, canonical());
             call.usage(response.usage());
             lastAnswer = response;
             return AnthropicResponseEncoder.encode(response, publicModel);
@@ -108,7 +108,7 @@ final class AnthropicMessagesCaller implements CallerFormat {
 
         @Override
         public StreamRelay relay() {
-            TranslatingRelay relay = new TranslatingRelay(target.provider().codec().streamDecoder(), new AnthropicStreamEncoder(publicModel));
+            TranslatingRelay relay = new TranslatingRelay(target.provider().codec().streamDecoder(canonical()), new AnthropicStreamEncoder(publicModel));
             lastAnswer = relay;
             return relay;
         }

@@ -109,7 +109,7 @@ final class OpenAiChatCaller implements CallerFormat {
 
         @Override
         public Buffer answer(Buffer upstreamBody, Call call) {
-            ChatResponse response = target.provider().codec().decodeChat(upstreamBody);
+            ChatResponse response = target.provider().codec().decodeChat(upstreamBody, canonical());
             call.usage(response.usage());
             lastAnswer = response;
             return OpenAiResponseEncoder.encode(response);
@@ -117,7 +117,7 @@ final class OpenAiChatCaller implements CallerFormat {
 
         @Override
         public StreamRelay relay() {
-            StreamRelay relay = new TranslatingRelay(target.provider().codec().streamDecoder(), new OpenAiChunkEncoder(null, scan.includeUsage()));
+            StreamRelay relay = new TranslatingRelay(target.provider().codec().streamDecoder(canonical()), new OpenAiChunkEncoder(null, scan.includeUsage()));
             lastAnswer = relay;
             return relay;
         }

@@ -313,4 +313,16 @@ class AnthropicSdkTest {
         assertThatThrownBy(() -> client.messages().countTokens(MessageCountTokensParams.builder().model("nope")
                 .addUserMessage("Hi").build())).isInstanceOf(NotFoundException.class);
     }
+
+    /** disable_parallel_tool_use: true to an OpenAI-format target is parallel_tool_calls: false. */
+    @Test
+    void disableParallelToolUseBecomesParallelToolCallsFalse() {
+        HttpResponse<String> r = gateway.post("/v1/messages", """
+                {"model":"gpt-via-messages","max_tokens":100,"messages":[{"role":"user","content":"Weather?"}],
+                 "tools":[{"name":"get_weather","input_schema":{"type":"object","properties":{"city":{"type":"string"}}}}],
+                 "tool_choice":{"type":"auto","disable_parallel_tool_use":true}}""");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(openAi.lastRequest().json().path("parallel_tool_calls").isBoolean()).isTrue();
+        assertThat(openAi.lastRequest().json().path("parallel_tool_calls").booleanValue()).isFalse();
+    }
 }

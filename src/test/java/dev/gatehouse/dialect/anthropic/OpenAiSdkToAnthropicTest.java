@@ -109,6 +109,21 @@ class OpenAiSdkToAnthropicTest {
         assertThat(messages.get(1).get("content").get(0).get("text").asText()).isEqualTo("Reply");
     }
 
+    /** parallel_tool_calls: false to an Anthropic-format target is tool_choice.disable_parallel_tool_use: true. */
+    @Test
+    void parallelToolCallsFalseBecomesDisableParallelToolUse() {
+        anthropic.answer("").toolUses(new ToolUse("toolu_01A", "get_weather", "{\"city\":\"Paris\"}"));
+        ChatCompletionFunctionTool tool = ChatCompletionFunctionTool.builder().function(FunctionDefinition.builder()
+                .name("get_weather").parameters(FunctionParameters.builder().putAdditionalProperty("type", JsonValue.from("object"))
+                        .build()).build()).build();
+        ChatCompletion c = client.chat().completions().create(params().addUserMessage("Weather?").addTool(tool)
+                .parallelToolCalls(false).build());
+        assertThat(c.choices().get(0).message().toolCalls().orElseThrow()).hasSize(1);
+        JsonNode choice = anthropic.lastRequest().json().get("tool_choice");
+        assertThat(choice.get("type").asText()).isEqualTo("auto");
+        assertThat(choice.get("disable_parallel_tool_use").asBoolean()).isTrue();
+    }
+
     @Test
     void toolsRoundTripWithParallelCalls() {
         anthropic.answer("").toolUses(new ToolUse("toolu_01A", "get_weather", "{\"city\":\"Paris\"}"),
