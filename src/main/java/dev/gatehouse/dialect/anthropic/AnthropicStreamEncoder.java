@@ -28,6 +28,8 @@ public final class AnthropicStreamEncoder implements StreamEncoder {
 
     private static final Buffer EMPTY = Buffer.buffer(0);
     private final String model;
+    /** The prompt's size as the gateway counts it, for message_start (see the constructor). */
+    private final long promptTokens;
     private boolean started;
     private int nextBlock;
     private int openBlock = -1;
@@ -38,7 +40,18 @@ public final class AnthropicStreamEncoder implements StreamEncoder {
 
     /** @param model the model name to show the caller */
     public AnthropicStreamEncoder(String model) {
+        this(model, 0);
+    }
+
+    /**
+     * @param promptTokens the gateway's own count of the prompt, shown as message_start's
+     *        {@code usage.input_tokens}: other formats report input tokens only at the end, and some
+     *        clients (LangChain's ChatAnthropic) read them only from message_start. message_delta
+     *        carries the upstream's exact figure.
+     */
+    public AnthropicStreamEncoder(String model, long promptTokens) {
         this.model = model;
+        this.promptTokens = Math.max(0, promptTokens);
     }
 
     /**
@@ -47,7 +60,7 @@ public final class AnthropicStreamEncoder implements StreamEncoder {
      */
     @Override
     public StreamEncoder resuming() {
-        AnthropicStreamEncoder next = new AnthropicStreamEncoder(model);
+        AnthropicStreamEncoder next = new AnthropicStreamEncoder(model, promptTokens);
         next.started = started;
         next.nextBlock = nextBlock;
         next.openBlock = openBlock;
@@ -160,8 +173,8 @@ public final class AnthropicStreamEncoder implements StreamEncoder {
             g.writeNullField("stop_reason");
             g.writeNullField("stop_sequence");
             g.writeObjectFieldStart("usage");
-            // Other formats report input tokens only at the end; message_delta carries the real counts.
-            g.writeNumberField("input_tokens", 0);
+            // Other formats report input tokens only at the end: the gateway's count here, the upstream's in message_delta.
+            g.writeNumberField("input_tokens", promptTokens);
             g.writeNumberField("output_tokens", 0);
             g.writeEndObject();
             g.writeEndObject();

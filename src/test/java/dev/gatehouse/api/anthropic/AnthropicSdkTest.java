@@ -170,6 +170,26 @@ class AnthropicSdkTest {
         assertThat(m.usage().outputTokens()).isEqualTo(7);
     }
 
+    /** message_start carries the gateway's count of the prompt; message_delta the upstream's exact figure. */
+    @Test
+    void translatedStreamCountsThePromptAtTheStart() {
+        openAi.usage(1234, 5, 0, 0);
+        Long[] atStart = {null};
+        MessageAccumulator acc = MessageAccumulator.create();
+        try (StreamResponse<RawMessageStreamEvent> s = client.messages().createStreaming(params("gpt-via-messages")
+                .addUserMessage("Count the tokens of this prompt, please: one two three four five six seven.").build())) {
+            s.stream().forEach(e -> {
+                if (e.isMessageStart()) {
+                    atStart[0] = e.asMessageStart().message().usage().inputTokens();
+                }
+                acc.accumulate(e);
+            });
+        }
+        assertThat(atStart[0]).isBetween(15L, 40L);
+        assertThat(acc.message().usage().inputTokens()).isEqualTo(1234);
+        assertThat(acc.message().usage().outputTokens()).isEqualTo(5);
+    }
+
     @Test
     void translatedStreamText() {
         MessageAccumulator acc = MessageAccumulator.create();

@@ -190,4 +190,21 @@ class AnthropicCodecTest {
         assertThat(AnthropicFormat.defaultMaxTokens("claude-3-5-sonnet-latest")).isEqualTo(8192);
         assertThat(AnthropicFormat.defaultMaxTokens("claude-opus-4-1")).isEqualTo(32000);
     }
+
+    /** LangChain's ChatAnthropic reads input tokens only from message_start: the gateway's count goes there. */
+    @Test
+    void translatedStreamGivesThePromptCountAtTheStartAndTheExactFigureAtTheEnd() throws Exception {
+        AnthropicStreamEncoder enc = new AnthropicStreamEncoder("m", 42);
+        String start = enc.encode(new StreamEvent.Start("msg_1", "m", 1)).toString();
+        JsonNode startData = new ObjectMapper().readTree(start.substring(start.indexOf("data: ") + 6).strip());
+        assertThat(startData.path("message").path("usage").path("input_tokens").asLong()).isEqualTo(42);
+        enc.encode(new StreamEvent.TextDelta("hi"));
+        enc.encode(new StreamEvent.Finish(FinishReason.STOP));
+        enc.encode(new StreamEvent.UsageReport(dev.gatehouse.canonical.Usage.of(57, 3)));
+        String done = enc.done().toString();
+        assertThat(done).contains("\"input_tokens\":57").contains("\"output_tokens\":3");
+        // a continuation's encoder keeps the count (its message_start is not repeated anyway)
+        assertThat(new AnthropicStreamEncoder("m").encode(new StreamEvent.Start("msg_2", "m", 1)).toString())
+                .contains("\"input_tokens\":0");
+    }
 }
