@@ -112,7 +112,8 @@ final class OpenAiChatCaller implements CallerFormat {
             ChatResponse response = target.provider().codec().decodeChat(upstreamBody, canonical());
             call.usage(response.usage());
             lastAnswer = response;
-            return OpenAiResponseEncoder.encode(response);
+            // Extra top-level fields of another format (Anthropic's container, stop_details) stay behind.
+            return OpenAiResponseEncoder.encode(response, target.provider().codec().format() == WireFormat.OPENAI);
         }
 
         @Override
