@@ -130,4 +130,25 @@ class TranslationFidelityTest {
         assertThat(topLevelFields(call("/v1/messages", "an", false))).contains("container", "stop_details");
         assertThat(topLevelFields(call("/v1/messages", "an", true))).contains("container", "stop_details");
     }
+
+    /** One rule on every path (docs/api.md): the answer names the model the upstream reports. */
+    @Test
+    void theAnswersModelIsTheUpstreamsOnEveryPath() {
+        openAi.responseModel("gpt-4o-2024-08-06"); // OpenAI answers with a dated snapshot of the model asked
+        String[] upstream = {"gpt-4o-2024-08-06", "claude-sonnet-4-5", "gemini-2.5-flash"};
+        for (String path : new String[] {"/v1/chat/completions", "/v1/messages"}) {
+            for (int m = 0; m < MODELS.length; m++) {
+                for (boolean stream : new boolean[] {false, true}) {
+                    List<String> shown = new ArrayList<>();
+                    for (JsonNode o : call(path, MODELS[m], stream)) {
+                        JsonNode model = o.has("model") ? o.get("model") : o.path("message").get("model");
+                        if (model != null) {
+                            shown.add(model.asText());
+                        }
+                    }
+                    assertThat(shown).as(path + " " + MODELS[m] + " stream=" + stream).isNotEmpty().containsOnly(upstream[m]);
+                }
+            }
+        }
+    }
 }

@@ -104,12 +104,13 @@ final class AnthropicMessagesCaller implements CallerFormat {
             ChatResponse response = target.provider().codec().decodeChat(upstreamBody, canonical());
             call.usage(response.usage());
             lastAnswer = response;
-            return AnthropicResponseEncoder.encode(response, publicModel);
+            // The model the upstream reports answering with, as on every path (docs/api.md).
+            return AnthropicResponseEncoder.encode(response, response.model() != null ? response.model() : target.upstreamModel());
         }
 
         @Override
         public StreamRelay relay() {
-            TranslatingRelay relay = new TranslatingRelay(target.provider().codec().streamDecoder(canonical()), new AnthropicStreamEncoder(publicModel, promptTokens()));
+            TranslatingRelay relay = new TranslatingRelay(target.provider().codec().streamDecoder(canonical()), new AnthropicStreamEncoder(target.upstreamModel(), promptTokens()));
             lastAnswer = relay;
             return relay;
         }

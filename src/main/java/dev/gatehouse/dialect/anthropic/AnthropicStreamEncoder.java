@@ -27,6 +27,7 @@ public final class AnthropicStreamEncoder implements StreamEncoder {
     private enum Kind { TEXT, THINKING, TOOL }
 
     private static final Buffer EMPTY = Buffer.buffer(0);
+    /** The model shown when the upstream's stream names none (docs/api.md: answers name the model the upstream reports). */
     private final String model;
     /** The prompt's size as the gateway counts it, for message_start (see the constructor). */
     private final long promptTokens;
@@ -38,7 +39,7 @@ public final class AnthropicStreamEncoder implements StreamEncoder {
     private FinishReason finish;
     private Usage usage;
 
-    /** @param model the model name to show the caller */
+    /** @param model the model name to show the caller when the upstream names none */
     public AnthropicStreamEncoder(String model) {
         this(model, 0);
     }
@@ -73,7 +74,7 @@ public final class AnthropicStreamEncoder implements StreamEncoder {
     public Buffer encode(StreamEvent event) {
         Buffer out = Buffer.buffer();
         switch (event) {
-            case StreamEvent.Start s -> start(out, s.id());
+            case StreamEvent.Start s -> start(out, s.id(), s.model());
             case StreamEvent.TextDelta t -> {
                 if (t.text().isEmpty()) {
                     return EMPTY;
@@ -125,7 +126,7 @@ public final class AnthropicStreamEncoder implements StreamEncoder {
     @Override
     public Buffer done() {
         Buffer out = Buffer.buffer();
-        start(out, null);
+        start(out, null, null);
         closeBlock(out);
         Usage u = usage == null ? Usage.ZERO : usage;
         event(out, "message_delta", g -> {
@@ -156,7 +157,7 @@ public final class AnthropicStreamEncoder implements StreamEncoder {
         return usage;
     }
 
-    private void start(Buffer out, String id) {
+    private void start(Buffer out, String id, String upstreamModel) {
         if (started) {
             return;
         }
@@ -167,7 +168,7 @@ public final class AnthropicStreamEncoder implements StreamEncoder {
             g.writeStringField("id", AnthropicResponseEncoder.messageId(id));
             g.writeStringField("type", "message");
             g.writeStringField("role", "assistant");
-            g.writeStringField("model", model);
+            g.writeStringField("model", upstreamModel != null ? upstreamModel : model);
             g.writeArrayFieldStart("content");
             g.writeEndArray();
             g.writeNullField("stop_reason");
@@ -182,7 +183,7 @@ public final class AnthropicStreamEncoder implements StreamEncoder {
     }
 
     private void ensureBlock(Buffer out, Kind kind, String toolId, String toolName) {
-        start(out, null);
+        start(out, null, null);
         if (openBlock >= 0 && openKind == kind && kind != Kind.TOOL) {
             return;
         }

@@ -108,7 +108,7 @@ class AnthropicSdkTest {
         assertThat(m.content()).hasSize(1);
         assertThat(m.content().get(0).asText().text()).isEqualTo(FakeOpenAi.DEFAULT_ANSWER);
         assertThat(m.stopReason()).contains(StopReason.END_TURN);
-        assertThat(m.model().asString()).isEqualTo("gpt-via-messages");
+        assertThat(m.model().asString()).isEqualTo("gpt-4o"); // the model the upstream reports (docs/api.md)
         assertThat(m.usage().inputTokens()).isEqualTo(12);
         assertThat(m.usage().outputTokens()).isEqualTo(7);
         JsonNode sent = openAi.lastRequest().json();

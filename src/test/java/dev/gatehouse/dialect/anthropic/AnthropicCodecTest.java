@@ -207,4 +207,17 @@ class AnthropicCodecTest {
         assertThat(new AnthropicStreamEncoder("m").encode(new StreamEvent.Start("msg_2", "m", 1)).toString())
                 .contains("\"input_tokens\":0");
     }
+
+    /** Answers name the model the upstream reports; the encoder's own name is for an upstream that names none. */
+    @Test
+    void theStreamNamesTheUpstreamsModel() {
+        assertThat(new AnthropicStreamEncoder("gpt-4o").encode(new StreamEvent.Start("m1", "gpt-4o-2024-08-06", 1)).toString())
+                .contains("\"model\":\"gpt-4o-2024-08-06\"");
+        assertThat(new AnthropicStreamEncoder("gemini-2.5-flash").encode(new StreamEvent.Start("m1", null, 1)).toString())
+                .contains("\"model\":\"gemini-2.5-flash\"");
+        assertThat(new dev.gatehouse.dialect.openai.OpenAiChunkEncoder("gemini-2.5-flash", false)
+                .encode(new StreamEvent.Start("c1", null, 1)).toString()).contains("\"model\":\"gemini-2.5-flash\"");
+        assertThat(new dev.gatehouse.dialect.openai.OpenAiChunkEncoder("gpt-4o", false)
+                .encode(new StreamEvent.Start("c1", "gpt-4o-2024-08-06", 1)).toString()).contains("\"model\":\"gpt-4o-2024-08-06\"");
+    }
 }
