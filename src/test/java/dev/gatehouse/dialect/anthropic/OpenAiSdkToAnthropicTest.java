@@ -212,6 +212,25 @@ class OpenAiSdkToAnthropicTest {
         assertThat(sent.get("tool_choice").get("name").asText()).isEqualTo(AnthropicFormat.JSON_TOOL);
     }
 
+    /** Text the model writes before the forced JSON tool is commentary: it must not be glued to the JSON. */
+    @Test
+    void textBeforeTheJsonToolIsDropped() {
+        anthropic.answer("Here is the person you asked for:")
+                .toolUses(new ToolUse("toolu_j", AnthropicFormat.JSON_TOOL, "{\"name\":\"Ada\",\"age\":36}"));
+        ChatCompletionCreateParams asked = params().addUserMessage("Who?")
+                .responseFormat(ResponseFormatJsonSchema.builder().jsonSchema(ResponseFormatJsonSchema.JsonSchema.builder()
+                        .name("person").schema(ResponseFormatJsonSchema.JsonSchema.Schema.builder()
+                                .putAdditionalProperty("type", JsonValue.from("object")).build()).build()).build()).build();
+        ChatCompletion c = client.chat().completions().create(asked);
+        assertThat(c.choices().get(0).message().content()).hasValue("{\"name\":\"Ada\",\"age\":36}");
+
+        StringBuilder streamed = new StringBuilder();
+        try (StreamResponse<ChatCompletionChunk> s = client.chat().completions().createStreaming(asked)) {
+            s.stream().forEach(ch -> ch.choices().forEach(choice -> choice.delta().content().ifPresent(streamed::append)));
+        }
+        assertThat(streamed.toString()).isEqualTo("{\"name\":\"Ada\",\"age\":36}");
+    }
+
     @Test
     void reasoningEffortBecomesAThinkingBudget() {
         anthropic.thinking("Let me think. ", "sig-abc");
