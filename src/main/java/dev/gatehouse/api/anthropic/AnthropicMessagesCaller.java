@@ -160,7 +160,7 @@ final class AnthropicMessagesCaller implements CallerFormat {
 
     @Override
     public StreamRelay continuation(StreamRelay broken, Target next, boolean prefill) {
-        StreamRelay relay = Continuation.relay(broken, next, prefill);
+        StreamRelay relay = Continuation.relay(broken, next, prefill, canonical());
         lastAnswer = relay;
         return relay;
     }
