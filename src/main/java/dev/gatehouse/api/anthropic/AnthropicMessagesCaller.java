@@ -118,10 +118,9 @@ final class AnthropicMessagesCaller implements CallerFormat {
 
     /**
      * The prompt's input tokens for a translated stream's message_start, counted on the event loop
-     * when the stream opens. Tokenizing costs CPU in proportion to the prompt (about 1 ms per 16 KiB
-     * with jtokkit), so only prompts of at most {@link #COUNTED_BYTES} are tokenized (TokenCounter on
-     * the canonical request); a larger one gets the byte-based estimate (TokenEstimate.typical, about
-     * 4 bytes a token), which costs nothing. message_delta carries the upstream's exact figure.
+     * when the stream opens. Tokenizing costs CPU in proportion to the prompt, so only requests of at
+     * most {@link #COUNTED_BYTES} are tokenized (TokenCounter on the canonical request); a larger one
+     * gets the byte-based estimate (TokenEstimate.typical, about 4 bytes a token), which costs nothing. message_delta carries the upstream's exact figure.
      */
     private long promptTokens() {
         int bytes = scan.body().length();
