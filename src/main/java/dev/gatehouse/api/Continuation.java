@@ -44,9 +44,13 @@ public final class Continuation {
         }
     }
 
-    /** The relay that carries the answer on in the caller's existing stream. */
-    public static ContinuationRelay relay(CallerFormat.StreamRelay broken, Target next, boolean prefill) {
+    /**
+     * The relay that carries the answer on in the caller's existing stream; the decoder is the one for
+     * {@code request}, so what the request asked is honoured on the next target too (WireCodec.streamDecoder).
+     */
+    public static ContinuationRelay relay(CallerFormat.StreamRelay broken, Target next, boolean prefill, ChatRequest request) {
         Resumable resumable = (Resumable) broken;
-        return new ContinuationRelay(next.provider().codec().streamDecoder(), resumable.resume(), resumable.delivered(), prefill);
+        return new ContinuationRelay(next.provider().codec().streamDecoder(request), resumable.resume(), resumable.delivered(),
+                prefill);
     }
 }

@@ -20,6 +20,19 @@ public interface WireCodec {
 
     StreamDecoder streamDecoder();
 
+    /**
+     * The answer to {@code request}: a codec may honour here what the request asked and its
+     * upstream has no switch for (Gemini and {@code parallel_tool_calls: false}).
+     */
+    default ChatResponse decodeChat(Buffer body, ChatRequest request) {
+        return decodeChat(body);
+    }
+
+    /** The stream decoder for the answer to {@code request} (see {@link #decodeChat(Buffer, ChatRequest)}). */
+    default StreamDecoder streamDecoder(ChatRequest request) {
+        return streamDecoder();
+    }
+
     Buffer encodeEmbeddings(EmbeddingRequest request);
 
     EmbeddingResponse decodeEmbeddings(Buffer body);

@@ -91,6 +91,7 @@ public final class FakeAnthropic implements AutoCloseable {
     private volatile long headDelayMs;
     private volatile boolean rejectPrefill;
     private volatile long firstTokenDelayMs;
+    private volatile boolean anthropicOnlyFields;
 
     private FakeAnthropic() {
         server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0)).requestHandler(this::handle);
@@ -161,6 +162,21 @@ public final class FakeAnthropic implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Answers carry top-level fields only Anthropic's format defines, as newer API versions send them:
+     * {@code container} and {@code stop_details} on the message (and in a stream's message_start and
+     * message_delta).
+     */
+    public FakeAnthropic anthropicOnlyFields(boolean on) { this.anthropicOnlyFields = on; return this; }
+
+    private ObjectNode withAnthropicOnlyFields(ObjectNode node) {
+        if (anthropicOnlyFields) {
+            node.putObject("container").put("id", "container_1").put("expires_at", "2030-01-01T00:00:00Z");
+            node.putObject("stop_details").put("type", "end_turn_details");
+        }
+        return node;
+    }
+
     public FakeAnthropic reset() {
         answer = DEFAULT_ANSWER;
         toolUses = List.of();
@@ -175,6 +191,7 @@ public final class FakeAnthropic implements AutoCloseable {
         rejectPrefill = false;
         firstTokenDelayMs = 0;
         extraFields = JSON.createObjectNode();
+        anthropicOnlyFields = false;
         requests.clear();
         return this;
     }
@@ -266,7 +283,7 @@ public final class FakeAnthropic implements AutoCloseable {
             stream(req, a, f);
         } else {
             req.response().setStatusCode(200).putHeader("content-type", "application/json")
-                    .putHeader("request-id", "req_fake" + ids.incrementAndGet()).end(a.message().setAll(extraFields).toString());
+                    .putHeader("request-id", "req_fake" + ids.incrementAndGet()).end(withAnthropicOnlyFields(a.message()).setAll(extraFields).toString());
         }
     }
 
@@ -480,7 +497,7 @@ public final class FakeAnthropic implements AutoCloseable {
     private void stream(HttpServerRequest req, Answer a, Failure f) {
         List<String> events = new ArrayList<>();
         ObjectNode start = JSON.createObjectNode().put("type", "message_start");
-        ObjectNode message = a.message().setAll(extraFields);
+        ObjectNode message = withAnthropicOnlyFields(a.message()).setAll(extraFields);
         message.putArray("content");
         message.putNull("stop_reason");
         message.putNull("stop_sequence");
@@ -521,6 +538,7 @@ public final class FakeAnthropic implements AutoCloseable {
         ObjectNode d = md.putObject("delta").put("stop_reason", a.stopReason());
         if (a.stopSequence() == null) d.putNull("stop_sequence"); else d.put("stop_sequence", a.stopSequence());
         md.putObject("usage").put("output_tokens", a.output());
+        withAnthropicOnlyFields(d);
         events.add(event("message_delta", md));
         events.add(event("message_stop", JSON.createObjectNode().put("type", "message_stop")));
 

@@ -8,6 +8,7 @@ import dev.gatehouse.dialect.anthropic.AnthropicResponseEncoder;
 import dev.gatehouse.dialect.anthropic.AnthropicStreamEncoder;
 import dev.gatehouse.dialect.anthropic.AnthropicUsage;
 import dev.gatehouse.pricing.TokenCounter;
+import dev.gatehouse.pricing.TokenEstimate;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gatehouse.canonical.ChatRequest;
 import dev.gatehouse.canonical.ChatResponse;
@@ -100,19 +101,34 @@ final class AnthropicMessagesCaller implements CallerFormat {
 
         @Override
         public Buffer answer(Buffer upstreamBody, Call call) {
-            ChatResponse response = target.provider().codec().decodeChat(upstreamBody);
+            ChatResponse response = target.provider().codec().decodeChat(upstreamBody, canonical());
             call.usage(response.usage());
             lastAnswer = response;
-            return AnthropicResponseEncoder.encode(response, publicModel);
+            // The model the upstream reports answering with, as on every path (docs/api.md).
+            return AnthropicResponseEncoder.encode(response, response.model() != null ? response.model() : target.upstreamModel());
         }
 
         @Override
         public StreamRelay relay() {
-            TranslatingRelay relay = new TranslatingRelay(target.provider().codec().streamDecoder(), new AnthropicStreamEncoder(publicModel));
+            TranslatingRelay relay = new TranslatingRelay(target.provider().codec().streamDecoder(canonical()), new AnthropicStreamEncoder(target.upstreamModel(), promptTokens()));
             lastAnswer = relay;
             return relay;
         }
     }
+
+    /**
+     * The prompt's input tokens for a translated stream's message_start, counted on the event loop
+     * when the stream opens. Tokenizing costs CPU in proportion to the prompt, so only requests of at
+     * most {@link #COUNTED_BYTES} are tokenized (TokenCounter on the canonical request); a larger one
+     * gets the byte-based estimate (TokenEstimate.typical, about 4 bytes a token), which costs nothing. message_delta carries the upstream's exact figure.
+     */
+    private long promptTokens() {
+        int bytes = scan.body().length();
+        return bytes <= COUNTED_BYTES ? TokenCounter.count(canonical()) : TokenEstimate.typical(bytes);
+    }
+
+    /** Request bodies up to this size are tokenized for message_start; larger ones are estimated from their size. */
+    static final int COUNTED_BYTES = 32 * 1024;
 
     /** The canonical request, refused for a provider of another format when it carries Anthropic-only parameters. */
     private ChatRequest translatable(Provider provider) {
@@ -143,7 +159,7 @@ final class AnthropicMessagesCaller implements CallerFormat {
 
     @Override
     public StreamRelay continuation(StreamRelay broken, Target next, boolean prefill) {
-        StreamRelay relay = Continuation.relay(broken, next, prefill);
+        StreamRelay relay = Continuation.relay(broken, next, prefill, canonical());
         lastAnswer = relay;
         return relay;
     }

@@ -109,18 +109,25 @@ final class OpenAiChatCaller implements CallerFormat {
 
         @Override
         public Buffer answer(Buffer upstreamBody, Call call) {
-            ChatResponse response = target.provider().codec().decodeChat(upstreamBody);
+            ChatResponse response = withModel(target.provider().codec().decodeChat(upstreamBody, canonical()), target.upstreamModel());
             call.usage(response.usage());
             lastAnswer = response;
-            return OpenAiResponseEncoder.encode(response);
+            // Extra top-level fields of another format (Anthropic's container, stop_details) stay behind.
+            return OpenAiResponseEncoder.encode(response, target.provider().codec().format() == WireFormat.OPENAI);
         }
 
         @Override
         public StreamRelay relay() {
-            StreamRelay relay = new TranslatingRelay(target.provider().codec().streamDecoder(), new OpenAiChunkEncoder(null, scan.includeUsage()));
+            StreamRelay relay = new TranslatingRelay(target.provider().codec().streamDecoder(canonical()), new OpenAiChunkEncoder(target.upstreamModel(), scan.includeUsage()));
             lastAnswer = relay;
             return relay;
         }
+    }
+
+    /** Answers name the model the upstream reports, else the upstream model the call was routed to (docs/api.md). */
+    private static ChatResponse withModel(ChatResponse r, String upstreamModel) {
+        return r.model() != null ? r : new ChatResponse(r.id(), upstreamModel, r.created(), r.content(), r.toolCalls(),
+                r.finishReason(), r.usage(), r.extra());
     }
 
     @Override
@@ -177,7 +184,7 @@ final class OpenAiChatCaller implements CallerFormat {
 
     @Override
     public StreamRelay continuation(StreamRelay broken, Target next, boolean prefill) {
-        StreamRelay relay = Continuation.relay(broken, next, prefill);
+        StreamRelay relay = Continuation.relay(broken, next, prefill, canonical());
         lastAnswer = relay;
         return relay;
     }

@@ -34,6 +34,7 @@ final class AnthropicResponseDecoder {
         List<ContentPart> content = new ArrayList<>();
         List<ToolCall> calls = new ArrayList<>();
         boolean jsonTool = false;
+        ContentPart json = null;
         for (JsonNode block : root.path("content")) {
             String type = block.path("type").asText("");
             switch (type) {
@@ -45,13 +46,19 @@ final class AnthropicResponseDecoder {
                     String input = block.has("input") ? block.get("input").toString() : "{}";
                     if (AnthropicFormat.JSON_TOOL.equals(block.path("name").asText())) {
                         jsonTool = true;
-                        content.add(new ContentPart.Text(input)); // the JSON output the caller asked for, as text
+                        json = new ContentPart.Text(input);
+                        content.add(json); // the JSON output the caller asked for, as text
                     } else {
                         calls.add(new ToolCall(block.path("id").asText(null), block.path("name").asText(null), input));
                     }
                 }
                 default -> content.add(new ContentPart.Other(type, block));
             }
+        }
+        if (json != null) {
+            // Text the model wrote around the forced JSON tool call is commentary, not the answer: glued to it, it breaks the JSON.
+            ContentPart answer = json;
+            content.removeIf(p -> p instanceof ContentPart.Text && p != answer);
         }
         FinishReason finish = AnthropicFormat.finishReason(root.path("stop_reason").asText(null));
         if (jsonTool && finish == FinishReason.TOOL_CALLS && calls.isEmpty()) {

@@ -29,8 +29,34 @@ public final class AnthropicStreamDecoder extends SseJsonDecoder {
     private boolean done;
     private JsonNode startUsage;
 
+    /**
+     * With JSON output forced (the gateway's JSON tool), text outside the tool is commentary that would
+     * be glued to the JSON: it is held back, dropped when the JSON tool starts, and passed on only if
+     * the answer ends without it.
+     */
+    private final boolean jsonOutputForced;
+    private StringBuilder heldText;
+
     public AnthropicStreamDecoder() {
+        this(false);
+    }
+
+    /** @param jsonOutputForced whether the request asked for JSON output (so the JSON tool is forced) */
+    public AnthropicStreamDecoder(boolean jsonOutputForced) {
         super(OpenAiJson.MAPPER, "Upstream sent a stream event that is not valid JSON: ");
+        this.jsonOutputForced = jsonOutputForced;
+    }
+
+    /** Text of a text block: passed on, or with JSON output forced held back (see {@link #jsonOutputForced}). */
+    private void text(String text) {
+        if (text.isEmpty()) {
+            return;
+        }
+        if (!jsonOutputForced) {
+            out.accept(new StreamEvent.TextDelta(text));
+        } else if (!jsonOutput) {
+            (heldText == null ? heldText = new StringBuilder() : heldText).append(text);
+        }
     }
 
     @Override
@@ -53,6 +79,10 @@ public final class AnthropicStreamDecoder extends SseJsonDecoder {
             case "content_block_delta" -> blockDelta(root.path("index").asInt(0), root.path("delta"));
             case "message_delta" -> {
                 String stop = root.path("delta").path("stop_reason").asText(null);
+                if (heldText != null && !jsonOutput) {
+                    out.accept(new StreamEvent.TextDelta(heldText.toString())); // no JSON came: the text is the answer
+                }
+                heldText = null;
                 if (stop != null) {
                     FinishReason reason = AnthropicFormat.finishReason(stop);
                     if (reason == FinishReason.TOOL_CALLS && jsonOutput && toolCalls == 0) {
@@ -75,10 +105,7 @@ public final class AnthropicStreamDecoder extends SseJsonDecoder {
         switch (block.path("type").asText("")) {
             case "text" -> {
                 blocks.put(index, OTHER);
-                String text = block.path("text").asText("");
-                if (!text.isEmpty()) {
-                    out.accept(new StreamEvent.TextDelta(text));
-                }
+                text(block.path("text").asText(""));
             }
             case "thinking" -> {
                 blocks.put(index, OTHER);
@@ -90,6 +117,7 @@ public final class AnthropicStreamDecoder extends SseJsonDecoder {
             case "tool_use" -> {
                 if (AnthropicFormat.JSON_TOOL.equals(block.path("name").asText())) {
                     jsonOutput = true;
+                    heldText = null; // commentary before the JSON is dropped
                     blocks.put(index, JSON_TEXT);
                     return;
                 }
@@ -104,7 +132,7 @@ public final class AnthropicStreamDecoder extends SseJsonDecoder {
     private void blockDelta(int index, JsonNode delta) {
         Integer kind = blocks.get(index);
         switch (delta.path("type").asText("")) {
-            case "text_delta" -> out.accept(new StreamEvent.TextDelta(delta.path("text").asText("")));
+            case "text_delta" -> text(delta.path("text").asText(""));
             case "thinking_delta" -> out.accept(new StreamEvent.ReasoningDelta(delta.path("thinking").asText(""), null));
             case "signature_delta" -> out.accept(new StreamEvent.ReasoningDelta("", delta.path("signature").asText(null)));
             case "input_json_delta" -> {

@@ -27,7 +27,10 @@ public final class AnthropicStreamEncoder implements StreamEncoder {
     private enum Kind { TEXT, THINKING, TOOL }
 
     private static final Buffer EMPTY = Buffer.buffer(0);
+    /** The model shown when the upstream's stream names none (docs/api.md: answers name the model the upstream reports). */
     private final String model;
+    /** The prompt's size as the gateway counts it, for message_start (see the constructor). */
+    private final long promptTokens;
     private boolean started;
     private int nextBlock;
     private int openBlock = -1;
@@ -36,9 +39,20 @@ public final class AnthropicStreamEncoder implements StreamEncoder {
     private FinishReason finish;
     private Usage usage;
 
-    /** @param model the model name to show the caller */
+    /** @param model the model name to show the caller when the upstream names none */
     public AnthropicStreamEncoder(String model) {
+        this(model, 0);
+    }
+
+    /**
+     * @param promptTokens the gateway's own count of the prompt, shown as message_start's
+     *        {@code usage.input_tokens}: other formats report input tokens only at the end, and some
+     *        clients (LangChain's ChatAnthropic) read them only from message_start. message_delta
+     *        carries the upstream's exact figure.
+     */
+    public AnthropicStreamEncoder(String model, long promptTokens) {
         this.model = model;
+        this.promptTokens = Math.max(0, promptTokens);
     }
 
     /**
@@ -47,7 +61,7 @@ public final class AnthropicStreamEncoder implements StreamEncoder {
      */
     @Override
     public StreamEncoder resuming() {
-        AnthropicStreamEncoder next = new AnthropicStreamEncoder(model);
+        AnthropicStreamEncoder next = new AnthropicStreamEncoder(model, promptTokens);
         next.started = started;
         next.nextBlock = nextBlock;
         next.openBlock = openBlock;
@@ -60,7 +74,7 @@ public final class AnthropicStreamEncoder implements StreamEncoder {
     public Buffer encode(StreamEvent event) {
         Buffer out = Buffer.buffer();
         switch (event) {
-            case StreamEvent.Start s -> start(out, s.id());
+            case StreamEvent.Start s -> start(out, s.id(), s.model());
             case StreamEvent.TextDelta t -> {
                 if (t.text().isEmpty()) {
                     return EMPTY;
@@ -112,7 +126,7 @@ public final class AnthropicStreamEncoder implements StreamEncoder {
     @Override
     public Buffer done() {
         Buffer out = Buffer.buffer();
-        start(out, null);
+        start(out, null, null);
         closeBlock(out);
         Usage u = usage == null ? Usage.ZERO : usage;
         event(out, "message_delta", g -> {
@@ -143,7 +157,7 @@ public final class AnthropicStreamEncoder implements StreamEncoder {
         return usage;
     }
 
-    private void start(Buffer out, String id) {
+    private void start(Buffer out, String id, String upstreamModel) {
         if (started) {
             return;
         }
@@ -154,14 +168,14 @@ public final class AnthropicStreamEncoder implements StreamEncoder {
             g.writeStringField("id", AnthropicResponseEncoder.messageId(id));
             g.writeStringField("type", "message");
             g.writeStringField("role", "assistant");
-            g.writeStringField("model", model);
+            g.writeStringField("model", upstreamModel != null ? upstreamModel : model);
             g.writeArrayFieldStart("content");
             g.writeEndArray();
             g.writeNullField("stop_reason");
             g.writeNullField("stop_sequence");
             g.writeObjectFieldStart("usage");
-            // Other formats report input tokens only at the end; message_delta carries the real counts.
-            g.writeNumberField("input_tokens", 0);
+            // Other formats report input tokens only at the end: the gateway's count here, the upstream's in message_delta.
+            g.writeNumberField("input_tokens", promptTokens);
             g.writeNumberField("output_tokens", 0);
             g.writeEndObject();
             g.writeEndObject();
@@ -169,7 +183,7 @@ public final class AnthropicStreamEncoder implements StreamEncoder {
     }
 
     private void ensureBlock(Buffer out, Kind kind, String toolId, String toolName) {
-        start(out, null);
+        start(out, null, null);
         if (openBlock >= 0 && openKind == kind && kind != Kind.TOOL) {
             return;
         }

@@ -3,6 +3,7 @@ package dev.gatehouse.dialect.anthropic;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gatehouse.canonical.ChatRequest;
 import dev.gatehouse.canonical.ChatResponse;
+import dev.gatehouse.canonical.ResponseFormat;
 import dev.gatehouse.canonical.EmbeddingRequest;
 import dev.gatehouse.canonical.EmbeddingResponse;
 import dev.gatehouse.dialect.openai.OpenAiJson;
@@ -51,6 +52,13 @@ public final class AnthropicWireCodec implements WireCodec {
     @Override
     public StreamDecoder streamDecoder() {
         return new AnthropicStreamDecoder();
+    }
+
+    /** With JSON output asked for, text around the forced JSON tool is dropped (see AnthropicStreamDecoder). */
+    @Override
+    public StreamDecoder streamDecoder(ChatRequest request) {
+        return new AnthropicStreamDecoder(request != null && (request.responseFormat() instanceof ResponseFormat.JsonObject
+                || request.responseFormat() instanceof ResponseFormat.JsonSchema));
     }
 
     @Override

@@ -44,10 +44,7 @@ final class GeminiRequestEncoder {
         ObjectNode root = MAPPER.createObjectNode();
         ObjectNode generation = MAPPER.createObjectNode();
         extras(r, generation);
-        if (Boolean.FALSE.equals(r.parallelToolCalls())) {
-            throw unsupported("'parallel_tool_calls: false' (Gemini may always return several calls at once)", model,
-                    "parallel_tool_calls");
-        }
+        // parallel_tool_calls: false has no Gemini switch; the decoders pass on the first call only (GeminiWireCodec).
 
         ArrayNode contents = root.putArray("contents");
         ArrayNode system = MAPPER.createArrayNode();

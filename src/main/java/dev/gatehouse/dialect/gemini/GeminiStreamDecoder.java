@@ -22,9 +22,12 @@ final class GeminiStreamDecoder extends SseJsonDecoder {
     private FinishReason finish;
     private Usage usage;
     private boolean usageSent;
+    /** The caller asked for no parallel tool calls: calls after the first are not passed on. */
+    private final boolean firstCallOnly;
 
-    GeminiStreamDecoder() {
+    GeminiStreamDecoder(boolean firstCallOnly) {
         super(GeminiWireCodec.MAPPER, "Gemini sent a stream chunk that is not valid JSON: ");
+        this.firstCallOnly = firstCallOnly;
     }
 
     @Override
@@ -53,6 +56,9 @@ final class GeminiStreamDecoder extends SseJsonDecoder {
         for (JsonNode part : candidate.path("content").path("parts")) {
             JsonNode fc = part.get("functionCall");
             if (fc != null) {
+                if (firstCallOnly && calls > 0) {
+                    continue;
+                }
                 String id = GeminiToolCallIds.toolCallId(fc, tag, calls, part.path("thoughtSignature").asText(null));
                 String args = GeminiWireCodec.write(fc.has("args") ? fc.get("args") : GeminiWireCodec.MAPPER.createObjectNode());
                 out.accept(new StreamEvent.ToolCallDelta(calls++, id, fc.path("name").asText(), args));

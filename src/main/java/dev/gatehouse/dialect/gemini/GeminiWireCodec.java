@@ -57,7 +57,27 @@ public final class GeminiWireCodec implements WireCodec {
 
     @Override
     public StreamDecoder streamDecoder() {
-        return new GeminiStreamDecoder();
+        return new GeminiStreamDecoder(false);
+    }
+
+    /** Gemini has no switch for parallel_tool_calls: false, so only the answer's first function call is passed on. */
+    @Override
+    public ChatResponse decodeChat(Buffer body, ChatRequest request) {
+        ChatResponse r = decodeChat(body);
+        if (!firstCallOnly(request) || r.toolCalls().size() <= 1) {
+            return r;
+        }
+        return new ChatResponse(r.id(), r.model(), r.created(), r.content(), r.toolCalls().subList(0, 1), r.finishReason(),
+                r.usage(), r.extra());
+    }
+
+    @Override
+    public StreamDecoder streamDecoder(ChatRequest request) {
+        return new GeminiStreamDecoder(firstCallOnly(request));
+    }
+
+    static boolean firstCallOnly(ChatRequest request) {
+        return request != null && Boolean.FALSE.equals(request.parallelToolCalls());
     }
 
     @Override

@@ -22,7 +22,7 @@ public final class OpenAiChunkEncoder implements StreamEncoder {
     private static final Buffer EMPTY = Buffer.buffer(0);
     private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
 
-    private final String modelOverride;
+    private final String fallbackModel;
     private final boolean includeUsage;
     private String id;
     private String model;
@@ -32,11 +32,12 @@ public final class OpenAiChunkEncoder implements StreamEncoder {
     private Usage usage;
 
     /**
-     * @param model the model name to show the caller, or null to use the upstream's
+     * @param model the model name to show the caller when the upstream's stream names none (docs/api.md:
+     *        answers name the model the upstream reports)
      * @param includeUsage whether the caller asked for {@code stream_options.include_usage}
      */
     public OpenAiChunkEncoder(String model, boolean includeUsage) {
-        this.modelOverride = model;
+        this.fallbackModel = model;
         this.includeUsage = includeUsage;
     }
 
@@ -87,7 +88,7 @@ public final class OpenAiChunkEncoder implements StreamEncoder {
                 }
                 if (id == null) { // else a delta came first and already fixed the head
                     id = s.id() != null ? s.id() : newId();
-                    model = modelOverride != null ? modelOverride : s.model();
+                    model = s.model() != null ? s.model() : fallbackModel;
                     created = s.created() > 0 ? s.created() : System.currentTimeMillis() / 1000;
                 }
                 started = true;
@@ -178,7 +179,7 @@ public final class OpenAiChunkEncoder implements StreamEncoder {
         if (!started && id == null) {
             // A delta before any Start: fix the head now so the start chunk and this one agree.
             id = newId();
-            model = modelOverride;
+            model = fallbackModel;
             created = System.currentTimeMillis() / 1000;
         }
         return event(g -> {

@@ -20,7 +20,17 @@ public final class OpenAiResponseEncoder {
 
     private OpenAiResponseEncoder() {}
 
+    /** An answer decoded from an OpenAI-format upstream: its extra top-level fields are OpenAI's and are kept. */
     public static Buffer encode(ChatResponse response) {
+        return encode(response, true);
+    }
+
+    /**
+     * @param openAiExtras whether the response's extra top-level fields are OpenAI's (decoded from an
+     *        OpenAI-format upstream). Fields of another format (Anthropic's {@code container},
+     *        {@code stop_details}, …) mean nothing to an OpenAI client and must not leak across a translation.
+     */
+    public static Buffer encode(ChatResponse response, boolean openAiExtras) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(512);
         try (JsonGenerator g = OpenAiJson.FACTORY.createGenerator(out)) {
             g.writeStartObject();
@@ -61,7 +71,9 @@ public final class OpenAiResponseEncoder {
                 g.writeFieldName("usage");
                 writeUsage(g, response.usage());
             }
-            writeExtra(g, response.extra(), WRITTEN);
+            if (openAiExtras) {
+                writeExtra(g, response.extra(), WRITTEN);
+            }
             g.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -108,7 +108,7 @@ class AnthropicSdkTest {
         assertThat(m.content()).hasSize(1);
         assertThat(m.content().get(0).asText().text()).isEqualTo(FakeOpenAi.DEFAULT_ANSWER);
         assertThat(m.stopReason()).contains(StopReason.END_TURN);
-        assertThat(m.model().asString()).isEqualTo("gpt-via-messages");
+        assertThat(m.model().asString()).isEqualTo("gpt-4o"); // the model the upstream reports (docs/api.md)
         assertThat(m.usage().inputTokens()).isEqualTo(12);
         assertThat(m.usage().outputTokens()).isEqualTo(7);
         JsonNode sent = openAi.lastRequest().json();
@@ -168,6 +168,26 @@ class AnthropicSdkTest {
         assertThat(use._input().toString()).contains("Rome");
         assertThat(m.stopReason()).contains(StopReason.TOOL_USE);
         assertThat(m.usage().outputTokens()).isEqualTo(7);
+    }
+
+    /** message_start carries the gateway's count of the prompt; message_delta the upstream's exact figure. */
+    @Test
+    void translatedStreamCountsThePromptAtTheStart() {
+        openAi.usage(1234, 5, 0, 0);
+        Long[] atStart = {null};
+        MessageAccumulator acc = MessageAccumulator.create();
+        try (StreamResponse<RawMessageStreamEvent> s = client.messages().createStreaming(params("gpt-via-messages")
+                .addUserMessage("Count the tokens of this prompt, please: one two three four five six seven.").build())) {
+            s.stream().forEach(e -> {
+                if (e.isMessageStart()) {
+                    atStart[0] = e.asMessageStart().message().usage().inputTokens();
+                }
+                acc.accumulate(e);
+            });
+        }
+        assertThat(atStart[0]).isBetween(15L, 40L);
+        assertThat(acc.message().usage().inputTokens()).isEqualTo(1234);
+        assertThat(acc.message().usage().outputTokens()).isEqualTo(5);
     }
 
     @Test
@@ -312,5 +332,17 @@ class AnthropicSdkTest {
         assertThat(n).isBetween(10L, 40L);
         assertThatThrownBy(() -> client.messages().countTokens(MessageCountTokensParams.builder().model("nope")
                 .addUserMessage("Hi").build())).isInstanceOf(NotFoundException.class);
+    }
+
+    /** disable_parallel_tool_use: true to an OpenAI-format target is parallel_tool_calls: false. */
+    @Test
+    void disableParallelToolUseBecomesParallelToolCallsFalse() {
+        HttpResponse<String> r = gateway.post("/v1/messages", """
+                {"model":"gpt-via-messages","max_tokens":100,"messages":[{"role":"user","content":"Weather?"}],
+                 "tools":[{"name":"get_weather","input_schema":{"type":"object","properties":{"city":{"type":"string"}}}}],
+                 "tool_choice":{"type":"auto","disable_parallel_tool_use":true}}""");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(openAi.lastRequest().json().path("parallel_tool_calls").isBoolean()).isTrue();
+        assertThat(openAi.lastRequest().json().path("parallel_tool_calls").booleanValue()).isFalse();
     }
 }

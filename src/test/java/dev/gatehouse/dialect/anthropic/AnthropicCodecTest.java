@@ -190,4 +190,86 @@ class AnthropicCodecTest {
         assertThat(AnthropicFormat.defaultMaxTokens("claude-3-5-sonnet-latest")).isEqualTo(8192);
         assertThat(AnthropicFormat.defaultMaxTokens("claude-opus-4-1")).isEqualTo(32000);
     }
+
+    /** LangChain's ChatAnthropic reads input tokens only from message_start: the gateway's count goes there. */
+    @Test
+    void translatedStreamGivesThePromptCountAtTheStartAndTheExactFigureAtTheEnd() throws Exception {
+        AnthropicStreamEncoder enc = new AnthropicStreamEncoder("m", 42);
+        String start = enc.encode(new StreamEvent.Start("msg_1", "m", 1)).toString();
+        JsonNode startData = new ObjectMapper().readTree(start.substring(start.indexOf("data: ") + 6).strip());
+        assertThat(startData.path("message").path("usage").path("input_tokens").asLong()).isEqualTo(42);
+        enc.encode(new StreamEvent.TextDelta("hi"));
+        enc.encode(new StreamEvent.Finish(FinishReason.STOP));
+        enc.encode(new StreamEvent.UsageReport(dev.gatehouse.canonical.Usage.of(57, 3)));
+        String done = enc.done().toString();
+        assertThat(done).contains("\"input_tokens\":57").contains("\"output_tokens\":3");
+        // a continuation's encoder keeps the count (its message_start is not repeated anyway)
+        assertThat(new AnthropicStreamEncoder("m").encode(new StreamEvent.Start("msg_2", "m", 1)).toString())
+                .contains("\"input_tokens\":0");
+    }
+
+    /** Answers name the model the upstream reports; the encoder's own name is for an upstream that names none. */
+    @Test
+    void theStreamNamesTheUpstreamsModel() {
+        assertThat(new AnthropicStreamEncoder("gpt-4o").encode(new StreamEvent.Start("m1", "gpt-4o-2024-08-06", 1)).toString())
+                .contains("\"model\":\"gpt-4o-2024-08-06\"");
+        assertThat(new AnthropicStreamEncoder("gemini-2.5-flash").encode(new StreamEvent.Start("m1", null, 1)).toString())
+                .contains("\"model\":\"gemini-2.5-flash\"");
+        assertThat(new dev.gatehouse.dialect.openai.OpenAiChunkEncoder("gemini-2.5-flash", false)
+                .encode(new StreamEvent.Start("c1", null, 1)).toString()).contains("\"model\":\"gemini-2.5-flash\"");
+        assertThat(new dev.gatehouse.dialect.openai.OpenAiChunkEncoder("gpt-4o", false)
+                .encode(new StreamEvent.Start("c1", "gpt-4o-2024-08-06", 1)).toString()).contains("\"model\":\"gpt-4o-2024-08-06\"");
+    }
+
+    /** The forced JSON tool's input is the answer; text written around it is dropped, whole and streamed. */
+    @Test
+    void textAroundTheForcedJsonToolIsDropped() {
+        ChatResponse r = codec.decodeChat(Buffer.buffer("""
+                {"id":"msg_1","type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[
+                  {"type":"text","text":"Here you go:"},
+                  {"type":"tool_use","id":"toolu_1","name":"gatehouse_json_output","input":{"a":1}}],
+                 "stop_reason":"tool_use","stop_sequence":null,"usage":{"input_tokens":5,"output_tokens":7}}"""));
+        assertThat(r.text()).isEqualTo("{\"a\":1}");
+        assertThat(r.finishReason()).isEqualTo(FinishReason.STOP);
+
+        String stream = """
+                event: message_start
+                data: {"type":"message_start","message":{"id":"msg_1","model":"claude-sonnet-4-5","usage":{"input_tokens":5,"output_tokens":1}}}
+
+                event: content_block_start
+                data: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":"Here"}}
+
+                event: content_block_delta
+                data: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":" you go:"}}
+
+                event: content_block_start
+                data: {"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"t","name":"gatehouse_json_output","input":{}}}
+
+                event: content_block_delta
+                data: {"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{\\"a\\":1}"}}
+
+                event: message_delta
+                data: {"type":"message_delta","delta":{"stop_reason":"tool_use"},"usage":{"output_tokens":7}}
+
+                event: message_stop
+                data: {"type":"message_stop"}
+
+                """;
+        assertThat(streamedText(new AnthropicStreamDecoder(true), stream)).isEqualTo("{\"a\":1}");
+        assertThat(streamedText(new AnthropicStreamDecoder(false), stream)).isEqualTo("Here you go:{\"a\":1}");
+        // JSON output asked for but the model wrote only text: the text is the answer, not lost
+        String textOnly = stream.substring(0, stream.indexOf("event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":1"))
+                + stream.substring(stream.indexOf("event: message_delta"));
+        assertThat(streamedText(new AnthropicStreamDecoder(true), textOnly)).isEqualTo("Here you go:");
+    }
+
+    private static String streamedText(StreamDecoder decoder, String stream) {
+        StringBuilder text = new StringBuilder();
+        decoder.feed(Buffer.buffer(stream), e -> {
+            if (e instanceof StreamEvent.TextDelta t) {
+                text.append(t.text());
+            }
+        });
+        return text.toString();
+    }
 }

@@ -109,6 +109,21 @@ class OpenAiSdkToAnthropicTest {
         assertThat(messages.get(1).get("content").get(0).get("text").asText()).isEqualTo("Reply");
     }
 
+    /** parallel_tool_calls: false to an Anthropic-format target is tool_choice.disable_parallel_tool_use: true. */
+    @Test
+    void parallelToolCallsFalseBecomesDisableParallelToolUse() {
+        anthropic.answer("").toolUses(new ToolUse("toolu_01A", "get_weather", "{\"city\":\"Paris\"}"));
+        ChatCompletionFunctionTool tool = ChatCompletionFunctionTool.builder().function(FunctionDefinition.builder()
+                .name("get_weather").parameters(FunctionParameters.builder().putAdditionalProperty("type", JsonValue.from("object"))
+                        .build()).build()).build();
+        ChatCompletion c = client.chat().completions().create(params().addUserMessage("Weather?").addTool(tool)
+                .parallelToolCalls(false).build());
+        assertThat(c.choices().get(0).message().toolCalls().orElseThrow()).hasSize(1);
+        JsonNode choice = anthropic.lastRequest().json().get("tool_choice");
+        assertThat(choice.get("type").asText()).isEqualTo("auto");
+        assertThat(choice.get("disable_parallel_tool_use").asBoolean()).isTrue();
+    }
+
     @Test
     void toolsRoundTripWithParallelCalls() {
         anthropic.answer("").toolUses(new ToolUse("toolu_01A", "get_weather", "{\"city\":\"Paris\"}"),
@@ -195,6 +210,25 @@ class OpenAiSdkToAnthropicTest {
         assertThat(c.choices().get(0).finishReason()).isEqualTo(ChatCompletion.Choice.FinishReason.STOP);
         JsonNode sent = anthropic.lastRequest().json();
         assertThat(sent.get("tool_choice").get("name").asText()).isEqualTo(AnthropicFormat.JSON_TOOL);
+    }
+
+    /** Text the model writes before the forced JSON tool is commentary: it must not be glued to the JSON. */
+    @Test
+    void textBeforeTheJsonToolIsDropped() {
+        anthropic.answer("Here is the person you asked for:")
+                .toolUses(new ToolUse("toolu_j", AnthropicFormat.JSON_TOOL, "{\"name\":\"Ada\",\"age\":36}"));
+        ChatCompletionCreateParams asked = params().addUserMessage("Who?")
+                .responseFormat(ResponseFormatJsonSchema.builder().jsonSchema(ResponseFormatJsonSchema.JsonSchema.builder()
+                        .name("person").schema(ResponseFormatJsonSchema.JsonSchema.Schema.builder()
+                                .putAdditionalProperty("type", JsonValue.from("object")).build()).build()).build()).build();
+        ChatCompletion c = client.chat().completions().create(asked);
+        assertThat(c.choices().get(0).message().content()).hasValue("{\"name\":\"Ada\",\"age\":36}");
+
+        StringBuilder streamed = new StringBuilder();
+        try (StreamResponse<ChatCompletionChunk> s = client.chat().completions().createStreaming(asked)) {
+            s.stream().forEach(ch -> ch.choices().forEach(choice -> choice.delta().content().ifPresent(streamed::append)));
+        }
+        assertThat(streamed.toString()).isEqualTo("{\"name\":\"Ada\",\"age\":36}");
     }
 
     @Test

@@ -52,6 +52,41 @@ class GeminiCodecTest {
         return json(new GeminiWireCodec().encodeChat(r).toString());
     }
 
+    // ---------------------------------------------------------------- parallel_tool_calls: false
+
+    static final String TWO_CALLS = """
+            {"candidates":[{"content":{"role":"model","parts":[
+              {"functionCall":{"name":"get_weather","args":{"city":"Paris"}}},
+              {"functionCall":{"name":"get_weather","args":{"city":"Rome"}}}]},"finishReason":"STOP"}],
+             "usageMetadata":{"promptTokenCount":5,"candidatesTokenCount":7},"responseId":"r1"}""";
+
+    static ChatRequest noParallel(Boolean parallel) {
+        return new ChatRequest("gemini-2.5-flash", List.of(new Message(Role.USER, List.of(new ContentPart.Text("hi")), List.of(),
+                null, null, Map.of())), null, null, null, null, null, null, null, parallel, null, null, false, false, null, null);
+    }
+
+    @Test
+    void parallelToolCallsFalseIsEncodedAndOnlyTheFirstCallIsPassedOn() {
+        // Gemini has no switch: the request goes out (no 400), the answer's second call is dropped.
+        assertThat(encode(noParallel(false)).has("contents")).isTrue();
+        ChatResponse r = codec.decodeChat(Buffer.buffer(TWO_CALLS), noParallel(false));
+        assertThat(r.toolCalls()).extracting(ToolCall::arguments).containsExactly("{\"city\":\"Paris\"}");
+        assertThat(r.finishReason()).isEqualTo(FinishReason.TOOL_CALLS);
+        assertThat(codec.decodeChat(Buffer.buffer(TWO_CALLS), noParallel(null)).toolCalls()).hasSize(2);
+
+        String stream = "data: " + TWO_CALLS.replace("\n", "") + "\n\n";
+        List<StreamEvent> events = new ArrayList<>();
+        StreamDecoder one = codec.streamDecoder(noParallel(false));
+        one.feed(Buffer.buffer(stream), events::add);
+        one.end(events::add);
+        assertThat(events.stream().filter(e -> e instanceof StreamEvent.ToolCallDelta)).hasSize(1);
+        assertThat(events).contains(new StreamEvent.Finish(FinishReason.TOOL_CALLS));
+        List<StreamEvent> all = new ArrayList<>();
+        StreamDecoder both = codec.streamDecoder(noParallel(true));
+        both.feed(Buffer.buffer(stream), all::add);
+        assertThat(all.stream().filter(e -> e instanceof StreamEvent.ToolCallDelta)).hasSize(2);
+    }
+
     // ---------------------------------------------------------------- responses
 
     @Test

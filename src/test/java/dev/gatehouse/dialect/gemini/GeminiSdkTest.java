@@ -329,9 +329,6 @@ class GeminiSdkTest {
                 .isInstanceOf(BadRequestException.class).hasMessageContaining("'n' > 1").hasMessageContaining("gemini-2.5-flash");
         assertThatThrownBy(() -> client.chat().completions().create(params().addUserMessage("hi").logprobs(true).build()))
                 .isInstanceOf(BadRequestException.class).hasMessageContaining("'logprobs'");
-        assertThatThrownBy(() -> client.chat().completions().create(params().addUserMessage("hi")
-                .addFunctionTool(weatherTool()).parallelToolCalls(false).build()))
-                .isInstanceOf(BadRequestException.class).hasMessageContaining("parallel_tool_calls");
         assertThat(fake.requests()).hasSize(before);
     }
 
@@ -385,6 +382,52 @@ class GeminiSdkTest {
         assertThat(calls.get(0L)[2]).isEqualTo("{\"city\":\"Paris\",\"unit\":\"c\"}");
         assertThat(calls.get(1L)[2]).isEqualTo("{\"city\":\"Rome\",\"unit\":\"f\"}");
         assertThat(finishes).containsExactly(ChatCompletionChunk.Choice.FinishReason.TOOL_CALLS);
+    }
+
+    /** The Agents SDK sends parallel_tool_calls: false; Gemini has no switch, so only the first call is passed on. */
+    @Test
+    void parallelToolCallsFalseIsHonouredNotRefused() {
+        fake.toolCalls(new FakeGemini.Call("get_weather", "{\"city\":\"Paris\",\"unit\":\"c\"}"),
+                new FakeGemini.Call("get_weather", "{\"city\":\"Rome\",\"unit\":\"f\"}"));
+        ChatCompletion c = client.chat().completions().create(params().addUserMessage("Weather?")
+                .addFunctionTool(weatherTool()).parallelToolCalls(false).build());
+        List<ChatCompletionMessageFunctionToolCall> calls = c.choices().get(0).message().toolCalls().orElseThrow()
+                .stream().map(t -> t.asFunction()).toList();
+        assertThat(calls).hasSize(1);
+        assertThat(calls.get(0).function().arguments()).isEqualTo("{\"city\":\"Paris\",\"unit\":\"c\"}");
+        assertThat(c.choices().get(0).finishReason()).isEqualTo(ChatCompletion.Choice.FinishReason.TOOL_CALLS);
+        assertThat(fake.lastRequest().json().has("parallel_tool_calls")).isFalse();
+
+        Map<Long, String[]> streamed = new TreeMap<>();
+        try (StreamResponse<ChatCompletionChunk> s = client.chat().completions().createStreaming(params()
+                .addUserMessage("Weather?").addFunctionTool(weatherTool()).parallelToolCalls(false).build())) {
+            s.stream().forEach(ch -> ch.choices().forEach(choice -> choice.delta().toolCalls().ifPresent(list -> list.forEach(tc -> {
+                String[] call = streamed.computeIfAbsent(tc.index(), i -> new String[] {""});
+                tc.function().flatMap(f -> f.arguments()).ifPresent(a -> call[0] += a);
+            }))));
+        }
+        assertThat(streamed).hasSize(1);
+        assertThat(streamed.get(0L)[0]).isEqualTo("{\"city\":\"Paris\",\"unit\":\"c\"}");
+    }
+
+    /** The Anthropic-format AI SDK sends tool_choice.disable_parallel_tool_use: true; to Gemini it is honoured the same way. */
+    @Test
+    void anthropicDisableParallelToolUseIsHonouredNotRefused() {
+        fake.toolCalls(new FakeGemini.Call("get_weather", "{\"city\":\"Paris\"}"),
+                new FakeGemini.Call("get_weather", "{\"city\":\"Rome\"}"));
+        String body = """
+                {"model":"gemini-flash","max_tokens":100,"messages":[{"role":"user","content":"Weather?"}],
+                 "tools":[{"name":"get_weather","input_schema":{"type":"object","properties":{"city":{"type":"string"}}}}],
+                 "tool_choice":{"type":"auto","disable_parallel_tool_use":true}%s}""";
+        HttpResponse<String> r = gateway.post("/v1/messages", body.formatted(""));
+        assertThat(r.statusCode()).isEqualTo(200);
+        JsonNode content = json(r.body()).path("content");
+        assertThat(content).hasSize(1);
+        assertThat(content.get(0).path("input").path("city").asText()).isEqualTo("Paris");
+        HttpResponse<String> s = gateway.post("/v1/messages", body.formatted(",\"stream\":true"));
+        assertThat(s.statusCode()).isEqualTo(200);
+        assertThat(s.body()).contains("Paris").doesNotContain("Rome");
+        assertThat(s.body().split("\"type\":\"tool_use\"", -1)).hasSize(2);
     }
 
     @Test

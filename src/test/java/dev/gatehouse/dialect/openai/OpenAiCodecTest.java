@@ -285,4 +285,13 @@ class OpenAiCodecTest {
         assertThat(backFloat.vectors().get(0)).containsExactly(v);
         assertThat(backFloat.vectors().get(1)).containsExactly(0.5f);
     }
+
+    /** Extra top-level fields are re-emitted only when they are OpenAI's own (same-format upstream). */
+    @Test
+    void extraFieldsOfAnotherFormatAreNotWritten() {
+        ChatResponse r = new ChatResponse("id1", "m", 1, List.of(new dev.gatehouse.canonical.ContentPart.Text("hi")), List.of(),
+                FinishReason.STOP, Usage.of(1, 1), java.util.Map.of("container", OpenAiJson.MAPPER.createObjectNode().put("id", "c")));
+        assertThat(OpenAiResponseEncoder.encode(r, false).toString()).doesNotContain("container");
+        assertThat(OpenAiResponseEncoder.encode(r, true).toString()).contains("\"container\":{\"id\":\"c\"}");
+    }
 }
