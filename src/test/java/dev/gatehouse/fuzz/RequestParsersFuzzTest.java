@@ -50,7 +50,7 @@ class RequestParsersFuzzTest {
     }
 
     private static void fuzz(String target, List<String> seeds, Consumer<Buffer> parse) {
-        Fuzz.run(target, Fuzz.tries(Fuzz.DEFAULT_TRIES * 4), BOUND, c -> {
+        Fuzz.run(target, Fuzz.tries(4), BOUND, c -> {
             byte[] seed = seeds.get(c.random().nextInt(seeds.size())).getBytes(StandardCharsets.UTF_8);
             parse.accept(Buffer.buffer(c.input(Mutator.mutate(seed, c.random()))));
         });

@@ -18,7 +18,7 @@ import java.util.concurrent.TimeoutException;
  * run seed, so a failure names the seed that reproduces it exactly. Each case runs under a time
  * bound on a worker thread, so a hang fails the test instead of stalling the build.
  *
- * <p>System properties: {@code gatehouse.fuzz.tries} (cases per target, default {@link #DEFAULT_TRIES}),
+ * <p>System properties: {@code gatehouse.fuzz.tries} (the base number of cases per target, default {@link #DEFAULT_TRIES}),
  * {@code gatehouse.fuzz.seed} (the run seed; random by default), {@code gatehouse.fuzz.case}
  * (run only that one case seed, as printed by a failure).
  */
@@ -64,14 +64,14 @@ public final class Fuzz {
         void run(Case c) throws Exception;
     }
 
-    /** Cases per target: the system property, else {@code fallback}. */
-    public static int tries(int fallback) {
-        return Integer.getInteger("gatehouse.fuzz.tries", fallback);
-    }
-
-    /** Cases per target for the slower, end-to-end targets: a fraction of {@link #tries(int)}, at least 20. */
-    public static int slowTries(int divisor) {
-        return Math.max(20, tries(DEFAULT_TRIES) / divisor);
+    /**
+     * Cases for one target: {@code gatehouse.fuzz.tries} (default {@link #DEFAULT_TRIES}) times
+     * {@code factor}, at least 20. Cheap in-memory targets take a factor above 1, targets that
+     * make an HTTP request per case one below.
+     */
+    public static int tries(double factor) {
+        int base = Integer.getInteger("gatehouse.fuzz.tries", DEFAULT_TRIES);
+        return (int) Math.max(20, Math.min(Integer.MAX_VALUE, Math.round(base * factor)));
     }
 
     /** Runs {@code tries} cases of {@code body}; fails listing up to five failing cases with their seeds. */
@@ -85,6 +85,7 @@ public final class Fuzz {
             return t;
         });
         int failed = 0;
+        long started = System.nanoTime();
         try {
             int n = only != null ? 1 : tries;
             for (int i = 0; i < n; i++) {
@@ -120,6 +121,8 @@ public final class Fuzz {
         } finally {
             worker.shutdownNow();
         }
+        System.out.printf("fuzz %s: %d cases in %d ms, run seed %d%n", target, only != null ? 1 : tries,
+                (System.nanoTime() - started) / 1_000_000, runSeed);
         if (failed > 0) {
             throw new AssertionError(target + ": " + failed + " of " + tries + " fuzz cases failed (run seed " + runSeed
                     + ", -Dgatehouse.fuzz.seed=" + runSeed + " replays the run):\n" + String.join("\n", failures));
