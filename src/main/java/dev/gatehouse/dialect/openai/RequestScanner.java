@@ -80,7 +80,9 @@ public final class RequestScanner {
 
             @Override
             String notAnObject(JsonToken first) {
-                return "Request body must be a JSON object" + (first == null ? "." : ", got " + OpenAiJson.describe(first) + ".");
+                // A body of only whitespace is empty, in both dialects' wording (issue 22).
+                return first == null ? "Request body is empty; expected a JSON object."
+                        : "Request body must be a JSON object, got " + OpenAiJson.describe(first) + ".";
             }
 
             @Override

@@ -44,7 +44,7 @@ class RequestScannerTest {
         refused("", OPENAI, "Request body is empty; expected a JSON object.", null);
         refused("  ", OPENAI, "Request body is empty; expected a JSON object.", null);
         refused("[1]", OPENAI, "Request body must be a JSON object, got an array.", null);
-        refused("  ", ANTHROPIC, "Request body must be a JSON object.", null);
+        refused("  ", ANTHROPIC, "Request body is empty; expected a JSON object.", null);
         refused("\"x\"", ANTHROPIC, "Request body must be a JSON object, got a string.", null);
         assertThatThrownBy(() -> keys("{\"model\":", OPENAI)).isInstanceOf(GatewayException.class)
                 .hasMessageStartingWith("Request body is not valid JSON");
