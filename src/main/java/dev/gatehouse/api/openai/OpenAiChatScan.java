@@ -133,6 +133,10 @@ public record OpenAiChatScan(
                 case "max_tokens" -> maxTokens = intValue(p, v, "max_tokens");
                 case "max_completion_tokens" -> maxCompletionTokens = intValue(p, v, "max_completion_tokens");
                 case "messages" -> messageCount = scanner.objectCount(p, v, "messages");
+                // Forwarded byte for byte on the fast path and read as an int or a double on the
+                // translated one: out-of-range values get a 400 here rather than reaching either.
+                case "n" -> intValue(p, v, "n");
+                case "temperature", "top_p" -> finite(p, v, name);
                 default -> p.skipChildren();
             }
         }
@@ -174,6 +178,14 @@ public record OpenAiChatScan(
             throw GatewayException.invalid("'" + name + "' must be a positive integer, got " + p.getText() + ".", name);
         }
         return p.getIntValue();
+    }
+
+    /** A number a double can hold: {@code 1e400} would become Infinity, which no upstream accepts. */
+    private static void finite(JsonParser p, JsonToken v, String name) throws IOException {
+        if (v.isNumeric() && !Double.isFinite(p.getDoubleValue())) {
+            throw GatewayException.invalid("'" + name + "' is out of range, got " + p.getText() + ".", name);
+        }
+        p.skipChildren();
     }
 
     /** The original bytes with the model value replaced (JSON-escaped); nothing else changes. */

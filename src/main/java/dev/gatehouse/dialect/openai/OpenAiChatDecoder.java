@@ -319,6 +319,9 @@ public final class OpenAiChatDecoder {
         if (!v.isNumber()) {
             throw GatewayException.invalid("'" + field + "' must be a number, got " + OpenAiJson.describe(v) + ".", field);
         }
+        if (!Double.isFinite(v.doubleValue())) { // 1e400: Infinity would be written as a token no upstream parses
+            throw GatewayException.invalid("'" + field + "' is out of range.", field);
+        }
         return v.doubleValue();
     }
 

@@ -97,6 +97,11 @@ class OpenAiChatScanTest {
             {"model":"a","messages":[{}],"max_tokens":1.5}      | 'max_tokens' must be an integer, got a number.                       | max_tokens
             {"model":"a","messages":[{}],"max_completion_tokens":0} | 'max_completion_tokens' must be a positive integer, got 0.        | max_completion_tokens
             {"model":"a","messages":[{}]} {}                    | Request body has unexpected content after the JSON object at line 1, column 31. | NULL
+            {"model":"a","messages":[{}],"n":99999999999999999999} | 'n' must be a positive integer, got 99999999999999999999.        | n
+            {"model":"a","messages":[{}],"n":2147483648}        | 'n' must be a positive integer, got 2147483648.                      | n
+            {"model":"a","messages":[{}],"n":"2"}               | 'n' must be an integer, got a string.                                | n
+            {"model":"a","messages":[{}],"temperature":1e400}   | 'temperature' is out of range, got 1e400.                            | temperature
+            {"model":"a","messages":[{}],"top_p":-1E400}        | 'top_p' is out of range, got -1E400.                                 | top_p
             """)
     void badInputIsA400WithMessageAndParam(String body, String message, String param) {
         assertThatThrownBy(() -> OpenAiChatScan.scan(Buffer.buffer(body)))

@@ -74,6 +74,8 @@ class OpenAiCodecTest {
             {"model":"m","messages":[{"role":"user","content":[{"type":"text"}]}]} | Missing required parameter: 'messages[0].content[0].text'.                          | messages[0].content[0].text
             {"model":"m","messages":[{"role":"tool","content":"x"}]}              | Missing required parameter: 'messages[0].tool_call_id' (tool messages must say which call they answer). | messages[0].tool_call_id
             {"model":"m","messages":[{"role":"user","content":"x"}],"temperature":"hot"} | 'temperature' must be a number, got a string.                                | temperature
+            {"model":"m","messages":[{"role":"user","content":"x"}],"temperature":1e400} | 'temperature' is out of range.                                               | temperature
+            {"model":"m","messages":[{"role":"user","content":"x"}],"top_p":-1e400}  | 'top_p' is out of range.                                                     | top_p
             {"model":"m","messages":[{"role":"user","content":"x"}],"stop":[1]}   | 'stop[0]' must be a string, got a number.                                               | stop[0]
             {"model":"m","messages":[{"role":"user","content":"x"}],"tool_choice":"any"} | 'tool_choice' must be 'auto', 'none', 'required' or an object naming a function, got 'any'. | tool_choice
             {"model":"m","messages":[{"role":"user","content":"x"}],"response_format":{"type":"xml"}} | 'response_format.type' must be 'text', 'json_object' or 'json_schema', got 'xml'. | response_format.type
