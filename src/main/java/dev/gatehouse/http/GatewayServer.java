@@ -122,7 +122,10 @@ public final class GatewayServer {
                     .setSendBufferSize(SEND_BUFFER_BYTES)
                     .setDecompressionSupported(false)
                     .setCompressionSupported(false);
-            server = vertx.createHttpServer(options).requestHandler(router()).invalidRequestHandler(GatewayServer::refuseUnparsable);
+            server = vertx.createHttpServer(options)
+                    .connectionHandler(VersionGuard::install)
+                    .requestHandler(router())
+                    .invalidRequestHandler(GatewayServer::refuseUnparsable);
             return server.listen().map(s -> {
                 synchronized (boundPort) {
                     boundPort[0] = s.actualPort();
