@@ -22,6 +22,7 @@ import java.util.function.Consumer;
  */
 public final class GatewayServer {
     private static final CharSequence REQUEST_ID = HttpHeaders.createOptimized("x-request-id");
+    static final long REFUSAL_CLOSE_GRACE_MILLIS = 1_000;
     private final Vertx vertx;
     private final Consumer<Router> routes;
     private String deploymentId;
@@ -88,7 +89,10 @@ public final class GatewayServer {
                 .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
                 .putHeader(HttpHeaders.CONNECTION, "close")
                 .end(body)
-                .onComplete(done -> request.connection().close());
+                // Closed a moment later, not at once: a caller still sending (the rest of a long URL
+                // or of its headers) would otherwise get a reset that can discard this answer unread;
+                // meanwhile the codec discards what arrives.
+                .onComplete(done -> Vertx.currentContext().owner().setTimer(REFUSAL_CLOSE_GRACE_MILLIS, t -> request.connection().close()));
     }
 
     private final class ServerVerticle extends VerticleBase {
@@ -122,7 +126,10 @@ public final class GatewayServer {
                     .setSendBufferSize(SEND_BUFFER_BYTES)
                     .setDecompressionSupported(false)
                     .setCompressionSupported(false);
-            server = vertx.createHttpServer(options).requestHandler(router()).invalidRequestHandler(GatewayServer::refuseUnparsable);
+            server = vertx.createHttpServer(options)
+                    .connectionHandler(VersionGuard::install)
+                    .requestHandler(router())
+                    .invalidRequestHandler(GatewayServer::refuseUnparsable);
             return server.listen().map(s -> {
                 synchronized (boundPort) {
                     boundPort[0] = s.actualPort();

@@ -192,6 +192,17 @@ public final class AutoRouter {
                 + ". Remove what the request needs, or add a candidate that can serve it.", "model", "no_qualifying_model");
     }
 
+    /**
+     * Bodies up to this size are tokenized exactly for prompt-token rules; larger ones are
+     * estimated from their size (about 4 bytes a token): routing runs on the event loop, and a
+     * 10 MB prompt took seconds to tokenize, stalling every request on that loop.
+     */
+    static final long EXACT_COUNT_MAX_BYTES = 256 * 1024;
+
+    static boolean countsExactly(long requestBytes) {
+        return requestBytes <= EXACT_COUNT_MAX_BYTES;
+    }
+
     /** Whether a rule's or semantic routing's model may serve this call, as {@link Eligibility#candidate} decides. */
     static boolean mayUse(Call call, String model, RoutingTable routes) {
         return Eligibility.candidate(call, model, routes.find(model)).allowed();
@@ -311,10 +322,13 @@ public final class AutoRouter {
             return request;
         }
 
-        /** Prompt tokens by o200k_base (images and tools estimated); from the body size without a decoded request. */
+        /**
+         * Prompt tokens by o200k_base (images and tools estimated); from the body size without a
+         * decoded request, or when the body is too large to tokenize on the event loop.
+         */
         long promptTokens() {
             if (promptTokens < 0) {
-                ChatRequest r = request();
+                ChatRequest r = countsExactly(call.requestBytes()) ? request() : null;
                 promptTokens = r != null ? TokenCounter.count(r) : TokenEstimate.typical(call.requestBytes());
             }
             return promptTokens;

@@ -254,4 +254,12 @@ class AutoRouterTest {
         assertThat(choice.fallbacks()).isEmpty();
         assertThat(choice.reason()).contains("rule=2 skipped (claude not allowed)", "mini (not allowed)", "claude (not allowed)");
     }
+
+    /** A huge prompt is estimated from its size, never tokenized on the event loop. */
+    @Test
+    void promptTokensAreCountedExactlyOnlyUpToABound() {
+        assertThat(AutoRouter.countsExactly(10_000)).isTrue();
+        assertThat(AutoRouter.countsExactly(AutoRouter.EXACT_COUNT_MAX_BYTES)).isTrue();
+        assertThat(AutoRouter.countsExactly(10L * 1024 * 1024)).isFalse();
+    }
 }

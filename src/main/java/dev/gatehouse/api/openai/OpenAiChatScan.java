@@ -16,7 +16,8 @@ import java.nio.charset.StandardCharsets;
  * untouched.
  *
  * @param body the original request bytes
- * @param maxTokens {@code max_completion_tokens}, else {@code max_tokens}, else null
+ * @param maxTokens the larger of {@code max_completion_tokens} and {@code max_tokens} (an upstream
+ *     may honour either, so caps and reservations must hold for both), else null
  */
 public record OpenAiChatScan(
         Buffer body,
@@ -157,8 +158,12 @@ public record OpenAiChatScan(
         }
         boolean streaming = stream != null && stream;
         return new OpenAiChatScan(body, model, streaming, includeUsage,
-                maxCompletionTokens != null ? maxCompletionTokens : maxTokens, messageCount,
+                larger(maxCompletionTokens, maxTokens), messageCount,
                 new Positions(modelStart, modelEnd, rootOpen, soStart, soEnd, soObject, soEmpty, iuStart, iuEnd));
+    }
+
+    private static Integer larger(Integer a, Integer b) {
+        return a == null ? b : b == null ? a : Integer.valueOf(Math.max(a, b));
     }
 
     // Jackson reports offsets relative to the start of the range it was given, which is the

@@ -11,6 +11,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -78,6 +79,29 @@ class DuplicateKeyCapTest {
                 "{\"model\":\"gpt-4o-mini\"," + members + ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
         assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
         assertThat(response.body()).contains(name + ": duplicate key");
+    }
+
+    /**
+     * Both caps at once: an upstream may honour either, so the policy checks the larger one (and
+     * the budget reserves for it).
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            max_tokens larger            | "max_tokens":100000,"max_completion_tokens":50
+            max_completion_tokens larger | "max_tokens":50,"max_completion_tokens":100000
+            """)
+    void bothCapsAreCheckedByTheLarger(String name, String members) {
+        HttpResponse<String> response = post("/v1/chat/completions",
+                "{\"model\":\"gpt-4o-mini\"," + members + ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(403);
+        assertThat(response.body()).contains("max_tokens 100000 is denied by policy 'capped'");
+    }
+
+    @Test
+    void bothCapsUnderThePolicyPass() {
+        HttpResponse<String> response = post("/v1/chat/completions",
+                "{\"model\":\"gpt-4o-mini\",\"max_tokens\":60,\"max_completion_tokens\":50,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     }
 
     @ParameterizedTest

@@ -27,7 +27,7 @@ class OpenAiChatScanTest {
         assertThat(s.model()).isEqualTo("gpt-4o");
         assertThat(s.stream()).isTrue();
         assertThat(s.includeUsage()).isTrue();
-        assertThat(s.maxTokens()).isEqualTo(50);
+        assertThat(s.maxTokens()).as("the larger of max_tokens and max_completion_tokens").isEqualTo(100);
         assertThat(s.messageCount()).isEqualTo(1);
         assertThat(s.usageInjected()).isFalse();
     }
