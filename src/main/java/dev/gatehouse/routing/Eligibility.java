@@ -116,6 +116,14 @@ public final class Eligibility {
     }
 
     /**
+     * Whether {@code GET /v1/models} lists the public model {@code name} to this caller: the model
+     * policy alone, since the list holds the models of every endpoint.
+     */
+    public static boolean listed(Call call, String name) {
+        return rules(call).checkModel(name) == null;
+    }
+
+    /**
      * May this call be a fallback's or auto-routing's candidate {@code name}? As {@link #model},
      * and not a router model itself: a fallback or a router's choice is always served directly.
      */

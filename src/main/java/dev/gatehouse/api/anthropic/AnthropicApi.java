@@ -12,6 +12,7 @@ import dev.gatehouse.gateway.Gateway;
 import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.http.CpuWork;
 import dev.gatehouse.http.ErrorWriter;
+import dev.gatehouse.routing.Eligibility;
 import dev.gatehouse.routing.Route;
 import dev.gatehouse.call.CallListener;
 import io.vertx.core.http.HttpHeaders;
@@ -61,7 +62,7 @@ public final class AnthropicApi {
             }
             AnthropicMessagesScan scan = AnthropicMessagesScan.scan(body, false);
             Route route = gateway.snapshot().routes().find(scan.model());
-            if (route == null || route.embedding() || !call.principal().mayUseModel(scan.model())) {
+            if (!Eligibility.model(call, scan.model(), route).allowed()) { // exists, allowed, a chat model
                 throw new GatewayException(ErrorType.NOT_FOUND, "model: '" + scan.model()
                         + "' is not a chat model you have access to.", "model", "model_not_found");
             }

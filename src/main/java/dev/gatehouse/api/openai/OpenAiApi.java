@@ -9,6 +9,7 @@ import dev.gatehouse.call.Call;
 import dev.gatehouse.call.Endpoint;
 import dev.gatehouse.gateway.Gateway;
 import dev.gatehouse.http.ErrorWriter;
+import dev.gatehouse.routing.Eligibility;
 import dev.gatehouse.routing.Route;
 import dev.gatehouse.call.CallListener;
 import io.vertx.core.buffer.Buffer;
@@ -80,7 +81,7 @@ public final class OpenAiApi {
             g.writeStringField("object", "list");
             g.writeArrayFieldStart("data");
             for (Route route : gateway.snapshot().routes().routes()) {
-                if (call.principal().mayUseModel(route.publicName())) {
+                if (Eligibility.listed(call, route.publicName())) {
                     g.writeStartObject();
                     g.writeStringField("id", route.publicName());
                     g.writeStringField("object", "model");
