@@ -1,6 +1,5 @@
 package dev.gatehouse;
 
-
 import dev.gatehouse.cli.AuditCommand;
 import dev.gatehouse.cli.CredentialsCommand;
 import dev.gatehouse.cli.KeysCommand;

@@ -1,6 +1,5 @@
 package dev.gatehouse.access;
 
-
 import dev.gatehouse.call.Call;
 import dev.gatehouse.call.ErrorType;
 import dev.gatehouse.call.GatewayException;

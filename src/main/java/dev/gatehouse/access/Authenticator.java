@@ -1,6 +1,5 @@
 package dev.gatehouse.access;
 
-
 import dev.gatehouse.call.Principal;
 /**
  * Recognises a presented credential. Implementations read memory only (the request path never

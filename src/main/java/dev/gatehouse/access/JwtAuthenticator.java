@@ -1,6 +1,5 @@
 package dev.gatehouse.access;
 
-
 import dev.gatehouse.call.Principal;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;

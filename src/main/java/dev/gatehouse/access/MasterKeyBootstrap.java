@@ -1,6 +1,5 @@
 package dev.gatehouse.access;
 
-
 import dev.gatehouse.identity.ApiKeys;
 import dev.gatehouse.store.SettingsStore;
 import java.util.HexFormat;

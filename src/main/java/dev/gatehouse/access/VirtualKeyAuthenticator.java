@@ -1,6 +1,5 @@
 package dev.gatehouse.access;
 
-
 import dev.gatehouse.call.Principal;
 import dev.gatehouse.identity.ApiKeys;
 import dev.gatehouse.call.ErrorType;

@@ -1,7 +1,5 @@
 package dev.gatehouse.admin;
 
-
-
 import dev.gatehouse.web.AdminHandler;
 import dev.gatehouse.web.Access;
 import dev.gatehouse.web.AdminEndpoints;

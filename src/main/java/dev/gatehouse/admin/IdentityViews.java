@@ -1,6 +1,5 @@
 package dev.gatehouse.admin;
 
-
 import dev.gatehouse.web.AdminPage;
 import dev.gatehouse.identity.AccessPolicy;
 import dev.gatehouse.identity.Attachment;

@@ -1,6 +1,5 @@
 package dev.gatehouse.admin;
 
-
 import dev.gatehouse.web.AdminBody;
 import dev.gatehouse.web.AdminRequest;
 import dev.gatehouse.call.Principal;

@@ -1,6 +1,5 @@
 package dev.gatehouse.api;
 
-
 import dev.gatehouse.canonical.StreamEvent;
 import dev.gatehouse.provider.ErrorClass;
 import dev.gatehouse.provider.StreamDecoder;

@@ -1,6 +1,5 @@
 package dev.gatehouse.budget;
 
-
 import dev.gatehouse.limits.Scope;
 import dev.gatehouse.web.SubjectTeams;
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,6 +1,5 @@
 package dev.gatehouse.budget;
 
-
 import dev.gatehouse.web.SubjectTeams;
 import dev.gatehouse.web.AdminEndpoints;
 import dev.gatehouse.web.AuditSink;

@@ -1,6 +1,5 @@
 package dev.gatehouse.call;
 
-
 import java.util.Set;
 
 /**

@@ -1,6 +1,5 @@
 package dev.gatehouse.dialect;
 
-
 import dev.gatehouse.provider.Provider;
 import dev.gatehouse.config.OutboundConfig;
 import dev.gatehouse.config.ProviderConfig;

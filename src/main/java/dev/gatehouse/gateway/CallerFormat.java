@@ -1,6 +1,5 @@
 package dev.gatehouse.gateway;
 
-
 import dev.gatehouse.call.Call;
 import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.canonical.ChatRequest;

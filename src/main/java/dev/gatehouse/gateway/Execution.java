@@ -1,6 +1,5 @@
 package dev.gatehouse.gateway;
 
-
 import dev.gatehouse.call.Call;
 import dev.gatehouse.call.Deadlines;
 import dev.gatehouse.call.ErrorType;

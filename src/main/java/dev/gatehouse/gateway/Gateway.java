@@ -1,6 +1,5 @@
 package dev.gatehouse.gateway;
 
-
 import dev.gatehouse.call.Call;
 import dev.gatehouse.call.Futures;
 import dev.gatehouse.call.GatewayException;

@@ -1,6 +1,5 @@
 package dev.gatehouse.gateway;
 
-
 import dev.gatehouse.call.ErrorType;
 import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.provider.UpstreamError;

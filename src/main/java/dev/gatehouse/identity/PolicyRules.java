@@ -1,6 +1,5 @@
 package dev.gatehouse.identity;
 
-
 import dev.gatehouse.identity.Glob;
 import dev.gatehouse.call.AccessRules;
 import dev.gatehouse.identity.AccessPolicy;

@@ -1,6 +1,5 @@
 package dev.gatehouse.pricing;
 
-
 import dev.gatehouse.config.Micros;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;

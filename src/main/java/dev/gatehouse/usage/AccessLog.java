@@ -1,6 +1,5 @@
 package dev.gatehouse.usage;
 
-
 import dev.gatehouse.call.CallListener;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;

@@ -1,6 +1,5 @@
 package dev.gatehouse.usage;
 
-
 import dev.gatehouse.call.CallListener;
 import dev.gatehouse.call.Call;
 import dev.gatehouse.call.Endpoint;

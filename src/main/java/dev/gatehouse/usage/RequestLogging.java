@@ -1,6 +1,5 @@
 package dev.gatehouse.usage;
 
-
 import dev.gatehouse.call.CallListener;
 import dev.gatehouse.store.Database;
 import java.nio.file.Path;

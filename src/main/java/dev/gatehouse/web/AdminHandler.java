@@ -1,6 +1,5 @@
 package dev.gatehouse.web;
 
-
 import dev.gatehouse.web.AdminRequest;
 import dev.gatehouse.web.AdminResponse;
 /**

@@ -1,6 +1,5 @@
 package dev.gatehouse.web;
 
-
 import dev.gatehouse.web.AdminHandler;
 /**
  * Where endpoint classes declare their operations. Paths are relative to {@code /admin/v1} and

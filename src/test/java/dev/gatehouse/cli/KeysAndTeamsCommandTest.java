@@ -1,6 +1,5 @@
 package dev.gatehouse.cli;
 
-
 import dev.gatehouse.Main;
 import static org.assertj.core.api.Assertions.assertThat;
 

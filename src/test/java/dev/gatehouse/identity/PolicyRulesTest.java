@@ -1,6 +1,5 @@
 package dev.gatehouse.identity;
 
-
 import dev.gatehouse.call.AccessRules;
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,6 +1,5 @@
 package dev.gatehouse.pricing;
 
-
 import dev.gatehouse.config.Micros;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

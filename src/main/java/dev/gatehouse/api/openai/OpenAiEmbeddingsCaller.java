@@ -1,7 +1,5 @@
 package dev.gatehouse.api.openai;
 
-
-
 import dev.gatehouse.dialect.openai.OpenAiEmbeddingsScan;
 import dev.gatehouse.dialect.openai.OpenAiEmbeddingsDecoder;
 import dev.gatehouse.dialect.openai.OpenAiEmbeddingsEncoder;

@@ -1,6 +1,5 @@
 package dev.gatehouse.api.openai;
 
-
 import dev.gatehouse.dialect.openai.OpenAiFinishReasons;
 import dev.gatehouse.dialect.openai.OpenAiJson;
 import com.fasterxml.jackson.databind.JsonNode;

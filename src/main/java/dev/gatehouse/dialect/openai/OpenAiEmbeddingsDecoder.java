@@ -1,6 +1,5 @@
 package dev.gatehouse.dialect.openai;
 
-
 import dev.gatehouse.dialect.openai.OpenAiEmbeddingsScan;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gatehouse.canonical.EmbeddingRequest;

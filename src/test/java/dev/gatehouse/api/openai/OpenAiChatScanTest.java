@@ -1,6 +1,5 @@
 package dev.gatehouse.api.openai;
 
-
 import dev.gatehouse.dialect.openai.OpenAiJson;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
