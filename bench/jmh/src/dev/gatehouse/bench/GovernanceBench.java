@@ -1,16 +1,16 @@
 package dev.gatehouse.bench;
 
-import dev.gatehouse.call.AccessRules;
-import dev.gatehouse.call.Principal;
 import dev.gatehouse.access.VirtualKeyAuthenticator;
 import dev.gatehouse.budget.Budget;
 import dev.gatehouse.budget.BudgetLedger;
 import dev.gatehouse.budget.LedgerEvents;
 import dev.gatehouse.budget.MemoryLedger;
 import dev.gatehouse.budget.Period;
-import dev.gatehouse.canonical.Usage;
+import dev.gatehouse.call.AccessRules;
 import dev.gatehouse.call.Call;
 import dev.gatehouse.call.Endpoint;
+import dev.gatehouse.call.Principal;
+import dev.gatehouse.canonical.Usage;
 import dev.gatehouse.identity.Identity;
 import dev.gatehouse.identity.IssuedKey;
 import dev.gatehouse.identity.KeyStore;

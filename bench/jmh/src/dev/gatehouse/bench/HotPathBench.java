@@ -1,17 +1,17 @@
 package dev.gatehouse.bench;
 
-import dev.gatehouse.identity.ApiKeys;
+import dev.gatehouse.access.AuthenticateStage;
 import dev.gatehouse.access.Authenticator;
 import dev.gatehouse.access.MasterKeyAuthenticator;
-import dev.gatehouse.call.Principal;
 import dev.gatehouse.api.openai.OpenAiChatScan;
-import dev.gatehouse.dialect.openai.OpenAiChunkEncoder;
 import dev.gatehouse.api.openai.OpenAiStreamUsageScanner;
-import dev.gatehouse.dialect.openai.OpenAiUsageReader;
+import dev.gatehouse.call.Principal;
 import dev.gatehouse.canonical.StreamEvent;
 import dev.gatehouse.canonical.Usage;
-import dev.gatehouse.access.AuthenticateStage;
+import dev.gatehouse.dialect.openai.OpenAiChunkEncoder;
 import dev.gatehouse.dialect.openai.OpenAiStreamDecoder;
+import dev.gatehouse.dialect.openai.OpenAiUsageReader;
+import dev.gatehouse.identity.ApiKeys;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import java.util.List;

@@ -1,16 +1,16 @@
 package dev.gatehouse.access;
 
+import dev.gatehouse.access.Authenticator;
+import dev.gatehouse.access.CredentialExtractor;
 import dev.gatehouse.call.Call;
 import dev.gatehouse.call.ErrorType;
 import dev.gatehouse.call.GatewayException;
-import dev.gatehouse.call.Stage;
-import dev.gatehouse.access.Authenticator;
-import dev.gatehouse.access.CredentialExtractor;
 import dev.gatehouse.call.Principal;
+import dev.gatehouse.call.Stage;
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import java.util.List;
 import java.util.function.Supplier;
-import io.vertx.core.MultiMap;
 
 /**
  * Establishes who is calling. Authenticators are asked in order (master key, virtual keys,

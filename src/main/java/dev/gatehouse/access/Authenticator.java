@@ -1,6 +1,7 @@
 package dev.gatehouse.access;
 
 import dev.gatehouse.call.Principal;
+
 /**
  * Recognises a presented credential. Implementations read memory only (the request path never
  * waits on storage) and compare in constant time.

@@ -1,6 +1,5 @@
 package dev.gatehouse.access;
 
-import dev.gatehouse.call.Principal;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
@@ -14,9 +13,10 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
-import dev.gatehouse.config.OidcConfig;
 import dev.gatehouse.call.ErrorType;
 import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.call.Principal;
+import dev.gatehouse.config.OidcConfig;
 import dev.gatehouse.identity.Directory;
 import dev.gatehouse.identity.Roles;
 import dev.gatehouse.identity.Team;

@@ -2,6 +2,7 @@ package dev.gatehouse.access;
 
 import dev.gatehouse.call.Principal;
 import dev.gatehouse.identity.ApiKeys;
+
 /** Accepts the gateway's master key. Only its hash is held, so a heap dump does not reveal it. */
 public final class MasterKeyAuthenticator implements Authenticator {
     private final byte[] hash;

@@ -1,9 +1,9 @@
 package dev.gatehouse.access;
 
-import dev.gatehouse.call.Principal;
-import dev.gatehouse.identity.ApiKeys;
 import dev.gatehouse.call.ErrorType;
 import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.call.Principal;
+import dev.gatehouse.identity.ApiKeys;
 import dev.gatehouse.identity.IdentityRegistry;
 import dev.gatehouse.identity.VirtualKey;
 import java.time.Instant;

@@ -1,23 +1,23 @@
 package dev.gatehouse.admin;
 
-import dev.gatehouse.web.AdminHandler;
-import dev.gatehouse.web.Access;
-import dev.gatehouse.web.AdminEndpoints;
-import dev.gatehouse.web.AdminRequest;
-import dev.gatehouse.web.AdminResponse;
-import dev.gatehouse.web.AdminRoutes;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.gatehouse.call.Principal;
 import dev.gatehouse.access.AuthenticateStage;
 import dev.gatehouse.call.ErrorType;
 import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.call.Principal;
 import dev.gatehouse.http.BodyReader;
 import dev.gatehouse.http.ErrorWriter;
+import dev.gatehouse.web.Access;
+import dev.gatehouse.web.AdminEndpoints;
+import dev.gatehouse.web.AdminHandler;
+import dev.gatehouse.web.AdminRequest;
+import dev.gatehouse.web.AdminResponse;
+import dev.gatehouse.web.AdminRoutes;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -26,21 +26,21 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import java.util.concurrent.CompletionException;
-import java.io.IOException;
-import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.io.UncheckedIOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The admin REST API under {@code /admin/v1}: authentication (the same authenticators as the

@@ -1,11 +1,11 @@
 package dev.gatehouse.admin;
 
-import dev.gatehouse.web.AdminPage;
 import dev.gatehouse.identity.AccessPolicy;
 import dev.gatehouse.identity.Attachment;
 import dev.gatehouse.identity.Team;
 import dev.gatehouse.identity.User;
 import dev.gatehouse.identity.VirtualKey;
+import dev.gatehouse.web.AdminPage;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;

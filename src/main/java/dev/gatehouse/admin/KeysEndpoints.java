@@ -1,5 +1,18 @@
 package dev.gatehouse.admin;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.call.Principal;
+import dev.gatehouse.identity.AccessPolicy;
+import dev.gatehouse.identity.ConflictException;
+import dev.gatehouse.identity.Identity;
+import dev.gatehouse.identity.IssuedKey;
+import dev.gatehouse.identity.KeyStore;
+import dev.gatehouse.identity.Roles;
+import dev.gatehouse.identity.Team;
+import dev.gatehouse.identity.User;
+import dev.gatehouse.identity.VirtualKey;
+import dev.gatehouse.store.Page;
 import dev.gatehouse.web.Access;
 import dev.gatehouse.web.AdminBody;
 import dev.gatehouse.web.AdminEndpoints;
@@ -7,25 +20,12 @@ import dev.gatehouse.web.AdminRequest;
 import dev.gatehouse.web.AdminResponse;
 import dev.gatehouse.web.AdminRoutes;
 import dev.gatehouse.web.AuditSink;
-import dev.gatehouse.call.Principal;
-import dev.gatehouse.call.GatewayException;
-import dev.gatehouse.identity.AccessPolicy;
-import dev.gatehouse.identity.ConflictException;
-import dev.gatehouse.identity.Identity;
-import dev.gatehouse.identity.IssuedKey;
-import dev.gatehouse.identity.KeyStore;
-import dev.gatehouse.store.Page;
-import dev.gatehouse.identity.Team;
-import dev.gatehouse.identity.User;
-import dev.gatehouse.identity.VirtualKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.gatehouse.identity.Roles;
 
 /**
  * {@code /keys}: virtual API keys. The key itself appears once, in the response that creates or

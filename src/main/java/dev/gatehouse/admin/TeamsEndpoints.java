@@ -1,5 +1,10 @@
 package dev.gatehouse.admin;
 
+import dev.gatehouse.call.Principal;
+import dev.gatehouse.identity.ConflictException;
+import dev.gatehouse.identity.Identity;
+import dev.gatehouse.identity.Team;
+import dev.gatehouse.store.Page;
 import dev.gatehouse.web.Access;
 import dev.gatehouse.web.AdminBody;
 import dev.gatehouse.web.AdminEndpoints;
@@ -7,11 +12,6 @@ import dev.gatehouse.web.AdminRequest;
 import dev.gatehouse.web.AdminResponse;
 import dev.gatehouse.web.AdminRoutes;
 import dev.gatehouse.web.AuditSink;
-import dev.gatehouse.call.Principal;
-import dev.gatehouse.identity.ConflictException;
-import dev.gatehouse.identity.Identity;
-import dev.gatehouse.store.Page;
-import dev.gatehouse.identity.Team;
 import java.util.List;
 
 /** {@code /teams}: owners and admins manage teams; everyone else sees their own team. */

@@ -1,9 +1,9 @@
 package dev.gatehouse.admin;
 
-import dev.gatehouse.web.AdminBody;
-import dev.gatehouse.web.AdminRequest;
 import dev.gatehouse.call.Principal;
 import dev.gatehouse.identity.Roles;
+import dev.gatehouse.web.AdminBody;
+import dev.gatehouse.web.AdminRequest;
 
 /**
  * Who may see or change which team's objects. Objects outside the caller's reach are reported

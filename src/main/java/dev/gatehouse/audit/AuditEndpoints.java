@@ -1,12 +1,12 @@
 package dev.gatehouse.audit;
 
+import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.web.Access;
 import dev.gatehouse.web.AdminEndpoints;
 import dev.gatehouse.web.AdminPage;
 import dev.gatehouse.web.AdminRequest;
 import dev.gatehouse.web.AdminResponse;
 import dev.gatehouse.web.AdminRoutes;
-import dev.gatehouse.call.GatewayException;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;

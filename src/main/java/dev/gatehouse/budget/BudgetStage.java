@@ -1,17 +1,17 @@
 package dev.gatehouse.budget;
 
-import dev.gatehouse.limits.Scope;
 import dev.gatehouse.call.Call;
 import dev.gatehouse.call.ErrorType;
 import dev.gatehouse.call.GatewayException;
-import dev.gatehouse.routing.Snapshot;
 import dev.gatehouse.call.Stage;
 import dev.gatehouse.config.Micros;
+import dev.gatehouse.limits.Scope;
 import dev.gatehouse.pricing.ModelPrice;
 import dev.gatehouse.pricing.Pricing;
 import dev.gatehouse.pricing.PricingSource;
 import dev.gatehouse.pricing.TokenEstimate;
 import dev.gatehouse.routing.Route;
+import dev.gatehouse.routing.Snapshot;
 import dev.gatehouse.routing.Target;
 import io.vertx.core.Context;
 import io.vertx.core.Future;

@@ -1,8 +1,9 @@
 package dev.gatehouse.budget;
 
-import dev.gatehouse.limits.Scope;
-import dev.gatehouse.web.SubjectTeams;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.config.Micros;
+import dev.gatehouse.limits.Scope;
 import dev.gatehouse.web.Access;
 import dev.gatehouse.web.AdminBody;
 import dev.gatehouse.web.AdminEndpoints;
@@ -10,8 +11,7 @@ import dev.gatehouse.web.AdminRequest;
 import dev.gatehouse.web.AdminResponse;
 import dev.gatehouse.web.AdminRoutes;
 import dev.gatehouse.web.AuditSink;
-import dev.gatehouse.call.GatewayException;
-import dev.gatehouse.config.Micros;
+import dev.gatehouse.web.SubjectTeams;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.LinkedHashMap;

@@ -1,11 +1,7 @@
 package dev.gatehouse.budget;
 
-import dev.gatehouse.web.SubjectTeams;
-import dev.gatehouse.web.AdminEndpoints;
-import dev.gatehouse.web.AuditSink;
-import dev.gatehouse.config.GatehouseConfig;
-import dev.gatehouse.routing.Snapshot;
 import dev.gatehouse.call.Stage;
+import dev.gatehouse.config.GatehouseConfig;
 import dev.gatehouse.limits.Limiter;
 import dev.gatehouse.limits.RateLimitStage;
 import dev.gatehouse.limits.RateLimitStore;
@@ -13,17 +9,21 @@ import dev.gatehouse.limits.RateLimits;
 import dev.gatehouse.limits.RateLimitsEndpoints;
 import dev.gatehouse.pricing.PriceCatalogue;
 import dev.gatehouse.pricing.PricingSource;
+import dev.gatehouse.routing.Snapshot;
 import dev.gatehouse.store.Database;
+import dev.gatehouse.web.AdminEndpoints;
+import dev.gatehouse.web.AuditSink;
+import dev.gatehouse.web.SubjectTeams;
+import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
+import java.time.Duration;
 import java.util.List;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.lettuce.core.ClientOptions;
-import java.time.Duration;
-import io.lettuce.core.TimeoutOptions;
 
 /**
  * Rate limits and budgets, assembled: definitions loaded from the database into memory, the

@@ -3,14 +3,14 @@ package dev.gatehouse.call;
 import dev.gatehouse.call.Principal;
 import dev.gatehouse.canonical.Usage;
 import io.vertx.core.MultiMap;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.function.Consumer;
-import java.util.Arrays;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
-import java.util.Map;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**

@@ -1,5 +1,6 @@
 package dev.gatehouse.cli;
 
+import dev.gatehouse.audit.AuditLog;
 import dev.gatehouse.config.ConfigException;
 import dev.gatehouse.config.GatehouseConfig;
 import dev.gatehouse.secrets.CredentialStore;
@@ -8,11 +9,10 @@ import dev.gatehouse.secrets.SecretException;
 import dev.gatehouse.secrets.TeamCredentials;
 import dev.gatehouse.store.Database;
 import dev.gatehouse.store.StorageException;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import dev.gatehouse.audit.AuditLog;
-import java.util.Map;
 
 /** {@code gatehouse credentials reencrypt}: master key rotation for stored provider credentials. */
 @Command(name = "credentials", mixinStandardHelpOptions = true, description = "Manage stored provider credentials (BYOK).",

@@ -1,22 +1,25 @@
 package dev.gatehouse.cli;
 
-import dev.gatehouse.web.AdminBody;
 import dev.gatehouse.audit.AuditLog;
 import dev.gatehouse.identity.AccessPolicy;
 import dev.gatehouse.identity.ConflictException;
 import dev.gatehouse.identity.Identity;
 import dev.gatehouse.identity.IssuedKey;
 import dev.gatehouse.identity.KeyStore;
-import dev.gatehouse.store.Page;
 import dev.gatehouse.identity.Team;
 import dev.gatehouse.identity.User;
 import dev.gatehouse.identity.VirtualKey;
 import dev.gatehouse.store.Database;
+import dev.gatehouse.store.Page;
+import dev.gatehouse.web.AdminBody;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -25,9 +28,6 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import java.time.temporal.ChronoUnit;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /** {@code gatehouse keys create|list|revoke|rotate}: virtual keys, straight in the database. */
 @Command(name = "keys", mixinStandardHelpOptions = true, description = "Create, list, revoke and rotate virtual API keys.",

@@ -1,20 +1,20 @@
 package dev.gatehouse.cli;
 
+import dev.gatehouse.audit.AuditLog;
 import dev.gatehouse.identity.ConflictException;
 import dev.gatehouse.identity.Identity;
-import dev.gatehouse.store.Page;
 import dev.gatehouse.identity.Team;
 import dev.gatehouse.store.Database;
+import dev.gatehouse.store.Page;
 import java.io.PrintWriter;
 import java.time.Instant;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import dev.gatehouse.audit.AuditLog;
-import java.util.Map;
 
 /** {@code gatehouse teams create|list}. */
 @Command(name = "teams", mixinStandardHelpOptions = true, description = "Create and list teams.",

@@ -1,11 +1,11 @@
 package dev.gatehouse.config;
 
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 
 /**
  * {@code models.<name>.router}: a public model that serves nothing itself but picks, per request,

@@ -1,15 +1,15 @@
 package dev.gatehouse.dialect;
 
-import dev.gatehouse.provider.Provider;
 import dev.gatehouse.config.OutboundConfig;
 import dev.gatehouse.config.ProviderConfig;
 import dev.gatehouse.dialect.anthropic.AnthropicProvider;
 import dev.gatehouse.dialect.azure.AzureOpenAiProvider;
 import dev.gatehouse.dialect.gemini.GeminiProvider;
-import dev.gatehouse.provider.http.HttpTransport;
-import dev.gatehouse.provider.http.ImageFetcher;
 import dev.gatehouse.dialect.mock.MockProvider;
 import dev.gatehouse.dialect.openai.OpenAiProvider;
+import dev.gatehouse.provider.Provider;
+import dev.gatehouse.provider.http.HttpTransport;
+import dev.gatehouse.provider.http.ImageFetcher;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 

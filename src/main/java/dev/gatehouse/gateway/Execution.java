@@ -4,6 +4,7 @@ import dev.gatehouse.call.Call;
 import dev.gatehouse.call.Deadlines;
 import dev.gatehouse.call.ErrorType;
 import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.canonical.Usage;
 import dev.gatehouse.config.RoutingConfig;
 import dev.gatehouse.config.Timeouts;
 import dev.gatehouse.provider.Bodies;
@@ -24,7 +25,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.List;
-import dev.gatehouse.canonical.Usage;
 
 /**
  * One call (chat or embeddings) walking its plan of targets.
@@ -155,9 +155,12 @@ final class Execution {
         Provider provider = target.provider();
         // Asynchronous because a translation may need I/O first (images fetched for Gemini);
         // the deadlines below already run during that preparation.
+        if (broken == null) {
+            leg = caller.leg(target);
+        }
         Future<UpstreamRequest> request = broken != null
                 ? caller.continuationRequest(target, broken, prefill)
-                : (leg = caller.leg(target)).upstreamRequest();
+                : leg.upstreamRequest();
         Timeouts timeouts = target.timeouts();
         firstByteTimer = deadlines.schedule(timeouts.firstByte().toMillis(), () -> {
             firstByteTimer = null;

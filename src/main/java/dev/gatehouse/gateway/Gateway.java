@@ -5,20 +5,20 @@ import dev.gatehouse.call.Futures;
 import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.call.Pipeline;
 import dev.gatehouse.call.Stage;
-import dev.gatehouse.routing.Snapshot;
 import dev.gatehouse.routing.AutoRouter;
 import dev.gatehouse.routing.Eligibility;
 import dev.gatehouse.routing.Route;
 import dev.gatehouse.routing.Router;
+import dev.gatehouse.routing.Snapshot;
 import dev.gatehouse.routing.Target;
 import dev.gatehouse.routing.TargetHealth;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
-import java.util.List;
-import java.util.function.Supplier;
-import java.util.function.Consumer;
 import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The request path after a caller API has decoded the request: stages, routing, execution.

@@ -1,15 +1,15 @@
 package dev.gatehouse.http;
 
-import dev.gatehouse.dialect.openai.OpenAiErrors;
 import dev.gatehouse.call.ErrorType;
 import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.dialect.openai.OpenAiErrors;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import java.util.function.Function;
 
 /**
  * Writes an error response in the caller's format. Expected errors ({@link GatewayException})

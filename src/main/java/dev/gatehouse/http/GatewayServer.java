@@ -2,17 +2,17 @@ package dev.gatehouse.http;
 
 import dev.gatehouse.call.ErrorType;
 import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.dialect.openai.OpenAiErrors;
+import io.netty.handler.codec.TooLongFrameException;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
-import dev.gatehouse.dialect.openai.OpenAiErrors;
-import io.netty.handler.codec.TooLongFrameException;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import java.util.function.Consumer;
 

@@ -1,11 +1,9 @@
 package dev.gatehouse.identity;
 
-import dev.gatehouse.store.Page;
-
-import dev.gatehouse.store.Sql;
-
 import dev.gatehouse.identity.ApiKeys;
 import dev.gatehouse.store.Database;
+import dev.gatehouse.store.Page;
+import dev.gatehouse.store.Sql;
 import dev.gatehouse.store.SqlWork;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -1,8 +1,8 @@
 package dev.gatehouse.identity;
 
-import dev.gatehouse.identity.Glob;
 import dev.gatehouse.call.AccessRules;
 import dev.gatehouse.identity.AccessPolicy;
+import dev.gatehouse.identity.Glob;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;

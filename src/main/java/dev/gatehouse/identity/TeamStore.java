@@ -1,16 +1,14 @@
 package dev.gatehouse.identity;
 
-import dev.gatehouse.store.Page;
-
-import dev.gatehouse.store.Sql;
-
 import dev.gatehouse.store.Database;
+import dev.gatehouse.store.Page;
+import dev.gatehouse.store.Sql;
 import dev.gatehouse.store.SqlWork;
+import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Optional;
-import java.sql.Connection;
 
 /** Teams in SQL. Methods block: call them off the event loop (admin handlers run on virtual threads). */
 public final class TeamStore {

@@ -1,6 +1,7 @@
 package dev.gatehouse.limits;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.web.Access;
 import dev.gatehouse.web.AdminBody;
 import dev.gatehouse.web.AdminEndpoints;
@@ -9,7 +10,6 @@ import dev.gatehouse.web.AdminResponse;
 import dev.gatehouse.web.AdminRoutes;
 import dev.gatehouse.web.AuditSink;
 import dev.gatehouse.web.SubjectTeams;
-import dev.gatehouse.call.GatewayException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;

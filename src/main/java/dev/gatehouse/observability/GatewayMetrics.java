@@ -1,11 +1,11 @@
 package dev.gatehouse.observability;
 
-import dev.gatehouse.canonical.Usage;
 import dev.gatehouse.call.Call;
+import dev.gatehouse.call.CallListener;
 import dev.gatehouse.call.Settlement;
+import dev.gatehouse.canonical.Usage;
 import dev.gatehouse.routing.Target;
 import dev.gatehouse.routing.TargetStatus;
-import dev.gatehouse.call.CallListener;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;

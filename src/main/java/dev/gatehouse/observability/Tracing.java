@@ -1,11 +1,11 @@
 package dev.gatehouse.observability;
 
+import dev.gatehouse.call.Call;
+import dev.gatehouse.call.CallListener;
+import dev.gatehouse.call.CallTrace;
+import dev.gatehouse.call.Settlement;
 import dev.gatehouse.canonical.Usage;
 import dev.gatehouse.config.ObservabilityConfig;
-import dev.gatehouse.call.Call;
-import dev.gatehouse.call.Settlement;
-import dev.gatehouse.call.CallTrace;
-import dev.gatehouse.call.CallListener;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;

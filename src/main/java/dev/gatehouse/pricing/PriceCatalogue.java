@@ -1,10 +1,10 @@
 package dev.gatehouse.pricing;
 
-import dev.gatehouse.config.Micros;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.gatehouse.config.Micros;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

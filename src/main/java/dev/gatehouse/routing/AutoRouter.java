@@ -1,18 +1,19 @@
 package dev.gatehouse.routing;
 
+import dev.gatehouse.call.Call;
+import dev.gatehouse.call.ErrorType;
+import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.call.Principal;
-import dev.gatehouse.pricing.TokenCounter;
 import dev.gatehouse.canonical.ChatRequest;
 import dev.gatehouse.canonical.ContentPart;
 import dev.gatehouse.canonical.Message;
 import dev.gatehouse.canonical.ResponseFormat;
 import dev.gatehouse.config.RouterConfig;
-import dev.gatehouse.call.Call;
-import dev.gatehouse.call.ErrorType;
-import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.pricing.ModelPrice;
 import dev.gatehouse.pricing.Pricing;
+import dev.gatehouse.pricing.TokenCounter;
 import dev.gatehouse.pricing.TokenEstimate;
+import io.vertx.core.Future;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -22,7 +23,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Supplier;
-import io.vertx.core.Future;
 
 /**
  * Picks the public model that serves a request sent to a router model ({@code router:} in config).

@@ -1,22 +1,22 @@
 package dev.gatehouse.routing;
 
-import dev.gatehouse.config.ModelConfig;
-import dev.gatehouse.config.RoutingConfig;
 import dev.gatehouse.call.Call;
 import dev.gatehouse.call.ErrorType;
 import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.canonical.ChatRequest;
+import dev.gatehouse.config.ModelConfig;
+import dev.gatehouse.config.RoutingConfig;
 import dev.gatehouse.pricing.Pricing;
+import io.vertx.core.Future;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
-import dev.gatehouse.canonical.ChatRequest;
-import io.vertx.core.Future;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Turns a route into an ordered plan of attempts: the targets {@link Eligibility} allows the call,

@@ -6,10 +6,10 @@ import dev.gatehouse.config.Timeouts;
 import dev.gatehouse.provider.Provider;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Collections;
 
 /** Public model name → route, built once per config and read lock-free by every request. */
 public final class RoutingTable {

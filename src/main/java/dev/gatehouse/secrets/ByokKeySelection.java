@@ -1,9 +1,9 @@
 package dev.gatehouse.secrets;
 
-import dev.gatehouse.call.Principal;
 import dev.gatehouse.call.Call;
 import dev.gatehouse.call.ErrorType;
 import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.call.Principal;
 import dev.gatehouse.provider.Provider;
 import dev.gatehouse.routing.Eligibility;
 import dev.gatehouse.routing.KeySelection;

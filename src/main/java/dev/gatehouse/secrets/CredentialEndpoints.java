@@ -1,6 +1,9 @@
 package dev.gatehouse.secrets;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.gatehouse.call.ErrorType;
+import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.provider.Provider;
 import dev.gatehouse.web.Access;
 import dev.gatehouse.web.AdminEndpoints;
 import dev.gatehouse.web.AdminPage;
@@ -8,9 +11,6 @@ import dev.gatehouse.web.AdminRequest;
 import dev.gatehouse.web.AdminResponse;
 import dev.gatehouse.web.AdminRoutes;
 import dev.gatehouse.web.AuditSink;
-import dev.gatehouse.call.ErrorType;
-import dev.gatehouse.call.GatewayException;
-import dev.gatehouse.provider.Provider;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;

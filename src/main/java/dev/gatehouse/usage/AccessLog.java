@@ -1,11 +1,11 @@
 package dev.gatehouse.usage;
 
-import dev.gatehouse.call.CallListener;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.gatehouse.call.Call;
+import dev.gatehouse.call.CallListener;
 import dev.gatehouse.call.Principal;
 import dev.gatehouse.canonical.Usage;
-import dev.gatehouse.call.Call;
 import dev.gatehouse.observability.CallFacts;
 import java.io.IOException;
 import java.io.StringWriter;

@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gatehouse.call.GatewayException;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Parses the {@code x-gatehouse-metadata} header: a flat JSON object of caller tags, e.g.

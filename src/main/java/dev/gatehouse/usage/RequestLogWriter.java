@@ -1,7 +1,7 @@
 package dev.gatehouse.usage;
 
-import dev.gatehouse.call.CallListener;
 import dev.gatehouse.call.Call;
+import dev.gatehouse.call.CallListener;
 import dev.gatehouse.call.Endpoint;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,9 +9,9 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * Writes one request-log record per finished call, off the request path. {@link #completed}

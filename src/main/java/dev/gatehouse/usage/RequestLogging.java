@@ -1,6 +1,7 @@
 package dev.gatehouse.usage;
 
 import dev.gatehouse.call.CallListener;
+import dev.gatehouse.config.RequestLogConfig;
 import dev.gatehouse.store.Database;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,7 +11,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import dev.gatehouse.config.RequestLogConfig;
 
 /**
  * The request log as one part for the composition root: the store, the asynchronous writer (its

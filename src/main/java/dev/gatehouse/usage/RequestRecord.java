@@ -1,8 +1,8 @@
 package dev.gatehouse.usage;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 import java.util.Map;
-import com.fasterxml.jackson.annotation.JsonInclude;
 
 /**
  * One request-log record: metadata only, never prompt or answer content. Built on the event loop

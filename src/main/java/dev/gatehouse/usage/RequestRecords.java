@@ -1,10 +1,10 @@
 package dev.gatehouse.usage;
 
-import dev.gatehouse.call.Principal;
-import dev.gatehouse.canonical.Usage;
 import dev.gatehouse.call.Call;
 import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.call.Principal;
 import dev.gatehouse.call.Settlement;
+import dev.gatehouse.canonical.Usage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

@@ -1,5 +1,7 @@
 package dev.gatehouse.usage;
 
+import dev.gatehouse.call.ErrorType;
+import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.call.Principal;
 import dev.gatehouse.web.Access;
 import dev.gatehouse.web.AdminBody;
@@ -7,16 +9,14 @@ import dev.gatehouse.web.AdminEndpoints;
 import dev.gatehouse.web.AdminRequest;
 import dev.gatehouse.web.AdminResponse;
 import dev.gatehouse.web.AdminRoutes;
-import dev.gatehouse.call.ErrorType;
-import dev.gatehouse.call.GatewayException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.LongSupplier;
-import java.util.Locale;
 
 /**
  * {@code /admin/v1/usage/...}: the analytics API. Owners, admins and auditors see everything;

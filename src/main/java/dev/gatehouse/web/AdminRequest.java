@@ -2,9 +2,9 @@ package dev.gatehouse.web;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
-import dev.gatehouse.call.Principal;
 import dev.gatehouse.call.ErrorType;
 import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.call.Principal;
 import dev.gatehouse.store.Page;
 import java.util.List;
 import java.util.Map;

@@ -1,6 +1,7 @@
 package dev.gatehouse.web;
 
 import dev.gatehouse.web.AdminHandler;
+
 /**
  * Where endpoint classes declare their operations. Paths are relative to {@code /admin/v1} and
  * use {@code :name} parameters (e.g. {@code /teams/:teamId/keys}). Each declaration also becomes

@@ -1,11 +1,11 @@
 package dev.gatehouse.budget;
 
-import dev.gatehouse.limits.Scope;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatehouse.call.Principal;
 import dev.gatehouse.limits.RateLimit;
 import dev.gatehouse.limits.RateLimits;
+import dev.gatehouse.limits.Scope;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;

@@ -1,8 +1,8 @@
 package dev.gatehouse.budget;
 
-import dev.gatehouse.limits.Scope;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gatehouse.limits.Scope;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

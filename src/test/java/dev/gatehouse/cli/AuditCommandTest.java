@@ -1,8 +1,8 @@
 package dev.gatehouse.cli;
 
-import dev.gatehouse.Main;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gatehouse.Main;
 import dev.gatehouse.audit.AuditLog;
 import dev.gatehouse.store.Database;
 import java.io.ByteArrayOutputStream;

@@ -1,12 +1,12 @@
 package dev.gatehouse.identity;
 
-import dev.gatehouse.store.Page;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.gatehouse.identity.ApiKeys;
 import dev.gatehouse.call.AccessRules;
+import dev.gatehouse.identity.ApiKeys;
 import dev.gatehouse.store.Database;
+import dev.gatehouse.store.Page;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;

@@ -1,8 +1,8 @@
 package dev.gatehouse.identity;
 
-import dev.gatehouse.call.AccessRules;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gatehouse.call.AccessRules;
 import dev.gatehouse.identity.AccessPolicy;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -3,12 +3,12 @@ package dev.gatehouse.observability;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.gatehouse.call.Call;
+import dev.gatehouse.call.Endpoint;
 import dev.gatehouse.canonical.Usage;
 import dev.gatehouse.config.ObservabilityConfig;
-import dev.gatehouse.call.Call;
 import dev.gatehouse.pricing.Pricing;
 import dev.gatehouse.pricing.Settler;
-import dev.gatehouse.call.Endpoint;
 import io.vertx.core.MultiMap;
 import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;

@@ -1,10 +1,10 @@
 package dev.gatehouse.pricing;
 
-import dev.gatehouse.config.Micros;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gatehouse.canonical.Usage;
+import dev.gatehouse.config.Micros;
 import dev.gatehouse.config.ModelConfig;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

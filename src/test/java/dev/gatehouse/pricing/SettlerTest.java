@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatehouse.call.Call;
 import dev.gatehouse.call.Endpoint;
-import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.call.ErrorType;
+import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.call.Settlement;
 import dev.gatehouse.canonical.Usage;
 import io.vertx.core.MultiMap;

@@ -1,9 +1,5 @@
 package dev.gatehouse.routing;
 
-import dev.gatehouse.config.RoutingConfig;
-
-import dev.gatehouse.pricing.Pricing;
-
 import static dev.gatehouse.routing.Targets.call;
 import static dev.gatehouse.routing.Targets.target;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -16,6 +12,8 @@ import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.call.Principal;
 import dev.gatehouse.config.ProviderConfig;
 import dev.gatehouse.config.RouterConfig;
+import dev.gatehouse.config.RoutingConfig;
+import dev.gatehouse.pricing.Pricing;
 import io.vertx.core.MultiMap;
 import java.util.List;
 import java.util.Map;

@@ -6,9 +6,9 @@ import static dev.gatehouse.routing.Targets.target;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.gatehouse.config.RoutingConfig;
 import dev.gatehouse.call.Call;
 import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.config.RoutingConfig;
 import dev.gatehouse.pricing.Pricing;
 import dev.gatehouse.routing.TargetHealth.Outcome;
 import java.time.Duration;

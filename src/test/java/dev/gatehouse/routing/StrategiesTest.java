@@ -5,8 +5,8 @@ import static dev.gatehouse.routing.Targets.target;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.gatehouse.config.RoutingConfig;
 import dev.gatehouse.call.Call;
+import dev.gatehouse.config.RoutingConfig;
 import dev.gatehouse.pricing.Pricing;
 import dev.gatehouse.routing.TargetHealth.Outcome;
 import java.util.HashMap;

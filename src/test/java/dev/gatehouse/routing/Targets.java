@@ -1,9 +1,9 @@
 package dev.gatehouse.routing;
 
-import dev.gatehouse.config.ModelConfig.TargetConfig;
-import dev.gatehouse.config.Timeouts;
 import dev.gatehouse.call.Call;
 import dev.gatehouse.call.Endpoint;
+import dev.gatehouse.config.ModelConfig.TargetConfig;
+import dev.gatehouse.config.Timeouts;
 import dev.gatehouse.provider.Provider;
 import dev.gatehouse.provider.Transport;
 import dev.gatehouse.provider.UpstreamRequest;

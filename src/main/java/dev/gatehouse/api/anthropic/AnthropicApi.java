@@ -1,20 +1,20 @@
 package dev.gatehouse.api.anthropic;
 
 import dev.gatehouse.api.Ingress;
-import dev.gatehouse.dialect.anthropic.AnthropicErrors;
-import dev.gatehouse.dialect.anthropic.AnthropicRequestDecoder;
-import dev.gatehouse.pricing.TokenCounter;
-import dev.gatehouse.canonical.ChatRequest;
 import dev.gatehouse.call.Call;
+import dev.gatehouse.call.CallListener;
 import dev.gatehouse.call.Endpoint;
 import dev.gatehouse.call.ErrorType;
-import dev.gatehouse.gateway.Gateway;
 import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.canonical.ChatRequest;
+import dev.gatehouse.dialect.anthropic.AnthropicErrors;
+import dev.gatehouse.dialect.anthropic.AnthropicRequestDecoder;
+import dev.gatehouse.gateway.Gateway;
 import dev.gatehouse.http.CpuWork;
 import dev.gatehouse.http.ErrorWriter;
+import dev.gatehouse.pricing.TokenCounter;
 import dev.gatehouse.routing.Eligibility;
 import dev.gatehouse.routing.Route;
-import dev.gatehouse.call.CallListener;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;

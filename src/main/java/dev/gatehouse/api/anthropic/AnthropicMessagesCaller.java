@@ -1,33 +1,33 @@
 package dev.gatehouse.api.anthropic;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.gatehouse.api.Continuation;
 import dev.gatehouse.api.TranslatingRelay;
+import dev.gatehouse.call.Call;
+import dev.gatehouse.call.ErrorType;
+import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.canonical.ChatRequest;
+import dev.gatehouse.canonical.ChatResponse;
+import dev.gatehouse.canonical.ContentPart;
+import dev.gatehouse.canonical.StreamEvent;
+import dev.gatehouse.canonical.Usage;
 import dev.gatehouse.dialect.anthropic.AnthropicErrors;
 import dev.gatehouse.dialect.anthropic.AnthropicRequestDecoder;
 import dev.gatehouse.dialect.anthropic.AnthropicResponseEncoder;
 import dev.gatehouse.dialect.anthropic.AnthropicStreamEncoder;
 import dev.gatehouse.dialect.anthropic.AnthropicUsage;
+import dev.gatehouse.gateway.CallerFormat;
 import dev.gatehouse.pricing.TokenCounter;
 import dev.gatehouse.pricing.TokenEstimate;
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.gatehouse.canonical.ChatRequest;
-import dev.gatehouse.canonical.ChatResponse;
-import dev.gatehouse.canonical.StreamEvent;
-import dev.gatehouse.call.ErrorType;
-import dev.gatehouse.canonical.Usage;
-import dev.gatehouse.call.Call;
-import dev.gatehouse.gateway.CallerFormat;
-import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.provider.Provider;
 import dev.gatehouse.provider.StreamDecoder;
 import dev.gatehouse.provider.UpstreamException;
 import dev.gatehouse.provider.UpstreamRequest;
 import dev.gatehouse.provider.WireFormat;
 import dev.gatehouse.routing.Target;
-import io.vertx.core.MultiMap;
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
-import dev.gatehouse.canonical.ContentPart;
 
 /** A {@code POST /v1/messages} request and how to answer it in Anthropic's format. */
 final class AnthropicMessagesCaller implements CallerFormat {

@@ -2,9 +2,9 @@ package dev.gatehouse.api.anthropic;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.gatehouse.dialect.openai.OpenAiJson;
 import dev.gatehouse.canonical.Usage;
 import dev.gatehouse.dialect.anthropic.AnthropicFormat;
+import dev.gatehouse.dialect.openai.OpenAiJson;
 import dev.gatehouse.provider.sse.SseEvent;
 import dev.gatehouse.provider.sse.SseParser;
 import io.vertx.core.buffer.Buffer;

@@ -1,17 +1,17 @@
 package dev.gatehouse.api.openai;
 
-import dev.gatehouse.api.Ingress;
-import dev.gatehouse.dialect.openai.OpenAiErrors;
-import dev.gatehouse.dialect.openai.OpenAiEmbeddingsScan;
-import dev.gatehouse.dialect.openai.OpenAiJson;
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.gatehouse.api.Ingress;
 import dev.gatehouse.call.Call;
+import dev.gatehouse.call.CallListener;
 import dev.gatehouse.call.Endpoint;
+import dev.gatehouse.dialect.openai.OpenAiEmbeddingsScan;
+import dev.gatehouse.dialect.openai.OpenAiErrors;
+import dev.gatehouse.dialect.openai.OpenAiJson;
 import dev.gatehouse.gateway.Gateway;
 import dev.gatehouse.http.ErrorWriter;
 import dev.gatehouse.routing.Eligibility;
 import dev.gatehouse.routing.Route;
-import dev.gatehouse.call.CallListener;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;

@@ -1,9 +1,15 @@
 package dev.gatehouse.api.openai;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.gatehouse.api.Continuation;
 import dev.gatehouse.api.Delivered;
 import dev.gatehouse.api.Resumable;
 import dev.gatehouse.api.TranslatingRelay;
+import dev.gatehouse.call.Call;
+import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.canonical.ChatRequest;
+import dev.gatehouse.canonical.ChatResponse;
+import dev.gatehouse.canonical.Usage;
 import dev.gatehouse.dialect.openai.OpenAiChatDecoder;
 import dev.gatehouse.dialect.openai.OpenAiChunkEncoder;
 import dev.gatehouse.dialect.openai.OpenAiErrors;
@@ -12,26 +18,20 @@ import dev.gatehouse.dialect.openai.OpenAiResponseEncoder;
 import dev.gatehouse.dialect.openai.OpenAiStreamErrors;
 import dev.gatehouse.dialect.openai.OpenAiUsageReader;
 import dev.gatehouse.dialect.openai.UsageText;
-import dev.gatehouse.canonical.ChatRequest;
-import dev.gatehouse.canonical.ChatResponse;
-import dev.gatehouse.canonical.Usage;
-import dev.gatehouse.call.Call;
 import dev.gatehouse.gateway.CallerFormat;
-import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.pricing.TokenCounter;
+import dev.gatehouse.provider.ErrorClass;
 import dev.gatehouse.provider.Provider;
 import dev.gatehouse.provider.StreamEncoder;
+import dev.gatehouse.provider.UpstreamError;
+import dev.gatehouse.provider.UpstreamException;
 import dev.gatehouse.provider.UpstreamRequest;
 import dev.gatehouse.provider.WireFormat;
 import dev.gatehouse.routing.Target;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
-import dev.gatehouse.provider.ErrorClass;
 import java.io.IOException;
-import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
-import dev.gatehouse.pricing.TokenCounter;
-import dev.gatehouse.provider.UpstreamError;
-import dev.gatehouse.provider.UpstreamException;
 
 /** A {@code POST /v1/chat/completions} request and how to answer it in OpenAI's format. */
 final class OpenAiChatCaller implements CallerFormat {

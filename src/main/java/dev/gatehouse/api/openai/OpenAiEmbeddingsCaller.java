@@ -1,15 +1,15 @@
 package dev.gatehouse.api.openai;
 
-import dev.gatehouse.dialect.openai.OpenAiEmbeddingsScan;
-import dev.gatehouse.dialect.openai.OpenAiEmbeddingsDecoder;
-import dev.gatehouse.dialect.openai.OpenAiEmbeddingsEncoder;
-import dev.gatehouse.dialect.openai.OpenAiErrors;
-import dev.gatehouse.dialect.openai.OpenAiUsageReader;
+import dev.gatehouse.call.Call;
+import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.canonical.EmbeddingRequest;
 import dev.gatehouse.canonical.EmbeddingResponse;
-import dev.gatehouse.call.Call;
+import dev.gatehouse.dialect.openai.OpenAiEmbeddingsDecoder;
+import dev.gatehouse.dialect.openai.OpenAiEmbeddingsEncoder;
+import dev.gatehouse.dialect.openai.OpenAiEmbeddingsScan;
+import dev.gatehouse.dialect.openai.OpenAiErrors;
+import dev.gatehouse.dialect.openai.OpenAiUsageReader;
 import dev.gatehouse.gateway.CallerFormat;
-import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.provider.Provider;
 import dev.gatehouse.provider.UpstreamRequest;
 import dev.gatehouse.provider.WireFormat;

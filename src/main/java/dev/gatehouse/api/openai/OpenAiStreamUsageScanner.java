@@ -1,10 +1,10 @@
 package dev.gatehouse.api.openai;
 
-import dev.gatehouse.dialect.openai.OpenAiFinishReasons;
-import dev.gatehouse.dialect.openai.OpenAiJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gatehouse.canonical.FinishReason;
 import dev.gatehouse.canonical.Usage;
+import dev.gatehouse.dialect.openai.OpenAiFinishReasons;
+import dev.gatehouse.dialect.openai.OpenAiJson;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

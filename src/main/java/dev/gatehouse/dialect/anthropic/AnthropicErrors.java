@@ -1,8 +1,8 @@
 package dev.gatehouse.dialect.anthropic;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import dev.gatehouse.dialect.openai.OpenAiJson;
 import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.dialect.openai.OpenAiJson;
 import io.vertx.core.buffer.Buffer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

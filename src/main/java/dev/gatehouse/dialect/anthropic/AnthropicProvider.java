@@ -1,7 +1,7 @@
 package dev.gatehouse.dialect.anthropic;
 
-import dev.gatehouse.config.ProviderConfig;
 import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.config.ProviderConfig;
 import dev.gatehouse.provider.ConfiguredProvider;
 import dev.gatehouse.provider.Transport;
 import dev.gatehouse.provider.UpstreamRequest;

@@ -1,7 +1,7 @@
 package dev.gatehouse.dialect.anthropic;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.gatehouse.dialect.openai.OpenAiJson;
+import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.canonical.ChatRequest;
 import dev.gatehouse.canonical.ContentPart;
 import dev.gatehouse.canonical.Message;
@@ -10,8 +10,8 @@ import dev.gatehouse.canonical.Role;
 import dev.gatehouse.canonical.ToolCall;
 import dev.gatehouse.canonical.ToolChoice;
 import dev.gatehouse.canonical.ToolDefinition;
-import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.dialect.anthropic.AnthropicFormat;
+import dev.gatehouse.dialect.openai.OpenAiJson;
 import io.vertx.core.buffer.Buffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

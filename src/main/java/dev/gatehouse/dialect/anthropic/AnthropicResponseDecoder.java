@@ -1,15 +1,15 @@
 package dev.gatehouse.dialect.anthropic;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.gatehouse.dialect.openai.OpenAiJson;
 import dev.gatehouse.canonical.ChatResponse;
 import dev.gatehouse.canonical.ContentPart;
 import dev.gatehouse.canonical.FinishReason;
 import dev.gatehouse.canonical.ToolCall;
+import dev.gatehouse.dialect.openai.OpenAiJson;
 import dev.gatehouse.provider.ErrorClass;
+import dev.gatehouse.provider.Excerpt;
 import dev.gatehouse.provider.UpstreamError;
 import dev.gatehouse.provider.UpstreamException;
-import dev.gatehouse.provider.Excerpt;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -2,15 +2,15 @@ package dev.gatehouse.dialect.anthropic;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.gatehouse.dialect.openai.OpenAiJson;
 import dev.gatehouse.canonical.ChatResponse;
 import dev.gatehouse.canonical.ContentPart;
 import dev.gatehouse.canonical.ToolCall;
 import dev.gatehouse.canonical.Usage;
+import dev.gatehouse.dialect.anthropic.AnthropicFormat;
+import dev.gatehouse.dialect.openai.OpenAiJson;
 import dev.gatehouse.provider.ErrorClass;
 import dev.gatehouse.provider.UpstreamError;
 import dev.gatehouse.provider.UpstreamException;
-import dev.gatehouse.dialect.anthropic.AnthropicFormat;
 import io.vertx.core.buffer.Buffer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,16 +1,16 @@
 package dev.gatehouse.dialect.anthropic;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.gatehouse.dialect.openai.OpenAiJson;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatehouse.canonical.FinishReason;
 import dev.gatehouse.canonical.StreamEvent;
 import dev.gatehouse.canonical.Usage;
+import dev.gatehouse.dialect.openai.OpenAiJson;
 import dev.gatehouse.provider.UpstreamException;
 import dev.gatehouse.provider.sse.SseEvent;
 import dev.gatehouse.provider.sse.SseJsonDecoder;
 import java.util.HashMap;
 import java.util.Map;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * Anthropic's Messages stream to canonical events: {@code message_start} → Start (and the input

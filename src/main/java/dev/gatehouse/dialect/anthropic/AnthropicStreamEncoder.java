@@ -1,13 +1,13 @@
 package dev.gatehouse.dialect.anthropic;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import dev.gatehouse.dialect.openai.OpenAiJson;
+import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.canonical.FinishReason;
 import dev.gatehouse.canonical.StreamEvent;
 import dev.gatehouse.canonical.Usage;
-import dev.gatehouse.call.GatewayException;
-import dev.gatehouse.provider.StreamEncoder;
 import dev.gatehouse.dialect.anthropic.AnthropicFormat;
+import dev.gatehouse.dialect.openai.OpenAiJson;
+import dev.gatehouse.provider.StreamEncoder;
 import io.vertx.core.buffer.Buffer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

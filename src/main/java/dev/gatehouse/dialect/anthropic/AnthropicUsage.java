@@ -3,9 +3,9 @@ package dev.gatehouse.dialect.anthropic;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.gatehouse.dialect.openai.OpenAiJson;
 import dev.gatehouse.canonical.Usage;
 import dev.gatehouse.dialect.anthropic.AnthropicFormat;
+import dev.gatehouse.dialect.openai.OpenAiJson;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 

@@ -1,8 +1,8 @@
 package dev.gatehouse.dialect.azure;
 
 import dev.gatehouse.config.ProviderConfig;
-import dev.gatehouse.provider.Transport;
 import dev.gatehouse.dialect.openai.OpenAiStyleProvider;
+import dev.gatehouse.provider.Transport;
 import io.vertx.core.MultiMap;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;

@@ -1,14 +1,15 @@
 package dev.gatehouse.dialect.gemini;
 
+import static dev.gatehouse.dialect.gemini.GeminiToolCallIds.signatureOf;
 import static dev.gatehouse.dialect.gemini.GeminiWireCodec.MAPPER;
 import static dev.gatehouse.dialect.gemini.GeminiWireCodec.unsupported;
 import static dev.gatehouse.dialect.gemini.GeminiWireCodec.write;
-import static dev.gatehouse.dialect.gemini.GeminiToolCallIds.signatureOf;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.canonical.ChatRequest;
 import dev.gatehouse.canonical.ContentPart;
 import dev.gatehouse.canonical.EmbeddingRequest;
@@ -18,7 +19,6 @@ import dev.gatehouse.canonical.Role;
 import dev.gatehouse.canonical.ToolCall;
 import dev.gatehouse.canonical.ToolChoice;
 import dev.gatehouse.canonical.ToolDefinition;
-import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.provider.Excerpt;
 import io.vertx.core.buffer.Buffer;
 import java.util.HashMap;

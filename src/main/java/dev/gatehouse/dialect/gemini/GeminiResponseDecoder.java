@@ -1,10 +1,10 @@
 package dev.gatehouse.dialect.gemini;
 
+import static dev.gatehouse.dialect.gemini.GeminiToolCallIds.idTag;
+import static dev.gatehouse.dialect.gemini.GeminiToolCallIds.toolCallId;
 import static dev.gatehouse.dialect.gemini.GeminiWireCodec.MAPPER;
 import static dev.gatehouse.dialect.gemini.GeminiWireCodec.read;
 import static dev.gatehouse.dialect.gemini.GeminiWireCodec.write;
-import static dev.gatehouse.dialect.gemini.GeminiToolCallIds.idTag;
-import static dev.gatehouse.dialect.gemini.GeminiToolCallIds.toolCallId;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gatehouse.canonical.ChatResponse;

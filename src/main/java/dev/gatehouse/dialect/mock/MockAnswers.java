@@ -4,11 +4,11 @@ import dev.gatehouse.canonical.ChatRequest;
 import dev.gatehouse.canonical.ContentPart;
 import dev.gatehouse.canonical.FinishReason;
 import dev.gatehouse.canonical.Message;
+import dev.gatehouse.canonical.Role;
 import dev.gatehouse.canonical.Usage;
 import dev.gatehouse.config.ProviderConfig.MockSettings;
 import java.util.ArrayList;
 import java.util.List;
-import dev.gatehouse.canonical.Role;
 
 /**
  * The mock's answers: deterministic functions of the request, so tests and demos can predict

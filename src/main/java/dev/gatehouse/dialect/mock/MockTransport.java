@@ -1,11 +1,6 @@
 package dev.gatehouse.dialect.mock;
 
-import dev.gatehouse.dialect.openai.OpenAiChatDecoder;
-import dev.gatehouse.dialect.openai.OpenAiChunkEncoder;
-import dev.gatehouse.dialect.openai.OpenAiEmbeddingsDecoder;
-import dev.gatehouse.dialect.openai.OpenAiEmbeddingsEncoder;
-import dev.gatehouse.dialect.openai.OpenAiErrors;
-import dev.gatehouse.dialect.openai.OpenAiResponseEncoder;
+import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.canonical.ChatRequest;
 import dev.gatehouse.canonical.ChatResponse;
 import dev.gatehouse.canonical.ContentPart;
@@ -15,7 +10,12 @@ import dev.gatehouse.canonical.StreamEvent;
 import dev.gatehouse.canonical.Usage;
 import dev.gatehouse.config.ProviderConfig.MockSettings;
 import dev.gatehouse.config.Timeouts;
-import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.dialect.openai.OpenAiChatDecoder;
+import dev.gatehouse.dialect.openai.OpenAiChunkEncoder;
+import dev.gatehouse.dialect.openai.OpenAiEmbeddingsDecoder;
+import dev.gatehouse.dialect.openai.OpenAiEmbeddingsEncoder;
+import dev.gatehouse.dialect.openai.OpenAiErrors;
+import dev.gatehouse.dialect.openai.OpenAiResponseEncoder;
 import dev.gatehouse.provider.ErrorClass;
 import dev.gatehouse.provider.Transport;
 import dev.gatehouse.provider.UpstreamCall;

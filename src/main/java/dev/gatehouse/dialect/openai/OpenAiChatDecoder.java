@@ -1,6 +1,7 @@
 package dev.gatehouse.dialect.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.canonical.ChatRequest;
 import dev.gatehouse.canonical.ContentPart;
 import dev.gatehouse.canonical.Message;
@@ -9,7 +10,6 @@ import dev.gatehouse.canonical.Role;
 import dev.gatehouse.canonical.ToolCall;
 import dev.gatehouse.canonical.ToolChoice;
 import dev.gatehouse.canonical.ToolDefinition;
-import dev.gatehouse.call.GatewayException;
 import io.vertx.core.buffer.Buffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,16 +1,16 @@
 package dev.gatehouse.dialect.openai;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.canonical.StreamEvent;
 import dev.gatehouse.canonical.Usage;
-import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.provider.StreamEncoder;
 import io.vertx.core.buffer.Buffer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.UUID;
 import java.nio.charset.StandardCharsets;
+import java.util.UUID;
 
 /**
  * Canonical stream events to OpenAI {@code chat.completion.chunk} SSE events, one encoder per

@@ -1,9 +1,9 @@
 package dev.gatehouse.dialect.openai;
 
-import dev.gatehouse.dialect.openai.OpenAiEmbeddingsScan;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.gatehouse.canonical.EmbeddingRequest;
 import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.canonical.EmbeddingRequest;
+import dev.gatehouse.dialect.openai.OpenAiEmbeddingsScan;
 import io.vertx.core.buffer.Buffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,9 +1,9 @@
 package dev.gatehouse.dialect.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.gatehouse.canonical.StreamEvent;
 import dev.gatehouse.dialect.openai.OpenAiFinishReasons;
 import dev.gatehouse.dialect.openai.OpenAiJson;
-import dev.gatehouse.canonical.StreamEvent;
 import dev.gatehouse.provider.UpstreamException;
 import dev.gatehouse.provider.sse.SseEvent;
 import dev.gatehouse.provider.sse.SseJsonDecoder;

@@ -8,6 +8,7 @@ import dev.gatehouse.provider.UpstreamError;
 import dev.gatehouse.provider.UpstreamException;
 import dev.gatehouse.provider.UpstreamRequest;
 import dev.gatehouse.provider.UpstreamResponse;
+import io.netty.channel.ConnectTimeoutException;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.http.HttpClient;
@@ -16,9 +17,8 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
-import java.util.concurrent.ConcurrentHashMap;
-import io.netty.channel.ConnectTimeoutException;
 import java.util.Locale;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 
 /**

@@ -1,5 +1,6 @@
 package dev.gatehouse.provider.http;
 
+import dev.gatehouse.call.ErrorType;
 import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.config.OutboundConfig;
 import io.vertx.core.Future;
@@ -18,7 +19,6 @@ import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Locale;
-import dev.gatehouse.call.ErrorType;
 
 /**
  * Fetches an image a caller gave by http(s) URL, for providers that only accept bytes (Gemini).

@@ -1,13 +1,13 @@
 package dev.gatehouse.api.openai;
 
-import dev.gatehouse.dialect.openai.OpenAiEmbeddingsScan;
-import dev.gatehouse.dialect.openai.OpenAiChunkEncoder;
-import dev.gatehouse.dialect.openai.OpenAiEmbeddingsDecoder;
-import dev.gatehouse.dialect.openai.OpenAiErrors;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.dialect.openai.OpenAiChunkEncoder;
+import dev.gatehouse.dialect.openai.OpenAiEmbeddingsDecoder;
+import dev.gatehouse.dialect.openai.OpenAiEmbeddingsScan;
+import dev.gatehouse.dialect.openai.OpenAiErrors;
 import io.vertx.core.buffer.Buffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

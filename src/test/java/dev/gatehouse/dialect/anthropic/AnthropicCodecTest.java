@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.canonical.ChatRequest;
 import dev.gatehouse.canonical.ChatResponse;
 import dev.gatehouse.canonical.ContentPart;
@@ -13,7 +14,6 @@ import dev.gatehouse.canonical.Message;
 import dev.gatehouse.canonical.Role;
 import dev.gatehouse.canonical.StreamEvent;
 import dev.gatehouse.canonical.ToolCall;
-import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.provider.ErrorClass;
 import dev.gatehouse.provider.StreamDecoder;
 import dev.gatehouse.provider.UpstreamError;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.canonical.ChatRequest;
 import dev.gatehouse.canonical.ChatResponse;
 import dev.gatehouse.canonical.ContentPart;
@@ -14,7 +15,6 @@ import dev.gatehouse.canonical.Role;
 import dev.gatehouse.canonical.StreamEvent;
 import dev.gatehouse.canonical.ToolCall;
 import dev.gatehouse.canonical.Usage;
-import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.provider.ErrorClass;
 import dev.gatehouse.provider.StreamDecoder;
 import dev.gatehouse.provider.UpstreamError;
