@@ -118,14 +118,21 @@ final class AnthropicMessagesCaller implements CallerFormat {
 
     /**
      * The prompt's input tokens for a translated stream's message_start, counted on the event loop
-     * when the stream opens. Tokenizing costs CPU in proportion to the prompt, so only requests of at
-     * most {@link #COUNTED_BYTES} are tokenized (TokenCounter on the canonical request); a larger one
-     * gets the byte-based estimate (TokenEstimate.typical, about 4 bytes a token), which costs nothing. message_delta carries the upstream's exact figure.
+     * when the first translated stream opens and kept for later attempts. Tokenizing costs CPU in
+     * proportion to the prompt, so only requests of at most {@link #COUNTED_BYTES} are tokenized
+     * (TokenCounter on the canonical request); a larger one gets the byte-based estimate
+     * (TokenEstimate.typical, about 4 bytes a token). message_delta carries the upstream's exact figure.
      */
     private long promptTokens() {
-        int bytes = scan.body().length();
-        return bytes <= COUNTED_BYTES ? TokenCounter.count(canonical()) : TokenEstimate.typical(bytes);
+        if (promptTokens < 0) {
+            int bytes = scan.body().length();
+            promptTokens = bytes <= COUNTED_BYTES ? TokenCounter.count(canonical()) : TokenEstimate.typical(bytes);
+        }
+        return promptTokens;
     }
+
+    /** {@link #promptTokens()} once known, else -1. */
+    private long promptTokens = -1;
 
     /** Request bodies up to this size are tokenized for message_start; larger ones are estimated from their size. */
     static final int COUNTED_BYTES = 32 * 1024;
