@@ -17,7 +17,9 @@ import dev.gatehouse.provider.Provider;
 import dev.gatehouse.provider.UpstreamRequest;
 import dev.gatehouse.provider.WireFormat;
 import dev.gatehouse.routing.Target;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -41,6 +43,8 @@ final class OpenAiEmbeddingsCaller implements CallerFormat {
         return new Leg() {
             /** The request as translated for the upstream: what an estimate of unreported usage counts. */
             private EmbeddingRequest translated;
+            /** That estimate, made on a worker while the request is upstream. */
+            private Future<Usage> counting;
 
             @Override
             public Future<UpstreamRequest> upstreamRequest() {
@@ -52,6 +56,10 @@ final class OpenAiEmbeddingsCaller implements CallerFormat {
                     }
                     EmbeddingRequest request = OpenAiEmbeddingsDecoder.decode(scan.withModel(model));
                     translated = request;
+                    Context context = Vertx.currentContext();
+                    if (context != null) {
+                        counting = context.executeBlocking(() -> estimate(request.inputs()), false);
+                    }
                     return Future.succeededFuture(provider.embeddings(provider.codec().encodeEmbeddings(request), model));
                 } catch (GatewayException e) {
                     return Future.failedFuture(e);
@@ -68,7 +76,8 @@ final class OpenAiEmbeddingsCaller implements CallerFormat {
                 if (response.usage() == null && translated != null) {
                     // Not reported (Gemini): the caller and the request log get an estimate, settled
                     // as estimated (Settler) rather than as the provider's count.
-                    Usage estimate = estimate(translated.inputs());
+                    // Counted on a worker while the request was upstream; here only if the answer came first (rare).
+                    Usage estimate = counting != null && counting.succeeded() ? counting.result() : estimate(translated.inputs());
                     response = new EmbeddingResponse(response.model(), response.vectors(), estimate);
                     call.usageEstimate(() -> estimate);
                 } else {
@@ -86,8 +95,8 @@ final class OpenAiEmbeddingsCaller implements CallerFormat {
 
     /**
      * Input tokens of the texts to embed: counted with the tokenizer up to
-     * {@link #EXACT_COUNT_MAX_CHARS} characters in all (this runs on the event loop), else from the
-     * size, about 4 bytes a token, as admission estimates.
+     * {@link #EXACT_COUNT_MAX_CHARS} characters in all, else from the size, about 4 bytes a token,
+     * as admission estimates.
      */
     static Usage estimate(List<String> inputs) {
         long chars = 0;
@@ -109,7 +118,7 @@ final class OpenAiEmbeddingsCaller implements CallerFormat {
         return Usage.of(tokens, 0);
     }
 
-    /** Up to this many characters are tokenized exactly: a few milliseconds at most on the event loop. */
+    /** Up to this many characters are tokenized exactly (milliseconds of CPU); more are estimated from their size. */
     static final long EXACT_COUNT_MAX_CHARS = 64 * 1024;
 
     @Override
