@@ -75,6 +75,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -167,7 +168,12 @@ public final class Gatehouse implements AutoCloseable {
                 () -> Database.open(config.storage().url(), config.storage().username(), config.storage().password(), options.dataDir()),
                 task -> Thread.ofPlatform().name("gatehouse-storage-open").start(task));
         int eventLoops = serverConfig.eventLoops() > 0 ? serverConfig.eventLoops() : Runtime.getRuntime().availableProcessors();
-        Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(eventLoops));
+        // The request deadline follows reloads (read per connection) once the snapshot exists.
+        AtomicReference<Supplier<Duration>> requestTimeout = new AtomicReference<>(serverConfig::requestTimeout);
+        Vertx vertx = Vertx.builder()
+                .with(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(eventLoops))
+                .withTransport(GatewayServer.transport(() -> requestTimeout.get().get()))
+                .build();
         Database database;
         try {
             database = opening.join();
@@ -206,6 +212,7 @@ public final class Gatehouse implements AutoCloseable {
             AuditLog audit = new AuditLog(database);
 
             AtomicReference<Snapshot> snapshot = new AtomicReference<>(snapshot(config, providers, authenticators));
+            requestTimeout.set(() -> snapshot.get().config().server().requestTimeout());
             AuthenticateStage authenticate = new AuthenticateStage(() -> snapshot.get().authenticators());
             enforcement = Enforcement.start(config, database, snapshot::get, System::currentTimeMillis);
             // Routing health (breakers, latency, load, usage per target) outlives config reloads.

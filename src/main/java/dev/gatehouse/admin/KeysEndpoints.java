@@ -89,7 +89,7 @@ public final class KeysEndpoints implements AdminEndpoints {
         }
         String teamId = ownerTeam(request, ownerType, ownerId);
         Long expiresAt = expiry(body);
-        List<AccessPolicy> policies = policies(request, AdminBody.list(body, "policies"));
+        List<AccessPolicy> policies = policies(request, AdminBody.list(body, "policies"), teamId);
         IssuedKey issued = identity.keys().create(new KeyStore.NewKey(name, ownerType, ownerId, teamId, expiresAt));
         for (AccessPolicy policy : policies) {
             identity.policies().attach(policy.id(), "key", issued.key().id());
@@ -175,15 +175,18 @@ public final class KeysEndpoints implements AdminEndpoints {
         return at == null ? null : at.toEpochMilli();
     }
 
-    /** Policies (by id or name) the caller may attach: their team's and organisation-wide ones. */
-    private List<AccessPolicy> policies(AdminRequest request, List<String> refs) {
+    /**
+     * Policies (by id, or by name as the key's team sees names) the caller may attach: their
+     * team's and organisation-wide ones.
+     */
+    private List<AccessPolicy> policies(AdminRequest request, List<String> refs, String keyTeamId) {
         List<AccessPolicy> found = new ArrayList<>();
         if (refs == null) {
             return found;
         }
         Principal p = request.principal();
         for (String ref : refs) {
-            AccessPolicy policy = PoliciesEndpoints.find(identity, ref);
+            AccessPolicy policy = identity.policies().get(ref).or(() -> identity.policies().byName(keyTeamId, ref)).orElse(null);
             if (policy == null || !(Tenancy.orgWide(p) || policy.teamId() == null || Tenancy.teamAdminOf(p, policy.teamId())
                     || policy.teamId().equals(p.teamId()))) {
                 throw AdminBody.notFound("policy", ref);

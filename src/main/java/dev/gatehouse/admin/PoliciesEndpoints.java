@@ -50,11 +50,6 @@ public final class PoliciesEndpoints implements AdminEndpoints {
         routes.delete("/policies/:policyId/attachments/:subjectType/:subjectId", "Detach a policy", Access.TEAM_WRITE, this::detach);
     }
 
-    /** A policy by id or by name, or null. */
-    static AccessPolicy find(Identity identity, String ref) {
-        return identity.policies().get(ref).or(() -> identity.policies().byName(ref)).orElse(null);
-    }
-
     private Object list(AdminRequest request) {
         Principal p = request.principal();
         String team = Tenancy.readsAll(p) ? request.query("team_id") : p.teamId();

@@ -77,6 +77,7 @@ public final class UsersEndpoints implements AdminEndpoints {
         if (!Tenancy.orgWide(p) && teamId == null) {
             teamId = p.teamId();
         }
+        checkEmail(p, email, null);
         checkAssignment(request, teamId, role);
         User user;
         try {
@@ -100,6 +101,7 @@ public final class UsersEndpoints implements AdminEndpoints {
         String email = AdminBody.has(body, "email") ? AdminBody.text(body, "email", false) : before.email();
         String teamId = AdminBody.has(body, "team_id") ? AdminBody.text(body, "team_id", false) : before.teamId();
         String role = AdminBody.has(body, "role") ? AdminBody.text(body, "role", true) : before.role();
+        checkEmail(request.principal(), email, before.email());
         checkAssignment(request, teamId, role);
         User after;
         try {
@@ -119,6 +121,19 @@ public final class UsersEndpoints implements AdminEndpoints {
         identity.registry().refresh();
         audit.record(request, noun.replace(' ', '-') + ".delete", kind, before.id(), IdentityViews.user(before), null);
         return AdminResponse.noContent();
+    }
+
+    /**
+     * E-mail addresses are set by owners and admins only. An address is a person's sign-in identity
+     * across the organisation (single sign-on finds the user by it), so it stays unique across
+     * teams; were a team-admin to choose one, the 409 for an address taken would tell them that
+     * someone in another team has it. This refusal is the same whether the address is taken or not.
+     */
+    private static void checkEmail(Principal p, String email, String before) {
+        if (!Tenancy.orgWide(p) && email != null && !email.equalsIgnoreCase(before == null ? "" : before)) {
+            throw AdminBody.forbidden("Only owners and admins set e-mail addresses: an address is a sign-in identity"
+                    + " across the organisation. Create the user without 'email' and ask an admin to add it.");
+        }
     }
 
     /** The role and team a caller may give: team-admins only team roles, only in their team; only owners make owners. */

@@ -10,6 +10,8 @@ public enum ErrorType {
     PERMISSION(403, "permission_error"),
     NOT_FOUND(404, "not_found_error"),
     METHOD_NOT_ALLOWED(405, "invalid_request_error"),
+    /** The request's headers and body did not arrive within server.request-timeout (a slow client). */
+    REQUEST_TIMEOUT(408, "invalid_request_error"),
     PAYLOAD_TOO_LARGE(413, "invalid_request_error"),
     UNSUPPORTED_MEDIA_TYPE(415, "invalid_request_error"),
     UNPROCESSABLE(422, "invalid_request_error"),

@@ -136,7 +136,7 @@ public final class KeysCommand implements Runnable {
                 }
                 List<AccessPolicy> attach = new ArrayList<>();
                 for (String ref : policies) {
-                    attach.add(identity.policies().get(ref).or(() -> identity.policies().byName(ref))
+                    attach.add(identity.policies().get(ref).or(() -> identity.policies().byName(teamId, ref))
                             .orElseThrow(() -> new Refused("no policy '" + ref + "'")));
                 }
                 Long expiresAt = expiresIn == null ? null : System.currentTimeMillis() + duration(expiresIn, "--expires-in").toMillis();

@@ -88,12 +88,14 @@ final class ConfigReader {
         Integer port = s.integer("port", 1, 65535);
         Long maxBody = s.size("max-body-size");
         Integer loops = s.integer("event-loops", 0, 1024);
+        Duration requestTimeout = s.duration("request-timeout", true);
         s.finish();
         return new ServerConfig(
                 host == null || host.isBlank() ? d.host() : host.trim(),
                 port == null ? d.port() : port,
                 maxBody == null ? d.maxBodyBytes() : maxBody,
-                loops == null ? d.eventLoops() : loops);
+                loops == null ? d.eventLoops() : loops,
+                requestTimeout == null ? d.requestTimeout() : requestTimeout);
     }
 
     private RoutingConfig routing(Section s) {

@@ -42,6 +42,7 @@ public final class BodyReader {
         });
         request.endHandler(v -> promise.tryComplete(body));
         request.exceptionHandler(failure -> promise.tryFail(readFailure(failure)));
+        RequestDeadline.whenExpired(request, timeout -> promise.tryFail(RequestDeadline.timeout(timeout)));
         request.resume();
         return promise.future();
     }

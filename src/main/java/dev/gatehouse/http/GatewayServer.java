@@ -14,7 +14,10 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
+import io.vertx.core.transport.Transport;
+import java.time.Duration;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The HTTP front door: one server per event loop, all sharing the port (the kernel spreads
@@ -41,6 +44,15 @@ public final class GatewayServer {
                     deploymentId = id;
                     return boundPort[0];
                 });
+    }
+
+    /**
+     * The Vert.x transport the server needs (the native one when available) to hold each request
+     * to {@code requestTimeout} (server.request-timeout, read for each new connection; zero for
+     * none) from its first byte: build the {@link Vertx} with it.
+     */
+    public static Transport transport(Supplier<Duration> requestTimeout) {
+        return new AcceptingTransport(AcceptingTransport.preferred(), channel -> RequestDeadline.attach(channel, requestTimeout.get()));
     }
 
     public Future<Void> stop() {
@@ -127,7 +139,10 @@ public final class GatewayServer {
                     .setDecompressionSupported(false)
                     .setCompressionSupported(false);
             server = vertx.createHttpServer(options)
-                    .connectionHandler(VersionGuard::install)
+                    .connectionHandler(connection -> {
+                        VersionGuard.install(connection);
+                        RequestDeadline.install(connection);
+                    })
                     .requestHandler(router())
                     .invalidRequestHandler(GatewayServer::refuseUnparsable);
             return server.listen().map(s -> {

@@ -29,15 +29,39 @@ public final class PolicyStore {
                     IdentitySql.joinList(providers), IdentitySql.joinList(endpoints), Sql.nullableInt(maxTokens), now, now);
             IdentitySql.bump(c, IdentitySql.DIRECTORY);
             return policy;
-        })), "A policy named '" + name + "'");
+        })), "A policy named '" + name + "' in " + (teamId == null ? "the organisation-wide policies" : "this team"));
     }
 
     public Optional<AccessPolicy> get(String id) {
         return Optional.ofNullable(db.call(c -> Sql.one(c, "SELECT * FROM access_policies WHERE id = ?", PolicyStore::map, id)));
     }
 
+    /**
+     * A policy by name as the organisation-wide view sees it (names are unique per team, not
+     * across teams): the organisation-wide policy of that name, else the one team policy of that
+     * name; empty when there is none, and a {@link ConflictException} when several teams use it.
+     */
     public Optional<AccessPolicy> byName(String name) {
-        return Optional.ofNullable(db.call(c -> Sql.one(c, "SELECT * FROM access_policies WHERE name = ?", PolicyStore::map, name)));
+        List<AccessPolicy> named = db.call(c -> Sql.query(c, "SELECT * FROM access_policies WHERE name = ?"
+                + " ORDER BY CASE WHEN team_id IS NULL THEN 0 ELSE 1 END, id", PolicyStore::map, name));
+        if (named.isEmpty()) {
+            return Optional.empty();
+        }
+        if (named.get(0).teamId() == null || named.size() == 1) {
+            return Optional.of(named.get(0));
+        }
+        throw new ConflictException("Several teams have a policy named '" + name + "': give its id");
+    }
+
+    /**
+     * A policy by name as {@code teamId} sees it: its own policy of that name, else the
+     * organisation-wide one. With a null team, only organisation-wide policies.
+     */
+    public Optional<AccessPolicy> byName(String teamId, String name) {
+        return Optional.ofNullable(db.call(c -> teamId == null
+                ? Sql.one(c, "SELECT * FROM access_policies WHERE name = ? AND team_id IS NULL", PolicyStore::map, name)
+                : Sql.one(c, "SELECT * FROM access_policies WHERE name = ? AND (team_id = ? OR team_id IS NULL)"
+                        + " ORDER BY CASE WHEN team_id IS NULL THEN 1 ELSE 0 END", PolicyStore::map, name, teamId)));
     }
 
     /** @param teamId only this team's policies and the organisation-wide ones, or null for all */
@@ -63,7 +87,7 @@ public final class PolicyStore {
             }
             IdentitySql.bump(c, IdentitySql.DIRECTORY);
             return Optional.ofNullable(Sql.one(c, "SELECT * FROM access_policies WHERE id = ?", PolicyStore::map, changed.id()));
-        })), "A policy named '" + changed.name() + "'");
+        })), "A policy named '" + changed.name() + "' in " + (changed.teamId() == null ? "the organisation-wide policies" : "this team"));
     }
 
     /** Deletes the policy and its attachments. */

@@ -179,6 +179,59 @@ class TenantIsolationTest {
     }
 
     @Test
+    void aPolicyNameUsedInAnotherTeamIsNeitherRevealedNorTakenFromYours() {
+        AdminClient master = new AdminClient(gateway, GatewayHarness.MASTER_KEY);
+        String inB = master.ok("POST", "/policies", body("name", "shared-name", "team_id", ids.get("B"))).text("id");
+        // Team A's admin may use the name: it learns nothing of team B's policy (was 409).
+        AdminClient.Reply created = as.get("taA").post("/policies", "{\"name\":\"shared-name\"}");
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        String inA = created.text("id");
+        assertThat(created.json().path("team_id").asText()).isEqualTo(ids.get("A"));
+        // Within the team the name is still unique.
+        AdminClient.Reply again = as.get("taA").post("/policies", "{\"name\":\"shared-name\"}");
+        assertThat(again.status()).isEqualTo(409);
+        assertThat(again.body()).doesNotContain(inB);
+        // Renaming another of team A's policies to a name team B uses is allowed too.
+        String other = as.get("taA").ok("POST", "/policies", "{\"name\":\"a-other\"}").text("id");
+        master.ok("POST", "/policies", body("name", "b-only", "team_id", ids.get("B")));
+        assertThat(as.get("taA").patch("/policies/" + other, "{\"name\":\"b-only\"}").status()).isEqualTo(200);
+        // A name on a key means the key's team's policy, never another team's.
+        String keyA = as.get("taA").ok("POST", "/keys", "{\"owner_id\":\"" + ids.get("uA2") + "\",\"policies\":[\"shared-name\"]}").text("id");
+        String keyB = master.ok("POST", "/keys", "{\"owner_id\":\"" + ids.get("uB") + "\",\"policies\":[\"shared-name\"]}").text("id");
+        assertThat(master.ok("GET", "/policies/" + inA + "/attachments", null).body()).contains(keyA).doesNotContain(keyB);
+        assertThat(master.ok("GET", "/policies/" + inB + "/attachments", null).body()).contains(keyB).doesNotContain(keyA);
+        // The organisation-wide view lists both.
+        JsonNode all = master.ok("GET", "/policies?limit=500", null).json().path("data");
+        List<String> named = new ArrayList<>();
+        all.forEach(p -> {
+            if (p.path("name").asText().equals("shared-name")) {
+                named.add(p.path("id").asText());
+            }
+        });
+        assertThat(named).containsExactlyInAnyOrder(inA, inB);
+    }
+
+    @Test
+    void whetherAnEmailIsTakenInAnotherTeamCannotBeLearnt() {
+        AdminClient master = new AdminClient(gateway, GatewayHarness.MASTER_KEY);
+        master.ok("POST", "/users", body("name", "bob", "email", "bob@b.example", "team_id", ids.get("B")));
+        AdminClient.Reply taken = as.get("taA").post("/users", body("name", "x", "email", "bob@b.example"));
+        AdminClient.Reply free = as.get("taA").post("/users", body("name", "x", "email", "nobody@a.example"));
+        // The same answer whether or not the address exists elsewhere (was 409 for the taken one).
+        assertThat(taken.status()).as(taken.body()).isEqualTo(403);
+        assertThat(free.status()).isEqualTo(taken.status());
+        assertThat(free.body()).isEqualTo(taken.body());
+        AdminClient.Reply update = as.get("taA").patch("/users/" + ids.get("uA2"), body("email", "bob@b.example"));
+        assertThat(update.status()).isEqualTo(403);
+        assertThat(update.body()).isEqualTo(as.get("taA").patch("/users/" + ids.get("uA2"), body("email", "free@a.example")).body());
+        // Owners and admins, who see every team, still get the conflict.
+        assertThat(as.get("admin").post("/users", body("name", "y", "email", "bob@b.example", "team_id", ids.get("A"))).status())
+                .isEqualTo(409);
+        assertThat(as.get("admin").post("/users", body("name", "y", "email", "y@a.example", "team_id", ids.get("A"))).status())
+                .isEqualTo(201);
+    }
+
+    @Test
     void listingsAreScopedToTheCallersTeamOrSelf() {
         for (JsonNode u : as.get("taA").ok("GET", "/users", null).json().path("data")) {
             assertThat(u.path("team_id").asText()).isEqualTo(ids.get("A"));

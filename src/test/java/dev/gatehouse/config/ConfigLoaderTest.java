@@ -17,7 +17,7 @@ class ConfigLoaderTest {
     static final Path SOURCE = Path.of("gatehouse.yaml");
 
     static final String FULL = """
-            server: {host: 0.0.0.0, port: 9090, max-body-size: 16MiB, event-loops: 4}
+            server: {host: 0.0.0.0, port: 9090, max-body-size: 16MiB, event-loops: 4, request-timeout: 45s}
             providers:
               openai:   {kind: openai, base-url: https://api.openai.com/v1, api-key: "${OPENAI_API_KEY}", headers: {OpenAI-Organization: org-1}, passthrough: true,
                          timeouts: {connect: 10s, first-byte: 60s, idle: 30s, total: 10m}}
@@ -53,7 +53,7 @@ class ConfigLoaderTest {
 
         assertThat(result.warnings()).isEmpty();
         assertThat(c.source()).isEqualTo(SOURCE);
-        assertThat(c.server()).isEqualTo(new ServerConfig("0.0.0.0", 9090, 16L << 20, 4));
+        assertThat(c.server()).isEqualTo(new ServerConfig("0.0.0.0", 9090, 16L << 20, 4, java.time.Duration.ofSeconds(45)));
 
         assertThat(c.providers()).containsOnlyKeys("openai", "azure", "claude", "demo");
         ProviderConfig openai = c.providers().get("openai");

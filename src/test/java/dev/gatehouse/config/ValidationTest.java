@@ -52,7 +52,7 @@ class ValidationTest {
                   x: {targets: [{provider: m, modle: y}]}
                 sotrage: {}
                 """)).containsExactly(
-                "gatehouse.yaml:2: server.prot: unknown key (did you mean 'port'?) (allowed: host, port, max-body-size, event-loops)",
+                "gatehouse.yaml:2: server.prot: unknown key (did you mean 'port'?) (allowed: host, port, max-body-size, event-loops, request-timeout)",
                 "gatehouse.yaml:4: providers.m.base_url: unknown key (did you mean 'base-url'?)"
                         + " (allowed: kind, base-url, api-key, api-keys, api-version, headers, timeouts, passthrough, zdr, mock)",
                 "gatehouse.yaml:6: models.x.targets[0].modle: unknown key (did you mean 'model'?) (allowed: provider, model, timeouts, weight, context-window, rpm, tpm)",

@@ -9,6 +9,7 @@ import dev.gatehouse.testing.Fuzz;
 import dev.gatehouse.testing.GatewayHarness;
 import dev.gatehouse.testing.Mutator;
 import dev.gatehouse.testing.Seeds;
+import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
@@ -94,13 +95,44 @@ class GatewayFuzzTest {
     }
 
     private static void callerEndpoint(String path, List<String> seeds, boolean anthropic) {
+        long[] most = {0};
         Fuzz.run(path, Fuzz.tries(0.5), BOUND, c -> {
             byte[] body = c.input(Mutator.mutate(seeds.get(c.random().nextInt(seeds.size())).getBytes(StandardCharsets.UTF_8),
                     c.random()));
+            long before = THREADS.getTotalThreadAllocatedBytes();
             HttpResponse<String> r = post(path, body);
+            long allocated = THREADS.getTotalThreadAllocatedBytes() - before;
+            most[0] = Math.max(most[0], allocated);
             checkCallerAnswer(r, anthropic);
+            if (allocated > allocationBound(body.length)) {
+                throw new AssertionError("the case allocated " + (allocated >> 10) + " KiB on the heap for a " + body.length
+                        + "-byte body (bound " + (allocationBound(body.length) >> 10) + " KiB): an amplification?");
+            }
         });
+        System.out.printf("fuzz %s: at most %d KiB allocated per case (all threads)%n", path, most[0] >> 10);
         assertThat(gateway.get("/health/ready").statusCode()).isEqualTo(200);
+    }
+
+    /**
+     * Heap allocated by every thread of this JVM (the gateway, its fakes and the test's client)
+     * while one case ran, measured with HotSpot's per-thread allocation counters.
+     */
+    static final com.sun.management.ThreadMXBean THREADS = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+    static {
+        if (!THREADS.isThreadAllocatedMemorySupported() || !THREADS.isThreadAllocatedMemoryEnabled()) {
+            throw new IllegalStateException("this JVM does not count allocated bytes per thread; the fuzz memory bound needs it");
+        }
+    }
+
+    /**
+     * What one case may allocate: a fixed allowance for the call's own machinery (routing, the mock's
+     * answer, the request log, the HTTP client; a few MiB at most in practice) plus a multiple of
+     * the body (decoding, re-encoding and logging each copy it a few times). A parser that blew a
+     * small hostile body up (nesting, repetition) would cross it by orders of magnitude.
+     */
+    static long allocationBound(int bodyBytes) {
+        return (64L << 20) + 64L * bodyBytes;
     }
 
     /**

@@ -195,6 +195,39 @@ abstract class IdentityStoreContract {
     }
 
     @Test
+    void policyNamesAreUniquePerTeamNotAcrossTeams() {
+        Team a = identity.teams().create(unique("names-a"));
+        Team b = identity.teams().create(unique("names-b"));
+        String name = unique("shared");
+        AccessPolicy inA = identity.policies().create(name, a.id(), List.of(), List.of(), List.of(), null);
+        AccessPolicy inB = identity.policies().create(name, b.id(), List.of(), List.of(), List.of(), null);
+        assertThatThrownBy(() -> identity.policies().create(name, a.id(), List.of(), List.of(), List.of(), null))
+                .isInstanceOf(ConflictException.class).hasMessageContaining("this team");
+        assertThat(identity.policies().byName(a.id(), name)).contains(inA);
+        assertThat(identity.policies().byName(b.id(), name)).contains(inB);
+        assertThat(identity.policies().byName(null, name)).isEmpty();
+        // The organisation-wide view: ambiguous between two teams, until an organisation-wide one exists.
+        assertThatThrownBy(() -> identity.policies().byName(name)).isInstanceOf(ConflictException.class);
+        AccessPolicy org = identity.policies().create(name, null, List.of(), List.of(), List.of(), null);
+        assertThatThrownBy(() -> identity.policies().create(name, null, List.of(), List.of(), List.of(), null))
+                .isInstanceOf(ConflictException.class);
+        assertThat(identity.policies().byName(name)).contains(org);
+        assertThat(identity.policies().byName(null, name)).contains(org);
+        // A team's own policy comes before the organisation-wide one of the same name.
+        assertThat(identity.policies().byName(a.id(), name)).contains(inA);
+        // Renaming into a name the team already uses clashes; into one another team uses does not.
+        AccessPolicy other = identity.policies().create(unique("other"), a.id(), List.of(), List.of(), List.of(), null);
+        assertThatThrownBy(() -> identity.policies().update(new AccessPolicy(other.id(), name, a.id(), List.of(), List.of(),
+                List.of(), null, other.createdAt(), 0))).isInstanceOf(ConflictException.class);
+        String onlyB = unique("only-b");
+        identity.policies().create(onlyB, b.id(), List.of(), List.of(), List.of(), null);
+        assertThat(identity.policies().update(new AccessPolicy(other.id(), onlyB, a.id(), List.of(), List.of(), List.of(), null,
+                other.createdAt(), 0))).isPresent();
+        assertThat(identity.policies().attach(inA.id(), "team", a.id())).isTrue();
+        assertThat(identity.policies().attachments(inA.id())).hasSize(1);
+    }
+
+    @Test
     void policiesRoundTripAndAttachIdempotently() {
         Team team = identity.teams().create(unique("pol"));
         AccessPolicy p = identity.policies().create(unique("models"), team.id(), List.of("gpt-4o*", "o3"), List.of("openai"),

@@ -25,8 +25,10 @@ import dev.gatehouse.provider.UpstreamException;
 import dev.gatehouse.provider.UpstreamRequest;
 import dev.gatehouse.provider.WireFormat;
 import dev.gatehouse.routing.Target;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 
 /** A {@code POST /v1/messages} request and how to answer it in Anthropic's format. */
@@ -93,7 +95,9 @@ final class AnthropicMessagesCaller implements CallerFormat {
         @Override
         public Future<UpstreamRequest> upstreamRequest() {
             try {
-                return CallerFormat.translatedChat(target.provider(), translatable(target.provider()), target.upstreamModel(), scan.stream());
+                ChatRequest request = translatable(target.provider());
+                startCounting(request);
+                return CallerFormat.translatedChat(target.provider(), request, target.upstreamModel(), scan.stream());
             } catch (GatewayException e) {
                 return Future.failedFuture(e);
             }
@@ -117,22 +121,37 @@ final class AnthropicMessagesCaller implements CallerFormat {
     }
 
     /**
-     * The prompt's input tokens for a translated stream's message_start, counted on the event loop
-     * when the first translated stream opens and kept for later attempts. Tokenizing costs CPU in
-     * proportion to the prompt, so only requests of at most {@link #COUNTED_BYTES} are tokenized
-     * (TokenCounter on the canonical request); a larger one gets the byte-based estimate
-     * (TokenEstimate.typical, about 4 bytes a token). message_delta carries the upstream's exact figure.
+     * The prompt's input tokens for a translated stream's message_start, fixed when the first
+     * translated stream opens and kept for later attempts. Tokenizing a 32 KiB prompt takes
+     * milliseconds, too long for the event loop, so the count runs on a worker while the request
+     * goes upstream ({@link #startCounting}) and is nearly always done by the time the stream opens
+     * (if not, it is counted then, as before); a request over {@link #COUNTED_BYTES} gets the
+     * byte-based estimate (TokenEstimate.typical, about 4 bytes a token). message_delta carries the
+     * upstream's exact figure.
      */
     private long promptTokens() {
         if (promptTokens < 0) {
+            Future<Long> count = counting;
             int bytes = scan.body().length();
-            promptTokens = bytes <= COUNTED_BYTES ? TokenCounter.count(canonical()) : TokenEstimate.typical(bytes);
+            // Counted here, on the loop, only when the stream opened before the worker finished (rare).
+            promptTokens = count != null && count.succeeded() ? count.result()
+                    : bytes <= COUNTED_BYTES ? TokenCounter.count(canonical()) : TokenEstimate.typical(bytes);
         }
         return promptTokens;
     }
 
+    /** Starts counting a streamed request's prompt off the event loop, once, for {@link #promptTokens}. */
+    private void startCounting(ChatRequest request) {
+        Context context = Vertx.currentContext();
+        if (counting == null && promptTokens < 0 && scan.stream() && scan.body().length() <= COUNTED_BYTES && context != null) {
+            counting = context.executeBlocking(() -> (long) TokenCounter.count(request), false);
+        }
+    }
+
     /** {@link #promptTokens()} once known, else -1. */
     private long promptTokens = -1;
+    /** The prompt's count, running or done, once a translated stream's request was made. */
+    private Future<Long> counting;
 
     /** Request bodies up to this size are tokenized for message_start; larger ones are estimated from their size. */
     static final int COUNTED_BYTES = 32 * 1024;

@@ -18,7 +18,7 @@ public final class AnthropicErrors {
     /** Anthropic's error type for a gateway error. */
     static String type(GatewayException e) {
         return switch (e.type()) {
-            case INVALID_REQUEST, METHOD_NOT_ALLOWED, UNSUPPORTED_MEDIA_TYPE, UNPROCESSABLE, CLIENT_CLOSED -> "invalid_request_error";
+            case INVALID_REQUEST, METHOD_NOT_ALLOWED, UNSUPPORTED_MEDIA_TYPE, UNPROCESSABLE, CLIENT_CLOSED, REQUEST_TIMEOUT -> "invalid_request_error";
             case AUTHENTICATION -> "authentication_error";
             case PERMISSION -> "permission_error";
             case NOT_FOUND -> "not_found_error";

@@ -118,7 +118,26 @@ public final class AnthropicResponseEncoder {
                 + "' with arguments that are not a JSON object, which the Anthropic format cannot carry"));
     }
 
+    /**
+     * The answer's id in Anthropic's shape ({@code msg_} and letters and digits): an Anthropic id is
+     * kept; another format's (OpenAI's {@code chatcmpl-…}, Gemini's responseId) keeps its letters
+     * and digits behind {@code msg_}, so it can still be matched with the upstream's logs; no id
+     * gets a random one. Clients that check the prefix (or store ids by it) see one shape.
+     */
     static String messageId(String id) {
-        return id != null && !id.isEmpty() ? id : "msg_" + UUID.randomUUID().toString().replace("-", "");
+        if (id != null && id.startsWith("msg_")) {
+            return id;
+        }
+        StringBuilder out = new StringBuilder("msg_");
+        if (id != null) {
+            String rest = id.startsWith("chatcmpl-") ? id.substring("chatcmpl-".length()) : id;
+            for (int i = 0; i < rest.length(); i++) {
+                char c = rest.charAt(i);
+                if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+                    out.append(c);
+                }
+            }
+        }
+        return out.length() > 4 ? out.toString() : "msg_" + UUID.randomUUID().toString().replace("-", "");
     }
 }

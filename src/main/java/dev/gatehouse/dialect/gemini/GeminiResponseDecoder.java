@@ -102,7 +102,10 @@ final class GeminiResponseDecoder {
                 u.path("cachedContentTokenCount").asLong(0), 0, thoughts);
     }
 
-    /** Gemini reports no token counts for embeddings; usage is zero (see docs/providers/gemini.md). */
+    /**
+     * Gemini reports no token counts for embeddings: usage is null (not reported), and the caller's
+     * side estimates it (see docs/providers/gemini.md).
+     */
     static EmbeddingResponse decodeEmbeddings(Buffer body) {
         JsonNode root = read(body);
         List<float[]> vectors = new ArrayList<>();
@@ -114,6 +117,6 @@ final class GeminiResponseDecoder {
             }
             vectors.add(v);
         }
-        return new EmbeddingResponse(null, vectors, Usage.ZERO);
+        return new EmbeddingResponse(null, vectors, null);
     }
 }

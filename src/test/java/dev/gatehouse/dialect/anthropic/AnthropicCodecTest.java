@@ -191,6 +191,23 @@ class AnthropicCodecTest {
         assertThat(AnthropicFormat.defaultMaxTokens("claude-opus-4-1")).isEqualTo(32000);
     }
 
+    /** An answer translated from another format gets an Anthropic-style id (was chatcmpl-…), plain and streamed. */
+    @Test
+    void translatedAnswersCarryAnAnthropicStyleId() throws Exception {
+        ChatResponse fromOpenAi = new ChatResponse("chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT", "gpt-4o", 1,
+                List.of(new ContentPart.Text("hi")), List.of(), FinishReason.STOP, dev.gatehouse.canonical.Usage.of(1, 1), Map.of());
+        JsonNode plain = new ObjectMapper().readTree(AnthropicResponseEncoder.encode(fromOpenAi, "gpt-4o").toString());
+        assertThat(plain.path("id").asText()).isEqualTo("msg_B9MBs8CjcvOU2jLn4n570S5qMJKcT");
+        String start = new AnthropicStreamEncoder("gpt-4o").encode(new StreamEvent.Start("chatcmpl-7", "gpt-4o", 1)).toString();
+        assertThat(start).contains("\"id\":\"msg_7\"").doesNotContain("chatcmpl");
+        // Gemini's responseId, and no id at all
+        assertThat(AnthropicResponseEncoder.messageId("mLsXaOmXB-2Qz7IP")).isEqualTo("msg_mLsXaOmXB2Qz7IP");
+        assertThat(AnthropicResponseEncoder.messageId(null)).matches("msg_[0-9a-f]{32}");
+        assertThat(AnthropicResponseEncoder.messageId("-")).matches("msg_[0-9a-f]{32}");
+        // Anthropic's own ids are kept as they are
+        assertThat(AnthropicResponseEncoder.messageId("msg_014p7gG3wDgGV9EUtLvnow3U")).isEqualTo("msg_014p7gG3wDgGV9EUtLvnow3U");
+    }
+
     /** LangChain's ChatAnthropic reads input tokens only from message_start: the gateway's count goes there. */
     @Test
     void translatedStreamGivesThePromptCountAtTheStartAndTheExactFigureAtTheEnd() throws Exception {

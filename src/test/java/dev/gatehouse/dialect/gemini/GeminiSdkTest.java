@@ -450,4 +450,32 @@ class GeminiSdkTest {
         assertThat(r.json().path("requests").get(1).toString()).isEqualTo(
                 "{\"model\":\"models/text-embedding-004\",\"content\":{\"parts\":[{\"text\":\"second text\"}]},\"outputDimensionality\":4}");
     }
+
+    @Test
+    void embeddingsUsageThatGeminiDoesNotReportIsEstimatedForTheCallerAndTheLog() throws Exception {
+        CreateEmbeddingResponse e = client.embeddings().create(EmbeddingCreateParams.builder().model("gemini-embed")
+                .inputOfArrayOfStrings(List.of("first", "second text")).build());
+        long expected = dev.gatehouse.pricing.TokenCounter.text("first") + dev.gatehouse.pricing.TokenCounter.text("second text");
+        assertThat(expected).isPositive();
+        assertThat(e.usage().promptTokens()).as("was 0: Gemini reports no counts for embeddings").isEqualTo(expected);
+        assertThat(e.usage().totalTokens()).isEqualTo(expected);
+
+        HttpResponse<String> raw = gateway.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(gateway.baseUrl() + "/embeddings"))
+                .header("Authorization", "Bearer " + GatewayHarness.MASTER_KEY).header("Content-Type", "application/json")
+                .header("X-Request-Id", "gemini-embed-usage")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"model\":\"gemini-embed\",\"input\":\"first\"}")));
+        assertThat(raw.statusCode()).as(raw.body()).isEqualTo(200);
+        JsonNode row = null;
+        for (int i = 0; i < 100 && row == null; i++) {
+            HttpResponse<String> r = gateway.get("/admin/v1/usage/requests/gemini-embed-usage");
+            if (r.statusCode() == 200) {
+                row = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
+            } else {
+                Thread.sleep(100);
+            }
+        }
+        assertThat(row).as("logged").isNotNull();
+        assertThat(row.path("inputTokens").asLong()).as(row.toString()).isEqualTo(dev.gatehouse.pricing.TokenCounter.text("first"));
+        assertThat(row.path("usageEstimated").asBoolean()).as(row.toString()).isTrue();
+    }
 }
