@@ -127,10 +127,13 @@ public final class ResponseCache implements AutoCloseable {
                 || (call.endpoint() != Endpoint.CHAT_COMPLETIONS && call.endpoint() != Endpoint.MESSAGES)) {
             return null;
         }
+        Duration ttl = c.ttlFor(call.model());
+        if (ttl.isZero()) {
+            return null; // this model's answers are never cached
+        }
         CacheControl control = CacheControl.parse(call.headers().get(HttpHeaders.CACHE_CONTROL));
         String namespace = namespace(call.headers().get(NAMESPACE_HEADER));
-        Duration ttl = c.ttlFor(call.model());
-        if (control.noStore() || ttl.isZero()) {
+        if (control.noStore()) {
             return null;
         }
         JsonNode root;
