@@ -17,7 +17,8 @@
 # Environment (defaults in brackets):
 #   BENCH_DURATION [10]        seconds per measured run
 #   BENCH_WARMUP [30]          seconds of warm-up (JIT) per system under test before measuring
-#   BENCH_SCENARIOS            subset of: closed16 closed64 rate500 stream64 delay500 streams5000
+#   BENCH_SCENARIOS            subset of: closed16 closed64 rate500 stream64 delay500 streams5000 cached64
+#                              (cached64: closed64's request answered from the answer cache; not in the default set)
 #   BENCH_RATE [500]           requests/s of the fixed-rate scenarios
 #   BENCH_STREAMS [5000]       concurrent open streams in streams5000
 #   BENCH_SLOW_CHUNK_MS [400]  pacing of the slow stream (20 chunks => 8 s per stream)
@@ -114,6 +115,7 @@ EOF
 sed 's/bench-fast/bench-stream/; s/}$/,"stream":true}/' "$OUT/fast.json" >"$OUT/stream.json"
 sed 's/bench-fast/bench-delay/' "$OUT/fast.json" >"$OUT/delay.json"
 sed 's/bench-fast/bench-slow/; s/}$/,"stream":true}/' "$OUT/fast.json" >"$OUT/slow.json"
+sed 's/bench-fast/bench-cached/' "$OUT/fast.json" >"$OUT/cached.json"
 
 COMPLETION='{"id":"chatcmpl-bench","object":"chat.completion","created":1700000000,"model":"bench-model","choices":[{"index":0,"message":{"role":"assistant","content":"Hello! This is a fixed answer from the benchmark mock upstream."},"finish_reason":"stop"}],"usage":{"prompt_tokens":25,"completion_tokens":12,"total_tokens":37}}'
 SSE=""
@@ -194,9 +196,18 @@ models:
   bench-stream: {targets: [{provider: stream, model: gpt-4o-mini}]}
   bench-delay: {targets: [{provider: delay, model: gpt-4o-mini}]}
   bench-slow: {targets: [{provider: slow, model: gpt-4o-mini}]}
+  bench-cached: {targets: [{provider: fast, model: gpt-4o-mini}]}
 auth:
   master-key: $KEY
 EOF
+# The answer cache only when a cached scenario runs, so the other scenarios measure the default (cache off).
+if [[ " $SCENARIOS " == *" cached64 "* ]]; then
+    cat >>"$OUT/gatehouse.yaml" <<EOF
+cache:
+  enabled: true
+  model-ttl: {bench-fast: 0s, bench-stream: 0s, bench-delay: 0s, bench-slow: 0s}
+EOF
+fi
 
 # ---------------------------------------------------------------- start the mocks (load core)
 wait_http() { # url expect-code seconds
@@ -264,6 +275,7 @@ hwm_kib() {
 reset_hwm() { local p; for p in "$@"; do echo 5 >"/proc/$p/clear_refs" 2>/dev/null || true; done; }
 
 url_of() { # target path-prefix
+    set -- "$1" "${2/cached/fast}" # direct and through nginx, the cached scenario is the fast one
     case $1 in
         direct) case $2 in fast|stream) echo "http://127.0.0.1:$MOCK_PORT/$2/v1/chat/completions" ;;
                            *) echo "http://127.0.0.1:$JMOCK_PORT/$2/v1/chat/completions" ;; esac ;;
@@ -310,6 +322,7 @@ scenario_args() {
     case $1 in
         closed16) echo "fast 16 0 1 $DURATION" ;;
         closed64) echo "fast 64 0 1 $DURATION" ;;
+        cached64) echo "cached 64 0 1 $DURATION" ;;                                    # every request but the first a cache hit
         rate500) echo "fast 10 $((10 * 1000 / RATE)) 1 $DURATION" ;;                 # 10 conns x (20 ms + latency)
         stream64) echo "stream 64 0 1 $DURATION" ;;
         delay500) echo "delay 50 $((50 * 1000 / RATE - DELAY_MS)) 1 $DURATION" ;;   # 50 conns x (50 ms wait + 50 ms answer)

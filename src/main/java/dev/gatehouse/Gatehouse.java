@@ -17,9 +17,14 @@ import dev.gatehouse.api.openai.OpenAiApi;
 import dev.gatehouse.audit.AuditEndpoints;
 import dev.gatehouse.audit.AuditLog;
 import dev.gatehouse.budget.Enforcement;
+import dev.gatehouse.cache.AnswerStore;
+import dev.gatehouse.cache.MemoryAnswerStore;
+import dev.gatehouse.cache.RedisAnswerStore;
+import dev.gatehouse.cache.ResponseCache;
 import dev.gatehouse.call.CallListener;
 import dev.gatehouse.call.CallListeners;
 import dev.gatehouse.call.Stage;
+import dev.gatehouse.config.CacheConfig;
 import dev.gatehouse.config.ConfigLoader;
 import dev.gatehouse.config.ConfigWatcher;
 import dev.gatehouse.config.GatehouseConfig;
@@ -36,6 +41,7 @@ import dev.gatehouse.pricing.PricingSource;
 import dev.gatehouse.pricing.Settler;
 import dev.gatehouse.provider.Provider;
 import dev.gatehouse.routing.AuthorizeStage;
+import dev.gatehouse.routing.Embeddings;
 import dev.gatehouse.routing.Router;
 import dev.gatehouse.routing.RoutingTable;
 import dev.gatehouse.routing.Snapshot;
@@ -225,6 +231,9 @@ public final class Gatehouse implements AutoCloseable {
                     List.of(authenticate),
                     Stream.concat(Stream.<Stage>of(new AuthorizeStage()), enforcement.stages().stream()).toList(),
                     targetRouter, targetHealth);
+            // Answer cache: its store is chosen at start; whether it is on, TTLs and teams follow reloads.
+            ResponseCache cache = responseCache(config, snapshot, targetHealth);
+            gateway.cache(cache);
             // Observability: metrics and tracing are chosen at start; the access-log format follows reloads.
             AccessLog accessLog = new AccessLog(() -> snapshot.get().config().observability().jsonAccessLog());
             GatewayMetrics metrics = new GatewayMetrics(() -> targets(snapshot.get()), targetHealth::status);
@@ -305,6 +314,7 @@ public final class Gatehouse implements AutoCloseable {
             }
             Gatehouse gatehouse = new Gatehouse(vertx, database, server, watcher, housekeeping, host, boundPort, masterKey, config);
             gatehouse.closeFirst.add(identity.registry());
+            gatehouse.closeLast.add(cache);
             if (jwks != null) {
                 gatehouse.closeFirst.add(jwks);
             }
@@ -327,6 +337,22 @@ public final class Gatehouse implements AutoCloseable {
             database.close();
             throw e;
         }
+    }
+
+    /**
+     * The answer cache over this node's memory, or over Redis (shared by every node) when
+     * {@code cache.store} says so, or when it is unset, the cache is on and {@code redis.url} is set.
+     */
+    private static ResponseCache responseCache(GatehouseConfig config, AtomicReference<Snapshot> snapshot, TargetMonitor health) {
+        CacheConfig c = config.cache();
+        boolean redis = config.redis().enabled()
+                && ("redis".equals(c.store()) || (c.store() == null && c.enabled()));
+        AnswerStore store = redis ? new RedisAnswerStore(config.redis().url()) : new MemoryAnswerStore(c.maxSizeBytes());
+        if (c.enabled()) {
+            LOG.info("answer cache on, answers kept {}", redis ? "in Redis (shared by every node)" : "in this node's memory");
+        }
+        Embeddings embeddings = new Embeddings(snapshot::get, health);
+        return new ResponseCache(() -> snapshot.get().config().cache(), store, embeddings::embed, System::currentTimeMillis);
     }
 
     /** Every target of a snapshot (for per-target metrics). */

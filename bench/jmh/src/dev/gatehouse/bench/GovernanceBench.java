@@ -19,6 +19,7 @@ import dev.gatehouse.identity.VirtualKey;
 import dev.gatehouse.limits.Limiter;
 import dev.gatehouse.limits.RateLimit;
 import dev.gatehouse.pricing.Pricing;
+import dev.gatehouse.pricing.Settler;
 import dev.gatehouse.store.Database;
 import dev.gatehouse.usage.RequestRecord;
 import dev.gatehouse.usage.RequestRecords;
@@ -79,7 +80,7 @@ public class GovernanceBench {
 
         limiter = Limiter.inMemory();
         long now = System.currentTimeMillis();
-        limits = List.of(new RateLimit("rl_bench", "bench", RateLimit.Scope.KEY, key.key().id(), null, team.id(),
+        limits = List.of(new RateLimit("rl_bench", "bench", dev.gatehouse.limits.Scope.KEY, key.key().id(), null, team.id(),
                 100_000_000L, 10_000_000_000L, 100_000, now, now));
 
         ledger = new MemoryLedger(System::currentTimeMillis, List.of(80, 100), new LedgerEvents() {
@@ -89,7 +90,7 @@ public class GovernanceBench {
             @Override
             public void thresholdCrossed(Budget budget, int percent, long periodStart, long spent) {}
         });
-        budgets = List.of(new Budget("bud_bench", "bench", dev.gatehouse.budget.Scope.KEY, key.key().id(), team.id(), Period.MONTH,
+        budgets = List.of(new Budget("bud_bench", "bench", dev.gatehouse.limits.Scope.KEY, key.key().id(), team.id(), Period.MONTH,
                 1_000_000_000_000_000L, now, now)); // USD 1e9, as in the load benchmark
 
         pricing = Pricing.shipped();
@@ -132,6 +133,6 @@ public class GovernanceBench {
     /** The request-log record of a finished call: principal, attempts, usage, priced cost. */
     @Benchmark
     public RequestRecord requestRecordFrom() {
-        return RequestRecords.from(call, null, pricing, call.usage(), false, System.nanoTime(), System.currentTimeMillis());
+        return RequestRecords.from(call, null, Settler.reported(pricing, call), System.nanoTime(), System.currentTimeMillis());
     }
 }

@@ -53,6 +53,10 @@ public final class Call {
     private Buffer requestBody;
     private Buffer responseBody;
     private boolean bodyTruncated;
+    private String cacheStatus;
+    private Usage cacheSaved;
+    private String cacheModel;
+    private long cacheSavedMicros;
 
     /** Most bytes of each body kept for the request log; longer bodies are cut and flagged truncated. */
     public static final int MAX_STORED_BODY = 1 << 20;
@@ -309,6 +313,36 @@ public final class Call {
 
     /** What {@link #captureRequest} and {@link #captureResponse} kept, as text (null where nothing was). */
     public record CapturedBodies(String request, String response, boolean truncated) {}
+
+    /**
+     * What the answer cache did for this call: {@code HIT}, {@code SEMANTIC_HIT} or {@code MISS};
+     * null when the cache was not consulted (off, zero data retention, {@code no-store}, ...).
+     */
+    public String cacheStatus() { return cacheStatus; }
+
+    public void cacheStatus(String cacheStatus) { this.cacheStatus = cacheStatus; }
+
+    /**
+     * The call was answered from the cache: {@code saved} is the usage the stored answer cost when
+     * it was made by {@code upstreamModel}. The call itself has no usage and no attempt, so it
+     * settles at zero cost; the settlement prices {@code saved} as money saved.
+     */
+    public void cacheHit(String status, Usage saved, String upstreamModel) {
+        this.cacheStatus = status;
+        this.cacheSaved = saved;
+        this.cacheModel = upstreamModel;
+    }
+
+    /** The usage a cache hit saved, null when the call was not a hit. */
+    public Usage cacheSaved() { return cacheSaved; }
+
+    /** The upstream model whose stored answer a cache hit replayed, null when not a hit. */
+    public String cacheModel() { return cacheModel; }
+
+    /** Micro-USD a cache hit saved (set when the call is settled). */
+    public long cacheSavedMicros() { return cacheSavedMicros; }
+
+    public void cacheSavedMicros(long micros) { this.cacheSavedMicros = micros; }
 
     public CapturedBodies capturedBodies() {
         return new CapturedBodies(requestBody == null ? null : requestBody.toString(StandardCharsets.UTF_8),

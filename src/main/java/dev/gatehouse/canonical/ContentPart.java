@@ -6,7 +6,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 public sealed interface ContentPart {
 
     /** Plain text. */
-    record Text(String text) implements ContentPart {}
+    /**
+     * @param cacheControl a provider prompt-cache breakpoint on this text (Anthropic's
+     *     {@code cache_control}, e.g. {@code {"type":"ephemeral"}}), null when none: kept so that a
+     *     translation to a provider with explicit prompt caching sets the same breakpoint
+     */
+    record Text(String text, JsonNode cacheControl) implements ContentPart {
+        public Text(String text) {
+            this(text, null);
+        }
+    }
 
     /**
      * An image, either by URL ({@code http(s):} or a {@code data:} URL with base64 bytes).

@@ -17,6 +17,7 @@ import java.util.Map;
  * @param zdr which calls are zero-data-retention traffic
  * @param requestLog the request log's queue, batching, spool replay and retention
  * @param outbound which addresses caller-supplied URLs may be fetched from
+ * @param cache the exact and semantic answer cache (off unless configured)
  */
 public record GatehouseConfig(
         Path source,
@@ -32,7 +33,8 @@ public record GatehouseConfig(
         ObservabilityConfig observability,
         ZdrConfig zdr,
         RequestLogConfig requestLog,
-        OutboundConfig outbound) {
+        OutboundConfig outbound,
+        CacheConfig cache) {
 
     public GatehouseConfig(Path source, ServerConfig server, Map<String, ProviderConfig> providers,
             Map<String, ModelConfig> models, AuthConfig auth, StorageConfig storage, RoutingConfig routing,
@@ -40,6 +42,14 @@ public record GatehouseConfig(
             RequestLogConfig requestLog) {
         this(source, server, providers, models, auth, storage, routing, redis, budgets, secrets, observability, zdr, requestLog,
                 OutboundConfig.DEFAULTS);
+    }
+
+    public GatehouseConfig(Path source, ServerConfig server, Map<String, ProviderConfig> providers,
+            Map<String, ModelConfig> models, AuthConfig auth, StorageConfig storage, RoutingConfig routing,
+            RedisConfig redis, BudgetsConfig budgets, SecretsConfig secrets, ObservabilityConfig observability, ZdrConfig zdr,
+            RequestLogConfig requestLog, OutboundConfig outbound) {
+        this(source, server, providers, models, auth, storage, routing, redis, budgets, secrets, observability, zdr, requestLog,
+                outbound, CacheConfig.OFF);
     }
 
     public GatehouseConfig {
@@ -51,6 +61,7 @@ public record GatehouseConfig(
         zdr = zdr == null ? ZdrConfig.OFF : zdr;
         requestLog = requestLog == null ? RequestLogConfig.DEFAULTS : requestLog;
         outbound = outbound == null ? OutboundConfig.DEFAULTS : outbound;
+        cache = cache == null ? CacheConfig.OFF : cache;
         // Map.copyOf would lose the file order, which routing and the admin UI show to users.
         providers = Collections.unmodifiableMap(new LinkedHashMap<>(providers));
         models = Collections.unmodifiableMap(new LinkedHashMap<>(models));

@@ -60,6 +60,14 @@ public interface CallerFormat {
         return null;
     }
 
+    /**
+     * The caller's request body as received, for the answer cache's key; null when this caller
+     * format's answers are not cached. Asked only when the cache is on.
+     */
+    default Buffer requestBody() {
+        return null;
+    }
+
     /** The error in the caller's format, as a complete response body. */
     Buffer errorBody(GatewayException error);
 

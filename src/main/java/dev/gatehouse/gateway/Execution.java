@@ -1,5 +1,6 @@
 package dev.gatehouse.gateway;
 
+import dev.gatehouse.cache.ResponseCache;
 import dev.gatehouse.call.Call;
 import dev.gatehouse.call.Deadlines;
 import dev.gatehouse.call.ErrorType;
@@ -103,6 +104,8 @@ final class Execution {
     /** Ending a stream whose answer finished before its attempt failed (see attemptFailed). */
     private boolean finalising;
     private GatewayException lastError;
+    /** Keeps the answer for the cache as the caller receives it; null when the call is not cached. */
+    private ResponseCache.Recording recording;
 
     Execution(Vertx vertx, Call call, CallerFormat caller, AttemptPlan plan, HttpServerResponse out,
             TargetHealth health, RoutingConfig routing) {
@@ -113,6 +116,12 @@ final class Execution {
         this.out = out;
         this.health = health;
         this.routing = routing;
+    }
+
+    /** Records a successful answer for the cache (null: nothing is recorded). */
+    Execution recording(ResponseCache.Recording recording) {
+        this.recording = recording;
+        return this;
     }
 
     Future<Void> start() {
@@ -283,6 +292,10 @@ final class Execution {
         finish();
         call.markFirstByte();
         call.captureResponse(answer);
+        if (recording != null) {
+            recording.append(answer);
+            recorded();
+        }
         decorate(out).setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(answer);
         done.tryComplete();
     }
@@ -319,6 +332,9 @@ final class Execution {
             firstByteTimer = cancel(firstByteTimer);
         }
         call.captureResponse(bytes);
+        if (recording != null) {
+            recording.append(bytes);
+        }
         out.write(bytes);
         // Back-pressure: a slow caller slows the upstream instead of filling our memory.
         pacing.wrote(upstreamResponse);
@@ -390,8 +406,19 @@ final class Execution {
             tail = releaseHeld(tail);
         }
         call.captureResponse(tail);
+        if (recording != null) {
+            recording.append(tail);
+            recorded();
+        }
         out.end(tail);
         done.tryComplete();
+    }
+
+    /** The answer reached the caller whole: the cache may keep it (never an error or a cut stream: those end elsewhere). */
+    private void recorded() {
+        ResponseCache.Recording complete = recording;
+        recording = null;
+        complete.completed(call.usage(), target.provider().name(), target.upstreamModel());
     }
 
     /**

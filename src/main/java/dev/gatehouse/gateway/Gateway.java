@@ -1,5 +1,6 @@
 package dev.gatehouse.gateway;
 
+import dev.gatehouse.cache.ResponseCache;
 import dev.gatehouse.call.Call;
 import dev.gatehouse.call.Futures;
 import dev.gatehouse.call.GatewayException;
@@ -33,6 +34,7 @@ public final class Gateway {
     private final Router router;
     private final TargetHealth health;
     private Consumer<Call> started = call -> {};
+    private ResponseCache cache;
 
     /**
      * @param admission stages that need only the headers (authenticate); they run before the body is parsed
@@ -69,6 +71,16 @@ public final class Gateway {
     /** Told about every call as it starts (before authentication): tracing opens its span here. */
     public Gateway onCallStarted(Consumer<Call> started) {
         this.started = started;
+        return this;
+    }
+
+    /**
+     * The answer cache, asked after the model-aware stages (authorize, rate limits, budget,
+     * guardrails on the request) and before routing; null: no cache. When the cache is configured
+     * off a call pays one boolean check.
+     */
+    public Gateway cache(ResponseCache cache) {
+        this.cache = cache;
         return this;
     }
 
@@ -136,17 +148,36 @@ public final class Gateway {
     private Future<Void> run(Route routed, AutoRouter.Choice chosen, Call call, CallerFormat caller, HttpServerResponse out,
             Snapshot current, Eligibility eligibility) {
         return Futures.compose(preRouting.run(call), v -> {
-            List<Target> targets = router.plan(routed, call, eligibility);
-            if (chosen != null) {
-                call.routeReason(chosen.reason() + "; " + call.routeReason());
+            ResponseCache.Lookup lookup = cache != null && cache.enabled()
+                    ? cache.prepare(call, caller.requestBody(), caller::chatRequest) : null;
+            if (lookup == null) {
+                return execute(routed, chosen, call, caller, out, current, eligibility, null);
             }
-            AttemptPlan plan = new AttemptPlan(call.model(), targets,
-                    fallbacks(routed, call, current, chosen == null ? List.of() : chosen.fallbacks()),
-                    model -> fallbackPlan(model, call, current, eligibility));
-            if (call.zdr() && targets.isEmpty() && !plan.anyLeft()) {
-                throw Eligibility.zdrNoTarget(call.model());
-            }
-            return new Execution(vertx, call, caller, plan, out, health, current.config().routing()).start();
+            return Futures.compose(cache.find(lookup), hit -> {
+                if (hit != null) {
+                    return CacheReplay.replay(call, hit, out);
+                }
+                // Also after no-cache: the answer comes from upstream, not from the cache.
+                call.cacheStatus(ResponseCache.MISS);
+                call.responseHeader(ResponseCache.STATUS_HEADER, ResponseCache.MISS);
+                return execute(routed, chosen, call, caller, out, current, eligibility, cache.recording(lookup));
+            });
         });
+    }
+
+    /** Plans the targets and runs the attempts; {@code recording} (null: none) keeps a successful answer for the cache. */
+    private Future<Void> execute(Route routed, AutoRouter.Choice chosen, Call call, CallerFormat caller, HttpServerResponse out,
+            Snapshot current, Eligibility eligibility, ResponseCache.Recording recording) {
+        List<Target> targets = router.plan(routed, call, eligibility);
+        if (chosen != null) {
+            call.routeReason(chosen.reason() + "; " + call.routeReason());
+        }
+        AttemptPlan plan = new AttemptPlan(call.model(), targets,
+                fallbacks(routed, call, current, chosen == null ? List.of() : chosen.fallbacks()),
+                model -> fallbackPlan(model, call, current, eligibility));
+        if (call.zdr() && targets.isEmpty() && !plan.anyLeft()) {
+            throw Eligibility.zdrNoTarget(call.model());
+        }
+        return new Execution(vertx, call, caller, plan, out, health, current.config().routing()).recording(recording).start();
     }
 }

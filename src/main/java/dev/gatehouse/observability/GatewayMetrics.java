@@ -69,6 +69,8 @@ public final class GatewayMetrics implements CallListener {
     private final Map<String, Counter> fallbacks = new ConcurrentHashMap<>();
     private final Map<String, Counter> rejections = new ConcurrentHashMap<>();
     private final Map<ModelKey, Counter> costs = new ConcurrentHashMap<>();
+    private final Map<CacheKey, Counter> cacheLookups = new ConcurrentHashMap<>();
+    private final Map<CacheKey, Counter> cacheSaved = new ConcurrentHashMap<>();
     /** Circuit state per target key, refreshed at each scrape; the gauges read it. */
     private final Map<String, TargetStatus.Circuit> circuits = new ConcurrentHashMap<>();
     private final Map<String, List<Meter>> circuitGauges = new ConcurrentHashMap<>();
@@ -113,6 +115,9 @@ public final class GatewayMetrics implements CallListener {
             rejections.computeIfAbsent(rejection, r -> Counter.builder("gatehouse.rejections")
                     .description("Calls the gateway refused before any upstream attempt: budget, rate limit, zero data retention")
                     .tag("reason", r).register(registry)).increment();
+        }
+        if (call.cacheStatus() != null) {
+            cacheLookup(call);
         }
         List<Call.Attempt> tried = call.attempts();
         if (tried.isEmpty()) {
@@ -173,6 +178,24 @@ public final class GatewayMetrics implements CallListener {
             if (!"embeddings".equals(operation)) {
                 tokenSummary(model, "output").record(usage.outputTokens());
             }
+        }
+    }
+
+    private record CacheKey(String model, String team, String result) {}
+
+    /** Cache lookups by model, team and result (hit, semantic_hit, miss), and the money hits saved. */
+    private void cacheLookup(Call call) {
+        String team = call.principal() == null || call.principal().teamId() == null ? "" : call.principal().teamId();
+        CacheKey key = new CacheKey(call.model() == null ? "unknown" : call.model(), team, call.cacheStatus().toLowerCase(Locale.ROOT));
+        cacheLookups.computeIfAbsent(key, k -> Counter.builder("gatehouse.cache.lookups")
+                .description("Answer-cache lookups by public model, team and result (hit, semantic_hit, miss)")
+                .tag("gen_ai_request_model", k.model()).tag("team", k.team()).tag("result", k.result()).register(registry))
+                .increment();
+        if (call.cacheSavedMicros() > 0) {
+            cacheSaved.computeIfAbsent(key, k -> Counter.builder("gatehouse.cache.saved.micros")
+                    .description("Micro-USD that cache hits saved: what the replayed answers cost when they were made")
+                    .tag("gen_ai_request_model", k.model()).tag("team", k.team()).tag("result", k.result()).register(registry))
+                    .increment(call.cacheSavedMicros());
         }
     }
 

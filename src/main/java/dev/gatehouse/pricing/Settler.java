@@ -48,6 +48,11 @@ public final class Settler implements AutoCloseable {
      * @param failure why the call failed, or null: a failed call is settled on what was reported, never estimated
      */
     public void settle(Call call, Throwable failure, CallListener then) {
+        if (call.cacheSaved() != null) {
+            // A cache hit costs nothing (no attempt, no usage); what the replayed answer cost to make is what it saved.
+            Pricing prices = pricing.get();
+            call.cacheSavedMicros(prices == null ? 0 : Pricing.cost(prices.price(call.model(), call.cacheModel()), call.cacheSaved()));
+        }
         Call.Attempt answered = call.answeringAttempt();
         Supplier<Usage> estimate = call.usageEstimate();
         if (call.usage() != null || answered == null || failure != null || estimate == null) {

@@ -14,6 +14,9 @@ import java.util.Map;
  * @param model the upstream model that answered ("" when none did)
  * @param fallbackPath every attempt as {@code provider/model:status}, joined by {@code >}
  * @param ttftMs time to the first byte sent to the caller, null when none was sent
+ * @param cache what the answer cache did: HIT, SEMANTIC_HIT, MISS; null when it was not consulted
+ * @param cacheSavedTokens a hit's tokens: what the replayed answer used when it was made (its own tokens are 0)
+ * @param cacheSavedMicros a hit's saved cost: the replayed answer's cost when it was made (its own cost is 0)
  */
 public record RequestRecord(
         String requestId, long ts, String endpoint, String keyId, String userId, String teamId,
@@ -23,11 +26,28 @@ public record RequestRecord(
         boolean usageEstimated, long costMicros, long latencyMs, Long ttftMs, boolean stream,
         String clientAddress, String userAgent, Map<String, String> tags, List<Attempt> attempts,
         @JsonInclude(JsonInclude.Include.NON_NULL)
-        Bodies bodies) {
+        Bodies bodies,
+        @JsonInclude(JsonInclude.Include.NON_NULL)
+        String cache,
+        long cacheSavedTokens,
+        long cacheSavedMicros) {
 
     public RequestRecord {
         tags = tags == null ? Map.of() : Map.copyOf(tags);
         attempts = attempts == null ? List.of() : List.copyOf(attempts);
+    }
+
+    /** A record that did not use the answer cache. */
+    public RequestRecord(
+            String requestId, long ts, String endpoint, String keyId, String userId, String teamId,
+            String requestedModel, String model, String provider, String route, String fallbackPath,
+            int status, String errorClass,
+            long inputTokens, long outputTokens, long cachedTokens, long cacheWriteTokens, long reasoningTokens,
+            boolean usageEstimated, long costMicros, long latencyMs, Long ttftMs, boolean stream,
+            String clientAddress, String userAgent, Map<String, String> tags, List<Attempt> attempts, Bodies bodies) {
+        this(requestId, ts, endpoint, keyId, userId, teamId, requestedModel, model, provider, route, fallbackPath, status,
+                errorClass, inputTokens, outputTokens, cachedTokens, cacheWriteTokens, reasoningTokens, usageEstimated,
+                costMicros, latencyMs, ttftMs, stream, clientAddress, userAgent, tags, attempts, bodies, null, 0, 0);
     }
 
     /** A record without stored bodies (the usual case). */
@@ -53,7 +73,16 @@ public record RequestRecord(
     public RequestRecord withBodies(Bodies bodies) {
         return new RequestRecord(requestId, ts, endpoint, keyId, userId, teamId, requestedModel, model, provider, route,
                 fallbackPath, status, errorClass, inputTokens, outputTokens, cachedTokens, cacheWriteTokens, reasoningTokens,
-                usageEstimated, costMicros, latencyMs, ttftMs, stream, clientAddress, userAgent, tags, attempts, bodies);
+                usageEstimated, costMicros, latencyMs, ttftMs, stream, clientAddress, userAgent, tags, attempts, bodies,
+                cache, cacheSavedTokens, cacheSavedMicros);
+    }
+
+    /** This record with {@code attempts} in place of its own. */
+    public RequestRecord withAttempts(List<Attempt> attempts) {
+        return new RequestRecord(requestId, ts, endpoint, keyId, userId, teamId, requestedModel, model, provider, route,
+                fallbackPath, status, errorClass, inputTokens, outputTokens, cachedTokens, cacheWriteTokens, reasoningTokens,
+                usageEstimated, costMicros, latencyMs, ttftMs, stream, clientAddress, userAgent, tags, attempts, bodies,
+                cache, cacheSavedTokens, cacheSavedMicros);
     }
 
     /** One try at one target. */

@@ -48,13 +48,14 @@ public final class RequestRecords {
                 p == null || p.userId() == null ? "" : p.userId(),
                 p == null || p.teamId() == null ? "" : p.teamId(),
                 call.model() == null ? "" : call.model(),
-                answered == null ? "" : answered.upstreamModel(),
-                answered == null ? "" : answered.provider(),
+                answered != null ? answered.upstreamModel() : call.cacheModel() != null ? call.cacheModel() : "",
+                answered != null ? answered.provider() : call.cacheSaved() != null ? "cache" : "",
                 call.routeReason(), path.isEmpty() ? null : path.toString(), status, errorClass,
                 u.inputTokens(), u.outputTokens(), u.cachedInputTokens(), u.cacheWriteTokens(), u.reasoningTokens(),
                 settled.estimated(), settled.costMicros(), elapsedNanos / 1_000_000,
                 call.firstByteNanos() == 0 ? null : (call.firstByteNanos() - call.startNanos()) / 1_000_000,
-                call.stream(), call.clientAddress(), userAgent, call.tags(), attempts, bodies(call));
+                call.stream(), call.clientAddress(), userAgent, call.tags(), attempts, bodies(call),
+                call.cacheStatus(), call.cacheSaved() == null ? 0 : call.cacheSaved().totalTokens(), call.cacheSavedMicros());
     }
 
     /** The call's bodies when its team stores them and it is not zero-data-retention; else null. */

@@ -57,6 +57,9 @@ public final class AdminClient {
             request.header("Content-Type", "application/json");
         }
         HttpResponse<String> response = gateway.send(request);
+        if (response.headers().firstValue("content-type").orElse("").startsWith("text/csv")) {
+            return new Reply(response.statusCode(), JSON.missingNode(), response.body()); // a CSV export: text only
+        }
         try {
             JsonNode json = response.body().isEmpty() ? JSON.nullNode() : JSON.readTree(response.body());
             return new Reply(response.statusCode(), json, response.body());

@@ -195,6 +195,11 @@ final class AnthropicMessagesCaller implements CallerFormat {
         return canonical();
     }
 
+    @Override
+    public Buffer requestBody() {
+        return scan.body();
+    }
+
     private ChatRequest canonical() {
         if (canonical == null) {
             canonical = AnthropicRequestDecoder.decode(scan.body(), true);

@@ -135,6 +135,11 @@ final class OpenAiChatCaller implements CallerFormat {
         return canonical();
     }
 
+    @Override
+    public Buffer requestBody() {
+        return body;
+    }
+
     private ChatRequest canonical() {
         if (canonical == null) {
             canonical = OpenAiChatDecoder.decode(body);

@@ -188,7 +188,7 @@ public final class AnthropicRequestDecoder {
             if (!b.isObject() || !"text".equals(b.path("type").asText())) {
                 throw GatewayException.invalid("system." + i + ": only text blocks are allowed in system", "system." + i);
             }
-            parts.add(new ContentPart.Text(string(b, "text", "system." + i + ".text", true)));
+            parts.add(new ContentPart.Text(string(b, "text", "system." + i + ".text", true), cacheControl(b)));
         }
         return parts;
     }
@@ -229,7 +229,7 @@ public final class AnthropicRequestDecoder {
             }
             String type = string(block, "type", bp + ".type", true);
             switch (type) {
-                case "text" -> parts.add(new ContentPart.Text(string(block, "text", bp + ".text", true)));
+                case "text" -> parts.add(new ContentPart.Text(string(block, "text", bp + ".text", true), cacheControl(block)));
                 case "image" -> parts.add(new ContentPart.Image(imageUrl(block.get("source"), bp + ".source"), null));
                 case "tool_use" -> {
                     if (role != Role.ASSISTANT) {
@@ -274,7 +274,7 @@ public final class AnthropicRequestDecoder {
                 JsonNode b = content.get(i);
                 String bp = path + ".content." + i;
                 switch (b.path("type").asText("")) {
-                    case "text" -> parts.add(new ContentPart.Text(string(b, "text", bp + ".text", true)));
+                    case "text" -> parts.add(new ContentPart.Text(string(b, "text", bp + ".text", true), cacheControl(b)));
                     case "image" -> parts.add(new ContentPart.Image(imageUrl(b.get("source"), bp + ".source"), null));
                     default -> parts.add(new ContentPart.Other(b.path("type").asText(""), b));
                 }
@@ -373,5 +373,11 @@ public final class AnthropicRequestDecoder {
             throw GatewayException.invalid(field + ": Input should be between 0 and 1", field);
         }
         return v.doubleValue();
+    }
+
+    /** A block's prompt-cache breakpoint ({@code cache_control} object), kept for the upstream; null when none. */
+    static JsonNode cacheControl(JsonNode block) {
+        JsonNode c = block.get("cache_control");
+        return c != null && c.isObject() ? c : null;
     }
 }

@@ -62,7 +62,7 @@ final class AnthropicRequestEncoder {
         }
         root.put("max_tokens", maxTokens);
 
-        List<String> system = new ArrayList<>();
+        List<ContentPart.Text> system = new ArrayList<>();
         ArrayNode messages = root.putArray("messages");
         ObjectNode current = null;
         for (int i = 0; i < r.messages().size(); i++) {
@@ -79,7 +79,7 @@ final class AnthropicRequestEncoder {
                         throw refuse("'" + path + ".content' of a system message may only hold text for Anthropic model '"
                                 + model + "'.", path + ".content");
                     }
-                    system.add(t.text());
+                    system.add(t);
                 }
                 continue;
             }
@@ -101,8 +101,19 @@ final class AnthropicRequestEncoder {
         for (JsonNode turn : messages) {
             toolResultsFirst((ArrayNode) turn.get("content"));
         }
-        if (!system.isEmpty()) {
-            root.put("system", String.join("\n\n", system));
+        if (system.stream().anyMatch(t -> t.cacheControl() != null)) {
+            // A prompt-cache breakpoint in the system prompt needs the block form to carry it.
+            ArrayNode blocks = root.putArray("system");
+            for (ContentPart.Text t : system) {
+                if (!t.text().isEmpty()) {
+                    ObjectNode b = blocks.addObject().put("type", "text").put("text", t.text());
+                    if (t.cacheControl() != null) {
+                        b.set("cache_control", t.cacheControl());
+                    }
+                }
+            }
+        } else if (!system.isEmpty()) {
+            root.put("system", String.join("\n\n", system.stream().map(ContentPart.Text::text).toList()));
         }
         if (r.temperature() != null) {
             if (r.temperature() > 1.0) {
@@ -297,8 +308,7 @@ final class AnthropicRequestEncoder {
 
     private static ObjectNode partBlock(ContentPart p, String path, String model) {
         return switch (p) {
-            case ContentPart.Text t -> t.text().isEmpty() ? null
-                    : OpenAiJson.MAPPER.createObjectNode().put("type", "text").put("text", t.text());
+            case ContentPart.Text t -> t.text().isEmpty() ? null : textBlock(t);
             case ContentPart.Image image -> imageBlock(image.url(), path, model);
             case ContentPart.Other o -> {
                 // Native Anthropic blocks (documents, cache-controlled text, ...) from an Anthropic caller pass as they are.
@@ -310,6 +320,15 @@ final class AnthropicRequestEncoder {
             }
             case ContentPart.Reasoning r -> null;
         };
+    }
+
+    /** A text block, with its prompt-cache breakpoint when the caller set one. */
+    private static ObjectNode textBlock(ContentPart.Text t) {
+        ObjectNode b = OpenAiJson.MAPPER.createObjectNode().put("type", "text").put("text", t.text());
+        if (t.cacheControl() != null) {
+            b.set("cache_control", t.cacheControl());
+        }
+        return b;
     }
 
     private static final Set<String> ANTHROPIC_BLOCKS = Set.of("document", "search_result", "text", "image");
@@ -393,6 +412,9 @@ final class AnthropicRequestEncoder {
         return switch (field) {
             case "n" -> v.isNumber() && v.intValue() == 1;
             case "logprobs", "store" -> v.isBoolean() && !v.booleanValue();
+            // OpenAI's prompt-cache routing hints: Anthropic caches at explicit cache_control breakpoints (kept
+            // above) and has no such key; the hint changes no answer, so it is dropped rather than refused.
+            case "prompt_cache_key", "prompt_cache_retention" -> true;
             case "frequency_penalty", "presence_penalty" -> v.isNumber() && v.doubleValue() == 0;
             case "refusal" -> false;
             default -> false;

@@ -35,7 +35,8 @@ import java.util.Set;
  */
 final class GeminiRequestEncoder {
     /** OpenAI fields that change nothing about the answer: OpenAI-side storage and dashboard tags. */
-    private static final Set<String> IGNORED_EXTRA = Set.of("store", "metadata");
+    /** No answer depends on these: storage flags and OpenAI's prompt-cache routing hints (Gemini caches implicitly). */
+    private static final Set<String> IGNORED_EXTRA = Set.of("store", "metadata", "prompt_cache_key", "prompt_cache_retention");
 
     private GeminiRequestEncoder() {}
 

@@ -142,7 +142,9 @@ public final class OpenAiChatDecoder {
             }
             String type = requiredString(part, "type", partPath + ".type");
             switch (type) {
-                case "text" -> parts.add(new ContentPart.Text(requiredString(part, "text", partPath + ".text")));
+                // cache_control on a text part is the common way OpenAI-format clients mark an Anthropic prompt-cache breakpoint.
+                case "text" -> parts.add(new ContentPart.Text(requiredString(part, "text", partPath + ".text"),
+                        part.get("cache_control") != null && part.get("cache_control").isObject() ? part.get("cache_control") : null));
                 case "image_url" -> {
                     JsonNode image = part.get("image_url");
                     if (image == null || !image.isObject()) {

@@ -1,0 +1,68 @@
+package dev.gatehouse.cache;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.SetArgs;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Answers in Redis, shared by every node: {@code SET key value PX ttl}, so Redis expires them.
+ * A cache is an optimisation, so Redis trouble is a miss (and a skipped store), never a failed
+ * call; commands carry a short deadline so an unreachable Redis costs a call little.
+ */
+public final class RedisAnswerStore implements AnswerStore {
+    private static final Logger LOG = LoggerFactory.getLogger(RedisAnswerStore.class);
+    static final String PREFIX = "gatehouse:cache:1:";
+
+    private final RedisClient client;
+    private final StatefulRedisConnection<byte[], byte[]> connection;
+
+    public RedisAnswerStore(String url) {
+        this.client = RedisClient.create(url);
+        client.setOptions(ClientOptions.builder().timeoutOptions(TimeoutOptions.enabled(Duration.ofMillis(500))).build());
+        this.connection = client.connect(ByteArrayCodec.INSTANCE);
+    }
+
+    @Override
+    public Future<CachedAnswer> get(String key) {
+        Context context = Vertx.currentContext();
+        var reading = connection.async().get(bytes(key)).handle((value, failure) -> {
+            if (failure != null) {
+                LOG.debug("cache lookup in Redis failed, answering from upstream: {}", failure.toString());
+                return null;
+            }
+            return value == null ? null : CachedAnswer.decode(value);
+        });
+        // Completed on this call's event loop, as everything after it expects.
+        return context == null ? Future.fromCompletionStage(reading) : Future.fromCompletionStage(reading, context);
+    }
+
+    @Override
+    public void put(String key, CachedAnswer answer, Duration ttl) {
+        connection.async().set(bytes(key), answer.encode(), SetArgs.Builder.px(Math.max(1, ttl.toMillis())))
+                .whenComplete((ok, failure) -> {
+                    if (failure != null) {
+                        LOG.debug("cache store in Redis failed: {}", failure.toString());
+                    }
+                });
+    }
+
+    private static byte[] bytes(String key) {
+        return (PREFIX + key).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    @Override
+    public void close() {
+        connection.close();
+        client.shutdown();
+    }
+}
