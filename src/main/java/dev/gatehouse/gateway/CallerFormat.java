@@ -1,6 +1,7 @@
 package dev.gatehouse.gateway;
 
 import dev.gatehouse.call.Call;
+import dev.gatehouse.call.CallContent;
 import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.canonical.ChatRequest;
 import dev.gatehouse.canonical.Usage;
@@ -57,6 +58,14 @@ public interface CallerFormat {
      * null when this caller format has none (embeddings). Throws a 400 when the body does not decode.
      */
     default ChatRequest chatRequest() {
+        return null;
+    }
+
+    /**
+     * The request's content for the stages that read or rewrite it (guardrails), or null when this
+     * format offers none (a stage that needs it then refuses the call rather than skip its check).
+     */
+    default CallContent content() {
         return null;
     }
 

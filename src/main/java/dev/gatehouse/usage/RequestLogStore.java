@@ -31,8 +31,8 @@ public final class RequestLogStore {
     private static final String INSERT_LOG = "INSERT INTO request_log (request_id, ts, endpoint, key_id, user_id, team_id,"
             + " requested_model, model, provider, route, fallback_path, attempt_count, status, error_class, input_tokens,"
             + " output_tokens, cached_tokens, cache_write_tokens, reasoning_tokens, usage_estimated, cost_micros, latency_ms,"
-            + " ttft_ms, stream, client_address, user_agent, tags, attempts)"
-            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            + " ttft_ms, stream, client_address, user_agent, tags, attempts, guardrails)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             + " ON CONFLICT (request_id) DO NOTHING";
     private static final String INSERT_TAG = "INSERT INTO request_tags (request_id, ts, tag_key, tag_value)"
             + " VALUES (?, ?, ?, ?) ON CONFLICT (request_id, tag_key) DO NOTHING";
@@ -217,7 +217,8 @@ public final class RequestLogStore {
         st.setString(i++, r.clientAddress());
         st.setString(i++, r.userAgent());
         st.setString(i++, r.tags().isEmpty() ? null : toJson(r.tags()));
-        st.setString(i, AttemptsJson.write(r.attempts()));
+        st.setString(i++, AttemptsJson.write(r.attempts()));
+        st.setString(i, r.guardrails());
     }
 
     private record RollupKey(long hour, String tagKey, String tagValue, String team, String key, String user, String model,
@@ -380,7 +381,7 @@ public final class RequestLogStore {
                         r.requestedModel(), r.model(), r.provider(), r.route(), r.fallbackPath(), r.status(), r.errorClass(),
                         r.inputTokens(), r.outputTokens(), r.cachedTokens(), r.cacheWriteTokens(), r.reasoningTokens(),
                         r.usageEstimated(), r.costMicros(), r.latencyMs(), r.ttftMs(), r.stream(), r.clientAddress(),
-                        r.userAgent(), r.tags(), attempts));
+                        r.userAgent(), r.tags(), attempts, null, r.guardrails()));
             }
         }
         return rows;
@@ -397,7 +398,7 @@ public final class RequestLogStore {
                 rs.getLong("cached_tokens"), rs.getLong("cache_write_tokens"), rs.getLong("reasoning_tokens"),
                 rs.getInt("usage_estimated") != 0, rs.getLong("cost_micros"), rs.getLong("latency_ms"), ttftMs,
                 rs.getInt("stream") != 0, rs.getString("client_address"), rs.getString("user_agent"),
-                tags == null ? Map.of() : fromJson(tags), attempts);
+                tags == null ? Map.of() : fromJson(tags), attempts, null, rs.getString("guardrails"));
     }
 
     /**

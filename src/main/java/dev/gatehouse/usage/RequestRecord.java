@@ -23,11 +23,30 @@ public record RequestRecord(
         boolean usageEstimated, long costMicros, long latencyMs, Long ttftMs, boolean stream,
         String clientAddress, String userAgent, Map<String, String> tags, List<Attempt> attempts,
         @JsonInclude(JsonInclude.Include.NON_NULL)
-        Bodies bodies) {
+        Bodies bodies,
+        @JsonInclude(JsonInclude.Include.NON_NULL)
+        String guardrails) {
 
     public RequestRecord {
         tags = tags == null ? Map.of() : Map.copyOf(tags);
         attempts = attempts == null ? List.of() : List.copyOf(attempts);
+    }
+
+    /**
+     * A record without guardrail verdicts.
+     *
+     * @param bodies see {@link Bodies}, or null
+     */
+    public RequestRecord(
+            String requestId, long ts, String endpoint, String keyId, String userId, String teamId,
+            String requestedModel, String model, String provider, String route, String fallbackPath,
+            int status, String errorClass,
+            long inputTokens, long outputTokens, long cachedTokens, long cacheWriteTokens, long reasoningTokens,
+            boolean usageEstimated, long costMicros, long latencyMs, Long ttftMs, boolean stream,
+            String clientAddress, String userAgent, Map<String, String> tags, List<Attempt> attempts, Bodies bodies) {
+        this(requestId, ts, endpoint, keyId, userId, teamId, requestedModel, model, provider, route, fallbackPath, status,
+                errorClass, inputTokens, outputTokens, cachedTokens, cacheWriteTokens, reasoningTokens, usageEstimated,
+                costMicros, latencyMs, ttftMs, stream, clientAddress, userAgent, tags, attempts, bodies, null);
     }
 
     /** A record without stored bodies (the usual case). */
@@ -40,7 +59,7 @@ public record RequestRecord(
             String clientAddress, String userAgent, Map<String, String> tags, List<Attempt> attempts) {
         this(requestId, ts, endpoint, keyId, userId, teamId, requestedModel, model, provider, route, fallbackPath, status,
                 errorClass, inputTokens, outputTokens, cachedTokens, cacheWriteTokens, reasoningTokens, usageEstimated,
-                costMicros, latencyMs, ttftMs, stream, clientAddress, userAgent, tags, attempts, null);
+                costMicros, latencyMs, ttftMs, stream, clientAddress, userAgent, tags, attempts, null, null);
     }
 
     /**
@@ -53,7 +72,7 @@ public record RequestRecord(
     public RequestRecord withBodies(Bodies bodies) {
         return new RequestRecord(requestId, ts, endpoint, keyId, userId, teamId, requestedModel, model, provider, route,
                 fallbackPath, status, errorClass, inputTokens, outputTokens, cachedTokens, cacheWriteTokens, reasoningTokens,
-                usageEstimated, costMicros, latencyMs, ttftMs, stream, clientAddress, userAgent, tags, attempts, bodies);
+                usageEstimated, costMicros, latencyMs, ttftMs, stream, clientAddress, userAgent, tags, attempts, bodies, guardrails);
     }
 
     /** One try at one target. */

@@ -1,6 +1,8 @@
 package dev.gatehouse.api.openai;
 
 import dev.gatehouse.call.Call;
+import dev.gatehouse.call.CallContent;
+import dev.gatehouse.call.OutputFilter;
 import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.canonical.EmbeddingRequest;
 import dev.gatehouse.canonical.EmbeddingResponse;
@@ -18,8 +20,9 @@ import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 
 /** A {@code POST /v1/embeddings} request and how to answer it in OpenAI's format. */
-final class OpenAiEmbeddingsCaller implements CallerFormat {
-    private final OpenAiEmbeddingsScan scan;
+final class OpenAiEmbeddingsCaller implements CallerFormat, CallContent {
+    /** The request as sent upstream: replaced when a guardrail masks its input. */
+    private OpenAiEmbeddingsScan scan;
 
     OpenAiEmbeddingsCaller(OpenAiEmbeddingsScan scan) {
         this.scan = scan;
@@ -66,6 +69,25 @@ final class OpenAiEmbeddingsCaller implements CallerFormat {
             }
         };
     }
+
+    @Override
+    public CallContent content() {
+        return this;
+    }
+
+    @Override
+    public Buffer body() {
+        return scan.body();
+    }
+
+    @Override
+    public void replaceBody(Buffer rewritten) {
+        scan = OpenAiEmbeddingsScan.scan(rewritten);
+    }
+
+    /** Vectors carry no text to check or restore. */
+    @Override
+    public void filterOutput(OutputFilter filter) {}
 
     @Override
     public Buffer errorBody(GatewayException error) {
