@@ -122,4 +122,29 @@ class DetectorsTest {
         assertThat(rewritten).contains("\"temperature\":0.70").contains("mail <EMAIL_1>").contains("data:image/png;base64,AAAA")
                 .contains("sent to a@x.io");
     }
+
+    @Test
+    void jsonTextsReadAnthropicToolUseToolResultsAndSystemButNotImagesOrSignatures() {
+        var body = io.vertx.core.buffer.Buffer.buffer("""
+                {"model":"claude","max_tokens":100,"system":[{"type":"text","text":"sys a@x.io","cache_control":{"type":"ephemeral"}}],
+                 "messages":[
+                  {"role":"user","content":[{"type":"image","source":{"type":"base64","media_type":"image/png","data":"iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB"}},
+                                            {"type":"text","text":"who is b@x.io"}]},
+                  {"role":"assistant","content":[{"type":"thinking","thinking":"hmm","signature":"EqQBCkgIARABGAIiQL"},
+                                                 {"type":"tool_use","id":"toolu_1","name":"lookup","input":{"email":"b@x.io","n":3}}]},
+                  {"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_1","content":[{"type":"text","text":"found c@x.io"}]}]}]}""");
+        assertThat(JsonTexts.of(body)).containsExactly("sys a@x.io", "who is b@x.io", "hmm", "b@x.io", "found c@x.io");
+        String rewritten = JsonTexts.rewrite(body, i -> i == 3 ? "<EMAIL_2>" : null).toString();
+        assertThat(rewritten).contains("\"input\":{\"email\":\"<EMAIL_2>\",\"n\":3}").contains("\"max_tokens\":100")
+                .contains("iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB");
+    }
+
+    @Test
+    void embeddingsInputAsAStringAListOrTokens() {
+        assertThat(JsonTexts.of(io.vertx.core.buffer.Buffer.buffer("{\"model\":\"e\",\"input\":\"one a@x.io\"}")))
+                .containsExactly("one a@x.io");
+        assertThat(JsonTexts.of(io.vertx.core.buffer.Buffer.buffer("{\"input\":[\"a\",\"b\"],\"model\":\"e\"}")))
+                .containsExactly("a", "b");
+        assertThat(JsonTexts.of(io.vertx.core.buffer.Buffer.buffer("{\"model\":\"e\",\"input\":[[1,2,3]]}"))).isEmpty();
+    }
 }
