@@ -313,7 +313,9 @@ public final class Call {
     /** Forgets the response bytes kept so far (an answer in which a guardrail found values that must not be stored). */
     public void dropCapturedResponse() {
         responseWithheld = true;
-        responseBody = Buffer.buffer("[withheld: a guardrail found sensitive values in this answer]");
+        if (storeBodies()) {
+            responseBody = Buffer.buffer("[withheld: a guardrail found sensitive values in this answer]");
+        }
     }
 
     /** The request's content, for stages that read or rewrite it (guardrails); null when the format offers none. */

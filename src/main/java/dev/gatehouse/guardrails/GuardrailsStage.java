@@ -44,7 +44,8 @@ public final class GuardrailsStage implements Stage {
         CallContent content = call.content();
         if (content == null) {
             // Fail closed: an endpoint whose content cannot be read is not let past its guardrails.
-            return Future.failedFuture(new GatewayException(ErrorType.INVALID_REQUEST, "Guardrail '" + input.getFirst().name()
+            String name = (input.isEmpty() ? output : input).getFirst().name();
+            return Future.failedFuture(new GatewayException(ErrorType.INVALID_REQUEST, "Guardrail '" + name
                     + "' applies to this call, but this endpoint's content cannot be inspected.", null, Guardrails.GUARDRAIL_BLOCKED));
         }
         Placeholders masks = new Placeholders();
