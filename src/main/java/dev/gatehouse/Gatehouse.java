@@ -25,6 +25,9 @@ import dev.gatehouse.call.CallListener;
 import dev.gatehouse.call.CallListeners;
 import dev.gatehouse.call.Stage;
 import dev.gatehouse.config.CacheConfig;
+import dev.gatehouse.guardrails.Guardrails;
+import dev.gatehouse.guardrails.GuardrailsStage;
+import dev.gatehouse.guardrails.RemoteChecks;
 import dev.gatehouse.config.ConfigLoader;
 import dev.gatehouse.config.ConfigWatcher;
 import dev.gatehouse.config.GatehouseConfig;
@@ -227,9 +230,12 @@ public final class Gatehouse implements AutoCloseable {
             Router targetRouter = new Router(targetHealth, () -> routingPrices.pricing(snapshot.get().config()),
                     () -> snapshot.get().config().routing(), null,
                     new ByokKeySelection(teamCredentials, () -> snapshot.get().config().secrets().allowCallerProviderKeys()));
+            // Guardrails (in) run after the budget reservation; with none configured the stage returns at once.
+            Guardrails guardrails = new Guardrails(vertx, () -> snapshot.get().config(), new RemoteChecks(vertx));
             Gateway gateway = new Gateway(vertx, snapshot::get,
                     List.of(authenticate),
-                    Stream.concat(Stream.<Stage>of(new AuthorizeStage()), enforcement.stages().stream()).toList(),
+                    Stream.of(Stream.<Stage>of(new AuthorizeStage()), enforcement.stages().stream(),
+                            Stream.<Stage>of(new GuardrailsStage(guardrails))).flatMap(s -> s).toList(),
                     targetRouter, targetHealth);
             // Answer cache: its store is chosen at start; whether it is on, TTLs and teams follow reloads.
             ResponseCache cache = responseCache(config, snapshot, targetHealth);

@@ -35,7 +35,7 @@ final class ArchitectureRules {
             new Layer("cli", "cli"),
             new Layer("endpoints", "admin", "api"),
             new Layer("server and executor", "http", "gateway"),
-            new Layer("governance", "budget", "limits", "secrets", "usage", "observability", "audit", "cache"),
+            new Layer("governance", "budget", "limits", "secrets", "usage", "observability", "audit", "guardrails", "cache"),
             new Layer("settlement", "settlement"),
             new Layer("routing", "routing"),
             new Layer("access", "access"),
@@ -47,7 +47,7 @@ final class ArchitectureRules {
 
     /** Below the executor and the endpoints: decide, account and authorize, never call back up. */
     static final List<String> GOVERNANCE = List.of("routing", "access", "budget", "limits", "secrets", "usage",
-            "observability", "audit", "identity", "pricing", "settlement", "cache");
+            "observability", "audit", "identity", "pricing", "settlement", "guardrails", "cache");
 
     /** One layer: a name for reports and its top-level packages ("" = the root package). */
     record Layer(String name, List<String> packages) {

@@ -74,6 +74,7 @@ public final class Ingress {
             call.stream(scanned.stream());
             call.requestSize(body.length(), scanned.maxTokens());
             call.captureRequest(body);
+            call.content(scanned.caller().content());
             return gateway.dispatch(call, scanned.caller(), response);
         });
         result.onComplete(done -> {

@@ -1,12 +1,14 @@
 package dev.gatehouse.api;
 
 import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.call.OutputFilter;
 import dev.gatehouse.canonical.StreamEvent;
 import dev.gatehouse.canonical.Usage;
 import dev.gatehouse.gateway.CallerFormat;
 import dev.gatehouse.provider.StreamDecoder;
 import dev.gatehouse.provider.StreamEncoder;
 import io.vertx.core.buffer.Buffer;
+import java.util.function.Consumer;
 
 /**
  * The one translating relay, for every caller format: decodes the upstream's stream into canonical
@@ -23,10 +25,14 @@ public class TranslatingRelay implements CallerFormat.StreamRelay, Resumable {
     private boolean toolCalls;
     private boolean answering;
     private Buffer pending;
+    /** Output guardrails and restoring of masked values, or null (then every event goes straight to the encoder). */
+    private OutputFilter filter;
+    private final Consumer<StreamEvent> encode;
 
     public TranslatingRelay(StreamDecoder decoder, StreamEncoder encoder) {
         this.decoder = decoder;
         this.encoder = encoder;
+        this.encode = event -> pending.appendBuffer(encoder.encode(event));
     }
 
     /** Handles one decoded event, usually by {@link #emit emitting} it. */
@@ -46,9 +52,22 @@ public class TranslatingRelay implements CallerFormat.StreamRelay, Resumable {
         emit(event);
     }
 
-    /** Writes an event to the caller's stream. */
+    /**
+     * Sends the answer through {@code filter} before the encoder (output guardrails). It may hold
+     * text back and throws a GatewayException to block, which the executor ends the stream with.
+     */
+    public TranslatingRelay filter(OutputFilter filter) {
+        this.filter = filter;
+        return this;
+    }
+
+    /** Writes an event to the caller's stream (through the output filter, when there is one). */
     protected final void emit(StreamEvent event) {
-        pending.appendBuffer(encoder.encode(event));
+        if (filter == null) {
+            pending.appendBuffer(encoder.encode(event));
+        } else {
+            filter.event(event, encode);
+        }
     }
 
     @Override

@@ -17,6 +17,11 @@ public interface AccessRules {
         }
     };
 
+    /** The names of the access policies behind these rules (guardrails can be attached to a policy). */
+    default java.util.List<String> policyNames() {
+        return java.util.List.of();
+    }
+
     /** Why access was refused: the policy's name and a sentence for the caller. */
     record Denial(String policy, String reason) {}
 

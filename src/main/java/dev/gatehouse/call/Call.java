@@ -57,6 +57,9 @@ public final class Call {
     private Usage cacheSaved;
     private String cacheModel;
     private long cacheSavedMicros;
+    private CallContent content;
+    private boolean responseWithheld;
+    private List<GuardrailVerdict> guardrails;
 
     /** Most bytes of each body kept for the request log; longer bodies are cut and flagged truncated. */
     public static final int MAX_STORED_BODY = 1 << 20;
@@ -294,7 +297,7 @@ public final class Call {
 
     /** Appends bytes sent to the caller, when {@link #storeBodies()} (up to the cap); otherwise does nothing. */
     public void captureResponse(Buffer bytes) {
-        if (!storeBodies() || bytes == null) {
+        if (!storeBodies() || bytes == null || responseWithheld) {
             return;
         }
         if (responseBody == null) {
@@ -309,6 +312,32 @@ public final class Call {
         } else {
             responseBody.appendBuffer(bytes);
         }
+    }
+
+    /** Forgets the response bytes kept so far (an answer in which a guardrail found values that must not be stored). */
+    public void dropCapturedResponse() {
+        responseWithheld = true;
+        if (storeBodies()) {
+            responseBody = Buffer.buffer("[withheld: a guardrail found sensitive values in this answer]");
+        }
+    }
+
+    /** The request's content, for stages that read or rewrite it (guardrails); null when the format offers none. */
+    public CallContent content() { return content; }
+
+    public void content(CallContent content) { this.content = content; }
+
+    /** Records a guardrail's verdict (see {@link GuardrailVerdict}). */
+    public void guardrailVerdict(GuardrailVerdict verdict) {
+        if (guardrails == null) {
+            guardrails = new ArrayList<>(4);
+        }
+        guardrails.add(verdict);
+    }
+
+    /** Every guardrail verdict of this call, in the order they were reached; empty when none ran. */
+    public List<GuardrailVerdict> guardrailVerdicts() {
+        return guardrails == null ? List.of() : guardrails;
     }
 
     /** What {@link #captureRequest} and {@link #captureResponse} kept, as text (null where nothing was). */

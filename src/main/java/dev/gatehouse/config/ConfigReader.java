@@ -70,11 +70,12 @@ final class ConfigReader {
         ZdrConfig zdr = zdr(top.section("zdr"));
         RequestLogConfig requestLog = requestLog(top.section("request-log"));
         OutboundConfig outbound = outbound(top.section("outbound"));
+        GuardrailsConfig guardrails = new GuardrailsReader(problems, providerNames).read(top.section("guardrails"));
         CacheConfig cache = new CacheReader(problems).read(top.section("cache"), redis, modelNames, models);
         top.finish();
         return problems.hasErrors() ? null
                 : new GatehouseConfig(source, server, providers, models, auth, storage, routing, redis, budgets, secrets,
-                        observability, zdr, requestLog, outbound, cache);
+                        observability, zdr, requestLog, outbound, guardrails, cache);
     }
 
     private ServerConfig server(Section s) {

@@ -17,6 +17,7 @@ import java.util.Map;
  * @param zdr which calls are zero-data-retention traffic
  * @param requestLog the request log's queue, batching, spool replay and retention
  * @param outbound which addresses caller-supplied URLs may be fetched from
+ * @param guardrails named guardrails and where they apply (none by default)
  * @param cache the exact and semantic answer cache (off unless configured)
  */
 public record GatehouseConfig(
@@ -34,22 +35,25 @@ public record GatehouseConfig(
         ZdrConfig zdr,
         RequestLogConfig requestLog,
         OutboundConfig outbound,
+        GuardrailsConfig guardrails,
         CacheConfig cache) {
 
+    /** The configuration with every later section at its default (tests and tools that build one in code). */
     public GatehouseConfig(Path source, ServerConfig server, Map<String, ProviderConfig> providers,
             Map<String, ModelConfig> models, AuthConfig auth, StorageConfig storage, RoutingConfig routing,
             RedisConfig redis, BudgetsConfig budgets, SecretsConfig secrets, ObservabilityConfig observability, ZdrConfig zdr,
             RequestLogConfig requestLog) {
         this(source, server, providers, models, auth, storage, routing, redis, budgets, secrets, observability, zdr, requestLog,
-                OutboundConfig.DEFAULTS);
+                null);
     }
 
+    /** As above, with the outbound rules given; sections added later take their defaults (null). */
     public GatehouseConfig(Path source, ServerConfig server, Map<String, ProviderConfig> providers,
             Map<String, ModelConfig> models, AuthConfig auth, StorageConfig storage, RoutingConfig routing,
             RedisConfig redis, BudgetsConfig budgets, SecretsConfig secrets, ObservabilityConfig observability, ZdrConfig zdr,
             RequestLogConfig requestLog, OutboundConfig outbound) {
         this(source, server, providers, models, auth, storage, routing, redis, budgets, secrets, observability, zdr, requestLog,
-                outbound, CacheConfig.OFF);
+                outbound, null, null);
     }
 
     public GatehouseConfig {
@@ -61,6 +65,7 @@ public record GatehouseConfig(
         zdr = zdr == null ? ZdrConfig.OFF : zdr;
         requestLog = requestLog == null ? RequestLogConfig.DEFAULTS : requestLog;
         outbound = outbound == null ? OutboundConfig.DEFAULTS : outbound;
+        guardrails = guardrails == null ? GuardrailsConfig.NONE : guardrails;
         cache = cache == null ? CacheConfig.OFF : cache;
         // Map.copyOf would lose the file order, which routing and the admin UI show to users.
         providers = Collections.unmodifiableMap(new LinkedHashMap<>(providers));

@@ -1,6 +1,7 @@
 package dev.gatehouse.gateway;
 
 import dev.gatehouse.call.Call;
+import dev.gatehouse.call.CallContent;
 import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.canonical.ChatRequest;
 import dev.gatehouse.canonical.Usage;
@@ -65,6 +66,14 @@ public interface CallerFormat {
      * format's answers are not cached. Asked only when the cache is on.
      */
     default Buffer requestBody() {
+        return null;
+    }
+
+    /**
+     * The request's content for the stages that read or rewrite it (guardrails), or null when this
+     * format offers none (a stage that needs it then refuses the call rather than skip its check).
+     */
+    default CallContent content() {
         return null;
     }
 

@@ -283,6 +283,9 @@ final class Execution {
         } catch (UpstreamException e) {
             attemptFailed(e.error(), false);
             return;
+        } catch (GatewayException blocked) {
+            outputBlocked(blocked);
+            return;
         } catch (RuntimeException e) {
             attemptFailed(UpstreamError.of(ErrorClass.UPSTREAM_ERROR, "malformed response from provider: " + e.getMessage()), false);
             return;
@@ -311,11 +314,20 @@ final class Execution {
         } catch (UpstreamException e) {
             attemptFailed(e.error(), false);
             return;
+        } catch (GatewayException blocked) {
+            outputBlocked(blocked);
+            return;
         } catch (RuntimeException e) {
             attemptFailed(UpstreamError.of(ErrorClass.UPSTREAM_ERROR, "malformed stream chunk from provider: " + e.getMessage()), false);
             return;
         }
         if (bytes.length() == 0) {
+            if (!headersSent && firstByteTimer != null && relay.answering()) {
+                // The answer has begun but an output guardrail holds it back: the first-byte deadline
+                // is met, and from here the idle deadline watches the upstream's gaps.
+                firstByteTimer = cancel(firstByteTimer);
+                armIdleTimer(target.timeouts().idle().toMillis(), attemptId);
+            }
             return;
         }
         if (!headersSent) {
@@ -391,6 +403,9 @@ final class Execution {
             tail = relay.end();
         } catch (UpstreamException e) {
             attemptFailed(e.error(), false);
+            return;
+        } catch (GatewayException blocked) {
+            outputBlocked(blocked);
             return;
         }
         if (!relay.complete()) {
@@ -551,6 +566,31 @@ final class Execution {
     /** Where the provider continues a final assistant message instead of answering it (Anthropic). */
     private static boolean supportsPrefill(Target target) {
         return target.provider().codec().format() == WireFormat.ANTHROPIC;
+    }
+
+    /**
+     * An output guardrail blocked the answer (a GatewayException from the caller's relay or answer,
+     * which is the gateway's own verdict, never an upstream failure). The upstream did its job, so
+     * the attempt counts as a success and is not retried: another model's answer is not what was
+     * checked. Nothing held back is released; a stream gets the block as its in-band error event,
+     * opened for it if nothing was sent yet, and a whole answer becomes the error response.
+     */
+    private void outputBlocked(GatewayException blocked) {
+        if (relay != null && caller.stream()) {
+            countUsage(relay);
+        }
+        recordAttempt(200, null);
+        endAttempt(TargetHealth.Outcome.SUCCESS, tokens());
+        attemptId++;
+        cancelUpstream();
+        if (caller.stream() && !headersSent) {
+            sendStreamHead();
+            Buffer opening = releaseHeld(Buffer.buffer());
+            if (opening.length() > 0) {
+                out.write(opening);
+            }
+        }
+        fail(blocked);
     }
 
     private void giveUp() {

@@ -32,6 +32,7 @@ public final class PolicyRules implements AccessRules {
         return policies.isEmpty() ? AccessRules.ALLOW_ALL : new PolicyRules(policies);
     }
 
+    @Override
     public List<String> policyNames() {
         List<String> names = new ArrayList<>(policies.size());
         policies.forEach(c -> names.add(c.policy().name()));

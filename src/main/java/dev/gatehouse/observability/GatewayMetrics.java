@@ -1,6 +1,7 @@
 package dev.gatehouse.observability;
 
 import dev.gatehouse.call.Call;
+import dev.gatehouse.call.GuardrailVerdict;
 import dev.gatehouse.call.CallListener;
 import dev.gatehouse.call.Settlement;
 import dev.gatehouse.canonical.Usage;
@@ -71,6 +72,9 @@ public final class GatewayMetrics implements CallListener {
     private final Map<ModelKey, Counter> costs = new ConcurrentHashMap<>();
     private final Map<CacheKey, Counter> cacheLookups = new ConcurrentHashMap<>();
     private final Map<CacheKey, Counter> cacheSaved = new ConcurrentHashMap<>();
+    private record GuardrailKey(String guardrail, String stage, String outcome) {}
+    private final Map<GuardrailKey, Counter> guardrailRuns = new ConcurrentHashMap<>();
+    private final Map<GuardrailKey, Timer> guardrailLatency = new ConcurrentHashMap<>();
     /** Circuit state per target key, refreshed at each scrape; the gauges read it. */
     private final Map<String, TargetStatus.Circuit> circuits = new ConcurrentHashMap<>();
     private final Map<String, List<Meter>> circuitGauges = new ConcurrentHashMap<>();
@@ -103,6 +107,25 @@ public final class GatewayMetrics implements CallListener {
         return registry;
     }
 
+    /**
+     * Per guardrail, stage and outcome: {@code gatehouse_guardrail_runs_total} (outcome passed,
+     * blocked, masked, flagged or error: blocks, masks and errors are those outcomes' counts) and the
+     * time each took, {@code gatehouse_guardrail_duration_seconds}. Guardrail names come from the config.
+     */
+    private void guardrails(Call call) {
+        for (GuardrailVerdict v : call.guardrailVerdicts()) {
+            GuardrailKey key = new GuardrailKey(v.guardrail(), v.stage(), v.outcome());
+            guardrailRuns.computeIfAbsent(key, k -> Counter.builder("gatehouse.guardrail.runs")
+                    .description("Guardrail runs by guardrail, stage (input, output) and outcome (passed, blocked, masked, flagged, error)")
+                    .tag("guardrail", k.guardrail()).tag("stage", k.stage()).tag("outcome", k.outcome()).register(registry))
+                    .increment();
+            guardrailLatency.computeIfAbsent(key, k -> Timer.builder("gatehouse.guardrail.duration")
+                    .description("Time a guardrail took on a call (for output guardrails, summed over the answer's checks)")
+                    .tag("guardrail", k.guardrail()).tag("stage", k.stage()).tag("outcome", k.outcome()).register(registry))
+                    .record(v.nanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
+    }
+
     @Override
     public void completed(Call call, Throwable failure) {
         int status = CallFacts.status(failure);
@@ -119,6 +142,7 @@ public final class GatewayMetrics implements CallListener {
         if (call.cacheStatus() != null) {
             cacheLookup(call);
         }
+        guardrails(call);
         List<Call.Attempt> tried = call.attempts();
         if (tried.isEmpty()) {
             return; // no model was reached: no GenAI metrics (and a caller's unknown model name never becomes a label)

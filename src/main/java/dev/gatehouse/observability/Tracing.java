@@ -139,6 +139,18 @@ public final class Tracing implements CallListener, AutoCloseable {
         span.setAttribute("gatehouse.stream", call.stream());
         span.setAttribute("gatehouse.attempts", call.attempts().size());
         span.setAttribute("gatehouse.zdr", call.zdr());
+        if (!call.guardrailVerdicts().isEmpty()) {
+            // name:stage=outcome[kinds]; the kinds of what was found, never the values
+            StringBuilder verdicts = new StringBuilder();
+            for (var v : call.guardrailVerdicts()) {
+                verdicts.append(verdicts.isEmpty() ? "" : "; ").append(v.guardrail()).append(':').append(v.stage())
+                        .append('=').append(v.outcome());
+                if (!v.kinds().isEmpty()) {
+                    verdicts.append('[').append(String.join(",", v.kinds())).append(']');
+                }
+            }
+            span.setAttribute("gatehouse.guardrails", verdicts.toString());
+        }
         span.setAttribute(HTTP_STATUS, status);
         if (call.principal() != null) {
             if (call.principal().teamId() != null) {

@@ -31,8 +31,9 @@ public final class RequestLogStore {
     private static final String INSERT_LOG = "INSERT INTO request_log (request_id, ts, endpoint, key_id, user_id, team_id,"
             + " requested_model, model, provider, route, fallback_path, attempt_count, status, error_class, input_tokens,"
             + " output_tokens, cached_tokens, cache_write_tokens, reasoning_tokens, usage_estimated, cost_micros, latency_ms,"
-            + " ttft_ms, stream, client_address, user_agent, tags, attempts, cache, cache_saved_tokens, cache_saved_micros)"
-            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            + " ttft_ms, stream, client_address, user_agent, tags, attempts, cache, cache_saved_tokens, cache_saved_micros,"
+            + " guardrails)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             + " ON CONFLICT (request_id) DO NOTHING";
     private static final String INSERT_TAG = "INSERT INTO request_tags (request_id, ts, tag_key, tag_value)"
             + " VALUES (?, ?, ?, ?) ON CONFLICT (request_id, tag_key) DO NOTHING";
@@ -220,7 +221,8 @@ public final class RequestLogStore {
         st.setString(i++, AttemptsJson.write(r.attempts()));
         st.setString(i++, r.cache());
         st.setLong(i++, r.cacheSavedTokens());
-        st.setLong(i, r.cacheSavedMicros());
+        st.setLong(i++, r.cacheSavedMicros());
+        st.setString(i, r.guardrails());
     }
 
     private record RollupKey(long hour, String tagKey, String tagValue, String team, String key, String user, String model,
@@ -397,7 +399,7 @@ public final class RequestLogStore {
                 rs.getInt("usage_estimated") != 0, rs.getLong("cost_micros"), rs.getLong("latency_ms"), ttftMs,
                 rs.getInt("stream") != 0, rs.getString("client_address"), rs.getString("user_agent"),
                 tags == null ? Map.of() : fromJson(tags), attempts, null, rs.getString("cache"),
-                rs.getLong("cache_saved_tokens"), rs.getLong("cache_saved_micros"));
+                rs.getLong("cache_saved_tokens"), rs.getLong("cache_saved_micros"), rs.getString("guardrails"));
     }
 
     /**

@@ -30,14 +30,20 @@ public record RequestRecord(
         @JsonInclude(JsonInclude.Include.NON_NULL)
         String cache,
         long cacheSavedTokens,
-        long cacheSavedMicros) {
+        long cacheSavedMicros,
+        @JsonInclude(JsonInclude.Include.NON_NULL)
+        String guardrails) {
 
     public RequestRecord {
         tags = tags == null ? Map.of() : Map.copyOf(tags);
         attempts = attempts == null ? List.of() : List.copyOf(attempts);
     }
 
-    /** A record that did not use the answer cache. */
+    /**
+     * A record that did not use the answer cache and has no guardrail verdicts.
+     *
+     * @param bodies see {@link Bodies}, or null
+     */
     public RequestRecord(
             String requestId, long ts, String endpoint, String keyId, String userId, String teamId,
             String requestedModel, String model, String provider, String route, String fallbackPath,
@@ -47,7 +53,7 @@ public record RequestRecord(
             String clientAddress, String userAgent, Map<String, String> tags, List<Attempt> attempts, Bodies bodies) {
         this(requestId, ts, endpoint, keyId, userId, teamId, requestedModel, model, provider, route, fallbackPath, status,
                 errorClass, inputTokens, outputTokens, cachedTokens, cacheWriteTokens, reasoningTokens, usageEstimated,
-                costMicros, latencyMs, ttftMs, stream, clientAddress, userAgent, tags, attempts, bodies, null, 0, 0);
+                costMicros, latencyMs, ttftMs, stream, clientAddress, userAgent, tags, attempts, bodies, null, 0, 0, null);
     }
 
     /** A record without stored bodies (the usual case). */
@@ -60,7 +66,7 @@ public record RequestRecord(
             String clientAddress, String userAgent, Map<String, String> tags, List<Attempt> attempts) {
         this(requestId, ts, endpoint, keyId, userId, teamId, requestedModel, model, provider, route, fallbackPath, status,
                 errorClass, inputTokens, outputTokens, cachedTokens, cacheWriteTokens, reasoningTokens, usageEstimated,
-                costMicros, latencyMs, ttftMs, stream, clientAddress, userAgent, tags, attempts, null);
+                costMicros, latencyMs, ttftMs, stream, clientAddress, userAgent, tags, attempts, (Bodies) null);
     }
 
     /**
@@ -74,7 +80,7 @@ public record RequestRecord(
         return new RequestRecord(requestId, ts, endpoint, keyId, userId, teamId, requestedModel, model, provider, route,
                 fallbackPath, status, errorClass, inputTokens, outputTokens, cachedTokens, cacheWriteTokens, reasoningTokens,
                 usageEstimated, costMicros, latencyMs, ttftMs, stream, clientAddress, userAgent, tags, attempts, bodies,
-                cache, cacheSavedTokens, cacheSavedMicros);
+                cache, cacheSavedTokens, cacheSavedMicros, guardrails);
     }
 
     /** This record with {@code attempts} in place of its own. */
@@ -82,7 +88,7 @@ public record RequestRecord(
         return new RequestRecord(requestId, ts, endpoint, keyId, userId, teamId, requestedModel, model, provider, route,
                 fallbackPath, status, errorClass, inputTokens, outputTokens, cachedTokens, cacheWriteTokens, reasoningTokens,
                 usageEstimated, costMicros, latencyMs, ttftMs, stream, clientAddress, userAgent, tags, attempts, bodies,
-                cache, cacheSavedTokens, cacheSavedMicros);
+                cache, cacheSavedTokens, cacheSavedMicros, guardrails);
     }
 
     /** One try at one target. */

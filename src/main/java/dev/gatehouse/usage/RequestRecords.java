@@ -55,7 +55,30 @@ public final class RequestRecords {
                 settled.estimated(), settled.costMicros(), elapsedNanos / 1_000_000,
                 call.firstByteNanos() == 0 ? null : (call.firstByteNanos() - call.startNanos()) / 1_000_000,
                 call.stream(), call.clientAddress(), userAgent, call.tags(), attempts, bodies(call),
-                call.cacheStatus(), call.cacheSaved() == null ? 0 : call.cacheSaved().totalTokens(), call.cacheSavedMicros());
+                call.cacheStatus(), call.cacheSaved() == null ? 0 : call.cacheSaved().totalTokens(), call.cacheSavedMicros(),
+                guardrails(call));
+    }
+
+    /**
+     * The call's guardrail verdicts, e.g. {@code pii:input=masked[EMAIL,CREDIT_CARD]; secrets:output=passed},
+     * or null when none ran. Kinds only: the values found are never part of it.
+     */
+    static String guardrails(Call call) {
+        var verdicts = call.guardrailVerdicts();
+        if (verdicts.isEmpty()) {
+            return null;
+        }
+        StringBuilder b = new StringBuilder();
+        for (var v : verdicts) {
+            if (!b.isEmpty()) {
+                b.append("; ");
+            }
+            b.append(v.guardrail()).append(':').append(v.stage()).append('=').append(v.outcome());
+            if (!v.kinds().isEmpty()) {
+                b.append('[').append(String.join(",", v.kinds())).append(']');
+            }
+        }
+        return b.toString();
     }
 
     /** The call's bodies when its team stores them and it is not zero-data-retention; else null. */

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.gatehouse.api.Continuation;
 import dev.gatehouse.api.TranslatingRelay;
 import dev.gatehouse.call.Call;
+import dev.gatehouse.call.CallContent;
+import dev.gatehouse.call.OutputFilter;
 import dev.gatehouse.call.ErrorType;
 import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.canonical.ChatRequest;
@@ -32,8 +34,11 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 
 /** A {@code POST /v1/messages} request and how to answer it in Anthropic's format. */
-final class AnthropicMessagesCaller implements CallerFormat {
-    private final AnthropicMessagesScan scan;
+final class AnthropicMessagesCaller implements CallerFormat, CallContent {
+    /** The request as sent upstream: replaced when a guardrail masks it. */
+    private AnthropicMessagesScan scan;
+    /** Output guardrails and restoring masked values, or null: then same-format answers pass through unread. */
+    private OutputFilter outputFilter;
     private final String publicModel;
     private ChatRequest canonical;
     /** What produced a translated answer, for a token estimate when the provider reports no usage. */
@@ -51,7 +56,31 @@ final class AnthropicMessagesCaller implements CallerFormat {
 
     @Override
     public Leg leg(Target target) {
-        return CallerFormat.sameFormat(WireFormat.ANTHROPIC, target.provider()) ? new Passthrough(target) : new Translated(target);
+        // An output filter reads canonical events, so a filtered answer is always translated.
+        return outputFilter == null && CallerFormat.sameFormat(WireFormat.ANTHROPIC, target.provider())
+                ? new Passthrough(target) : new Translated(target);
+    }
+
+    @Override
+    public CallContent content() {
+        return this;
+    }
+
+    @Override
+    public Buffer body() {
+        return scan.body();
+    }
+
+    @Override
+    public void replaceBody(Buffer rewritten) {
+        scan = AnthropicMessagesScan.scan(rewritten, true);
+        canonical = null;
+        promptTokens = -1;
+    }
+
+    @Override
+    public void filterOutput(OutputFilter filter) {
+        this.outputFilter = filter;
     }
 
     /** Anthropic upstream: the caller's bytes with the model replaced; the answer's bytes as they came. */
@@ -107,6 +136,9 @@ final class AnthropicMessagesCaller implements CallerFormat {
         public Buffer answer(Buffer upstreamBody, Call call) {
             ChatResponse response = target.provider().codec().decodeChat(upstreamBody, canonical());
             call.usage(response.usage());
+            if (outputFilter != null) {
+                response = outputFilter.answer(response); // throws the block, if a guardrail blocks
+            }
             lastAnswer = response;
             // The model the upstream reports answering with, as on every path (docs/api.md).
             return AnthropicResponseEncoder.encode(response, response.model() != null ? response.model() : target.upstreamModel());
@@ -114,7 +146,8 @@ final class AnthropicMessagesCaller implements CallerFormat {
 
         @Override
         public StreamRelay relay() {
-            TranslatingRelay relay = new TranslatingRelay(target.provider().codec().streamDecoder(canonical()), new AnthropicStreamEncoder(target.upstreamModel(), promptTokens()));
+            TranslatingRelay relay = new TranslatingRelay(target.provider().codec().streamDecoder(canonical()), new AnthropicStreamEncoder(target.upstreamModel(), promptTokens()))
+                    .filter(outputFilter);
             lastAnswer = relay;
             return relay;
         }
@@ -185,7 +218,7 @@ final class AnthropicMessagesCaller implements CallerFormat {
 
     @Override
     public StreamRelay continuation(StreamRelay broken, Target next, boolean prefill) {
-        StreamRelay relay = Continuation.relay(broken, next, prefill, canonical());
+        StreamRelay relay = Continuation.relay(broken, next, prefill, canonical()).filter(outputFilter);
         lastAnswer = relay;
         return relay;
     }

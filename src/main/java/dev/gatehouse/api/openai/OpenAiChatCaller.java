@@ -6,6 +6,8 @@ import dev.gatehouse.api.Delivered;
 import dev.gatehouse.api.Resumable;
 import dev.gatehouse.api.TranslatingRelay;
 import dev.gatehouse.call.Call;
+import dev.gatehouse.call.CallContent;
+import dev.gatehouse.call.OutputFilter;
 import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.canonical.ChatRequest;
 import dev.gatehouse.canonical.ChatResponse;
@@ -34,9 +36,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
 /** A {@code POST /v1/chat/completions} request and how to answer it in OpenAI's format. */
-final class OpenAiChatCaller implements CallerFormat {
-    private final OpenAiChatScan scan;
-    private final Buffer body;
+final class OpenAiChatCaller implements CallerFormat, CallContent {
+    /** The scan and body of the request as sent upstream: replaced when a guardrail masks it. */
+    private OpenAiChatScan scan;
+    private Buffer body;
+    /** Output guardrails and restoring masked values, or null: then same-format answers pass through unread. */
+    private OutputFilter outputFilter;
     private final String publicModel;
     private ChatRequest canonical;
     /** What produced the answer, for a token estimate when the provider reports no usage. */
@@ -55,7 +60,31 @@ final class OpenAiChatCaller implements CallerFormat {
 
     @Override
     public Leg leg(Target target) {
-        return CallerFormat.sameFormat(WireFormat.OPENAI, target.provider()) ? new Passthrough(target) : new Translated(target);
+        // An output filter reads canonical events, so a filtered answer is always translated.
+        return outputFilter == null && CallerFormat.sameFormat(WireFormat.OPENAI, target.provider())
+                ? new Passthrough(target) : new Translated(target);
+    }
+
+    @Override
+    public CallContent content() {
+        return this;
+    }
+
+    @Override
+    public Buffer body() {
+        return body;
+    }
+
+    @Override
+    public void replaceBody(Buffer rewritten) {
+        scan = OpenAiChatScan.scan(rewritten);
+        body = rewritten;
+        canonical = null;
+    }
+
+    @Override
+    public void filterOutput(OutputFilter filter) {
+        this.outputFilter = filter;
     }
 
     /** Same format: the caller's bytes with the model replaced; the answer's bytes as they came. */
@@ -111,6 +140,9 @@ final class OpenAiChatCaller implements CallerFormat {
         public Buffer answer(Buffer upstreamBody, Call call) {
             ChatResponse response = withModel(target.provider().codec().decodeChat(upstreamBody, canonical()), target.upstreamModel());
             call.usage(response.usage());
+            if (outputFilter != null) {
+                response = outputFilter.answer(response); // throws the block, if a guardrail blocks
+            }
             lastAnswer = response;
             // Extra top-level fields of another format (Anthropic's container, stop_details) stay behind.
             return OpenAiResponseEncoder.encode(response, target.provider().codec().format() == WireFormat.OPENAI);
@@ -118,7 +150,8 @@ final class OpenAiChatCaller implements CallerFormat {
 
         @Override
         public StreamRelay relay() {
-            StreamRelay relay = new TranslatingRelay(target.provider().codec().streamDecoder(canonical()), new OpenAiChunkEncoder(target.upstreamModel(), scan.includeUsage()));
+            StreamRelay relay = new TranslatingRelay(target.provider().codec().streamDecoder(canonical()), new OpenAiChunkEncoder(target.upstreamModel(), scan.includeUsage()))
+                    .filter(outputFilter);
             lastAnswer = relay;
             return relay;
         }
@@ -189,7 +222,7 @@ final class OpenAiChatCaller implements CallerFormat {
 
     @Override
     public StreamRelay continuation(StreamRelay broken, Target next, boolean prefill) {
-        StreamRelay relay = Continuation.relay(broken, next, prefill, canonical());
+        StreamRelay relay = Continuation.relay(broken, next, prefill, canonical()).filter(outputFilter);
         lastAnswer = relay;
         return relay;
     }

@@ -1,6 +1,8 @@
 package dev.gatehouse.api.openai;
 
 import dev.gatehouse.call.Call;
+import dev.gatehouse.call.CallContent;
+import dev.gatehouse.call.OutputFilter;
 import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.canonical.EmbeddingRequest;
 import dev.gatehouse.canonical.EmbeddingResponse;
@@ -25,8 +27,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /** A {@code POST /v1/embeddings} request and how to answer it in OpenAI's format. */
-final class OpenAiEmbeddingsCaller implements CallerFormat {
-    private final OpenAiEmbeddingsScan scan;
+final class OpenAiEmbeddingsCaller implements CallerFormat, CallContent {
+    /** The request as sent upstream: replaced when a guardrail masks its input. */
+    private OpenAiEmbeddingsScan scan;
 
     OpenAiEmbeddingsCaller(OpenAiEmbeddingsScan scan) {
         this.scan = scan;
@@ -120,6 +123,25 @@ final class OpenAiEmbeddingsCaller implements CallerFormat {
 
     /** Up to this many characters are tokenized exactly (milliseconds of CPU); more are estimated from their size. */
     static final long EXACT_COUNT_MAX_CHARS = 64 * 1024;
+
+    @Override
+    public CallContent content() {
+        return this;
+    }
+
+    @Override
+    public Buffer body() {
+        return scan.body();
+    }
+
+    @Override
+    public void replaceBody(Buffer rewritten) {
+        scan = OpenAiEmbeddingsScan.scan(rewritten);
+    }
+
+    /** Vectors carry no text to check or restore. */
+    @Override
+    public void filterOutput(OutputFilter filter) {}
 
     @Override
     public Buffer errorBody(GatewayException error) {

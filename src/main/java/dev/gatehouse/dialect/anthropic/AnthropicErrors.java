@@ -31,15 +31,27 @@ public final class AnthropicErrors {
     }
 
     public static Buffer body(GatewayException e) {
-        return Buffer.buffer(bytes(type(e), e.getMessage()));
+        return Buffer.buffer(bytes(type(e), e.getMessage(), code(e)));
     }
 
     /** The error as an SSE event, for failures after a stream has started. */
     public static Buffer sseEvent(GatewayException e) {
-        return Buffer.buffer("event: error\ndata: ").appendBytes(bytes(type(e), e.getMessage())).appendString("\n\n");
+        return Buffer.buffer("event: error\ndata: ").appendBytes(bytes(type(e), e.getMessage(), code(e))).appendString("\n\n");
     }
 
     static byte[] bytes(String type, String message) {
+        return bytes(type, message, null);
+    }
+
+    /**
+     * The gateway's own machine-readable code, for the errors whose callers need one beyond
+     * Anthropic's types: a guardrail's block. Anthropic's SDKs keep unknown fields of the error.
+     */
+    static String code(GatewayException e) {
+        return e.code() != null && e.code().startsWith("guardrail_") ? e.code() : null;
+    }
+
+    static byte[] bytes(String type, String message, String code) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(128);
         try (JsonGenerator g = OpenAiJson.FACTORY.createGenerator(out)) {
             g.writeStartObject();
@@ -47,6 +59,9 @@ public final class AnthropicErrors {
             g.writeObjectFieldStart("error");
             g.writeStringField("type", type);
             g.writeStringField("message", message == null ? "" : message);
+            if (code != null) {
+                g.writeStringField("code", code);
+            }
             g.writeEndObject();
             g.writeEndObject();
         } catch (IOException e) {

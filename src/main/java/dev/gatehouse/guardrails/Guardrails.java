@@ -1,0 +1,292 @@
+package dev.gatehouse.guardrails;
+
+import dev.gatehouse.call.ErrorType;
+import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.call.GuardrailVerdict;
+import dev.gatehouse.config.GatehouseConfig;
+import dev.gatehouse.config.GuardrailConfig;
+import dev.gatehouse.config.GuardrailsConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * The configured guardrails, compiled once per configuration (a reload compiles the new one), and
+ * the one way to run them over texts: {@link #check} for any caller that has text to judge (the
+ * input stage, tool calls and tool results), {@link #input} for a whole request.
+ */
+public final class Guardrails {
+    /** Texts longer than this in total are checked on a worker thread, not the event loop. */
+    static final int LOOP_CHARS = 64 * 1024;
+
+    private final Vertx vertx;
+    private final Supplier<GatehouseConfig> config;
+    private final RemoteChecks remotes;
+    private volatile Compiled compiled;
+
+    /** The guardrails of one configuration. */
+    private record Compiled(GuardrailsConfig source, List<Guardrail> all) {}
+
+    public Guardrails(Vertx vertx, Supplier<GatehouseConfig> config, RemoteChecks remotes) {
+        this.vertx = vertx;
+        this.config = config;
+        this.remotes = remotes;
+    }
+
+    /** Whether no guardrail is configured at all: the request path then does no guardrail work. */
+    public boolean none() {
+        return config.get().guardrails().isEmpty();
+    }
+
+    /** The guardrails attached to {@code scope} on one side, in configuration order. */
+    List<Guardrail> applicable(Scope scope, boolean input) {
+        List<Guardrail> out = null;
+        for (Guardrail g : compiled().all()) {
+            if ((input ? g.config.input() : g.config.output()) && g.appliesTo(scope)) {
+                if (out == null) {
+                    out = new ArrayList<>(4);
+                }
+                out.add(g);
+            }
+        }
+        return out == null ? List.of() : out;
+    }
+
+    private Compiled compiled() {
+        GatehouseConfig current = config.get();
+        Compiled c = compiled;
+        if (c == null || c.source() != current.guardrails()) {
+            List<Guardrail> all = new ArrayList<>();
+            for (GuardrailConfig g : current.guardrails().guardrails().values()) {
+                all.add(compile(g, current));
+            }
+            c = new Compiled(current.guardrails(), List.copyOf(all));
+            compiled = c;
+        }
+        return c;
+    }
+
+    private Guardrail compile(GuardrailConfig g, GatehouseConfig current) {
+        GuardrailConfig.Settings s = g.settings();
+        return switch (g.type()) {
+            case "pii" -> new Guardrail(g, new PiiDetector(s.entities(), s.patterns()), null, null);
+            case "secrets" -> new Guardrail(g, new SecretDetector(s.secretKinds(), s.entropy()), null, null);
+            case "injection" -> new Guardrail(g, new InjectionDetector(s.threshold()), null, null);
+            case "regex" -> new Guardrail(g, new RegexDetector(s.patterns()), null, null);
+            case "words" -> {
+                WordsDetector w = new WordsDetector(s.deny(), s.allow(), true);
+                yield new Guardrail(g, w, w, null);
+            }
+            case "webhook" -> new Guardrail(g, null, null, remotes.webhook(g));
+            case "moderation" -> new Guardrail(g, null, null, remotes.moderation(g, current.providers().get(s.provider())));
+            default -> throw new IllegalStateException("unknown guardrail type " + g.type());
+        };
+    }
+
+    /**
+     * What the input guardrails attached to {@code scope} make of {@code texts}: the texts to send
+     * on (masked where a guardrail masks), every verdict, and the block if one blocked.
+     */
+    public record Checked(List<String> texts, boolean changed, List<GuardrailVerdict> verdicts, GatewayException blocked,
+            boolean unmaskedFindings) {}
+
+    /**
+     * Runs the input guardrails attached to {@code scope} over one text (a tool call's arguments, a
+     * tool's result): the entry point for everything that is not a caller's request body. Masked
+     * values are not restorable here (there is no answer to restore them into).
+     */
+    public Future<Checked> check(String text, Scope scope, String requestId) {
+        return input(List.of(text), applicable(scope, true), new Placeholders(), scope, requestId);
+    }
+
+    /** Runs {@code guardrails} (input side) over {@code texts} in order; the first block ends the run. */
+    Future<Checked> input(List<String> texts, List<Guardrail> guardrails, Placeholders masks, Scope scope, String requestId) {
+        InputRun run = new InputRun(texts, masks, scope, requestId);
+        Promise<Checked> done = Promise.promise();
+        run.next(guardrails, 0, done);
+        return done.future();
+    }
+
+    /** One pass of the input guardrails over one request's texts. */
+    private final class InputRun {
+        private final List<String> texts;
+        private final Placeholders masks;
+        private final Scope scope;
+        private final String requestId;
+        private final List<GuardrailVerdict> verdicts = new ArrayList<>(4);
+        private final int chars;
+        private boolean changed;
+        private boolean unmasked;
+
+        InputRun(List<String> texts, Placeholders masks, Scope scope, String requestId) {
+            this.texts = new ArrayList<>(texts);
+            this.masks = masks;
+            this.scope = scope;
+            this.requestId = requestId;
+            int n = 0;
+            for (String t : texts) {
+                n += t.length();
+            }
+            this.chars = n;
+        }
+
+        void next(List<Guardrail> guardrails, int i, Promise<Checked> done) {
+            while (i < guardrails.size()) {
+                Guardrail g = guardrails.get(i);
+                long start = System.nanoTime();
+                if (g.remote == null && chars <= LOOP_CHARS) {
+                    GatewayException blocked = local(g, start, findAll(g));
+                    if (blocked != null) {
+                        done.complete(result(blocked));
+                        return;
+                    }
+                    i++;
+                    continue;
+                }
+                int at = i;
+                Future<?> step = g.remote == null
+                        ? vertx.executeBlocking(() -> findAll(g), false).map(found -> local(g, start, found))
+                        : remote(g, start);
+                step.onComplete(r -> {
+                    if (r.failed()) {
+                        done.tryFail(r.cause());
+                    } else if (r.result() instanceof GatewayException blocked) {
+                        done.complete(result(blocked));
+                    } else {
+                        next(guardrails, at + 1, done);
+                    }
+                });
+                return;
+            }
+            done.complete(result(null));
+        }
+
+        private Checked result(GatewayException blocked) {
+            return new Checked(List.copyOf(texts), changed, List.copyOf(verdicts), blocked, unmasked);
+        }
+
+        /** Every text's findings, or a failure: detectors are code and can fail on odd input like anything else. */
+        private Object findAll(Guardrail g) {
+            try {
+                List<List<Finding>> found = new ArrayList<>(texts.size());
+                for (String t : texts) {
+                    found.add(g.find(t));
+                }
+                if (g.words != null && !g.words.onTopic(texts)) {
+                    found.add(List.of(Finding.whole("OFF_TOPIC")));
+                }
+                return found;
+            } catch (RuntimeException | StackOverflowError e) {
+                return e;
+            }
+        }
+
+        /** Applies a built-in guardrail's findings; returns the block, or null to go on. */
+        @SuppressWarnings("unchecked")
+        private GatewayException local(Guardrail g, long start, Object result) {
+            if (result instanceof Throwable failure) {
+                return failed(g, start, "its detector failed (" + failure.getClass().getSimpleName() + ")");
+            }
+            List<List<Finding>> found = (List<List<Finding>>) result;
+            Set<String> kinds = new LinkedHashSet<>();
+            found.forEach(list -> list.forEach(f -> kinds.add(f.kind())));
+            if (kinds.isEmpty()) {
+                verdicts.add(verdict(g, "passed", kinds, start));
+                return null;
+            }
+            switch (g.config.action()) {
+                case "mask" -> {
+                    for (int t = 0; t < texts.size(); t++) {
+                        if (!found.get(t).isEmpty()) {
+                            texts.set(t, masks.mask(texts.get(t), found.get(t), g.config.restore()));
+                            changed = true;
+                        }
+                    }
+                    verdicts.add(verdict(g, "masked", kinds, start));
+                    return null;
+                }
+                case "flag" -> {
+                    unmasked = true;
+                    verdicts.add(verdict(g, "flagged", kinds, start));
+                    return null;
+                }
+                default -> {
+                    unmasked = true;
+                    verdicts.add(verdict(g, "blocked", kinds, start));
+                    return blocked(g, "input", "it contains " + String.join(", ", kinds));
+                }
+            }
+        }
+
+        /** Asks a webhook or moderation model; completes with the block, or null to go on. */
+        private Future<Object> remote(Guardrail g, long start) {
+            Future<RemoteCheck.Verdict> asked;
+            try {
+                asked = g.remote.check(List.copyOf(texts), "input", scope, requestId);
+            } catch (RuntimeException e) {
+                asked = Future.failedFuture(e);
+            }
+            return asked.transform(r -> {
+                if (r.failed()) {
+                    return Future.succeededFuture(failed(g, start, r.cause().getMessage()));
+                }
+                RemoteCheck.Verdict v = r.result();
+                Set<String> kinds = new LinkedHashSet<>(v.kinds() == null ? List.of() : v.kinds());
+                return Future.succeededFuture(switch (v.action()) {
+                    case "allow" -> {
+                        verdicts.add(verdict(g, "passed", kinds, start));
+                        yield null;
+                    }
+                    case "flag" -> {
+                        unmasked = true;
+                        verdicts.add(verdict(g, "flagged", kinds, start));
+                        yield null;
+                    }
+                    case "mask" -> {
+                        for (int t = 0; t < texts.size() && v.replacement() != null && t < v.replacement().size(); t++) {
+                            if (v.replacement().get(t) != null) {
+                                texts.set(t, v.replacement().get(t));
+                                changed = true;
+                            }
+                        }
+                        verdicts.add(verdict(g, "masked", kinds, start));
+                        yield null;
+                    }
+                    default -> {
+                        unmasked = true;
+                        verdicts.add(verdict(g, "blocked", kinds, start));
+                        yield blocked(g, "input", v.reason() == null || v.reason().isBlank() ? "it was refused" : v.reason());
+                    }
+                });
+            });
+        }
+
+        /** The guardrail could not decide: on-error block (the default) blocks, allow lets the call through. */
+        private GatewayException failed(Guardrail g, long start, String why) {
+            verdicts.add(verdict(g, "error", Set.of(), start));
+            if (!g.config.failClosed()) {
+                return null;
+            }
+            return new GatewayException(ErrorType.UNAVAILABLE, "The request was blocked because guardrail '" + g.name()
+                    + "' could not check it (" + why + ") and fails closed (on-error: block).", null, GUARDRAIL_UNAVAILABLE);
+        }
+    }
+
+    public static final String GUARDRAIL_BLOCKED = "guardrail_blocked";
+    public static final String GUARDRAIL_UNAVAILABLE = "guardrail_unavailable";
+
+    /** A block in the caller's format: 400 on input; on output the executor sends it in-band. */
+    static GatewayException blocked(Guardrail g, String stage, String why) {
+        return new GatewayException(ErrorType.INVALID_REQUEST, (stage.equals("input") ? "The request" : "The answer")
+                + " was blocked by guardrail '" + g.name() + "': " + why + ".", null, GUARDRAIL_BLOCKED);
+    }
+
+    static GuardrailVerdict verdict(Guardrail g, String outcome, Set<String> kinds, long start) {
+        return new GuardrailVerdict(g.name(), "input", outcome, List.copyOf(kinds), System.nanoTime() - start);
+    }
+}

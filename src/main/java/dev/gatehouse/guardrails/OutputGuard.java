@@ -1,0 +1,266 @@
+package dev.gatehouse.guardrails;
+
+import dev.gatehouse.call.Call;
+import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.call.GuardrailVerdict;
+import dev.gatehouse.call.OutputFilter;
+import dev.gatehouse.canonical.ChatResponse;
+import dev.gatehouse.canonical.ContentPart;
+import dev.gatehouse.canonical.StreamEvent;
+import dev.gatehouse.canonical.ToolCall;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * The answer's side of a call's guardrails: output guardrails check the model's text and tool-call
+ * arguments, then masked input values are restored for the caller.
+ *
+ * <p>Streams: text is held back and released only once {@code window} characters after it have
+ * been checked too (or, in whole mode, at the end), so a value that a detector recognises only when
+ * it is complete never reaches the caller in part. A value up to {@code window} characters long is
+ * therefore caught before any of it is sent. Released text is checked again with the last
+ * {@code window} released characters in front of it, so a value across the boundary is seen whole.
+ * Tool-call arguments are held until the call's answer finishes and checked whole. Restoring holds
+ * back a trailing {@code <...} that may be the start of a placeholder split across chunks.
+ */
+final class OutputGuard implements OutputFilter {
+    private final Call call;
+    private final List<Guardrail> guardrails;
+    private final Placeholders masks;
+    private final boolean whole;
+    private final int window;
+    /** The model's text not yet released. */
+    private final StringBuilder pending = new StringBuilder();
+    /** The last released characters of the model's text, in front of the next check. */
+    private String context = "";
+    /** Released (checked) text not yet passed on: a placeholder may be cut at its end. */
+    private final StringBuilder restoreTail = new StringBuilder();
+    /** Tool calls held until the answer finishes, by index. */
+    private final Map<Integer, ToolCallParts> tools = new LinkedHashMap<>();
+    private final Map<String, Set<String>> found = new LinkedHashMap<>();
+    private final Map<String, String> outcome = new LinkedHashMap<>();
+    private final Map<String, Long> nanos = new LinkedHashMap<>();
+    private boolean reported;
+
+    private static final class ToolCallParts {
+        String id;
+        String name;
+        final StringBuilder arguments = new StringBuilder();
+    }
+
+    OutputGuard(Call call, List<Guardrail> guardrails, Placeholders masks) {
+        this.call = call;
+        this.guardrails = guardrails;
+        this.masks = masks;
+        boolean wholeMode = false;
+        int w = 0;
+        for (Guardrail g : guardrails) {
+            wholeMode |= g.config.stream().whole();
+            w = Math.max(w, g.config.stream().window());
+        }
+        this.whole = wholeMode;
+        this.window = w;
+        for (Guardrail g : guardrails) {
+            outcome.put(g.name(), "passed");
+        }
+    }
+
+    @Override
+    public void event(StreamEvent event, Consumer<StreamEvent> emit) {
+        switch (event) {
+            case StreamEvent.TextDelta t -> {
+                pending.append(t.text());
+                if (!whole && pending.length() > window) {
+                    release(pending.length() - window, emit);
+                }
+            }
+            case StreamEvent.ToolCallDelta d -> {
+                ToolCallParts parts = tools.computeIfAbsent(d.index(), i -> new ToolCallParts());
+                parts.id = parts.id == null ? d.id() : parts.id;
+                parts.name = parts.name == null ? d.name() : parts.name;
+                if (d.argumentsFragment() != null) {
+                    parts.arguments.append(d.argumentsFragment());
+                }
+            }
+            case StreamEvent.ReasoningDelta r -> {
+                // Reasoning is shown as it comes (holding it would stall the stream for minutes);
+                // it is checked piece by piece, so a value cut across two pieces can escape here.
+                if (r.text() != null && !r.text().isEmpty()) {
+                    emit.accept(new StreamEvent.ReasoningDelta(check(r.text(), 0, r.text().length()), r.signature()));
+                } else {
+                    emit.accept(r);
+                }
+            }
+            case StreamEvent.Finish f -> {
+                release(pending.length(), emit);
+                flushRestore(emit, true);
+                flushTools(emit);
+                report();
+                emit.accept(f);
+            }
+            default -> emit.accept(event);
+        }
+    }
+
+    /** Checks the first {@code count} pending characters (with the context in front) and releases them. */
+    private void release(int count, Consumer<StreamEvent> emit) {
+        if (count <= 0 && pending.isEmpty()) {
+            return;
+        }
+        String text = context + pending;
+        int from = context.length();
+        int cut = from + count;
+        List<Finding> spans = findAll(text, cut);
+        // A maskable value across the cut waits for the next release, so it is masked whole.
+        for (Finding f : spans) {
+            if (f.start() < cut && f.end() > cut && f.start() >= from) {
+                cut = f.start();
+            }
+        }
+        String released = maskSpans(text, from, cut, spans);
+        context = tail(text.substring(0, cut), window);
+        pending.delete(0, cut - from);
+        restoreTail.append(released);
+        flushRestore(emit, false);
+    }
+
+    /**
+     * Runs every output guardrail over {@code text}: throws the block if one blocks (a value anywhere
+     * in the text, released or not: nothing after it may be sent), records flags, and returns the
+     * spans to mask.
+     */
+    private List<Finding> findAll(String text, int checkedUpTo) {
+        List<Finding> masked = new ArrayList<>();
+        for (Guardrail g : guardrails) {
+            long start = System.nanoTime();
+            List<Finding> f;
+            try {
+                f = g.find(text);
+            } catch (RuntimeException | StackOverflowError e) {
+                nanos.merge(g.name(), System.nanoTime() - start, Long::sum);
+                if (g.config.failClosed()) {
+                    outcome.put(g.name(), "error");
+                    throw block(g, "its detector failed and it fails closed (on-error: block)");
+                }
+                outcome.put(g.name(), "error");
+                continue;
+            }
+            nanos.merge(g.name(), System.nanoTime() - start, Long::sum);
+            if (f.isEmpty()) {
+                continue;
+            }
+            Set<String> kinds = found.computeIfAbsent(g.name(), k -> new LinkedHashSet<>());
+            f.forEach(x -> kinds.add(x.kind()));
+            switch (g.config.action()) {
+                case "mask" -> {
+                    outcome.put(g.name(), "masked");
+                    masked.addAll(f);
+                }
+                case "flag" -> {
+                    if (!outcome.get(g.name()).equals("error")) {
+                        outcome.put(g.name(), "flagged");
+                    }
+                    call.dropCapturedResponse(); // the flagged value reaches the caller, never the request log
+                }
+                default -> {
+                    outcome.put(g.name(), "blocked");
+                    throw block(g, "it contains " + String.join(", ", kinds));
+                }
+            }
+        }
+        return masked;
+    }
+
+    private GatewayException block(Guardrail g, String why) {
+        report();
+        return Guardrails.blocked(g, "output", why);
+    }
+
+    /** {@code text[from, to)} with the spans inside it replaced by placeholders (never restored). */
+    private String maskSpans(String text, int from, int to, List<Finding> spans) {
+        if (spans.isEmpty()) {
+            return text.substring(from, to);
+        }
+        List<Finding> inside = new ArrayList<>();
+        for (Finding f : spans) {
+            if (f.hasSpan() && f.end() > from && f.start() < to) {
+                inside.add(new Finding(f.kind(), Math.max(f.start(), from) - from, Math.min(f.end(), to) - from));
+            }
+        }
+        return masks.mask(text.substring(from, to), inside, false);
+    }
+
+    /** Checks one piece on its own (reasoning); returns it masked where a guardrail masks. */
+    private String check(String text, int from, int to) {
+        return maskSpans(text, from, to, findAll(text, to));
+    }
+
+    /** Passes restored text on; keeps back a trailing piece that may be a cut placeholder, unless {@code all}. */
+    private void flushRestore(Consumer<StreamEvent> emit, boolean all) {
+        if (restoreTail.isEmpty()) {
+            return;
+        }
+        int safe = all || !masks.restores() ? restoreTail.length() : masks.safeEnd(restoreTail);
+        if (safe == 0) {
+            return;
+        }
+        String out = masks.restore(restoreTail.substring(0, safe));
+        restoreTail.delete(0, safe);
+        if (!out.isEmpty()) {
+            emit.accept(new StreamEvent.TextDelta(out));
+        }
+    }
+
+    private void flushTools(Consumer<StreamEvent> emit) {
+        for (Map.Entry<Integer, ToolCallParts> e : tools.entrySet()) {
+            ToolCallParts parts = e.getValue();
+            String args = parts.arguments.toString();
+            String checked = masks.restore(check(args, 0, args.length()));
+            emit.accept(new StreamEvent.ToolCallDelta(e.getKey(), parts.id, parts.name, checked));
+        }
+        tools.clear();
+    }
+
+    @Override
+    public ChatResponse answer(ChatResponse r) {
+        List<ContentPart> content = new ArrayList<>(r.content().size());
+        for (ContentPart part : r.content()) {
+            if (part instanceof ContentPart.Text t) {
+                content.add(new ContentPart.Text(masks.restore(check(t.text(), 0, t.text().length()))));
+            } else if (part instanceof ContentPart.Reasoning rs && rs.text() != null) {
+                content.add(new ContentPart.Reasoning(check(rs.text(), 0, rs.text().length()), rs.signature(), rs.redacted()));
+            } else {
+                content.add(part);
+            }
+        }
+        List<ToolCall> calls = new ArrayList<>(r.toolCalls().size());
+        for (ToolCall tc : r.toolCalls()) {
+            String args = tc.arguments() == null ? null : masks.restore(check(tc.arguments(), 0, tc.arguments().length()));
+            calls.add(new ToolCall(tc.id(), tc.name(), args));
+        }
+        report();
+        return new ChatResponse(r.id(), r.model(), r.created(), content, calls, r.finishReason(), r.usage(), r.extra());
+    }
+
+    /** Records each output guardrail's verdict on the call, once (at the answer's end or its block). */
+    private void report() {
+        if (reported) {
+            return;
+        }
+        reported = true;
+        for (Guardrail g : guardrails) {
+            call.guardrailVerdict(new GuardrailVerdict(g.name(), "output", outcome.get(g.name()),
+                    List.copyOf(found.getOrDefault(g.name(), Set.of())), nanos.getOrDefault(g.name(), 0L)));
+        }
+        GuardrailsStage.header(call);
+    }
+
+    private static String tail(String s, int n) {
+        return s.length() <= n ? s : s.substring(s.length() - n);
+    }
+}
