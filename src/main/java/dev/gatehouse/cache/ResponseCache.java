@@ -123,7 +123,7 @@ public final class ResponseCache implements AutoCloseable {
     public Lookup prepare(Call call, Buffer body, Supplier<ChatRequest> canonical) {
         CacheConfig c = config.get();
         Principal principal = call.principal();
-        if (!c.enabled() || body == null || call.zdr() || principal == null || !c.appliesTo(principal.teamId())
+        if (!c.enabled() || body == null || call.zdr() || call.answerFiltered() || principal == null || !c.appliesTo(principal.teamId())
                 || (call.endpoint() != Endpoint.CHAT_COMPLETIONS && call.endpoint() != Endpoint.MESSAGES)) {
             return null;
         }

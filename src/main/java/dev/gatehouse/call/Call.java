@@ -54,6 +54,7 @@ public final class Call {
     private Buffer responseBody;
     private boolean bodyTruncated;
     private String cacheStatus;
+    private boolean answerFiltered;
     private Usage cacheSaved;
     private String cacheModel;
     private long cacheSavedMicros;
@@ -348,6 +349,15 @@ public final class Call {
      * null when the cache was not consulted (off, zero data retention, {@code no-store}, ...).
      */
     public String cacheStatus() { return cacheStatus; }
+
+    /**
+     * True when the answer passes through a filter before the caller sees it (output guardrails, or
+     * masked values restored): such an answer is never cached or served from the cache, since a stored
+     * answer would skip the filter or carry one caller's restored values to another.
+     */
+    public boolean answerFiltered() { return answerFiltered; }
+
+    public void answerFiltered(boolean filtered) { this.answerFiltered = filtered; }
 
     public void cacheStatus(String cacheStatus) { this.cacheStatus = cacheStatus; }
 

@@ -53,6 +53,7 @@ public final class GuardrailsStage implements Stage {
         return in.map(v -> {
             if (!output.isEmpty() || masks.restores()) {
                 content.filterOutput(new OutputGuard(call, output, masks));
+                call.answerFiltered(true); // keeps the answer out of the cache (see Call.answerFiltered)
             }
             return null;
         });
