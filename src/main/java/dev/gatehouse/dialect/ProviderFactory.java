@@ -4,6 +4,7 @@ import dev.gatehouse.config.OutboundConfig;
 import dev.gatehouse.config.ProviderConfig;
 import dev.gatehouse.dialect.anthropic.AnthropicProvider;
 import dev.gatehouse.dialect.azure.AzureOpenAiProvider;
+import dev.gatehouse.dialect.bedrock.BedrockProvider;
 import dev.gatehouse.dialect.gemini.GeminiProvider;
 import dev.gatehouse.dialect.mock.MockProvider;
 import dev.gatehouse.dialect.openai.OpenAiProvider;
@@ -47,8 +48,9 @@ public final class ProviderFactory {
             case "mock" -> new MockProvider(config, vertx);
             case "anthropic" -> new AnthropicProvider(config, http);
             case "gemini" -> new GeminiProvider(config, http, images());
+            case "bedrock" -> new BedrockProvider(config, http, vertx, images());
             default -> throw new IllegalArgumentException("provider '" + config.name() + "': kind '" + config.kind()
-                    + "' is not available in this version of Gatehouse (available: openai, azure-openai, anthropic, gemini, mock)");
+                    + "' is not available in this version of Gatehouse (available: " + String.join(", ", ProviderConfig.KINDS) + ")");
         };
     }
 }
