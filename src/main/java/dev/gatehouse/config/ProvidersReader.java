@@ -89,20 +89,13 @@ final class ProvidersReader {
 
     /**
      * The cloud keys: {@code region}, credentials and (vertex) {@code project}. Returns
-     * {@link ProviderConfig.Cloud#NONE} for other kinds (reporting any cloud key given to them) and
-     * null when a required key is missing (reported).
+     * {@link ProviderConfig.Cloud#NONE} for other kinds and null when a required key is missing (reported).
      */
     private ProviderConfig.Cloud cloud(Section s, String kind) {
         boolean bedrock = "bedrock".equals(kind);
         boolean vertex = "vertex".equals(kind);
         if (!bedrock && !vertex) {
-            for (String key : List.of("region", "project", "access-key-id", "secret-access-key", "session-token",
-                    "profile", "credentials-file")) {
-                if (s.string(key) != null && kind != null) {
-                    problems.error(s.keyNode(key), s.child(key), "only valid for kind bedrock or vertex, not " + kind);
-                }
-            }
-            return ProviderConfig.Cloud.NONE;
+            return ProviderConfig.Cloud.NONE; // their keys stay unknown to other kinds (reported as such)
         }
         String region = s.requiredString("region", bedrock ? " (the AWS region, e.g. us-east-1)"
                 : " (the Google Cloud location, e.g. us-central1 or global)");
@@ -132,12 +125,8 @@ final class ProvidersReader {
                         "needs access-key-id and secret-access-key");
                 return null;
             }
-            onlyFor(s, "credentials-file", kind, "vertex");
         } else {
             credentialsFile = emptyToNull(s.string("credentials-file"));
-            for (String key : List.of("access-key-id", "secret-access-key", "session-token", "profile")) {
-                onlyFor(s, key, kind, "bedrock");
-            }
         }
         if (region == null || (vertex && project == null)) {
             return null;
