@@ -93,7 +93,7 @@ final class ProvidersReader {
      */
     private ProviderConfig.Cloud cloud(Section s, String kind) {
         boolean bedrock = "bedrock".equals(kind);
-        boolean vertex = "vertex".equals(kind);
+        boolean vertex = "vertex".equals(kind) || "vertex-anthropic".equals(kind);
         if (!bedrock && !vertex) {
             return ProviderConfig.Cloud.NONE; // their keys stay unknown to other kinds (reported as such)
         }

@@ -8,6 +8,7 @@ import dev.gatehouse.dialect.bedrock.BedrockProvider;
 import dev.gatehouse.dialect.gemini.GeminiProvider;
 import dev.gatehouse.dialect.mock.MockProvider;
 import dev.gatehouse.dialect.openai.OpenAiProvider;
+import dev.gatehouse.dialect.vertex.VertexProvider;
 import dev.gatehouse.provider.Provider;
 import dev.gatehouse.provider.http.HttpTransport;
 import dev.gatehouse.provider.http.ImageFetcher;
@@ -49,6 +50,8 @@ public final class ProviderFactory {
             case "anthropic" -> new AnthropicProvider(config, http);
             case "gemini" -> new GeminiProvider(config, http, images());
             case "bedrock" -> new BedrockProvider(config, http, vertx, images());
+            case "vertex" -> new VertexProvider(config, VertexProvider.Publisher.GOOGLE, http, vertx, images());
+            case "vertex-anthropic" -> new VertexProvider(config, VertexProvider.Publisher.ANTHROPIC, http, vertx, images());
             default -> throw new IllegalArgumentException("provider '" + config.name() + "': kind '" + config.kind()
                     + "' is not available in this version of Gatehouse (available: " + String.join(", ", ProviderConfig.KINDS) + ")");
         };
