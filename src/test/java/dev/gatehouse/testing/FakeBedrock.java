@@ -85,8 +85,12 @@ public final class FakeBedrock implements AutoCloseable {
     private static final Pattern MODEL_ID = Pattern.compile(
             "(arn:aws[^:]*:bedrock:[a-z0-9-]{1,20}:\\d{12}:[a-z-]+/.+|([a-z]{2}\\.)?[a-z0-9-]{1,63}\\.[a-z0-9.:-]{1,200})");
 
-    /** A tool call the fake answers with; {@code input} is JSON object text. */
-    public record Call(String name, String input) {}
+    /** A tool call the fake answers with; {@code input} is JSON object text; a null or empty id gets one made up. */
+    public record Call(String id, String name, String input) {
+        public Call(String name, String input) {
+            this(null, name, input);
+        }
+    }
 
     private final Vertx vertx = Vertx.vertx();
     private final HttpServer server;
@@ -94,7 +98,7 @@ public final class FakeBedrock implements AutoCloseable {
     private final Map<String, String> secrets = new ConcurrentHashMap<>(Map.of(ACCESS_KEY, SECRET_KEY));
     private final Set<String> expiredTokens = ConcurrentHashMap.newKeySet();
     private final AtomicInteger expiredRejections = new AtomicInteger();
-    private final List<String[]> errors = new CopyOnWriteArrayList<>(); // {status, type, message}
+    private final List<String[]> errors = new CopyOnWriteArrayList<>(); // {status, type, message, retry-after or null}
     private volatile String answer = "Hello from Bedrock.";
     private volatile List<Call> calls = List.of();
     private volatile String reasoning;
@@ -150,7 +154,13 @@ public final class FakeBedrock implements AutoCloseable {
 
     /** The next request fails with this Bedrock error (e.g. 429 ThrottlingException). */
     public FakeBedrock failNext(int status, String type, String message) {
-        errors.add(new String[] {Integer.toString(status), type, message});
+        errors.add(new String[] {Integer.toString(status), type, message, null});
+        return this;
+    }
+
+    /** The next request fails with this error and a Retry-After header (seconds). */
+    public FakeBedrock failNext(int status, String type, String message, int retryAfterSeconds) {
+        errors.add(new String[] {Integer.toString(status), type, message, Integer.toString(retryAfterSeconds)});
         return this;
     }
 
@@ -235,6 +245,9 @@ public final class FakeBedrock implements AutoCloseable {
         validate(json);
         if (!errors.isEmpty()) {
             String[] e = errors.removeFirst();
+            if (e[3] != null) {
+                res.putHeader("retry-after", e[3]);
+            }
             throw new Refused(Integer.parseInt(e[0]), e[1], e[2]);
         }
         if (stream) {
@@ -617,9 +630,22 @@ public final class FakeBedrock implements AutoCloseable {
         return request.path("inferenceConfig").path("maxTokens").asInt(Integer.MAX_VALUE);
     }
 
-    /** The answer's words, cut at max tokens; and the stop reason. */
+    /** The answer up to the first of the request's stop sequences it contains. */
+    private String beforeStop(JsonNode request) {
+        String text = answer;
+        for (JsonNode stop : request.path("inferenceConfig").path("stopSequences")) {
+            int at = text.indexOf(stop.asText());
+            if (at >= 0) {
+                text = text.substring(0, at);
+            }
+        }
+        return text;
+    }
+
+    /** The answer's words (one token each, split after spaces), cut at max tokens. */
     private String[] words(JsonNode request) {
-        String[] all = answer.split(" ");
+        String text = beforeStop(request);
+        String[] all = text.isEmpty() ? new String[0] : text.split("(?<= )");
         int max = maxTokens(request);
         return all.length > max ? java.util.Arrays.copyOf(all, max) : all;
     }
@@ -629,8 +655,9 @@ public final class FakeBedrock implements AutoCloseable {
             return calls;
         }
         JsonNode forced = request.path("toolConfig").path("toolChoice").path("tool").path("name");
-        if (forced.isTextual()) { // a forced tool (the gateway's JSON output): answer with it
-            return List.of(new Call(forced.asText(), "{\"answer\":\"" + answer + "\"}"));
+        if (forced.isTextual()) { // a forced tool (the gateway's JSON output): the answer is its input
+            String input = answer.strip().startsWith("{") ? answer : "{\"answer\":\"" + answer + "\"}";
+            return List.of(new Call(forced.asText(), input));
         }
         return List.of();
     }
@@ -642,7 +669,11 @@ public final class FakeBedrock implements AutoCloseable {
         if (!toCall.isEmpty()) {
             return "tool_use";
         }
-        return answer.split(" ").length > maxTokens(request) ? "max_tokens" : "end_turn";
+        if (!beforeStop(request).equals(answer)) {
+            return "stop_sequence";
+        }
+        String text = beforeStop(request);
+        return words(request).length < (text.isEmpty() ? 0 : text.split("(?<= )").length) ? "max_tokens" : "end_turn";
     }
 
     private ObjectNode usage(int outputTokens) {
@@ -668,17 +699,17 @@ public final class FakeBedrock implements AutoCloseable {
         }
         String[] words = words(request);
         if (toCall.isEmpty()) {
-            content.addObject().put("text", String.join(" ", words));
+            content.addObject().put("text", String.join("", words));
         }
         int n = 0;
         for (Call c : toCall) {
             ObjectNode use = content.addObject().putObject("toolUse");
-            use.put("toolUseId", "tooluse_" + (++n) + "abcdefghijklmnop");
+            use.put("toolUseId", id(c, ++n));
             use.put("name", c.name());
             use.set("input", parse(c.input()));
         }
         root.put("stopReason", stop(request, toCall));
-        root.set("usage", usage(toCall.isEmpty() ? words.length : 5));
+        root.set("usage", usage(toCall.isEmpty() ? words.length : 5 * toCall.size()));
         root.putObject("metrics").put("latencyMs", 42);
         return root;
     }
@@ -696,7 +727,7 @@ public final class FakeBedrock implements AutoCloseable {
         String[] words = words(request);
         if (toCall.isEmpty()) {
             for (int i = 0; i < words.length; i++) {
-                frames.add(delta(block, JSON.createObjectNode().put("text", (i == 0 ? "" : " ") + words[i])));
+                frames.add(delta(block, JSON.createObjectNode().put("text", words[i])));
                 if (i == 0 && streamException != null) { // Bedrock ends the stream with the exception
                     frames.add(exception(streamException, "Too many requests, please wait before trying again."));
                     send(res, frames, frames.size(), false);
@@ -708,7 +739,7 @@ public final class FakeBedrock implements AutoCloseable {
         int n = 0;
         for (Call c : toCall) {
             ObjectNode start = JSON.createObjectNode().put("contentBlockIndex", block);
-            start.putObject("start").putObject("toolUse").put("toolUseId", "tooluse_" + (++n) + "abcdefghijklmnop").put("name", c.name());
+            start.putObject("start").putObject("toolUse").put("toolUseId", id(c, ++n)).put("name", c.name());
             frames.add(event("contentBlockStart", start));
             String input = parse(c.input()).toString();
             int half = input.length() / 2;
@@ -719,7 +750,7 @@ public final class FakeBedrock implements AutoCloseable {
         }
         frames.add(event("messageStop", JSON.createObjectNode().put("stopReason", stop(request, toCall))));
         ObjectNode metadata = JSON.createObjectNode();
-        metadata.set("usage", usage(toCall.isEmpty() ? words.length : 5));
+        metadata.set("usage", usage(toCall.isEmpty() ? words.length : 5 * toCall.size()));
         metadata.putObject("metrics").put("latencyMs", 42);
         frames.add(event("metadata", metadata));
         send(res, frames, cutAfter >= 0 ? Math.min(cutAfter, frames.size()) : frames.size(), cutAfter >= 0);
@@ -740,6 +771,10 @@ public final class FakeBedrock implements AutoCloseable {
         } else {
             res.end();
         }
+    }
+
+    private static String id(Call c, int n) {
+        return c.id() == null || c.id().isEmpty() ? "tooluse_" + n + "abcdefghijklmnop" : c.id();
     }
 
     private static Buffer delta(int block, ObjectNode delta) {

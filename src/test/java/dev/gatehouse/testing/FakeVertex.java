@@ -230,7 +230,7 @@ public final class FakeVertex implements AutoCloseable {
         String project = m.group(1);
         String region = m.group(2);
         String publisher = m.group(3);
-        String model = m.group(4);
+        String model = URLDecoder.decode(m.group(4), StandardCharsets.UTF_8);
         String method = m.group(5);
         if (!REGIONS.contains(region)) {
             googleError(req, 400, "INVALID_ARGUMENT", "Request contains an invalid argument: location '" + region
@@ -291,9 +291,11 @@ public final class FakeVertex implements AutoCloseable {
             }
             var upstream = sent.result();
             req.response().setStatusCode(upstream.statusCode()).setChunked(true);
-            String type = upstream.getHeader("content-type");
-            if (type != null) {
-                req.response().putHeader("content-type", type);
+            for (String name : List.of("content-type", "retry-after")) {
+                String value = upstream.getHeader(name);
+                if (value != null) {
+                    req.response().putHeader(name, value);
+                }
             }
             upstream.handler(req.response()::write);
             upstream.endHandler(v -> req.response().end());

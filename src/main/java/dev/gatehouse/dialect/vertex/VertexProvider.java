@@ -105,7 +105,8 @@ public final class VertexProvider extends ConfiguredProvider {
     @Override
     public UpstreamRequest chat(Buffer body, String upstreamModel, boolean stream) {
         String model = upstreamModel.startsWith("models/") ? upstreamModel.substring("models/".length()) : upstreamModel;
-        String url = modelsUrl + URLEncoder.encode(model, StandardCharsets.UTF_8);
+        // '@' (claude-sonnet-4@20250514) is legal in a path and written as is, as Google's own clients do.
+        String url = modelsUrl + URLEncoder.encode(model, StandardCharsets.UTF_8).replace("%40", "@");
         if (publisher == Publisher.GOOGLE) {
             return new UpstreamRequest(url + (stream ? ":streamGenerateContent?alt=sse" : ":generateContent"),
                     baseHeaders(stream), body, stream);

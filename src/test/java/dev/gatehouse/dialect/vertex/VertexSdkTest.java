@@ -160,7 +160,7 @@ class VertexSdkTest {
                 .addUserMessage("Hi").build());
         assertThat(m.content().get(0).asText().text()).isEqualTo(FakeAnthropic.DEFAULT_ANSWER);
         RecordedRequest r = lastModelCall();
-        assertThat(r.path()).isEqualTo("/v1/projects/gatehouse-test/locations/us-east5/publishers/anthropic/models/claude-sonnet-4%4020250514:rawPredict");
+        assertThat(r.path()).isEqualTo("/v1/projects/gatehouse-test/locations/us-east5/publishers/anthropic/models/claude-sonnet-4@20250514:rawPredict");
         assertThat(r.json().path("anthropic_version").asText()).isEqualTo("vertex-2023-10-16");
         assertThat(r.json().has("model")).isFalse();
     }
