@@ -35,7 +35,7 @@ public record ProviderConfig(
         Cloud cloud) {
 
     /** Every provider kind the config accepts: one per kind that {@code dialect.ProviderFactory} builds. */
-    public static final List<String> KINDS = List.of("openai", "azure-openai", "mock", "anthropic", "gemini", "bedrock", "vertex", "vertex-anthropic", "mistral");
+    public static final List<String> KINDS = List.of("openai", "azure-openai", "mock", "anthropic", "gemini", "bedrock", "vertex", "vertex-anthropic", "mistral", "cohere");
 
     public ProviderConfig {
         extraApiKeys = extraApiKeys == null ? List.of() : List.copyOf(extraApiKeys);

@@ -5,6 +5,7 @@ import dev.gatehouse.config.ProviderConfig;
 import dev.gatehouse.dialect.anthropic.AnthropicProvider;
 import dev.gatehouse.dialect.azure.AzureOpenAiProvider;
 import dev.gatehouse.dialect.bedrock.BedrockProvider;
+import dev.gatehouse.dialect.cohere.CohereProvider;
 import dev.gatehouse.dialect.gemini.GeminiProvider;
 import dev.gatehouse.dialect.mistral.MistralProvider;
 import dev.gatehouse.dialect.mock.MockProvider;
@@ -52,6 +53,7 @@ public final class ProviderFactory {
             case "gemini" -> new GeminiProvider(config, http, images());
             case "bedrock" -> new BedrockProvider(config, http, vertx, images());
             case "mistral" -> new MistralProvider(config, http);
+            case "cohere" -> new CohereProvider(config, http);
             case "vertex" -> new VertexProvider(config, VertexProvider.Publisher.GOOGLE, http, vertx, images());
             case "vertex-anthropic" -> new VertexProvider(config, VertexProvider.Publisher.ANTHROPIC, http, vertx, images());
             default -> throw new IllegalArgumentException("provider '" + config.name() + "': kind '" + config.kind()
