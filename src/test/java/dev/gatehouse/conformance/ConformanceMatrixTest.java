@@ -17,6 +17,8 @@ import dev.gatehouse.conformance.Upstreams.Upstream;
 import dev.gatehouse.provider.http.ImageFetcher;
 import dev.gatehouse.testing.FakeAnthropic;
 import dev.gatehouse.testing.FakeBedrock;
+import dev.gatehouse.testing.FakeCohere;
+import dev.gatehouse.testing.FakeMistral;
 import dev.gatehouse.testing.FakeVertex;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -84,6 +86,8 @@ class ConformanceMatrixTest {
     static FakeGemini geminiFake;
     static FakeBedrock bedrockFake;
     static FakeVertex vertexFake;
+    static FakeMistral mistralFake;
+    static FakeCohere cohereFake;
     static Path vertexKey;
     static Vertx vertx;
     static HttpServer images;
@@ -107,6 +111,8 @@ class ConformanceMatrixTest {
         geminiFake = FakeGemini.start();
         bedrockFake = FakeBedrock.start();
         vertexFake = FakeVertex.start(geminiFake, anthropicFake);
+        mistralFake = FakeMistral.start();
+        cohereFake = FakeCohere.start();
         vertexKey = Files.createTempFile("vertex-sa", ".json");
         Files.writeString(vertexKey, vertexFake.serviceAccountJson());
         gateway = GatewayHarness.start("""
@@ -117,7 +123,13 @@ class ConformanceMatrixTest {
                   aws: {kind: bedrock, region: us-east-1, base-url: "%s", access-key-id: %s, secret-access-key: "%s"}
                   gcp: {kind: vertex, project: %s, region: %s, base-url: "%s", credentials-file: "%s"}
                   gcp-claude: {kind: vertex-anthropic, project: %s, region: %s, base-url: "%s", credentials-file: "%s"}
+                  mistral: {kind: mistral, base-url: "%s", api-key: %s}
+                  cohere: {kind: cohere, base-url: "%s", api-key: %s}
                 models:
+                  m-mistral:
+                    targets: [{provider: mistral, model: mistral-large-latest}]
+                  m-cohere:
+                    targets: [{provider: cohere, model: command-a-03-2025}]
                   m-bedrock:
                     targets: [{provider: aws, model: "anthropic.claude-sonnet-4-5-20250929-v1:0"}]
                   m-vertex-gemini:
@@ -133,11 +145,13 @@ class ConformanceMatrixTest {
                 """.formatted(openAiFake.baseUrl(), FakeOpenAi.DEFAULT_KEY, anthropicFake.baseUrl(), FakeAnthropic.DEFAULT_KEY,
                 geminiFake.baseUrl(), FakeGemini.DEFAULT_KEY, bedrockFake.baseUrl(), FakeBedrock.ACCESS_KEY, FakeBedrock.SECRET_KEY,
                 FakeVertex.PROJECT, FakeVertex.REGION, vertexFake.baseUrl(), vertexKey,
-                FakeVertex.PROJECT, FakeVertex.REGION, vertexFake.baseUrl(), vertexKey));
+                FakeVertex.PROJECT, FakeVertex.REGION, vertexFake.baseUrl(), vertexKey,
+                mistralFake.baseUrl(), FakeMistral.KEY, cohereFake.baseUrl(), FakeCohere.KEY));
         callers = List.of(new Callers.OpenAi(gateway.baseUrl(), GatewayHarness.MASTER_KEY),
                 new Callers.Anthropic(gateway.origin(), GatewayHarness.MASTER_KEY));
         upstreams = List.of(new Upstreams.OpenAi(openAiFake), new Upstreams.Anthropic(anthropicFake), new Upstreams.Gemini(geminiFake),
-                new Upstreams.Bedrock(bedrockFake), new Upstreams.VertexGemini(geminiFake), new Upstreams.VertexAnthropic(anthropicFake));
+                new Upstreams.Bedrock(bedrockFake), new Upstreams.VertexGemini(geminiFake), new Upstreams.VertexAnthropic(anthropicFake),
+                new Upstreams.Mistral(mistralFake), new Upstreams.Cohere(cohereFake));
     }
 
     @AfterAll
@@ -156,6 +170,8 @@ class ConformanceMatrixTest {
             geminiFake.close();
             vertexFake.close();
             bedrockFake.close();
+            mistralFake.close();
+            cohereFake.close();
             Files.deleteIfExists(vertexKey);
             vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
         }
@@ -334,6 +350,8 @@ class ConformanceMatrixTest {
             case "openai" -> "call_" + tag + "01";
             case "anthropic" -> "toolu_" + tag + "01";
             case "bedrock" -> "tooluse_" + tag + "01";
+            case "mistral" -> (tag + "000000000").substring(0, 9); // Mistral's ids: 9 characters [a-zA-Z0-9]
+            case "cohere" -> "get_weather_" + tag + "01";
             default -> "";
         };
     }

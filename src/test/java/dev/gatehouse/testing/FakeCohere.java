@@ -46,6 +46,8 @@ public final class FakeCohere implements AutoCloseable {
     private volatile boolean cite;
     private volatile int failStatus;
     private volatile String failMessage;
+    private volatile int failRetryAfter = -1;
+    private volatile String finishReason;
 
     private FakeCohere() {
         server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0)).requestHandler(this::handle);
@@ -74,9 +76,19 @@ public final class FakeCohere implements AutoCloseable {
     /** Answers carry a citation of the first document or tool result. */
     public FakeCohere cite(boolean on) { cite = on; return this; }
 
-    public FakeCohere failNext(int status, String message) { failStatus = status; failMessage = message; return this; }
+    public FakeCohere failNext(int status, String message) { failStatus = status; failMessage = message; failRetryAfter = -1; return this; }
 
-    public FakeCohere reset() { answer = "Hello from Cohere."; calls = List.of(); cite = false; failStatus = 0; return this; }
+    /** The next request fails with this message and a Retry-After header. */
+    public FakeCohere failNext(int status, String message, int retryAfterSeconds) {
+        failStatus = status; failMessage = message; failRetryAfter = retryAfterSeconds; return this;
+    }
+
+    /** Forces the finish reason (e.g. MAX_TOKENS, STOP_SEQUENCE); null = automatic. */
+    public FakeCohere finishReason(String reason) { finishReason = reason; return this; }
+
+    public FakeCohere reset() {
+        answer = "Hello from Cohere."; calls = List.of(); cite = false; failStatus = 0; finishReason = null; return this;
+    }
 
     public List<RecordedRequest> requests() { return List.copyOf(requests); }
 
@@ -112,6 +124,9 @@ public final class FakeCohere implements AutoCloseable {
                 return;
             }
             if (failStatus != 0) {
+                if (failRetryAfter >= 0) {
+                    res.putHeader("retry-after", Integer.toString(failRetryAfter));
+                }
                 int status = failStatus;
                 failStatus = 0;
                 error(res, status, failMessage);
@@ -254,7 +269,7 @@ public final class FakeCohere implements AutoCloseable {
             if (cite) {
                 message.putArray("citations").add(citation());
             }
-            root.put("finish_reason", "COMPLETE");
+            root.put("finish_reason", finishReason != null ? finishReason : "COMPLETE");
         } else {
             message.put("tool_plan", "I will call the tool.");
             ArrayNode tc = message.putArray("tool_calls");
@@ -300,7 +315,8 @@ public final class FakeCohere implements AutoCloseable {
             }
         }
         ObjectNode end = JSON.createObjectNode().put("type", "message-end");
-        ObjectNode delta = end.putObject("delta").put("finish_reason", calls.isEmpty() ? "COMPLETE" : "TOOL_CALL");
+        ObjectNode delta = end.putObject("delta").put("finish_reason", !calls.isEmpty() ? "TOOL_CALL"
+                : finishReason != null ? finishReason : "COMPLETE");
         delta.set("usage", usage(outputTokens()));
         events.add(end);
         for (ObjectNode e : events) {

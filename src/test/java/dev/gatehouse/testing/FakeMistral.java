@@ -41,8 +41,9 @@ public final class FakeMistral implements AutoCloseable {
     private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
     private volatile String answer = "Bonjour from Mistral.";
     private volatile List<Call> calls = List.of();
-    private volatile int[] failNext; // {status}
+    private volatile int[] failNext; // {status, retry-after seconds or -1}
     private volatile String failBody;
+    private volatile String finishReason;
 
     private FakeMistral() {
         server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0)).requestHandler(this::handle);
@@ -69,9 +70,17 @@ public final class FakeMistral implements AutoCloseable {
     public FakeMistral toolCalls(Call... c) { calls = List.of(c); return this; }
 
     /** The next request fails with Mistral's error body for this status. */
-    public FakeMistral failNext(int status, String body) { failNext = new int[] {status}; failBody = body; return this; }
+    public FakeMistral failNext(int status, String body) { failNext = new int[] {status, -1}; failBody = body; return this; }
 
-    public FakeMistral reset() { answer = "Bonjour from Mistral."; calls = List.of(); failNext = null; return this; }
+    /** The next request fails with this body and a Retry-After header. */
+    public FakeMistral failNext(int status, String body, int retryAfterSeconds) {
+        failNext = new int[] {status, retryAfterSeconds}; failBody = body; return this;
+    }
+
+    /** Forces the finish reason (e.g. "length" for an answer cut by max_tokens); null = automatic. */
+    public FakeMistral finishReason(String reason) { finishReason = reason; return this; }
+
+    public FakeMistral reset() { answer = "Bonjour from Mistral."; calls = List.of(); failNext = null; finishReason = null; return this; }
 
     public List<RecordedRequest> requests() { return List.copyOf(requests); }
 
@@ -105,6 +114,9 @@ public final class FakeMistral implements AutoCloseable {
             }
             if (failNext != null) {
                 int status = failNext[0];
+                if (failNext[1] >= 0) {
+                    req.response().putHeader("retry-after", Integer.toString(failNext[1]));
+                }
                 failNext = null;
                 send(req, status, failBody);
                 return;
@@ -186,6 +198,10 @@ public final class FakeMistral implements AutoCloseable {
         return message;
     }
 
+    private String finish() {
+        return finishReason != null ? finishReason : calls.isEmpty() ? "stop" : "tool_calls";
+    }
+
     private ObjectNode usage() {
         int out = calls.isEmpty() ? answer.split(" ").length : 8;
         return JSON.createObjectNode().put("prompt_tokens", 9).put("completion_tokens", out).put("total_tokens", 9 + out);
@@ -196,7 +212,7 @@ public final class FakeMistral implements AutoCloseable {
                 .put("created", 1_700_000_000).put("model", request.path("model").asText());
         ObjectNode choice = root.putArray("choices").addObject().put("index", 0);
         choice.set("message", message());
-        choice.put("finish_reason", calls.isEmpty() ? "stop" : "tool_calls");
+        choice.put("finish_reason", finish());
         root.set("usage", usage());
         return root;
     }
@@ -224,7 +240,7 @@ public final class FakeMistral implements AutoCloseable {
             ObjectNode choice = chunk.putArray("choices").addObject().put("index", 0);
             choice.set("delta", deltas.get(i));
             if (i == deltas.size() - 1) {
-                choice.put("finish_reason", calls.isEmpty() ? "stop" : "tool_calls");
+                choice.put("finish_reason", finish());
                 chunk.set("usage", usage());
             } else {
                 choice.putNull("finish_reason");
