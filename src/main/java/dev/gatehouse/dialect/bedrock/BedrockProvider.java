@@ -36,7 +36,8 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
  * <p>Credentials, first that applies: {@code access-key-id}/{@code secret-access-key}
  * ({@code session-token}) from the config; a {@code profile}; a Bedrock API key as {@code api-key}
  * (sent as a bearer token); else the AWS default chain (environment, system properties, profile
- * files, web identity, container and instance metadata). A team's own key (BYOK) is either
+ * files, container and instance metadata; web identity and SSO also need the SDK's sts/sso modules,
+ * which are not bundled). A team's own key (BYOK) is either
  * {@code ACCESS_KEY_ID:SECRET_ACCESS_KEY[:SESSION_TOKEN]} or a Bedrock API key.
  */
 public final class BedrockProvider extends ConfiguredProvider {
