@@ -19,6 +19,13 @@ public record Message(
         String name,
         Map<String, JsonNode> extra) {
 
+    /**
+     * The {@code extra} key marking a prompt-cache breakpoint after this message (an Anthropic
+     * {@code cache_control} on one of its blocks): providers with explicit cache points (Bedrock's
+     * {@code cachePoint}, Anthropic's own {@code cache_control}) place one there, others ignore it.
+     */
+    public static final String CACHE_CONTROL = "cache_control";
+
     public Message {
         content = content == null ? List.of() : List.copyOf(content);
         toolCalls = toolCalls == null ? List.of() : List.copyOf(toolCalls);

@@ -18,6 +18,7 @@ import java.util.Map;
  *     rate limited rotates to the next
  * @param zdr the provider contractually retains no data: zero-data-retention calls may be routed
  *     to it (default false; such calls skip every other provider)
+ * @param cloud where and as whom a cloud provider (bedrock, vertex) is reached; {@link Cloud#NONE} for others
  */
 public record ProviderConfig(
         String name,
@@ -30,20 +31,52 @@ public record ProviderConfig(
         boolean passthrough,
         MockSettings mock,
         List<String> extraApiKeys,
-        boolean zdr) {
+        boolean zdr,
+        Cloud cloud) {
 
     /** Every provider kind the config accepts: one per kind that {@code dialect.ProviderFactory} builds. */
-    public static final List<String> KINDS = List.of("openai", "azure-openai", "mock", "anthropic", "gemini");
+    public static final List<String> KINDS = List.of("openai", "azure-openai", "mock", "anthropic", "gemini", "bedrock", "vertex", "vertex-anthropic", "mistral", "cohere");
 
     public ProviderConfig {
         extraApiKeys = extraApiKeys == null ? List.of() : List.copyOf(extraApiKeys);
         headers = headers == null ? Map.of() : Map.copyOf(headers);
         timeouts = timeouts == null ? Timeouts.INHERIT : timeouts;
+        cloud = cloud == null ? Cloud.NONE : cloud;
+    }
+
+    /** A provider that is not a cloud (no region, project or cloud credentials). */
+    public ProviderConfig(String name, String kind, String baseUrl, String apiKey, String apiVersion, Map<String, String> headers,
+            Timeouts timeouts, boolean passthrough, MockSettings mock, List<String> extraApiKeys, boolean zdr) {
+        this(name, kind, baseUrl, apiKey, apiVersion, headers, timeouts, passthrough, mock, extraApiKeys, zdr, Cloud.NONE);
     }
 
     /** The same provider with another API key (a team's own key, BYOK). */
     public ProviderConfig withApiKey(String key) {
-        return new ProviderConfig(name, kind, baseUrl, key, apiVersion, headers, timeouts, passthrough, mock, List.of(), zdr);
+        return new ProviderConfig(name, kind, baseUrl, key, apiVersion, headers, timeouts, passthrough, mock, List.of(), zdr, cloud);
+    }
+
+    /**
+     * Where a cloud provider runs and which credentials it uses. Unset fields are null. Secrets are
+     * usually written as {@code ${ENV}} references; with none set, the cloud's standard chain is used.
+     *
+     * @param region AWS region (bedrock) or Google Cloud location, {@code global} included (vertex)
+     * @param project Google Cloud project id (vertex)
+     * @param accessKeyId AWS access key id (bedrock; with {@code secretAccessKey})
+     * @param secretAccessKey AWS secret access key (bedrock)
+     * @param sessionToken AWS session token of temporary credentials (bedrock)
+     * @param profile a named profile of the AWS config and credentials files (bedrock)
+     * @param credentialsFile path of a Google service-account JSON key (vertex)
+     */
+    public record Cloud(String region, String project, String accessKeyId, String secretAccessKey, String sessionToken,
+            String profile, String credentialsFile) {
+        public static final Cloud NONE = new Cloud(null, null, null, null, null, null, null);
+
+        @Override
+        public String toString() { // never print secrets
+            return "Cloud[region=" + region + ", project=" + project + ", accessKeyId=" + accessKeyId
+                    + ", secretAccessKey=" + (secretAccessKey == null ? null : "***") + ", sessionToken="
+                    + (sessionToken == null ? null : "***") + ", profile=" + profile + ", credentialsFile=" + credentialsFile + "]";
+        }
     }
 
     /**

@@ -67,6 +67,7 @@ final class ProvidersReader {
         Timeouts timeouts = readTimeouts(s.section("timeouts"));
         Boolean passthrough = s.bool("passthrough");
         Boolean zdr = s.bool("zdr");
+        ProviderConfig.Cloud cloud = cloud(s, kind);
         MockSettings mock = null;
         Section mockSection = s.section("mock");
         if ("mock".equals(kind)) {
@@ -75,12 +76,73 @@ final class ProvidersReader {
             problems.error(s.keyNode("mock"), s.child("mock"), "only valid for kind mock, not " + kind);
         }
         s.finish();
-        if (kind == null || (azure && (baseUrl == null || apiVersion == null))) {
+        if (kind == null || (azure && (baseUrl == null || apiVersion == null)) || cloud == null) {
             return null;
         }
         return new ProviderConfig(name, kind, baseUrl, apiKey == null ? "" : apiKey, apiVersion, headers,
                 timeouts, passthrough == null || passthrough, mock, apiKeys == null ? List.of() : apiKeys,
-                zdr != null && zdr);
+                zdr != null && zdr, cloud);
+    }
+
+    // A region or project is part of a host name or URL path: letters, digits and dashes only.
+    private static final Pattern CLOUD_NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
+
+    /**
+     * The cloud keys: {@code region}, credentials and (vertex) {@code project}. Returns
+     * {@link ProviderConfig.Cloud#NONE} for other kinds and null when a required key is missing (reported).
+     */
+    private ProviderConfig.Cloud cloud(Section s, String kind) {
+        boolean bedrock = "bedrock".equals(kind);
+        boolean vertex = "vertex".equals(kind) || "vertex-anthropic".equals(kind);
+        if (!bedrock && !vertex) {
+            return ProviderConfig.Cloud.NONE; // their keys stay unknown to other kinds (reported as such)
+        }
+        String region = s.requiredString("region", bedrock ? " (the AWS region, e.g. us-east-1)"
+                : " (the Google Cloud location, e.g. us-central1 or global)");
+        region = cloudName(s, "region", region);
+        String project = null;
+        if (vertex) {
+            project = cloudName(s, "project", s.requiredString("project", " (the Google Cloud project id)"));
+        }
+        String accessKeyId = null;
+        String secretAccessKey = null;
+        String sessionToken = null;
+        String profile = null;
+        String credentialsFile = null;
+        if (bedrock) {
+            accessKeyId = emptyToNull(s.string("access-key-id"));
+            secretAccessKey = emptyToNull(s.string("secret-access-key"));
+            sessionToken = emptyToNull(s.string("session-token"));
+            profile = emptyToNull(s.string("profile"));
+            if ((accessKeyId == null) != (secretAccessKey == null)) {
+                String missing = accessKeyId == null ? "access-key-id" : "secret-access-key";
+                problems.error(s.node(accessKeyId == null ? "secret-access-key" : "access-key-id"), s.child(missing),
+                        "access-key-id and secret-access-key go together: '" + missing + "' is missing");
+                return null;
+            }
+            if (sessionToken != null && accessKeyId == null) {
+                problems.error(s.keyNode("session-token"), s.child("session-token"),
+                        "needs access-key-id and secret-access-key");
+                return null;
+            }
+        } else {
+            credentialsFile = emptyToNull(s.string("credentials-file"));
+        }
+        if (region == null || (vertex && project == null)) {
+            return null;
+        }
+        return new ProviderConfig.Cloud(region, project, accessKeyId, secretAccessKey, sessionToken, profile, credentialsFile);
+    }
+
+    private String cloudName(Section s, String key, String value) {
+        if (value == null) {
+            return null;
+        }
+        if (!CLOUD_NAME.matcher(value).matches()) {
+            problems.error(s.node(key), s.child(key), "must be lower-case letters, digits and dashes, got '" + value + "'");
+            return null;
+        }
+        return value;
     }
 
     private String checkUrl(Section s, String url) {

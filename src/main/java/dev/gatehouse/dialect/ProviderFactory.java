@@ -4,9 +4,13 @@ import dev.gatehouse.config.OutboundConfig;
 import dev.gatehouse.config.ProviderConfig;
 import dev.gatehouse.dialect.anthropic.AnthropicProvider;
 import dev.gatehouse.dialect.azure.AzureOpenAiProvider;
+import dev.gatehouse.dialect.bedrock.BedrockProvider;
+import dev.gatehouse.dialect.cohere.CohereProvider;
 import dev.gatehouse.dialect.gemini.GeminiProvider;
+import dev.gatehouse.dialect.mistral.MistralProvider;
 import dev.gatehouse.dialect.mock.MockProvider;
 import dev.gatehouse.dialect.openai.OpenAiProvider;
+import dev.gatehouse.dialect.vertex.VertexProvider;
 import dev.gatehouse.provider.Provider;
 import dev.gatehouse.provider.http.HttpTransport;
 import dev.gatehouse.provider.http.ImageFetcher;
@@ -47,8 +51,13 @@ public final class ProviderFactory {
             case "mock" -> new MockProvider(config, vertx);
             case "anthropic" -> new AnthropicProvider(config, http);
             case "gemini" -> new GeminiProvider(config, http, images());
+            case "bedrock" -> new BedrockProvider(config, http, vertx, images());
+            case "mistral" -> new MistralProvider(config, http);
+            case "cohere" -> new CohereProvider(config, http);
+            case "vertex" -> new VertexProvider(config, VertexProvider.Publisher.GOOGLE, http, vertx, images());
+            case "vertex-anthropic" -> new VertexProvider(config, VertexProvider.Publisher.ANTHROPIC, http, vertx, images());
             default -> throw new IllegalArgumentException("provider '" + config.name() + "': kind '" + config.kind()
-                    + "' is not available in this version of Gatehouse (available: openai, azure-openai, anthropic, gemini, mock)");
+                    + "' is not available in this version of Gatehouse (available: " + String.join(", ", ProviderConfig.KINDS) + ")");
         };
     }
 }

@@ -26,6 +26,11 @@ public final class PriceCatalogue {
     private static final Pattern SUFFIX = Pattern.compile(
             "(-\\d{4}-\\d{2}-\\d{2}|[-@]\\d{8}|-\\d{4}|-latest|-v\\d+(:\\d+)?|-\\d{3})$");
 
+    // Bedrock model ids: an optional cross-region profile ("us.", "eu.", "apac.", "global.") and the vendor
+    // ("anthropic.claude-sonnet-4-20250514-v1:0", "us.amazon.nova-lite-v1:0") before the model's own name.
+    private static final Pattern BEDROCK_PREFIX = Pattern.compile(
+            "^([a-z]{2,6}\\.)?(anthropic|amazon|meta|mistral|cohere|ai21|deepseek|openai|qwen|writer)\\.");
+
     private final Map<String, ModelPrice> prices;
     private final String asOf;
 
@@ -87,6 +92,12 @@ public final class PriceCatalogue {
         int slash = name.lastIndexOf('/');
         if (price == null && slash >= 0) {
             price = findWithoutPrefix(name.substring(slash + 1));
+        }
+        if (price == null) {
+            String bare = BEDROCK_PREFIX.matcher(name).replaceFirst("");
+            if (!bare.equals(name)) {
+                price = findWithoutPrefix(bare);
+            }
         }
         return price;
     }

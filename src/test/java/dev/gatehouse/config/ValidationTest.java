@@ -97,7 +97,7 @@ class ValidationTest {
                     targets:
                       - model: y
                 """)).containsExactly(
-                "gatehouse.yaml:2: providers.p: missing required key 'kind' (one of: openai, azure-openai, mock, anthropic, gemini)",
+                "gatehouse.yaml:2: providers.p: missing required key 'kind' (one of: openai, azure-openai, mock, anthropic, gemini, bedrock, vertex, vertex-anthropic, mistral, cohere)",
                 "gatehouse.yaml:6: models.x.targets[0]: missing required key 'provider'");
     }
 
@@ -110,7 +110,7 @@ class ValidationTest {
                   x: {targets: [{provider: p}]}
                 """)).containsExactly(
                 "gatehouse.yaml:2: providers.p.kind: unknown provider kind 'opnai' (did you mean 'openai'?)"
-                        + " (known: openai, azure-openai, mock, anthropic, gemini)");
+                        + " (known: openai, azure-openai, mock, anthropic, gemini, bedrock, vertex, vertex-anthropic, mistral, cohere)");
     }
 
     @Test

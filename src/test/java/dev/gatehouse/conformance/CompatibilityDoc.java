@@ -68,8 +68,11 @@ final class CompatibilityDoc {
                 .append(counts.get(Kind.PASS)).append(" ✅, ").append(counts.get(Kind.REFUSED)).append(" ⛔, ")
                 .append(counts.get(Kind.GAP)).append(" ⚠️, ").append(counts.get(Kind.FAIL)).append(" ❌\n\n");
 
-        md.append("Columns: caller → upstream; `ns` = non-stream, `s` = stream. `openai → openai` and `anthropic → anthropic` "
-                + "are same-format passthrough; the other four pairs are translated through the canonical model.\n\n");
+        md.append("Columns: caller → upstream; `ns` = non-stream, `s` = stream. `openai → openai`, `anthropic → anthropic` "
+                + "and `anthropic → vertex-anthropic` are same-format passthrough (the last with the body moved into Vertex's "
+                + "shape); the other pairs are translated through the canonical model. `bedrock` is signed with SigV4 and "
+                + "streams AWS event-stream frames; `vertex-*` fetch OAuth tokens from a service-account key; the fakes "
+                + "verify both.\n\n");
         md.append("| scenario |");
         for (Caller c : callers) for (Upstream u : upstreams) md.append(' ').append(c.name()).append(" → ").append(u.name()).append(" ns | s |");
         md.append("\n|---|");

@@ -16,6 +16,12 @@ import dev.gatehouse.conformance.Conversation.UserText;
 import dev.gatehouse.conformance.Upstreams.Upstream;
 import dev.gatehouse.provider.http.ImageFetcher;
 import dev.gatehouse.testing.FakeAnthropic;
+import dev.gatehouse.testing.FakeBedrock;
+import dev.gatehouse.testing.FakeCohere;
+import dev.gatehouse.testing.FakeMistral;
+import dev.gatehouse.testing.FakeVertex;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import dev.gatehouse.testing.FakeGemini;
 import dev.gatehouse.testing.FakeOpenAi;
 import dev.gatehouse.testing.GatewayHarness;
@@ -78,6 +84,11 @@ class ConformanceMatrixTest {
     static FakeOpenAi openAiFake;
     static FakeAnthropic anthropicFake;
     static FakeGemini geminiFake;
+    static FakeBedrock bedrockFake;
+    static FakeVertex vertexFake;
+    static FakeMistral mistralFake;
+    static FakeCohere cohereFake;
+    static Path vertexKey;
     static Vertx vertx;
     static HttpServer images;
     static GatewayHarness gateway;
@@ -98,12 +109,33 @@ class ConformanceMatrixTest {
         openAiFake = FakeOpenAi.start();
         anthropicFake = FakeAnthropic.start();
         geminiFake = FakeGemini.start();
+        bedrockFake = FakeBedrock.start();
+        vertexFake = FakeVertex.start(geminiFake, anthropicFake);
+        mistralFake = FakeMistral.start();
+        cohereFake = FakeCohere.start();
+        vertexKey = Files.createTempFile("vertex-sa", ".json");
+        Files.writeString(vertexKey, vertexFake.serviceAccountJson());
         gateway = GatewayHarness.start("""
                 providers:
                   oai: {kind: openai, base-url: "%s", api-key: %s}
                   claude: {kind: anthropic, base-url: "%s", api-key: %s}
                   google: {kind: gemini, base-url: "%s", api-key: %s}
+                  aws: {kind: bedrock, region: us-east-1, base-url: "%s", access-key-id: %s, secret-access-key: "%s"}
+                  gcp: {kind: vertex, project: %s, region: %s, base-url: "%s", credentials-file: "%s"}
+                  gcp-claude: {kind: vertex-anthropic, project: %s, region: %s, base-url: "%s", credentials-file: "%s"}
+                  mistral: {kind: mistral, base-url: "%s", api-key: %s}
+                  cohere: {kind: cohere, base-url: "%s", api-key: %s}
                 models:
+                  m-mistral:
+                    targets: [{provider: mistral, model: mistral-large-latest}]
+                  m-cohere:
+                    targets: [{provider: cohere, model: command-a-03-2025}]
+                  m-bedrock:
+                    targets: [{provider: aws, model: "anthropic.claude-sonnet-4-5-20250929-v1:0"}]
+                  m-vertex-gemini:
+                    targets: [{provider: gcp, model: gemini-2.5-flash}]
+                  m-vertex-claude:
+                    targets: [{provider: gcp-claude, model: "claude-sonnet-4-5@20250929"}]
                   m-openai:
                     targets: [{provider: oai, model: gpt-4o}]
                   m-anthropic:
@@ -111,10 +143,15 @@ class ConformanceMatrixTest {
                   m-gemini:
                     targets: [{provider: google, model: gemini-2.5-flash}]
                 """.formatted(openAiFake.baseUrl(), FakeOpenAi.DEFAULT_KEY, anthropicFake.baseUrl(), FakeAnthropic.DEFAULT_KEY,
-                geminiFake.baseUrl(), FakeGemini.DEFAULT_KEY));
+                geminiFake.baseUrl(), FakeGemini.DEFAULT_KEY, bedrockFake.baseUrl(), FakeBedrock.ACCESS_KEY, FakeBedrock.SECRET_KEY,
+                FakeVertex.PROJECT, FakeVertex.REGION, vertexFake.baseUrl(), vertexKey,
+                FakeVertex.PROJECT, FakeVertex.REGION, vertexFake.baseUrl(), vertexKey,
+                mistralFake.baseUrl(), FakeMistral.KEY, cohereFake.baseUrl(), FakeCohere.KEY));
         callers = List.of(new Callers.OpenAi(gateway.baseUrl(), GatewayHarness.MASTER_KEY),
                 new Callers.Anthropic(gateway.origin(), GatewayHarness.MASTER_KEY));
-        upstreams = List.of(new Upstreams.OpenAi(openAiFake), new Upstreams.Anthropic(anthropicFake), new Upstreams.Gemini(geminiFake));
+        upstreams = List.of(new Upstreams.OpenAi(openAiFake), new Upstreams.Anthropic(anthropicFake), new Upstreams.Gemini(geminiFake),
+                new Upstreams.Bedrock(bedrockFake), new Upstreams.VertexGemini(geminiFake), new Upstreams.VertexAnthropic(anthropicFake),
+                new Upstreams.Mistral(mistralFake), new Upstreams.Cohere(cohereFake));
     }
 
     @AfterAll
@@ -131,6 +168,11 @@ class ConformanceMatrixTest {
             openAiFake.close();
             anthropicFake.close();
             geminiFake.close();
+            vertexFake.close();
+            bedrockFake.close();
+            mistralFake.close();
+            cohereFake.close();
+            Files.deleteIfExists(vertexKey);
             vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
         }
     }
@@ -246,7 +288,7 @@ class ConformanceMatrixTest {
             }
             case JSON_SCHEMA -> {
                 String json = "{\"city\":\"Paris\",\"temp\":21}";
-                up.answerJson(json, caller.name().equals(up.name()));
+                up.answerJson(json, caller.name().equals(up.format()));
                 Spec spec = new Spec(model, List.of(new UserText("Weather in Paris as JSON."))).withJsonSchema();
                 Result r = caller.send(spec, stream);
                 assertThat(Conversation.json(r.text())).as("structured output text").isEqualTo(Conversation.json(json));
@@ -304,9 +346,12 @@ class ConformanceMatrixTest {
 
     /** The id the provider gives a call: OpenAI call_…, Anthropic toolu_…, Gemini none (the gateway makes one). */
     private static String providerId(Upstream up, String tag) {
-        return switch (up.name()) {
+        return switch (up.format()) {
             case "openai" -> "call_" + tag + "01";
             case "anthropic" -> "toolu_" + tag + "01";
+            case "bedrock" -> "tooluse_" + tag + "01";
+            case "mistral" -> (tag + "000000000").substring(0, 9); // Mistral's ids: 9 characters [a-zA-Z0-9]
+            case "cohere" -> "get_weather_" + tag + "01";
             default -> "";
         };
     }

@@ -11,6 +11,9 @@ import dev.gatehouse.conformance.Conversation.Spec;
 import dev.gatehouse.conformance.Conversation.ToolResult;
 import dev.gatehouse.conformance.Conversation.UserText;
 import dev.gatehouse.testing.FakeAnthropic;
+import dev.gatehouse.testing.FakeBedrock;
+import dev.gatehouse.testing.FakeCohere;
+import dev.gatehouse.testing.FakeMistral;
 import dev.gatehouse.testing.FakeGemini;
 import dev.gatehouse.testing.FakeOpenAi;
 import dev.gatehouse.testing.Fault;
@@ -19,7 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The three upstream formats behind the gateway: how to make each strict fake answer a scenario,
+ * The upstreams behind the gateway (OpenAI, Anthropic, Gemini, and Bedrock and Vertex AI): how to make each strict fake answer a scenario,
  * what usage it reports (so a cell can check the caller saw exactly those numbers), and what its
  * received request must look like in that provider's own API.
  */
@@ -37,6 +40,11 @@ final class Upstreams {
         abstract String model();
 
         abstract String name();
+
+        /** The wire format the upstream speaks (a caller of the same format may pass its bytes through). */
+        String format() {
+            return name();
+        }
 
         abstract void reset();
 
@@ -208,7 +216,7 @@ final class Upstreams {
 
     // ------------------------------------------------------------------ Anthropic
 
-    static final class Anthropic extends Upstream {
+    static class Anthropic extends Upstream {
         final FakeAnthropic fake;
 
         Anthropic(FakeAnthropic fake) {
@@ -307,7 +315,7 @@ final class Upstreams {
 
     // ------------------------------------------------------------------ Gemini
 
-    static final class Gemini extends Upstream {
+    static class Gemini extends Upstream {
         final FakeGemini fake;
 
         Gemini(FakeGemini fake) {
@@ -385,6 +393,250 @@ final class Upstreams {
                     assertThat(contents.findParents("text").stream().anyMatch(n -> n.path("text").asText().equals(a.text()))).isTrue();
                 }
             }
+        }
+    }
+
+    // ------------------------------------------------------------------ Vertex AI (through FakeVertex's OAuth check)
+
+    /** Gemini on Vertex AI: the Gemini fake behind FakeVertex, which checked the OAuth token and the URL. */
+    static final class VertexGemini extends Gemini {
+        VertexGemini(FakeGemini fake) {
+            super(fake);
+        }
+
+        @Override String model() { return "m-vertex-gemini"; }
+        @Override String name() { return "vertex-gemini"; }
+        @Override String format() { return "gemini"; }
+    }
+
+    /** Claude on Vertex AI: rawPredict / streamRawPredict, checked by FakeVertex, then the Anthropic fake. */
+    static final class VertexAnthropic extends Anthropic {
+        VertexAnthropic(FakeAnthropic fake) {
+            super(fake);
+        }
+
+        @Override String model() { return "m-vertex-claude"; }
+        @Override String name() { return "vertex-anthropic"; }
+        @Override String format() { return "anthropic"; }
+    }
+
+    // ------------------------------------------------------------------ Bedrock
+
+    static final class Bedrock extends Upstream {
+        final FakeBedrock fake;
+        private int seen;
+
+        Bedrock(FakeBedrock fake) {
+            this.fake = fake;
+        }
+
+        @Override String model() { return "m-bedrock"; }
+        @Override String name() { return "bedrock"; }
+        @Override void reset() { fake.reset(); seen = fake.requests().size(); }
+        @Override void answerText(String text) { fake.answer(text); }
+        @Override void answerCalls(List<Call> calls) {
+            fake.toolCalls(calls.stream().map(c -> new FakeBedrock.Call(c.id(), c.name(), c.args())).toArray(FakeBedrock.Call[]::new));
+        }
+        @Override void answerJson(String json, boolean passthrough) { fake.answer(json); }
+        // The fake applies stop sequences and max tokens itself, as Bedrock does.
+        @Override void answerStopped(String full, String cut) { fake.answer(full); }
+        @Override void answerTruncated(String full, String cut) { fake.answer(full); }
+        @Override String failRateLimited() {
+            String msg = "Too many requests, please wait before trying again. (fake)";
+            fake.failNext(429, "ThrottlingException", msg, 3);
+            return msg;
+        }
+        @Override String failBadRequest() {
+            String msg = "Malformed input request: the prompt is malformed (fake)";
+            fake.failNext(400, "ValidationException", msg);
+            return msg;
+        }
+        @Override long expectedInput() { return 12; }
+        @Override long expectedOutput(String text, int calls, boolean json) { return json ? 5 : calls > 0 ? 5L * calls : words(text); }
+        @Override List<RecordedRequest> requests() {
+            List<RecordedRequest> all = fake.requests();
+            return all.subList(Math.min(seen, all.size()), all.size());
+        }
+
+        @Override
+        void checkRequest(Spec spec, boolean stream, RecordedRequest r) {
+            JsonNode j = r.json();
+            assertThat(r.path()).isEqualTo("/model/anthropic.claude-sonnet-4-5-20250929-v1%3A0/" + (stream ? "converse-stream" : "converse"));
+            assertThat(r.header("authorization")).as("SigV4 (verified by the fake)").startsWith("AWS4-HMAC-SHA256 ");
+            assertThat(j.has("modelId")).isFalse();
+            if (spec.system() != null) {
+                assertThat(j.path("system").path(0).path("text").asText()).isEqualTo(spec.system());
+            } else {
+                assertThat(j.has("system")).isFalse();
+            }
+            JsonNode inference = j.path("inferenceConfig");
+            if (spec.maxTokens() != null) assertThat(inference.path("maxTokens").asInt()).isEqualTo(spec.maxTokens());
+            if (!spec.stop().isEmpty()) assertThat(strings(inference.path("stopSequences"))).isEqualTo(spec.stop());
+            JsonNode tools = j.path("toolConfig").path("tools");
+            if (spec.tools()) assertThat(tools.path(0).path("toolSpec").path("name").asText()).isEqualTo("get_weather");
+            if (spec.jsonSchema()) {
+                assertThat(j.path("toolConfig").path("toolChoice").path("tool").path("name").asText()).isEqualTo("gatehouse_json_output");
+                assertThat(tools.path(0).path("toolSpec").path("inputSchema").path("json").path("required").toString()).contains("temp");
+            }
+            List<String> uses = new ArrayList<>();
+            List<String> results = new ArrayList<>();
+            int images = 0;
+            for (JsonNode m : j.path("messages")) {
+                for (JsonNode b : m.path("content")) {
+                    if (b.has("toolUse")) uses.add(b.get("toolUse").path("toolUseId").asText());
+                    if (b.has("toolResult")) results.add(b.get("toolResult").path("toolUseId").asText());
+                    if (b.has("image")) images++;
+                }
+            }
+            assertThat(uses).isEqualTo(callsIn(spec).stream().map(Call::id).toList());
+            assertThat(results).isEqualTo(resultsIn(spec).stream().map(ToolResult::callId).toList());
+            assertThat(images).as("images as bytes (http URLs fetched by the gateway)").isEqualTo(imagesIn(spec).size());
+            for (Msg m : spec.messages()) {
+                if (m instanceof AssistantText a) {
+                    assertThat(j.path("messages").findValues("text").stream().map(JsonNode::asText).toList()).contains(a.text());
+                }
+            }
+        }
+    }
+
+    /** The image URLs (data and http) of OpenAI-shaped {@code image_url} parts, as Mistral and Cohere take them. */
+    static List<String> imageUrlParts(JsonNode messages) {
+        List<String> out = new ArrayList<>();
+        for (JsonNode m : messages) {
+            for (JsonNode p : m.path("content")) {
+                if (p.path("type").asText().equals("image_url")) {
+                    out.add(p.path("image_url").isTextual() ? p.path("image_url").asText() : p.path("image_url").path("url").asText());
+                }
+            }
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------ Mistral
+
+    static final class Mistral extends Upstream {
+        final FakeMistral fake;
+        private int seen;
+
+        Mistral(FakeMistral fake) {
+            this.fake = fake;
+        }
+
+        @Override String model() { return "m-mistral"; }
+        @Override String name() { return "mistral"; }
+        @Override void reset() { fake.reset(); seen = fake.requests().size(); }
+        @Override void answerText(String text) { fake.answer(text); }
+        @Override void answerCalls(List<Call> calls) {
+            fake.toolCalls(calls.stream().map(c -> new FakeMistral.Call(c.id(), c.name(), c.args())).toArray(FakeMistral.Call[]::new));
+        }
+        @Override void answerJson(String json, boolean passthrough) { fake.answer(json); }
+        // Like OpenAI's, the fake answers what the real API would: the cut text and its finish reason.
+        @Override void answerStopped(String full, String cut) { fake.answer(cut).finishReason("stop"); }
+        @Override void answerTruncated(String full, String cut) { fake.answer(cut).finishReason("length"); }
+        @Override String failRateLimited() {
+            fake.failNext(429, "{\"object\":\"error\",\"message\":\"Requests rate limit exceeded (fake)\",\"type\":\"rate_limited\",\"param\":null,\"code\":\"1300\"}", 3);
+            return "Requests rate limit exceeded (fake)";
+        }
+        @Override String failBadRequest() {
+            fake.failNext(400, "{\"object\":\"error\",\"message\":\"Prompt contains 40000 tokens, too large for the request (fake)\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":null}");
+            return "Prompt contains 40000 tokens";
+        }
+        @Override long expectedInput() { return 9; }
+        @Override long expectedOutput(String text, int calls, boolean json) { return calls > 0 ? 8 : text.split(" ").length; }
+        @Override List<RecordedRequest> requests() {
+            List<RecordedRequest> all = fake.requests();
+            return all.subList(Math.min(seen, all.size()), all.size());
+        }
+
+        @Override
+        void checkRequest(Spec spec, boolean stream, RecordedRequest r) {
+            JsonNode j = r.json();
+            assertThat(r.path()).isEqualTo("/v1/chat/completions");
+            assertThat(j.path("model").asText()).isEqualTo("mistral-large-latest");
+            assertThat(j.path("stream").asBoolean(false)).isEqualTo(stream);
+            assertThat(j.has("stream_options")).isFalse();
+            if (spec.system() != null) assertThat(openAiText(j.path("messages").get(0).path("content"))).isEqualTo(spec.system());
+            if (spec.maxTokens() != null) assertThat(j.path("max_tokens").asInt()).isEqualTo(spec.maxTokens());
+            if (!spec.stop().isEmpty()) assertThat(strings(j.path("stop"))).isEqualTo(spec.stop());
+            if (spec.tools()) assertThat(j.path("tools").path(0).path("function").path("name").asText()).isEqualTo("get_weather");
+            if (spec.jsonSchema()) {
+                assertThat(j.path("response_format").path("json_schema").path("schema").path("required").toString()).contains("temp");
+            }
+            List<String> calls = new ArrayList<>();
+            List<String> results = new ArrayList<>();
+            for (JsonNode m : j.path("messages")) {
+                for (JsonNode tc : m.path("tool_calls")) calls.add(tc.path("id").asText());
+                if (m.path("role").asText().equals("tool")) results.add(m.path("tool_call_id").asText());
+            }
+            assertThat(calls).isEqualTo(callsIn(spec).stream().map(Call::id).toList());
+            assertThat(results).isEqualTo(resultsIn(spec).stream().map(ToolResult::callId).toList());
+            assertThat(imageUrlParts(j.path("messages"))).isEqualTo(imagesIn(spec));
+        }
+    }
+
+    // ------------------------------------------------------------------ Cohere
+
+    static final class Cohere extends Upstream {
+        final FakeCohere fake;
+        private int seen;
+
+        Cohere(FakeCohere fake) {
+            this.fake = fake;
+        }
+
+        @Override String model() { return "m-cohere"; }
+        @Override String name() { return "cohere"; }
+        @Override void reset() { fake.reset(); seen = fake.requests().size(); }
+        @Override void answerText(String text) { fake.answer(text); }
+        @Override void answerCalls(List<Call> calls) {
+            fake.toolCalls(calls.stream().map(c -> new FakeCohere.Call(c.id(), c.name(), c.args())).toArray(FakeCohere.Call[]::new));
+        }
+        @Override void answerJson(String json, boolean passthrough) { fake.answer(json); }
+        @Override void answerStopped(String full, String cut) { fake.answer(cut).finishReason("STOP_SEQUENCE"); }
+        @Override void answerTruncated(String full, String cut) { fake.answer(cut).finishReason("MAX_TOKENS"); }
+        @Override String failRateLimited() {
+            String msg = "You are using a Trial key, which is limited to 10 API calls / minute (fake)";
+            fake.failNext(429, msg, 3);
+            return msg;
+        }
+        @Override String failBadRequest() {
+            String msg = "invalid request: message must be at least 1 token long (fake)";
+            fake.failNext(400, msg);
+            return msg;
+        }
+        @Override long expectedInput() { return 13; }
+        @Override long expectedOutput(String text, int calls, boolean json) { return calls > 0 ? 6 : text.split(" ").length; }
+        @Override List<RecordedRequest> requests() {
+            List<RecordedRequest> all = fake.requests();
+            return all.subList(Math.min(seen, all.size()), all.size());
+        }
+
+        @Override
+        void checkRequest(Spec spec, boolean stream, RecordedRequest r) {
+            JsonNode j = r.json();
+            assertThat(r.path()).isEqualTo("/v2/chat");
+            assertThat(j.path("model").asText()).isEqualTo("command-a-03-2025");
+            assertThat(j.path("stream").asBoolean(false)).isEqualTo(stream);
+            if (spec.system() != null) {
+                assertThat(j.path("messages").get(0).path("role").asText()).isEqualTo("system");
+                assertThat(j.path("messages").get(0).path("content").asText()).isEqualTo(spec.system());
+            }
+            if (spec.maxTokens() != null) assertThat(j.path("max_tokens").asInt()).isEqualTo(spec.maxTokens());
+            if (!spec.stop().isEmpty()) assertThat(strings(j.path("stop_sequences"))).isEqualTo(spec.stop());
+            if (spec.tools()) assertThat(j.path("tools").path(0).path("function").path("name").asText()).isEqualTo("get_weather");
+            if (spec.jsonSchema()) {
+                assertThat(j.path("response_format").path("type").asText()).isEqualTo("json_object");
+                assertThat(j.path("response_format").path("json_schema").path("required").toString()).contains("temp");
+            }
+            List<String> calls = new ArrayList<>();
+            List<String> results = new ArrayList<>();
+            for (JsonNode m : j.path("messages")) {
+                for (JsonNode tc : m.path("tool_calls")) calls.add(tc.path("id").asText());
+                if (m.path("role").asText().equals("tool")) results.add(m.path("tool_call_id").asText());
+            }
+            assertThat(calls).isEqualTo(callsIn(spec).stream().map(Call::id).toList());
+            assertThat(results).isEqualTo(resultsIn(spec).stream().map(ToolResult::callId).toList());
+            assertThat(imageUrlParts(j.path("messages"))).isEqualTo(imagesIn(spec));
         }
     }
 }

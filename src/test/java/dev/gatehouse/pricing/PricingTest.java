@@ -47,6 +47,12 @@ class PricingTest {
         assertThat(CATALOGUE.find("gpt-3.5-turbo-0125")).isEqualTo(CATALOGUE.find("gpt-3.5-turbo"));
         assertThat(CATALOGUE.find("claude-opus-4-20250514")).isEqualTo(CATALOGUE.find("claude-opus-4-0"));
         assertThat(CATALOGUE.find("no-such-model-2024-01-01")).isNull();
+        // Bedrock ids: cross-region profile and vendor prefixes, version suffixes.
+        assertThat(CATALOGUE.find("us.anthropic.claude-sonnet-4-20250514-v1:0")).isEqualTo(CATALOGUE.find("claude-sonnet-4-0"));
+        assertThat(CATALOGUE.find("anthropic.claude-3-haiku-20240307-v1:0")).isEqualTo(CATALOGUE.find("claude-3-haiku"));
+        assertThat(CATALOGUE.find("amazon.nova-lite-v1:0")).isNotNull().isEqualTo(CATALOGUE.find("nova-lite"));
+        assertThat(CATALOGUE.find("cohere.command-r-plus-v1:0")).isNotNull().isEqualTo(CATALOGUE.find("command-r-plus-08-2024"));
+        assertThat(CATALOGUE.find("claude-sonnet-4@20250514")).isEqualTo(CATALOGUE.find("claude-sonnet-4-0")); // Vertex
         // A longer name is not confused with its prefix.
         assertThat(CATALOGUE.find("gpt-4o-mini")).isNotEqualTo(CATALOGUE.find("gpt-4o"));
     }

@@ -56,7 +56,7 @@ public final class AnthropicRequestDecoder {
         List<Message> messages = new ArrayList<>();
         JsonNode system = root.get("system");
         if (system != null && !system.isNull()) {
-            messages.add(new Message(Role.SYSTEM, systemText(system), List.of(), null, null, Map.of()));
+            messages.add(new Message(Role.SYSTEM, systemText(system), List.of(), null, null, cacheControl(system)));
         }
         JsonNode list = root.get("messages");
         if (list == null || !list.isArray() || list.isEmpty()) {
@@ -259,8 +259,24 @@ public final class AnthropicRequestDecoder {
             }
         }
         if (!parts.isEmpty() || !calls.isEmpty()) {
-            out.add(new Message(role, parts, calls, null, null, Map.of()));
+            out.add(new Message(role, parts, calls, null, null, cacheControl(content)));
         }
+    }
+
+    /**
+     * A prompt-cache breakpoint ({@code cache_control}) on any of these blocks, kept on the message
+     * as {@link Message#CACHE_CONTROL} so a provider with explicit cache points can place one after it.
+     */
+    private static Map<String, JsonNode> cacheControl(JsonNode blocks) {
+        if (blocks != null && blocks.isArray()) {
+            for (JsonNode b : blocks) {
+                JsonNode cc = b.get("cache_control");
+                if (cc != null && cc.isObject()) {
+                    return Map.of(Message.CACHE_CONTROL, cc);
+                }
+            }
+        }
+        return Map.of();
     }
 
     private static Message toolResult(JsonNode block, String path) {
@@ -283,6 +299,10 @@ public final class AnthropicRequestDecoder {
             throw GatewayException.invalid(path + ".content: Input should be a string or a list of blocks", path + ".content");
         }
         Map<String, JsonNode> extra = new LinkedHashMap<>();
+        JsonNode cc = block.get("cache_control");
+        if (cc != null && cc.isObject()) {
+            extra.put(Message.CACHE_CONTROL, cc);
+        }
         JsonNode isError = block.get("is_error");
         if (isError != null && isError.isBoolean() && isError.booleanValue()) {
             extra.put("is_error", isError);

@@ -85,6 +85,10 @@ final class AnthropicRequestEncoder {
             }
             String role = m.role() == Role.ASSISTANT ? "assistant" : "user";
             List<ObjectNode> blocks = blocks(m, path, model);
+            JsonNode cacheControl = m.extra().get(Message.CACHE_CONTROL);
+            if (cacheControl != null && cacheControl.isObject() && !blocks.isEmpty()) {
+                blocks.get(blocks.size() - 1).set("cache_control", cacheControl); // the breakpoint the caller set
+            }
             if (blocks.isEmpty() && m.role() == Role.ASSISTANT) {
                 continue; // an empty assistant turn carries nothing and Anthropic refuses empty content
             }
@@ -394,7 +398,8 @@ final class AnthropicRequestEncoder {
         for (Map.Entry<String, JsonNode> e : extra.entrySet()) {
             String field = e.getKey();
             JsonNode v = e.getValue();
-            if (v == null || v.isNull() || neutral(field, v) || (prefix.isEmpty() ? false : field.equals("is_error"))) {
+            if (v == null || v.isNull() || neutral(field, v)
+                    || (!prefix.isEmpty() && (field.equals("is_error") || field.equals(Message.CACHE_CONTROL)))) {
                 continue;
             }
             String what = switch (field) {

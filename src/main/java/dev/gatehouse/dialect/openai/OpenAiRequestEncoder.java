@@ -159,7 +159,7 @@ final class OpenAiRequestEncoder {
         if (m.name() != null) {
             g.writeStringField("name", m.name());
         }
-        writeExtra(g, m.extra());
+        writeExtra(g, m.extra().containsKey(Message.CACHE_CONTROL) ? withoutCacheControl(m.extra()) : m.extra());
         g.writeEndObject();
     }
 
@@ -199,6 +199,13 @@ final class OpenAiRequestEncoder {
             }
         }
         g.writeEndArray();
+    }
+
+    /** A prompt-cache breakpoint (from an Anthropic caller) has no OpenAI field: OpenAI caches prefixes by itself. */
+    private static Map<String, JsonNode> withoutCacheControl(Map<String, JsonNode> extra) {
+        Map<String, JsonNode> copy = new java.util.LinkedHashMap<>(extra);
+        copy.remove(Message.CACHE_CONTROL);
+        return copy;
     }
 
     private static void writeExtra(JsonGenerator g, Map<String, JsonNode> extra) throws IOException {

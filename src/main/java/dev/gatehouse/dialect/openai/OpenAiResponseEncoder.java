@@ -73,6 +73,11 @@ public final class OpenAiResponseEncoder {
             }
             if (openAiExtras) {
                 writeExtra(g, response.extra(), WRITTEN);
+            } else if (response.extra().containsKey("citations")) {
+                // Cohere's citations (where the answer's text came from) have no OpenAI field: kept as
+                // a top-level "citations", as OpenAI-compatible gateways for Cohere report them.
+                g.writeFieldName("citations");
+                OpenAiJson.MAPPER.writeTree(g, response.extra().get("citations"));
             }
             g.writeEndObject();
         } catch (IOException e) {

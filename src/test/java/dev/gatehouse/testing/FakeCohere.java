@@ -1,0 +1,349 @@
+package dev.gatehouse.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A fake Cohere v2 API validating requests as the v2 reference documents them: {@code POST /v2/chat}
+ * (fields model, messages, tools, documents, citation_options, response_format, safety_mode,
+ * max_tokens, stop_sequences, temperature, seed, frequency_penalty, presence_penalty, k, p,
+ * tool_choice REQUIRED/NONE, strict_tools, stream; anything else a 400), roles system / user /
+ * assistant / tool, user content a string or text / image_url parts, tool messages answering a
+ * call of the previous assistant turn, {@code p} within 0.01–0.99; and {@code POST /v2/embed}
+ * (texts, input_type required, embedding_types). Streams send v2's typed events: message-start,
+ * content-start/delta/end, tool-plan-delta, tool-call-start/delta/end, citation-start/end and
+ * message-end with finish_reason and usage.
+ */
+public final class FakeCohere implements AutoCloseable {
+    public static final String KEY = "cohere-fake-key";
+    static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> CHAT_FIELDS = Set.of("model", "messages", "tools", "documents", "citation_options",
+            "response_format", "safety_mode", "max_tokens", "stop_sequences", "temperature", "seed", "frequency_penalty",
+            "presence_penalty", "k", "p", "tool_choice", "strict_tools", "stream", "logprobs", "thinking");
+
+    public record Call(String id, String name, String arguments) {}
+
+    private final Vertx vertx = Vertx.vertx();
+    private final HttpServer server;
+    private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
+    private volatile String answer = "Hello from Cohere.";
+    private volatile List<Call> calls = List.of();
+    private volatile boolean cite;
+    private volatile int failStatus;
+    private volatile String failMessage;
+    private volatile int failRetryAfter = -1;
+    private volatile String finishReason;
+
+    private FakeCohere() {
+        server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0)).requestHandler(this::handle);
+    }
+
+    public static FakeCohere start() {
+        FakeCohere fake = new FakeCohere();
+        FakeBedrock.await(fake.server.listen());
+        return fake;
+    }
+
+    public String baseUrl() {
+        return "http://127.0.0.1:" + server.actualPort();
+    }
+
+    @Override
+    public void close() {
+        FakeBedrock.await(server.close());
+        FakeBedrock.await(vertx.close());
+    }
+
+    public FakeCohere answer(String text) { answer = text; calls = List.of(); return this; }
+
+    public FakeCohere toolCalls(Call... c) { calls = List.of(c); return this; }
+
+    /** Answers carry a citation of the first document or tool result. */
+    public FakeCohere cite(boolean on) { cite = on; return this; }
+
+    public FakeCohere failNext(int status, String message) { failStatus = status; failMessage = message; failRetryAfter = -1; return this; }
+
+    /** The next request fails with this message and a Retry-After header. */
+    public FakeCohere failNext(int status, String message, int retryAfterSeconds) {
+        failStatus = status; failMessage = message; failRetryAfter = retryAfterSeconds; return this;
+    }
+
+    /** Forces the finish reason (e.g. MAX_TOKENS, STOP_SEQUENCE); null = automatic. */
+    public FakeCohere finishReason(String reason) { finishReason = reason; return this; }
+
+    public FakeCohere reset() {
+        answer = "Hello from Cohere."; calls = List.of(); cite = false; failStatus = 0; finishReason = null; return this;
+    }
+
+    public List<RecordedRequest> requests() { return List.copyOf(requests); }
+
+    public RecordedRequest lastRequest() { return requests.getLast(); }
+
+    private void handle(HttpServerRequest req) {
+        req.body().onSuccess(buffer -> {
+            JsonNode json = null;
+            try {
+                json = JSON.readTree(buffer.getBytes());
+            } catch (Exception e) {
+                // refused below
+            }
+            Map<String, List<String>> headers = new LinkedHashMap<>();
+            req.headers().forEach(h -> headers.computeIfAbsent(h.getKey().toLowerCase(Locale.ROOT), k -> new ArrayList<>()).add(h.getValue()));
+            requests.add(new RecordedRequest(req.method().name(), req.path(), "", Map.copyOf(headers), buffer.getBytes(), json, List.of()));
+            HttpServerResponse res = req.response();
+            if (!("Bearer " + KEY).equals(req.getHeader("authorization"))) {
+                error(res, 401, "invalid api token");
+                return;
+            }
+            if (json == null || !json.isObject()) {
+                error(res, 400, "invalid request: body must be a JSON object");
+                return;
+            }
+            String problem = switch (req.path()) {
+                case "/v2/chat" -> validateChat(json);
+                case "/v2/embed" -> validateEmbed(json);
+                default -> "not found";
+            };
+            if (problem != null) {
+                error(res, problem.equals("not found") ? 404 : 400, problem);
+                return;
+            }
+            if (failStatus != 0) {
+                if (failRetryAfter >= 0) {
+                    res.putHeader("retry-after", Integer.toString(failRetryAfter));
+                }
+                int status = failStatus;
+                failStatus = 0;
+                error(res, status, failMessage);
+                return;
+            }
+            if (req.path().equals("/v2/embed")) {
+                embed(res, json);
+            } else if (json.path("stream").asBoolean(false)) {
+                stream(res);
+            } else {
+                res.putHeader("content-type", "application/json").end(whole().toString());
+            }
+        });
+    }
+
+    static void error(HttpServerResponse res, int status, String message) {
+        res.setStatusCode(status).putHeader("content-type", "application/json")
+                .end(JSON.createObjectNode().put("id", "err-1").put("message", message).toString());
+    }
+
+    private static String validateChat(JsonNode root) {
+        for (var it = root.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!CHAT_FIELDS.contains(f)) {
+                return "invalid request: unknown field: parameter " + f + " is not a valid field";
+            }
+        }
+        if (!root.path("model").isTextual()) {
+            return "invalid request: model must be a string";
+        }
+        JsonNode messages = root.path("messages");
+        if (!messages.isArray() || messages.isEmpty()) {
+            return "invalid request: messages must not be empty";
+        }
+        Set<String> pending = Set.of();
+        for (int i = 0; i < messages.size(); i++) {
+            JsonNode m = messages.get(i);
+            String role = m.path("role").asText("");
+            switch (role) {
+                case "system" -> {
+                    if (!m.path("content").isTextual()) {
+                        return "invalid request: messages[" + i + "].content must be a string for system messages";
+                    }
+                }
+                case "user" -> {
+                    JsonNode c = m.path("content");
+                    if (c.isArray()) {
+                        for (JsonNode p : c) {
+                            String type = p.path("type").asText("");
+                            if (type.equals("image_url")) {
+                                if (!p.path("image_url").path("url").isTextual()) {
+                                    return "invalid request: messages[" + i + "] image_url.url is required";
+                                }
+                            } else if (!type.equals("text") || !p.path("text").isTextual()) {
+                                return "invalid request: messages[" + i + "] content parts must be text or image_url";
+                            }
+                        }
+                    } else if (!c.isTextual()) {
+                        return "invalid request: messages[" + i + "].content must be a string or a list of parts";
+                    }
+                }
+                case "assistant" -> {
+                    Set<String> ids = new LinkedHashSet<>();
+                    for (JsonNode tc : m.path("tool_calls")) {
+                        if (!tc.path("id").isTextual() || !tc.path("function").path("name").isTextual()
+                                || !tc.path("function").path("arguments").isTextual()) {
+                            return "invalid request: messages[" + i + "].tool_calls need id, function.name and function.arguments";
+                        }
+                        ids.add(tc.path("id").asText());
+                    }
+                    if (ids.isEmpty() && !m.has("content")) {
+                        return "invalid request: messages[" + i + "] assistant message needs content or tool_calls";
+                    }
+                    pending = ids;
+                    continue;
+                }
+                case "tool" -> {
+                    String id = m.path("tool_call_id").asText("");
+                    if (!pending.contains(id)) {
+                        return "invalid request: tool call id " + id + " was not generated by the model";
+                    }
+                }
+                default -> {
+                    return "invalid request: role must be one of system, user, assistant, tool";
+                }
+            }
+            if (!role.equals("tool")) {
+                pending = Set.of();
+            }
+        }
+        if (root.has("p") && (root.get("p").asDouble() < 0.01 || root.get("p").asDouble() > 0.99)) {
+            return "invalid request: p must be between 0.01 and 0.99";
+        }
+        JsonNode choice = root.get("tool_choice");
+        if (choice != null && !Set.of("REQUIRED", "NONE").contains(choice.asText())) {
+            return "invalid request: tool_choice must be REQUIRED or NONE";
+        }
+        for (JsonNode t : root.path("tools")) {
+            if (!"function".equals(t.path("type").asText()) || !t.path("function").path("name").isTextual()) {
+                return "invalid request: tools must be of type function with a name";
+            }
+        }
+        return null;
+    }
+
+    private static String validateEmbed(JsonNode root) {
+        if (!root.path("texts").isArray() || root.path("texts").isEmpty()) {
+            return "invalid request: texts must not be empty";
+        }
+        if (!Set.of("search_document", "search_query", "classification", "clustering", "image")
+                .contains(root.path("input_type").asText(""))) {
+            return "invalid request: input_type is required for embed models v3 and higher";
+        }
+        return null;
+    }
+
+    private ObjectNode usage(int out) {
+        ObjectNode u = JSON.createObjectNode();
+        u.putObject("billed_units").put("input_tokens", 13).put("output_tokens", out);
+        u.putObject("tokens").put("input_tokens", 250).put("output_tokens", out + 2);
+        return u;
+    }
+
+    private int outputTokens() {
+        return calls.isEmpty() ? answer.split(" ").length : 6;
+    }
+
+    private ObjectNode citation() {
+        ObjectNode c = JSON.createObjectNode().put("start", 0).put("end", Math.min(5, answer.length()))
+                .put("text", answer.substring(0, Math.min(5, answer.length()))).put("type", "TEXT_CONTENT");
+        c.putArray("sources").addObject().put("type", "tool").put("id", "src-1").putObject("tool_output").put("text", "source");
+        return c;
+    }
+
+    private ObjectNode whole() {
+        ObjectNode root = JSON.createObjectNode().put("id", "c-1");
+        ObjectNode message = root.putObject("message").put("role", "assistant");
+        if (calls.isEmpty()) {
+            message.putArray("content").addObject().put("type", "text").put("text", answer);
+            if (cite) {
+                message.putArray("citations").add(citation());
+            }
+            root.put("finish_reason", finishReason != null ? finishReason : "COMPLETE");
+        } else {
+            message.put("tool_plan", "I will call the tool.");
+            ArrayNode tc = message.putArray("tool_calls");
+            for (Call c : calls) {
+                tc.addObject().put("id", c.id()).put("type", "function").putObject("function").put("name", c.name())
+                        .put("arguments", c.arguments());
+            }
+            root.put("finish_reason", "TOOL_CALL");
+        }
+        root.set("usage", usage(outputTokens()));
+        return root;
+    }
+
+    private void stream(HttpServerResponse res) {
+        res.setChunked(true).putHeader("content-type", "text/event-stream");
+        List<ObjectNode> events = new ArrayList<>();
+        ObjectNode start = JSON.createObjectNode().put("type", "message-start").put("id", "c-1");
+        start.putObject("delta").putObject("message").put("role", "assistant");
+        events.add(start);
+        if (calls.isEmpty()) {
+            events.add(event("content-start", 0, m -> m.putObject("content").put("type", "text").put("text", "")));
+            for (String word : answer.split("(?<= )")) {
+                events.add(event("content-delta", 0, m -> m.putObject("content").put("text", word)));
+            }
+            events.add(JSON.createObjectNode().put("type", "content-end").put("index", 0));
+            if (cite) {
+                ObjectNode cs = JSON.createObjectNode().put("type", "citation-start").put("index", 0);
+                cs.putObject("delta").putObject("message").set("citations", citation());
+                events.add(cs);
+                events.add(JSON.createObjectNode().put("type", "citation-end").put("index", 0));
+            }
+        } else {
+            events.add(event("tool-plan-delta", -1, m -> m.put("tool_plan", "I will call the tool.")));
+            for (int i = 0; i < calls.size(); i++) {
+                Call c = calls.get(i);
+                events.add(event("tool-call-start", i, m -> m.putObject("tool_calls").put("id", c.id()).put("type", "function")
+                        .putObject("function").put("name", c.name()).put("arguments", "")));
+                int half = c.arguments().length() / 2;
+                for (String piece : new String[] {c.arguments().substring(0, half), c.arguments().substring(half)}) {
+                    events.add(event("tool-call-delta", i, m -> m.putObject("tool_calls").putObject("function").put("arguments", piece)));
+                }
+                events.add(JSON.createObjectNode().put("type", "tool-call-end").put("index", i));
+            }
+        }
+        ObjectNode end = JSON.createObjectNode().put("type", "message-end");
+        ObjectNode delta = end.putObject("delta").put("finish_reason", !calls.isEmpty() ? "TOOL_CALL"
+                : finishReason != null ? finishReason : "COMPLETE");
+        delta.set("usage", usage(outputTokens()));
+        events.add(end);
+        for (ObjectNode e : events) {
+            res.write("event: " + e.path("type").asText() + "\ndata: " + e + "\n\n");
+        }
+        res.end();
+    }
+
+    private static ObjectNode event(String type, int index, java.util.function.Consumer<ObjectNode> message) {
+        ObjectNode e = JSON.createObjectNode().put("type", type);
+        if (index >= 0) {
+            e.put("index", index);
+        }
+        message.accept(e.putObject("delta").putObject("message"));
+        return e;
+    }
+
+    private void embed(HttpServerResponse res, JsonNode request) {
+        ObjectNode root = JSON.createObjectNode().put("id", "e-1");
+        ArrayNode floats = root.putObject("embeddings").putArray("float");
+        for (JsonNode t : request.path("texts")) {
+            ArrayNode v = floats.addArray();
+            for (int i = 0; i < 4; i++) {
+                v.add((t.asText().length() + i) / 10.0);
+            }
+        }
+        root.putObject("meta").putObject("billed_units").put("input_tokens", request.path("texts").size() * 3);
+        res.putHeader("content-type", "application/json").end(root.toString());
+    }
+}
