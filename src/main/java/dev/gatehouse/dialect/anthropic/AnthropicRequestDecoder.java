@@ -56,7 +56,7 @@ public final class AnthropicRequestDecoder {
         List<Message> messages = new ArrayList<>();
         JsonNode system = root.get("system");
         if (system != null && !system.isNull()) {
-            messages.add(new Message(Role.SYSTEM, systemText(system), List.of(), null, null, cacheControl(system)));
+            messages.add(new Message(Role.SYSTEM, systemText(system), List.of(), null, null, breakpointExtra(system)));
         }
         JsonNode list = root.get("messages");
         if (list == null || !list.isArray() || list.isEmpty()) {
@@ -259,7 +259,7 @@ public final class AnthropicRequestDecoder {
             }
         }
         if (!parts.isEmpty() || !calls.isEmpty()) {
-            out.add(new Message(role, parts, calls, null, null, cacheControl(content)));
+            out.add(new Message(role, parts, calls, null, null, breakpointExtra(content)));
         }
     }
 
@@ -267,7 +267,7 @@ public final class AnthropicRequestDecoder {
      * A prompt-cache breakpoint ({@code cache_control}) on any of these blocks, kept on the message
      * as {@link Message#CACHE_CONTROL} so a provider with explicit cache points can place one after it.
      */
-    private static Map<String, JsonNode> cacheControl(JsonNode blocks) {
+    private static Map<String, JsonNode> breakpointExtra(JsonNode blocks) {
         if (blocks != null && blocks.isArray()) {
             for (JsonNode b : blocks) {
                 JsonNode cc = b.get("cache_control");

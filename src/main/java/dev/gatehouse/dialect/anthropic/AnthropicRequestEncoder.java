@@ -86,8 +86,11 @@ final class AnthropicRequestEncoder {
             String role = m.role() == Role.ASSISTANT ? "assistant" : "user";
             List<ObjectNode> blocks = blocks(m, path, model);
             JsonNode cacheControl = m.extra().get(Message.CACHE_CONTROL);
-            if (cacheControl != null && cacheControl.isObject() && !blocks.isEmpty()) {
-                blocks.get(blocks.size() - 1).set("cache_control", cacheControl); // the breakpoint the caller set
+            // The breakpoint the caller set on a block that has no part of its own to carry it (a tool
+            // result, an image); a text block keeps its own. Never a second one: Anthropic allows four.
+            if (cacheControl != null && cacheControl.isObject() && !blocks.isEmpty()
+                    && blocks.stream().noneMatch(b -> b.has("cache_control"))) {
+                blocks.get(blocks.size() - 1).set("cache_control", cacheControl);
             }
             if (blocks.isEmpty() && m.role() == Role.ASSISTANT) {
                 continue; // an empty assistant turn carries nothing and Anthropic refuses empty content
