@@ -70,10 +70,11 @@ final class ConfigReader {
         ZdrConfig zdr = zdr(top.section("zdr"));
         RequestLogConfig requestLog = requestLog(top.section("request-log"));
         OutboundConfig outbound = outbound(top.section("outbound"));
+        ResponsesConfig responses = responses(top.section("responses"));
         top.finish();
         return problems.hasErrors() ? null
                 : new GatehouseConfig(source, server, providers, models, auth, storage, routing, redis, budgets, secrets,
-                        observability, zdr, requestLog, outbound);
+                        observability, zdr, requestLog, outbound, responses);
     }
 
     private ServerConfig server(Section s) {
@@ -320,6 +321,15 @@ final class ConfigReader {
         s.finish();
         return new ZdrConfig(enabled != null && enabled, teams == null ? Set.of() : new LinkedHashSet<>(teams),
                 keys == null ? Set.of() : new LinkedHashSet<>(keys));
+    }
+
+    private ResponsesConfig responses(Section s) {
+        if (s == null) {
+            return ResponsesConfig.DEFAULTS;
+        }
+        Duration retention = s.duration("retention", true);
+        s.finish();
+        return new ResponsesConfig(retention == null ? ResponsesConfig.DEFAULTS.retention() : retention);
     }
 
     private RequestLogConfig requestLog(Section s) {
