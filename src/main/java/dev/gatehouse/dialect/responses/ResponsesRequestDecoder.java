@@ -55,10 +55,6 @@ public final class ResponsesRequestDecoder {
             throw GatewayException.invalid("'input' must not be empty.", "input");
         }
         Integer maxOutput = positiveInt(root, "max_output_tokens");
-        if (maxOutput != null && maxOutput < 16) {
-            throw GatewayException.invalid("Invalid 'max_output_tokens': integer below minimum value. Expected a value >= 16, but got "
-                    + maxOutput + " instead.", "max_output_tokens");
-        }
         Double temperature = number(root, "temperature", 0, 2);
         Double topP = number(root, "top_p", 0, 1);
         Boolean parallel = bool(root, "parallel_tool_calls");
