@@ -333,6 +333,37 @@ class ResponsesSdkTest {
                 .build())).isInstanceOf(BadRequestException.class).hasMessageContaining("tools[0].type").hasMessageContaining("mcp");
     }
 
+    /** The demo's mock answers Responses calls with tools: a call first, text after the tool's output. */
+    @ParameterizedTest(name = "stream={0}")
+    @CsvSource({"false", "true"})
+    void mockCallsFunctionToolsThenAnswers(boolean stream) {
+        Response first = create(ResponseCreateParams.builder().model("gpt-4o-mini").input("Weather in Paris?").addTool(WEATHER)
+                .build(), stream, new ArrayList<>());
+        ResponseFunctionToolCall call = first.output().stream().filter(ResponseOutputItem::isFunctionCall)
+                .map(ResponseOutputItem::asFunctionCall).findFirst().orElseThrow();
+        assertThat(call.name()).isEqualTo("get_weather");
+        assertThat(call.arguments()).isEqualTo("{\"city\":\"mock\"}");
+        Response second = create(ResponseCreateParams.builder().model("gpt-4o-mini").previousResponseId(first.id()).addTool(WEATHER)
+                .inputOfResponse(List.of(ResponseInputItem.ofFunctionCallOutput(ResponseInputItem.FunctionCallOutput.builder()
+                        .callId(call.callId()).output("sunny").build()))).build(), stream, new ArrayList<>());
+        assertThat(outputText(second)).startsWith("Mock answer to: Weather in Paris?");
+        assertThat(second.output()).noneMatch(ResponseOutputItem::isFunctionCall);
+    }
+
+    /** Reasoning the upstream shows (Anthropic thinking) is a reasoning item with a summary, before the message. */
+    @ParameterizedTest(name = "stream={0}")
+    @CsvSource({"false", "true"})
+    void reasoningBecomesAReasoningItem(boolean stream) {
+        anthropic.thinking("Let me think about Paris.", "sig-abc").answer("Sunny.");
+        Response r = create(ResponseCreateParams.builder().model("claude-sonnet").input("Weather?")
+                .reasoning(com.openai.models.Reasoning.builder().effort(com.openai.models.ReasoningEffort.LOW).build()).build(),
+                stream, new ArrayList<>());
+        assertThat(r.output().get(0).isReasoning()).isTrue();
+        assertThat(r.output().get(0).asReasoning().summary().get(0).text()).isEqualTo("Let me think about Paris.");
+        assertThat(outputText(r)).isEqualTo("Sunny.");
+        assertThat(anthropic.lastRequest().json().get("thinking").get("budget_tokens").asInt()).isEqualTo(2048);
+    }
+
     static String outputText(Response r) {
         StringBuilder b = new StringBuilder();
         for (ResponseOutputItem item : r.output()) {
