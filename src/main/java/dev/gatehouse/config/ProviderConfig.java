@@ -18,6 +18,8 @@ import java.util.Map;
  *     rate limited rotates to the next
  * @param zdr the provider contractually retains no data: zero-data-retention calls may be routed
  *     to it (default false; such calls skip every other provider)
+ * @param responses the upstream serves OpenAI's Responses API itself ({@code POST …/responses}; kind
+ *     openai only): Responses calls the gateway need not store pass through as bytes (default false)
  */
 public record ProviderConfig(
         String name,
@@ -30,10 +32,17 @@ public record ProviderConfig(
         boolean passthrough,
         MockSettings mock,
         List<String> extraApiKeys,
-        boolean zdr) {
+        boolean zdr,
+        boolean responses) {
 
     /** Every provider kind the config accepts: one per kind that {@code dialect.ProviderFactory} builds. */
     public static final List<String> KINDS = List.of("openai", "azure-openai", "mock", "anthropic", "gemini");
+
+    /** A provider that does not serve the Responses API itself. */
+    public ProviderConfig(String name, String kind, String baseUrl, String apiKey, String apiVersion, Map<String, String> headers,
+            Timeouts timeouts, boolean passthrough, MockSettings mock, List<String> extraApiKeys, boolean zdr) {
+        this(name, kind, baseUrl, apiKey, apiVersion, headers, timeouts, passthrough, mock, extraApiKeys, zdr, false);
+    }
 
     public ProviderConfig {
         extraApiKeys = extraApiKeys == null ? List.of() : List.copyOf(extraApiKeys);
@@ -43,7 +52,8 @@ public record ProviderConfig(
 
     /** The same provider with another API key (a team's own key, BYOK). */
     public ProviderConfig withApiKey(String key) {
-        return new ProviderConfig(name, kind, baseUrl, key, apiVersion, headers, timeouts, passthrough, mock, List.of(), zdr);
+        return new ProviderConfig(name, kind, baseUrl, key, apiVersion, headers, timeouts, passthrough, mock, List.of(), zdr,
+                responses);
     }
 
     /**

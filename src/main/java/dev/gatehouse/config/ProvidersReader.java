@@ -67,6 +67,10 @@ final class ProvidersReader {
         Timeouts timeouts = readTimeouts(s.section("timeouts"));
         Boolean passthrough = s.bool("passthrough");
         Boolean zdr = s.bool("zdr");
+        Boolean responses = s.bool("responses");
+        if (responses != null && kind != null && !"openai".equals(kind)) {
+            problems.error(s.keyNode("responses"), s.child("responses"), "only valid for kind openai, not " + kind);
+        }
         MockSettings mock = null;
         Section mockSection = s.section("mock");
         if ("mock".equals(kind)) {
@@ -80,7 +84,7 @@ final class ProvidersReader {
         }
         return new ProviderConfig(name, kind, baseUrl, apiKey == null ? "" : apiKey, apiVersion, headers,
                 timeouts, passthrough == null || passthrough, mock, apiKeys == null ? List.of() : apiKeys,
-                zdr != null && zdr);
+                zdr != null && zdr, responses != null && responses);
     }
 
     private String checkUrl(Section s, String url) {

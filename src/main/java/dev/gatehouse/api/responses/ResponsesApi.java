@@ -80,7 +80,7 @@ public final class ResponsesApi {
             Future<List<JsonNode>> history = request.previousResponseId() == null ? Future.succeededFuture(List.of())
                     : onContext(store.get(owner, request.previousResponseId()), context).map(found -> conversation(found, decoded));
             return history.map(items -> {
-                ResponsesCaller caller = new ResponsesCaller(decoded, items, decoded.store() ? store : null, owner, context);
+                ResponsesCaller caller = new ResponsesCaller(decoded, body, items, decoded.store() ? store : null, owner, context);
                 return new Ingress.Scanned(decoded.model(), decoded.stream(), decoded.parameters().maxTokens(), caller,
                         caller::estimateUsage);
             });

@@ -30,10 +30,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A {@code POST /v1/responses} request and how to answer it in the Responses format. Every target
- * is reached through the canonical model (chat-completions, Anthropic, Gemini and mock upstreams
+ * A {@code POST /v1/responses} request and how to answer it in the Responses format. Targets are
+ * reached through the canonical model (chat-completions, Anthropic, Gemini and mock upstreams
  * alike), so a follow-up turn may go to another provider than the turn before: the conversation is
- * rebuilt from the stored items in canonical form each time.
+ * rebuilt from the stored items in canonical form each time. The one exception is a request the
+ * gateway need not store, to an upstream that serves the Responses API itself: its bytes pass
+ * through ({@link ResponsesPassthrough}).
  *
  * <p>When the response is to be stored, it is written in {@link #beforeEnd} — after the answer is
  * whole, before its last bytes (the body, or {@code response.completed}) reach the caller — so a
@@ -45,6 +47,8 @@ final class ResponsesCaller implements CallerFormat {
     static final long STORE_DEADLINE_MS = 5_000;
 
     private final ResponsesRequest request;
+    /** The request as the caller sent it, for the passthrough leg. */
+    private final Buffer body;
     private final List<JsonNode> history;
     private final ChatRequest canonical;
     private final String id = ResponsesIds.response();
@@ -63,8 +67,10 @@ final class ResponsesCaller implements CallerFormat {
      * @param history the items of the previous response's conversation, oldest first (empty without one)
      * @param store where to keep the response, or null when it is not stored ({@code store: false}, zero data retention)
      */
-    ResponsesCaller(ResponsesRequest request, List<JsonNode> history, ResponseStore store, String owner, Context context) {
+    ResponsesCaller(ResponsesRequest request, Buffer body, List<JsonNode> history, ResponseStore store, String owner,
+            Context context) {
         this.request = request;
+        this.body = body;
         this.history = history;
         this.canonical = request.chat(history);
         this.store = store;
@@ -77,9 +83,14 @@ final class ResponsesCaller implements CallerFormat {
         return request.stream();
     }
 
+    /**
+     * The caller's bytes to an upstream that serves the Responses API itself when the gateway need
+     * not store the answer ({@link ResponsesPassthrough#possible}); else through the canonical model.
+     */
     @Override
     public Leg leg(Target target) {
-        return new Translated(target);
+        return ResponsesPassthrough.possible(target, request.root(), request.previousResponseId())
+                ? new ResponsesPassthrough(target, body, request.stream()) : new Translated(target);
     }
 
     /** Through the canonical model both ways. */
