@@ -178,7 +178,7 @@ public final class ResponsesStreamEncoder implements StreamEncoder {
         }
         close(out);
         state.openKind = kind;
-        state.openIndex = state.output.size() + 0;
+        state.openIndex = state.output.size();
         state.openText.setLength(0);
         ObjectNode item = switch (kind) {
             case TEXT -> {

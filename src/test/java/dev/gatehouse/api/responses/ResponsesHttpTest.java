@@ -133,13 +133,20 @@ class ResponsesHttpTest {
 
     @Test
     void maxOutputTokensCutIsIncomplete() throws Exception {
+        // The mock answers 12 words; 5 cut it.
         HttpResponse<String> r = send(keyA, "POST", "/v1/responses",
-                "{\"model\":\"gpt-4o-mini\",\"input\":\"Hi\",\"max_output_tokens\":16,\"stream\":true}");
-        // The mock answers 12 words: within the limit.
-        assertThat(events(r.body()).getLast().name()).isEqualTo("response.completed");
-        HttpResponse<String> whole = send(keyA, "POST", "/v1/responses", "{\"model\":\"gpt-4o-mini\",\"input\":\"Hi\"}");
-        assertThat(json(whole).get("status").asText()).isEqualTo("completed");
-        assertThat(json(whole).get("incomplete_details").isNull()).isTrue();
+                "{\"model\":\"gpt-4o-mini\",\"input\":\"Hi\",\"max_output_tokens\":5,\"stream\":true}");
+        Event last = events(r.body()).getLast();
+        assertThat(last.name()).isEqualTo("response.incomplete");
+        assertThat(last.data().get("response").get("status").asText()).isEqualTo("incomplete");
+        assertThat(last.data().get("response").get("incomplete_details").get("reason").asText()).isEqualTo("max_output_tokens");
+        JsonNode whole = json(send(keyA, "POST", "/v1/responses", "{\"model\":\"gpt-4o-mini\",\"input\":\"Hi\",\"max_output_tokens\":5}"));
+        assertThat(whole.get("status").asText()).isEqualTo("incomplete");
+        assertThat(whole.get("incomplete_details").get("reason").asText()).isEqualTo("max_output_tokens");
+        assertThat(whole.get("usage").get("output_tokens").asInt()).isEqualTo(5);
+        JsonNode full = json(send(keyA, "POST", "/v1/responses", "{\"model\":\"gpt-4o-mini\",\"input\":\"Hi\"}"));
+        assertThat(full.get("status").asText()).isEqualTo("completed");
+        assertThat(full.get("incomplete_details").isNull()).isTrue();
     }
 
     @Test
