@@ -1,5 +1,5 @@
-// OpenAI Agents SDK through the gateway, on chat completions (OpenAIChatCompletionsModel); the
-// SDK's default, the Responses API, is tried last and is a known gap (no /v1/responses yet).
+// OpenAI Agents SDK through the gateway, on chat completions (OpenAIChatCompletionsModel) and on the
+// SDK's default, the Responses API (/v1/responses), which the gateway translates for every upstream.
 import { Agent, run, tool, setDefaultOpenAIClient, setOpenAIAPI, setTracingDisabled, OpenAIChatCompletionsModel } from '@openai/agents';
 import OpenAI from 'openai';
 import { ORIGIN, KEY, MODELS, WEATHER_TEXT, HELLO, weatherSchema, cityArgs, weatherResult, check, expect, expectEqual } from './common.mjs';
@@ -80,12 +80,36 @@ for (const name of MODELS) {
     });
 }
 
-// The SDK's default API. Expected to fail until the gateway serves /v1/responses.
+// The SDK's default API: /v1/responses, translated by the gateway for every upstream.
 setDefaultOpenAIClient(client);
 setOpenAIAPI('responses');
 for (const name of MODELS) {
+    const plain = new Agent({ name: 'greeter', instructions: 'Be brief.', model: name });
+    const withTools = new Agent({ name: 'weather', instructions: 'Use the tool.', model: name, tools: [weather] });
     await check('agents-responses', 'chat', name, async () => {
-        const r = await run(new Agent({ name: 'greeter', instructions: 'Be brief.', model: name }), 'Say hello.');
+        const r = await run(plain, 'Say hello.');
         expectEqual(r.finalOutput, HELLO, 'final output');
+        return usage(r);
+    });
+    await check('agents-responses', 'stream', name, async () => {
+        const [r, text] = await streamed(plain, 'Say hello.');
+        expectEqual(text, HELLO, 'streamed text');
+        return usage(r);
+    });
+    await check('agents-responses', 'tools', name, async () => {
+        const r = await run(withTools, 'Weather in Paris?');
+        expectEqual(toolCalls(r), [['get_weather', { city: 'Paris' }]], 'tool calls');
+        expectEqual(r.finalOutput, WEATHER_TEXT, 'final output');
+        return usage(r);
+    });
+    await check('agents-responses', 'tools_stream', name, async () => {
+        const [r, text] = await streamed(withTools, 'Weather in Paris?');
+        expectEqual(toolCalls(r), [['get_weather', { city: 'Paris' }]], 'tool calls');
+        expectEqual(text, WEATHER_TEXT, 'streamed text');
+    });
+    await check('agents-responses', 'structured', name, async () => {
+        const agent = new Agent({ name: 'reporter', instructions: 'Answer in JSON.', model: name, outputType: weatherSchema });
+        const r = await run(agent, 'Weather in Paris as JSON.');
+        expectEqual(r.finalOutput, { city: 'Paris', temp: 21 }, 'final output');
     });
 }

@@ -14,6 +14,8 @@ import dev.gatehouse.admin.TeamsEndpoints;
 import dev.gatehouse.admin.UsersEndpoints;
 import dev.gatehouse.api.anthropic.AnthropicApi;
 import dev.gatehouse.api.openai.OpenAiApi;
+import dev.gatehouse.api.responses.ResponseStore;
+import dev.gatehouse.api.responses.ResponsesApi;
 import dev.gatehouse.audit.AuditEndpoints;
 import dev.gatehouse.audit.AuditLog;
 import dev.gatehouse.budget.Enforcement;
@@ -265,6 +267,9 @@ public final class Gatehouse implements AutoCloseable {
             CallListener callListener = settler.before(CallListeners.all(listeners));
             OpenAiApi openAi = new OpenAiApi(gateway, () -> snapshot.get().config().server().maxBodyBytes(), callListener);
             AnthropicApi anthropic = new AnthropicApi(gateway, () -> snapshot.get().config().server().maxBodyBytes(), callListener);
+            ResponseStore responseStore = new ResponseStore(database);
+            ResponsesApi responses = new ResponsesApi(gateway, () -> snapshot.get().config().server().maxBodyBytes(), callListener,
+                    responseStore);
 
             AdminApi admin = new AdminApi(authenticate);
             admin.add(new TeamsEndpoints(identity, audit))
@@ -296,6 +301,7 @@ public final class Gatehouse implements AutoCloseable {
                 }
                 openAi.mount(router);
                 anthropic.mount(router);
+                responses.mount(router);
                 admin.mount(router);
             });
             int boundPort = server.start(host, port, eventLoops).await();
@@ -310,6 +316,9 @@ public final class Gatehouse implements AutoCloseable {
             housekeeping.scheduleWithFixedDelay(() -> refreshQuietly(refreshed), 5, 5, TimeUnit.SECONDS);
             // Credentials changed on other nodes arrive within this period (this node's own at once).
             housekeeping.scheduleWithFixedDelay(teamCredentials::refreshQuietly, 5, 5, TimeUnit.SECONDS);
+            // Stored responses past their retention are deleted here, off the event loop.
+            housekeeping.scheduleWithFixedDelay(() -> responseStore.purgeQuietly(snapshot.get().config().responses().retention()),
+                    1, 60, TimeUnit.MINUTES);
 
             ConfigWatcher watcher = null;
             if (configFile != null) {

@@ -48,12 +48,26 @@ public final class Ingress {
         Scanned scan(Buffer body);
     }
 
+    /**
+     * Scans a body when the call needs I/O before it can be dispatched (a stored conversation read
+     * off the event loop, say). Gets the admitted call, so what it reads can be scoped to the caller.
+     */
+    @FunctionalInterface
+    public interface AsyncScanner {
+        Future<Scanned> scan(Call call, Buffer body);
+    }
+
     public Gateway gateway() {
         return gateway;
     }
 
     /** Serves one call on {@code endpoint}; {@code errorBody} renders failures in the caller's dialect. */
     public void handle(RoutingContext ctx, Endpoint endpoint, Scanner scanner, Function<GatewayException, Buffer> errorBody) {
+        handle(ctx, endpoint, (call, body) -> Future.succeededFuture(scanner.scan(body)), errorBody);
+    }
+
+    /** As {@link #handle(RoutingContext, Endpoint, Scanner, Function)}, for a scan that may wait for I/O. */
+    public void handle(RoutingContext ctx, Endpoint endpoint, AsyncScanner scanner, Function<GatewayException, Buffer> errorBody) {
         HttpServerRequest request = ctx.request();
         HttpServerResponse response = ctx.response();
         Call call = new Call(ctx.get(ErrorWriter.REQUEST_ID), endpoint, request.headers(), System.nanoTime());
@@ -65,8 +79,7 @@ public final class Ingress {
         // Futures.compose: the steps before the body are synchronous on the usual path; only
         // reading the body (and what dispatch waits for) takes a Vert.x hop.
         Future<Buffer> read = Futures.compose(admitted, v -> readJson(request));
-        Future<Void> result = Futures.compose(read, body -> {
-            Scanned scanned = scanner.scan(body);
+        Future<Void> result = Futures.compose(read, body -> Futures.compose(scanner.scan(call, body), scanned -> {
             if (scanned.usageEstimate() != null) {
                 call.usageEstimate(scanned.usageEstimate());
             }
@@ -76,7 +89,7 @@ public final class Ingress {
             call.captureRequest(body);
             call.content(scanned.caller().content());
             return gateway.dispatch(call, scanned.caller(), response);
-        });
+        }));
         result.onComplete(done -> {
             if (done.failed() && !response.headWritten() && !response.closed()) {
                 call.applyResponseHeaders(response);

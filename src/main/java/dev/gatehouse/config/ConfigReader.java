@@ -72,10 +72,11 @@ final class ConfigReader {
         OutboundConfig outbound = outbound(top.section("outbound"));
         GuardrailsConfig guardrails = new GuardrailsReader(problems, providerNames).read(top.section("guardrails"));
         CacheConfig cache = new CacheReader(problems).read(top.section("cache"), redis, modelNames, models);
+        ResponsesConfig responses = responses(top.section("responses"));
         top.finish();
         return problems.hasErrors() ? null
                 : new GatehouseConfig(source, server, providers, models, auth, storage, routing, redis, budgets, secrets,
-                        observability, zdr, requestLog, outbound, guardrails, cache);
+                        observability, zdr, requestLog, outbound, guardrails, cache, responses);
     }
 
     private ServerConfig server(Section s) {
@@ -324,6 +325,15 @@ final class ConfigReader {
         s.finish();
         return new ZdrConfig(enabled != null && enabled, teams == null ? Set.of() : new LinkedHashSet<>(teams),
                 keys == null ? Set.of() : new LinkedHashSet<>(keys));
+    }
+
+    private ResponsesConfig responses(Section s) {
+        if (s == null) {
+            return ResponsesConfig.DEFAULTS;
+        }
+        Duration retention = s.duration("retention", true);
+        s.finish();
+        return new ResponsesConfig(retention == null ? ResponsesConfig.DEFAULTS.retention() : retention);
     }
 
     private RequestLogConfig requestLog(Section s) {

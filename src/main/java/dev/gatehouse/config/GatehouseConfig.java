@@ -19,6 +19,7 @@ import java.util.Map;
  * @param outbound which addresses caller-supplied URLs may be fetched from
  * @param guardrails named guardrails and where they apply (none by default)
  * @param cache the exact and semantic answer cache (off unless configured)
+ * @param responses how long stored Responses API responses are kept
  */
 public record GatehouseConfig(
         Path source,
@@ -36,7 +37,8 @@ public record GatehouseConfig(
         RequestLogConfig requestLog,
         OutboundConfig outbound,
         GuardrailsConfig guardrails,
-        CacheConfig cache) {
+        CacheConfig cache,
+        ResponsesConfig responses) {
 
     /** The configuration with every later section at its default (tests and tools that build one in code). */
     public GatehouseConfig(Path source, ServerConfig server, Map<String, ProviderConfig> providers,
@@ -53,7 +55,7 @@ public record GatehouseConfig(
             RedisConfig redis, BudgetsConfig budgets, SecretsConfig secrets, ObservabilityConfig observability, ZdrConfig zdr,
             RequestLogConfig requestLog, OutboundConfig outbound) {
         this(source, server, providers, models, auth, storage, routing, redis, budgets, secrets, observability, zdr, requestLog,
-                outbound, null, null);
+                outbound, null, null, null);
     }
 
     public GatehouseConfig {
@@ -67,6 +69,7 @@ public record GatehouseConfig(
         outbound = outbound == null ? OutboundConfig.DEFAULTS : outbound;
         guardrails = guardrails == null ? GuardrailsConfig.NONE : guardrails;
         cache = cache == null ? CacheConfig.OFF : cache;
+        responses = responses == null ? ResponsesConfig.DEFAULTS : responses;
         // Map.copyOf would lose the file order, which routing and the admin UI show to users.
         providers = Collections.unmodifiableMap(new LinkedHashMap<>(providers));
         models = Collections.unmodifiableMap(new LinkedHashMap<>(models));

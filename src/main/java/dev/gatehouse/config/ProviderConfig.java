@@ -19,6 +19,8 @@ import java.util.Map;
  * @param zdr the provider contractually retains no data: zero-data-retention calls may be routed
  *     to it (default false; such calls skip every other provider)
  * @param cloud where and as whom a cloud provider (bedrock, vertex) is reached; {@link Cloud#NONE} for others
+ * @param responses the upstream serves OpenAI's Responses API itself ({@code POST …/responses}; kind
+ *     openai only): Responses calls the gateway need not store pass through as bytes (default false)
  */
 public record ProviderConfig(
         String name,
@@ -32,7 +34,8 @@ public record ProviderConfig(
         MockSettings mock,
         List<String> extraApiKeys,
         boolean zdr,
-        Cloud cloud) {
+        Cloud cloud,
+        boolean responses) {
 
     /** Every provider kind the config accepts: one per kind that {@code dialect.ProviderFactory} builds. */
     public static final List<String> KINDS = List.of("openai", "azure-openai", "mock", "anthropic", "gemini", "bedrock", "vertex", "vertex-anthropic", "mistral", "cohere");
@@ -44,15 +47,22 @@ public record ProviderConfig(
         cloud = cloud == null ? Cloud.NONE : cloud;
     }
 
-    /** A provider that is not a cloud (no region, project or cloud credentials). */
+    /** A provider that is not a cloud and does not serve the Responses API itself. */
     public ProviderConfig(String name, String kind, String baseUrl, String apiKey, String apiVersion, Map<String, String> headers,
             Timeouts timeouts, boolean passthrough, MockSettings mock, List<String> extraApiKeys, boolean zdr) {
-        this(name, kind, baseUrl, apiKey, apiVersion, headers, timeouts, passthrough, mock, extraApiKeys, zdr, Cloud.NONE);
+        this(name, kind, baseUrl, apiKey, apiVersion, headers, timeouts, passthrough, mock, extraApiKeys, zdr, Cloud.NONE, false);
+    }
+
+    /** A provider that does not serve the Responses API itself (a cloud, or any other kind). */
+    public ProviderConfig(String name, String kind, String baseUrl, String apiKey, String apiVersion, Map<String, String> headers,
+            Timeouts timeouts, boolean passthrough, MockSettings mock, List<String> extraApiKeys, boolean zdr, Cloud cloud) {
+        this(name, kind, baseUrl, apiKey, apiVersion, headers, timeouts, passthrough, mock, extraApiKeys, zdr, cloud, false);
     }
 
     /** The same provider with another API key (a team's own key, BYOK). */
     public ProviderConfig withApiKey(String key) {
-        return new ProviderConfig(name, kind, baseUrl, key, apiVersion, headers, timeouts, passthrough, mock, List.of(), zdr, cloud);
+        return new ProviderConfig(name, kind, baseUrl, key, apiVersion, headers, timeouts, passthrough, mock, List.of(), zdr, cloud,
+                responses);
     }
 
     /**

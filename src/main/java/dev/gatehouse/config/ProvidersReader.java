@@ -68,6 +68,10 @@ final class ProvidersReader {
         Boolean passthrough = s.bool("passthrough");
         Boolean zdr = s.bool("zdr");
         ProviderConfig.Cloud cloud = cloud(s, kind);
+        Boolean responses = s.bool("responses");
+        if (responses != null && kind != null && !"openai".equals(kind)) {
+            problems.error(s.keyNode("responses"), s.child("responses"), "only valid for kind openai, not " + kind);
+        }
         MockSettings mock = null;
         Section mockSection = s.section("mock");
         if ("mock".equals(kind)) {
@@ -81,7 +85,7 @@ final class ProvidersReader {
         }
         return new ProviderConfig(name, kind, baseUrl, apiKey == null ? "" : apiKey, apiVersion, headers,
                 timeouts, passthrough == null || passthrough, mock, apiKeys == null ? List.of() : apiKeys,
-                zdr != null && zdr, cloud);
+                zdr != null && zdr, cloud, responses != null && responses);
     }
 
     // A region or project is part of a host name or URL path: letters, digits and dashes only.

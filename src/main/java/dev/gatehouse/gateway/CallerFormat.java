@@ -77,6 +77,17 @@ public interface CallerFormat {
         return null;
     }
 
+    /**
+     * Work that must be done after the answer is whole but before its last bytes reach the caller
+     * (the body of an answer, or a stream's closing events): a Responses caller stores the response
+     * here, so a follow-up sent the moment the answer arrives finds it. Runs off the event loop when
+     * it does I/O and completes on the call's context; a failure does not fail the answered call.
+     * Complete by default, so other formats pay nothing.
+     */
+    default Future<Void> beforeEnd(Call call) {
+        return Future.succeededFuture();
+    }
+
     /** The error in the caller's format, as a complete response body. */
     Buffer errorBody(GatewayException error);
 

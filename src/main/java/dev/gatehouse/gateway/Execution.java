@@ -299,8 +299,25 @@ final class Execution {
             recording.append(answer);
             recorded();
         }
-        decorate(out).setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(answer);
-        done.tryComplete();
+        whenReadyToEnd(() -> {
+            decorate(out).setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(answer);
+            done.tryComplete();
+        });
+    }
+
+    /** Runs {@code end} once the caller format's {@link CallerFormat#beforeEnd} work is done (at once when there is none). */
+    private void whenReadyToEnd(Runnable end) {
+        Future<Void> ready;
+        try {
+            ready = caller.beforeEnd(call);
+        } catch (RuntimeException e) {
+            ready = Future.failedFuture(e);
+        }
+        if (ready.isComplete()) {
+            end.run();
+        } else {
+            ready.onComplete(v -> end.run());
+        }
     }
 
     private void onChunk(Buffer chunk) {
@@ -425,8 +442,11 @@ final class Execution {
             recording.append(tail);
             recorded();
         }
-        out.end(tail);
-        done.tryComplete();
+        Buffer last = tail;
+        whenReadyToEnd(() -> {
+            out.end(last);
+            done.tryComplete();
+        });
     }
 
     /** The answer reached the caller whole: the cache may keep it (never an error or a cut stream: those end elsewhere). */

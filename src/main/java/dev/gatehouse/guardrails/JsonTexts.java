@@ -25,7 +25,7 @@ import java.util.function.IntFunction;
 final class JsonTexts {
     private static final JsonFactory FACTORY = new JsonFactory();
     private static final Set<String> CONTENT = Set.of("messages", "system", "input", "prompt", "instructions");
-    private static final Set<String> STRUCTURAL = Set.of("role", "type", "id", "tool_call_id", "tool_use_id", "name",
+    private static final Set<String> STRUCTURAL = Set.of("role", "type", "id", "tool_call_id", "tool_use_id", "call_id", "name",
             "model", "media_type", "url", "data", "detail", "signature", "format", "file_id", "cache_control",
             "encoding_format", "image_url", "status", "refusal_id");
 

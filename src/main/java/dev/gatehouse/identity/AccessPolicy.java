@@ -9,7 +9,7 @@ import java.util.List;
  * @param teamId the team that owns the policy (its team-admins may edit it); null: organisation-wide
  * @param models model names or globs ({@code gpt-4o*}, {@code *-mini})
  * @param providers provider names (globs allowed)
- * @param endpoints endpoint names: {@code chat.completions}, {@code embeddings}, {@code models}, {@code messages}
+ * @param endpoints endpoint names: {@code chat.completions}, {@code embeddings}, {@code models}, {@code messages}, {@code responses}
  * @param maxTokens the most output tokens one request may ask for, or null
  */
 public record AccessPolicy(String id, String name, String teamId, List<String> models, List<String> providers,

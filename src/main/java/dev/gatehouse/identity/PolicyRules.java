@@ -87,7 +87,8 @@ public final class PolicyRules implements AccessRules {
 
     /** Endpoints whose requests generate tokens and so carry a max_tokens (embeddings do not). */
     private static boolean generates(String endpoint) {
-        return endpoint == null || endpoint.equals("chat.completions") || endpoint.equals("messages");
+        return endpoint == null || endpoint.equals("chat.completions") || endpoint.equals("messages")
+                || endpoint.equals("responses");
     }
 
     private static boolean anyMatches(List<Pattern> patterns, String value) {

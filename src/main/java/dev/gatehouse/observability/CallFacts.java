@@ -33,7 +33,7 @@ public final class CallFacts {
     /** The OpenTelemetry {@code gen_ai.operation.name}, or null for calls that reach no model. */
     public static String operation(Endpoint endpoint) {
         return switch (endpoint) {
-            case CHAT_COMPLETIONS, MESSAGES -> "chat";
+            case CHAT_COMPLETIONS, MESSAGES, RESPONSES -> "chat";
             case EMBEDDINGS -> "embeddings";
             default -> null;
         };

@@ -36,6 +36,19 @@ public interface Provider {
 
     UpstreamRequest chat(Buffer body, String upstreamModel, boolean stream);
 
+    /**
+     * Whether this provider serves OpenAI's Responses API itself, so a Responses caller's bytes may
+     * pass through ({@link #responses}). False unless configured ({@code responses: true}).
+     */
+    default boolean servesResponses() {
+        return false;
+    }
+
+    /** A Responses API request ({@code POST …/responses}) to this provider; only when {@link #servesResponses()}. */
+    default UpstreamRequest responses(Buffer body, String upstreamModel, boolean stream) {
+        throw new UnsupportedOperationException("provider '" + name() + "' does not serve the Responses API");
+    }
+
     UpstreamRequest embeddings(Buffer body, String upstreamModel);
 
     /**

@@ -60,10 +60,6 @@ class JsClientsTest {
 
     private static Map<String, String> expectedFailures() {
         Map<String, String> m = new LinkedHashMap<>();
-        String responses = "the gateway has no Responses API (/v1/responses) yet";
-        for (String model : List.of("m-openai", "m-anthropic", "m-gemini")) {
-            m.put("agents-responses/chat/" + model, responses);
-        }
         return m;
     }
 

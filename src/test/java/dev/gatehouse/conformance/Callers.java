@@ -23,6 +23,7 @@ import com.openai.core.JsonValue;
 import com.openai.core.http.StreamResponse;
 import com.openai.errors.OpenAIServiceException;
 import com.openai.helpers.ChatCompletionAccumulator;
+import com.openai.helpers.ResponseAccumulator;
 import com.openai.models.FunctionDefinition;
 import com.openai.models.FunctionParameters;
 import com.openai.models.ResponseFormatJsonSchema;
@@ -36,6 +37,19 @@ import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionMessageFunctionToolCall;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import com.openai.models.chat.completions.ChatCompletionToolMessageParam;
+import com.openai.models.responses.EasyInputMessage;
+import com.openai.models.responses.FunctionTool;
+import com.openai.models.responses.Response;
+import com.openai.models.responses.ResponseCreateParams;
+import com.openai.models.responses.ResponseFormatTextJsonSchemaConfig;
+import com.openai.models.responses.ResponseFunctionToolCall;
+import com.openai.models.responses.ResponseInputContent;
+import com.openai.models.responses.ResponseInputImage;
+import com.openai.models.responses.ResponseInputItem;
+import com.openai.models.responses.ResponseInputText;
+import com.openai.models.responses.ResponseOutputItem;
+import com.openai.models.responses.ResponseStreamEvent;
+import com.openai.models.responses.ResponseTextConfig;
 import dev.gatehouse.conformance.Conversation.AssistantCalls;
 import dev.gatehouse.conformance.Conversation.AssistantText;
 import dev.gatehouse.conformance.Conversation.Call;
@@ -51,7 +65,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** The two caller formats, each driven by its official SDK exactly as an application would use it. */
+/** The three caller formats, each driven by its official SDK exactly as an application would use it. */
 final class Callers {
     private Callers() {
     }
@@ -275,6 +289,106 @@ final class Callers {
             };
             return new Result(text.toString(), finish, raw, calls, m.usage().inputTokens(), m.usage().outputTokens(), usageSeen,
                     m.stopSequence().orElse(null));
+        }
+    }
+
+    // ------------------------------------------------------------------ openai-java → /v1/responses
+
+    static final class Responses implements Caller {
+        private final OpenAIClient client;
+
+        Responses(String baseUrl, String key) {
+            client = OpenAIOkHttpClient.builder().baseUrl(baseUrl).apiKey(key).timeout(Duration.ofSeconds(20)).maxRetries(0).build();
+        }
+
+        @Override
+        public String name() {
+            return "responses";
+        }
+
+        @Override
+        public Result send(Spec spec, boolean stream) {
+            ResponseCreateParams.Builder b = ResponseCreateParams.builder().model(spec.model());
+            if (spec.system() != null) b.instructions(spec.system());
+            List<ResponseInputItem> input = new ArrayList<>();
+            for (Msg m : spec.messages()) {
+                switch (m) {
+                    case UserText u -> {
+                        ResponseInputItem.Message.Builder msg = ResponseInputItem.Message.builder().role(ResponseInputItem.Message.Role.USER)
+                                .addContent(ResponseInputContent.ofInputText(ResponseInputText.builder().text(u.text()).build()));
+                        for (String url : u.imageUrls()) {
+                            msg.addContent(ResponseInputContent.ofInputImage(ResponseInputImage.builder()
+                                    .detail(ResponseInputImage.Detail.AUTO).imageUrl(url).build()));
+                        }
+                        input.add(ResponseInputItem.ofMessage(msg.build()));
+                    }
+                    case AssistantText a -> input.add(ResponseInputItem.ofEasyInputMessage(EasyInputMessage.builder()
+                            .role(EasyInputMessage.Role.ASSISTANT).content(a.text()).build()));
+                    case AssistantCalls a -> {
+                        for (Call c : a.calls()) {
+                            input.add(ResponseInputItem.ofFunctionCall(ResponseFunctionToolCall.builder().callId(c.id()).name(c.name())
+                                    .arguments(c.args()).build()));
+                        }
+                    }
+                    case ToolResult t -> input.add(ResponseInputItem.ofFunctionCallOutput(ResponseInputItem.FunctionCallOutput.builder()
+                            .callId(t.callId()).output(t.content()).build()));
+                }
+            }
+            b.inputOfResponse(input);
+            if (spec.tools()) {
+                FunctionTool.Parameters.Builder params = FunctionTool.Parameters.builder();
+                Conversation.WEATHER_TOOL.forEach((k, v) -> params.putAdditionalProperty(k, JsonValue.from(v)));
+                b.addTool(FunctionTool.builder().name("get_weather").description("Current weather in a city")
+                        .parameters(params.build()).strict(false).build());
+            }
+            if (spec.jsonSchema()) {
+                ResponseFormatTextJsonSchemaConfig.Schema.Builder schema = ResponseFormatTextJsonSchemaConfig.Schema.builder();
+                Conversation.WEATHER_SCHEMA.forEach((k, v) -> schema.putAdditionalProperty(k, JsonValue.from(v)));
+                b.text(ResponseTextConfig.builder().format(ResponseFormatTextJsonSchemaConfig.builder().name("weather").strict(true)
+                        .schema(schema.build()).build()).build());
+            }
+            // The Responses API has no stop sequences: sent anyway, so the cell shows what a caller gets.
+            if (!spec.stop().isEmpty()) b.putAdditionalBodyProperty("stop", JsonValue.from(spec.stop()));
+            if (spec.maxTokens() != null) b.maxOutputTokens(spec.maxTokens());
+            try {
+                if (!stream) {
+                    return result(client.responses().create(b.build()), true);
+                }
+                ResponseAccumulator acc = ResponseAccumulator.create();
+                boolean[] usageSeen = {false};
+                try (StreamResponse<ResponseStreamEvent> s = client.responses().createStreaming(b.build())) {
+                    s.stream().forEach(e -> {
+                        acc.accumulate(e);
+                        if (e.isCompleted() && e.asCompleted().response().usage().isPresent()) usageSeen[0] = true;
+                        if (e.isIncomplete() && e.asIncomplete().response().usage().isPresent()) usageSeen[0] = true;
+                    });
+                }
+                return result(acc.response(), usageSeen[0]);
+            } catch (OpenAIServiceException e) {
+                throw new CallerError(e.statusCode(), e.type().orElse(null), e.getMessage(), e.headers().values("retry-after"), e);
+            }
+        }
+
+        private static Result result(Response r, boolean usageSeen) {
+            StringBuilder text = new StringBuilder();
+            List<Call> calls = new ArrayList<>();
+            for (ResponseOutputItem item : r.output()) {
+                if (item.isMessage()) item.asMessage().content().forEach(c -> c.outputText().ifPresent(t -> text.append(t.text())));
+                if (item.isFunctionCall()) {
+                    ResponseFunctionToolCall f = item.asFunctionCall();
+                    calls.add(new Call(f.callId(), f.name(), f.arguments()));
+                }
+            }
+            String status = r.status().map(st -> st.asString()).orElse("null");
+            Finish finish = switch (status) {
+                case "completed" -> calls.isEmpty() ? Finish.STOP : Finish.TOOLS;
+                case "incomplete" -> r.incompleteDetails().flatMap(d -> d.reason()).map(x -> x.asString()).orElse("")
+                        .equals("max_output_tokens") ? Finish.LENGTH : Finish.OTHER;
+                default -> Finish.OTHER;
+            };
+            long in = r.usage().map(u -> u.inputTokens()).orElse(-1L);
+            long out = r.usage().map(u -> u.outputTokens()).orElse(-1L);
+            return new Result(text.toString(), finish, status, calls, in, out, usageSeen && r.usage().isPresent(), null);
         }
     }
 }

@@ -519,6 +519,37 @@ class ResilienceTest {
         assertThat(messages.get(messages.size() - 2).path("role").asText()).isEqualTo("user");
     }
 
+    /** A Responses caller's stream cut mid-answer is continued in the same response: one grammar, rising sequence numbers. */
+    @Test
+    void aResponsesCallersStreamCutMidAnswerIsContinuedInTheSameResponse() throws Exception {
+        primaryCutsAfterTwoPieces();
+        claude.answer(" jumps over the lazy dog.");
+        String id;
+        try (SseCall call = SseCall.post(gateway, "/v1/responses", "{\"model\":\"cont\",\"input\":\"hi\",\"stream\":true}")) {
+            assertThat(call.status()).isEqualTo(200);
+            call.readAll(Duration.ofSeconds(5));
+            assertThat(call.ended()).isTrue();
+            List<JsonNode> events = call.events();
+            for (int i = 0; i < events.size(); i++) {
+                assertThat(events.get(i).path("sequence_number").asInt()).as("sequence_number of event %d", i).isEqualTo(i);
+            }
+            assertThat(events).filteredOn(e -> e.path("type").asText().equals("response.created")).hasSize(1);
+            assertThat(events).filteredOn(e -> e.path("type").asText().equals("response.output_item.added")).hasSize(1);
+            assertThat(events).noneMatch(e -> e.path("type").asText().equals("response.failed"));
+            StringBuilder text = new StringBuilder();
+            events.stream().filter(e -> e.path("type").asText().equals("response.output_text.delta"))
+                    .forEach(e -> text.append(e.path("delta").asText()));
+            assertThat(text.toString()).isEqualTo(WHOLE);
+            JsonNode completed = events.getLast();
+            assertThat(completed.path("type").asText()).isEqualTo("response.completed");
+            assertThat(completed.path("response").path("output").path(0).path("content").path(0).path("text").asText()).isEqualTo(WHOLE);
+            id = completed.path("response").path("id").asText();
+        }
+        // The stored response is the whole, continued answer.
+        JsonNode stored = JSON.readTree(gateway.get("/v1/responses/" + id).body());
+        assertThat(stored.path("output").path(0).path("content").path(0).path("text").asText()).isEqualTo(WHOLE);
+    }
+
     static String messages(String model) {
         return "{\"model\":\"" + model + "\",\"max_tokens\":100,\"stream\":true,"
                 + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";

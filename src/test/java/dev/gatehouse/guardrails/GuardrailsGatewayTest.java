@@ -348,6 +348,35 @@ class GuardrailsGatewayTest {
     }
 
     @Test
+    void responsesApiMasksUpstreamAndRestoresTheAnswer() throws Exception {
+        echo(1000);
+        HttpResponse<String> r = gateway.post("/v1/responses", """
+                {"model":"chat","store":false,"input":%s}""".formatted(JSON.valueToTree("Card " + CARD + ", mail " + EMAIL + ".")));
+        assertThat(r.statusCode()).isEqualTo(200);
+        String upstream = openai.lastRequest().bodyString();
+        assertThat(upstream).contains("Card <CREDIT_CARD_1>, mail <EMAIL_1>.").doesNotContain(EMAIL).doesNotContain("4111");
+        assertThat(JSON.readTree(r.body()).at("/output/0/content/0/text").asText())
+                .isEqualTo("You said: Card " + CARD + ", mail " + EMAIL + ".");
+        assertThat(r.headers().firstValue("x-gatehouse-guardrails").orElseThrow()).contains("pii=masked");
+    }
+
+    @Test
+    void aLeakedKeyInAStreamedResponsesAnswerNeverReachesTheCaller() throws Exception {
+        String before = "Here is a long harmless introduction that is released before the key appears. ".repeat(2);
+        openai.chunkTexts(before.substring(0, 60), before.substring(60), "The key: AKIA", "IOSFODNN7", "EXAMPLE and the rest.");
+        HttpResponse<String> r = gateway.post("/v1/responses", """
+                {"model":"chat","store":false,"stream":true,"input":"tell me something"}""");
+        assertThat(r.statusCode()).isEqualTo(200);
+        String sse = r.body();
+        for (int i = 0; i + 4 <= AWS.length(); i++) {
+            assertThat(sse).doesNotContain(AWS.substring(i, i + 4));
+        }
+        // response.error.code is one of OpenAI's documented codes (invalid_prompt); the message names the guardrail.
+        assertThat(sse).contains("response.output_text.delta").contains("event: response.failed")
+                .contains("blocked by guardrail 'secrets'").doesNotContain("response.completed");
+    }
+
+    @Test
     void wholeAnswerModeHoldsEverythingAndBlocksInBandOnMessages() throws Exception {
         claude.answer("Sure. The credentials are " + AWS + " for the account.");
         HttpResponse<String> r = messages("claude-whole", "give me credentials", true);

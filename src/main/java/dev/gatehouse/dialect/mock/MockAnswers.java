@@ -1,10 +1,16 @@
 package dev.gatehouse.dialect.mock;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatehouse.canonical.ChatRequest;
 import dev.gatehouse.canonical.ContentPart;
 import dev.gatehouse.canonical.FinishReason;
 import dev.gatehouse.canonical.Message;
 import dev.gatehouse.canonical.Role;
+import dev.gatehouse.canonical.ToolCall;
+import dev.gatehouse.canonical.ToolChoice;
+import dev.gatehouse.canonical.ToolDefinition;
 import dev.gatehouse.canonical.Usage;
 import dev.gatehouse.config.ProviderConfig.MockSettings;
 import java.util.ArrayList;
@@ -77,6 +83,37 @@ final class MockAnswers {
             inWord = !space;
         }
         return count;
+    }
+
+    /**
+     * The tool call the mock makes, or null for a text answer: when the request offers tools (and
+     * does not say {@code tool_choice: none}) and the conversation ends with the user's turn, the
+     * mock calls the named tool, else the first one, with arguments made from its schema (each
+     * required property: a string "mock", a number 1, a boolean true, else null). After a tool
+     * result it answers in text, so an agent's tool loop ends.
+     */
+    static ToolCall toolCall(ChatRequest request, long id) {
+        if (request.tools().isEmpty() || request.toolChoice() instanceof ToolChoice.None || request.messages().isEmpty()
+                || request.messages().getLast().role() != Role.USER) {
+            return null;
+        }
+        ToolDefinition tool = request.tools().getFirst();
+        if (request.toolChoice() instanceof ToolChoice.Named named) {
+            tool = request.tools().stream().filter(t -> t.name().equals(named.name())).findFirst().orElse(tool);
+        }
+        ObjectNode args = JsonNodeFactory.instance.objectNode();
+        JsonNode schema = tool.parameters();
+        if (schema != null) {
+            for (JsonNode name : schema.path("required")) {
+                switch (schema.path("properties").path(name.asText()).path("type").asText()) {
+                    case "string" -> args.put(name.asText(), "mock");
+                    case "integer", "number" -> args.put(name.asText(), 1);
+                    case "boolean" -> args.put(name.asText(), true);
+                    default -> args.putNull(name.asText());
+                }
+            }
+        }
+        return new ToolCall("call_mock_" + id, tool.name(), args.toString());
     }
 
     private static String lastUserText(List<Message> messages) {

@@ -6,7 +6,9 @@ import dev.gatehouse.canonical.ChatResponse;
 import dev.gatehouse.canonical.ContentPart;
 import dev.gatehouse.canonical.EmbeddingRequest;
 import dev.gatehouse.canonical.EmbeddingResponse;
+import dev.gatehouse.canonical.FinishReason;
 import dev.gatehouse.canonical.StreamEvent;
+import dev.gatehouse.canonical.ToolCall;
 import dev.gatehouse.canonical.Usage;
 import dev.gatehouse.config.ProviderConfig.MockSettings;
 import dev.gatehouse.config.Timeouts;
@@ -89,9 +91,14 @@ final class MockTransport implements Transport {
                 return whole(context, embeddings(OpenAiEmbeddingsDecoder.decode(request.body())));
             }
             ChatRequest chat = OpenAiChatDecoder.decode(request.body());
-            MockAnswers.Answer answer = MockAnswers.answer(chat, settings);
-            String id = "chatcmpl-mock-" + IDS.incrementAndGet();
+            long n = IDS.incrementAndGet();
+            String id = "chatcmpl-mock-" + n;
             long created = System.currentTimeMillis() / 1000;
+            ToolCall call = MockAnswers.toolCall(chat, n);
+            if (call != null) {
+                return toolCall(context, chat, call, id, created);
+            }
+            MockAnswers.Answer answer = MockAnswers.answer(chat, settings);
             if (!chat.stream()) {
                 ChatResponse response = new ChatResponse(id, chat.model(), created,
                         List.of(new ContentPart.Text(answer.text())), List.of(), answer.finishReason(), answer.usage(), Map.of());
@@ -103,6 +110,23 @@ final class MockTransport implements Transport {
             MultiMap headers = headers("application/json");
             return new QueuedResponse(vertx, context, e.status(), headers, List.of(OpenAiErrors.body(e)), 0);
         }
+    }
+
+    /** A tool call as a whole answer or as a stream (name first, then the arguments), with usage. */
+    private QueuedResponse toolCall(Context context, ChatRequest chat, ToolCall call, String id, long created) {
+        Usage usage = Usage.of(MockAnswers.promptTokens(chat.messages()), MockAnswers.countWords(call.arguments()) + 1);
+        if (!chat.stream()) {
+            ChatResponse response = new ChatResponse(id, chat.model(), created, List.of(), List.of(call), FinishReason.TOOL_CALLS,
+                    usage, Map.of());
+            return whole(context, OpenAiResponseEncoder.encode(response));
+        }
+        OpenAiChunkEncoder encoder = new OpenAiChunkEncoder(null, chat.includeUsage());
+        Buffer first = Buffer.buffer().appendBuffer(encoder.encode(new StreamEvent.Start(id, chat.model(), created)))
+                .appendBuffer(encoder.encode(new StreamEvent.ToolCallDelta(0, call.id(), call.name(), "")));
+        Buffer last = Buffer.buffer().appendBuffer(encoder.encode(new StreamEvent.ToolCallDelta(0, null, null, call.arguments())))
+                .appendBuffer(encoder.encode(new StreamEvent.Finish(FinishReason.TOOL_CALLS)))
+                .appendBuffer(encoder.encode(new StreamEvent.UsageReport(usage))).appendBuffer(encoder.done());
+        return new QueuedResponse(vertx, context, 200, headers("text/event-stream"), List.of(first, last), settings.chunkDelayMs());
     }
 
     private List<Buffer> streamChunks(ChatRequest chat, MockAnswers.Answer answer, String id, long created) {

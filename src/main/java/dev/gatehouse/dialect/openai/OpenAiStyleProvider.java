@@ -31,6 +31,16 @@ public abstract class OpenAiStyleProvider extends ConfiguredProvider {
     }
 
     @Override
+    public boolean servesResponses() {
+        return config.responses();
+    }
+
+    @Override
+    public UpstreamRequest responses(Buffer body, String upstreamModel, boolean stream) {
+        return new UpstreamRequest(url("responses", upstreamModel), headers(stream), body, stream);
+    }
+
+    @Override
     public UpstreamRequest embeddings(Buffer body, String upstreamModel) {
         return new UpstreamRequest(url("embeddings", upstreamModel), headers(false), body, false);
     }
