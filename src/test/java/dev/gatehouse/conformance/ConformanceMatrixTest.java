@@ -84,7 +84,7 @@ class ConformanceMatrixTest {
     /** OpenAI's Responses API has no stop sequences, so a Responses caller cannot ask for them (its 400 names 'stop'). */
     private static Map<String, String> responsesHaveNoStop() {
         Map<String, String> gaps = new java.util.LinkedHashMap<>();
-        for (String up : List.of("openai", "anthropic", "gemini")) {
+        for (String up : List.of("openai", "anthropic", "gemini", "bedrock", "vertex-gemini", "vertex-anthropic", "mistral", "cohere")) {
             for (String mode : List.of("non-stream", "stream")) {
                 gaps.put("responses→" + up + "/" + mode + "/stop_sequences", "the Responses API has no stop sequences");
             }
