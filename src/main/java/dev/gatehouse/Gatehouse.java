@@ -12,13 +12,16 @@ import dev.gatehouse.admin.KeysEndpoints;
 import dev.gatehouse.admin.PoliciesEndpoints;
 import dev.gatehouse.admin.TeamsEndpoints;
 import dev.gatehouse.admin.UsersEndpoints;
+import dev.gatehouse.api.Ingress;
 import dev.gatehouse.api.anthropic.AnthropicApi;
+import dev.gatehouse.api.mcp.McpApi;
 import dev.gatehouse.api.openai.OpenAiApi;
 import dev.gatehouse.audit.AuditEndpoints;
 import dev.gatehouse.audit.AuditLog;
 import dev.gatehouse.budget.Enforcement;
 import dev.gatehouse.call.CallListener;
 import dev.gatehouse.call.CallListeners;
+import dev.gatehouse.call.Pipeline;
 import dev.gatehouse.call.Stage;
 import dev.gatehouse.config.ConfigLoader;
 import dev.gatehouse.config.ConfigWatcher;
@@ -30,6 +33,11 @@ import dev.gatehouse.gateway.Gateway;
 import dev.gatehouse.http.GatewayServer;
 import dev.gatehouse.http.Health;
 import dev.gatehouse.identity.Identity;
+import dev.gatehouse.mcp.McpMetrics;
+import dev.gatehouse.mcp.McpServers;
+import dev.gatehouse.mcp.McpSessions;
+import dev.gatehouse.mcp.ToolCalls;
+import dev.gatehouse.mcp.Upstreams;
 import dev.gatehouse.observability.GatewayMetrics;
 import dev.gatehouse.observability.Tracing;
 import dev.gatehouse.pricing.PricingSource;
@@ -50,6 +58,7 @@ import dev.gatehouse.store.Database;
 import dev.gatehouse.store.SettingsStore;
 import dev.gatehouse.usage.AccessLog;
 import dev.gatehouse.usage.RequestLogging;
+import dev.gatehouse.usage.UsageQuery;
 import dev.gatehouse.web.AuditSink;
 import dev.gatehouse.web.SubjectTeams;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
@@ -243,6 +252,15 @@ public final class Gatehouse implements AutoCloseable {
             CallListener callListener = settler.before(CallListeners.all(listeners));
             OpenAiApi openAi = new OpenAiApi(gateway, () -> snapshot.get().config().server().maxBodyBytes(), callListener);
             AnthropicApi anthropic = new AnthropicApi(gateway, () -> snapshot.get().config().server().maxBodyBytes(), callListener);
+            // MCP: upstream servers (connected and supervised in the background), tool calls under the
+            // callers' policies, limits and budgets, and /mcp for callers. Sessions are signed with a
+            // key every node derives from the shared master key, so any node continues any session.
+            McpServers mcpServers = new McpServers(config.mcp(), Upstreams.factory(snapshot::get, enforcement,
+                    new UsageQuery(database), teamCredentials));
+            ToolCalls toolCalls = new ToolCalls(mcpServers::state, new Pipeline(enforcement.stages()), callListener,
+                    new McpMetrics(config.observability().metricsEnabled() ? metrics.registry() : null));
+            McpApi mcp = new McpApi(new Ingress(gateway, () -> snapshot.get().config().server().maxBodyBytes(), callListener),
+                    toolCalls, new McpSessions(masterKey.hash()));
 
             AdminApi admin = new AdminApi(authenticate);
             admin.add(new TeamsEndpoints(identity, audit))
@@ -251,7 +269,8 @@ public final class Gatehouse implements AutoCloseable {
                     .add(new KeysEndpoints(identity, audit))
                     .add(new PoliciesEndpoints(identity, audit))
                     .add(new CredentialEndpoints(credentialStore, teamCredentials, audit,
-                            name -> snapshot.get().providers().get(name)))
+                            name -> snapshot.get().providers().get(name),
+                            name -> mcpServers.state().config().servers().values().stream().anyMatch(m -> name.equals(m.credential()))))
                     .add(new AuditEndpoints(audit))
                     .add(requestLogging.endpoints());
             // Budgets and limits on a key or user are managed by that key's or user's team-admin.
@@ -274,6 +293,7 @@ public final class Gatehouse implements AutoCloseable {
                 }
                 openAi.mount(router);
                 anthropic.mount(router);
+                mcp.mount(router);
                 admin.mount(router);
             });
             int boundPort = server.start(host, port, eventLoops).await();
@@ -293,11 +313,15 @@ public final class Gatehouse implements AutoCloseable {
             if (configFile != null) {
                 watcher = new ConfigWatcher(configFile, config, next -> {
                     reload(next, snapshot, providers, authenticators);
+                    mcpServers.apply(next.mcp());
                     targetHealth.retain(targetKeys(snapshot.get()));
                 }).start();
             }
             Gatehouse gatehouse = new Gatehouse(vertx, database, server, watcher, housekeeping, host, boundPort, masterKey, config);
             gatehouse.closeFirst.add(identity.registry());
+            gatehouse.closeFirst.add(mcpServers); // stops stdio servers' processes
+            gatehouse.closeFirst.add(toolCalls::close);
+            gatehouse.closeFirst.add(mcp::close);
             if (jwks != null) {
                 gatehouse.closeFirst.add(jwks);
             }

@@ -70,10 +70,11 @@ final class ConfigReader {
         ZdrConfig zdr = zdr(top.section("zdr"));
         RequestLogConfig requestLog = requestLog(top.section("request-log"));
         OutboundConfig outbound = outbound(top.section("outbound"));
+        McpConfig mcp = new McpReader(problems).read(top.section("mcp"));
         top.finish();
         return problems.hasErrors() ? null
                 : new GatehouseConfig(source, server, providers, models, auth, storage, routing, redis, budgets, secrets,
-                        observability, zdr, requestLog, outbound);
+                        observability, zdr, requestLog, outbound, mcp);
     }
 
     private ServerConfig server(Section s) {

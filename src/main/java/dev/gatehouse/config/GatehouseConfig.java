@@ -17,6 +17,7 @@ import java.util.Map;
  * @param zdr which calls are zero-data-retention traffic
  * @param requestLog the request log's queue, batching, spool replay and retention
  * @param outbound which addresses caller-supplied URLs may be fetched from
+ * @param mcp the upstream MCP servers behind {@code /mcp}
  */
 public record GatehouseConfig(
         Path source,
@@ -32,14 +33,23 @@ public record GatehouseConfig(
         ObservabilityConfig observability,
         ZdrConfig zdr,
         RequestLogConfig requestLog,
-        OutboundConfig outbound) {
+        OutboundConfig outbound,
+        McpConfig mcp) {
 
     public GatehouseConfig(Path source, ServerConfig server, Map<String, ProviderConfig> providers,
             Map<String, ModelConfig> models, AuthConfig auth, StorageConfig storage, RoutingConfig routing,
             RedisConfig redis, BudgetsConfig budgets, SecretsConfig secrets, ObservabilityConfig observability, ZdrConfig zdr,
             RequestLogConfig requestLog) {
         this(source, server, providers, models, auth, storage, routing, redis, budgets, secrets, observability, zdr, requestLog,
-                OutboundConfig.DEFAULTS);
+                OutboundConfig.DEFAULTS, McpConfig.NONE);
+    }
+
+    public GatehouseConfig(Path source, ServerConfig server, Map<String, ProviderConfig> providers,
+            Map<String, ModelConfig> models, AuthConfig auth, StorageConfig storage, RoutingConfig routing,
+            RedisConfig redis, BudgetsConfig budgets, SecretsConfig secrets, ObservabilityConfig observability, ZdrConfig zdr,
+            RequestLogConfig requestLog, OutboundConfig outbound) {
+        this(source, server, providers, models, auth, storage, routing, redis, budgets, secrets, observability, zdr, requestLog,
+                outbound, McpConfig.NONE);
     }
 
     public GatehouseConfig {
@@ -51,6 +61,7 @@ public record GatehouseConfig(
         zdr = zdr == null ? ZdrConfig.OFF : zdr;
         requestLog = requestLog == null ? RequestLogConfig.DEFAULTS : requestLog;
         outbound = outbound == null ? OutboundConfig.DEFAULTS : outbound;
+        mcp = mcp == null ? McpConfig.NONE : mcp;
         // Map.copyOf would lose the file order, which routing and the admin UI show to users.
         providers = Collections.unmodifiableMap(new LinkedHashMap<>(providers));
         models = Collections.unmodifiableMap(new LinkedHashMap<>(models));
