@@ -274,6 +274,10 @@ final class SdkUpstream implements McpUpstream {
                             }
                             // a failed request asked for a check now
                         }
+                        StdioProcesses.Started running = process;
+                        if (running != null && running.handle() != null && !running.handle().isAlive()) {
+                            throw new IllegalStateException("the server process exited");
+                        }
                         client.ping();
                         if (toolsChanged) {
                             toolsChanged = false;
@@ -389,7 +393,7 @@ final class SdkUpstream implements McpUpstream {
             client = null;
             if (c != null) {
                 try {
-                    c.closeGracefully();
+                    c.close(); // not closeGracefully: shutdown and restarts must not wait on a server that hangs
                 } catch (RuntimeException e) {
                     LOG.debug("MCP server {}: close failed: {}", config.name(), e.toString());
                 }
