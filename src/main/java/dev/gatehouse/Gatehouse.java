@@ -15,6 +15,7 @@ import dev.gatehouse.admin.UsersEndpoints;
 import dev.gatehouse.api.Ingress;
 import dev.gatehouse.api.anthropic.AnthropicApi;
 import dev.gatehouse.api.mcp.McpApi;
+import dev.gatehouse.api.mcp.ToolLoop;
 import dev.gatehouse.api.openai.OpenAiApi;
 import dev.gatehouse.audit.AuditEndpoints;
 import dev.gatehouse.audit.AuditLog;
@@ -83,6 +84,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -259,6 +261,8 @@ public final class Gatehouse implements AutoCloseable {
                     new UsageQuery(database), teamCredentials));
             ToolCalls toolCalls = new ToolCalls(mcpServers::state, new Pipeline(enforcement.stages()), callListener,
                     new McpMetrics(config.observability().metricsEnabled() ? metrics.registry() : null));
+            AtomicInteger listening = new AtomicInteger();
+            openAi.toolLoop(new ToolLoop(toolCalls, upstreamClient, host, listening::get));
             McpApi mcp = new McpApi(new Ingress(gateway, () -> snapshot.get().config().server().maxBodyBytes(), callListener),
                     toolCalls, new McpSessions(masterKey.hash()));
 
@@ -297,6 +301,7 @@ public final class Gatehouse implements AutoCloseable {
                 admin.mount(router);
             });
             int boundPort = server.start(host, port, eventLoops).await();
+            listening.set(boundPort); // the MCP tool loop sends its rounds here
             long t3 = System.nanoTime();
             LOG.debug("started: config {} ms, storage and event loops {} ms, server {} ms",
                     (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000);
