@@ -236,7 +236,12 @@ class McpGatewayTest {
                     Map.of("progressToken", "tok-1")));
             assertThat(text(result)).isEqualTo("done");
         }
-        // notifications may be handed on by different threads; each carries its own progress value
+        // the client hands notifications to its consumer asynchronously (and by different threads):
+        // wait briefly for them, then check them by value
+        long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+        while (seen.size() < 3 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
         assertThat(seen).extracting(McpSchema.ProgressNotification::progress).containsExactlyInAnyOrder(1.0, 2.0, 3.0);
         assertThat(seen).allMatch(n -> "tok-1".equals(n.progressToken()));
     }
