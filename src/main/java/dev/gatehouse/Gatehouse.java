@@ -12,7 +12,10 @@ import dev.gatehouse.admin.KeysEndpoints;
 import dev.gatehouse.admin.PoliciesEndpoints;
 import dev.gatehouse.admin.TeamsEndpoints;
 import dev.gatehouse.admin.UsersEndpoints;
+import dev.gatehouse.api.Ingress;
 import dev.gatehouse.api.anthropic.AnthropicApi;
+import dev.gatehouse.api.mcp.McpApi;
+import dev.gatehouse.api.mcp.ToolLoop;
 import dev.gatehouse.api.openai.OpenAiApi;
 import dev.gatehouse.api.responses.ResponseStore;
 import dev.gatehouse.api.responses.ResponsesApi;
@@ -25,6 +28,7 @@ import dev.gatehouse.cache.RedisAnswerStore;
 import dev.gatehouse.cache.ResponseCache;
 import dev.gatehouse.call.CallListener;
 import dev.gatehouse.call.CallListeners;
+import dev.gatehouse.call.Pipeline;
 import dev.gatehouse.call.Stage;
 import dev.gatehouse.config.CacheConfig;
 import dev.gatehouse.guardrails.Guardrails;
@@ -40,6 +44,11 @@ import dev.gatehouse.gateway.Gateway;
 import dev.gatehouse.http.GatewayServer;
 import dev.gatehouse.http.Health;
 import dev.gatehouse.identity.Identity;
+import dev.gatehouse.mcp.McpMetrics;
+import dev.gatehouse.mcp.McpServers;
+import dev.gatehouse.mcp.McpSessions;
+import dev.gatehouse.mcp.ToolCalls;
+import dev.gatehouse.mcp.Upstreams;
 import dev.gatehouse.observability.GatewayMetrics;
 import dev.gatehouse.observability.Tracing;
 import dev.gatehouse.pricing.PricingSource;
@@ -61,6 +70,7 @@ import dev.gatehouse.store.Database;
 import dev.gatehouse.store.SettingsStore;
 import dev.gatehouse.usage.AccessLog;
 import dev.gatehouse.usage.RequestLogging;
+import dev.gatehouse.usage.UsageQuery;
 import dev.gatehouse.web.AuditSink;
 import dev.gatehouse.web.SubjectTeams;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
@@ -85,6 +95,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -270,6 +281,17 @@ public final class Gatehouse implements AutoCloseable {
             ResponseStore responseStore = new ResponseStore(database);
             ResponsesApi responses = new ResponsesApi(gateway, () -> snapshot.get().config().server().maxBodyBytes(), callListener,
                     responseStore);
+            // MCP: upstream servers (connected and supervised in the background), tool calls under the
+            // callers' policies, limits and budgets, and /mcp for callers. Sessions are signed with a
+            // key every node derives from the shared master key, so any node continues any session.
+            McpServers mcpServers = new McpServers(config.mcp(), Upstreams.factory(snapshot::get, enforcement,
+                    new UsageQuery(database), teamCredentials));
+            ToolCalls toolCalls = new ToolCalls(mcpServers::state, new Pipeline(enforcement.stages()), callListener,
+                    new McpMetrics(config.observability().metricsEnabled() ? metrics.registry() : null));
+            AtomicInteger listening = new AtomicInteger();
+            openAi.toolLoop(new ToolLoop(toolCalls, upstreamClient, host, listening::get));
+            McpApi mcp = new McpApi(new Ingress(gateway, () -> snapshot.get().config().server().maxBodyBytes(), callListener),
+                    toolCalls, new McpSessions(masterKey.hash()));
 
             AdminApi admin = new AdminApi(authenticate);
             admin.add(new TeamsEndpoints(identity, audit))
@@ -278,7 +300,8 @@ public final class Gatehouse implements AutoCloseable {
                     .add(new KeysEndpoints(identity, audit))
                     .add(new PoliciesEndpoints(identity, audit))
                     .add(new CredentialEndpoints(credentialStore, teamCredentials, audit,
-                            name -> snapshot.get().providers().get(name)))
+                            name -> snapshot.get().providers().get(name),
+                            name -> mcpServers.state().config().servers().values().stream().anyMatch(m -> name.equals(m.credential()))))
                     .add(new AuditEndpoints(audit))
                     .add(requestLogging.endpoints());
             // Budgets and limits on a key or user are managed by that key's or user's team-admin.
@@ -302,9 +325,11 @@ public final class Gatehouse implements AutoCloseable {
                 openAi.mount(router);
                 anthropic.mount(router);
                 responses.mount(router);
+                mcp.mount(router);
                 admin.mount(router);
             });
             int boundPort = server.start(host, port, eventLoops).await();
+            listening.set(boundPort); // the MCP tool loop sends its rounds here
             long t3 = System.nanoTime();
             LOG.debug("started: config {} ms, storage and event loops {} ms, server {} ms",
                     (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000);
@@ -324,12 +349,16 @@ public final class Gatehouse implements AutoCloseable {
             if (configFile != null) {
                 watcher = new ConfigWatcher(configFile, config, next -> {
                     reload(next, snapshot, providers, authenticators);
+                    mcpServers.apply(next.mcp());
                     targetHealth.retain(targetKeys(snapshot.get()));
                 }).start();
             }
             Gatehouse gatehouse = new Gatehouse(vertx, database, server, watcher, housekeeping, host, boundPort, masterKey, config);
             gatehouse.closeFirst.add(identity.registry());
             gatehouse.closeLast.add(cache);
+            gatehouse.closeFirst.add(mcpServers); // stops stdio servers' processes
+            gatehouse.closeFirst.add(toolCalls::close);
+            gatehouse.closeFirst.add(mcp::close);
             if (jwks != null) {
                 gatehouse.closeFirst.add(jwks);
             }

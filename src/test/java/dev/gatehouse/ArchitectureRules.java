@@ -34,7 +34,7 @@ final class ArchitectureRules {
             new Layer("root", ""),
             new Layer("cli", "cli"),
             new Layer("endpoints", "admin", "api"),
-            new Layer("server and executor", "http", "gateway"),
+            new Layer("server and executor", "http", "gateway", "mcp"),
             new Layer("governance", "budget", "limits", "secrets", "usage", "observability", "audit", "guardrails", "cache"),
             new Layer("settlement", "settlement"),
             new Layer("routing", "routing"),

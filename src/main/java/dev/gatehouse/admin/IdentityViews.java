@@ -64,6 +64,8 @@ final class IdentityViews {
         m.put("providers", p.providers());
         m.put("endpoints", p.endpoints());
         m.put("max_tokens", p.maxTokens());
+        m.put("mcp_servers", p.mcpServers());
+        m.put("mcp_tools", p.mcpTools());
         m.put("created_at", time(p.createdAt()));
         m.put("updated_at", time(p.updatedAt()));
         return m;

@@ -75,9 +75,11 @@ public final class PoliciesEndpoints implements AdminEndpoints {
         List<String> providers = globs(AdminBody.list(body, "providers"), "providers");
         List<String> endpoints = endpoints(AdminBody.list(body, "endpoints"));
         Integer maxTokens = AdminBody.positiveInt(body, "max_tokens");
+        List<String> mcpServers = globs(AdminBody.list(body, "mcp_servers"), "mcp_servers");
+        List<String> mcpTools = mcpTools(AdminBody.list(body, "mcp_tools"));
         AccessPolicy policy;
         try {
-            policy = identity.policies().create(name, teamId, models, providers, endpoints, maxTokens);
+            policy = identity.policies().create(name, teamId, models, providers, endpoints, maxTokens, mcpServers, mcpTools);
         } catch (ConflictException e) {
             throw AdminBody.conflict(e.getMessage());
         }
@@ -98,10 +100,12 @@ public final class PoliciesEndpoints implements AdminEndpoints {
         List<String> providers = body.has("providers") ? globs(AdminBody.list(body, "providers"), "providers") : before.providers();
         List<String> endpoints = body.has("endpoints") ? endpoints(AdminBody.list(body, "endpoints")) : before.endpoints();
         Integer maxTokens = body.has("max_tokens") ? AdminBody.positiveInt(body, "max_tokens") : before.maxTokens();
+        List<String> mcpServers = body.has("mcp_servers") ? globs(AdminBody.list(body, "mcp_servers"), "mcp_servers") : before.mcpServers();
+        List<String> mcpTools = body.has("mcp_tools") ? mcpTools(AdminBody.list(body, "mcp_tools")) : before.mcpTools();
         AccessPolicy after;
         try {
             after = identity.policies().update(new AccessPolicy(before.id(), name, before.teamId(), models, providers, endpoints,
-                    maxTokens, before.createdAt(), 0)).orElseThrow(() -> AdminBody.notFound("policy", before.id()));
+                    maxTokens, mcpServers, mcpTools, before.createdAt(), 0)).orElseThrow(() -> AdminBody.notFound("policy", before.id()));
         } catch (ConflictException e) {
             throw AdminBody.conflict(e.getMessage());
         }
@@ -200,6 +204,19 @@ public final class PoliciesEndpoints implements AdminEndpoints {
             throw AdminBody.forbidden("Organisation-wide policies are changed by owners and admins only.");
         }
         throw AdminBody.notFound("policy", id);
+    }
+
+    /** {@code server/tool} globs: the server part names which server's tools the pattern narrows. */
+    private static List<String> mcpTools(List<String> values) {
+        List<String> tools = globs(values, "mcp_tools");
+        for (String v : tools) {
+            int slash = v.indexOf('/');
+            if (slash <= 0 || slash == v.length() - 1) {
+                throw GatewayException.invalid("'mcp_tools' entries are server/tool patterns (e.g. github/list_* or */read_file),"
+                        + " got: " + v, "mcp_tools");
+            }
+        }
+        return tools;
     }
 
     private static List<String> globs(List<String> values, String field) {

@@ -40,7 +40,21 @@ public final class Ingress {
     }
 
     /** What a caller format's scan found in the body, and the caller object that answers it. */
-    public record Scanned(String model, boolean stream, Integer maxTokens, CallerFormat caller, Supplier<Usage> usageEstimate) {}
+    public record Scanned(String model, boolean stream, Integer maxTokens, CallerFormat caller, Supplier<Usage> usageEstimate,
+            Handoff handoff) {
+        public Scanned(String model, boolean stream, Integer maxTokens, CallerFormat caller, Supplier<Usage> usageEstimate) {
+            this(model, stream, maxTokens, caller, usageEstimate, null);
+        }
+    }
+
+    /**
+     * Serves an admitted call by other means than one dispatch to the executor (the MCP tool loop,
+     * which dispatches several rounds itself). The future ends when the response has.
+     */
+    @FunctionalInterface
+    public interface Handoff {
+        Future<Void> serve(Call call, HttpServerResponse response);
+    }
 
     /** Scans a body in the caller's format; throws a {@link GatewayException} (a 4xx) on a bad one. */
     @FunctionalInterface
@@ -88,7 +102,8 @@ public final class Ingress {
             call.requestSize(body.length(), scanned.maxTokens());
             call.captureRequest(body);
             call.content(scanned.caller().content());
-            return gateway.dispatch(call, scanned.caller(), response);
+            return scanned.handoff() != null ? scanned.handoff().serve(call, response)
+                    : gateway.dispatch(call, scanned.caller(), response);
         }));
         result.onComplete(done -> {
             if (done.failed() && !response.headWritten() && !response.closed()) {

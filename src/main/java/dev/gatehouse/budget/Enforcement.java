@@ -1,5 +1,6 @@
 package dev.gatehouse.budget;
 
+import dev.gatehouse.call.Principal;
 import dev.gatehouse.call.Stage;
 import dev.gatehouse.config.GatehouseConfig;
 import dev.gatehouse.limits.Limiter;
@@ -20,6 +21,9 @@ import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -112,6 +116,15 @@ public final class Enforcement implements AutoCloseable {
 
     public PricingSource pricing() {
         return pricing;
+    }
+
+    /** The budgets that apply to a caller, each with where it stands now (the built-in MCP server's my_budget). */
+    public CompletionStage<List<Map.Entry<Budget, Balance>>> balances(Principal caller) {
+        List<Budget> applicable = budgets.applicable(caller);
+        List<CompletableFuture<Map.Entry<Budget, Balance>>> each = applicable.stream()
+                .map(b -> ledger.balance(b).toCompletableFuture().thenApply(balance -> Map.entry(b, balance))).toList();
+        return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
+                .thenApply(v -> each.stream().map(CompletableFuture::join).toList());
     }
 
     /** Writes pending spend now (tests, shutdown). */

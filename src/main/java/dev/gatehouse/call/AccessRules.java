@@ -22,6 +22,10 @@ public interface AccessRules {
         return java.util.List.of();
     }
 
+    /** The denial of an MCP tool to a caller no policy grants any: MCP tools are denied by default. */
+    Denial NO_MCP_GRANT = new Denial("(none)", "No access policy of this key, its user or its team grants MCP tools"
+            + " (policies grant them with mcp_servers and mcp_tools).");
+
     /** Why access was refused: the policy's name and a sentence for the caller. */
     record Denial(String policy, String reason) {}
 
@@ -36,4 +40,18 @@ public interface AccessRules {
      * @param maxTokens the caller's max output tokens, or null when unset
      */
     Denial checkRequest(String endpoint, String model, String provider, Integer maxTokens);
+
+    /**
+     * Null when the MCP tool {@code tool} of {@code server} may be listed and called, else the
+     * denial. Denied by default: only policies that grant MCP servers open them. Rules that know no
+     * policies (no policy attached) deny.
+     */
+    default Denial checkTool(String server, String tool) {
+        return NO_MCP_GRANT;
+    }
+
+    /** Null when some tool of {@code server} may be used (the server is visible), else the denial. */
+    default Denial checkServer(String server) {
+        return NO_MCP_GRANT;
+    }
 }

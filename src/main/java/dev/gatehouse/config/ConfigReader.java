@@ -73,10 +73,11 @@ final class ConfigReader {
         GuardrailsConfig guardrails = new GuardrailsReader(problems, providerNames).read(top.section("guardrails"));
         CacheConfig cache = new CacheReader(problems).read(top.section("cache"), redis, modelNames, models);
         ResponsesConfig responses = responses(top.section("responses"));
+        McpConfig mcp = new McpReader(problems).read(top.section("mcp"));
         top.finish();
         return problems.hasErrors() ? null
                 : new GatehouseConfig(source, server, providers, models, auth, storage, routing, redis, budgets, secrets,
-                        observability, zdr, requestLog, outbound, guardrails, cache, responses);
+                        observability, zdr, requestLog, outbound, guardrails, cache, responses, mcp);
     }
 
     private ServerConfig server(Section s) {

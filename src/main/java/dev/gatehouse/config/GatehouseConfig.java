@@ -20,6 +20,7 @@ import java.util.Map;
  * @param guardrails named guardrails and where they apply (none by default)
  * @param cache the exact and semantic answer cache (off unless configured)
  * @param responses how long stored Responses API responses are kept
+ * @param mcp the upstream MCP servers behind {@code /mcp}
  */
 public record GatehouseConfig(
         Path source,
@@ -38,7 +39,8 @@ public record GatehouseConfig(
         OutboundConfig outbound,
         GuardrailsConfig guardrails,
         CacheConfig cache,
-        ResponsesConfig responses) {
+        ResponsesConfig responses,
+        McpConfig mcp) {
 
     /** The configuration with every later section at its default (tests and tools that build one in code). */
     public GatehouseConfig(Path source, ServerConfig server, Map<String, ProviderConfig> providers,
@@ -55,7 +57,7 @@ public record GatehouseConfig(
             RedisConfig redis, BudgetsConfig budgets, SecretsConfig secrets, ObservabilityConfig observability, ZdrConfig zdr,
             RequestLogConfig requestLog, OutboundConfig outbound) {
         this(source, server, providers, models, auth, storage, routing, redis, budgets, secrets, observability, zdr, requestLog,
-                outbound, null, null, null);
+                outbound, null, null, null, null);
     }
 
     public GatehouseConfig {
@@ -70,6 +72,7 @@ public record GatehouseConfig(
         guardrails = guardrails == null ? GuardrailsConfig.NONE : guardrails;
         cache = cache == null ? CacheConfig.OFF : cache;
         responses = responses == null ? ResponsesConfig.DEFAULTS : responses;
+        mcp = mcp == null ? McpConfig.NONE : mcp;
         // Map.copyOf would lose the file order, which routing and the admin UI show to users.
         providers = Collections.unmodifiableMap(new LinkedHashMap<>(providers));
         models = Collections.unmodifiableMap(new LinkedHashMap<>(models));

@@ -14,10 +14,13 @@ import java.util.regex.Pattern;
  */
 public final class PolicyRules implements AccessRules {
     /** A policy with its glob patterns compiled. */
-    public record Compiled(AccessPolicy policy, List<Pattern> models, List<Pattern> providers) {
+    public record Compiled(AccessPolicy policy, List<Pattern> models, List<Pattern> providers, List<Pattern> mcpServers,
+            List<Pattern> mcpTools) {
         public static Compiled of(AccessPolicy policy) {
             return new Compiled(policy, policy.models().stream().map(Glob::compile).toList(),
-                    policy.providers().stream().map(Glob::compile).toList());
+                    policy.providers().stream().map(Glob::compile).toList(),
+                    policy.mcpServers().stream().map(Glob::compile).toList(),
+                    policy.mcpTools().stream().map(Glob::compile).toList());
         }
     }
 
@@ -83,6 +86,65 @@ public final class PolicyRules implements AccessRules {
             }
         }
         return null;
+    }
+
+    /**
+     * MCP tools are denied by default: a tool is usable only when at least one policy grants its
+     * server ({@code mcp_servers}) and every policy that speaks about MCP allows it (its
+     * {@code mcp_servers} match the server, its {@code mcp_tools} match {@code server/tool}).
+     * Policies silent on MCP neither grant nor narrow.
+     */
+    @Override
+    public Denial checkTool(String server, String tool) {
+        return checkMcp(server, tool);
+    }
+
+    @Override
+    public Denial checkServer(String server) {
+        return checkMcp(server, null);
+    }
+
+    /** @param tool null: whether any tool of the server could be allowed (server-level check only) */
+    private Denial checkMcp(String server, String tool) {
+        boolean granted = false;
+        for (Compiled c : policies) {
+            AccessPolicy p = c.policy();
+            if (!p.governsMcp()) {
+                continue;
+            }
+            if (!c.mcpServers().isEmpty()) {
+                if (!anyMatches(c.mcpServers(), server)) {
+                    return denial(c, "The MCP server '" + server + "' is denied by policy '" + p.name()
+                            + "', which allows only: " + String.join(", ", p.mcpServers()) + ".");
+                }
+                granted = true;
+            }
+            if (tool != null && !c.mcpTools().isEmpty() && !anyMatches(c.mcpTools(), server + "/" + tool)) {
+                return denial(c, "The MCP tool '" + server + "/" + tool + "' is denied by policy '" + p.name()
+                        + "', which allows only: " + String.join(", ", p.mcpTools()) + ".");
+            }
+            if (tool == null && !c.mcpTools().isEmpty() && !anyServerPrefix(p.mcpTools(), server)) {
+                return denial(c, "The MCP server '" + server + "' is denied by policy '" + p.name()
+                        + "', whose tools are only: " + String.join(", ", p.mcpTools()) + ".");
+            }
+        }
+        if (!granted) {
+            return new Denial("(none)", "No access policy of this caller grants the MCP server '" + server
+                    + "' (grant it with mcp_servers in a policy attached to the key, its user or its team).");
+        }
+        return null;
+    }
+
+    /** Whether some {@code server/tool} pattern could match a tool of {@code server}. */
+    private static boolean anyServerPrefix(List<String> patterns, String server) {
+        for (String pattern : patterns) {
+            int slash = pattern.indexOf('/');
+            String serverPart = slash < 0 ? pattern : pattern.substring(0, slash);
+            if (Glob.compile(serverPart).matcher(server).matches()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Endpoints whose requests generate tokens and so carry a max_tokens (embeddings do not). */

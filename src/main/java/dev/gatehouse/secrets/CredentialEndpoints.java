@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * {@code /admin/v1/teams/:teamId/credentials}: a team's own provider keys (BYOK). Keys go in
@@ -28,14 +29,25 @@ public final class CredentialEndpoints implements AdminEndpoints {
     private final TeamCredentials registry;
     private final AuditSink audit;
     private final Function<String, Provider> providers;
+    private final Predicate<String> otherNames;
 
     /** @param providers the currently configured provider by name, or null */
     public CredentialEndpoints(CredentialStore store, TeamCredentials registry, AuditSink audit,
             Function<String, Provider> providers) {
+        this(store, registry, audit, providers, name -> false);
+    }
+
+    /**
+     * @param otherNames further credential names a team may store a key under (the {@code credential}
+     *                   of configured MCP servers), besides the providers
+     */
+    public CredentialEndpoints(CredentialStore store, TeamCredentials registry, AuditSink audit,
+            Function<String, Provider> providers, Predicate<String> otherNames) {
         this.store = store;
         this.registry = registry;
         this.audit = audit;
         this.providers = providers;
+        this.otherNames = otherNames;
     }
 
     @Override
@@ -56,11 +68,13 @@ public final class CredentialEndpoints implements AdminEndpoints {
         String providerName = text(request.body(), "provider");
         String apiKey = apiKey(request.body());
         Provider provider = providers.apply(providerName);
-        if (provider == null) {
+        if (provider == null && !otherNames.test(providerName)) {
             throw GatewayException.invalid("No configured provider named '" + providerName + "'.", "provider");
         }
         try {
-            provider.withApiKey("probe");
+            if (provider != null) {
+                provider.withApiKey("probe");
+            }
         } catch (UnsupportedOperationException e) {
             throw GatewayException.invalid("Provider '" + providerName + "' does not accept per-team keys.", "provider");
         }

@@ -2,6 +2,7 @@ package dev.gatehouse.api.openai;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.gatehouse.api.Ingress;
+import dev.gatehouse.api.mcp.ToolLoop;
 import dev.gatehouse.call.Call;
 import dev.gatehouse.call.CallListener;
 import dev.gatehouse.call.Endpoint;
@@ -32,6 +33,7 @@ public final class OpenAiApi {
     private final Gateway gateway;
     private final Ingress ingress;
     private final long createdEpochSeconds = System.currentTimeMillis() / 1000;
+    private ToolLoop toolLoop;
 
     public OpenAiApi(Gateway gateway, LongSupplier maxBodyBytes, CallListener listener) {
         this.gateway = gateway;
@@ -47,11 +49,21 @@ public final class OpenAiApi {
         }
     }
 
+    /**
+     * Runs chat requests that name gateway MCP tools ({@code "type": "mcp"} tools or the
+     * {@code x-gatehouse-mcp} header) through the tool loop; null: such tools are not offered.
+     */
+    public OpenAiApi toolLoop(ToolLoop toolLoop) {
+        this.toolLoop = toolLoop;
+        return this;
+    }
+
     private void chatCompletions(RoutingContext ctx) {
         ingress.handle(ctx, Endpoint.CHAT_COMPLETIONS, body -> {
             OpenAiChatScan scan = OpenAiChatScan.scan(body);
             OpenAiChatCaller caller = new OpenAiChatCaller(scan, body);
-            return new Ingress.Scanned(scan.model(), scan.stream(), scan.maxTokens(), caller, caller::estimateUsage);
+            Ingress.Handoff handoff = toolLoop == null ? null : toolLoop.handoff(body, ctx.request().getHeader(ToolLoop.HEADER));
+            return new Ingress.Scanned(scan.model(), scan.stream(), scan.maxTokens(), caller, caller::estimateUsage, handoff);
         }, OpenAiErrors::body);
     }
 
