@@ -14,6 +14,7 @@ import dev.gatehouse.dialect.responses.ResponsesErrors;
 import dev.gatehouse.dialect.responses.ResponsesRequest;
 import dev.gatehouse.dialect.responses.ResponsesRequestDecoder;
 import dev.gatehouse.dialect.responses.ResponsesResponseEncoder;
+import dev.gatehouse.dialect.responses.ResponsesStreamEncoder;
 import dev.gatehouse.gateway.Gateway;
 import dev.gatehouse.http.ErrorWriter;
 import io.vertx.core.Context;
@@ -35,12 +36,15 @@ import java.util.function.LongSupplier;
 /**
  * The OpenAI Responses API for callers: {@code POST /v1/responses} (streamed or not) on every
  * configured chat model, and the stored responses of the caller's team: {@code GET} and
- * {@code DELETE /v1/responses/{id}}, {@code GET /v1/responses/{id}/input_items}. Errors are
+ * {@code DELETE /v1/responses/{id}}, {@code GET /v1/responses/{id}/input_items}; {@code GET} with
+ * {@code stream=true} replays a stored response as its event stream. Errors are
  * OpenAI's. A response is stored unless the caller says {@code store: false} or the call is under
  * zero data retention, in which case nothing is stored and {@code previous_response_id} is refused.
  */
 public final class ResponsesApi {
     private static final CharSequence JSON = HttpHeaders.createOptimized("application/json");
+    private static final CharSequence EVENT_STREAM = HttpHeaders.createOptimized("text/event-stream");
+    private static final CharSequence NO_CACHE = HttpHeaders.createOptimized("no-cache");
     private static final int MAX_PAGE = 100;
 
     private final Gateway gateway;
@@ -97,13 +101,53 @@ public final class ResponsesApi {
         return items;
     }
 
+    /**
+     * {@code GET /v1/responses/{id}}: the stored response as JSON, or with {@code stream=true} replayed
+     * as the event stream that produced it, resumed after {@code starting_after} when given.
+     */
     private void retrieve(RoutingContext ctx) {
-        if (ctx.request().getParam("stream") != null && !"false".equals(ctx.request().getParam("stream"))) {
-            fail(ctx, null, GatewayException.invalid("Replaying a stored response as a stream ('stream') is not supported by the"
-                    + " gateway; retrieve it without 'stream'.", "stream"));
+        boolean stream;
+        long startingAfter;
+        try {
+            stream = flag(ctx.request().getParam("stream"), "stream");
+            startingAfter = startingAfter(ctx.request().getParam("starting_after"));
+        } catch (GatewayException e) {
+            fail(ctx, null, e);
             return;
         }
-        stored(ctx, (call, found) -> Future.succeededFuture(ResponsesResponseEncoder.bytes(found.response())));
+        if (stream) {
+            stored(ctx, EVENT_STREAM, (call, found) -> Future.succeededFuture(
+                    ResponsesStreamEncoder.replay((ObjectNode) found.response(), startingAfter)));
+        } else {
+            stored(ctx, (call, found) -> Future.succeededFuture(ResponsesResponseEncoder.bytes(found.response())));
+        }
+    }
+
+    private static boolean flag(String value, String param) {
+        if (value == null || value.equals("false")) {
+            return false;
+        }
+        if (value.equals("true")) {
+            return true;
+        }
+        throw GatewayException.invalid("Invalid '" + param + "': expected 'true' or 'false'.", param);
+    }
+
+    /** The sequence number a replay resumes after; -1 (replay all) when absent. */
+    private static long startingAfter(String value) {
+        if (value == null) {
+            return -1;
+        }
+        try {
+            long n = Long.parseLong(value);
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw GatewayException.invalid("Invalid 'starting_after': expected a non-negative integer (an event's sequence_number).",
+                "starting_after");
     }
 
     private void delete(RoutingContext ctx) {
@@ -188,8 +232,12 @@ public final class ResponsesApi {
 
     /** Serves a request about one stored response of the caller's team; another team's id is a 404, as an unknown one. */
     private void stored(RoutingContext ctx, Answer answer) {
+        stored(ctx, JSON, answer);
+    }
+
+    private void stored(RoutingContext ctx, CharSequence contentType, Answer answer) {
         String id = ctx.pathParam("id");
-        admitted(ctx, call -> onContext(store.get(ResponseStore.owner(call.principal()), id), ctx.vertx().getOrCreateContext())
+        admitted(ctx, contentType, call -> onContext(store.get(ResponseStore.owner(call.principal()), id), ctx.vertx().getOrCreateContext())
                 .compose(found -> {
                     if (found.isEmpty()) {
                         throw notFound(id);
@@ -199,13 +247,20 @@ public final class ResponsesApi {
     }
 
     private void admitted(RoutingContext ctx, Function<Call, Future<Buffer>> serve) {
+        admitted(ctx, JSON, serve);
+    }
+
+    private void admitted(RoutingContext ctx, CharSequence contentType, Function<Call, Future<Buffer>> serve) {
         Call call = new Call(ctx.get(ErrorWriter.REQUEST_ID), Endpoint.RESPONSES, ctx.request().headers(), System.nanoTime());
         gateway.admit(call).compose(v -> serve.apply(call)).onComplete(done -> {
             if (done.failed()) {
                 fail(ctx, call, done.cause());
                 return;
             }
-            ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(done.result());
+            if (contentType == EVENT_STREAM) {
+                ctx.response().putHeader(HttpHeaders.CACHE_CONTROL, NO_CACHE);
+            }
+            ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, contentType).end(done.result());
         });
     }
 

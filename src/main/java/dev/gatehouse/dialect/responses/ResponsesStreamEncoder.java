@@ -1,5 +1,6 @@
 package dev.gatehouse.dialect.responses;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatehouse.call.GatewayException;
@@ -39,6 +40,7 @@ public final class ResponsesStreamEncoder implements StreamEncoder {
         private final ArrayNode output = OpenAiJson.MAPPER.createArrayNode();
         private final Map<Integer, ObjectNode> toolItems = new HashMap<>();
         private int sequence;
+        private long skipThrough = -1;
         private boolean started;
         private boolean ended;
         private Kind openKind;
@@ -90,8 +92,7 @@ public final class ResponsesStreamEncoder implements StreamEncoder {
                 }
                 open(out, Kind.TEXT, null, null);
                 state.openText.append(t.text());
-                event(out, "response.output_text.delta", itemEvent().put("content_index", 0).put("delta", t.text())
-                        .set("logprobs", OpenAiJson.MAPPER.createArrayNode()));
+                textDelta(out, 0, t.text());
             }
             case StreamEvent.ReasoningDelta r -> {
                 if (r.text() == null || r.text().isEmpty()) {
@@ -99,7 +100,7 @@ public final class ResponsesStreamEncoder implements StreamEncoder {
                 }
                 open(out, Kind.REASONING, null, null);
                 state.openText.append(r.text());
-                event(out, "response.reasoning_summary_text.delta", itemEvent().put("summary_index", 0).put("delta", r.text()));
+                summaryDelta(out, 0, r.text());
             }
             case StreamEvent.ToolCallDelta d -> tool(out, d);
             case StreamEvent.Finish f -> finish = f.reason();
@@ -123,7 +124,7 @@ public final class ResponsesStreamEncoder implements StreamEncoder {
         }
         if (!fragment.isEmpty()) {
             state.openText.append(fragment);
-            event(out, "response.function_call_arguments.delta", itemEvent().put("delta", fragment));
+            argumentsDelta(out, fragment);
         }
     }
 
@@ -199,10 +200,8 @@ public final class ResponsesStreamEncoder implements StreamEncoder {
         event(out, "response.output_item.added", OpenAiJson.MAPPER.createObjectNode().put("output_index", state.openIndex)
                 .set("item", item.deepCopy()));
         switch (kind) {
-            case TEXT -> event(out, "response.content_part.added", itemEvent().put("content_index", 0)
-                    .set("part", ResponsesItems.outputText("")));
-            case REASONING -> event(out, "response.reasoning_summary_part.added", itemEvent().put("summary_index", 0)
-                    .set("part", summaryPart("")));
+            case TEXT -> partAdded(out, 0, ResponsesItems.outputText(""));
+            case REASONING -> summaryAdded(out, 0);
             case TOOL -> { }
         }
     }
@@ -217,20 +216,16 @@ public final class ResponsesStreamEncoder implements StreamEncoder {
         switch (state.openKind) {
             case TEXT -> {
                 ObjectNode part = ResponsesItems.outputText(text);
-                event(out, "response.output_text.done", itemEvent().put("content_index", 0).put("text", text)
-                        .set("logprobs", OpenAiJson.MAPPER.createArrayNode()));
-                event(out, "response.content_part.done", itemEvent().put("content_index", 0).set("part", part.deepCopy()));
+                partDone(out, 0, part);
                 item.withArray("content").add(part);
             }
             case REASONING -> {
-                event(out, "response.reasoning_summary_text.done", itemEvent().put("summary_index", 0).put("text", text));
-                event(out, "response.reasoning_summary_part.done", itemEvent().put("summary_index", 0).set("part", summaryPart(text)));
+                summaryDone(out, 0, text);
                 item.withArray("summary").add(summaryPart(text));
             }
             case TOOL -> {
                 item.put("arguments", text);
-                event(out, "response.function_call_arguments.done", itemEvent().put("name", item.path("name").asText())
-                        .put("arguments", text));
+                argumentsDone(out, item.path("name").asText(), text);
             }
         }
         if (item.has("status")) {
@@ -241,6 +236,150 @@ public final class ResponsesStreamEncoder implements StreamEncoder {
         state.openItem = null;
         state.openKind = null;
         state.openText.setLength(0);
+    }
+
+    /*
+     * The grammar of an item's parts, written once: the live stream above and the replay below
+     * both speak through these. Each is about the open item (state.openItem at state.openIndex).
+     */
+
+    /** content_part.added for a message's part {@code index}: an output_text or a refusal, still empty. */
+    private void partAdded(Buffer out, int index, ObjectNode emptyPart) {
+        event(out, "response.content_part.added", itemEvent().put("content_index", index).set("part", emptyPart));
+    }
+
+    private void textDelta(Buffer out, int index, String delta) {
+        event(out, "response.output_text.delta", itemEvent().put("content_index", index).put("delta", delta)
+                .set("logprobs", OpenAiJson.MAPPER.createArrayNode()));
+    }
+
+    /** The done events of a message's part {@code index}: output_text.done (or refusal.done), then content_part.done. */
+    private void partDone(Buffer out, int index, ObjectNode part) {
+        if ("refusal".equals(part.path("type").asText())) {
+            event(out, "response.refusal.done", itemEvent().put("content_index", index).put("refusal", part.path("refusal").asText()));
+        } else {
+            event(out, "response.output_text.done", itemEvent().put("content_index", index).put("text", part.path("text").asText())
+                    .set("logprobs", part.has("logprobs") ? part.get("logprobs").deepCopy() : OpenAiJson.MAPPER.createArrayNode()));
+        }
+        event(out, "response.content_part.done", itemEvent().put("content_index", index).set("part", part.deepCopy()));
+    }
+
+    private void summaryAdded(Buffer out, int index) {
+        event(out, "response.reasoning_summary_part.added", itemEvent().put("summary_index", index).set("part", summaryPart("")));
+    }
+
+    private void summaryDelta(Buffer out, int index, String delta) {
+        event(out, "response.reasoning_summary_text.delta", itemEvent().put("summary_index", index).put("delta", delta));
+    }
+
+    private void summaryDone(Buffer out, int index, String text) {
+        event(out, "response.reasoning_summary_text.done", itemEvent().put("summary_index", index).put("text", text));
+        event(out, "response.reasoning_summary_part.done", itemEvent().put("summary_index", index).set("part", summaryPart(text)));
+    }
+
+    private void argumentsDelta(Buffer out, String delta) {
+        event(out, "response.function_call_arguments.delta", itemEvent().put("delta", delta));
+    }
+
+    private void argumentsDone(Buffer out, String name, String arguments) {
+        event(out, "response.function_call_arguments.done", itemEvent().put("name", name).put("arguments", arguments));
+    }
+
+    /**
+     * A stored response replayed as the stream that would have produced it
+     * ({@code GET /v1/responses/{id}?stream=true}): response.created and response.in_progress with
+     * the response as it stood before any output, each output item with its parts (each part's
+     * whole text as one delta), then response.completed, response.incomplete or response.failed
+     * after the stored status, carrying the stored response unchanged. Events up to and including
+     * sequence number {@code startingAfter} are left out (-1: none), as OpenAI resumes a replay.
+     */
+    public static Buffer replay(ObjectNode stored, long startingAfter) {
+        ObjectNode shell = stored.deepCopy();
+        shell.put("status", "in_progress");
+        shell.putArray("output");
+        shell.putNull("error");
+        shell.putNull("incomplete_details");
+        shell.putNull("usage");
+        Response state = new Response(shell);
+        state.skipThrough = startingAfter;
+        ResponsesStreamEncoder encoder = new ResponsesStreamEncoder(state);
+        Buffer out = Buffer.buffer();
+        encoder.start(out);
+        JsonNode output = stored.path("output");
+        for (int i = 0; i < output.size(); i++) {
+            if (output.get(i) instanceof ObjectNode item) {
+                encoder.replayItem(out, i, item);
+            }
+        }
+        String status = stored.path("status").asText();
+        String type = switch (status) {
+            case "failed" -> "response.failed";
+            case "incomplete" -> "response.incomplete";
+            default -> "response.completed";
+        };
+        encoder.event(out, type, OpenAiJson.MAPPER.createObjectNode().set("response", stored.deepCopy()));
+        return out;
+    }
+
+    /** One stored output item: output_item.added with the item still empty, its parts, output_item.done with it whole. */
+    private void replayItem(Buffer out, int index, ObjectNode item) {
+        String type = item.path("type").asText();
+        ObjectNode empty = item.deepCopy();
+        if (empty.has("status")) {
+            empty.put("status", "in_progress");
+        }
+        switch (type) {
+            case "message" -> empty.putArray("content");
+            case "reasoning" -> empty.putArray("summary");
+            case "function_call" -> empty.put("arguments", "");
+            default -> { }
+        }
+        state.openItem = item;
+        state.openIndex = index;
+        event(out, "response.output_item.added", OpenAiJson.MAPPER.createObjectNode().put("output_index", index).set("item", empty));
+        switch (type) {
+            case "message" -> {
+                JsonNode content = item.path("content");
+                for (int c = 0; c < content.size(); c++) {
+                    if (!(content.get(c) instanceof ObjectNode part)) {
+                        continue;
+                    }
+                    boolean refusal = "refusal".equals(part.path("type").asText());
+                    String field = refusal ? "refusal" : "text";
+                    String text = part.path(field).asText();
+                    partAdded(out, c, part.deepCopy().put(field, ""));
+                    if (!text.isEmpty()) {
+                        if (refusal) {
+                            event(out, "response.refusal.delta", itemEvent().put("content_index", c).put("delta", text));
+                        } else {
+                            textDelta(out, c, text);
+                        }
+                    }
+                    partDone(out, c, part);
+                }
+            }
+            case "reasoning" -> {
+                JsonNode summary = item.path("summary");
+                for (int s = 0; s < summary.size(); s++) {
+                    String text = summary.get(s).path("text").asText();
+                    summaryAdded(out, s);
+                    if (!text.isEmpty()) {
+                        summaryDelta(out, s, text);
+                    }
+                    summaryDone(out, s, text);
+                }
+            }
+            case "function_call" -> {
+                String arguments = item.path("arguments").asText();
+                if (!arguments.isEmpty()) {
+                    argumentsDelta(out, arguments);
+                }
+                argumentsDone(out, item.path("name").asText(), arguments);
+            }
+            default -> { }
+        }
+        event(out, "response.output_item.done", OpenAiJson.MAPPER.createObjectNode().put("output_index", index).set("item", item.deepCopy()));
+        state.openItem = null;
     }
 
     private static ObjectNode summaryPart(String text) {
@@ -255,7 +394,11 @@ public final class ResponsesStreamEncoder implements StreamEncoder {
     private void event(Buffer out, String type, ObjectNode body) {
         ObjectNode event = OpenAiJson.MAPPER.createObjectNode().put("type", type);
         event.setAll(body);
-        event.put("sequence_number", state.sequence++);
+        int sequence = state.sequence++;
+        event.put("sequence_number", sequence);
+        if (sequence <= state.skipThrough) {
+            return; // a replay resumed after this event
+        }
         try {
             out.appendString("event: " + type + "\ndata: ", "US-ASCII");
             out.appendBytes(OpenAiJson.MAPPER.writeValueAsBytes(event));

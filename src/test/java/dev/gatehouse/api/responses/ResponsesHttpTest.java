@@ -131,6 +131,126 @@ class ResponsesHttpTest {
         assertThat(json(stored).get("output")).isEqualTo(completed.get("output"));
     }
 
+    /**
+     * Checks a replayed stream against the stored response it replays: sequence numbers from
+     * {@code firstSequence} without gaps, each event's type its SSE name, and the output rebuilt from
+     * the events alone (items added empty, parts filled from their deltas, items done whole) equal
+     * to the stored output; the last event carries the stored response unchanged.
+     */
+    static List<String> checkReplay(List<Event> events, JsonNode stored, int firstSequence) {
+        List<String> collapsed = new ArrayList<>();
+        com.fasterxml.jackson.databind.node.ArrayNode rebuilt = JSON.createArrayNode();
+        java.util.Map<String, StringBuilder> deltas = new java.util.HashMap<>();
+        for (int i = 0; i < events.size(); i++) {
+            Event e = events.get(i);
+            JsonNode d = e.data();
+            assertThat(d.get("sequence_number").asInt()).as("sequence_number of event " + i).isEqualTo(firstSequence + i);
+            assertThat(d.get("type").asText()).isEqualTo(e.name());
+            if (collapsed.isEmpty() || !collapsed.getLast().equals(e.name())) {
+                collapsed.add(e.name());
+            }
+            int index = d.path("output_index").asInt(-1);
+            if (index >= 0 && !e.name().equals("response.output_item.added")) {
+                while (rebuilt.size() <= index) {
+                    rebuilt.addObject(); // an item added before a resumed replay's first event
+                }
+            }
+            String at = d.path("output_index").asText() + "/" + d.path("content_index").asText() + d.path("summary_index").asText();
+            switch (e.name()) {
+                case "response.created", "response.in_progress" -> {
+                    assertThat(d.get("response").get("id")).isEqualTo(stored.get("id"));
+                    assertThat(d.get("response").get("status").asText()).isEqualTo("in_progress");
+                    assertThat(d.get("response").get("output")).isEmpty();
+                }
+                case "response.output_item.added" -> {
+                    assertThat(d.get("output_index").asInt()).isEqualTo(rebuilt.size());
+                    rebuilt.add(d.get("item"));
+                }
+                case "response.output_text.delta", "response.function_call_arguments.delta", "response.reasoning_summary_text.delta" -> {
+                    if (firstSequence == 0) {
+                        assertThat(d.get("item_id")).isEqualTo(rebuilt.get(index).get("id"));
+                    }
+                    deltas.computeIfAbsent(at, k -> new StringBuilder()).append(d.get("delta").asText());
+                }
+                case "response.output_text.done", "response.reasoning_summary_text.done" ->
+                        assertThat(d.get("text").asText()).isEqualTo(deltas.getOrDefault(at, new StringBuilder()).toString());
+                case "response.function_call_arguments.done" ->
+                        assertThat(d.get("arguments").asText()).isEqualTo(deltas.getOrDefault(at, new StringBuilder()).toString());
+                case "response.content_part.done" -> ((com.fasterxml.jackson.databind.node.ObjectNode) rebuilt.get(d.get("output_index")
+                        .asInt())).withArray("content").add(d.get("part"));
+                case "response.output_item.done" -> {
+                    JsonNode item = d.get("item");
+                    JsonNode built = rebuilt.get(d.get("output_index").asInt());
+                    if (item.get("type").asText().equals("message") && firstSequence == 0) {
+                        assertThat(built.get("content")).isEqualTo(item.get("content"));
+                    }
+                    if (item.get("type").asText().equals("function_call")) {
+                        assertThat(deltas.getOrDefault(at, new StringBuilder()).toString()).isEqualTo(item.get("arguments").asText());
+                    }
+                    rebuilt.set(d.get("output_index").asInt(), item);
+                }
+                default -> { }
+            }
+        }
+        if (firstSequence == 0) {
+            assertThat(rebuilt).isEqualTo(stored.get("output"));
+        }
+        assertThat(events.getLast().data().get("response")).isEqualTo(stored);
+        return collapsed;
+    }
+
+    @Test
+    void storedTextResponseReplaysAsItsStream() throws Exception {
+        JsonNode stored = json(send(keyA, "POST", "/v1/responses", "{\"model\":\"gpt-4o-mini\",\"input\":\"Tell me a story\"}"));
+        String id = stored.get("id").asText();
+        HttpResponse<String> r = send(keyA2, "GET", "/v1/responses/" + id + "?stream=true", null);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(r.headers().firstValue("content-type").orElse("")).startsWith("text/event-stream");
+        List<Event> events = events(r.body());
+        assertThat(checkReplay(events, stored, 0)).containsExactly("response.created", "response.in_progress",
+                "response.output_item.added", "response.content_part.added", "response.output_text.delta",
+                "response.output_text.done", "response.content_part.done", "response.output_item.done", "response.completed");
+        assertThat(events.stream().filter(e -> e.name().equals("response.output_text.delta")).findFirst().orElseThrow().data()
+                .get("delta").asText()).startsWith("Mock answer to: Tell me a story");
+
+        // starting_after=N resumes after event N.
+        List<Event> rest = events(send(keyA, "GET", "/v1/responses/" + id + "?stream=true&starting_after=3", null).body());
+        assertThat(rest).hasSize(events.size() - 4);
+        assertThat(rest.getFirst().data()).isEqualTo(events.get(4).data());
+        checkReplay(rest, stored, 4);
+        assertThat(send(keyA, "GET", "/v1/responses/" + id + "?stream=true&starting_after=" + (events.size() - 1), null).body()).isEmpty();
+
+        // stream=false is the JSON as before; another team gets 404; bad parameters are 400 naming them.
+        assertThat(json(send(keyA, "GET", "/v1/responses/" + id + "?stream=false", null))).isEqualTo(stored);
+        HttpResponse<String> other = send(keyB, "GET", "/v1/responses/" + id + "?stream=true", null);
+        assertThat(other.statusCode()).isEqualTo(404);
+        assertThat(other.body()).doesNotContain("Mock answer");
+        assertThat(json(send(keyA, "GET", "/v1/responses/" + id + "?stream=yes", null)).get("error").get("param").asText())
+                .isEqualTo("stream");
+        for (String bad : new String[] {"x", "-1", "1.5"}) {
+            HttpResponse<String> b = send(keyA, "GET", "/v1/responses/" + id + "?stream=true&starting_after=" + bad, null);
+            assertThat(b.statusCode()).isEqualTo(400);
+            assertThat(json(b).get("error").get("param").asText()).isEqualTo("starting_after");
+        }
+        assertThat(send(keyA, "GET", "/v1/responses/resp_nope?stream=true", null).statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void storedFunctionCallAndIncompleteResponsesReplay() throws Exception {
+        JsonNode call = json(send(keyA, "POST", "/v1/responses", "{\"model\":\"gpt-4o-mini\",\"input\":\"Weather in Paris?\","
+                + "\"tools\":[{\"type\":\"function\",\"name\":\"get_weather\",\"parameters\":{\"type\":\"object\"}}]}"));
+        assertThat(call.get("output").toString()).contains("function_call");
+        List<String> names = checkReplay(events(send(keyA, "GET", "/v1/responses/" + call.get("id").asText() + "?stream=true", null)
+                .body()), call, 0);
+        assertThat(names).contains("response.function_call_arguments.delta", "response.function_call_arguments.done")
+                .endsWith("response.output_item.done", "response.completed");
+
+        JsonNode cut = json(send(keyA, "POST", "/v1/responses", "{\"model\":\"gpt-4o-mini\",\"input\":\"Hi\",\"max_output_tokens\":5}"));
+        assertThat(cut.get("status").asText()).isEqualTo("incomplete");
+        List<Event> events = events(send(keyA, "GET", "/v1/responses/" + cut.get("id").asText() + "?stream=true", null).body());
+        assertThat(checkReplay(events, cut, 0).getLast()).isEqualTo("response.incomplete");
+    }
+
     @Test
     void maxOutputTokensCutIsIncomplete() throws Exception {
         // The mock answers 12 words; 5 cut it.

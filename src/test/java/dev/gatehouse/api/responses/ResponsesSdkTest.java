@@ -296,6 +296,56 @@ class ResponsesSdkTest {
         assertThatThrownBy(() -> client.responses().delete(r.id())).isInstanceOf(NotFoundException.class);
     }
 
+    /** The SDK's streaming retrieve replays a stored response: the accumulated response is the stored one. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"text", "function_call", "reasoning"})
+    void retrieveStreamingReplaysTheStoredResponse(String kind) {
+        ResponseCreateParams.Builder params = switch (kind) {
+            case "text" -> ResponseCreateParams.builder().model("gpt-4o-mini").input("Hello there");
+            case "function_call" -> ResponseCreateParams.builder().model("gpt-4o-mini").input("Weather in Paris?").addTool(WEATHER);
+            default -> {
+                anthropic.thinking("Let me think about Paris.", "sig-abc").answer("Sunny.");
+                yield ResponseCreateParams.builder().model("claude-sonnet").input("Weather?")
+                        .reasoning(com.openai.models.Reasoning.builder().effort(com.openai.models.ReasoningEffort.LOW).build());
+            }
+        };
+        Response created = client.responses().create(params.build());
+        Response stored = client.responses().retrieve(created.id());
+
+        ResponseAccumulator accumulator = ResponseAccumulator.create();
+        List<ResponseStreamEvent> events = new ArrayList<>();
+        try (StreamResponse<ResponseStreamEvent> stream = client.responses().retrieveStreaming(created.id())) {
+            stream.stream().forEach(e -> {
+                accumulator.accumulate(e);
+                events.add(e);
+            });
+        }
+        assertThat(accumulator.response()).isEqualTo(stored);
+        assertThat(events.getFirst().isCreated()).isTrue();
+        assertThat(events.get(1).isInProgress()).isTrue();
+        assertThat(events.getLast().isCompleted()).isTrue();
+        switch (kind) {
+            case "text" -> assertThat(events.stream().filter(ResponseStreamEvent::isOutputTextDelta)
+                    .map(e -> e.asOutputTextDelta().delta()).reduce("", String::concat)).isEqualTo(outputText(stored));
+            case "function_call" -> assertThat(events.stream().filter(ResponseStreamEvent::isFunctionCallArgumentsDone)
+                    .map(e -> e.asFunctionCallArgumentsDone().arguments()).toList()).containsExactly("{\"city\":\"mock\"}");
+            default -> assertThat(events.stream().filter(ResponseStreamEvent::isReasoningSummaryTextDone)
+                    .map(e -> e.asReasoningSummaryTextDone().text()).toList()).containsExactly("Let me think about Paris.");
+        }
+
+        // Resumed after an event: the rest of the stream, sequence numbers continuing.
+        try (StreamResponse<ResponseStreamEvent> rest = client.responses().retrieveStreaming(created.id(),
+                com.openai.models.responses.ResponseRetrieveParams.builder().startingAfter(1L).build())) {
+            List<ResponseStreamEvent> after = rest.stream().toList();
+            assertThat(after).hasSize(events.size() - 2);
+            assertThat(after.getFirst().isOutputItemAdded()).isTrue();
+            assertThat(after.getFirst().asOutputItemAdded().sequenceNumber()).isEqualTo(2);
+        }
+        client.responses().delete(created.id());
+        assertThatThrownBy(() -> client.responses().retrieveStreaming(created.id()).stream().toList())
+                .isInstanceOf(NotFoundException.class);
+    }
+
     @Test
     void inputItemsPaginate() {
         var input = new ArrayList<ResponseInputItem>();
