@@ -22,6 +22,11 @@ import software.amazon.awssdk.utils.SdkAutoCloseable;
  */
 final class BedrockCredentials {
     static final Duration REFRESH_BEFORE = Duration.ofMinutes(5);
+    /**
+     * How long calls wait for a resolution (STS, instance metadata). The sources bound their own
+     * network calls too; this bounds whatever they do not, so a call fails instead of hanging.
+     */
+    static final Duration RESOLVE_DEADLINE = Duration.ofSeconds(20);
 
     private final Vertx vertx;
     private final Supplier<AwsCredentialsProvider> sources;
@@ -76,7 +81,7 @@ final class BedrockCredentials {
                 s = source;
             }
             return (AwsCredentialsIdentity) s.resolveCredentials();
-        }, false);
+        }, false).timeout(RESOLVE_DEADLINE);
         resolving = f;
         f.onComplete(done -> {
             synchronized (this) {
