@@ -182,6 +182,8 @@ class BedrockWebIdentityTest {
     @BeforeEach
     void reset() {
         bedrock.reset();
+        sts.calls.clear();
+        sts.issued.set(0);
     }
 
     static ChatCompletion chat(String text) {
@@ -237,6 +239,32 @@ class BedrockWebIdentityTest {
                     .hasMessageContaining("InvalidIdentityToken");
         } finally {
             refused.close();
+        }
+    }
+
+    /**
+     * Without the config keys, the AWS default chain finds web identity too (here through its
+     * system-property names for AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ENDPOINT_URL_STS):
+     * it needs the sts module and an HTTP client on the class path, which this checks.
+     */
+    @Test
+    void theDefaultChainAssumesTheRoleFromTheStandardSettings() throws Exception {
+        Map<String, String> props = Map.of("aws.roleArn", ROLE, "aws.webIdentityTokenFile", write("chain-token").toString(),
+                "aws.roleSessionName", "gatehouse-chain", "aws.region", "us-east-1", "aws.endpointUrlSts", sts.url());
+        props.forEach(System::setProperty);
+        sts.acceptedToken = "chain-token";
+        sts.lifetime = Duration.ofHours(1);
+        BedrockCredentials chain = new BedrockCredentials(sts.vertx,
+                () -> software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider.builder().build(), java.time.Clock.systemUTC());
+        try {
+            var identity = chain.get().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            assertThat(identity.accessKeyId()).startsWith("ASIAWEBIDENTITY");
+            assertThat(sts.calls).hasSize(1);
+            assertThat(sts.calls.getLast().get("WebIdentityToken")).isEqualTo("chain-token");
+            assertThat(sts.calls.getLast().get("RoleSessionName")).isEqualTo("gatehouse-chain");
+        } finally {
+            chain.close();
+            props.keySet().forEach(System::clearProperty);
         }
     }
 
