@@ -31,11 +31,17 @@ final class BedrockCredentials {
     private final Vertx vertx;
     private final Supplier<AwsCredentialsProvider> sources;
     private final Clock clock;
+    private final Duration deadline;
     private AwsCredentialsProvider source;
     private volatile AwsCredentialsIdentity current;
     private Future<AwsCredentialsIdentity> resolving;
 
     BedrockCredentials(Vertx vertx, Supplier<AwsCredentialsProvider> sources, Clock clock) {
+        this(vertx, sources, clock, RESOLVE_DEADLINE);
+    }
+
+    BedrockCredentials(Vertx vertx, Supplier<AwsCredentialsProvider> sources, Clock clock, Duration deadline) {
+        this.deadline = deadline;
         this.vertx = vertx;
         this.sources = sources;
         this.clock = clock;
@@ -81,7 +87,7 @@ final class BedrockCredentials {
                 s = source;
             }
             return (AwsCredentialsIdentity) s.resolveCredentials();
-        }, false).timeout(RESOLVE_DEADLINE);
+        }, false).timeout(deadline);
         resolving = f;
         f.onComplete(done -> {
             synchronized (this) {

@@ -158,16 +158,25 @@ class BedrockWebIdentityTest {
                   aws-irsa:
                     kind: bedrock
                     region: us-east-1
-                    base-url: "%s"
-                    role-arn: "%s"
-                    web-identity-token-file: "%s"
-                    sts-endpoint: "%s"
+                    base-url: "%1$s"
+                    role-arn: "%2$s"
+                    web-identity-token-file: "%3$s"
+                    sts-endpoint: "%4$s"
+                  aws-refused:
+                    kind: bedrock
+                    region: us-east-1
+                    base-url: "%1$s"
+                    role-arn: "%2$s"
+                    web-identity-token-file: "%5$s"
+                    sts-endpoint: "%4$s"
                 routing:
                   retries: {same-target: 0}
                 models:
                   nova:
                     targets: [{provider: aws-irsa, model: amazon.nova-lite-v1:0}]
-                """.formatted(bedrock.baseUrl(), ROLE, tokenFile, sts.url()));
+                  refused:
+                    targets: [{provider: aws-refused, model: amazon.nova-lite-v1:0}]
+                """.formatted(bedrock.baseUrl(), ROLE, tokenFile, sts.url(), write("a-token-sts-refuses")));
         openai = OpenAIOkHttpClient.builder().baseUrl(gateway.baseUrl()).apiKey(GatewayHarness.MASTER_KEY)
                 .timeout(Duration.ofSeconds(30)).maxRetries(0).build();
     }
@@ -230,16 +239,16 @@ class BedrockWebIdentityTest {
     }
 
     @Test
-    void aTokenStsRefusesFailsResolutionWithStsReason() throws Exception {
-        String wrongToken = write("not-the-accepted-token").toString();
-        BedrockCredentials refused = new BedrockCredentials(sts.vertx, () -> new WebIdentityCredentials("refused",
-                "us-east-1", ROLE, wrongToken, sts.url()), java.time.Clock.systemUTC());
-        try {
-            assertThatThrownBy(() -> refused.get().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS))
-                    .hasMessageContaining("InvalidIdentityToken");
-        } finally {
-            refused.close();
-        }
+    void aTokenStsRefusesFailsTheCallWithStsReasonAndNothingReachesBedrock() {
+        sts.acceptedToken = "some-other-token";
+        assertThatThrownBy(() -> openai.chat().completions().create(
+                ChatCompletionCreateParams.builder().model("refused").addUserMessage("Hi").build()))
+                .isInstanceOf(com.openai.errors.InternalServerException.class)
+                .hasMessageContaining("502")
+                .hasMessageContaining("could not resolve AWS credentials")
+                .hasMessageContaining("Couldn't retrieve verification key from your identity provider");
+        assertThat(sts.calls).extracting(c -> c.get("WebIdentityToken")).contains("a-token-sts-refuses");
+        assertThat(bedrock.requests()).isEmpty();
     }
 
     /**
