@@ -76,16 +76,20 @@ public record ProviderConfig(
      * @param sessionToken AWS session token of temporary credentials (bedrock)
      * @param profile a named profile of the AWS config and credentials files (bedrock)
      * @param credentialsFile path of a Google service-account JSON key (vertex)
+     * @param roleArn the IAM role assumed with a web identity token (bedrock; with {@code webIdentityTokenFile})
+     * @param webIdentityTokenFile path of the OIDC token file exchanged at STS, re-read on each refresh (bedrock)
+     * @param stsEndpoint an STS endpoint other than the region's own, e.g. a VPC endpoint (bedrock; with {@code roleArn})
      */
     public record Cloud(String region, String project, String accessKeyId, String secretAccessKey, String sessionToken,
-            String profile, String credentialsFile) {
-        public static final Cloud NONE = new Cloud(null, null, null, null, null, null, null);
+            String profile, String credentialsFile, String roleArn, String webIdentityTokenFile, String stsEndpoint) {
+        public static final Cloud NONE = new Cloud(null, null, null, null, null, null, null, null, null, null);
 
         @Override
         public String toString() { // never print secrets
             return "Cloud[region=" + region + ", project=" + project + ", accessKeyId=" + accessKeyId
                     + ", secretAccessKey=" + (secretAccessKey == null ? null : "***") + ", sessionToken="
-                    + (sessionToken == null ? null : "***") + ", profile=" + profile + ", credentialsFile=" + credentialsFile + "]";
+                    + (sessionToken == null ? null : "***") + ", profile=" + profile + ", credentialsFile=" + credentialsFile + ", roleArn=" + roleArn
+                    + ", webIdentityTokenFile=" + webIdentityTokenFile + ", stsEndpoint=" + stsEndpoint + "]";
         }
     }
 

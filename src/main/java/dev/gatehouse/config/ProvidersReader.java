@@ -90,6 +90,9 @@ final class ProvidersReader {
 
     // A region or project is part of a host name or URL path: letters, digits and dashes only.
     private static final Pattern CLOUD_NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
+    /** An IAM role ARN in any partition (aws, aws-cn, aws-us-gov), paths allowed. */
+    private static final Pattern ROLE_ARN = Pattern.compile("arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]{1,512}");
+    private static final Pattern HTTP_URL = Pattern.compile("https?://[^\\s/?#]+(/\\S*)?");
 
     /**
      * The cloud keys: {@code region}, credentials and (vertex) {@code project}. Returns
@@ -113,6 +116,9 @@ final class ProvidersReader {
         String sessionToken = null;
         String profile = null;
         String credentialsFile = null;
+        String roleArn = null;
+        String webIdentityTokenFile = null;
+        String stsEndpoint = null;
         if (bedrock) {
             accessKeyId = emptyToNull(s.string("access-key-id"));
             secretAccessKey = emptyToNull(s.string("secret-access-key"));
@@ -129,13 +135,42 @@ final class ProvidersReader {
                         "needs access-key-id and secret-access-key");
                 return null;
             }
+            roleArn = emptyToNull(s.string("role-arn"));
+            webIdentityTokenFile = emptyToNull(s.string("web-identity-token-file"));
+            stsEndpoint = emptyToNull(s.string("sts-endpoint"));
+            if ((roleArn == null) != (webIdentityTokenFile == null)) {
+                String missing = roleArn == null ? "role-arn" : "web-identity-token-file";
+                problems.error(s.node(roleArn == null ? "web-identity-token-file" : "role-arn"), s.child(missing),
+                        "role-arn and web-identity-token-file go together: '" + missing + "' is missing");
+                return null;
+            }
+            if (roleArn != null && !ROLE_ARN.matcher(roleArn).matches()) {
+                problems.error(s.node("role-arn"), s.child("role-arn"),
+                        "must be an IAM role ARN (arn:aws:iam::123456789012:role/name), got '" + roleArn + "'");
+                return null;
+            }
+            if (roleArn != null && (accessKeyId != null || profile != null)) {
+                problems.error(s.node("role-arn"), s.child("role-arn"),
+                        "choose one credential source: role-arn cannot be combined with "
+                                + (accessKeyId != null ? "access-key-id" : "profile"));
+                return null;
+            }
+            if (stsEndpoint != null && roleArn == null) {
+                problems.error(s.keyNode("sts-endpoint"), s.child("sts-endpoint"), "needs role-arn and web-identity-token-file");
+                return null;
+            }
+            if (stsEndpoint != null && !HTTP_URL.matcher(stsEndpoint).matches()) {
+                problems.error(s.node("sts-endpoint"), s.child("sts-endpoint"), "must be an http(s) URL, got '" + stsEndpoint + "'");
+                return null;
+            }
         } else {
             credentialsFile = emptyToNull(s.string("credentials-file"));
         }
         if (region == null || (vertex && project == null)) {
             return null;
         }
-        return new ProviderConfig.Cloud(region, project, accessKeyId, secretAccessKey, sessionToken, profile, credentialsFile);
+        return new ProviderConfig.Cloud(region, project, accessKeyId, secretAccessKey, sessionToken, profile, credentialsFile,
+                roleArn, webIdentityTokenFile, stsEndpoint);
     }
 
     private String cloudName(Section s, String key, String value) {

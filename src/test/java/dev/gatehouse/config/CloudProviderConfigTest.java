@@ -44,6 +44,31 @@ class CloudProviderConfigTest {
     }
 
     @Test
+    void bedrockWebIdentityNeedsARoleArnAndATokenFileAndNoOtherSource() {
+        ProviderConfig p = parse("providers:\n  p: {kind: bedrock, region: us-east-1, role-arn: \"arn:aws:iam::123456789012:role/"
+                + "bedrock\", web-identity-token-file: /var/run/secrets/eks.amazonaws.com/serviceaccount/token, "
+                + "sts-endpoint: \"https://sts.us-east-1.amazonaws.com\"}\n");
+        assertThat(p.cloud().roleArn()).isEqualTo("arn:aws:iam::123456789012:role/bedrock");
+        assertThat(p.cloud().webIdentityTokenFile()).isEqualTo("/var/run/secrets/eks.amazonaws.com/serviceaccount/token");
+        assertThat(p.cloud().stsEndpoint()).isEqualTo("https://sts.us-east-1.amazonaws.com");
+        assertThat(problems("providers:\n  p: {kind: bedrock, region: us-east-1, role-arn: \"arn:aws:iam::123456789012:role/b\"}\n"))
+                .anySatisfy(m -> assertThat(m).contains("'web-identity-token-file' is missing"));
+        assertThat(problems("providers:\n  p: {kind: bedrock, region: us-east-1, role-arn: bedrock-role, "
+                + "web-identity-token-file: /t}\n"))
+                .anySatisfy(m -> assertThat(m).contains("providers.p.role-arn: must be an IAM role ARN"));
+        assertThat(problems("providers:\n  p: {kind: bedrock, region: us-east-1, profile: dev, "
+                + "role-arn: \"arn:aws:iam::123456789012:role/b\", web-identity-token-file: /t}\n"))
+                .anySatisfy(m -> assertThat(m).contains("role-arn cannot be combined with profile"));
+        assertThat(problems("providers:\n  p: {kind: bedrock, region: us-east-1, sts-endpoint: \"http://127.0.0.1:1\"}\n"))
+                .anySatisfy(m -> assertThat(m).contains("providers.p.sts-endpoint: needs role-arn"));
+        assertThat(problems("providers:\n  p: {kind: bedrock, region: us-east-1, role-arn: \"arn:aws:iam::123456789012:role/b\", "
+                + "web-identity-token-file: /t, sts-endpoint: sts.local}\n"))
+                .anySatisfy(m -> assertThat(m).contains("providers.p.sts-endpoint: must be an http(s) URL"));
+        assertThat(problems("providers:\n  p: {kind: vertex, project: x, region: global, role-arn: \"arn:aws:iam::1:role/b\"}\n"))
+                .anySatisfy(m -> assertThat(m).contains("providers.p.role-arn: unknown key"));
+    }
+
+    @Test
     void vertexNeedsProjectAndRegion() {
         ProviderConfig p = parse("providers:\n  p: {kind: vertex, project: my-proj, region: global}\n");
         assertThat(p.cloud().project()).isEqualTo("my-proj");

@@ -22,15 +22,26 @@ import software.amazon.awssdk.utils.SdkAutoCloseable;
  */
 final class BedrockCredentials {
     static final Duration REFRESH_BEFORE = Duration.ofMinutes(5);
+    /**
+     * How long calls wait for a resolution (STS, instance metadata). The sources bound their own
+     * network calls too; this bounds whatever they do not, so a call fails instead of hanging.
+     */
+    static final Duration RESOLVE_DEADLINE = Duration.ofSeconds(20);
 
     private final Vertx vertx;
     private final Supplier<AwsCredentialsProvider> sources;
     private final Clock clock;
+    private final Duration deadline;
     private AwsCredentialsProvider source;
     private volatile AwsCredentialsIdentity current;
     private Future<AwsCredentialsIdentity> resolving;
 
     BedrockCredentials(Vertx vertx, Supplier<AwsCredentialsProvider> sources, Clock clock) {
+        this(vertx, sources, clock, RESOLVE_DEADLINE);
+    }
+
+    BedrockCredentials(Vertx vertx, Supplier<AwsCredentialsProvider> sources, Clock clock, Duration deadline) {
+        this.deadline = deadline;
         this.vertx = vertx;
         this.sources = sources;
         this.clock = clock;
@@ -76,7 +87,7 @@ final class BedrockCredentials {
                 s = source;
             }
             return (AwsCredentialsIdentity) s.resolveCredentials();
-        }, false);
+        }, false).timeout(deadline);
         resolving = f;
         f.onComplete(done -> {
             synchronized (this) {

@@ -34,10 +34,12 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
  * cross-region inference profile ({@code us.anthropic.claude-...}) or an ARN; it is URL-encoded in the path.
  *
  * <p>Credentials, first that applies: {@code access-key-id}/{@code secret-access-key}
- * ({@code session-token}) from the config; a {@code profile}; a Bedrock API key as {@code api-key}
- * (sent as a bearer token); else the AWS default chain (environment, system properties, profile
- * files, container and instance metadata; web identity and SSO also need the SDK's sts/sso modules,
- * which are not bundled). A team's own key (BYOK) is either
+ * ({@code session-token}) from the config; {@code role-arn} with {@code web-identity-token-file}
+ * (STS AssumeRoleWithWebIdentity, see {@link WebIdentityCredentials}); a {@code profile}; a Bedrock
+ * API key as {@code api-key} (sent as a bearer token); else the AWS default chain (environment,
+ * system properties, web identity from {@code AWS_ROLE_ARN}/{@code AWS_WEB_IDENTITY_TOKEN_FILE},
+ * profile files, container and instance metadata; SSO profiles need the SDK's sso modules, which
+ * are not bundled). A team's own key (BYOK) is either
  * {@code ACCESS_KEY_ID:SECRET_ACCESS_KEY[:SESSION_TOKEN]} or a Bedrock API key.
  */
 public final class BedrockProvider extends ConfiguredProvider {
@@ -85,6 +87,10 @@ public final class BedrockProvider extends ConfiguredProvider {
         }
         if (cloud.accessKeyId() != null) {
             return fixed(cloud.accessKeyId(), cloud.secretAccessKey(), cloud.sessionToken());
+        }
+        if (cloud.roleArn() != null) { // web identity (IRSA): a role assumed at STS with a token file
+            return () -> new WebIdentityCredentials(config.name(), cloud.region(), cloud.roleArn(),
+                    cloud.webIdentityTokenFile(), cloud.stsEndpoint());
         }
         if (cloud.profile() != null) {
             String profile = cloud.profile();

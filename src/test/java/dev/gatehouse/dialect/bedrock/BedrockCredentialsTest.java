@@ -80,4 +80,25 @@ class BedrockCredentialsTest {
         assertThat(credentials.get().toCompletionStage().toCompletableFuture().handle((v, e) -> e).get(5, TimeUnit.SECONDS))
                 .hasMessageContaining("metadata service down");
     }
+
+    @Test
+    void aSourceThatHangsFailsTheCallAtTheDeadlineAndTheNextCallResolvesAgain() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        AwsCredentialsProvider hanging = () -> {
+            if (calls.incrementAndGet() == 1) {
+                try {
+                    Thread.sleep(3_000); // an STS or metadata endpoint that accepts and never answers
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return source.resolveCredentials();
+        };
+        BedrockCredentials credentials = new BedrockCredentials(vertx, () -> hanging, clock, Duration.ofMillis(200));
+        long start = System.nanoTime();
+        assertThat(credentials.get().toCompletionStage().toCompletableFuture().handle((v, e) -> e).get(5, TimeUnit.SECONDS))
+                .isNotNull();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+        assertThat(get(credentials).accessKeyId()).startsWith("AKIATEST"); // not stuck behind the abandoned resolution
+    }
 }
