@@ -96,6 +96,9 @@ class GatewayFuzzTest {
 
     private static void callerEndpoint(String path, List<String> seeds, boolean anthropic) {
         long[] most = {0};
+        // One legal call first: what the first call of a JVM loads once (the tokenizer's tables
+        // are some 80 MB) is not what a case costs, and a replayed case runs alone.
+        post(path, seeds.get(0).getBytes(StandardCharsets.UTF_8));
         Fuzz.run(path, Fuzz.tries(0.5), BOUND, c -> {
             byte[] body = c.input(Mutator.mutate(seeds.get(c.random().nextInt(seeds.size())).getBytes(StandardCharsets.UTF_8),
                     c.random()));
@@ -173,6 +176,10 @@ class GatewayFuzzTest {
             {"/v1/messages", "{\"model\":\"gpt-4o-mini\",\"max_tokens\":-0,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", "400"},
             {"/v1/embeddings", "{\"model\":\"text-embedding-3-small\",\"input\":\"a\",\"dimensions\":1e400}", "400"},
             {"/v1/embeddings", "{\"model\":\"text-embedding-3-small\",\"input\":[99999999999999999999]}", "400"},
+            // 69 million dimensions once made the built-in provider compute 800 MB of vectors on the event loop.
+            {"/v1/embeddings", "{\"model\":\"text-embedding-3-small\",\"input\":[\"a\",\"b\"],\"dimensions\":69246094}", "400"},
+            {"/v1/embeddings", "{\"model\":\"text-embedding-3-small\",\"input\":[" + "\"a\",".repeat(2047)
+                    + "\"a\"],\"dimensions\":65536}", "400"},
             {"/v1/chat/completions", "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"\\ud800\\u0000\"}]}", "200 400"},
             {"/v1/messages", "{\"model\":\"gpt-4o-mini\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"\\udfff\"}]}", "200 400"},
         };

@@ -44,6 +44,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class MockTransport implements Transport {
     private static final AtomicLong IDS = new AtomicLong();
+    /** Numbers in one embeddings answer (inputs × dimensions): 2,048 inputs of 4,096 dimensions. */
+    static final int MAX_EMBEDDING_NUMBERS = 2048 * 4096;
 
     private final Vertx vertx;
     private final MockSettings settings;
@@ -161,6 +163,11 @@ final class MockTransport implements Transport {
 
     private EmbeddingResponse embeddings(EmbeddingRequest request) {
         int dimensions = request.dimensions() != null ? request.dimensions() : settings.embeddingDimensions();
+        if ((long) dimensions * request.inputs().size() > MAX_EMBEDDING_NUMBERS) {
+            // Computed on the event loop: a bound like a real provider's keeps one request from holding it.
+            throw GatewayException.invalid("The mock provider answers at most " + MAX_EMBEDDING_NUMBERS
+                    + " numbers per embeddings request; ask for fewer inputs or fewer dimensions.", "dimensions");
+        }
         List<float[]> vectors = new ArrayList<>(request.inputs().size());
         long tokens = 0;
         for (String input : request.inputs()) {

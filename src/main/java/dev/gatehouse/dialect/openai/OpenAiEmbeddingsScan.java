@@ -19,6 +19,13 @@ public record OpenAiEmbeddingsScan(
         Buffer body, String model, int inputCount, boolean tokenInput, String encodingFormat, Integer dimensions,
         int modelStart, int modelEnd) {
 
+    /**
+     * The most {@code dimensions} a caller may ask for: every embedding model offered today has at
+     * most 4,096; a larger number is a mistake or an attempt to make a provider answer gigabytes.
+     * The same bound as a model's {@code embedding-dimensions} in the configuration.
+     */
+    public static final int MAX_DIMENSIONS = 65_536;
+
     /** The top-level keys refused when repeated. */
     private static final RequestScanner.Rules RULES = new RequestScanner.Rules(RequestScanner.Wording.OPENAI, "model", "input");
 
@@ -69,8 +76,9 @@ public record OpenAiEmbeddingsScan(
                 }
                 case "dimensions" -> {
                     if (v != JsonToken.VALUE_NULL) {
-                        if (v != JsonToken.VALUE_NUMBER_INT || p.getNumberType() != JsonParser.NumberType.INT || p.getIntValue() < 1) {
-                            throw GatewayException.invalid("'dimensions' must be a positive integer, got "
+                        if (v != JsonToken.VALUE_NUMBER_INT || p.getNumberType() != JsonParser.NumberType.INT || p.getIntValue() < 1
+                                || p.getIntValue() > MAX_DIMENSIONS) {
+                            throw GatewayException.invalid("'dimensions' must be an integer from 1 to " + MAX_DIMENSIONS + ", got "
                                     + (v.isNumeric() ? p.getText() : OpenAiJson.describe(v)) + ".", "dimensions");
                         }
                         dimensions = p.getIntValue();

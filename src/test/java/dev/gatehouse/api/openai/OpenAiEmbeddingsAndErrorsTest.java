@@ -36,7 +36,8 @@ class OpenAiEmbeddingsAndErrorsTest {
             {"model":"e","input":["a",1]}             | 'input[1]' must be a string like the other inputs, got a number. | input[1]
             {"model":"e","input":[[1,"a"]]}           | 'input[0][1]' must be an integer token id, got a string.      | input[0][1]
             {"model":"e","input":"a","encoding_format":"hex"} | 'encoding_format' must be 'float' or 'base64', got 'hex'. | encoding_format
-            {"model":"e","input":"a","dimensions":-3} | 'dimensions' must be a positive integer, got -3.              | dimensions
+            {"model":"e","input":"a","dimensions":-3} | 'dimensions' must be an integer from 1 to 65536, got -3.       | dimensions
+            {"model":"e","input":"a","dimensions":69246094} | 'dimensions' must be an integer from 1 to 65536, got 69246094. | dimensions
             """)
     void badEmbeddingInput(String body, String message, String param) {
         assertThatThrownBy(() -> OpenAiEmbeddingsScan.scan(Buffer.buffer(body)))
