@@ -1,6 +1,5 @@
 package dev.gatehouse.dialect.bedrock;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gatehouse.call.ErrorType;
@@ -15,7 +14,7 @@ import dev.gatehouse.provider.Excerpt;
 import dev.gatehouse.provider.RetryAfter;
 import dev.gatehouse.provider.StreamDecoder;
 import dev.gatehouse.provider.UpstreamError;
-import dev.gatehouse.provider.UpstreamException;
+import dev.gatehouse.provider.UpstreamJson;
 import dev.gatehouse.provider.WireCodec;
 import dev.gatehouse.provider.WireFormat;
 import io.vertx.core.MultiMap;
@@ -175,30 +174,14 @@ public final class BedrockWireCodec implements WireCodec {
     // ================================================================ helpers
 
     static GatewayException unsupported(String feature, String model, String param) {
-        return new GatewayException(ErrorType.INVALID_REQUEST,
-                "Bedrock model '" + model + "' does not support " + feature + "; remove it or use another model.",
-                param, "unsupported_parameter");
+        return UpstreamJson.unsupported("Bedrock", feature, model, param);
     }
 
     static JsonNode read(Buffer body) {
-        try {
-            JsonNode root = MAPPER.readTree(body.getBytes());
-            if (root != null && root.isObject()) {
-                return root;
-            }
-        } catch (IOException e) {
-            // reported below
-        }
-        throw new UpstreamException(new UpstreamError(ErrorClass.UPSTREAM_ERROR, 200,
-                "Bedrock sent a response that is not a JSON object: " + Excerpt.truncate(body.toString(StandardCharsets.UTF_8)),
-                null, null, null));
+        return UpstreamJson.object(body, "Bedrock");
     }
 
     static String write(JsonNode node) {
-        try {
-            return MAPPER.writeValueAsString(node);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return UpstreamJson.write(node);
     }
 }

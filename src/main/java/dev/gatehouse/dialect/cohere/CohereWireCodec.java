@@ -1,9 +1,7 @@
 package dev.gatehouse.dialect.cohere;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.gatehouse.call.ErrorType;
 import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.canonical.ChatRequest;
 import dev.gatehouse.canonical.ChatResponse;
@@ -14,7 +12,7 @@ import dev.gatehouse.provider.Excerpt;
 import dev.gatehouse.provider.RetryAfter;
 import dev.gatehouse.provider.StreamDecoder;
 import dev.gatehouse.provider.UpstreamError;
-import dev.gatehouse.provider.UpstreamException;
+import dev.gatehouse.provider.UpstreamJson;
 import dev.gatehouse.provider.WireCodec;
 import dev.gatehouse.provider.WireFormat;
 import io.vertx.core.MultiMap;
@@ -91,30 +89,14 @@ public final class CohereWireCodec implements WireCodec {
     }
 
     static GatewayException unsupported(String feature, String model, String param) {
-        return new GatewayException(ErrorType.INVALID_REQUEST,
-                "Cohere model '" + model + "' does not support " + feature + "; remove it or use another model.",
-                param, "unsupported_parameter");
+        return UpstreamJson.unsupported("Cohere", feature, model, param);
     }
 
     static JsonNode read(Buffer body) {
-        try {
-            JsonNode root = MAPPER.readTree(body.getBytes());
-            if (root != null && root.isObject()) {
-                return root;
-            }
-        } catch (IOException e) {
-            // reported below
-        }
-        throw new UpstreamException(new UpstreamError(ErrorClass.UPSTREAM_ERROR, 200,
-                "Cohere sent a response that is not a JSON object: " + Excerpt.truncate(body.toString(StandardCharsets.UTF_8)),
-                null, null, null));
+        return UpstreamJson.object(body, "Cohere");
     }
 
     static String write(JsonNode node) {
-        try {
-            return MAPPER.writeValueAsString(node);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return UpstreamJson.write(node);
     }
 }

@@ -1,9 +1,7 @@
 package dev.gatehouse.dialect.gemini;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.gatehouse.call.ErrorType;
 import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.canonical.ChatRequest;
 import dev.gatehouse.canonical.ChatResponse;
@@ -14,7 +12,7 @@ import dev.gatehouse.provider.Excerpt;
 import dev.gatehouse.provider.RetryAfter;
 import dev.gatehouse.provider.StreamDecoder;
 import dev.gatehouse.provider.UpstreamError;
-import dev.gatehouse.provider.UpstreamException;
+import dev.gatehouse.provider.UpstreamJson;
 import dev.gatehouse.provider.WireCodec;
 import dev.gatehouse.provider.WireFormat;
 import io.vertx.core.MultiMap;
@@ -181,32 +179,15 @@ public final class GeminiWireCodec implements WireCodec {
 
     // ================================================================ helpers
 
-    /** A 400 for a feature Gemini cannot do faithfully, naming the feature and the model. */
     static GatewayException unsupported(String feature, String model, String param) {
-        return new GatewayException(ErrorType.INVALID_REQUEST,
-                "Gemini model '" + model + "' does not support " + feature + "; remove it or use another model.",
-                param, "unsupported_parameter");
+        return UpstreamJson.unsupported("Gemini", feature, model, param);
     }
 
     static JsonNode read(Buffer body) {
-        try {
-            JsonNode root = MAPPER.readTree(body.getBytes());
-            if (root != null && root.isObject()) {
-                return root;
-            }
-        } catch (IOException e) {
-            // reported below
-        }
-        throw new UpstreamException(new UpstreamError(ErrorClass.UPSTREAM_ERROR, 200,
-                "Gemini sent a response that is not a JSON object: " + Excerpt.truncate(body.toString(StandardCharsets.UTF_8)),
-                null, null, null));
+        return UpstreamJson.object(body, "Gemini");
     }
 
     static String write(JsonNode node) {
-        try {
-            return MAPPER.writeValueAsString(node);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return UpstreamJson.write(node);
     }
 }

@@ -1,6 +1,5 @@
 package dev.gatehouse.dialect.mistral;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gatehouse.canonical.ChatRequest;
@@ -13,6 +12,7 @@ import dev.gatehouse.provider.Excerpt;
 import dev.gatehouse.provider.RetryAfter;
 import dev.gatehouse.provider.StreamDecoder;
 import dev.gatehouse.provider.UpstreamError;
+import dev.gatehouse.provider.UpstreamJson;
 import dev.gatehouse.provider.WireCodec;
 import dev.gatehouse.provider.WireFormat;
 import io.vertx.core.MultiMap;
@@ -131,10 +131,6 @@ public final class MistralWireCodec implements WireCodec {
     }
 
     static String write(JsonNode node) {
-        try {
-            return MAPPER.writeValueAsString(node);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return UpstreamJson.write(node);
     }
 }
