@@ -2,6 +2,7 @@ package dev.gatehouse.dialect.bedrock;
 
 import dev.gatehouse.config.Timeouts;
 import dev.gatehouse.provider.Bodies;
+import dev.gatehouse.provider.DeferredCall;
 import dev.gatehouse.provider.ErrorClass;
 import dev.gatehouse.provider.Transport;
 import dev.gatehouse.provider.UpstreamCall;
@@ -10,9 +11,7 @@ import dev.gatehouse.provider.UpstreamException;
 import dev.gatehouse.provider.UpstreamRequest;
 import dev.gatehouse.provider.UpstreamResponse;
 import io.vertx.core.Context;
-import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -69,12 +68,12 @@ final class BedrockTransport implements Transport {
             request.headers().set(HttpHeaders.AUTHORIZATION, "Bearer " + bearer);
             return http.send(request, timeouts);
         }
-        SignedCall call = new SignedCall();
+        DeferredCall call = new DeferredCall();
         // Credentials resolved for one call complete on that call's context: carry on in ours.
         Context context = Vertx.currentContext();
-        credentials.get().onComplete(resolved -> onContext(context, () -> {
+        credentials.get().onComplete(resolved -> DeferredCall.onContext(context, () -> {
             if (resolved.failed()) {
-                call.response.tryFail(new UpstreamException(UpstreamError.of(ErrorClass.AUTHENTICATION,
+                call.fail(new UpstreamException(UpstreamError.of(ErrorClass.AUTHENTICATION,
                         "could not resolve AWS credentials for Bedrock: " + resolved.cause().getMessage())));
             } else {
                 attempt(call, request, resolved.result(), timeouts, false);
@@ -83,51 +82,43 @@ final class BedrockTransport implements Transport {
         return call;
     }
 
-    private static void onContext(Context context, Runnable action) {
-        if (context == null || Vertx.currentContext() == context) {
-            action.run();
-        } else {
-            context.runOnContext(v -> action.run());
-        }
-    }
-
-    private void attempt(SignedCall call, UpstreamRequest request, AwsCredentialsIdentity identity, Timeouts timeouts,
+    private void attempt(DeferredCall call, UpstreamRequest request, AwsCredentialsIdentity identity, Timeouts timeouts,
             boolean renewed) {
-        if (call.cancelled) {
+        if (call.cancelled()) {
             return;
         }
         UpstreamCall inner;
         try {
             inner = http.send(sign(request, identity), timeouts);
         } catch (RuntimeException e) {
-            call.response.tryFail(new UpstreamException(UpstreamError.of(ErrorClass.AUTHENTICATION,
+            call.fail(new UpstreamException(UpstreamError.of(ErrorClass.AUTHENTICATION,
                     "could not sign the Bedrock request: " + e.getMessage())));
             return;
         }
-        call.inner = inner;
+        call.sending(inner);
         inner.response().onComplete(head -> {
             if (head.failed()) {
-                call.response.tryFail(head.cause());
+                call.fail(head.cause());
                 return;
             }
             UpstreamResponse response = head.result();
             int status = response.status();
             if (renewed || (status != 400 && status != 401 && status != 403)) {
-                if (!call.response.tryComplete(response)) {
+                if (!call.complete(response)) {
                     inner.cancel();
                 }
                 return;
             }
             Bodies.collect(response, MAX_ERROR_BODY).onComplete(body -> {
                 if (body.failed()) {
-                    call.response.tryFail(body.cause());
+                    call.fail(body.cause());
                     return;
                 }
                 if (expired(response.headers(), body.result())) {
                     Context context = Vertx.currentContext();
-                    credentials.renew(identity).onComplete(fresh -> onContext(context, () -> {
+                    credentials.renew(identity).onComplete(fresh -> DeferredCall.onContext(context, () -> {
                         if (fresh.failed()) {
-                            call.response.tryFail(new UpstreamException(UpstreamError.of(ErrorClass.AUTHENTICATION,
+                            call.fail(new UpstreamException(UpstreamError.of(ErrorClass.AUTHENTICATION,
                                     "the AWS security token expired and new credentials could not be resolved: "
                                             + fresh.cause().getMessage())));
                         } else {
@@ -135,7 +126,7 @@ final class BedrockTransport implements Transport {
                         }
                     }));
                 } else {
-                    call.response.tryComplete(new BufferedResponse(status, response.headers(), body.result()));
+                    call.complete(new BufferedResponse(status, response.headers(), body.result()));
                 }
             });
         });
@@ -176,27 +167,5 @@ final class BedrockTransport implements Transport {
             }
         }
         return new UpstreamRequest(request.url(), headers, request.body(), request.stream());
-    }
-
-    /** The call the executor holds while credentials resolve and a renewed attempt may follow. */
-    private static final class SignedCall implements UpstreamCall {
-        final Promise<UpstreamResponse> response = Promise.promise();
-        volatile UpstreamCall inner;
-        volatile boolean cancelled;
-
-        @Override
-        public Future<UpstreamResponse> response() {
-            return response.future();
-        }
-
-        @Override
-        public void cancel() {
-            cancelled = true;
-            UpstreamCall current = inner;
-            if (current != null) {
-                current.cancel();
-            }
-            response.tryFail(new UpstreamException(UpstreamError.of(ErrorClass.CONNECTION, "upstream call cancelled")));
-        }
     }
 }

@@ -2,6 +2,7 @@ package dev.gatehouse.dialect.vertex;
 
 import com.google.auth.oauth2.AccessToken;
 import dev.gatehouse.config.Timeouts;
+import dev.gatehouse.provider.DeferredCall;
 import dev.gatehouse.provider.ErrorClass;
 import dev.gatehouse.provider.Transport;
 import dev.gatehouse.provider.UpstreamCall;
@@ -10,9 +11,7 @@ import dev.gatehouse.provider.UpstreamException;
 import dev.gatehouse.provider.UpstreamRequest;
 import dev.gatehouse.provider.UpstreamResponse;
 import io.vertx.core.Context;
-import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 
@@ -32,11 +31,11 @@ final class VertexTransport implements Transport {
 
     @Override
     public UpstreamCall send(UpstreamRequest request, Timeouts timeouts) {
-        TokenCall call = new TokenCall();
+        DeferredCall call = new DeferredCall();
         Context context = Vertx.currentContext();
-        tokens.get().onComplete(token -> onContext(context, () -> {
+        tokens.get().onComplete(token -> DeferredCall.onContext(context, () -> {
             if (token.failed()) {
-                call.response.tryFail(new UpstreamException(UpstreamError.of(ErrorClass.AUTHENTICATION,
+                call.fail(new UpstreamException(UpstreamError.of(ErrorClass.AUTHENTICATION,
                         "could not authenticate to Vertex AI: " + token.cause().getMessage())));
             } else {
                 attempt(call, request, token.result(), timeouts, false);
@@ -45,26 +44,26 @@ final class VertexTransport implements Transport {
         return call;
     }
 
-    private void attempt(TokenCall call, UpstreamRequest request, AccessToken token, Timeouts timeouts, boolean renewed) {
-        if (call.cancelled) {
+    private void attempt(DeferredCall call, UpstreamRequest request, AccessToken token, Timeouts timeouts, boolean renewed) {
+        if (call.cancelled()) {
             return;
         }
         MultiMap headers = MultiMap.caseInsensitiveMultiMap().addAll(request.headers());
         headers.set(HttpHeaders.AUTHORIZATION, "Bearer " + token.getTokenValue());
         UpstreamCall inner = http.send(new UpstreamRequest(request.url(), headers, request.body(), request.stream()), timeouts);
-        call.inner = inner;
+        call.sending(inner);
         inner.response().onComplete(head -> {
             if (head.failed()) {
-                call.response.tryFail(head.cause());
+                call.fail(head.cause());
                 return;
             }
             UpstreamResponse response = head.result();
             if (response.status() == 401 && !renewed) {
                 inner.cancel(); // its body is Google's "invalid credentials": nothing the caller needs
                 Context context = Vertx.currentContext();
-                tokens.renew(token).onComplete(fresh -> onContext(context, () -> {
+                tokens.renew(token).onComplete(fresh -> DeferredCall.onContext(context, () -> {
                     if (fresh.failed()) {
-                        call.response.tryFail(new UpstreamException(UpstreamError.of(ErrorClass.AUTHENTICATION,
+                        call.fail(new UpstreamException(UpstreamError.of(ErrorClass.AUTHENTICATION,
                                 "Vertex AI refused the access token and a new one could not be fetched: "
                                         + fresh.cause().getMessage())));
                     } else {
@@ -73,38 +72,9 @@ final class VertexTransport implements Transport {
                 }));
                 return;
             }
-            if (!call.response.tryComplete(response)) {
+            if (!call.complete(response)) {
                 inner.cancel();
             }
         });
-    }
-
-    private static void onContext(Context context, Runnable action) {
-        if (context == null || Vertx.currentContext() == context) {
-            action.run();
-        } else {
-            context.runOnContext(v -> action.run());
-        }
-    }
-
-    private static final class TokenCall implements UpstreamCall {
-        final Promise<UpstreamResponse> response = Promise.promise();
-        volatile UpstreamCall inner;
-        volatile boolean cancelled;
-
-        @Override
-        public Future<UpstreamResponse> response() {
-            return response.future();
-        }
-
-        @Override
-        public void cancel() {
-            cancelled = true;
-            UpstreamCall current = inner;
-            if (current != null) {
-                current.cancel();
-            }
-            response.tryFail(new UpstreamException(UpstreamError.of(ErrorClass.CONNECTION, "upstream call cancelled")));
-        }
     }
 }
