@@ -4,6 +4,7 @@ import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
 import dev.gatehouse.canonical.ChatRequest;
+import dev.gatehouse.canonical.ChatResponse;
 import dev.gatehouse.canonical.ContentPart;
 import dev.gatehouse.canonical.Message;
 import dev.gatehouse.canonical.ToolCall;
@@ -45,6 +46,25 @@ public final class TokenCounter {
                     + (tool.parameters() == null ? 0 : text(tool.parameters().toString()));
         }
         return tokens;
+    }
+
+    /**
+     * The text of an answer that the tokenizer counts when an upstream reported no usage: content,
+     * reasoning and tool calls (name and arguments).
+     */
+    public static String answerText(ChatResponse response) {
+        StringBuilder text = new StringBuilder();
+        for (ContentPart part : response.content()) {
+            switch (part) {
+                case ContentPart.Text t -> text.append(t.text());
+                case ContentPart.Reasoning r -> text.append(r.text());
+                default -> { }
+            }
+        }
+        for (ToolCall call : response.toolCalls()) {
+            text.append(call.name()).append(call.arguments());
+        }
+        return text.toString();
     }
 
     /**

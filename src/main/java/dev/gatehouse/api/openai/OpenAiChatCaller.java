@@ -19,7 +19,6 @@ import dev.gatehouse.dialect.openai.OpenAiJson;
 import dev.gatehouse.dialect.openai.OpenAiResponseEncoder;
 import dev.gatehouse.dialect.openai.OpenAiStreamErrors;
 import dev.gatehouse.dialect.openai.OpenAiUsageReader;
-import dev.gatehouse.dialect.openai.UsageText;
 import dev.gatehouse.gateway.CallerFormat;
 import dev.gatehouse.pricing.TokenCounter;
 import dev.gatehouse.provider.ErrorClass;
@@ -191,9 +190,9 @@ final class OpenAiChatCaller implements CallerFormat, CallContent {
         if (answer instanceof Resumable relay) {
             text = relay.delivered().text();
         } else if (answer instanceof ChatResponse response) {
-            text = UsageText.of(response);
+            text = TokenCounter.answerText(response);
         } else if (answer instanceof Object[] raw) {
-            text = UsageText.of(((Provider) raw[0]).codec().decodeChat((Buffer) raw[1]));
+            text = TokenCounter.answerText(((Provider) raw[0]).codec().decodeChat((Buffer) raw[1]));
         } else {
             return null;
         }

@@ -11,7 +11,6 @@ import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.call.OutputFilter;
 import dev.gatehouse.canonical.ChatRequest;
 import dev.gatehouse.canonical.ChatResponse;
-import dev.gatehouse.canonical.ContentPart;
 import dev.gatehouse.canonical.Usage;
 import dev.gatehouse.dialect.openai.OpenAiJson;
 import dev.gatehouse.dialect.responses.ResponsesErrors;
@@ -240,16 +239,7 @@ final class ResponsesCaller implements CallerFormat, CallContent {
         if (answer instanceof TranslatingRelay relay) {
             text = relay.answerText();
         } else if (answer instanceof ChatResponse response) {
-            StringBuilder b = new StringBuilder();
-            for (ContentPart part : response.content()) {
-                if (part instanceof ContentPart.Text t) {
-                    b.append(t.text());
-                } else if (part instanceof ContentPart.Reasoning r) {
-                    b.append(r.text());
-                }
-            }
-            response.toolCalls().forEach(tc -> b.append(tc.name()).append(tc.arguments()));
-            text = b.toString();
+            text = TokenCounter.answerText(response);
         } else {
             return null;
         }
