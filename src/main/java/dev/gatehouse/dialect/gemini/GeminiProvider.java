@@ -1,9 +1,8 @@
 package dev.gatehouse.dialect.gemini;
 
 import dev.gatehouse.canonical.ChatRequest;
-import dev.gatehouse.canonical.ContentPart;
-import dev.gatehouse.canonical.Message;
 import dev.gatehouse.config.ProviderConfig;
+import dev.gatehouse.dialect.InlineImages;
 import dev.gatehouse.provider.ConfiguredProvider;
 import dev.gatehouse.provider.Transport;
 import dev.gatehouse.provider.UpstreamRequest;
@@ -14,8 +13,6 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Google's Gemini API (Google AI Studio keys). Chat goes to
@@ -39,39 +36,9 @@ public final class GeminiProvider extends ConfiguredProvider {
     /** Replaces every http(s) image URL with the fetched bytes as a data URL; all fetches run at once. */
     @Override
     public Future<ChatRequest> prepare(ChatRequest request) {
-        List<Future<ImageFetcher.Image>> fetches = new ArrayList<>();
-        for (int i = 0; i < request.messages().size(); i++) {
-            List<ContentPart> content = request.messages().get(i).content();
-            for (int j = 0; j < content.size(); j++) {
-                if (content.get(j) instanceof ContentPart.Image img && isHttp(img.url())) {
-                    fetches.add(images.fetch(img.url(), "messages[" + i + "].content[" + j + "].image_url.url"));
-                }
-            }
-        }
-        if (fetches.isEmpty()) {
-            return Future.succeededFuture(request);
-        }
-        return Future.all(fetches).map(done -> {
-            int next = 0;
-            List<Message> messages = new ArrayList<>(request.messages().size());
-            for (Message m : request.messages()) {
-                List<ContentPart> parts = new ArrayList<>(m.content().size());
-                for (ContentPart p : m.content()) {
-                    if (p instanceof ContentPart.Image img && isHttp(img.url())) {
-                        parts.add(new ContentPart.Image(fetches.get(next++).result().dataUrl(), img.detail()));
-                    } else {
-                        parts.add(p);
-                    }
-                }
-                messages.add(new Message(m.role(), parts, m.toolCalls(), m.toolCallId(), m.name(), m.extra()));
-            }
-            return request.withMessages(messages); // keeps every other field, the thinking budget included
-        });
+        return InlineImages.inline(images, request);
     }
 
-    private static boolean isHttp(String url) {
-        return url.startsWith("http://") || url.startsWith("https://");
-    }
 
     @Override
     public UpstreamRequest chat(Buffer body, String upstreamModel, boolean stream) {
