@@ -362,10 +362,26 @@ final class ConfigReader {
             }
             bodies.finish();
         }
+        RequestLogConfig.RawRows rawRows = rawRows(s.section("raw-rows"), d.rawRows());
         s.finish();
         return new RequestLogConfig(capacity == null ? d.queueCapacity() : capacity, batch == null ? d.batchSize() : batch,
                 flush == null ? d.flushInterval() : flush, replay == null ? d.replayInterval() : replay,
                 retention == null ? d.retention() : retention, retentionBatch == null ? d.retentionBatch() : retentionBatch,
-                bodyTeams);
+                bodyTeams, rawRows);
+    }
+
+    private RequestLogConfig.RawRows rawRows(Section s, RequestLogConfig.RawRows d) {
+        if (s == null) {
+            return d;
+        }
+        String keep = s.string("keep");
+        if (keep != null && !keep.equals("all") && !keep.equals("sampled")) {
+            problems.error(s.node("keep"), s.child("keep"), "must be 'all' or 'sampled', got '" + keep + "'");
+        }
+        Double sample = s.fraction("sample");
+        Duration slow = s.duration("slow", true);
+        s.finish();
+        return new RequestLogConfig.RawRows(keep == null ? d.all() : keep.equals("all"), sample == null ? d.sample() : sample,
+                slow == null ? d.slow() : slow);
     }
 }

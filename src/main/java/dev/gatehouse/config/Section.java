@@ -130,6 +130,22 @@ final class Section {
         });
     }
 
+    /** A share from 0 to 1, written as a decimal ({@code 0.05}) or a percentage ({@code 5%}). */
+    Double fraction(String key) {
+        return convert(key, text -> {
+            String t = text.trim();
+            try {
+                double v = t.endsWith("%") ? Double.parseDouble(t.substring(0, t.length() - 1).trim()) / 100 : Double.parseDouble(t);
+                if (v >= 0 && v <= 1) {
+                    return v;
+                }
+            } catch (NumberFormatException e) {
+                // reported below with the accepted range
+            }
+            throw new IllegalArgumentException("must be a share from 0 to 1 (e.g. 0.05 or 5%), got '" + text + "'");
+        });
+    }
+
     Boolean bool(String key) {
         return convert(key, text -> switch (text.trim()) {
             case "true" -> Boolean.TRUE;

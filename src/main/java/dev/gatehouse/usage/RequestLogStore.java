@@ -3,6 +3,7 @@ package dev.gatehouse.usage;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gatehouse.config.RequestLogConfig;
 import dev.gatehouse.store.Database;
 import dev.gatehouse.store.SqlWork;
 import java.sql.Connection;
@@ -19,10 +20,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The request log tables (V5, V7): raw rows with their attempts inline, tags and the hourly rollups. One
- * {@link #insert} writes a batch of records and their rollup increments in one transaction, so
- * the rollups always agree with the raw rows; records whose request id is already stored are
- * skipped (spool replay is idempotent).
+ * The request log tables (V5, V7, V19): raw rows with their attempts inline, tags, the hourly
+ * rollups and the ids of the batches written. One {@link #insertBatches} writes batches of records
+ * and their rollup increments in one transaction, so the rollups always agree with what was
+ * written; a batch whose id is stored, and a raw row whose request id is stored, are skipped
+ * (spool replay is idempotent). Which calls keep a raw row is {@code request-log.raw-rows}.
  */
 public final class RequestLogStore {
     static final long HOUR = 3_600_000L;
@@ -56,28 +58,46 @@ public final class RequestLogStore {
             + " ON CONFLICT (hour, tag_key, tag_value, team_id, key_id, user_id, model, provider)"
             + ADD_SUMS.formatted("usage_hourly_tags");
 
+    private static final String INSERT_BATCH = "INSERT INTO request_log_batches (batch_id, ts) VALUES (?, ?)"
+            + " ON CONFLICT (batch_id) DO NOTHING";
+
     private final Database database;
+    private final RawRowChoice rawRows;
 
     public RequestLogStore(Database database) {
+        this(database, RequestLogConfig.RawRows.ALL);
+    }
+
+    public RequestLogStore(Database database, RequestLogConfig.RawRows rawRows) {
         this.database = database;
+        this.rawRows = new RawRowChoice(rawRows);
     }
 
     public Database database() {
         return database;
     }
 
-    /** Writes the records not yet stored and their rollup increments, in one transaction; returns how many were new. */
+    /** Writes {@code records} as one batch (see {@link #insertBatches}); returns how many were new. */
     public int insert(List<RequestRecord> records) {
-        if (records.isEmpty()) {
+        return records.isEmpty() ? 0 : insertBatches(List.of(RequestBatch.of(records)));
+    }
+
+    /**
+     * Writes the batches not yet stored, in one transaction: each batch's id, the raw rows of the
+     * calls that keep one (skipping request ids already stored) and the rollup increments of every
+     * new call, so the rollups always agree with what was written and a replayed batch adds
+     * nothing. Returns how many calls were new.
+     */
+    public int insertBatches(List<RequestBatch> batches) {
+        if (batches.isEmpty()) {
             return 0;
         }
-        List<RequestRecord> unique = new ArrayList<>(uniqueById(records).values());
         try {
             // The raw rows' ON CONFLICT DO NOTHING tells which were new (update count 1 or 0), so
             // no lookup of the batch's ids is needed first; that lookup was an eighth of the writer.
-            return database.call(SqlWork.inTransaction(c -> write(c, unique, null)));
+            return database.call(SqlWork.inTransaction(c -> write(c, batches, false)));
         } catch (CountsUnknown e) { // a driver that does not report per-row counts: look first
-            return database.call(SqlWork.inTransaction(c -> write(c, withoutStored(c, unique), unique.size())));
+            return database.call(SqlWork.inTransaction(c -> write(c, batches, true)));
         }
     }
 
@@ -88,13 +108,39 @@ public final class RequestLogStore {
         }
     }
 
-    /**
-     * @param checked null: {@code records} may hold stored ids (the insert's counts tell); else they
-     *     are known to be new (checked first), and this is the batch size before the check
-     */
-    private static int write(Connection c, List<RequestRecord> records, Integer checked) throws SQLException {
+    /** @param lookFirst the driver does not report per-row counts: drop stored request ids by a lookup first */
+    private int write(Connection c, List<RequestBatch> batches, boolean lookFirst) throws SQLException {
+        List<RequestRecord> records = new ArrayList<>();
+        try (PreparedStatement st = c.prepareStatement(INSERT_BATCH)) {
+            for (RequestBatch b : batches) {
+                st.setString(1, b.id());
+                st.setLong(2, b.ts());
+                if (st.executeUpdate() > 0) { // 0: this batch was written before (a replay)
+                    records.addAll(b.records());
+                }
+            }
+        }
         if (records.isEmpty()) {
             return 0;
+        }
+        List<RequestRecord> kept = new ArrayList<>(records.size());
+        List<RequestRecord> counted = new ArrayList<>(records.size());
+        for (RequestRecord r : uniqueById(records).values()) {
+            (rawRows.keep(r) ? kept : counted).add(r);
+        }
+        List<RequestRecord> fresh = writeRows(c, lookFirst ? withoutStored(c, kept) : kept, lookFirst);
+        counted.addAll(fresh);
+        if (!counted.isEmpty()) {
+            upsertRollups(c, counted);
+        }
+        return counted.size();
+    }
+
+    /** Raw rows, their tags and bodies; returns the records whose row was new. */
+    private static List<RequestRecord> writeRows(Connection c, List<RequestRecord> records, boolean checked)
+            throws SQLException {
+        if (records.isEmpty()) {
+            return records;
         }
         List<RequestRecord> fresh;
         try (PreparedStatement log = c.prepareStatement(INSERT_LOG)) {
@@ -103,7 +149,7 @@ public final class RequestLogStore {
                 log.addBatch();
             }
             int[] counts = log.executeBatch();
-            if (checked != null) {
+            if (checked) {
                 fresh = records;
             } else {
                 fresh = new ArrayList<>(records.size());
@@ -118,7 +164,7 @@ public final class RequestLogStore {
             }
         }
         if (fresh.isEmpty()) {
-            return 0;
+            return fresh;
         }
         try (PreparedStatement tag = c.prepareStatement(INSERT_TAG);
                 PreparedStatement bodies = c.prepareStatement(INSERT_BODIES)) {
@@ -149,8 +195,7 @@ public final class RequestLogStore {
                 bodies.executeBatch();
             }
         }
-        upsertRollups(c, fresh);
-        return fresh.size();
+        return fresh;
     }
 
     /** The first record of each request id, in order (a batch may hold two copies after a spool replay). */
@@ -164,6 +209,9 @@ public final class RequestLogStore {
 
     /** Drops records whose request id is already in the log (replay after a partial failure, two spool copies). */
     private static List<RequestRecord> withoutStored(Connection c, List<RequestRecord> records) throws SQLException {
+        if (records.isEmpty()) {
+            return records;
+        }
         Map<String, RequestRecord> byId = uniqueById(records);
         Set<String> stored = new HashSet<>();
         List<String> ids = new ArrayList<>(byId.keySet());
@@ -441,6 +489,19 @@ public final class RequestLogStore {
             }
         }
         return total;
+    }
+
+    /**
+     * Forgets the ids of batches written before {@code before}: a spooled batch is replayed within
+     * minutes of the database coming back, long before the raw rows' retention ends.
+     */
+    public long deleteBatchesBefore(long before) {
+        return database.call(c -> {
+            try (PreparedStatement st = c.prepareStatement("DELETE FROM request_log_batches WHERE ts < ?")) {
+                st.setLong(1, before);
+                return (long) st.executeUpdate();
+            }
+        });
     }
 
     static String toJson(Map<String, String> tags) {

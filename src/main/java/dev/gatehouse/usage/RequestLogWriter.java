@@ -82,7 +82,7 @@ public final class RequestLogWriter implements CallListener, AutoCloseable {
     public void offer(RequestRecord record) {
         if (closing || !queue.offer(record)) {
             overflowed.incrementAndGet();
-            spool(List.of(record));
+            spool(RequestBatch.of(List.of(record)));
         }
     }
 
@@ -107,7 +107,7 @@ public final class RequestLogWriter implements CallListener, AutoCloseable {
                         }
                         LockSupport.parkNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(20)));
                     }
-                    List<RequestRecord> records = List.copyOf(batch);
+                    RequestBatch records = RequestBatch.of(batch);
                     batch.clear();
                     write(records);
                 }
@@ -123,10 +123,10 @@ public final class RequestLogWriter implements CallListener, AutoCloseable {
         }
     }
 
-    private void write(List<RequestRecord> batch) {
+    private void write(RequestBatch batch) {
         try {
-            store.insert(batch);
-            written.addAndGet(batch.size());
+            store.insertBatches(List.of(batch));
+            written.addAndGet(batch.records().size());
             if (databaseDown) {
                 databaseDown = false;
                 LOG.info("request log: database reachable again, replaying the spool");
@@ -138,16 +138,16 @@ public final class RequestLogWriter implements CallListener, AutoCloseable {
                 LOG.warn("request log: database unavailable, spooling to {}: {}", spool.file(), e.getMessage());
             }
             databaseDown = true;
-            spool(batch);
+            spool(batch); // with its id: if the database did take it after all, the replay adds nothing
         }
     }
 
-    private void spool(List<RequestRecord> records) {
+    private void spool(RequestBatch batch) {
         try {
-            spool.append(records);
-            spooled.addAndGet(records.size());
+            spool.append(batch);
+            spooled.addAndGet(batch.records().size());
         } catch (RuntimeException e) {
-            LOG.error("request log: {} records lost, neither the database nor the spool took them: {}", records.size(),
+            LOG.error("request log: {} records lost, neither the database nor the spool took them: {}", batch.records().size(),
                     e.getMessage());
         }
     }
@@ -180,9 +180,9 @@ public final class RequestLogWriter implements CallListener, AutoCloseable {
     }
 
     private long replaySpool() {
-        long n = spool.replay(settings.batchSize(), chunk -> {
-            store.insert(chunk);
-            written.addAndGet(chunk.size());
+        long n = spool.replay(settings.batchSize(), group -> {
+            store.insertBatches(group);
+            written.addAndGet(group.stream().mapToLong(b -> b.records().size()).sum());
         });
         replayed.addAndGet(n);
         return n;
@@ -241,7 +241,7 @@ public final class RequestLogWriter implements CallListener, AutoCloseable {
         List<RequestRecord> rest = new ArrayList<>();
         queue.drainTo(rest);
         if (!rest.isEmpty()) { // the writer did not finish in time: keep them on disk
-            spool(rest);
+            spool(RequestBatch.of(rest));
         }
     }
 }

@@ -25,13 +25,16 @@ public final class RequestLogging implements AutoCloseable {
      *
      * @param retention raw rows older than this are deleted (rollups are kept); null or zero keeps them forever
      * @param retentionBatch rows deleted per transaction
+     * @param rawRows which calls keep a raw row (rollups count them all)
      */
-    public record Settings(RequestLogWriter.Settings writer, Duration retention, int retentionBatch) {
-        public static final Settings DEFAULTS = new Settings(RequestLogWriter.Settings.DEFAULTS, Duration.ofDays(30), 5_000);
+    public record Settings(RequestLogWriter.Settings writer, Duration retention, int retentionBatch,
+            RequestLogConfig.RawRows rawRows) {
+        public static final Settings DEFAULTS = new Settings(RequestLogWriter.Settings.DEFAULTS, Duration.ofDays(30), 5_000,
+                RequestLogConfig.RawRows.ALL);
 
         public static Settings from(RequestLogConfig c) {
             return new Settings(new RequestLogWriter.Settings(c.queueCapacity(), c.batchSize(), c.flushInterval().toMillis(),
-                    c.replayInterval().toMillis()), c.retention(), c.retentionBatch());
+                    c.replayInterval().toMillis()), c.retention(), c.retentionBatch(), c.rawRows());
         }
     }
 
@@ -45,7 +48,7 @@ public final class RequestLogging implements AutoCloseable {
     public RequestLogging(Database database, Path dataDir, Settings settings, LongSupplier clock) {
         this.settings = settings;
         this.clock = clock;
-        this.store = new RequestLogStore(database);
+        this.store = new RequestLogStore(database, settings.rawRows());
         Path spoolDir = (dataDir == null ? Path.of("data") : dataDir).resolve("spool");
         this.writer = new RequestLogWriter(store, new RequestSpool(spoolDir), settings.writer());
         this.endpoints = new UsageEndpoints(store, clock);
@@ -73,7 +76,9 @@ public final class RequestLogging implements AutoCloseable {
         if (settings.retention() == null || settings.retention().isZero()) {
             return 0;
         }
-        return store.deleteBefore(clock.getAsLong() - settings.retention().toMillis(), settings.retentionBatch(), Integer.MAX_VALUE);
+        long cutoff = clock.getAsLong() - settings.retention().toMillis();
+        store.deleteBatchesBefore(cutoff);
+        return store.deleteBefore(cutoff, settings.retentionBatch(), Integer.MAX_VALUE);
     }
 
     private void applyRetentionQuietly() {

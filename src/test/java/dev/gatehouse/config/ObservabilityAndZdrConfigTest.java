@@ -90,4 +90,24 @@ class ObservabilityAndZdrConfigTest {
         assertThat(empty).isNotNull();
         assertThat(String.join("\n", empty.problems())).contains("request-log.bodies.teams");
     }
+
+    @Test
+    void requestLogRawRowsAreAllByDefaultOrSampled() {
+        assertThat(ConfigLoader.parse(MODELS, SOURCE, Map.of()).requestLog().rawRows()).isEqualTo(RequestLogConfig.RawRows.ALL);
+        RequestLogConfig.RawRows sampled = ConfigLoader.parse(MODELS + """
+                request-log:
+                  raw-rows: {keep: sampled, sample: 5%, slow: 2s}
+                """, SOURCE, Map.of()).requestLog().rawRows();
+        assertThat(sampled.all()).isFalse();
+        assertThat(sampled.sample()).isEqualTo(0.05);
+        assertThat(sampled.slow()).isEqualTo(java.time.Duration.ofSeconds(2));
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.parse(MODELS + """
+                request-log:
+                  raw-rows: {keep: some, sample: 1.5}
+                """, SOURCE, Map.of()));
+        assertThat(e).isNotNull();
+        assertThat(String.join("\n", e.problems()))
+                .contains("request-log.raw-rows.keep: must be 'all' or 'sampled', got 'some'")
+                .contains("request-log.raw-rows.sample: must be a share from 0 to 1");
+    }
 }

@@ -2,6 +2,8 @@ package dev.gatehouse.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gatehouse.config.RequestLogConfig;
+import dev.gatehouse.usage.RequestBatch;
 import dev.gatehouse.usage.RequestLogStore;
 import dev.gatehouse.usage.RequestLogWriter;
 import dev.gatehouse.usage.RequestRecord;
@@ -248,8 +250,8 @@ abstract class RequestLogStoreContract {
         assertThat(count("SELECT COUNT(*) FROM request_log WHERE ts < " + cutoff)).isZero();
         assertThat(count("SELECT COUNT(*) FROM request_tags WHERE request_id NOT IN (SELECT request_id FROM request_log)")).isZero();
         assertThat(count("SELECT SUM(requests) FROM usage_hourly")).isEqualTo(120);
-        // a bounded run stops after its batches
-        store.insert(sample(120));
+        // a bounded run stops after its batches (the deleted rows written again, as another batch)
+        store.insertBatches(List.of(new RequestBatch("again", T0, sample(120))));
         assertThat(store.deleteBefore(cutoff, 5, 2)).isEqualTo(Math.min(10, old));
     }
 
@@ -286,6 +288,68 @@ abstract class RequestLogStoreContract {
         } finally {
             writer.close();
         }
+    }
+
+    @Test
+    void sampledRawRowsKeepErrorsAndSlowCallsAndTheRollupsCountEveryCall() {
+        RequestLogStore sampled = new RequestLogStore(db, new RequestLogConfig.RawRows(false, 0.1, Duration.ofMillis(1500)));
+        List<RequestRecord> records = sample(2000);
+        sampled.insert(records.subList(0, 1000));
+        sampled.insert(records.subList(1000, 2000));
+        long failed = records.stream().filter(RequestRecord::failed).count();
+        long slowOk = records.stream().filter(r -> !r.failed() && r.latencyMs() >= 1500).count();
+        long rest = 2000 - failed - slowOk;
+        // every error and slow call, and about a tenth of the others (chosen by request id)
+        assertThat(count("SELECT COUNT(*) FROM request_log WHERE status >= 400")).isEqualTo(failed);
+        assertThat(count("SELECT COUNT(*) FROM request_log WHERE status < 400 AND latency_ms >= 1500")).isEqualTo(slowOk);
+        long sampledRows = count("SELECT COUNT(*) FROM request_log WHERE status < 400 AND latency_ms < 1500");
+        assertThat(sampledRows).isBetween(rest / 20, rest / 5);
+        // the rollups are exact, tags included
+        assertThat(count("SELECT SUM(requests) FROM usage_hourly")).isEqualTo(2000);
+        assertThat(count("SELECT SUM(errors) FROM usage_hourly")).isEqualTo(failed);
+        assertThat(count("SELECT SUM(cost_micros) FROM usage_hourly")).isEqualTo(records.stream().mapToLong(RequestRecord::costMicros).sum());
+        assertThat(count("SELECT SUM(requests) FROM usage_hourly_tags")).isEqualTo(records.stream().filter(r -> !r.tags().isEmpty()).count());
+        // the same batch again (a replay after a lost commit acknowledgement) adds nothing, kept rows or not
+        assertThat(sampled.insert(records.subList(0, 1000))).isZero();
+        assertThat(count("SELECT SUM(requests) FROM usage_hourly")).isEqualTo(2000);
+        assertThat(count("SELECT COUNT(*) FROM request_log")).isEqualTo(failed + slowOk + sampledRows);
+    }
+
+    @Test
+    void aBatchSpooledAfterTheDatabaseTookItIsNotCountedTwice() throws Exception {
+        RequestLogStore sampled = new RequestLogStore(db, new RequestLogConfig.RawRows(false, 0, Duration.ZERO));
+        List<RequestRecord> records = sample(300);
+        RequestBatch batch = RequestBatch.of(records.subList(0, 100));
+        sampled.insertBatches(List.of(batch)); // committed, but the writer saw an error and spooled it
+        RequestSpool spool = new RequestSpool(spoolDir);
+        spool.append(batch);
+        spool.append(records.subList(100, 300));
+        List<Integer> groups = new ArrayList<>();
+        assertThat(spool.replay(150, group -> groups.add(sampled.insertBatches(group)))).isEqualTo(300);
+        assertThat(groups).containsExactly(200); // the spooled copy of the first batch added nothing
+        assertThat(count("SELECT SUM(requests) FROM usage_hourly")).isEqualTo(300);
+        assertThat(count("SELECT COUNT(*) FROM request_log")).isEqualTo(records.stream().filter(RequestRecord::failed).count());
+        assertThat(count("SELECT COUNT(*) FROM request_log_batches")).isEqualTo(2);
+        assertThat(store.deleteBatchesBefore(System.currentTimeMillis() + 1)).isEqualTo(2);
+    }
+
+    @Test
+    void aSpoolOfBareRecordLinesFromBeforeBatchIdsIsStillReplayed() throws Exception {
+        List<RequestRecord> records = sample(30);
+        StringBuilder lines = new StringBuilder();
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (RequestRecord r : records) {
+            lines.append(json.writeValueAsString(r)).append('\n');
+        }
+        lines.append("{\"requestId\":\"torn"); // a crash mid-line
+        Files.createDirectories(spoolDir);
+        Files.writeString(spoolDir.resolve("request-log.jsonl"), lines);
+        RequestSpool spool = new RequestSpool(spoolDir);
+        assertThat(spool.pending()).isEqualTo(30);
+        assertThat(spool.replay(20, store::insertBatches)).isEqualTo(30);
+        assertThat(spool.isEmpty()).isTrue();
+        assertThat(count("SELECT COUNT(*) FROM request_log")).isEqualTo(30);
+        assertThat(count("SELECT SUM(requests) FROM usage_hourly")).isEqualTo(30);
     }
 
     @Test

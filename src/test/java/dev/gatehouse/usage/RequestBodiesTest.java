@@ -209,7 +209,7 @@ class RequestBodiesTest {
         RequestSpool spool = new RequestSpool(dir);
         spool.append(java.util.List.of(plain, withBodies));
         java.util.List<RequestRecord> replayed = new java.util.ArrayList<>();
-        assertThat(spool.replay(10, replayed::addAll)).isEqualTo(2);
+        assertThat(spool.replay(10, group -> group.forEach(b -> replayed.addAll(b.records())))).isEqualTo(2);
         assertThat(replayed).containsExactly(plain, withBodies);
         assertThat(replayed.get(0).bodies()).isNull();
         assertThat(replayed.get(1).bodies()).isEqualTo(new RequestRecord.Bodies("{\"q\":\"é\"}", "data: {}\n\n", true));
