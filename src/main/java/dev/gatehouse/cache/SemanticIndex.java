@@ -16,6 +16,10 @@ import java.util.function.LongSupplier;
  * 1,000 vectors of 1,536 floats is about 1.5 M multiply-adds, well under a millisecond, exact
  * (no recall loss), allocation-free and needs no index maintenance on insert or expiry. A graph
  * would pay off from tens of thousands of entries per partition.
+ *
+ * <p>Each entry also keeps what {@link MeaningGuard} reads of its text, and a stored input whose
+ * words say it asks something else (a reversed direction, other numbers, one word swapped) is
+ * never the nearest, however close its vector.
  */
 public final class SemanticIndex {
     /** The nearest stored input: its exact key and similarity; null key when the partition is empty. */
@@ -31,23 +35,31 @@ public final class SemanticIndex {
         this.clock = clock;
     }
 
-    /** Adds a stored answer's input vector; the oldest entry of a full partition makes room. */
-    public void add(String partition, float[] vector, String key, long expiresAtMillis) {
+    /**
+     * Adds a stored answer's input vector; the oldest entry of a full partition makes room.
+     *
+     * @param text the text that was embedded (null: the entry is compared by its vector alone)
+     */
+    public void add(String partition, float[] vector, String text, String key, long expiresAtMillis) {
         float[] unit = normalised(vector);
         if (unit == null) {
             return;
         }
-        partitions.get(partition, p -> new Partition(maxEntries)).add(unit, key, expiresAtMillis);
+        MeaningGuard.Words words = text == null ? null : MeaningGuard.of(text);
+        partitions.get(partition, p -> new Partition(maxEntries)).add(unit, words, key, expiresAtMillis);
     }
 
-    /** The most similar unexpired input in {@code partition} to {@code vector}. */
-    public Nearest nearest(String partition, float[] vector) {
+    /**
+     * The most similar unexpired input in {@code partition} to {@code vector} among those whose
+     * words do not say they ask something else than {@code text} (null: by vector alone).
+     */
+    public Nearest nearest(String partition, float[] vector, String text) {
         Partition p = partitions.getIfPresent(partition);
         float[] unit = normalised(vector);
         if (p == null || unit == null) {
             return new Nearest(null, 0);
         }
-        return p.nearest(unit, clock.getAsLong());
+        return p.nearest(unit, text == null ? null : MeaningGuard.of(text), clock.getAsLong());
     }
 
     static float[] normalised(float[] v) {
@@ -70,6 +82,7 @@ public final class SemanticIndex {
     private static final class Partition {
         private final float[][] vectors;
         private final String[] keys;
+        private final MeaningGuard.Words[] words;
         private final long[] expires;
         private int next;
         private int size;
@@ -77,25 +90,28 @@ public final class SemanticIndex {
         Partition(int capacity) {
             vectors = new float[capacity][];
             keys = new String[capacity];
+            words = new MeaningGuard.Words[capacity];
             expires = new long[capacity];
         }
 
-        synchronized void add(float[] unit, String key, long expiresAt) {
+        synchronized void add(float[] unit, MeaningGuard.Words text, String key, long expiresAt) {
             for (int i = 0; i < size; i++) {
                 if (keys[i].equals(key)) { // stored again (no-cache): refresh in place
                     vectors[i] = unit;
+                    words[i] = text;
                     expires[i] = expiresAt;
                     return;
                 }
             }
             vectors[next] = unit;
+            words[next] = text;
             keys[next] = key;
             expires[next] = expiresAt;
             next = (next + 1) % vectors.length;
             size = Math.min(size + 1, vectors.length);
         }
 
-        synchronized Nearest nearest(float[] query, long now) {
+        synchronized Nearest nearest(float[] query, MeaningGuard.Words asked, long now) {
             String best = null;
             double bestSimilarity = -2;
             for (int i = 0; i < size; i++) {
@@ -107,7 +123,8 @@ public final class SemanticIndex {
                 for (int k = 0; k < v.length; k++) {
                     dot += v[k] * query[k];
                 }
-                if (dot > bestSimilarity) {
+                if (dot > bestSimilarity
+                        && (asked == null || words[i] == null || MeaningGuard.compatible(words[i], asked))) {
                     bestSimilarity = dot;
                     best = keys[i];
                 }

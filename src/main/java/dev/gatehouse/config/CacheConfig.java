@@ -61,6 +61,6 @@ public record CacheConfig(boolean enabled, String store, long maxSizeBytes, long
      */
     public record Semantic(boolean enabled, String embeddingModel, double threshold, int maxEntriesPerPartition,
             int maxPartitions, int maxInputChars) {
-        public static final Semantic OFF = new Semantic(false, null, 0.95, 1000, 10_000, 8000);
+        public static final Semantic OFF = new Semantic(false, null, 0.90, 1000, 10_000, 8000);
     }
 }

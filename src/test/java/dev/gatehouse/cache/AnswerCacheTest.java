@@ -324,6 +324,24 @@ class AnswerCacheTest {
         assertThat(chatRequests()).isEqualTo(3);
     }
 
+    @Test
+    void aQuestionWithTheSameWordsInAnotherDirectionOrAnotherNumberIsNeverASemanticHit() {
+        openai.bagOfWordsEmbeddings(); // reversed questions embed identically: similarity 1.0
+        String topic = unique();
+        String stored = "Convert 100 kilometers to miles for " + topic;
+        assertThat(cache(post("/v1/chat/completions", chat("chat", stored, false)))).isEqualTo("MISS");
+        // The same words, reversed: as close as vectors get, yet another question.
+        assertThat(cache(post("/v1/chat/completions", chat("chat", "Convert 100 miles to kilometers for " + topic, false))))
+                .isEqualTo("MISS");
+        // The same question written differently (case, punctuation): a hit.
+        assertThat(cache(post("/v1/chat/completions", chat("chat", "convert 100 KILOMETERS to miles, for " + topic + "!", false))))
+                .startsWith("SEMANTIC_HIT; similarity=1.0");
+        // Another number: another question.
+        assertThat(cache(post("/v1/chat/completions", chat("chat", "Convert 200 kilometers to miles for " + topic, false))))
+                .isEqualTo("MISS");
+        assertThat(chatRequests()).isEqualTo(3);
+    }
+
     static RequestRecord await(RequestLogStore store, String requestId) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (System.nanoTime() < deadline) {

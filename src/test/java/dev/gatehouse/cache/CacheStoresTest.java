@@ -61,18 +61,18 @@ class CacheStoresTest {
     void theSemanticIndexComparesOnlyWithinAPartitionKeepsTheNewestAndForgetsExpired() {
         AtomicLong now = new AtomicLong(1000);
         SemanticIndex index = new SemanticIndex(10, 2, now::get);
-        index.add("p1", new float[] {1, 0}, "east", 5000);
-        assertThat(index.nearest("p2", new float[] {1, 0}).key()).isNull(); // another partition: never compared
-        SemanticIndex.Nearest n = index.nearest("p1", new float[] {2, 0.1f});
+        index.add("p1", new float[] {1, 0}, null, "east", 5000);
+        assertThat(index.nearest("p2", new float[] {1, 0}, null).key()).isNull(); // another partition: never compared
+        SemanticIndex.Nearest n = index.nearest("p1", new float[] {2, 0.1f}, null);
         assertThat(n.key()).isEqualTo("east");
         assertThat(n.similarity()).isGreaterThan(0.99);
-        index.add("p1", new float[] {0, 1}, "north", 5000);
-        index.add("p1", new float[] {-1, 0}, "west", 5000); // the partition holds two: "east" goes
-        assertThat(index.nearest("p1", new float[] {1, 0}).key()).isNotEqualTo("east");
+        index.add("p1", new float[] {0, 1}, null, "north", 5000);
+        index.add("p1", new float[] {-1, 0}, null, "west", 5000); // the partition holds two: "east" goes
+        assertThat(index.nearest("p1", new float[] {1, 0}, null).key()).isNotEqualTo("east");
         now.set(6000);
-        assertThat(index.nearest("p1", new float[] {0, 1}).key()).isNull(); // expired
-        index.add("p1", new float[] {0, 0}, "zero", 9000); // no direction: not indexed
-        assertThat(index.nearest("p1", new float[] {0, 0}).key()).isNull();
+        assertThat(index.nearest("p1", new float[] {0, 1}, null).key()).isNull(); // expired
+        index.add("p1", new float[] {0, 0}, null, "zero", 9000); // no direction: not indexed
+        assertThat(index.nearest("p1", new float[] {0, 0}, null).key()).isNull();
     }
 
     @Test

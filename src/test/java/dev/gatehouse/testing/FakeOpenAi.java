@@ -241,6 +241,15 @@ public final class FakeOpenAi implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Embeds a text as the normalised sum of its words' vectors, so texts with the same words in
+     * any order embed identically: the worst case of a real model's blindness to word order.
+     */
+    public FakeOpenAi bagOfWordsEmbeddings() {
+        synchronized (lock) { settings.bagOfWords = true; }
+        return this;
+    }
+
     /** Model ids listed by {@code GET /v1/models}. */
     public FakeOpenAi models(String... ids) {
         synchronized (lock) { settings.models = List.of(ids); }
@@ -776,7 +785,7 @@ public final class FakeOpenAi implements AutoCloseable {
         for (int i = 0; i < items.size(); i++) {
             JsonNode item = items.get(i);
             tokens += item.isTextual() ? Math.max(1, item.asText().trim().split("\\s+").length) : item.size();
-            float[] v = vector(item.toString(), dims);
+            float[] v = s.bagOfWords && item.isTextual() ? bagOfWords(item.asText(), dims) : vector(item.toString(), dims);
             ObjectNode e = data.addObject().put("object", "embedding").put("index", i);
             if (base64) {
                 ByteBuffer buf = ByteBuffer.allocate(4 * dims).order(ByteOrder.LITTLE_ENDIAN);
@@ -805,6 +814,17 @@ public final class FakeOpenAi implements AutoCloseable {
         float inv = (float) (1 / Math.sqrt(norm));
         for (int i = 0; i < dims; i++) v[i] *= inv;
         return v;
+    }
+
+    private static float[] bagOfWords(String text, int dims) {
+        float[] sum = new float[dims];
+        for (String word : text.toLowerCase(java.util.Locale.ROOT).split("[^\\p{L}\\p{N}]+")) {
+            if (!word.isEmpty()) {
+                float[] w = vector(word, dims);
+                for (int i = 0; i < dims; i++) sum[i] += w[i];
+            }
+        }
+        return sum;
     }
 
     private ObjectNode modelsList(Settings s) {
@@ -898,6 +918,7 @@ public final class FakeOpenAi implements AutoCloseable {
         long chunkDelayMs = 10;
         LinkedHashMap<String, JsonNode> extraFields = new LinkedHashMap<>();
         int embeddingDims = 8;
+        boolean bagOfWords;
         List<String> models = List.of("gpt-4o", "gpt-4o-mini", "text-embedding-3-small");
         Set<String> azureDeployments = Set.of();
 
@@ -919,6 +940,7 @@ public final class FakeOpenAi implements AutoCloseable {
             c.extraFields = new LinkedHashMap<>();
             extraFields.forEach((k, v) -> c.extraFields.put(k, v.deepCopy()));
             c.embeddingDims = embeddingDims;
+            c.bagOfWords = bagOfWords;
             c.models = models;
             c.azureDeployments = azureDeployments;
             return c;
