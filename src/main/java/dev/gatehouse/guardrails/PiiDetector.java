@@ -56,21 +56,126 @@ final class PiiDetector implements Detector {
             if (!shape.mayHold(rule.getKey())) {
                 continue;
             }
-            Matcher m = rule.getValue().matcher(text).useTransparentBounds(true);
+            Matcher m = rule.getValue().matcher(text).useTransparentBounds(true).useAnchoringBounds(false);
             if (rule.getValue() == EMAIL) {
                 emails(text, m, first, out);
                 continue;
             }
-            while (m.find()) {
-                String kind = confirm(rule.getKey(), text, m.start(), m.end());
-                if (kind == null) {
-                    continue;
+            if (rule.getValue() == IBAN) {
+                ibans(text, m, first, out);
+                continue;
+            }
+            int minDigits = NUMERIC.getOrDefault(rule.getKey(), 0);
+            if (minDigits == 0) {
+                matches(rule.getKey(), text, m, first, out);
+                continue;
+            }
+            // Numeric kinds are looked for only where digits are: a regular expression tries
+            // every position of the text, and 2 KB of prose with one card number took 30 times
+            // as long as the same prose without it.
+            int from = 0;
+            while (from < text.length()) {
+                long run = NumberRuns.next(text, from);
+                if (run < 0) {
+                    break;
                 }
-                Finding f = new Finding(kind, m.start(), m.end());
-                if (!claimed(out, first, f)) {
-                    out.add(f);
+                int start = (int) (run >>> 32);
+                int end = (int) run;
+                if (NumberRuns.digits(text, start, end) >= minDigits) {
+                    m.region(start, end);
+                    matches(rule.getKey(), text, m, first, out);
+                }
+                from = end;
+            }
+        }
+    }
+
+    /**
+     * IBANs, looked for only where two capital letters and two digits begin a word (the country
+     * code and check digits every IBAN starts with), not at every capital letter of the text.
+     */
+    private static void ibans(String text, Matcher m, int first, List<Finding> out) {
+        int n = text.length();
+        for (int i = 0; i + 4 <= n; i++) {
+            if (isUpper(text.charAt(i)) && isUpper(text.charAt(i + 1)) && NumberRuns.isDigit(text.charAt(i + 2))
+                    && NumberRuns.isDigit(text.charAt(i + 3)) && (i == 0 || !Character.isLetterOrDigit(text.charAt(i - 1)))) {
+                int end = i;
+                while (end < n && end - i < 48 && (Character.isLetterOrDigit(text.charAt(end)) || text.charAt(end) == ' ')) {
+                    end++;
+                }
+                m.region(i, end);
+                matches("iban", text, m, first, out);
+                i = end - 1;
+            }
+        }
+    }
+
+    private static boolean isUpper(char c) {
+        return c >= 'A' && c <= 'Z';
+    }
+
+    /** The kinds found only in runs of digits and separators, with the fewest digits each can have. */
+    private static final Map<String, Integer> NUMERIC = Map.of("credit-card", 13, "ssn", 9, "ip", 4, "phone", 8);
+
+    private static void matches(String rule, String text, Matcher m, int first, List<Finding> out) {
+        while (m.find()) {
+            String kind = confirm(rule, text, m.start(), m.end());
+            if (kind == null) {
+                continue;
+            }
+            Finding f = new Finding(kind, m.start(), m.end());
+            if (!claimed(out, first, f)) {
+                out.add(f);
+            }
+        }
+    }
+
+    /**
+     * Runs of characters a card number, phone number, SSN or IPv4 address is written with (digits,
+     * spaces, {@code + - . ( )}) that hold at least one digit. Every numeric pattern's match lies
+     * within one such run, and a matcher limited to it (with transparent bounds, so look-behinds
+     * still see the text around it) finds what it would have found in the whole text.
+     */
+    static final class NumberRuns {
+        private NumberRuns() {}
+
+        /** The next run at or after {@code from} as {@code start << 32 | end}, or -1. */
+        static long next(String text, int from) {
+            int n = text.length();
+            int digit = from;
+            while (digit < n && !isDigit(text.charAt(digit))) {
+                digit++;
+            }
+            if (digit == n) {
+                return -1;
+            }
+            int start = digit;
+            while (start > from && isPart(text.charAt(start - 1))) {
+                start--;
+            }
+            int end = digit;
+            while (end < n && isPart(text.charAt(end))) {
+                end++;
+            }
+            return (long) start << 32 | end;
+        }
+
+        static int digits(String text, int start, int end) {
+            int d = 0;
+            for (int i = start; i < end; i++) {
+                if (isDigit(text.charAt(i))) {
+                    d++;
                 }
             }
+            return d;
+        }
+
+        static boolean isDigit(char c) {
+            return c >= '0' && c <= '9';
+        }
+
+        private static boolean isPart(char c) {
+            return isDigit(c) || c == ' ' || c == '-' || c == '.' || c == '+' || c == '(' || c == ')';
         }
     }
 
@@ -146,7 +251,7 @@ final class PiiDetector implements Detector {
     }
 
     /** The finding's kind when the candidate is real, else null. */
-    private static String confirm(String rule, String text, int start, int end) {
+    static String confirm(String rule, String text, int start, int end) {
         return switch (rule) {
             case "email" -> "EMAIL";
             case "credit-card" -> Checksums.luhn(digits(text, start, end)) ? "CREDIT_CARD" : null;
