@@ -462,14 +462,14 @@ setup_governance() {
 # `whoami`; the session is initialized once and every call carries its signed Mcp-Session-Id.
 MCP_SESSION=""
 setup_mcp() {
-    local gw="http://127.0.0.1:$GW_PORT" h=(-sf -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json')
+    local gw="http://127.0.0.1:$GW_PORT" h=(-sf -m 10 -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json')
     local policy
     policy=$(curl "${h[@]}" -X POST "$gw/admin/v1/policies" \
         -d "{\"name\":\"bench-mcp\",\"team_id\":\"$team\",\"mcp_servers\":[\"gatehouse\"],\"mcp_tools\":[\"gatehouse/whoami\"]}" \
         | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])') || die "could not create the bench MCP policy"
     curl "${h[@]}" -X POST "$gw/admin/v1/policies/$policy/attachments" -o /dev/null \
         -d "{\"subject_type\":\"team\",\"subject_id\":\"$team\"}" || die "could not attach the bench MCP policy"
-    local c=(-s -H "Authorization: Bearer $CALLER_KEY" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream')
+    local c=(-s -m 10 -H "Authorization: Bearer $CALLER_KEY" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream')
     local deadline=$((SECONDS + 30))
     # The built-in server is connected and supervised like any other: wait until it lists its tools.
     until curl "${c[@]}" "$gw/mcp" -d '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' | grep -q 'gatehouse__whoami'; do
@@ -496,7 +496,7 @@ probe() { # scenario kind
         translated) expect='"object":"chat.completion".*"content":"Hello! This is a fixed answer from the benchmark mock upstream."' ;;
         pii) expect='^x-gatehouse-guardrails: pii=masked' ;;
         responses*) expect='"object":"response".*"status":"completed"' ;;
-        mcp) expect='"result":.*gh-bench\|"result":.*"content"' ;;
+        mcp) expect='"result":{"content":\[{"type":"text","text":"{\\"authenticated_by\\":\\"virtual-key\\"' ;;
         *) expect='"object":"chat.completion"' ;;
     esac
     head -n 1 "$file" | grep -q ' 200' && grep -qi -e "$expect" "$file" && ! grep -q '"isError":true' "$file" \
