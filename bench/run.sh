@@ -4,6 +4,8 @@
 #   bench/run.sh                      all scenarios (about 6-7 minutes with the defaults)
 #   BENCH_DURATION=5 bench/run.sh     shorter runs
 #   BENCH_SCENARIOS="closed64 stream64" bench/run.sh
+#   BENCH_SCENARIOS=features bench/run.sh   the per-feature set (one scenario per feature users turn
+#                                     on, then closed64 as their baseline), about 4 minutes
 #
 # What runs where (2-core machine):
 #   core $BENCH_GATEWAY_CPU (0): the system under test, one at a time: Gatehouse (production path:
@@ -17,8 +19,23 @@
 # Environment (defaults in brackets):
 #   BENCH_DURATION [10]        seconds per measured run
 #   BENCH_WARMUP [30]          seconds of warm-up (JIT) per system under test before measuring
-#   BENCH_SCENARIOS            subset of: closed16 closed64 rate500 stream64 delay500 streams5000 cached64
-#                              (cached64: closed64's request answered from the answer cache; not in the default set)
+#   BENCH_SCENARIOS            subset of: closed16 closed64 rate500 stream64 delay500 streams5000 and the
+#                              feature scenarios (not in the default set; `features` stands for all of them
+#                              followed by closed64), each closed64's load through one feature:
+#                                cached64       the answer cache, every request but the first a hit
+#                                anthropic64    an Anthropic-format caller (POST /v1/messages) translated to
+#                                               the OpenAI-format mock
+#                                translated64   an OpenAI-format caller translated to an Anthropic-format
+#                                               upstream (the mock's fixed Messages answer)
+#                                pii64          a PII guardrail masking e-mail addresses, on a prompt with one
+#                                responses64    POST /v1/responses, "store": false, translated to the chat mock
+#                                responses64store  the same with "store": true: every answer written to the
+#                                               responses table (off the event loop)
+#                                mcp64          an MCP tools/call (built-in server, `whoami`) through /mcp with
+#                                               a signed session, the key's team granted the tool by a policy
+#                              Feature scenarios measure the gateway only (the direct and nginx runs would
+#                              measure the same mock again), after a warm-up of their own.
+#   BENCH_FEATURE_WARMUP [10]  seconds of warm-up of each feature scenario's own path before it is measured
 #   BENCH_RATE [500]           requests/s of the fixed-rate scenarios
 #   BENCH_STREAMS [5000]       concurrent open streams in streams5000
 #   BENCH_SLOW_CHUNK_MS [400]  pacing of the slow stream (20 chunks => 8 s per stream)
@@ -32,6 +49,15 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DURATION=${BENCH_DURATION:-10}
 WARMUP=${BENCH_WARMUP:-30}
 SCENARIOS=${BENCH_SCENARIOS:-"closed16 closed64 rate500 stream64 delay500 streams5000"}
+FEATURES="cached64 anthropic64 translated64 pii64 responses64 responses64store mcp64"
+# The shorthand. closed64, the baseline, comes last: measured after the features, it runs on a path
+# (HTTP, governance, request log) the JIT has compiled at least as long as theirs, so a short warm-up
+# cannot make the features look cheaper than the path they add to.
+if [[ " $SCENARIOS " == *" features "* ]]; then
+    SCENARIOS=${SCENARIOS/features/$FEATURES closed64}
+    SCENARIOS=$(echo "$SCENARIOS" | tr ' ' '\n' | awk 'NF && !seen[$0]++' | tr '\n' ' ')
+fi
+FEATURE_WARMUP=${BENCH_FEATURE_WARMUP:-10}
 RATE=${BENCH_RATE:-500}
 STREAMS=${BENCH_STREAMS:-5000}
 SLOW_CHUNK_MS=${BENCH_SLOW_CHUNK_MS:-400}
@@ -116,6 +142,19 @@ sed 's/bench-fast/bench-stream/; s/}$/,"stream":true}/' "$OUT/fast.json" >"$OUT/
 sed 's/bench-fast/bench-delay/' "$OUT/fast.json" >"$OUT/delay.json"
 sed 's/bench-fast/bench-slow/; s/}$/,"stream":true}/' "$OUT/fast.json" >"$OUT/slow.json"
 sed 's/bench-fast/bench-cached/' "$OUT/fast.json" >"$OUT/cached.json"
+# The feature scenarios: the same conversation in each caller's format.
+cat >"$OUT/messages.json" <<'EOF'
+{"model":"bench-fast","system":"You are a helpful assistant.","messages":[{"role":"user","content":"Say hello to the benchmark in one short sentence, please."}],"temperature":0.2,"max_tokens":64}
+EOF
+sed 's/bench-fast/bench-anthropic/' "$OUT/fast.json" >"$OUT/translated.json"
+sed 's/bench-fast/bench-pii/; s/ please\./ and copy jane.doe@example.com, please./' "$OUT/fast.json" >"$OUT/pii.json"
+cat >"$OUT/responses.json" <<'EOF'
+{"model":"bench-fast","instructions":"You are a helpful assistant.","input":"Say hello to the benchmark in one short sentence, please.","temperature":0.2,"max_output_tokens":64,"store":false}
+EOF
+sed 's/"store":false/"store":true/' "$OUT/responses.json" >"$OUT/responses-store.json"
+cat >"$OUT/mcp.json" <<'EOF'
+{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"gatehouse__whoami","arguments":{}}}
+EOF
 
 COMPLETION='{"id":"chatcmpl-bench","object":"chat.completion","created":1700000000,"model":"bench-model","choices":[{"index":0,"message":{"role":"assistant","content":"Hello! This is a fixed answer from the benchmark mock upstream."},"finish_reason":"stop"}],"usage":{"prompt_tokens":25,"completion_tokens":12,"total_tokens":37}}'
 SSE=""
@@ -126,6 +165,9 @@ done
 SSE+='data: {"id":"chatcmpl-bench","object":"chat.completion.chunk","created":1700000000,"model":"bench-model","choices":[],"usage":{"prompt_tokens":25,"completion_tokens":19,"total_tokens":44}}\n\ndata: [DONE]\n\n'
 
 printf '%b' "$SSE" >"$OUT/stream.sse"
+
+# A non-streamed answer of Anthropic's Messages API (docs.anthropic.com, "Messages"), for translated64.
+ANTHROPIC_MESSAGE='{"id":"msg_01BenchFixedAnswer000000000","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","content":[{"type":"text","text":"Hello! This is a fixed answer from the benchmark mock upstream."}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":25,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":12,"service_tier":"standard"}}'
 
 # ---------------------------------------------------------------- configs
 nginx_common() { # $1 name
@@ -152,6 +194,7 @@ EOF
     server {
         listen 127.0.0.1:$MOCK_PORT backlog=16384 reuseport;
         location = /fast/v1/chat/completions { default_type application/json; return 200 '$COMPLETION'; }
+        location = /anthropic/v1/messages { default_type application/json; return 200 '$ANTHROPIC_MESSAGE'; }
         # The stream is longer than nginx's 4 KiB limit for a config string, so it is a file; the
         # static handler refuses POST, and error_page turns the request into an internal GET.
         location = /stream/v1/chat/completions { error_page 405 =200 /stream.sse; return 405; }
@@ -189,6 +232,7 @@ providers:
   stream: {kind: openai, base-url: "http://127.0.0.1:$MOCK_PORT/stream/v1", api-key: sk-bench}
   delay: {kind: openai, base-url: "http://127.0.0.1:$JMOCK_PORT/delay/v1", api-key: sk-bench}
   slow: {kind: openai, base-url: "http://127.0.0.1:$JMOCK_PORT/slow/v1", api-key: sk-bench}
+  anthropic: {kind: anthropic, base-url: "http://127.0.0.1:$MOCK_PORT/anthropic", api-key: sk-ant-bench}
 models:
   # Upstream model names the pricing catalogue knows, so budget reservations and settlements
   # do real cost arithmetic on every call.
@@ -197,15 +241,36 @@ models:
   bench-delay: {targets: [{provider: delay, model: gpt-4o-mini}]}
   bench-slow: {targets: [{provider: slow, model: gpt-4o-mini}]}
   bench-cached: {targets: [{provider: fast, model: gpt-4o-mini}]}
+  bench-anthropic: {targets: [{provider: anthropic, model: claude-sonnet-4-5}]}
+  bench-pii: {targets: [{provider: fast, model: gpt-4o-mini}]}
 auth:
   master-key: $KEY
 EOF
-# The answer cache only when a cached scenario runs, so the other scenarios measure the default (cache off).
-if [[ " $SCENARIOS " == *" cached64 "* ]]; then
+# Each feature is configured only when its scenario runs, so the other scenarios measure the
+# default (cache off, no guardrails, no MCP servers).
+selected() { [[ " $SCENARIOS " == *" $1 "* ]]; }
+if selected cached64; then
     cat >>"$OUT/gatehouse.yaml" <<EOF
 cache:
   enabled: true
-  model-ttl: {bench-fast: 0s, bench-stream: 0s, bench-delay: 0s, bench-slow: 0s}
+  model-ttl: {bench-fast: 0s, bench-stream: 0s, bench-delay: 0s, bench-slow: 0s, bench-anthropic: 0s, bench-pii: 0s}
+EOF
+fi
+if selected pii64; then # on bench-pii only, so the scenarios sharing the run are not guarded
+    cat >>"$OUT/gatehouse.yaml" <<EOF
+guardrails:
+  pii:
+    type: pii
+    entities: [email]
+    action: mask
+    apply-to: {models: [bench-pii]}
+EOF
+fi
+if selected mcp64; then
+    cat >>"$OUT/gatehouse.yaml" <<EOF
+mcp:
+  servers:
+    gatehouse: {transport: builtin}
 EOF
 fi
 
@@ -280,7 +345,10 @@ url_of() { # target path-prefix
         direct) case $2 in fast|stream) echo "http://127.0.0.1:$MOCK_PORT/$2/v1/chat/completions" ;;
                            *) echo "http://127.0.0.1:$JMOCK_PORT/$2/v1/chat/completions" ;; esac ;;
         nginx) echo "http://127.0.0.1:$PROXY_PORT/$2/v1/chat/completions" ;;
-        gatehouse) echo "http://127.0.0.1:$GW_PORT/v1/chat/completions" ;;
+        gatehouse) case $2 in messages) echo "http://127.0.0.1:$GW_PORT/v1/messages" ;;
+                              responses*) echo "http://127.0.0.1:$GW_PORT/v1/responses" ;;
+                              mcp) echo "http://127.0.0.1:$GW_PORT/mcp" ;;
+                              *) echo "http://127.0.0.1:$GW_PORT/v1/chat/completions" ;; esac ;;
     esac
 }
 
@@ -297,7 +365,7 @@ run_wrk() {
     local c0 c1
     c0=$(cpu_ticks "${pids[@]}")
     BENCH_BODY_FILE="$OUT/$kind.json" BENCH_KEY=$([[ $target == gatehouse ]] && echo "$CALLER_KEY") BENCH_DELAY_MS=$delay \
-        timeout $((secs + 60)) taskset -c "$LOAD_CPU" wrk -t "$threads" -c "$conns" -d "${secs}s" --timeout 60s \
+        BENCH_MCP_SESSION=$([[ $kind == mcp ]] && echo "$MCP_SESSION") timeout $((secs + 60)) taskset -c "$LOAD_CPU" wrk -t "$threads" -c "$conns" -d "${secs}s" --timeout 60s \
         -s "$ROOT/bench/wrk/post.lua" "$(url_of "$target" "$kind")" >"$file" 2>&1 || log "wrk exited non-zero ($scenario $target)"
     c1=$(cpu_ticks "${pids[@]}")
     local line
@@ -323,11 +391,25 @@ scenario_args() {
         closed16) echo "fast 16 0 1 $DURATION" ;;
         closed64) echo "fast 64 0 1 $DURATION" ;;
         cached64) echo "cached 64 0 1 $DURATION" ;;                                    # every request but the first a cache hit
+        anthropic64) echo "messages 64 0 1 $DURATION" ;;
+        translated64) echo "translated 64 0 1 $DURATION" ;;
+        pii64) echo "pii 64 0 1 $DURATION" ;;
+        responses64) echo "responses 64 0 1 $DURATION" ;;
+        responses64store) echo "responses-store 64 0 1 $DURATION" ;;
+        mcp64) echo "mcp 64 0 1 $DURATION" ;;
         rate500) echo "fast 10 $((10 * 1000 / RATE)) 1 $DURATION" ;;                 # 10 conns x (20 ms + latency)
         stream64) echo "stream 64 0 1 $DURATION" ;;
         delay500) echo "delay 50 $((50 * 1000 / RATE - DELAY_MS)) 1 $DURATION" ;;   # 50 conns x (50 ms wait + 50 ms answer)
         streams5000) echo "slow $STREAMS 0 2 $((20 * SLOW_CHUNK_MS / 1000 + 4))" ;; # every stream lasts 20 chunks
         *) die "unknown scenario $1" ;;
+    esac
+}
+
+# The systems each scenario runs against: the feature scenarios measure the gateway only.
+targets_of() {
+    case $1 in
+        anthropic64|translated64|pii64|responses64|responses64store|mcp64) echo gatehouse ;;
+        *) echo direct nginx gatehouse ;;
     esac
 }
 
@@ -357,10 +439,10 @@ printf 'scenario\ttarget\tconns\trequests\trps\tp50_ms\tp99_ms\terrors\tcpu_us_p
 # The production path: load comes with a team's virtual key that has a rate limit (RPM, TPM,
 # concurrency) and a monthly budget, so every request is authenticated from the key registry,
 # rate limited, budget-reserved and settled. The limits are set high enough never to refuse.
-CALLER_KEY=""
+CALLER_KEY="" team=""
 setup_governance() {
     local gw="http://127.0.0.1:$GW_PORT/admin/v1" h=(-sf -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json')
-    local team key_json key_id
+    local key_json key_id
     team=$(curl "${h[@]}" -X POST "$gw/teams" -d '{"name":"bench"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])') \
         || die "could not create the bench team"
     key_json=$(curl "${h[@]}" -X POST "$gw/keys" -d "{\"name\":\"bench\",\"owner_id\":\"$team\"}") || die "could not create the bench key"
@@ -376,16 +458,71 @@ setup_governance() {
     log "production path: virtual key $key_id (team $team) with a rate limit and a budget"
 }
 
+# mcp64: MCP tools are denied by default, so a policy grants the bench team the built-in server's
+# `whoami`; the session is initialized once and every call carries its signed Mcp-Session-Id.
+MCP_SESSION=""
+setup_mcp() {
+    local gw="http://127.0.0.1:$GW_PORT" h=(-sf -m 10 -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json')
+    local policy
+    policy=$(curl "${h[@]}" -X POST "$gw/admin/v1/policies" \
+        -d "{\"name\":\"bench-mcp\",\"team_id\":\"$team\",\"mcp_servers\":[\"gatehouse\"],\"mcp_tools\":[\"gatehouse/whoami\"]}" \
+        | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])') || die "could not create the bench MCP policy"
+    curl "${h[@]}" -X POST "$gw/admin/v1/policies/$policy/attachments" -o /dev/null \
+        -d "{\"subject_type\":\"team\",\"subject_id\":\"$team\"}" || die "could not attach the bench MCP policy"
+    local c=(-s -m 10 -H "Authorization: Bearer $CALLER_KEY" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream')
+    local deadline=$((SECONDS + 30))
+    # The built-in server is connected and supervised like any other: wait until it lists its tools.
+    until curl "${c[@]}" "$gw/mcp" -d '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' | grep -q 'gatehouse__whoami'; do
+        (( SECONDS < deadline )) || die "the built-in MCP server did not offer whoami within 30 s"
+        sleep 0.2
+    done
+    MCP_SESSION=$(curl "${c[@]}" -D - -o "$OUT/mcp-initialize.json" "$gw/mcp" \
+        -d '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"gatehouse-bench","version":"1"}}}' \
+        | awk -F': *' 'tolower($1) == "mcp-session-id" { sub(/\r$/, "", $2); print $2 }')
+    [[ -n $MCP_SESSION ]] || die "MCP initialize returned no Mcp-Session-Id, see $OUT/mcp-initialize.json"
+    curl "${c[@]}" -o /dev/null -H "Mcp-Session-Id: $MCP_SESSION" "$gw/mcp" -d '{"jsonrpc":"2.0","method":"notifications/initialized"}'
+    log "mcp64: policy $policy grants team $team gatehouse/whoami; session initialized"
+}
+
+# One call of a feature scenario before it is measured, checked for the answer that scenario must
+# give (a 200 with the wrong content would count as a success in wrk's table). Kept in probe-*.txt.
+probe() { # scenario kind
+    local file="$OUT/probe-$1.txt" expect
+    local hs=(-H "Authorization: Bearer $CALLER_KEY" -H 'Content-Type: application/json')
+    [[ $2 == mcp ]] && hs+=(-H 'Accept: application/json, text/event-stream' -H "Mcp-Session-Id: $MCP_SESSION")
+    curl -s -m 10 -D - "${hs[@]}" --data-binary "@$OUT/$2.json" "$(url_of gatehouse "$2")" >"$file" || true
+    case $2 in
+        messages) expect='"type":"message".*"text":"Hello! This is a fixed answer' ;;
+        translated) expect='"object":"chat.completion".*"content":"Hello! This is a fixed answer from the benchmark mock upstream."' ;;
+        pii) expect='^x-gatehouse-guardrails: pii=masked' ;;
+        responses*) expect='"object":"response".*"status":"completed"' ;;
+        mcp) expect='"result":{"content":\[{"type":"text","text":"{\\"authenticated_by\\":\\"virtual-key\\"' ;;
+        *) expect='"object":"chat.completion"' ;;
+    esac
+    head -n 1 "$file" | grep -q ' 200' && grep -qi -e "$expect" "$file" && ! grep -q '"isError":true' "$file" \
+        || die "$1: the probe call did not give the expected answer, see $file"
+}
+
 # ---------------------------------------------------------------- run: direct, nginx, gatehouse
 start_proxy
 start_gateway
 setup_governance
+if selected mcp64; then setup_mcp; fi
 warm nginx
 warm gatehouse
 for scenario in $SCENARIOS; do
     read -r kind conns delay threads secs <<<"$(scenario_args "$scenario")"
     log "scenario $scenario: $kind, $conns connections, delay ${delay} ms, ${secs}s"
-    for target in direct nginx gatehouse; do
+    if [[ " $FEATURES " == *" $scenario "* ]]; then
+        probe "$scenario" "$kind"
+        if (( FEATURE_WARMUP > 0 )); then
+            log "warming up $scenario on the gateway for ${FEATURE_WARMUP}s"
+            BENCH_BODY_FILE="$OUT/$kind.json" BENCH_KEY="$CALLER_KEY" BENCH_MCP_SESSION=$([[ $kind == mcp ]] && echo "$MCP_SESSION") \
+                timeout $((FEATURE_WARMUP + 30)) taskset -c "$LOAD_CPU" wrk -t 1 -c "$conns" -d "${FEATURE_WARMUP}s" \
+                -s "$ROOT/bench/wrk/post.lua" "$(url_of gatehouse "$kind")" >"$OUT/wrk/warmup-$scenario.txt" 2>&1 || true
+        fi
+    fi
+    for target in $(targets_of "$scenario"); do
         run_wrk "$scenario" "$target" "$kind" "$conns" "$secs" "$delay" "$threads"
         sleep 1
     done

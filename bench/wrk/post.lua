@@ -1,7 +1,7 @@
--- wrk script for the Gatehouse benchmark: POSTs the body in $BENCH_BODY_FILE, with the
--- master key from $BENCH_KEY when set, optionally waiting $BENCH_DELAY_MS before each request
--- on a connection (fixed-rate mode: rate = connections * 1000 / (mean delay + latency)), and prints
--- one machine-readable RESULT line at the end.
+-- wrk script for the Gatehouse benchmark: POSTs the body in $BENCH_BODY_FILE, with the key
+-- from $BENCH_KEY and the MCP session from $BENCH_MCP_SESSION when set, optionally waiting
+-- $BENCH_DELAY_MS before each request on a connection (fixed-rate mode: rate = connections * 1000
+-- / (mean delay + latency)), and prints one machine-readable RESULT line at the end.
 local f = assert(io.open(os.getenv("BENCH_BODY_FILE"), "rb"))
 local body = f:read("*a")
 f:close()
@@ -12,6 +12,13 @@ wrk.headers["Content-Type"] = "application/json"
 local key = os.getenv("BENCH_KEY")
 if key ~= nil and key ~= "" then
     wrk.headers["Authorization"] = "Bearer " .. key
+end
+-- MCP calls (mcp64): the signed session from the script's one initialize, and the Accept header
+-- streamable HTTP clients send.
+local session = os.getenv("BENCH_MCP_SESSION")
+if session ~= nil and session ~= "" then
+    wrk.headers["Mcp-Session-Id"] = session
+    wrk.headers["Accept"] = "application/json, text/event-stream"
 end
 
 -- The wait before each request is drawn uniformly from [0, 2 * BENCH_DELAY_MS] (mean

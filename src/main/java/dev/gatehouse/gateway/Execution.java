@@ -665,7 +665,9 @@ final class Execution {
         }
         finish();
         cancelUpstream();
-        done.tryFail(new GatewayException(ErrorType.INVALID_REQUEST, "client disconnected", null, "client_closed_request"));
+        // CLIENT_CLOSED (499), as when the caller leaves mid-body: the request log and the analytics
+        // then count it as the caller's doing, as the access log and the metrics already did, not as a bad request (400).
+        done.tryFail(new GatewayException(ErrorType.CLIENT_CLOSED, "client disconnected", null, "client_closed_request"));
     }
 
     /** Transparency: which provider and upstream model answered, after how many attempts, and why this route. */

@@ -34,7 +34,17 @@ class ClientAbortTest {
 
     @BeforeAll
     static void start() {
-        gateway = GatewayHarness.start(GatewayHarness.mockConfig());
+        // A second mock that takes 5 s to answer: a caller can leave while the gateway waits for it.
+        gateway = GatewayHarness.start("""
+                providers:
+                  mock: {kind: mock, mock: {chunk-delay: 1ms, output-tokens: 12}}
+                  slow: {kind: mock, mock: {latency: 5s}}
+                models:
+                  gpt-4o-mini:
+                    targets: [{provider: mock}]
+                  slow-model:
+                    targets: [{provider: slow}]
+                """);
         errors.start();
         errorLogger.addAppender(errors);
     }
@@ -56,24 +66,50 @@ class ClientAbortTest {
             out.flush();
             Thread.sleep(200);
         }
-        JsonNode row = null;
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            HttpResponse<String> r = gateway.send(HttpRequest.newBuilder(URI.create(gateway.origin() + "/admin/v1/usage/requests/" + id))
-                    .header("Authorization", "Bearer " + GatewayHarness.MASTER_KEY));
-            if (r.statusCode() == 200) {
-                row = JSON.readTree(r.body());
-                break;
-            }
-            Thread.sleep(100);
-        }
-        assertThat(row).as("the aborted call is in the request log").isNotNull();
+        JsonNode row = requestLogRow(id);
         assertThat(row.path("status").asInt()).as(row.toString()).isEqualTo(499);
         assertThat(row.path("errorClass").asText()).as(row.toString()).isEqualTo("CLIENT_CLOSED");
         String after = metrics();
         assertThat(sample(after, "status_class=\"4xx\"") - sample(before, "status_class=\"4xx\"")).isEqualTo(1);
         assertThat(sample(after, "status_class=\"5xx\"") - sample(before, "status_class=\"5xx\"")).isZero();
         assertThat(errors.list).noneMatch(e -> e.getLevel() == Level.ERROR);
+    }
+
+    /**
+     * A caller that sent its whole request and leaves while the upstream is still answering (a load
+     * generator stopping, a user closing the tab) is 499 CLIENT_CLOSED in the request log too, as in
+     * the access log and the metrics: it was recorded as a 400 INVALID_REQUEST, a bad request it never made.
+     */
+    @Test
+    void aClientThatLeavesWhileTheUpstreamAnswersIs499InTheRequestLog() throws Exception {
+        errors.list.clear();
+        String id = "abort-waiting-1";
+        String body = "{\"model\":\"slow-model\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        try (Socket socket = new Socket("127.0.0.1", gateway.port())) {
+            OutputStream out = socket.getOutputStream();
+            out.write((HEAD + "X-Request-Id: " + id + "\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
+                    .getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            Thread.sleep(500);
+        }
+        JsonNode row = requestLogRow(id);
+        assertThat(row.path("status").asInt()).as(row.toString()).isEqualTo(499);
+        assertThat(row.path("errorClass").asText()).as(row.toString()).isEqualTo("CLIENT_CLOSED");
+        assertThat(errors.list).noneMatch(e -> e.getLevel() == Level.ERROR);
+    }
+
+    /** The request-log row of a call, once the batch writer has stored it (at most 10 s). */
+    static JsonNode requestLogRow(String id) throws Exception {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            HttpResponse<String> r = gateway.send(HttpRequest.newBuilder(URI.create(gateway.origin() + "/admin/v1/usage/requests/" + id))
+                    .header("Authorization", "Bearer " + GatewayHarness.MASTER_KEY));
+            if (r.statusCode() == 200) {
+                return JSON.readTree(r.body());
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("call " + id + " is not in the request log after 10 s");
     }
 
     static String metrics() {
