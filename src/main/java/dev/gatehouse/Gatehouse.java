@@ -287,7 +287,7 @@ public final class Gatehouse implements AutoCloseable {
             McpServers mcpServers = new McpServers(config.mcp(), Upstreams.factory(snapshot::get, enforcement,
                     new UsageQuery(database), teamCredentials));
             ToolCalls toolCalls = new ToolCalls(mcpServers::state, new Pipeline(enforcement.stages()), callListener,
-                    new McpMetrics(config.observability().metricsEnabled() ? metrics.registry() : null));
+                    new McpMetrics(config.observability().metricsEnabled() ? metrics.registry() : null), guardrails);
             AtomicInteger listening = new AtomicInteger();
             openAi.toolLoop(new ToolLoop(toolCalls, upstreamClient, host, listening::get));
             McpApi mcp = new McpApi(new Ingress(gateway, () -> snapshot.get().config().server().maxBodyBytes(), callListener),

@@ -232,6 +232,13 @@ public final class ToolLoop {
                 results.add(runTool(c.path("function").path("name").asText(), c.path("function").path("arguments").asText("{}")));
             }
             Future.join(results).onComplete(all -> {
+                for (Future<String> r : results) {
+                    if (r.failed() && r.cause() instanceof McpFailure f && f.errorClass().startsWith("guardrail_")) {
+                        // A guardrail's block is the caller's to see, not the model's to work around.
+                        fail(guardrailError(f));
+                        return;
+                    }
+                }
                 StringBuilder line = new StringBuilder(": gatehouse-mcp round ").append(round).append(':');
                 for (int i = 0; i < calls.size(); i++) {
                     Future<String> r = results.get(i);
@@ -273,6 +280,12 @@ public final class ToolLoop {
                 return Future.failedFuture(f);
             }
             return tools.call(toolCall, resolved, args, null).map(ToolLoop::text);
+        }
+
+        private GatewayException guardrailError(McpFailure f) {
+            boolean unavailable = f.code() == McpFailure.UNAVAILABLE;
+            return new GatewayException(unavailable ? ErrorType.UNAVAILABLE : ErrorType.INVALID_REQUEST,
+                    "Round " + round + ": " + f.getMessage(), null, f.errorClass());
         }
 
         private void openStream() {
