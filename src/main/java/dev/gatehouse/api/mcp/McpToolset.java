@@ -56,6 +56,15 @@ final class McpToolset {
                         throw GatewayException.invalid("A tool of type 'mcp' needs a server_label (the gateway's MCP server name).",
                                 "tools");
                     }
+                    if (t.hasNonNull("server_url") || t.hasNonNull("connector_id")) {
+                        throw GatewayException.invalid("MCP tool '" + label + "': the gateway runs only its own MCP servers, named by"
+                                + " server_label; server_url and connector_id are not supported.", "tools");
+                    }
+                    JsonNode approval = t.get("require_approval");
+                    if (approval != null && !approval.isNull() && !"never".equals(approval.asText(null))) {
+                        throw GatewayException.invalid("MCP tool '" + label + "': only require_approval 'never' is supported (the"
+                                + " gateway runs the tools under the caller's policies; it has no approval step).", "tools");
+                    }
                     List<String> allowed = null;
                     JsonNode a = t.get("allowed_tools");
                     if (a != null && a.isArray()) {
