@@ -15,6 +15,7 @@ import dev.gatehouse.admin.UsersEndpoints;
 import dev.gatehouse.api.Ingress;
 import dev.gatehouse.api.anthropic.AnthropicApi;
 import dev.gatehouse.api.mcp.McpApi;
+import dev.gatehouse.api.mcp.MessagesToolLoop;
 import dev.gatehouse.api.mcp.ResponsesToolLoop;
 import dev.gatehouse.api.mcp.ToolLoop;
 import dev.gatehouse.api.openai.OpenAiApi;
@@ -292,6 +293,7 @@ public final class Gatehouse implements AutoCloseable {
             AtomicInteger listening = new AtomicInteger();
             openAi.toolLoop(new ToolLoop(toolCalls, upstreamClient, host, listening::get));
             responses.toolLoop(new ResponsesToolLoop(toolCalls, upstreamClient, host, listening::get));
+            anthropic.toolLoop(new MessagesToolLoop(toolCalls, upstreamClient, host, listening::get));
             McpApi mcp = new McpApi(new Ingress(gateway, () -> snapshot.get().config().server().maxBodyBytes(), callListener),
                     toolCalls, new McpSessions(masterKey.hash()));
 

@@ -81,11 +81,25 @@ final class AgentTools {
                 .setURI(path).putHeader("content-type", "application/json");
         for (String name : CARRIED) {
             String value = call.headers().get(name);
-            if (value != null) {
+            if (name.equals("anthropic-beta") && value != null) {
+                value = withoutMcpBetas(value); // the gateway runs the MCP servers; the rounds are plain tool use
+            }
+            if (value != null && !value.isEmpty()) {
                 options.putHeader(name, value);
             }
         }
         return loopback.request(options).compose(r -> r.send(Buffer.buffer(body)));
+    }
+
+    private static String withoutMcpBetas(String betas) {
+        StringBuilder kept = new StringBuilder();
+        for (String beta : betas.split(",")) {
+            String b = beta.trim();
+            if (!b.isEmpty() && !b.startsWith("mcp-client-")) {
+                kept.append(kept.isEmpty() ? "" : ",").append(b);
+            }
+        }
+        return kept.toString();
     }
 
     /**
