@@ -36,8 +36,35 @@ final class McpToolset {
         }
     }
 
-    /** A resolved tool as offered to the model. */
-    record Tool(String name, McpUpstream server, McpSchema.Tool tool) {}
+    /**
+     * A resolved tool as offered to the model.
+     *
+     * @param name the function name the model sees: the namespaced name made safe for every provider
+     * @param exposed the namespaced name ({@code server__tool}) the gateway resolves and logs
+     */
+    record Tool(String name, String exposed, McpUpstream server, McpSchema.Tool tool) {}
+
+    /** Function names every provider accepts: OpenAI's pattern and length (Anthropic's and Gemini's are wider). */
+    private static final java.util.regex.Pattern UNSAFE = java.util.regex.Pattern.compile("[^a-zA-Z0-9_-]");
+    private static final int MAX_NAME = 64;
+
+    /**
+     * {@code exposed} as a function name models accept: characters outside {@code [a-zA-Z0-9_-]}
+     * become {@code _} and long names are cut, with a number added when two tools would meet.
+     * The map back to the tool is the toolset's, so nothing is parsed out of the name.
+     */
+    static String modelName(String exposed, java.util.Set<String> taken) {
+        String base = UNSAFE.matcher(exposed).replaceAll("_");
+        if (base.length() > MAX_NAME) {
+            base = base.substring(0, MAX_NAME);
+        }
+        String name = base;
+        for (int n = 2; taken.contains(name); n++) {
+            String suffix = "_" + n;
+            name = (base.length() + suffix.length() > MAX_NAME ? base.substring(0, MAX_NAME - suffix.length()) : base) + suffix;
+        }
+        return name;
+    }
 
     private final Map<String, Tool> byName;
 
@@ -218,7 +245,9 @@ final class McpToolset {
                     }
                     continue;
                 }
-                byName.put(state.catalog().exposedName(server, name), new Tool(state.catalog().exposedName(server, name), server, tool));
+                String exposed = state.catalog().exposedName(server, name);
+                String offeredName = modelName(exposed, byName.keySet());
+                byName.put(offeredName, new Tool(offeredName, exposed, server, tool));
                 added++;
             }
             if (spec.tools() == null && added == 0) {

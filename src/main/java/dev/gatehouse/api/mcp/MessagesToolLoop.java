@@ -194,7 +194,7 @@ public final class MessagesToolLoop {
         private void runTools(ObjectNode answer, List<ObjectNode> uses) {
             List<Future<McpSchema.CallToolResult>> results = new ArrayList<>();
             for (ObjectNode u : uses) {
-                results.add(agent.run(call, ++toolSeq, u.path("name").asText(), u.path("input").toString()));
+                results.add(agent.run(call, ++toolSeq, toolset.tools().get(u.path("name").asText()).exposed(), u.path("input").toString()));
             }
             Future.join(results).onComplete(all -> {
                 for (Future<McpSchema.CallToolResult> r : results) {

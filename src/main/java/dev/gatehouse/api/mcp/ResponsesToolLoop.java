@@ -226,7 +226,7 @@ public final class ResponsesToolLoop {
         private void runTools(ObjectNode answer, List<ObjectNode> calls) {
             List<Future<McpSchema.CallToolResult>> results = new ArrayList<>();
             for (ObjectNode c : calls) {
-                results.add(agent.run(call, ++toolSeq, c.path("name").asText(), c.path("arguments").asText("{}")));
+                results.add(agent.run(call, ++toolSeq, toolset.tools().get(c.path("name").asText()).exposed(), c.path("arguments").asText("{}")));
             }
             Future.join(results).onComplete(all -> {
                 for (Future<McpSchema.CallToolResult> r : results) {

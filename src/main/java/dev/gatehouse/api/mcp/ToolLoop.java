@@ -6,21 +6,16 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatehouse.api.Ingress;
 import dev.gatehouse.call.Call;
-import dev.gatehouse.call.Endpoint;
 import dev.gatehouse.call.ErrorType;
 import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.dialect.openai.OpenAiErrors;
-import dev.gatehouse.mcp.McpFailure;
 import dev.gatehouse.mcp.ToolCalls;
-import io.modelcontextprotocol.spec.McpSchema;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientResponse;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.http.RequestOptions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -222,7 +217,7 @@ public final class ToolLoop {
         }
 
         private Future<String> runTool(String name, String arguments) {
-            return agent.run(call, ++toolSeq, name, arguments).map(AgentTools::text);
+            return agent.run(call, ++toolSeq, toolset.tools().get(name).exposed(), arguments).map(AgentTools::text);
         }
 
         private void openStream() {
