@@ -3,6 +3,12 @@ package dev.gatehouse.mcp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.models.responses.Response;
+import com.openai.models.responses.ResponseCreateParams;
+import com.openai.models.responses.ResponseOutputItem;
+import com.openai.models.responses.Tool;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gatehouse.testing.FakeAnthropic;
 import dev.gatehouse.testing.FakeOpenAi;
@@ -115,6 +121,48 @@ class McpResponsesTest {
         // the model was offered the tool as a function, named server__tool
         JsonNode first = JSON.readTree(openai.requests().get(0).body());
         assertThat(first.path("tools").path(0).path("function").path("name").asText()).isEqualTo("docs__echo");
+    }
+
+    @Test
+    void theOpenAiSdkReadsTheMcpItems() {
+        scriptOpenAi("SDK: ");
+        OpenAIClient client = OpenAIOkHttpClient.builder().baseUrl(gateway.baseUrl()).apiKey(GatewayHarness.MASTER_KEY).build();
+        Response response = client.responses().create(ResponseCreateParams.builder().model("gpt-4o").input("Echo something")
+                .addTool(Tool.Mcp.builder().serverLabel("docs").allowedToolsOfMcp(List.of("echo"))
+                        .requireApproval(Tool.Mcp.RequireApproval.McpToolApprovalSetting.NEVER).build())
+                .build());
+        List<ResponseOutputItem> output = response.output();
+        assertThat(output).hasSize(3);
+        ResponseOutputItem.McpListTools listed = output.get(0).asMcpListTools();
+        assertThat(listed.serverLabel()).isEqualTo("docs");
+        assertThat(listed.tools()).extracting(ResponseOutputItem.McpListTools.Tool::name).containsExactly("echo");
+        ResponseOutputItem.McpCall call = output.get(1).asMcpCall();
+        assertThat(call.name()).isEqualTo("echo");
+        assertThat(call.serverLabel()).isEqualTo("docs");
+        assertThat(call.output()).contains("from the model");
+        assertThat(call.error()).isEmpty();
+        assertThat(call.status()).contains(ResponseOutputItem.McpCall.Status.COMPLETED);
+        assertThat(output.get(2).asMessage().content().get(0).asOutputText().text()).isEqualTo("SDK: from the model");
+    }
+
+    @Test
+    void aToolCallThatFailsIsAnMcpCallWithItsProtocolError() throws Exception {
+        openai.reset();
+        openai.onRequest(body -> {
+            if (body.toString().contains("\"role\":\"tool\"")) {
+                openai.toolCalls().answer("worked around it");
+            } else {
+                openai.toolCalls(new FakeOpenAi.ToolCallSpec("call_e", "docs__echo", "[1, 2]")); // not an object
+            }
+        });
+        HttpResponse<String> r = gateway.post("/v1/responses", request("gpt-4o", false, ""));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        JsonNode call = JSON.readTree(r.body()).path("output").path(1);
+        assertThat(call.path("type").asText()).isEqualTo("mcp_call");
+        assertThat(call.path("status").asText()).isEqualTo("failed");
+        assertThat(call.path("output").isNull()).isTrue();
+        assertThat(call.path("error").path("type").asText()).isEqualTo("mcp_protocol_error");
+        assertThat(call.path("error").path("code").asInt()).isEqualTo(-32602);
     }
 
     @Test

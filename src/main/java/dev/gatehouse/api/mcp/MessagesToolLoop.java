@@ -35,6 +35,7 @@ import java.util.function.IntSupplier;
  */
 public final class MessagesToolLoop {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final byte[] MCP_SERVERS = "\"mcp_servers\"".getBytes(StandardCharsets.US_ASCII);
 
     private final AgentTools agent;
 
@@ -67,7 +68,8 @@ public final class MessagesToolLoop {
 
     /** The plan for a body naming MCP servers ({@code mcp_servers} or the {@code x-gatehouse-mcp} header), or null. */
     public Plan plan(Buffer body, String header) {
-        if (header == null && !AgentTools.mentions(body, "\"mcp_servers\"".getBytes(StandardCharsets.US_ASCII))) {
+        // Without gateway servers the connector's fields are not the gateway's: they pass on as before.
+        if (header == null && (agent.calls().state().servers().isEmpty() || !AgentTools.mentions(body, MCP_SERVERS))) {
             return null;
         }
         JsonNode request;

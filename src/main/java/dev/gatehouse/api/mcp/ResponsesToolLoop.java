@@ -9,6 +9,7 @@ import dev.gatehouse.call.Call;
 import dev.gatehouse.call.ErrorType;
 import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.dialect.responses.ResponsesStreamEncoder;
+import dev.gatehouse.mcp.McpFailure;
 import dev.gatehouse.mcp.ToolCalls;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.vertx.core.Future;
@@ -253,9 +254,19 @@ public final class ResponsesToolLoop {
                     if (r.succeeded() && !Boolean.TRUE.equals(r.result().isError())) {
                         text = AgentTools.text(r.result());
                         mcpCall.put("output", text).putNull("error").put("status", "completed");
+                    } else if (r.succeeded()) {
+                        // The tool ran and reported an error: OpenAI's mcp_tool_execution_error carries its content.
+                        text = AgentTools.text(r.result());
+                        ObjectNode error = mcpCall.putNull("output").putObject("error").put("type", "mcp_tool_execution_error");
+                        error.set("content", JSON.valueToTree(r.result().content()));
+                        mcpCall.put("status", "failed");
                     } else {
-                        text = r.succeeded() ? AgentTools.text(r.result()) : "Error: " + r.cause().getMessage();
-                        mcpCall.putNull("output").put("error", r.succeeded() ? text : r.cause().getMessage()).put("status", "failed");
+                        // The call failed in the protocol (unknown tool, denied, server down, timeout): its JSON-RPC error.
+                        text = "Error: " + r.cause().getMessage();
+                        int code = r.cause() instanceof McpFailure f ? f.code() : McpFailure.INTERNAL;
+                        mcpCall.putNull("output").putObject("error").put("type", "mcp_protocol_error").put("code", code)
+                                .put("message", r.cause().getMessage());
+                        mcpCall.put("status", "failed");
                     }
                     items.add(mcpCall);
                     ObjectNode callItem = JSON.createObjectNode().put("type", "function_call").put("call_id", fc.path("call_id").asText())
