@@ -2,6 +2,15 @@ package dev.gatehouse.mcp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.anthropic.client.AnthropicClient;
+import com.anthropic.client.okhttp.AnthropicOkHttpClient;
+import com.anthropic.models.beta.messages.BetaContentBlock;
+import com.anthropic.models.beta.messages.BetaMcpToolResultBlock;
+import com.anthropic.models.beta.messages.BetaMcpToolUseBlock;
+import com.anthropic.models.beta.messages.BetaMcpToolset;
+import com.anthropic.models.beta.messages.BetaMessage;
+import com.anthropic.models.beta.messages.BetaRequestMcpServerUrlDefinition;
+import com.anthropic.models.beta.messages.MessageCreateParams;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gatehouse.testing.FakeAnthropic;
@@ -11,6 +20,7 @@ import dev.gatehouse.testing.McpTestServer;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -120,6 +130,29 @@ class McpMessagesTest {
         assertThat(first.path("tools")).hasSize(1);
         assertThat(first.path("tools").path(0).path("name").asText()).isEqualTo("docs__echo");
         assertThat(first.has("mcp_servers")).isFalse();
+    }
+
+    @Test
+    void theAnthropicSdkReadsTheConnectorsBlocks() {
+        scriptAnthropic();
+        AnthropicClient client = AnthropicOkHttpClient.builder().baseUrl(gateway.origin()).apiKey(GatewayHarness.MASTER_KEY)
+                .timeout(Duration.ofSeconds(20)).maxRetries(0).build();
+        BetaMessage message = client.beta().messages().create(MessageCreateParams.builder()
+                .model("claude-sonnet-4-5").maxTokens(256).addUserMessage("Echo something")
+                .addBeta("mcp-client-2025-11-20")
+                .addMcpServer(BetaRequestMcpServerUrlDefinition.builder().name("docs").url(gateway.origin() + "/mcp/docs").build())
+                .addTool(BetaMcpToolset.builder().mcpServerName("docs").build())
+                .build());
+        List<BetaContentBlock> content = message.content();
+        BetaMcpToolUseBlock use = content.stream().filter(BetaContentBlock::isMcpToolUse).findFirst().orElseThrow().asMcpToolUse();
+        assertThat(use.name()).isEqualTo("echo");
+        assertThat(use.serverName()).isEqualTo("docs");
+        BetaMcpToolResultBlock result = content.stream().filter(BetaContentBlock::isMcpToolResult).findFirst().orElseThrow()
+                .asMcpToolResult();
+        assertThat(result.toolUseId()).isEqualTo(use.id());
+        assertThat(result.isError()).isFalse();
+        assertThat(result.content().asBetaMcpToolResultBlock().get(0).text()).isEqualTo("from claude");
+        assertThat(content.get(content.size() - 1).asText().text()).isEqualTo("Claude read: from claude");
     }
 
     @Test
