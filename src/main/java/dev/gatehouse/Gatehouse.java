@@ -15,6 +15,8 @@ import dev.gatehouse.admin.UsersEndpoints;
 import dev.gatehouse.api.Ingress;
 import dev.gatehouse.api.anthropic.AnthropicApi;
 import dev.gatehouse.api.mcp.McpApi;
+import dev.gatehouse.api.mcp.MessagesToolLoop;
+import dev.gatehouse.api.mcp.ResponsesToolLoop;
 import dev.gatehouse.api.mcp.ToolLoop;
 import dev.gatehouse.api.openai.OpenAiApi;
 import dev.gatehouse.api.responses.ResponseStore;
@@ -287,9 +289,11 @@ public final class Gatehouse implements AutoCloseable {
             McpServers mcpServers = new McpServers(config.mcp(), Upstreams.factory(snapshot::get, enforcement,
                     new UsageQuery(database), teamCredentials));
             ToolCalls toolCalls = new ToolCalls(mcpServers::state, new Pipeline(enforcement.stages()), callListener,
-                    new McpMetrics(config.observability().metricsEnabled() ? metrics.registry() : null));
+                    new McpMetrics(config.observability().metricsEnabled() ? metrics.registry() : null), guardrails);
             AtomicInteger listening = new AtomicInteger();
             openAi.toolLoop(new ToolLoop(toolCalls, upstreamClient, host, listening::get));
+            responses.toolLoop(new ResponsesToolLoop(toolCalls, upstreamClient, host, listening::get));
+            anthropic.toolLoop(new MessagesToolLoop(toolCalls, upstreamClient, host, listening::get));
             McpApi mcp = new McpApi(new Ingress(gateway, () -> snapshot.get().config().server().maxBodyBytes(), callListener),
                     toolCalls, new McpSessions(masterKey.hash()));
 

@@ -104,30 +104,66 @@ public final class Guardrails {
         return input(List.of(text), applicable(scope, true), new Placeholders(), scope, requestId);
     }
 
+    /** Which side of an exchange {@link #check(List, Scope, String, Side)} judges, and how a block names it. */
+    public enum Side {
+        /** Sent towards a tool or a model: input guardrails ({@code stage: input} or {@code both}). */
+        INPUT("input", "The request"),
+        /** Coming back from a tool: output guardrails ({@code stage: output} or {@code both}). */
+        OUTPUT("output", "The answer");
+
+        final String stage;
+        final String subject;
+
+        Side(String stage, String subject) {
+            this.stage = stage;
+            this.subject = subject;
+        }
+    }
+
+    /** Whether any guardrail of {@code side} is attached to {@code scope}: callers skip all work when none is. */
+    public boolean appliesTo(Scope scope, Side side) {
+        return !none() && !applicable(scope, side == Side.INPUT).isEmpty();
+    }
+
+    /**
+     * Runs the guardrails of {@code side} attached to {@code scope} over several texts of one message
+     * (the string values of a tool call's arguments, the text parts of a tool's result), with the
+     * same actions as on a request: block, mask (not restorable), flag, and {@code on-error}. The
+     * verdicts carry {@code side}'s stage.
+     */
+    public Future<Checked> check(List<String> texts, Scope scope, String requestId, Side side) {
+        InputRun run = new InputRun(texts, new Placeholders(), scope, requestId, side);
+        Promise<Checked> done = Promise.promise();
+        run.next(applicable(scope, side == Side.INPUT), 0, done);
+        return done.future();
+    }
+
     /** Runs {@code guardrails} (input side) over {@code texts} in order; the first block ends the run. */
     Future<Checked> input(List<String> texts, List<Guardrail> guardrails, Placeholders masks, Scope scope, String requestId) {
-        InputRun run = new InputRun(texts, masks, scope, requestId);
+        InputRun run = new InputRun(texts, masks, scope, requestId, Side.INPUT);
         Promise<Checked> done = Promise.promise();
         run.next(guardrails, 0, done);
         return done.future();
     }
 
-    /** One pass of the input guardrails over one request's texts. */
+    /** One pass of one side's guardrails over one message's texts (on the request path: the input side). */
     private final class InputRun {
         private final List<String> texts;
         private final Placeholders masks;
         private final Scope scope;
         private final String requestId;
+        private final Side side;
         private final List<GuardrailVerdict> verdicts = new ArrayList<>(4);
         private final int chars;
         private boolean changed;
         private boolean unmasked;
 
-        InputRun(List<String> texts, Placeholders masks, Scope scope, String requestId) {
+        InputRun(List<String> texts, Placeholders masks, Scope scope, String requestId, Side side) {
             this.texts = new ArrayList<>(texts);
             this.masks = masks;
             this.scope = scope;
             this.requestId = requestId;
+            this.side = side;
             int n = 0;
             for (String t : texts) {
                 n += t.length();
@@ -196,7 +232,7 @@ public final class Guardrails {
             Set<String> kinds = new LinkedHashSet<>();
             found.forEach(list -> list.forEach(f -> kinds.add(f.kind())));
             if (kinds.isEmpty()) {
-                verdicts.add(verdict(g, "passed", kinds, start));
+                verdicts.add(verdict(g, side.stage, "passed", kinds, start));
                 return null;
             }
             switch (g.config.action()) {
@@ -207,18 +243,18 @@ public final class Guardrails {
                             changed = true;
                         }
                     }
-                    verdicts.add(verdict(g, "masked", kinds, start));
+                    verdicts.add(verdict(g, side.stage, "masked", kinds, start));
                     return null;
                 }
                 case "flag" -> {
                     unmasked = true;
-                    verdicts.add(verdict(g, "flagged", kinds, start));
+                    verdicts.add(verdict(g, side.stage, "flagged", kinds, start));
                     return null;
                 }
                 default -> {
                     unmasked = true;
-                    verdicts.add(verdict(g, "blocked", kinds, start));
-                    return blocked(g, "input", "it contains " + String.join(", ", kinds));
+                    verdicts.add(verdict(g, side.stage, "blocked", kinds, start));
+                    return blockedAs(g, side.subject, "it contains " + String.join(", ", kinds));
                 }
             }
         }
@@ -227,7 +263,7 @@ public final class Guardrails {
         private Future<Object> remote(Guardrail g, long start) {
             Future<RemoteCheck.Verdict> asked;
             try {
-                asked = g.remote.check(List.copyOf(texts), "input", scope, requestId);
+                asked = g.remote.check(List.copyOf(texts), side.stage, scope, requestId);
             } catch (RuntimeException e) {
                 asked = Future.failedFuture(e);
             }
@@ -239,12 +275,12 @@ public final class Guardrails {
                 Set<String> kinds = new LinkedHashSet<>(v.kinds() == null ? List.of() : v.kinds());
                 return Future.succeededFuture(switch (v.action()) {
                     case "allow" -> {
-                        verdicts.add(verdict(g, "passed", kinds, start));
+                        verdicts.add(verdict(g, side.stage, "passed", kinds, start));
                         yield null;
                     }
                     case "flag" -> {
                         unmasked = true;
-                        verdicts.add(verdict(g, "flagged", kinds, start));
+                        verdicts.add(verdict(g, side.stage, "flagged", kinds, start));
                         yield null;
                     }
                     case "mask" -> {
@@ -254,13 +290,13 @@ public final class Guardrails {
                                 changed = true;
                             }
                         }
-                        verdicts.add(verdict(g, "masked", kinds, start));
+                        verdicts.add(verdict(g, side.stage, "masked", kinds, start));
                         yield null;
                     }
                     default -> {
                         unmasked = true;
-                        verdicts.add(verdict(g, "blocked", kinds, start));
-                        yield blocked(g, "input", v.reason() == null || v.reason().isBlank() ? "it was refused" : v.reason());
+                        verdicts.add(verdict(g, side.stage, "blocked", kinds, start));
+                        yield blockedAs(g, side.subject, v.reason() == null || v.reason().isBlank() ? "it was refused" : v.reason());
                     }
                 });
             });
@@ -268,11 +304,11 @@ public final class Guardrails {
 
         /** The guardrail could not decide: on-error block (the default) blocks, allow lets the call through. */
         private GatewayException failed(Guardrail g, long start, String why) {
-            verdicts.add(verdict(g, "error", Set.of(), start));
+            verdicts.add(verdict(g, side.stage, "error", Set.of(), start));
             if (!g.config.failClosed()) {
                 return null;
             }
-            return new GatewayException(ErrorType.UNAVAILABLE, "The request was blocked because guardrail '" + g.name()
+            return new GatewayException(ErrorType.UNAVAILABLE, side.subject + " was blocked because guardrail '" + g.name()
                     + "' could not check it (" + why + ") and fails closed (on-error: block).", null, GUARDRAIL_UNAVAILABLE);
         }
     }
@@ -282,11 +318,19 @@ public final class Guardrails {
 
     /** A block in the caller's format: 400 on input; on output the executor sends it in-band. */
     static GatewayException blocked(Guardrail g, String stage, String why) {
-        return new GatewayException(ErrorType.INVALID_REQUEST, (stage.equals("input") ? "The request" : "The answer")
-                + " was blocked by guardrail '" + g.name() + "': " + why + ".", null, GUARDRAIL_BLOCKED);
+        return blockedAs(g, stage.equals("input") ? "The request" : "The answer", why);
+    }
+
+    private static GatewayException blockedAs(Guardrail g, String subject, String why) {
+        return new GatewayException(ErrorType.INVALID_REQUEST, subject + " was blocked by guardrail '" + g.name() + "': " + why + ".",
+                null, GUARDRAIL_BLOCKED);
     }
 
     static GuardrailVerdict verdict(Guardrail g, String outcome, Set<String> kinds, long start) {
-        return new GuardrailVerdict(g.name(), "input", outcome, List.copyOf(kinds), System.nanoTime() - start);
+        return verdict(g, "input", outcome, kinds, start);
+    }
+
+    static GuardrailVerdict verdict(Guardrail g, String stage, String outcome, Set<String> kinds, long start) {
+        return new GuardrailVerdict(g.name(), stage, outcome, List.copyOf(kinds), System.nanoTime() - start);
     }
 }

@@ -101,8 +101,8 @@ public final class GuardrailsStage implements Stage {
         return JsonTexts.rewrite(body, i -> out[i]);
     }
 
-    /** Sets {@code x-gatehouse-guardrails: name=outcome, ...} from the call's verdicts so far. */
-    static void header(Call call) {
+    /** Sets {@code x-gatehouse-guardrails: name=outcome, ...} from the call's verdicts so far (also for MCP tool calls). */
+    public static void header(Call call) {
         List<GuardrailVerdict> verdicts = call.guardrailVerdicts();
         if (verdicts.isEmpty()) {
             return;

@@ -19,20 +19,32 @@ public final class McpFailure extends RuntimeException {
     public static final int TIMEOUT = -32005;
     /** A rate limit or budget refused the call. */
     public static final int LIMITED = -32006;
+    /** A guardrail blocked the tool call's arguments or its result. */
+    public static final int GUARDRAIL_BLOCKED = -32007;
     /** The caller cancelled the request. */
     public static final int CANCELLED = -32800;
 
     private final int code;
     private final Object data;
+    /** The request log's error class and status when they are not the code's usual ones (a guardrail's), else null / 0. */
+    private final String errorClass;
+    private final int status;
 
     public McpFailure(int code, String message) {
         this(code, message, null);
     }
 
     public McpFailure(int code, String message, Object data) {
+        this(code, message, data, null, 0);
+    }
+
+    /** A failure whose request-log error class and status are given (a guardrail's block shares a code with others). */
+    public McpFailure(int code, String message, Object data, String errorClass, int status) {
         super(message, null, false, false);
         this.code = code;
         this.data = data;
+        this.errorClass = errorClass;
+        this.status = status;
     }
 
     public int code() {
@@ -46,6 +58,9 @@ public final class McpFailure extends RuntimeException {
 
     /** A short class for the request log's error column. */
     public String errorClass() {
+        if (errorClass != null) {
+            return errorClass;
+        }
         return switch (code) {
             case DENIED -> "denied";
             case UNAVAILABLE -> "unavailable";
@@ -59,6 +74,9 @@ public final class McpFailure extends RuntimeException {
 
     /** The HTTP-like status recorded in the request log. */
     public int status() {
+        if (status != 0) {
+            return status;
+        }
         return switch (code) {
             case DENIED -> 403;
             case UNAVAILABLE -> 503;

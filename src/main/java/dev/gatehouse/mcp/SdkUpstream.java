@@ -236,6 +236,8 @@ final class SdkUpstream implements McpUpstream {
         private volatile boolean toolsChanged;
         private volatile boolean stopped;
         private volatile StdioProcesses.Started process;
+        /** Open until the first connect has succeeded or failed. */
+        private final java.util.concurrent.CountDownLatch firstAttempt = new java.util.concurrent.CountDownLatch(1);
 
         Connection(String key, String secret) {
             this.key = key;
@@ -245,6 +247,15 @@ final class SdkUpstream implements McpUpstream {
         }
 
         McpSyncClient ready() {
+            if (!health.up() && firstAttempt.getCount() > 0) {
+                // A connection made on demand (a team's own credential) has not finished its first
+                // connect: wait for it, within the server's timeout, rather than fail a call it could serve.
+                try {
+                    firstAttempt.await(config.timeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             McpSyncClient c = client;
             if (c == null || !health.up()) {
                 throw new McpFailure(McpFailure.UNAVAILABLE, "The MCP server '" + name() + "' is down: " + health.detail());
@@ -264,6 +275,7 @@ final class SdkUpstream implements McpUpstream {
                     connect();
                     connectedAt = System.currentTimeMillis();
                     health = new Health(true, "up", connectedAt);
+                    firstAttempt.countDown();
                     LOG.info("MCP server {} is up: {} tools", config.name(), tools.size());
                     while (!stopped) {
                         try {
@@ -291,6 +303,7 @@ final class SdkUpstream implements McpUpstream {
                     String why = shortMessage(e);
                     boolean wasUp = health.up();
                     health = new Health(false, why, System.currentTimeMillis());
+                    firstAttempt.countDown();
                     tools = List.of();
                     capabilities = null;
                     release();

@@ -9,6 +9,7 @@ import dev.gatehouse.call.ErrorType;
 import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.call.Pipeline;
 import dev.gatehouse.call.Settlement;
+import dev.gatehouse.guardrails.Guardrails;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -37,6 +38,7 @@ public final class ToolCalls {
     private final Pipeline limits;
     private final CallListener listener;
     private final McpMetrics metrics;
+    private final ToolGuard guard;
     private final ExecutorService blocking = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("gatehouse-mcp-call-", 0).factory());
 
@@ -45,10 +47,17 @@ public final class ToolCalls {
      * @param listener told about each finished call (settlement first, then request log, metrics, traces)
      */
     public ToolCalls(Supplier<McpServers.State> servers, Pipeline limits, CallListener listener, McpMetrics metrics) {
+        this(servers, limits, listener, metrics, null);
+    }
+
+    /** @param guardrails the configured guardrails, run on every call's arguments and result (null: none) */
+    public ToolCalls(Supplier<McpServers.State> servers, Pipeline limits, CallListener listener, McpMetrics metrics,
+            Guardrails guardrails) {
         this.servers = servers;
         this.limits = limits;
         this.listener = listener;
         this.metrics = metrics;
+        this.guard = new ToolGuard(guardrails);
     }
 
     public McpServers.State state() {
@@ -127,16 +136,18 @@ public final class ToolCalls {
             admitted = Future.failedFuture(e);
         }
         GatewayException[] refusal = new GatewayException[1];
+        McpSchema.CallToolResult[] upstream = new McpSchema.CallToolResult[1];
         return admitted.recover(e -> {
                     refusal[0] = e instanceof GatewayException g ? g : null;
                     return Future.failedFuture(limited(e));
                 })
-                .compose(v -> {
+                .compose(v -> guard.arguments(call, arguments == null ? Map.of() : arguments))
+                .compose(checkedArguments -> {
                     Promise<McpSchema.CallToolResult> promise = Promise.promise();
                     blocking.execute(() -> {
                         cancellation.running(Thread.currentThread());
                         try {
-                            McpSchema.CallToolResult result = tool.server().callTool(tool.tool(), arguments, call.principal(), progress);
+                            McpSchema.CallToolResult result = tool.server().callTool(tool.tool(), checkedArguments, call.principal(), progress);
                             if (cancellation.cancelled()) {
                                 throw new McpFailure(McpFailure.CANCELLED, "The request was cancelled.");
                             }
@@ -152,7 +163,11 @@ public final class ToolCalls {
                     });
                     return promise.future();
                 })
-                .andThen(done -> account(call, tool, done.succeeded() ? done.result() : null, done.cause(), refusal[0],
+                .compose(result -> {
+                    upstream[0] = result;
+                    return guard.result(call, result);
+                })
+                .andThen(done -> account(call, tool, upstream[0], done.succeeded() ? done.result() : null, done.cause(), refusal[0],
                         argumentBytes.length, start));
     }
 
@@ -174,14 +189,22 @@ public final class ToolCalls {
         return new McpFailure(McpFailure.INTERNAL, "The call could not be admitted: " + SdkUpstream.shortMessage(e));
     }
 
-    private void account(Call call, Resolved tool, McpSchema.CallToolResult result, Throwable failure,
-            GatewayException refusal, int argumentBytes, long start) {
+    /**
+     * @param upstream what the server answered (null when it was not reached or failed)
+     * @param result what the caller gets (the answer after the output guardrails), null on a failure
+     */
+    private void account(Call call, Resolved tool, McpSchema.CallToolResult upstream, McpSchema.CallToolResult result,
+            Throwable failure, GatewayException refusal, int argumentBytes, long start) {
         long elapsed = System.nanoTime() - start;
         McpFailure f = failure == null ? null : failure instanceof McpFailure m ? m
                 : new McpFailure(McpFailure.INTERNAL, String.valueOf(failure.getMessage()));
         byte[] resultBytes = result == null ? new byte[0] : bytes(result);
-        // A call refused by a rate limit or budget never reached the server: no attempt.
-        if (f == null || f.code() != McpFailure.LIMITED) {
+        boolean guardrail = f != null && f.errorClass().startsWith("guardrail_");
+        // A call refused by a rate limit, a budget or an input guardrail never reached the server: no attempt.
+        if (upstream != null) {
+            call.addAttempt(new Call.Attempt(tool.server().name(), tool.tool(), 200,
+                    Boolean.TRUE.equals(upstream.isError()) ? "tool_error" : null, elapsed));
+        } else if (f == null || f.code() != McpFailure.LIMITED && !guardrail) {
             call.addAttempt(new Call.Attempt(tool.server().name(), tool.tool(), f == null ? 200 : f.status(),
                     f == null ? (Boolean.TRUE.equals(result.isError()) ? "tool_error" : null) : f.errorClass(), elapsed));
         }
@@ -190,7 +213,8 @@ public final class ToolCalls {
             call.captureResponse(Buffer.buffer(resultBytes));
         }
         call.finish();
-        long price = f == null ? tool.server().config().price(tool.tool()) : 0;
+        // The tool's price is owed once the server did the work, even when a guardrail withholds its result.
+        long price = upstream != null ? tool.server().config().price(tool.tool()) : 0;
         call.settle(new Settlement(null, false, price)); // the tool's price: the budget and the request log read this
         metrics.record(tool.server().name(), tool.tool(), f == null ? (Boolean.TRUE.equals(result.isError()) ? "tool_error" : "ok")
                 : f.errorClass(), elapsed, price);
@@ -216,7 +240,8 @@ public final class ToolCalls {
             case McpFailure.TIMEOUT -> ErrorType.TIMEOUT;
             case McpFailure.UNAVAILABLE -> ErrorType.UNAVAILABLE;
             case McpFailure.CANCELLED -> ErrorType.CLIENT_CLOSED;
-            case McpFailure.INVALID_PARAMS, McpFailure.INVALID_REQUEST, McpFailure.METHOD_NOT_FOUND -> ErrorType.INVALID_REQUEST;
+            case McpFailure.INVALID_PARAMS, McpFailure.INVALID_REQUEST, McpFailure.METHOD_NOT_FOUND, McpFailure.GUARDRAIL_BLOCKED ->
+                    ErrorType.INVALID_REQUEST;
             default -> ErrorType.UPSTREAM;
         };
         return new GatewayException(type, f.getMessage(), null, f.errorClass(), null, f.status());

@@ -185,6 +185,28 @@ class McpToolLoopTest {
     }
 
     @Test
+    void aToolNameWithADotIsOfferedUnderANameEveryProviderAccepts() throws Exception {
+        openai.reset();
+        openai.onRequest(body -> {
+            if (body.toString().contains("\"role\":\"tool\"")) {
+                openai.toolCalls().answer("tool said: " + body.path("messages").path(2).path("content").asText());
+            } else {
+                openai.toolCalls(new FakeOpenAi.ToolCallSpec("call_d", "docs__name-with_dots_and-dashes", "{}"));
+            }
+        });
+        // the whole server: its tool "name-with.dots_and-dashes" is offered too (OpenAI refuses '.' in function names)
+        HttpResponse<String> r = gateway.post("/v1/chat/completions", """
+                {"model":"gpt-4o","messages":[{"role":"user","content":"odd"}],"tools":[{"type":"mcp","server_label":"docs"}]}
+                """);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(JSON.readTree(r.body()).path("choices").path(0).path("message").path("content").asText())
+                .isEqualTo("tool said: odd name ok");
+        for (JsonNode tool : JSON.readTree(openai.requests().get(0).body()).path("tools")) {
+            assertThat(tool.path("function").path("name").asText()).matches("[a-zA-Z0-9_-]{1,64}");
+        }
+    }
+
+    @Test
     void aModelThatKeepsCallingToolsStopsAtMaxRounds() {
         openai.reset();
         openai.onRequest(null); // no script: the model asks for the tool every time

@@ -1,6 +1,8 @@
 package dev.gatehouse.api.anthropic;
 
 import dev.gatehouse.api.Ingress;
+import dev.gatehouse.api.mcp.MessagesToolLoop;
+import dev.gatehouse.api.mcp.ToolLoop;
 import dev.gatehouse.call.Call;
 import dev.gatehouse.call.CallListener;
 import dev.gatehouse.call.Endpoint;
@@ -32,10 +34,20 @@ public final class AnthropicApi {
     private final Ingress ingress;
     /** Tokenizing happens off the event loop (see CpuWork); created with the first count. */
     private volatile CpuWork tokenizing;
+    private MessagesToolLoop toolLoop;
 
     public AnthropicApi(Gateway gateway, LongSupplier maxBodyBytes, CallListener listener) {
         this.gateway = gateway;
         this.ingress = new Ingress(gateway, maxBodyBytes, listener);
+    }
+
+    /**
+     * Runs requests that name gateway MCP servers (the MCP connector's {@code mcp_servers}, or the
+     * {@code x-gatehouse-mcp} header) through the tool loop; null: such fields are not acted on.
+     */
+    public AnthropicApi toolLoop(MessagesToolLoop toolLoop) {
+        this.toolLoop = toolLoop;
+        return this;
     }
 
     public void mount(Router router) {
@@ -46,9 +58,11 @@ public final class AnthropicApi {
     private void messages(RoutingContext ctx) {
         ctx.response().putHeader("request-id", (String) ctx.get(ErrorWriter.REQUEST_ID)); // Anthropic SDKs surface this header in errors
         ingress.handle(ctx, Endpoint.MESSAGES, body -> {
-            AnthropicMessagesScan scan = AnthropicMessagesScan.scan(body, true);
+            MessagesToolLoop.Plan plan = toolLoop == null ? null : toolLoop.plan(body, ctx.request().getHeader(ToolLoop.HEADER));
+            AnthropicMessagesScan scan = AnthropicMessagesScan.scan(plan == null ? body : plan.plainBody(), true);
             AnthropicMessagesCaller caller = new AnthropicMessagesCaller(scan);
-            return new Ingress.Scanned(scan.model(), scan.stream(), scan.maxTokens(), caller, caller::estimateUsage);
+            return new Ingress.Scanned(scan.model(), scan.stream(), scan.maxTokens(), caller, caller::estimateUsage,
+                    plan == null ? null : plan.handoff());
         }, AnthropicErrors::body);
     }
 

@@ -10,6 +10,7 @@ import dev.gatehouse.call.AccessRules;
 import dev.gatehouse.call.Call;
 import dev.gatehouse.call.Endpoint;
 import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.guardrails.GuardrailsStage;
 import dev.gatehouse.http.ErrorWriter;
 import dev.gatehouse.mcp.Cancellation;
 import dev.gatehouse.mcp.McpFailure;
@@ -279,6 +280,8 @@ public final class McpApi {
             if (stream) {
                 response.end(event(body));
             } else {
+                GuardrailsStage.header(call); // which guardrails judged the arguments and the result
+                call.applyResponseHeaders(response);
                 writeJson(response, body);
             }
         });

@@ -6,21 +6,16 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatehouse.api.Ingress;
 import dev.gatehouse.call.Call;
-import dev.gatehouse.call.Endpoint;
 import dev.gatehouse.call.ErrorType;
 import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.dialect.openai.OpenAiErrors;
-import dev.gatehouse.mcp.McpFailure;
 import dev.gatehouse.mcp.ToolCalls;
-import io.modelcontextprotocol.spec.McpSchema;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientResponse;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.http.RequestOptions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,24 +39,15 @@ public final class ToolLoop {
     /** The header naming MCP servers or tools for clients that cannot add tools to the body. */
     public static final String HEADER = McpToolset.HEADER;
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Headers of the caller's request that each round carries on. */
-    private static final List<String> CARRIED = List.of("authorization", "x-api-key", "x-gatehouse-metadata",
-            "x-gatehouse-fallbacks", "user-agent");
 
-    private final ToolCalls tools;
-    private final HttpClient loopback;
-    private final String host;
-    private final IntSupplier port;
+    private final AgentTools agent;
 
     /**
      * @param host the address this gateway listens on (a wildcard address is reached on loopback)
      * @param port the port it listens on (the rounds are sent there)
      */
     public ToolLoop(ToolCalls tools, HttpClient loopback, String host, IntSupplier port) {
-        this.tools = tools;
-        this.loopback = loopback;
-        this.host = host == null || host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]") ? "127.0.0.1" : host;
-        this.port = port;
+        this.agent = new AgentTools(tools, loopback, host, port);
     }
 
     /**
@@ -69,7 +55,7 @@ public final class ToolLoop {
      * it names none. Cheap for ordinary requests: the body is parsed only when it mentions mcp.
      */
     public Ingress.Handoff handoff(Buffer body, String header) {
-        if (header == null && (tools.state().servers().isEmpty() || !mentionsMcp(body))) {
+        if (!agent.mayName(body, header)) {
             return null;
         }
         JsonNode request;
@@ -83,26 +69,9 @@ public final class ToolLoop {
             return null;
         }
         return (call, response) -> {
-            McpToolset toolset = McpToolset.resolve(specs, call, tools.state());
+            McpToolset toolset = McpToolset.resolve(specs, call, agent.calls().state());
             return new Run(call, response, (ObjectNode) request, toolset).start();
         };
-    }
-
-    private static final byte[] MCP = "\"mcp\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-
-    /** Whether the body contains {@code "mcp"} at all: a byte search, no parsing, no copy. */
-    private static boolean mentionsMcp(Buffer body) {
-        int last = body.length() - MCP.length;
-        outer:
-        for (int i = 0; i <= last; i++) {
-            for (int j = 0; j < MCP.length; j++) {
-                if (body.getByte(i + j) != MCP[j]) {
-                    continue outer;
-                }
-            }
-            return true;
-        }
-        return false;
     }
 
     /** One caller request's rounds. */
@@ -150,18 +119,10 @@ public final class ToolLoop {
 
         private void next() {
             round++;
-            if (round > tools.state().config().maxRounds()) {
+            if (round > agent.maxRounds()) {
                 fail(new GatewayException(ErrorType.UNPROCESSABLE, "The model was still calling tools after "
-                        + tools.state().config().maxRounds() + " rounds (mcp.max-rounds).", null, "mcp_max_rounds"));
+                        + agent.maxRounds() + " rounds (mcp.max-rounds).", null, "mcp_max_rounds"));
                 return;
-            }
-            RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(host).setPort(port.getAsInt())
-                    .setURI("/v1/chat/completions").putHeader("content-type", "application/json");
-            for (String name : CARRIED) {
-                String value = call.headers().get(name);
-                if (value != null) {
-                    options.putHeader(name, value);
-                }
             }
             byte[] body;
             try {
@@ -170,8 +131,7 @@ public final class ToolLoop {
                 fail(e);
                 return;
             }
-            loopback.request(options)
-                    .compose(r -> r.send(Buffer.buffer(body)))
+            agent.round(call, "/v1/chat/completions", body)
                     .onSuccess(this::answered)
                     .onFailure(this::fail);
         }
@@ -232,6 +192,12 @@ public final class ToolLoop {
                 results.add(runTool(c.path("function").path("name").asText(), c.path("function").path("arguments").asText("{}")));
             }
             Future.join(results).onComplete(all -> {
+                for (Future<String> r : results) {
+                    if (r.failed() && AgentTools.guardrail(r.cause())) {
+                        fail(AgentTools.guardrailError(r.cause(), round));
+                        return;
+                    }
+                }
                 StringBuilder line = new StringBuilder(": gatehouse-mcp round ").append(round).append(':');
                 for (int i = 0; i < calls.size(); i++) {
                     Future<String> r = results.get(i);
@@ -250,29 +216,8 @@ public final class ToolLoop {
             });
         }
 
-        @SuppressWarnings("unchecked")
         private Future<String> runTool(String name, String arguments) {
-            Call toolCall = new Call(call.requestId() + "-mcp" + (++toolSeq), Endpoint.MCP_TOOL_CALL, call.headers(), System.nanoTime());
-            toolCall.principal(call.principal());
-            toolCall.zdr(call.zdr());
-            toolCall.storeBodies(call.storeBodies());
-            toolCall.clientAddress(call.clientAddress());
-            Map<String, Object> args;
-            ToolCalls.Resolved resolved;
-            try {
-                args = arguments.isBlank() ? Map.of() : JSON.readValue(arguments, Map.class);
-            } catch (Exception e) {
-                McpFailure f = new McpFailure(McpFailure.INVALID_PARAMS, "The model's arguments for " + name + " are not a JSON object.");
-                tools.refused(toolCall, name, f);
-                return Future.failedFuture(f);
-            }
-            try {
-                resolved = tools.resolve(toolCall, name, null);
-            } catch (McpFailure f) {
-                tools.refused(toolCall, name, f);
-                return Future.failedFuture(f);
-            }
-            return tools.call(toolCall, resolved, args, null).map(ToolLoop::text);
+            return agent.run(call, ++toolSeq, toolset.tools().get(name).exposed(), arguments).map(AgentTools::text);
         }
 
         private void openStream() {
@@ -396,28 +341,5 @@ public final class ToolLoop {
                 runTools(assistant, list);
             }
         }
-    }
-
-    /** A tool result as the text a model reads: its text parts, else its JSON. */
-    static String text(McpSchema.CallToolResult result) {
-        StringBuilder text = new StringBuilder();
-        if (result.content() != null) {
-            for (McpSchema.Content c : result.content()) {
-                if (c instanceof McpSchema.TextContent t) {
-                    if (!text.isEmpty()) {
-                        text.append('\n');
-                    }
-                    text.append(t.text());
-                }
-            }
-        }
-        if (text.isEmpty()) {
-            try {
-                text.append(JSON.writeValueAsString(result.structuredContent() != null ? result.structuredContent() : result.content()));
-            } catch (Exception e) {
-                text.append("(no text)");
-            }
-        }
-        return Boolean.TRUE.equals(result.isError()) ? "Error: " + text : text.toString();
     }
 }

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatehouse.api.Ingress;
+import dev.gatehouse.api.mcp.ResponsesToolLoop;
+import dev.gatehouse.api.mcp.ToolLoop;
 import dev.gatehouse.call.Call;
 import dev.gatehouse.call.CallListener;
 import dev.gatehouse.call.Endpoint;
@@ -50,6 +52,7 @@ public final class ResponsesApi {
     private final Gateway gateway;
     private final Ingress ingress;
     private final ResponseStore store;
+    private ResponsesToolLoop toolLoop;
 
     public ResponsesApi(Gateway gateway, LongSupplier maxBodyBytes, CallListener listener, ResponseStore store) {
         this.gateway = gateway;
@@ -67,9 +70,20 @@ public final class ResponsesApi {
         }
     }
 
+    /**
+     * Runs requests that name gateway MCP tools ({@code "type": "mcp"} tools or the
+     * {@code x-gatehouse-mcp} header) through the tool loop; null: such tools are refused, as
+     * other built-in tools are.
+     */
+    public ResponsesApi toolLoop(ResponsesToolLoop toolLoop) {
+        this.toolLoop = toolLoop;
+        return this;
+    }
+
     private void create(RoutingContext ctx) {
         ingress.handle(ctx, Endpoint.RESPONSES, (call, body) -> {
-            ResponsesRequest request = ResponsesRequestDecoder.decode(body);
+            ResponsesToolLoop.Plan plan = toolLoop == null ? null : toolLoop.plan(body, ctx.request().getHeader(ToolLoop.HEADER));
+            ResponsesRequest request = ResponsesRequestDecoder.decode(plan == null ? body : plan.plainBody());
             if (call.zdr()) {
                 if (request.previousResponseId() != null) {
                     throw new GatewayException(ErrorType.INVALID_REQUEST, "'previous_response_id' cannot be used: zero data retention"
@@ -85,10 +99,38 @@ public final class ResponsesApi {
                     : onContext(store.get(owner, request.previousResponseId()), context).map(found -> conversation(found, decoded));
             return history.map(items -> {
                 ResponsesCaller caller = new ResponsesCaller(decoded, body, items, decoded.store() ? store : null, owner, context);
+                if (plan != null) {
+                    ResponsesToolLoop.Store keep = !decoded.store() ? null
+                            : (response, toolItems) -> keep(owner, decoded, items, response, toolItems, context);
+                    return new Ingress.Scanned(decoded.model(), decoded.stream(), decoded.parameters().maxTokens(), caller,
+                            caller::estimateUsage, plan.handoff(keep));
+                }
                 return new Ingress.Scanned(decoded.model(), decoded.stream(), decoded.parameters().maxTokens(), caller,
                         caller::estimateUsage);
             });
         }, ResponsesErrors::body);
+    }
+
+    /**
+     * Stores a response the MCP tool loop assembled. Its conversation holds the tool rounds as the
+     * function calls and outputs the model saw (the mcp_call items are the caller's view), so a
+     * follow-up turn with previous_response_id replays on any provider.
+     */
+    private Future<Void> keep(String owner, ResponsesRequest request, List<JsonNode> history, ObjectNode response, ArrayNode toolItems,
+            Context context) {
+        ArrayNode conversation = OpenAiJson.MAPPER.createArrayNode();
+        history.forEach(conversation::add);
+        conversation.addAll(request.inputItems());
+        conversation.addAll(toolItems);
+        response.path("output").forEach(item -> {
+            String type = item.path("type").asText();
+            if (!type.startsWith("mcp_")) {
+                conversation.add(item);
+            }
+        });
+        ResponseStore.Stored row = new ResponseStore.Stored(response.path("id").asText(), owner, response.path("created_at").asLong(
+                System.currentTimeMillis() / 1000), request.model(), response, request.inputItems(), conversation);
+        return onContext(store.put(row), context).recover(e -> Future.succeededFuture()); // the answer is delivered regardless
     }
 
     private static List<JsonNode> conversation(Optional<ResponseStore.Stored> found, ResponsesRequest request) {

@@ -15,7 +15,9 @@ public final class BuiltInTools {
     /** The refusal for built-in tool {@code type} found at {@code param}. */
     public static GatewayException refuse(String param, String type) {
         String why = switch (type) {
-            case "mcp", "file_search" -> "the built-in '" + type + "' tool is not available in the gateway's Responses API yet";
+            case "mcp" -> "no MCP server is configured on this gateway (an 'mcp' tool names one of the gateway's own servers by"
+                    + " server_label; see docs/mcp.md)";
+            case "file_search" -> "the built-in '" + type + "' tool is not available in the gateway's Responses API yet";
             default -> "the built-in '" + type + "' tool cannot be served by the gateway (only 'function' tools are translated"
                     + " to every provider)";
         };

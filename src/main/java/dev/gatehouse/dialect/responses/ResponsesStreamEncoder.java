@@ -332,6 +332,11 @@ public final class ResponsesStreamEncoder implements StreamEncoder {
             case "message" -> empty.putArray("content");
             case "reasoning" -> empty.putArray("summary");
             case "function_call" -> empty.put("arguments", "");
+            case "mcp_call" -> {
+                empty.put("arguments", "").putNull("output").putNull("error");
+                empty.put("status", "in_progress");
+            }
+            case "mcp_list_tools" -> empty.putArray("tools");
             default -> { }
         }
         state.openItem = item;
@@ -375,6 +380,19 @@ public final class ResponsesStreamEncoder implements StreamEncoder {
                     argumentsDelta(out, arguments);
                 }
                 argumentsDone(out, item.path("name").asText(), arguments);
+            }
+            // The gateway's MCP tool loop: OpenAI's events for a tool listing and a tool call.
+            case "mcp_list_tools" -> {
+                event(out, "response.mcp_list_tools.in_progress", itemEvent());
+                event(out, item.hasNonNull("error") ? "response.mcp_list_tools.failed" : "response.mcp_list_tools.completed", itemEvent());
+            }
+            case "mcp_call" -> {
+                event(out, "response.mcp_call.in_progress", itemEvent());
+                String arguments = item.path("arguments").asText();
+                event(out, "response.mcp_call_arguments.delta", itemEvent().put("delta", arguments));
+                event(out, "response.mcp_call_arguments.done", itemEvent().put("arguments", arguments));
+                event(out, "failed".equals(item.path("status").asText()) ? "response.mcp_call.failed" : "response.mcp_call.completed",
+                        itemEvent());
             }
             default -> { }
         }

@@ -1,0 +1,169 @@
+package dev.gatehouse.api.mcp;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gatehouse.call.Call;
+import dev.gatehouse.call.Endpoint;
+import dev.gatehouse.call.ErrorType;
+import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.mcp.McpFailure;
+import dev.gatehouse.mcp.ToolCalls;
+import io.modelcontextprotocol.spec.McpSchema;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.function.IntSupplier;
+
+/**
+ * What every agent-mode loop shares, whatever the caller's format: sending a round to this gateway
+ * with the caller's credentials, and running one tool call the model made as a {@code tools/call}
+ * of its own (the caller's policies, limits, budgets, guardrails and request-log record).
+ */
+final class AgentTools {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Headers of the caller's request that each round carries on. */
+    private static final List<String> CARRIED = List.of("authorization", "x-api-key", "x-gatehouse-metadata",
+            "x-gatehouse-fallbacks", "user-agent", "anthropic-version", "anthropic-beta");
+    private static final byte[] MCP = "\"mcp\"".getBytes(StandardCharsets.US_ASCII);
+
+    private final ToolCalls tools;
+    private final HttpClient loopback;
+    private final String host;
+    private final IntSupplier port;
+
+    /**
+     * @param host the address this gateway listens on (a wildcard address is reached on loopback)
+     * @param port the port it listens on (the rounds are sent there)
+     */
+    AgentTools(ToolCalls tools, HttpClient loopback, String host, IntSupplier port) {
+        this.tools = tools;
+        this.loopback = loopback;
+        this.host = host == null || host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]") ? "127.0.0.1" : host;
+        this.port = port;
+    }
+
+    ToolCalls calls() {
+        return tools;
+    }
+
+    int maxRounds() {
+        return tools.state().config().maxRounds();
+    }
+
+    /** Whether a request could name gateway MCP tools at all: servers exist and the body says "mcp" (a byte search, no parse). */
+    boolean mayName(Buffer body, String header) {
+        return header != null || !tools.state().servers().isEmpty() && mentions(body, MCP);
+    }
+
+    /** Whether {@code body} contains {@code needle}: a byte search, no parsing, no copy. */
+    static boolean mentions(Buffer body, byte[] needle) {
+        int last = body.length() - needle.length;
+        outer:
+        for (int i = 0; i <= last; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (body.getByte(i + j) != needle[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
+
+    /** Sends one round to {@code path} on this gateway with the caller's credentials. */
+    Future<HttpClientResponse> round(Call call, String path, byte[] body) {
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(host).setPort(port.getAsInt())
+                .setURI(path).putHeader("content-type", "application/json");
+        for (String name : CARRIED) {
+            String value = call.headers().get(name);
+            if (name.equals("anthropic-beta") && value != null) {
+                value = withoutMcpBetas(value); // the gateway runs the MCP servers; the rounds are plain tool use
+            }
+            if (value != null && !value.isEmpty()) {
+                options.putHeader(name, value);
+            }
+        }
+        return loopback.request(options).compose(r -> r.send(Buffer.buffer(body)));
+    }
+
+    private static String withoutMcpBetas(String betas) {
+        StringBuilder kept = new StringBuilder();
+        for (String beta : betas.split(",")) {
+            String b = beta.trim();
+            if (!b.isEmpty() && !b.startsWith("mcp-client-")) {
+                kept.append(kept.isEmpty() ? "" : ",").append(b);
+            }
+        }
+        return kept.toString();
+    }
+
+    /**
+     * Runs the tool call {@code name(arguments)} the model made, as call number {@code seq} of the
+     * caller's request; the future fails with an {@link McpFailure} (unknown, denied, failed, blocked).
+     */
+    @SuppressWarnings("unchecked")
+    Future<McpSchema.CallToolResult> run(Call caller, int seq, String name, String arguments) {
+        Call toolCall = new Call(caller.requestId() + "-mcp" + seq, Endpoint.MCP_TOOL_CALL, caller.headers(), System.nanoTime());
+        toolCall.principal(caller.principal());
+        toolCall.zdr(caller.zdr());
+        toolCall.storeBodies(caller.storeBodies());
+        toolCall.clientAddress(caller.clientAddress());
+        Map<String, Object> args;
+        ToolCalls.Resolved resolved;
+        try {
+            args = arguments == null || arguments.isBlank() ? Map.of() : JSON.readValue(arguments, Map.class);
+        } catch (Exception e) {
+            McpFailure f = new McpFailure(McpFailure.INVALID_PARAMS, "The model's arguments for " + name + " are not a JSON object.");
+            tools.refused(toolCall, name, f);
+            return Future.failedFuture(f);
+        }
+        try {
+            resolved = tools.resolve(toolCall, name, null);
+        } catch (McpFailure f) {
+            tools.refused(toolCall, name, f);
+            return Future.failedFuture(f);
+        }
+        return tools.call(toolCall, resolved, args, null);
+    }
+
+    /** Whether a failed tool call was a guardrail's block: the caller's to see, not the model's to work around. */
+    static boolean guardrail(Throwable failure) {
+        return failure instanceof McpFailure f && f.errorClass().startsWith("guardrail_");
+    }
+
+    /** A guardrail's block of a tool call in round {@code round}, as the caller's error (400, or 503 when it could not decide). */
+    static GatewayException guardrailError(Throwable failure, int round) {
+        McpFailure f = (McpFailure) failure;
+        boolean unavailable = f.code() == McpFailure.UNAVAILABLE;
+        return new GatewayException(unavailable ? ErrorType.UNAVAILABLE : ErrorType.INVALID_REQUEST,
+                "Round " + round + ": " + f.getMessage(), null, f.errorClass());
+    }
+
+    /** A tool result as the text a model reads: its text parts, else its JSON; an error result is prefixed "Error: ". */
+    static String text(McpSchema.CallToolResult result) {
+        StringBuilder text = new StringBuilder();
+        if (result.content() != null) {
+            for (McpSchema.Content c : result.content()) {
+                if (c instanceof McpSchema.TextContent t) {
+                    if (!text.isEmpty()) {
+                        text.append('\n');
+                    }
+                    text.append(t.text());
+                }
+            }
+        }
+        if (text.isEmpty()) {
+            try {
+                text.append(JSON.writeValueAsString(result.structuredContent() != null ? result.structuredContent() : result.content()));
+            } catch (Exception e) {
+                text.append("(no text)");
+            }
+        }
+        return Boolean.TRUE.equals(result.isError()) ? "Error: " + text : text.toString();
+    }
+}
