@@ -317,6 +317,8 @@ public final class Gatehouse implements AutoCloseable {
 
             AtomicBoolean storageUp = new AtomicBoolean(true);
             Health health = new Health(storageUp::get);
+            metrics.gauge("gatehouse.storage.up", "1 when the database answered at the last check (every 5 s), else 0",
+                    () -> storageUp.get() ? 1 : 0);
             GatewayServer server = new GatewayServer(vertx, router -> {
                 health.mount(router);
                 if (config.observability().metricsEnabled()) {
