@@ -80,7 +80,7 @@ public final class Enforcement implements AutoCloseable {
             redisClient.setOptions(ClientOptions.builder()
                     .timeoutOptions(TimeoutOptions.enabled(Duration.ofSeconds(2))).build());
             redis = redisClient.connect();
-            ledger = new RedisLedger(redis.async(), prefix, clock, thresholds, events);
+            ledger = new RedisLedger(redis.async(), prefix, clock, thresholds, events, config.budgets().reservationLease());
             limiter = Limiter.redis(redisClient, redis.async(), prefix);
             changes = new DefinitionChanges(redisClient, redis.async(), prefix + "changes", this::refresh);
             budgets.onChange(changes::announce);

@@ -262,9 +262,11 @@ final class ConfigReader {
         }
         Integer maxOutput = s.integer("default-max-output-tokens", 1, Integer.MAX_VALUE);
         Duration timeout = s.duration("alert-timeout", false);
+        Duration lease = s.duration("reservation-lease", false);
         s.finish();
         return new BudgetsConfig(webhook, thresholds,
-                maxOutput == null ? d.defaultMaxOutputTokens() : maxOutput, timeout == null ? d.alertTimeout() : timeout);
+                maxOutput == null ? d.defaultMaxOutputTokens() : maxOutput, timeout == null ? d.alertTimeout() : timeout,
+                lease == null ? d.reservationLease() : lease);
     }
 
     private ObservabilityConfig observability(Section s) {

@@ -84,9 +84,11 @@ class ClusterTest {
                 redis:
                   url: %s
                   key-prefix: "%s"
+                budgets:
+                  reservation-lease: 5s
                 providers:
                   mock: {kind: mock, mock: {chunk-delay: 1ms, output-tokens: 12}}
-                  slowmock: {kind: mock, mock: {chunk-delay: 100ms, output-tokens: 60}}
+                  slowmock: {kind: mock, mock: {chunk-delay: 100ms, output-tokens: 30}}
                 models:
                   gpt-4o-mini:
                     pricing: {input: 0, output: 1.00}
@@ -311,9 +313,12 @@ class ClusterTest {
 
     @Test
     @Order(7)
-    void aNodeKilledMidStreamLeavesTheOthersServing() throws Exception {
-        Key key = key(team());
-        awaitEverywhere(key.secret, "gpt-4o-mini", s -> s == 200, Duration.ofSeconds(3));
+    void aNodeKilledMidStreamLeavesTheOthersServingAndItsReservationExpires() throws Exception {
+        String team = team();
+        Key key = key(team);
+        String budget = admin(cluster.node(0), "POST", "/budgets", "{\"scope\":\"team\",\"subject\":\"" + team
+                + "\",\"period\":\"total\",\"limit_micros\":100000}", 201).path("id").asText();
+        Thread.sleep(1_000);
         Node victim = cluster.node(2);
         InputStream cut = openStream(victim, key.secret);
         InputStream survivor = openStream(cluster.node(0), key.secret);
@@ -323,6 +328,18 @@ class ClusterTest {
         List<Integer> statuses = burst(20, i -> chat(cluster.next(), key.secret, "gpt-4o-mini", false));
         assertThat(statuses).containsOnly(200);
         assertThat(readToEnd(survivor)).as("stream on another node").contains("data: [DONE]");
+
+        // The killed node never settles its stream: its reservation (30 micro-USD) is released when
+        // its lease (5 s here) ends, instead of holding the budget until the period ends. What is
+        // spent is what the calls that finished cost: the surviving stream and the 20 short calls.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        JsonNode current;
+        while ((current = admin(cluster.node(1), "GET", "/budgets/" + budget, null, 200).path("current"))
+                .path("reserved_micros").asLong() != 0) {
+            assertThat(System.nanoTime()).as("reservation still held: %s", current).isLessThan(deadline);
+            Thread.sleep(200);
+        }
+        assertThat(current.path("spent_micros").asLong()).isEqualTo(30 + 20 * CALL_MICROS);
     }
 
     // ---- helpers
@@ -436,7 +453,7 @@ class ClusterTest {
 
     /** Starts a slow stream and returns once its first event arrived. */
     private InputStream openStream(Node node, String secret) throws Exception {
-        ObjectNode body = JSON.createObjectNode().put("model", "slow").put("max_tokens", 60).put("stream", true);
+        ObjectNode body = JSON.createObjectNode().put("model", "slow").put("max_tokens", 30).put("stream", true);
         body.putArray("messages").addObject().put("role", "user").put("content", "hello cluster");
         HttpResponse<InputStream> response = cluster.http.send(HttpRequest.newBuilder(URI.create(node.origin() + "/v1/chat/completions"))
                 .timeout(Duration.ofSeconds(20)).header("Authorization", "Bearer " + secret).header("Content-Type", "application/json")
