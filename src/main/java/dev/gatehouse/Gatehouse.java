@@ -68,6 +68,7 @@ import dev.gatehouse.secrets.SecretCipher;
 import dev.gatehouse.secrets.TeamCredentials;
 import dev.gatehouse.store.Database;
 import dev.gatehouse.store.SettingsStore;
+import dev.gatehouse.store.SingleNodeLock;
 import dev.gatehouse.usage.AccessLog;
 import dev.gatehouse.usage.RequestLogging;
 import dev.gatehouse.usage.UsageQuery;
@@ -156,6 +157,7 @@ public final class Gatehouse implements AutoCloseable {
     private GatewayMetrics metrics;
     private RequestLogging requestLogging;
     private Settler settler;
+    private SingleNodeLock nodeLock;
 
     private Gatehouse(Vertx vertx, Database database, GatewayServer server, ConfigWatcher watcher,
             ScheduledExecutorService housekeeping, String host, int port, MasterKeyBootstrap.MasterKey masterKey,
@@ -186,6 +188,8 @@ public final class Gatehouse implements AutoCloseable {
         // Storage (JDBC driver, pool, migrations) and the event loops (Netty, native transport)
         // each take a few hundred milliseconds to warm up; doing both at once halves the start.
         long t1 = System.nanoTime();
+        // SQLite serves one gateway: a second on the same file refuses to start (use PostgreSQL for several).
+        SingleNodeLock nodeLock = SingleNodeLock.acquire(config.storage().url(), options.dataDir());
         CompletableFuture<Database> opening = CompletableFuture.supplyAsync(
                 () -> Database.open(config.storage().url(), config.storage().username(), config.storage().password(), options.dataDir()),
                 task -> Thread.ofPlatform().name("gatehouse-storage-open").start(task));
@@ -201,6 +205,7 @@ public final class Gatehouse implements AutoCloseable {
             database = opening.join();
         } catch (CompletionException e) {
             vertx.close();
+            nodeLock.close();
             throw e.getCause() instanceof RuntimeException cause ? cause : e;
         }
         Enforcement enforcement = null;
@@ -356,6 +361,7 @@ public final class Gatehouse implements AutoCloseable {
                 }).start();
             }
             Gatehouse gatehouse = new Gatehouse(vertx, database, server, watcher, housekeeping, host, boundPort, masterKey, config);
+            gatehouse.nodeLock = nodeLock;
             gatehouse.closeFirst.add(identity.registry());
             gatehouse.closeLast.add(cache);
             gatehouse.closeFirst.add(mcpServers); // stops stdio servers' processes
@@ -381,6 +387,7 @@ public final class Gatehouse implements AutoCloseable {
                 enforcement.close();
             }
             database.close();
+            nodeLock.close();
             throw e;
         }
     }
@@ -541,6 +548,9 @@ public final class Gatehouse implements AutoCloseable {
             }
         }
         database.close();
+        if (nodeLock != null) {
+            nodeLock.close();
+        }
     }
 
     /** The request log (writer gauges for metrics, store and retention for tests and operators). */

@@ -79,7 +79,7 @@ public final class Database implements AutoCloseable {
         return new Database(dataSource, dialect, shown);
     }
 
-    private static String defaultSqliteUrl(Path dataDir) {
+    static String defaultSqliteUrl(Path dataDir) {
         if (dataDir == null) {
             throw new StorageException("No database URL and no data folder: cannot place the SQLite database");
         }
