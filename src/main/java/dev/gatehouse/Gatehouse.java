@@ -67,6 +67,7 @@ import dev.gatehouse.secrets.CredentialStore;
 import dev.gatehouse.secrets.SecretCipher;
 import dev.gatehouse.secrets.TeamCredentials;
 import dev.gatehouse.store.Database;
+import dev.gatehouse.store.LeaderLock;
 import dev.gatehouse.store.SettingsStore;
 import dev.gatehouse.store.SingleNodeLock;
 import dev.gatehouse.usage.AccessLog;
@@ -210,6 +211,7 @@ public final class Gatehouse implements AutoCloseable {
         }
         Enforcement enforcement = null;
         RequestLogging requestLogging = null;
+        LeaderLock leaderLock = null;
         try {
             MasterKeyBootstrap.MasterKey masterKey = MasterKeyBootstrap.resolve(
                     config.auth().masterKey(), new SettingsStore(database), options.resetMasterKey());
@@ -267,6 +269,12 @@ public final class Gatehouse implements AutoCloseable {
             // Request log: one record per call, queued and written in batches off the request path.
             requestLogging = new RequestLogging(database, options.dataDir(),
                     RequestLogging.Settings.from(config.requestLog()), System::currentTimeMillis);
+            // Retention and purges run on one node of a cluster (an advisory lock on PostgreSQL).
+            LeaderLock leader = LeaderLock.start(database);
+            leaderLock = leader;
+            requestLogging.runRetentionWhen(leader::isLeader);
+            metrics.gauge("gatehouse.leader", "1 on the node that runs the cluster's background work (retention, purges), else 0",
+                    () -> leader.isLeader() ? 1 : 0);
             metrics.gauge("gatehouse.request_log.queue.depth", "Request-log records waiting to be written",
                     requestLogging.writer()::queueDepth);
             List<CallListener> listeners = new ArrayList<>(List.of(accessLog, requestLogging.writer()));
@@ -349,8 +357,11 @@ public final class Gatehouse implements AutoCloseable {
             // Credentials changed on other nodes arrive within this period (this node's own at once).
             housekeeping.scheduleWithFixedDelay(teamCredentials::refreshQuietly, 5, 5, TimeUnit.SECONDS);
             // Stored responses past their retention are deleted here, off the event loop.
-            housekeeping.scheduleWithFixedDelay(() -> responseStore.purgeQuietly(snapshot.get().config().responses().retention()),
-                    1, 60, TimeUnit.MINUTES);
+            housekeeping.scheduleWithFixedDelay(() -> {
+                if (leader.isLeader()) {
+                    responseStore.purgeQuietly(snapshot.get().config().responses().retention());
+                }
+            }, 1, 60, TimeUnit.MINUTES);
 
             ConfigWatcher watcher = null;
             if (configFile != null) {
@@ -362,6 +373,7 @@ public final class Gatehouse implements AutoCloseable {
             }
             Gatehouse gatehouse = new Gatehouse(vertx, database, server, watcher, housekeeping, host, boundPort, masterKey, config);
             gatehouse.nodeLock = nodeLock;
+            gatehouse.closeFirst.add(leader);
             gatehouse.closeFirst.add(identity.registry());
             gatehouse.closeLast.add(cache);
             gatehouse.closeFirst.add(mcpServers); // stops stdio servers' processes
@@ -385,6 +397,9 @@ public final class Gatehouse implements AutoCloseable {
             }
             if (enforcement != null) {
                 enforcement.close();
+            }
+            if (leaderLock != null) {
+                leaderLock.close();
             }
             database.close();
             nodeLock.close();

@@ -309,6 +309,16 @@ class ClusterTest {
             JsonNode page = admin(node, "GET", "/usage/requests?key=" + key.id + "&limit=500", null, 200);
             assertThat(page.path("data").size()).as("%s", node).isEqualTo(calls);
         }
+        // And so do the analytics (hourly rollups): the same answer from every node.
+        List<String> summaries = new ArrayList<>();
+        for (Node node : cluster.nodes()) {
+            JsonNode rows = admin(node, "GET", "/usage/summary?group_by=key&key=" + key.id, null, 200).path("rows");
+            assertThat(rows.size()).as("%s: %s", node, rows).isEqualTo(1);
+            assertThat(rows.get(0).path("requests").asLong()).as("%s", node).isEqualTo(calls);
+            assertThat(rows.get(0).path("cost_micros").asLong()).isEqualTo(calls * CALL_MICROS);
+            summaries.add(rows.toString());
+        }
+        assertThat(summaries).containsOnly(summaries.get(0));
     }
 
     @Test
@@ -340,6 +350,33 @@ class ClusterTest {
             Thread.sleep(200);
         }
         assertThat(current.path("spent_micros").asLong()).isEqualTo(30 + 20 * CALL_MICROS);
+    }
+
+    @Test
+    @Order(8)
+    void exactlyOneNodeRunsTheBackgroundWorkAndAnotherTakesOverWhenItIsKilled() throws Exception {
+        List<Node> alive = cluster.nodes().stream().filter(n -> n.process.isAlive()).toList();
+        assertThat(alive).hasSizeGreaterThanOrEqualTo(2);
+        Node leader = awaitOneLeader(alive, Duration.ofSeconds(5));
+        cluster.kill(leader);
+        long killed = System.nanoTime();
+        Node next = awaitOneLeader(alive.stream().filter(n -> n != leader).toList(), Duration.ofSeconds(8));
+        System.out.printf("%s took over the background work %d ms after the leader was killed%n", next,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed));
+    }
+
+    /** Waits until exactly one of these nodes says (gauge gatehouse_leader) that it leads, and returns it. */
+    private Node awaitOneLeader(List<Node> nodes, Duration within) {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (true) {
+            List<Node> leaders = nodes.stream().filter(n -> send(n, "GET", "/metrics", "-", null).body
+                    .lines().anyMatch(line -> line.startsWith("gatehouse_leader ") && line.endsWith(" 1.0"))).toList();
+            if (leaders.size() == 1) {
+                return leaders.get(0);
+            }
+            assertThat(System.nanoTime()).as("leaders among %s: %s", nodes, leaders).isLessThan(deadline);
+            sleep(100);
+        }
     }
 
     // ---- helpers
