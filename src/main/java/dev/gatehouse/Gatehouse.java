@@ -58,6 +58,7 @@ import dev.gatehouse.routing.AuthorizeStage;
 import dev.gatehouse.routing.Embeddings;
 import dev.gatehouse.routing.Router;
 import dev.gatehouse.routing.RoutingTable;
+import dev.gatehouse.routing.SharedBreakers;
 import dev.gatehouse.routing.Snapshot;
 import dev.gatehouse.routing.Target;
 import dev.gatehouse.routing.TargetMonitor;
@@ -246,6 +247,9 @@ public final class Gatehouse implements AutoCloseable {
             enforcement = Enforcement.start(config, database, snapshot::get, System::currentTimeMillis);
             // Routing health (breakers, latency, load, usage per target) outlives config reloads.
             TargetMonitor targetHealth = new TargetMonitor(() -> snapshot.get().config().routing().circuitBreaker());
+            // With several nodes, a breaker that opens on one opens on all (and closes on all).
+            SharedBreakers sharedBreakers = enforcement.redisClient() == null ? null
+                    : SharedBreakers.connect(enforcement.redisClient(), config.redis().keyPrefix() + "breakers", targetHealth);
             PricingSource routingPrices = enforcement.pricing();
             Router targetRouter = new Router(targetHealth, () -> routingPrices.pricing(snapshot.get().config()),
                     () -> snapshot.get().config().routing(), null,
@@ -374,6 +378,9 @@ public final class Gatehouse implements AutoCloseable {
             Gatehouse gatehouse = new Gatehouse(vertx, database, server, watcher, housekeeping, host, boundPort, masterKey, config);
             gatehouse.nodeLock = nodeLock;
             gatehouse.closeFirst.add(leader);
+            if (sharedBreakers != null) {
+                gatehouse.closeFirst.add(sharedBreakers);
+            }
             gatehouse.closeFirst.add(identity.registry());
             gatehouse.closeLast.add(cache);
             gatehouse.closeFirst.add(mcpServers); // stops stdio servers' processes

@@ -82,7 +82,7 @@ public final class Enforcement implements AutoCloseable {
             redis = redisClient.connect();
             ledger = new RedisLedger(redis.async(), prefix, clock, thresholds, events, config.budgets().reservationLease());
             limiter = Limiter.redis(redisClient, redis.async(), prefix);
-            changes = new DefinitionChanges(redisClient, redis.async(), prefix + "changes", this::refresh);
+            changes = new DefinitionChanges(redisClient, prefix + "changes", this::refresh);
             budgets.onChange(changes::announce);
             limits.onChange(changes::announce);
             LOG.info("rate limits and budgets are shared through Redis at {}", config.redis().url().replaceAll("//[^@/]*@", "//***@"));
@@ -127,6 +127,11 @@ public final class Enforcement implements AutoCloseable {
     public void refresh() {
         budgets.replaceAll(budgetStore.all());
         limits.replaceAll(limitStore.all());
+    }
+
+    /** The Redis client limits and budgets use (null without Redis), for other state shared between nodes. */
+    public RedisClient redisClient() {
+        return redisClient;
     }
 
     public PricingSource pricing() {

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatehouse.cluster.Cluster.Node;
+import dev.gatehouse.testing.FakeOpenAi;
+import dev.gatehouse.testing.Fault;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -57,11 +59,14 @@ class ClusterTest {
     /** Callers run on virtual threads: the common pool has one thread on a two-core machine and would serialise a burst. */
     private final ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor();
     private Cluster cluster;
+    /** A real upstream (an OpenAI fake in this JVM) the nodes call for the model 'flaky', so a test can make it fail. */
+    private FakeOpenAi upstream;
     private volatile boolean withRetiredModel = true;
 
     @BeforeAll
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void start() throws Exception {
+        upstream = FakeOpenAi.start();
         cluster = Cluster.start(3, this::config);
     }
 
@@ -70,6 +75,9 @@ class ClusterTest {
         callers.shutdownNow();
         if (cluster != null) {
             cluster.close();
+        }
+        if (upstream != null) {
+            upstream.close();
         }
     }
 
@@ -86,7 +94,10 @@ class ClusterTest {
                   key-prefix: "%s"
                 budgets:
                   reservation-lease: 5s
+                routing:
+                  circuit-breaker: {consecutive-failures: 3, cooldown: 30s}
                 providers:
+                  flaky: {kind: openai, base-url: "%s", api-key: %s}
                   mock: {kind: mock, mock: {chunk-delay: 1ms, output-tokens: 12}}
                   slowmock: {kind: mock, mock: {chunk-delay: 100ms, output-tokens: 30}}
                 models:
@@ -96,7 +107,10 @@ class ClusterTest {
                   slow:
                     pricing: {input: 0, output: 1.00}
                     targets: [{provider: slowmock}]
-                """.formatted(Cluster.MASTER_KEY, c.postgresUrl(), c.redisUrl(), c.redisPrefix)
+                  flaky:
+                    targets: [{provider: flaky, model: gpt-4o-mini}, {provider: mock}]
+                """.formatted(Cluster.MASTER_KEY, c.postgresUrl(), c.redisUrl(), c.redisPrefix, upstream.baseUrl(),
+                        FakeOpenAi.DEFAULT_KEY)
                 + (withRetiredModel ? """
                   retired:
                     targets: [{provider: mock}]
@@ -322,7 +336,7 @@ class ClusterTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void aNodeKilledMidStreamLeavesTheOthersServingAndItsReservationExpires() throws Exception {
         String team = team();
         Key key = key(team);
@@ -353,7 +367,7 @@ class ClusterTest {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void exactlyOneNodeRunsTheBackgroundWorkAndAnotherTakesOverWhenItIsKilled() throws Exception {
         List<Node> alive = cluster.nodes().stream().filter(n -> n.process.isAlive()).toList();
         assertThat(alive).hasSizeGreaterThanOrEqualTo(2);
@@ -376,6 +390,29 @@ class ClusterTest {
             }
             assertThat(System.nanoTime()).as("leaders among %s: %s", nodes, leaders).isLessThan(deadline);
             sleep(100);
+        }
+    }
+
+    @Test
+    @Order(7)
+    void aProviderThatOneNodeSawFailIsAvoidedByEveryNode() throws Exception {
+        Key key = key(team());
+        awaitEverywhere(key.secret, "flaky", s -> s == 200, Duration.ofSeconds(3));
+        upstream.failAlways(Fault.serverError());
+        try {
+            // Only node 0 sees the failures (answers come from the fallback): its breaker opens.
+            for (int i = 0; i < 8; i++) {
+                assertThat(chat(cluster.node(0), key.secret, "flaky", false).status).isEqualTo(200);
+            }
+            int seen = upstream.requestCount();
+            Thread.sleep(500);
+            // The other nodes have never had a failure from it, yet do not send it a single call.
+            for (int i = 0; i < 10; i++) {
+                assertThat(chat(cluster.node(1 + i % 2), key.secret, "flaky", false).status).isEqualTo(200);
+            }
+            assertThat(upstream.requestCount()).as("calls that reached the failing provider from nodes 1 and 2").isEqualTo(seen);
+        } finally {
+            upstream.clearFaults();
         }
     }
 
