@@ -60,6 +60,7 @@ import dev.gatehouse.routing.AuthorizeStage;
 import dev.gatehouse.routing.Embeddings;
 import dev.gatehouse.routing.Router;
 import dev.gatehouse.routing.RoutingTable;
+import dev.gatehouse.routing.SharedBreakers;
 import dev.gatehouse.routing.Snapshot;
 import dev.gatehouse.routing.Target;
 import dev.gatehouse.routing.TargetMonitor;
@@ -69,7 +70,9 @@ import dev.gatehouse.secrets.CredentialStore;
 import dev.gatehouse.secrets.SecretCipher;
 import dev.gatehouse.secrets.TeamCredentials;
 import dev.gatehouse.store.Database;
+import dev.gatehouse.store.LeaderLock;
 import dev.gatehouse.store.SettingsStore;
+import dev.gatehouse.store.SingleNodeLock;
 import dev.gatehouse.usage.AccessLog;
 import dev.gatehouse.usage.RequestLogging;
 import dev.gatehouse.usage.UsageQuery;
@@ -158,6 +161,7 @@ public final class Gatehouse implements AutoCloseable {
     private GatewayMetrics metrics;
     private RequestLogging requestLogging;
     private Settler settler;
+    private SingleNodeLock nodeLock;
 
     private Gatehouse(Vertx vertx, Database database, GatewayServer server, ConfigWatcher watcher,
             ScheduledExecutorService housekeeping, String host, int port, MasterKeyBootstrap.MasterKey masterKey,
@@ -188,6 +192,8 @@ public final class Gatehouse implements AutoCloseable {
         // Storage (JDBC driver, pool, migrations) and the event loops (Netty, native transport)
         // each take a few hundred milliseconds to warm up; doing both at once halves the start.
         long t1 = System.nanoTime();
+        // SQLite serves one gateway: a second on the same file refuses to start (use PostgreSQL for several).
+        SingleNodeLock nodeLock = SingleNodeLock.acquire(config.storage().url(), options.dataDir());
         CompletableFuture<Database> opening = CompletableFuture.supplyAsync(
                 () -> Database.open(config.storage().url(), config.storage().username(), config.storage().password(), options.dataDir()),
                 task -> Thread.ofPlatform().name("gatehouse-storage-open").start(task));
@@ -203,10 +209,12 @@ public final class Gatehouse implements AutoCloseable {
             database = opening.join();
         } catch (CompletionException e) {
             vertx.close();
+            nodeLock.close();
             throw e.getCause() instanceof RuntimeException cause ? cause : e;
         }
         Enforcement enforcement = null;
         RequestLogging requestLogging = null;
+        LeaderLock leaderLock = null;
         try {
             MasterKeyBootstrap.MasterKey masterKey = MasterKeyBootstrap.resolve(
                     config.auth().masterKey(), new SettingsStore(database), options.resetMasterKey());
@@ -241,6 +249,9 @@ public final class Gatehouse implements AutoCloseable {
             enforcement = Enforcement.start(config, database, snapshot::get, System::currentTimeMillis);
             // Routing health (breakers, latency, load, usage per target) outlives config reloads.
             TargetMonitor targetHealth = new TargetMonitor(() -> snapshot.get().config().routing().circuitBreaker());
+            // With several nodes, a breaker that opens on one opens on all (and closes on all).
+            SharedBreakers sharedBreakers = enforcement.redisClient() == null ? null
+                    : SharedBreakers.connect(enforcement.redisClient(), config.redis().keyPrefix() + "breakers", targetHealth);
             PricingSource routingPrices = enforcement.pricing();
             Router targetRouter = new Router(targetHealth, () -> routingPrices.pricing(snapshot.get().config()),
                     () -> snapshot.get().config().routing(), null,
@@ -264,6 +275,12 @@ public final class Gatehouse implements AutoCloseable {
             // Request log: one record per call, queued and written in batches off the request path.
             requestLogging = new RequestLogging(database, options.dataDir(),
                     RequestLogging.Settings.from(config.requestLog()), System::currentTimeMillis);
+            // Retention and purges run on one node of a cluster (an advisory lock on PostgreSQL).
+            LeaderLock leader = LeaderLock.start(database);
+            leaderLock = leader;
+            requestLogging.runRetentionWhen(leader::isLeader);
+            metrics.gauge("gatehouse.leader", "1 on the node that runs the cluster's background work (retention, purges), else 0",
+                    () -> leader.isLeader() ? 1 : 0);
             metrics.gauge("gatehouse.request_log.queue.depth", "Request-log records waiting to be written",
                     requestLogging.writer()::queueDepth);
             List<CallListener> listeners = new ArrayList<>(List.of(accessLog, requestLogging.writer()));
@@ -321,6 +338,8 @@ public final class Gatehouse implements AutoCloseable {
 
             AtomicBoolean storageUp = new AtomicBoolean(true);
             Health health = new Health(storageUp::get);
+            metrics.gauge("gatehouse.storage.up", "1 when the database answered at the last check (every 5 s), else 0",
+                    () -> storageUp.get() ? 1 : 0);
             GatewayServer server = new GatewayServer(vertx, router -> {
                 health.mount(router);
                 if (config.observability().metricsEnabled()) {
@@ -346,8 +365,11 @@ public final class Gatehouse implements AutoCloseable {
             // Credentials changed on other nodes arrive within this period (this node's own at once).
             housekeeping.scheduleWithFixedDelay(teamCredentials::refreshQuietly, 5, 5, TimeUnit.SECONDS);
             // Stored responses past their retention are deleted here, off the event loop.
-            housekeeping.scheduleWithFixedDelay(() -> responseStore.purgeQuietly(snapshot.get().config().responses().retention()),
-                    1, 60, TimeUnit.MINUTES);
+            housekeeping.scheduleWithFixedDelay(() -> {
+                if (leader.isLeader()) {
+                    responseStore.purgeQuietly(snapshot.get().config().responses().retention());
+                }
+            }, 1, 60, TimeUnit.MINUTES);
 
             ConfigWatcher watcher = null;
             if (configFile != null) {
@@ -358,6 +380,11 @@ public final class Gatehouse implements AutoCloseable {
                 }).start();
             }
             Gatehouse gatehouse = new Gatehouse(vertx, database, server, watcher, housekeeping, host, boundPort, masterKey, config);
+            gatehouse.nodeLock = nodeLock;
+            gatehouse.closeFirst.add(leader);
+            if (sharedBreakers != null) {
+                gatehouse.closeFirst.add(sharedBreakers);
+            }
             gatehouse.closeFirst.add(identity.registry());
             gatehouse.closeLast.add(cache);
             gatehouse.closeFirst.add(mcpServers); // stops stdio servers' processes
@@ -382,7 +409,11 @@ public final class Gatehouse implements AutoCloseable {
             if (enforcement != null) {
                 enforcement.close();
             }
+            if (leaderLock != null) {
+                leaderLock.close();
+            }
             database.close();
+            nodeLock.close();
             throw e;
         }
     }
@@ -543,6 +574,9 @@ public final class Gatehouse implements AutoCloseable {
             }
         }
         database.close();
+        if (nodeLock != null) {
+            nodeLock.close();
+        }
     }
 
     /** The request log (writer gauges for metrics, store and retention for tests and operators). */

@@ -28,6 +28,10 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLTransientConnectionException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -137,7 +141,14 @@ public final class AdminApi {
             if (done.failed()) {
                 Throwable cause = done.cause() instanceof CompletionException c && c.getCause() != null
                         ? c.getCause() : done.cause();
-                if (!(cause instanceof GatewayException)) {
+                if (storageDown(cause)) {
+                    // The database is unreachable (an outage, a failover): calls keep being served
+                    // from memory, only changes wait. Say so, instead of an internal error.
+                    LOG.warn("admin {} {} refused, database unreachable: {}", operation.method(), operation.path(), cause.getMessage());
+                    cause = new GatewayException(ErrorType.UNAVAILABLE, "The database is unreachable, so admin changes cannot be"
+                            + " saved or read right now; calls are still served. Try again shortly.", null, "storage_unavailable",
+                            Duration.ofSeconds(5), 0);
+                } else if (!(cause instanceof GatewayException)) {
                     LOG.error("admin {} {} failed", operation.method(), operation.path(), cause);
                 }
                 ErrorWriter.write(ctx, cause);
@@ -145,6 +156,17 @@ public final class AdminApi {
             }
             respond(ctx, done.result());
         });
+    }
+
+    /** Whether a failure comes from a database that cannot be reached (not from a bad statement). */
+    static boolean storageDown(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SQLTransientConnectionException || t instanceof SQLNonTransientConnectionException
+                    || (t instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("08"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void respond(RoutingContext ctx, Object result) {

@@ -19,11 +19,15 @@ import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -38,7 +42,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Enforcement implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Enforcement.class);
-    static final String REDIS_PREFIX = "gh:";
 
     private final BudgetStore budgetStore;
     private final RateLimitStore limitStore;
@@ -49,7 +52,9 @@ public final class Enforcement implements AutoCloseable {
     private final Limiter limiter;
     private final SpendWriter spendWriter;
     private final BudgetAlerts alerts;
+    private final ClientResources redisResources;
     private final RedisClient redisClient;
+    private final DefinitionChanges changes;
     private final StatefulRedisConnection<String, String> redis;
     private final LongSupplier clock;
     private final List<Stage> stages;
@@ -64,18 +69,28 @@ public final class Enforcement implements AutoCloseable {
         LedgerEvents events = SpendWriter.both(spendWriter, alerts);
         List<Integer> thresholds = config.budgets().alertThresholds();
         if (config.redis().enabled()) {
-            redisClient = RedisClient.create(config.redis().url());
+            String prefix = config.redis().keyPrefix();
+            // Reconnect within a second of Redis coming back (Lettuce's default backs off to 30 s):
+            // until then calls with budgets or limits are refused.
+            redisResources = DefaultClientResources.builder()
+                    .reconnectDelay(Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS)).build();
+            redisClient = RedisClient.create(redisResources, config.redis().url());
             // A short command deadline: when Redis is unreachable, calls fail closed (503) in about
             // two seconds instead of hanging for Lettuce's default minute.
             redisClient.setOptions(ClientOptions.builder()
                     .timeoutOptions(TimeoutOptions.enabled(Duration.ofSeconds(2))).build());
             redis = redisClient.connect();
-            ledger = new RedisLedger(redis.async(), REDIS_PREFIX, clock, thresholds, events);
-            limiter = Limiter.redis(redisClient, redis.async(), REDIS_PREFIX);
+            ledger = new RedisLedger(redis.async(), prefix, clock, thresholds, events, config.budgets().reservationLease());
+            limiter = Limiter.redis(redisClient, redis.async(), prefix);
+            changes = new DefinitionChanges(redisClient, prefix + "changes", this::refresh);
+            budgets.onChange(changes::announce);
+            limits.onChange(changes::announce);
             LOG.info("rate limits and budgets are shared through Redis at {}", config.redis().url().replaceAll("//[^@/]*@", "//***@"));
         } else {
+            redisResources = null;
             redisClient = null;
             redis = null;
+            changes = null;
             ledger = new MemoryLedger(clock, thresholds, events);
             limiter = Limiter.inMemory();
         }
@@ -114,6 +129,11 @@ public final class Enforcement implements AutoCloseable {
         limits.replaceAll(limitStore.all());
     }
 
+    /** The Redis client limits and budgets use (null without Redis), for other state shared between nodes. */
+    public RedisClient redisClient() {
+        return redisClient;
+    }
+
     public PricingSource pricing() {
         return pricing;
     }
@@ -137,11 +157,15 @@ public final class Enforcement implements AutoCloseable {
         spendWriter.close();
         alerts.close();
         limiter.close();
+        if (changes != null) {
+            changes.close();
+        }
         if (redis != null) {
             redis.close();
         }
         if (redisClient != null) {
             redisClient.shutdown();
+            redisResources.shutdown();
         }
     }
 }

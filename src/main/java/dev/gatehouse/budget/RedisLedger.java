@@ -1,9 +1,12 @@
 package dev.gatehouse.budget;
 
+import dev.gatehouse.config.BudgetsConfig;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CompletionStage;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -11,7 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Ledger shared by several nodes: one Redis hash per budget and period ({@code spent},
- * {@code reserved}, {@code alerted}), changed only by Lua scripts. Redis runs a script as one
+ * {@code reserved}, {@code alerted}) and the leases of its open reservations, changed only by Lua
+ * scripts. Redis runs a script as one
  * atomic step, so the check across <em>all</em> budgets of a call and the reservation on all of
  * them cannot interleave with another node's. Keys share the hash tag {@code {gh-budgets}} so
  * the multi-key scripts also run on Redis Cluster. Amounts are integers (HINCRBY); Lua compares
@@ -23,47 +27,90 @@ public final class RedisLedger implements BudgetLedger {
     private static final Logger LOG = LoggerFactory.getLogger(RedisLedger.class);
     private static final long GRACE_SECONDS = 2 * 86_400; // keep a finished period's hash around a little
 
-    // KEYS: one hash per budget. ARGV: amount, then per budget: limit, ttl seconds (0 = none).
+    // Each reservation also has a lease: a member "<id>:<amount>" of the sorted set <hash>:leases,
+    // scored with its expiry (Redis server time, ms, so nodes' clocks do not matter). Expired
+    // leases are released before any check or read: a node killed mid-call (no settlement ever
+    // comes) holds budget back for at most the lease, not until the period ends.
+    private static final String RELEASE_EXPIRED = """
+            local function release_expired(key, now)
+              local lk = key .. ':leases'
+              local expired = redis.call('ZRANGEBYSCORE', lk, '-inf', now)
+              if #expired == 0 then return end
+              local total = 0
+              for _, member in ipairs(expired) do
+                total = total + tonumber(string.match(member, ':(%d+)$'))
+              end
+              redis.call('ZREMRANGEBYSCORE', lk, '-inf', now)
+              local r = redis.call('HINCRBY', key, 'reserved', -total)
+              if r < 0 then redis.call('HSET', key, 'reserved', 0) end
+            end
+            local function now_ms()
+              local t = redis.call('TIME')
+              return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+            end
+            """;
+
+    // KEYS: one hash per budget. ARGV: amount, lease id, lease ms, then per budget: limit, ttl seconds (0 = none).
     // Returns {1} when reserved on all, else {0, index, spent, reserved} of the first that refused.
-    private static final String RESERVE = """
+    private static final String RESERVE = RELEASE_EXPIRED + """
             local amount = tonumber(ARGV[1])
+            local now = now_ms()
             for i = 1, #KEYS do
+              release_expired(KEYS[i], now)
               local spent = tonumber(redis.call('HGET', KEYS[i], 'spent') or '0')
               local reserved = tonumber(redis.call('HGET', KEYS[i], 'reserved') or '0')
-              if spent + reserved + amount > tonumber(ARGV[2 * i]) then
+              if spent + reserved + amount > tonumber(ARGV[2 + 2 * i]) then
                 return {0, i, spent, reserved}
               end
             end
+            local member = ARGV[2] .. ':' .. ARGV[1]
+            local expiry = now + tonumber(ARGV[3])
             for i = 1, #KEYS do
               redis.call('HINCRBY', KEYS[i], 'reserved', amount)
-              local ttl = tonumber(ARGV[2 * i + 1])
-              if ttl > 0 then redis.call('EXPIRE', KEYS[i], ttl) end
+              redis.call('ZADD', KEYS[i] .. ':leases', expiry, member)
+              local ttl = tonumber(ARGV[3 + 2 * i])
+              if ttl > 0 then
+                redis.call('EXPIRE', KEYS[i], ttl)
+                redis.call('EXPIRE', KEYS[i] .. ':leases', ttl)
+              end
             end
             return {1}
             """;
 
+    // KEYS[1]: hash. Returns {spent, reserved} after releasing expired leases.
+    private static final String BALANCE = RELEASE_EXPIRED + """
+            release_expired(KEYS[1], now_ms())
+            return {tonumber(redis.call('HGET', KEYS[1], 'spent') or '0'), tonumber(redis.call('HGET', KEYS[1], 'reserved') or '0')}
+            """;
+
     // KEYS: per budget the hash it was reserved in, then the hash of the current period.
-    // ARGV: reserved amount, actual cost, then per budget: limit, ttl; then the thresholds.
-    // Returns per budget {spent, previously alerted, newly alerted (0 if none)}.
+    // ARGV: reserved amount, actual cost, lease member ('' for none), then per budget: limit, ttl; then the thresholds.
+    // Returns per budget {spent, previously alerted, newly alerted (0 if none)}. A reservation whose
+    // lease already expired was released then: only its cost is added now.
     private static final String SETTLE = """
             local amount = tonumber(ARGV[1])
             local actual = tonumber(ARGV[2])
+            local member = ARGV[3]
             local n = #KEYS / 2
             local out = {}
             for i = 1, n do
               local rk = KEYS[2 * i - 1]
               local ck = KEYS[2 * i]
-              if amount > 0 then
+              local held = amount > 0
+              if held and member ~= '' then
+                held = redis.call('ZREM', rk .. ':leases', member) == 1
+              end
+              if held then
                 local r = redis.call('HINCRBY', rk, 'reserved', -amount)
                 if r < 0 then redis.call('HSET', rk, 'reserved', 0) end
               end
               local spent = redis.call('HINCRBY', ck, 'spent', actual)
-              local limit = tonumber(ARGV[1 + 2 * i])
-              local ttl = tonumber(ARGV[2 + 2 * i])
+              local limit = tonumber(ARGV[2 + 2 * i])
+              local ttl = tonumber(ARGV[3 + 2 * i])
               if ttl > 0 then redis.call('EXPIRE', ck, ttl) end
               local alerted = tonumber(redis.call('HGET', ck, 'alerted') or '0')
               local crossed = 0
-              for j = 3 + 2 * n, #ARGV do
+              for j = 4 + 2 * n, #ARGV do
                 local t = tonumber(ARGV[j])
                 if t > alerted and limit > 0 and spent * 100 >= t * limit then crossed = t end
               end
@@ -87,11 +134,21 @@ public final class RedisLedger implements BudgetLedger {
     private final List<Integer> thresholds;
     private final LedgerEvents events;
     private final String prefix;
+    private final long leaseMillis;
 
-    /** @param prefix key prefix, so tests (or several gateways on one Redis) do not share balances */
     public RedisLedger(RedisAsyncCommands<String, String> redis, String prefix, LongSupplier clock, List<Integer> thresholds,
             LedgerEvents events) {
+        this(redis, prefix, clock, thresholds, events, BudgetsConfig.DEFAULT_RESERVATION_LEASE);
+    }
+
+    /**
+     * @param prefix key prefix, so tests (or several gateways on one Redis) do not share balances
+     * @param lease how long a reservation lives unless settled
+     */
+    public RedisLedger(RedisAsyncCommands<String, String> redis, String prefix, LongSupplier clock, List<Integer> thresholds,
+            LedgerEvents events, Duration lease) {
         this.redis = redis;
+        this.leaseMillis = Math.max(1, lease.toMillis());
         this.prefix = prefix;
         this.clock = clock;
         this.thresholds = List.copyOf(thresholds);
@@ -111,20 +168,23 @@ public final class RedisLedger implements BudgetLedger {
     public CompletionStage<Outcome> reserve(List<Budget> budgets, long amount) {
         long now = clock.getAsLong();
         String[] keys = new String[budgets.size()];
-        String[] args = new String[1 + 2 * budgets.size()];
+        String[] args = new String[3 + 2 * budgets.size()];
         List<Long> starts = new ArrayList<>(budgets.size());
+        String lease = UUID.randomUUID().toString();
         args[0] = Long.toString(amount);
+        args[1] = lease;
+        args[2] = Long.toString(leaseMillis);
         for (int i = 0; i < budgets.size(); i++) {
             Budget b = budgets.get(i);
             long start = b.period().start(now);
             starts.add(start);
             keys[i] = key(b, start);
-            args[1 + 2 * i] = Long.toString(b.limitMicros());
-            args[2 + 2 * i] = Long.toString(ttlSeconds(b, start));
+            args[3 + 2 * i] = Long.toString(b.limitMicros());
+            args[4 + 2 * i] = Long.toString(ttlSeconds(b, start));
         }
         return redis.<List<Object>>eval(RESERVE, ScriptOutputType.MULTI, keys, args).thenApply(result -> {
             if (((Long) result.get(0)) == 1L) {
-                return new Outcome(new Reservation(budgets, starts, amount), null);
+                return new Outcome(new Reservation(budgets, starts, amount, lease + ":" + amount), null);
             }
             int index = (int) (long) (Long) result.get(1) - 1;
             return new Outcome(null, new BudgetExceeded(budgets.get(index), starts.get(index),
@@ -143,6 +203,7 @@ public final class RedisLedger implements BudgetLedger {
         List<String> args = new ArrayList<>();
         args.add(Long.toString(reservation.amount()));
         args.add(Long.toString(actual));
+        args.add(reservation.lease() == null ? "" : reservation.lease());
         long[] currentStarts = new long[budgets.size()];
         for (int i = 0; i < budgets.size(); i++) {
             Budget b = budgets.get(i);
@@ -181,13 +242,8 @@ public final class RedisLedger implements BudgetLedger {
     @Override
     public CompletionStage<Balance> balance(Budget budget) {
         long start = budget.period().start(clock.getAsLong());
-        return redis.hmget(key(budget, start), "spent", "reserved").thenApply(values -> new Balance(start,
-                budget.period().end(start), number(values.get(0).getValueOrElse(null)), number(values.get(1).getValueOrElse(null)),
-                budget.limitMicros()));
-    }
-
-    private static long number(String value) {
-        return value == null ? 0 : Long.parseLong(value);
+        return redis.<List<Object>>eval(BALANCE, ScriptOutputType.MULTI, key(budget, start)).thenApply(values -> new Balance(start,
+                budget.period().end(start), (Long) values.get(0), (Long) values.get(1), budget.limitMicros()));
     }
 
     @Override
@@ -201,6 +257,7 @@ public final class RedisLedger implements BudgetLedger {
 
     @Override
     public void forget(Budget budget) {
-        redis.del(key(budget, budget.period().start(clock.getAsLong())));
+        String key = key(budget, budget.period().start(clock.getAsLong()));
+        redis.del(key, key + ":leases");
     }
 }

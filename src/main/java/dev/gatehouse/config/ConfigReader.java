@@ -225,8 +225,13 @@ final class ConfigReader {
         if (url != null && !url.startsWith("redis://") && !url.startsWith("rediss://")) {
             problems.error(s.node("url"), s.child("url"), "unsupported Redis URL '" + url + "' (use redis://host:port or rediss://...)");
         }
+        String prefix = s.string("key-prefix");
+        if (prefix != null && !prefix.matches("[A-Za-z0-9_.:-]{1,64}")) {
+            problems.error(s.node("key-prefix"), s.child("key-prefix"),
+                    "must be 1 to 64 letters, digits or '_.:-' (got '" + prefix + "')");
+        }
         s.finish();
-        return new RedisConfig(url);
+        return new RedisConfig(url, prefix);
     }
 
     private BudgetsConfig budgets(Section s) {
@@ -257,9 +262,11 @@ final class ConfigReader {
         }
         Integer maxOutput = s.integer("default-max-output-tokens", 1, Integer.MAX_VALUE);
         Duration timeout = s.duration("alert-timeout", false);
+        Duration lease = s.duration("reservation-lease", false);
         s.finish();
         return new BudgetsConfig(webhook, thresholds,
-                maxOutput == null ? d.defaultMaxOutputTokens() : maxOutput, timeout == null ? d.alertTimeout() : timeout);
+                maxOutput == null ? d.defaultMaxOutputTokens() : maxOutput, timeout == null ? d.alertTimeout() : timeout,
+                lease == null ? d.reservationLease() : lease);
     }
 
     private ObservabilityConfig observability(Section s) {

@@ -6,25 +6,27 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.function.BooleanSupplier;
 
 /**
- * {@code /health/live}: the process answers. {@code /health/ready}: it can serve traffic (started,
- * storage reachable at the last check). Neither needs a key: load balancers call them.
+ * {@code /health/live}: the process answers. {@code /health/ready}: it can serve traffic. Neither
+ * needs a key: load balancers call them.
+ *
+ * <p>An unreachable database does not make a node unready: calls are served from memory (keys,
+ * policies, routes, limits) and request-log records spool to disk, so taking the node out of the
+ * load balancer would only turn a degraded gateway into a down one, and with several nodes on one
+ * database every node would be taken out at once. The body says whether storage answered at the
+ * last check ({@code "storage":"unreachable"}), and so does the {@code gatehouse_storage_up} gauge.
  */
 public final class Health {
-    private final BooleanSupplier ready;
+    private final BooleanSupplier storageUp;
 
-    public Health(BooleanSupplier ready) {
-        this.ready = ready;
+    public Health(BooleanSupplier storageUp) {
+        this.storageUp = storageUp;
     }
 
     public void mount(Router router) {
         router.get("/health/live").handler(ctx -> json(ctx, 200, "{\"status\":\"ok\"}"));
-        router.get("/health/ready").handler(ctx -> {
-            if (ready.getAsBoolean()) {
-                json(ctx, 200, "{\"status\":\"ready\"}");
-            } else {
-                json(ctx, 503, "{\"status\":\"not ready\"}");
-            }
-        });
+        router.get("/health/ready").handler(ctx -> json(ctx, 200, storageUp.getAsBoolean()
+                ? "{\"status\":\"ready\",\"storage\":\"up\"}"
+                : "{\"status\":\"ready\",\"storage\":\"unreachable\"}"));
     }
 
     private static void json(RoutingContext ctx, int status, String body) {

@@ -19,6 +19,7 @@ public abstract class ScopedRegistry<T> {
     private final Function<T, String> subject;
     private volatile Map<String, List<T>> bySubject = Map.of();
     private volatile Map<String, T> byId = Map.of();
+    private volatile Runnable onChange = () -> {};
 
     protected ScopedRegistry(Function<T, String> id, Function<T, Scope> scope, Function<T, String> subject) {
         this.id = id;
@@ -38,16 +39,27 @@ public abstract class ScopedRegistry<T> {
         byId = Map.copyOf(ids);
     }
 
-    public synchronized void put(T t) {
-        Map<String, T> ids = new HashMap<>(byId);
-        ids.put(id.apply(t), t);
-        replaceAll(ids.values());
+    /** Runs after every {@link #put} and {@link #remove} (an admin change here), not after a refresh. */
+    public void onChange(Runnable listener) {
+        this.onChange = listener;
     }
 
-    public synchronized void remove(String id) {
-        Map<String, T> ids = new HashMap<>(byId);
-        ids.remove(id);
-        replaceAll(ids.values());
+    public void put(T t) {
+        synchronized (this) {
+            Map<String, T> ids = new HashMap<>(byId);
+            ids.put(id.apply(t), t);
+            replaceAll(ids.values());
+        }
+        onChange.run();
+    }
+
+    public void remove(String id) {
+        synchronized (this) {
+            Map<String, T> ids = new HashMap<>(byId);
+            ids.remove(id);
+            replaceAll(ids.values());
+        }
+        onChange.run();
     }
 
     public T get(String id) {

@@ -29,7 +29,14 @@ final class TargetBreaker {
     /** When the outstanding half-open probe was handed out, 0 when none is. */
     private final AtomicLong probeSince = new AtomicLong();
 
+    /** Set while a peer's news is applied, so it is not announced back. */
+    private static final ThreadLocal<Boolean> FROM_PEER = ThreadLocal.withInitial(() -> false);
+
     TargetBreaker(String name, RoutingConfig.CircuitBreaker settings, Clock clock) {
+        this(name, settings, clock, BreakerEvents.NONE);
+    }
+
+    TargetBreaker(String name, RoutingConfig.CircuitBreaker settings, Clock clock, BreakerEvents events) {
         this.settings = settings;
         this.clock = clock;
         CircuitBreakerConfig config = CircuitBreakerConfig.custom()
@@ -53,7 +60,44 @@ final class TargetBreaker {
             if (event.getStateTransition().getToState() != CircuitBreaker.State.HALF_OPEN) {
                 probeSince.set(0);
             }
+            if (!FROM_PEER.get()) {
+                switch (event.getStateTransition().getToState()) {
+                    case OPEN -> events.opened(name);
+                    case CLOSED -> events.closed(name);
+                    default -> { }
+                }
+            }
         });
+    }
+
+    /**
+     * Another node's breaker for this target opened (it saw the failures): open here too, so this
+     * node avoids the target without paying for the failures itself. The cooldown and the
+     * half-open probe then run as if it had opened here.
+     */
+    void peerOpened() {
+        if (breaker.getState() == CircuitBreaker.State.CLOSED) {
+            FROM_PEER.set(true);
+            try {
+                consecutiveFailures.set(0);
+                breaker.transitionToOpenState();
+            } finally {
+                FROM_PEER.set(false);
+            }
+        }
+    }
+
+    /** Another node's probe succeeded: the target answers again. */
+    void peerClosed() {
+        CircuitBreaker.State state = breaker.getState();
+        if (state == CircuitBreaker.State.OPEN || state == CircuitBreaker.State.HALF_OPEN) {
+            FROM_PEER.set(true);
+            try {
+                breaker.transitionToClosedState();
+            } finally {
+                FROM_PEER.set(false);
+            }
+        }
     }
 
     /**

@@ -10,12 +10,15 @@ import java.util.function.Supplier;
  * The gateway's {@link TargetHealth}: statistics and a circuit breaker per target, keyed by
  * {@link Target#key()} so they survive config reloads for targets that still exist. Breaker
  * settings are read from the live config; a reload that changes them replaces the breakers
- * (their state is lost, their statistics are not).
+ * (their state is lost, their statistics are not). With several nodes, breaker transitions are
+ * announced ({@link #announceTo}) and applied from the others ({@link #peer}), so a target one
+ * node saw fail is avoided by all.
  */
 public final class TargetMonitor implements TargetHealth {
     private final Supplier<RoutingConfig.CircuitBreaker> settings;
     private final Clock clock;
     private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
+    private volatile BreakerEvents events = BreakerEvents.NONE;
 
     private static final class Entry {
         final TargetStats stats = new TargetStats();
@@ -41,7 +44,7 @@ public final class TargetMonitor implements TargetHealth {
     public void finished(Target target, Outcome outcome, long ttftNanos, long durationNanos, long tokens) {
         Entry entry = entry(target);
         entry.stats.finished(outcome == Outcome.SUCCESS, ttftNanos, durationNanos, tokens, clock.millis());
-        TargetBreaker breaker = breaker(target, entry);
+        TargetBreaker breaker = breaker(target.key(), entry);
         switch (outcome) {
             case SUCCESS -> breaker.success(durationNanos);
             case FAILURE -> breaker.failure(durationNanos);
@@ -51,7 +54,7 @@ public final class TargetMonitor implements TargetHealth {
 
     @Override
     public boolean available(Target target) {
-        return breaker(target, entry(target)).tryAcquire(target.timeouts().total());
+        return breaker(target.key(), entry(target)).tryAcquire(target.timeouts().total());
     }
 
     @Override
@@ -68,6 +71,29 @@ public final class TargetMonitor implements TargetHealth {
                 b == null ? 0 : b.openedAtMillis(), b == null ? -1 : b.failureRatePercent());
     }
 
+    /** Where this node's breaker transitions are announced (other nodes), from now on. */
+    public void announceTo(BreakerEvents events) {
+        this.events = events;
+    }
+
+    /**
+     * Applies another node's breaker transition for a target. A target this node has not called
+     * yet gets its breaker now, so it is avoided from its first call; one not configured here is
+     * forgotten at the next reload ({@link #retain}).
+     */
+    public void peer(String targetKey, boolean open) {
+        Entry entry = entries.get(targetKey);
+        if (entry == null && !open) {
+            return; // nothing here to close
+        }
+        TargetBreaker breaker = breaker(targetKey, entry != null ? entry : entries.computeIfAbsent(targetKey, k -> new Entry()));
+        if (open) {
+            breaker.peerOpened();
+        } else {
+            breaker.peerClosed();
+        }
+    }
+
     /** Forgets targets no longer configured (call after a reload); those still configured keep their state. */
     public void retain(Set<String> keys) {
         entries.keySet().retainAll(keys);
@@ -78,14 +104,14 @@ public final class TargetMonitor implements TargetHealth {
         return entry != null ? entry : entries.computeIfAbsent(target.key(), k -> new Entry());
     }
 
-    private TargetBreaker breaker(Target target, Entry entry) {
+    private TargetBreaker breaker(String key, Entry entry) {
         RoutingConfig.CircuitBreaker wanted = settings.get();
         TargetBreaker breaker = entry.breaker;
         if (breaker == null || !breaker.settings.equals(wanted)) {
             synchronized (entry) { // once per target and config change, never on the steady path
                 breaker = entry.breaker;
                 if (breaker == null || !breaker.settings.equals(wanted)) {
-                    breaker = new TargetBreaker(target.key(), wanted, clock);
+                    breaker = new TargetBreaker(key, wanted, clock, events);
                     entry.breaker = breaker;
                 }
             }

@@ -7,7 +7,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -79,7 +81,7 @@ public final class Database implements AutoCloseable {
         return new Database(dataSource, dialect, shown);
     }
 
-    private static String defaultSqliteUrl(Path dataDir) {
+    static String defaultSqliteUrl(Path dataDir) {
         if (dataDir == null) {
             throw new StorageException("No database URL and no data folder: cannot place the SQLite database");
         }
@@ -115,6 +117,26 @@ public final class Database implements AutoCloseable {
             t = t.getCause();
         }
         return t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
+    }
+
+    /**
+     * A connection of its own, outside the pool, for a session that must outlive any one piece of
+     * work (the leader lock). The caller closes it. Blocks; has the pool's connect deadlines.
+     */
+    Connection dedicatedConnection() {
+        try {
+            Properties properties = new Properties();
+            dataSource.getDataSourceProperties().forEach((k, v) -> properties.setProperty(k.toString(), v.toString()));
+            if (dataSource.getUsername() != null) {
+                properties.setProperty("user", dataSource.getUsername());
+            }
+            if (dataSource.getPassword() != null) {
+                properties.setProperty("password", dataSource.getPassword());
+            }
+            return DriverManager.getConnection(dataSource.getJdbcUrl(), properties);
+        } catch (SQLException e) {
+            throw new StorageException("Database " + displayUrl + ": " + e.getMessage(), e);
+        }
     }
 
     public DataSource dataSource() {

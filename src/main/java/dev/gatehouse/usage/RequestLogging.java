@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +45,7 @@ public final class RequestLogging implements AutoCloseable {
     private final ScheduledExecutorService retentionJob;
     private final Settings settings;
     private final LongSupplier clock;
+    private volatile BooleanSupplier runsBackgroundWork = () -> true;
 
     public RequestLogging(Database database, Path dataDir, Settings settings, LongSupplier clock) {
         this.settings = settings;
@@ -57,6 +59,11 @@ public final class RequestLogging implements AutoCloseable {
         if (settings.retention() != null && !settings.retention().isZero()) {
             retentionJob.scheduleWithFixedDelay(this::applyRetentionQuietly, 1, 60, TimeUnit.MINUTES);
         }
+    }
+
+    /** With several nodes, only the one this says runs the retention job (the others would repeat its deletes). */
+    public void runRetentionWhen(BooleanSupplier leader) {
+        this.runsBackgroundWork = leader;
     }
 
     public RequestLogStore store() {
@@ -82,6 +89,9 @@ public final class RequestLogging implements AutoCloseable {
     }
 
     private void applyRetentionQuietly() {
+        if (!runsBackgroundWork.getAsBoolean()) {
+            return;
+        }
         try {
             long deleted = applyRetention();
             if (deleted > 0) {

@@ -31,7 +31,8 @@ class BudgetsConfigTest {
                   alert-thresholds: [100, 50%, 80]
                   alert-timeout: 2s
                   default-max-output-tokens: 1000
-                redis: {url: "redis://127.0.0.1:6379"}
+                  reservation-lease: 20m
+                redis: {url: "redis://127.0.0.1:6379", key-prefix: "staging:"}
                 """, SOURCE, Map.of());
         ModelConfig.PricingOverride p = c.models().get("house").pricing();
         assertThat(p.input()).isEqualTo(2_500_000L);
@@ -44,7 +45,9 @@ class BudgetsConfigTest {
         assertThat(c.budgets().alertThresholds()).containsExactly(50, 80, 100);
         assertThat(c.budgets().alertTimeout()).isEqualTo(Duration.ofSeconds(2));
         assertThat(c.budgets().defaultMaxOutputTokens()).isEqualTo(1000);
+        assertThat(c.budgets().reservationLease()).isEqualTo(Duration.ofMinutes(20));
         assertThat(c.redis().enabled()).isTrue();
+        assertThat(c.redis().keyPrefix()).isEqualTo("staging:");
     }
 
     @Test
@@ -53,6 +56,8 @@ class BudgetsConfigTest {
         assertThat(c.budgets().alertThresholds()).isEqualTo(List.of(80, 100));
         assertThat(c.budgets().alertWebhook()).isNull();
         assertThat(c.redis().enabled()).isFalse();
+        assertThat(c.redis().keyPrefix()).isEqualTo("gh:");
+        assertThat(c.budgets().reservationLease()).isEqualTo(Duration.ofMinutes(15));
     }
 
     @Test
@@ -64,8 +69,8 @@ class BudgetsConfigTest {
                   house:
                     pricing: {input: 0.0000001, output: cheap, bogus: 1}
                     targets: [{provider: mock}]
-                budgets: {alert-webhook: ftp://x, alert-thresholds: [0]}
-                redis: {url: "localhost:6379"}
+                budgets: {alert-webhook: ftp://x, alert-thresholds: [0], reservation-lease: 0s}
+                redis: {url: "localhost:6379", key-prefix: "a b"}
                 """, SOURCE, Map.of()));
         assertThat(e.getMessage())
                 .contains("models.house.pricing.input").contains("6 decimals")
@@ -73,6 +78,8 @@ class BudgetsConfigTest {
                 .contains("bogus")
                 .contains("budgets.alert-webhook")
                 .contains("budgets.alert-thresholds")
-                .contains("redis.url");
+                .contains("budgets.reservation-lease")
+                .contains("redis.url")
+                .contains("redis.key-prefix");
     }
 }

@@ -39,6 +39,40 @@ class TargetMonitorTest {
     }
 
     @Test
+    void transitionsAreAnnouncedAndAPeersNewsOpensAndClosesTheBreakerHereWithoutEchoingIt() {
+        java.util.List<String> announced = new java.util.concurrent.CopyOnWriteArrayList<>();
+        health.announceTo(new BreakerEvents() {
+            @Override
+            public void opened(String targetKey) {
+                announced.add("open " + targetKey);
+            }
+
+            @Override
+            public void closed(String targetKey) {
+                announced.add("closed " + targetKey);
+            }
+        });
+        fail(a);
+        fail(a);
+        fail(a);
+        assertThat(announced).containsExactly("open " + a.key());
+
+        // Another node saw target b fail: this node, which never called it, avoids it from its first call.
+        Target b = target("b", "gpt-4o");
+        health.peer(b.key(), true);
+        assertThat(health.available(b)).isFalse();
+        assertThat(health.status(b).circuit()).isEqualTo(Circuit.OPEN);
+        // ... until the cooldown, like any open breaker; or until a peer's probe found it answering.
+        health.peer(b.key(), false);
+        assertThat(health.available(b)).isTrue();
+        health.peer(a.key(), false);
+        assertThat(health.status(a).circuit()).isEqualTo(Circuit.CLOSED);
+        assertThat(announced).as("news from peers is not announced back").containsExactly("open " + a.key());
+        health.peer("c/unknown", false); // nothing to close: nothing created
+        assertThat(health.status(target("c", "unknown")).circuit()).isEqualTo(Circuit.CLOSED);
+    }
+
+    @Test
     void opensOnTheFailureRateOnceHalfTheWindowHasHappened() {
         settings.set(new RoutingConfig.CircuitBreaker(100, 50, 10, Duration.ofSeconds(30), "least-bad"));
         fail(a);

@@ -1,0 +1,154 @@
+package dev.gatehouse.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gatehouse.config.ConfigLoader;
+import dev.gatehouse.config.GatehouseConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * The Helm chart (deploy/helm/gatehouse) and the laptop cluster (docker-compose.yaml): rendered and
+ * parsed as Kubernetes and Compose would read them, their parts wired to each other (labels,
+ * selectors, names, ports, probes on the health endpoints), and the gateway configuration each
+ * ships accepted by the gateway's own loader.
+ */
+class DeployArtefactsTest {
+    private static final Path CHART = Path.of("deploy/helm/gatehouse");
+    private static final Map<String, String> ENV = Map.of("GATEHOUSE_MASTER_KEY", "gh-master-test-0123456789abcdef",
+            "GATEHOUSE_DB_PASSWORD", "secret", "GATEHOUSE_REDIS_URL", "redis://redis:6379", "OPENAI_API_KEY", "sk-test");
+
+    @Test
+    void theChartRendersToWiredManifestsWithProbesOnTheHealthEndpoints() throws Exception {
+        Map<String, JsonNode> manifests = render(values());
+        assertThat(manifests.keySet()).containsExactlyInAnyOrder("Deployment", "Service", "ConfigMap", "Secret", "PodDisruptionBudget");
+
+        JsonNode deployment = manifests.get("Deployment");
+        JsonNode pod = deployment.path("spec").path("template");
+        JsonNode labels = pod.path("metadata").path("labels");
+        assertThat(deployment.path("spec").path("replicas").asInt()).isEqualTo(3);
+        assertThat(deployment.path("spec").path("selector").path("matchLabels")).isEqualTo(labels);
+        assertThat(manifests.get("Service").path("spec").path("selector")).isEqualTo(labels);
+        assertThat(manifests.get("PodDisruptionBudget").path("spec").path("selector").path("matchLabels")).isEqualTo(labels);
+        assertThat(manifests.get("PodDisruptionBudget").path("spec").path("minAvailable").asInt()).isEqualTo(2);
+        assertThat(deployment.path("spec").path("strategy").path("rollingUpdate").path("maxUnavailable").asInt()).isZero();
+
+        JsonNode container = pod.path("spec").path("containers").get(0);
+        assertThat(container.path("image").asText()).isEqualTo("gatehouse:0.1.0");
+        assertThat(container.path("ports").get(0).path("containerPort").asInt()).isEqualTo(8080);
+        assertThat(texts(container.path("args"))).containsSubsequence("--config", "/config/gatehouse.yaml");
+        assertThat(container.path("readinessProbe").path("httpGet").path("path").asText()).isEqualTo("/health/ready");
+        assertThat(container.path("startupProbe").path("httpGet").path("path").asText()).isEqualTo("/health/ready");
+        assertThat(container.path("livenessProbe").path("httpGet").path("path").asText()).isEqualTo("/health/live");
+        assertThat(container.path("readinessProbe").path("httpGet").path("port").asText()).isEqualTo("http");
+        assertThat(texts(container.path("lifecycle").path("preStop").path("exec").path("command"))).containsExactly("sleep", "5");
+        assertThat(container.path("resources").path("requests").path("cpu").asText()).isEqualTo("1");
+        assertThat(manifests.get("Service").path("spec").path("ports").get(0).path("targetPort").asText()).isEqualTo("http");
+
+        // The config volume is the chart's ConfigMap; every secret the container reads is in the chart's Secret.
+        String configMap = manifests.get("ConfigMap").path("metadata").path("name").asText();
+        assertThat(pod.path("spec").path("volumes").findValuesAsText("name")).contains(configMap);
+        JsonNode secret = manifests.get("Secret");
+        for (JsonNode env : container.path("env")) {
+            JsonNode ref = env.path("valueFrom").path("secretKeyRef");
+            if (!ref.isMissingNode()) {
+                assertThat(ref.path("name").asText()).isEqualTo(secret.path("metadata").path("name").asText());
+                assertThat(secret.path("stringData").has(ref.path("key").asText())).as(ref.toString()).isTrue();
+            }
+        }
+
+        // The shipped gatehouse.yaml is a valid server-mode configuration.
+        GatehouseConfig config = ConfigLoader.parseWithWarnings(manifests.get("ConfigMap").path("data").path("gatehouse.yaml").asText(),
+                Path.of("gatehouse.yaml"), ENV).config();
+        assertThat(config.storage().url()).startsWith("jdbc:postgresql:");
+        assertThat(config.redis().enabled()).isTrue();
+    }
+
+    @Test
+    void optionsOfTheChartTurnPartsOnAndOff() throws Exception {
+        ObjectNode values = values();
+        ((ObjectNode) values.path("autoscaling")).put("enabled", true);
+        values.put("createSecret", false);
+        values.putArray("extraEnv").addObject().put("name", "OPENAI_API_KEY").putObject("valueFrom").putObject("secretKeyRef")
+                .put("name", "provider-keys").put("key", "openai");
+        Map<String, JsonNode> manifests = render(values);
+        assertThat(manifests).containsKey("HorizontalPodAutoscaler").doesNotContainKey("Secret");
+        JsonNode hpa = manifests.get("HorizontalPodAutoscaler");
+        assertThat(hpa.path("spec").path("scaleTargetRef").path("name").asText())
+                .isEqualTo(manifests.get("Deployment").path("metadata").path("name").asText());
+        assertThat(hpa.path("spec").path("minReplicas").asInt()).isEqualTo(3);
+        JsonNode env = manifests.get("Deployment").path("spec").path("template").path("spec").path("containers").get(0).path("env");
+        assertThat(env.findValuesAsText("name")).contains("OPENAI_API_KEY", "GATEHOUSE_MASTER_KEY");
+    }
+
+    @Test
+    void theComposeFileRunsThreeNodesOnePostgresOneRedisBehindARoundRobinBalancer() throws Exception {
+        // SnakeYAML, as Compose, resolves the merge key (<<: *gatehouse) that Jackson leaves alone.
+        JsonNode compose = HelmTemplate.YAML.valueToTree(new Yaml().load(Files.readString(Path.of("docker-compose.yaml"))));
+        JsonNode services = compose.path("services");
+        List<String> nodes = new ArrayList<>();
+        services.fieldNames().forEachRemaining(name -> {
+            if (name.startsWith("gatehouse-")) {
+                nodes.add(name);
+            }
+        });
+        assertThat(nodes).containsExactly("gatehouse-1", "gatehouse-2", "gatehouse-3");
+        assertThat(services.has("postgres")).isTrue();
+        assertThat(services.has("redis")).isTrue();
+        for (String node : nodes) {
+            JsonNode merged = services.path(node);
+            assertThat(merged.path("command").toString()).as(node).contains("/config/gatehouse.yaml");
+            assertThat(merged.path("depends_on").path("postgres").path("condition").asText()).isEqualTo("service_healthy");
+            assertThat(merged.path("volumes").get(0).asText()).startsWith("./deploy/compose/gatehouse.yaml:");
+            assertThat(merged.path("environment").path("GATEHOUSE_REDIS_URL").asText()).isEqualTo("redis://redis:6379");
+        }
+        assertThat(services.path("loadbalancer").path("ports").get(0).asText()).isEqualTo("8080:8080");
+        String nginx = Files.readString(Path.of("deploy/compose/nginx.conf"));
+        for (String node : nodes) {
+            assertThat(nginx).contains("server " + node + ":8080");
+        }
+        GatehouseConfig config = ConfigLoader.parseWithWarnings(Files.readString(Path.of("deploy/compose/gatehouse.yaml")),
+                Path.of("deploy/compose/gatehouse.yaml"), ENV).config();
+        assertThat(config.storage().url()).isEqualTo("jdbc:postgresql://postgres:5432/gatehouse");
+        assertThat(config.redis().url()).isEqualTo("redis://redis:6379");
+    }
+
+    private static ObjectNode values() throws IOException {
+        return (ObjectNode) HelmTemplate.YAML.readTree(Files.readString(CHART.resolve("values.yaml")));
+    }
+
+    /** Every template rendered with these values, by kind (the chart has one object of each kind). */
+    private static Map<String, JsonNode> render(JsonNode values) throws IOException {
+        HelmTemplate template = new HelmTemplate(values, "gh", HelmTemplate.YAML.readTree(Files.readString(CHART.resolve("Chart.yaml"))));
+        Map<String, JsonNode> byKind = new HashMap<>();
+        try (Stream<Path> files = Files.list(CHART.resolve("templates"))) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
+                String text = template.render(Files.readString(file));
+                if (text.isBlank()) {
+                    continue;
+                }
+                JsonNode manifest = HelmTemplate.YAML.readTree(text);
+                assertThat(manifest.path("apiVersion").asText()).as(file.toString()).isNotEmpty();
+                assertThat(manifest.path("metadata").path("name").asText()).as(file.toString()).startsWith("gh");
+                assertThat(byKind.put(manifest.path("kind").asText(), manifest)).as("one %s", manifest.path("kind")).isNull();
+            }
+        }
+        return byKind;
+    }
+
+    private static List<String> texts(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+}
