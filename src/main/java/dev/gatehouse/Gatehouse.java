@@ -16,6 +16,7 @@ import dev.gatehouse.api.Ingress;
 import dev.gatehouse.api.anthropic.AnthropicApi;
 import dev.gatehouse.api.mcp.McpApi;
 import dev.gatehouse.api.mcp.ToolLoop;
+import dev.gatehouse.api.media.MediaApi;
 import dev.gatehouse.api.openai.OpenAiApi;
 import dev.gatehouse.api.responses.ResponseStore;
 import dev.gatehouse.api.responses.ResponsesApi;
@@ -278,6 +279,8 @@ public final class Gatehouse implements AutoCloseable {
             CallListener callListener = settler.before(CallListeners.all(listeners));
             OpenAiApi openAi = new OpenAiApi(gateway, () -> snapshot.get().config().server().maxBodyBytes(), callListener);
             AnthropicApi anthropic = new AnthropicApi(gateway, () -> snapshot.get().config().server().maxBodyBytes(), callListener);
+            MediaApi media = new MediaApi(gateway, () -> snapshot.get().config().server().maxBodyBytes(),
+                    () -> snapshot.get().config().server().maxUploadBytes(), callListener);
             ResponseStore responseStore = new ResponseStore(database);
             ResponsesApi responses = new ResponsesApi(gateway, () -> snapshot.get().config().server().maxBodyBytes(), callListener,
                     responseStore);
@@ -324,6 +327,7 @@ public final class Gatehouse implements AutoCloseable {
                 }
                 openAi.mount(router);
                 anthropic.mount(router);
+                media.mount(router);
                 responses.mount(router);
                 mcp.mount(router);
                 admin.mount(router);
