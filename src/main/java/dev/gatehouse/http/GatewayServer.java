@@ -119,9 +119,6 @@ public final class GatewayServer {
             this.boundPort = boundPort;
         }
 
-        /** The largest text field of a multipart form. */
-        static final int MAX_FORM_FIELD_BYTES = 128 * 1024;
-
         /** 256 KiB (the kernel doubles it): well above a stream's needs, a few MB/s even at 200 ms round trips. */
         static final int SEND_BUFFER_BYTES = 256 * 1024;
 
@@ -140,10 +137,7 @@ public final class GatewayServer {
                     // the stream's back-pressure (see gateway.StreamPacing) pauses the upstream soon after.
                     .setSendBufferSize(SEND_BUFFER_BYTES)
                     .setDecompressionSupported(false)
-                    .setCompressionSupported(false)
-                    // Text fields of a multipart upload (an image edit's prompt) are held in memory:
-                    // bounded, but above OpenAI's 32,000-character prompts. Files are streamed (MultipartForm).
-                    .setMaxFormAttributeSize(MAX_FORM_FIELD_BYTES);
+                    .setCompressionSupported(false);
             server = vertx.createHttpServer(options)
                     .connectionHandler(connection -> {
                         VersionGuard.install(connection);

@@ -6,7 +6,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpServerFileUpload;
 import io.vertx.core.http.HttpServerRequest;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -22,13 +21,15 @@ import java.util.Map;
  * soon as it does. {@link #release()} deletes the spooled files.
  */
 public final class MultipartForm {
-    /** The first bytes of each file, kept to recognise its format (a WAV header, say). */
-    public static final int HEAD_BYTES = 64;
-
     /** One uploaded file: the form field it came in, the name and type the caller gave, its bytes on disk. */
-    public record FilePart(String field, String filename, String contentType, Spool spool, byte[] head) {
+    public record FilePart(String field, String filename, String contentType, Spool spool) {
         public long length() {
             return spool.length();
+        }
+
+        /** The file's first bytes, to recognise its format (a WAV header, say). */
+        public byte[] head() {
+            return spool.head();
         }
     }
 
@@ -95,10 +96,18 @@ public final class MultipartForm {
         }
     }
 
+    /** The most files one form may carry (an image edit's images and mask). */
+    static final int MAX_FILES = 20;
+    /** The most text fields one form may carry. */
+    static final int MAX_FIELDS = 256;
+    /** The largest text field (an image edit's prompt: OpenAI allows 32,000 characters). */
+    static final int MAX_FIELD_BYTES = 128 * 1024;
+
     /**
      * Reads the form. Fails with a 415 when the request is not {@code multipart/form-data}, a 413
      * when it is larger than {@code maxBytes}, a 400 when it is malformed. Files already spooled
-     * when it fails are deleted.
+     * when it fails are deleted. The request is paused while the disk catches up, so the caller's
+     * upload goes no faster than the gateway can store it.
      */
     public static Future<MultipartForm> read(Vertx vertx, HttpServerRequest request, long maxBytes) {
         String type = request.getHeader(HttpHeaders.CONTENT_TYPE);
@@ -107,7 +116,8 @@ public final class MultipartForm {
                     "Content-Type must be multipart/form-data" + (type == null ? "." : ", not '" + type + "'."), null,
                     "unsupported_media_type"));
         }
-        if (!type.toLowerCase(Locale.ROOT).contains("boundary=")) {
+        String boundary = MultipartParser.boundary(type);
+        if (boundary == null) {
             return Future.failedFuture(GatewayException.invalid("The multipart/form-data Content-Type has no boundary.", null));
         }
         String declared = request.getHeader(HttpHeaders.CONTENT_LENGTH);
@@ -120,108 +130,162 @@ public final class MultipartForm {
                 return Future.failedFuture(GatewayException.invalid("Content-Length is not a number", null));
             }
         }
-        Promise<MultipartForm> promise = Promise.promise();
-        List<FilePart> files = new ArrayList<>();
-        List<Future<Void>> spooling = new ArrayList<>();
-        long[] received = {0};
-        request.setExpectMultipart(true);
-        request.uploadHandler(upload -> {
-            upload.pause(); // until its spool file is open
-            Promise<Void> spooled = Promise.promise();
-            spooling.add(spooled.future());
-            Spool.create(vertx).compose(spool -> {
-                byte[] head = new byte[HEAD_BYTES];
-                int[] headLength = {0};
-                FilePart[] part = new FilePart[1];
-                files.add(part[0] = new FilePart(upload.name(), upload.filename(), upload.contentType(), spool, head));
-                return spool.openForWriting().compose(file -> {
-                    long before = received[0];
-                    HeadCapture capture = new HeadCapture(upload, head, headLength);
-                    return spool.fill(capture, file, maxBytes, () -> before, () -> tooLarge(maxBytes))
-                            .andThen(r -> {
-                                received[0] += spool.length();
-                                file.close();
-                            });
-                }).map(v -> {
-                    files.set(files.indexOf(part[0]), new FilePart(part[0].field(), part[0].filename(), part[0].contentType(),
-                            spool, java.util.Arrays.copyOf(head, headLength[0])));
-                    return (Void) null;
+        return new Reading(vertx, request, boundary, maxBytes).start();
+    }
+
+    /** One form being read: the parser's callbacks, the spool files, and who holds the request paused. */
+    private static final class Reading implements MultipartParser.Parts {
+        private final Vertx vertx;
+        private final HttpServerRequest request;
+        private final long maxBytes;
+        private final MultipartParser parser;
+        private final Promise<MultipartForm> promise = Promise.promise();
+        private final Map<String, List<String>> fields = new LinkedHashMap<>();
+        private final List<FilePart> files = new ArrayList<>();
+        private final List<Future<Void>> closing = new ArrayList<>();
+        private long received;
+        private long fileBytes;
+        private int fieldCount;
+        private String fieldName;
+        private java.io.ByteArrayOutputStream fieldValue;
+        private Spool spool;
+        /** When the current file's spool is open (a small file may end before its file was created). */
+        private Future<Void> spoolOpen;
+        private boolean diskBehind;
+        /** Reasons the request is paused (a spool opening, the disk behind); it resumes when none is left. */
+        private int holds;
+
+        Reading(Vertx vertx, HttpServerRequest request, String boundary, long maxBytes) {
+            this.vertx = vertx;
+            this.request = request;
+            this.maxBytes = maxBytes;
+            this.parser = new MultipartParser(boundary, this);
+        }
+
+        Future<MultipartForm> start() {
+            request.handler(chunk -> {
+                if (promise.future().isComplete()) {
+                    return;
+                }
+                received += chunk.length();
+                try {
+                    if (received > maxBytes) {
+                        throw tooLarge(maxBytes);
+                    }
+                    parser.feed(chunk.getBytes());
+                } catch (GatewayException e) {
+                    fail(e);
+                }
+            });
+            request.exceptionHandler(failure -> fail(BodyReader.readFailure(failure)));
+            RequestDeadline.whenExpired(request, timeout -> fail(RequestDeadline.timeout(timeout)));
+            request.endHandler(v -> {
+                try {
+                    parser.finish();
+                } catch (GatewayException e) {
+                    fail(e);
+                    return;
+                }
+                Future.all(closing).onComplete(all -> {
+                    if (all.failed()) {
+                        fail(GatewayException.invalid("The upload could not be stored.", null));
+                    } else {
+                        promise.tryComplete(new MultipartForm(fields, List.copyOf(files), fileBytes));
+                    }
                 });
-            }).onComplete(spooled);
-            // A file over the limit (or a disk failure) ends the read at once, not at the request's end.
-            spooled.future().onFailure(e -> promise.tryFail(e instanceof GatewayException g ? g : BodyReader.readFailure(e)));
-        });
-        request.exceptionHandler(failure -> promise.tryFail(failure instanceof GatewayException g ? g : BodyReader.readFailure(failure)));
-        RequestDeadline.whenExpired(request, timeout -> promise.tryFail(RequestDeadline.timeout(timeout)));
-        request.endHandler(v -> Future.all(spooling).onComplete(all -> {
-            if (all.failed()) {
-                promise.tryFail(all.cause() instanceof GatewayException g ? g : BodyReader.readFailure(all.cause()));
+            });
+            request.resume();
+            return promise.future();
+        }
+
+        @Override
+        public void start(String name, String filename, String contentType) {
+            if (filename == null) {
+                if (++fieldCount > MAX_FIELDS) {
+                    throw GatewayException.invalid("The form has more than " + MAX_FIELDS + " fields.", null);
+                }
+                fieldName = name;
+                fieldValue = new java.io.ByteArrayOutputStream();
                 return;
             }
-            Map<String, List<String>> fields = new LinkedHashMap<>();
-            request.formAttributes().forEach(e -> fields.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue()));
-            promise.tryComplete(new MultipartForm(fields, List.copyOf(files), received[0]));
-        }));
-        request.resume();
-        Future<MultipartForm> read = promise.future();
-        read.onFailure(e -> {
-            request.pause();
-            for (FilePart file : files) {
-                file.spool().delete();
+            if (files.size() >= MAX_FILES) {
+                throw GatewayException.invalid("The form has more than " + MAX_FILES + " files.", name);
             }
-        });
-        return read;
+            Spool opened = Spool.create(vertx);
+            spool = opened;
+            files.add(new FilePart(name, filename, contentType, opened));
+            hold();
+            spoolOpen = opened.open();
+            spoolOpen.onComplete(r -> {
+                if (r.failed()) {
+                    fail(GatewayException.invalid("The upload could not be stored.", name));
+                } else {
+                    release();
+                }
+            });
+        }
+
+        @Override
+        public void content(byte[] bytes, int offset, int length) {
+            if (spool != null) {
+                fileBytes += length;
+                if (spool.write(bytes, offset, length) && !diskBehind) {
+                    // The disk is behind: the caller's upload waits for it. A drain handler may be
+                    // called more than once, hence the flag: one hold, one release.
+                    diskBehind = true;
+                    hold();
+                    spool.drainHandler(() -> {
+                        if (diskBehind) {
+                            diskBehind = false;
+                            release();
+                        }
+                    });
+                }
+            } else if (fieldValue != null) {
+                if (fieldValue.size() + length > MAX_FIELD_BYTES) {
+                    throw GatewayException.invalid("The form field '" + fieldName + "' is longer than " + MAX_FIELD_BYTES + " bytes.",
+                            fieldName);
+                }
+                fieldValue.write(bytes, offset, length);
+            }
+        }
+
+        @Override
+        public void end() {
+            if (spool != null) {
+                Spool ended = spool;
+                spool = null;
+                closing.add(spoolOpen.compose(v -> ended.close()));
+            } else if (fieldValue != null) {
+                fields.computeIfAbsent(fieldName, k -> new ArrayList<>()).add(fieldValue.toString(java.nio.charset.StandardCharsets.UTF_8));
+                fieldValue = null;
+            }
+        }
+
+        private void hold() {
+            if (holds++ == 0) {
+                request.pause();
+            }
+        }
+
+        private void release() {
+            if (--holds == 0 && !promise.future().isComplete()) {
+                request.resume();
+            }
+        }
+
+        private void fail(GatewayException e) {
+            if (promise.tryFail(e)) {
+                request.pause();
+                for (FilePart file : files) {
+                    file.spool().delete();
+                }
+            }
+        }
     }
 
     static GatewayException tooLarge(long maxBytes) {
         return new GatewayException(ErrorType.PAYLOAD_TOO_LARGE,
                 "The upload is larger than the limit of " + maxBytes + " bytes (server.max-upload-size).", null, "request_too_large");
-    }
-
-    /** The upload as a stream, keeping a copy of its first {@link #HEAD_BYTES} bytes on the way. */
-    private record HeadCapture(HttpServerFileUpload upload, byte[] head, int[] headLength)
-            implements io.vertx.core.streams.ReadStream<io.vertx.core.buffer.Buffer> {
-        @Override
-        public HeadCapture exceptionHandler(io.vertx.core.Handler<Throwable> handler) {
-            upload.exceptionHandler(handler);
-            return this;
-        }
-
-        @Override
-        public HeadCapture handler(io.vertx.core.Handler<io.vertx.core.buffer.Buffer> handler) {
-            upload.handler(chunk -> {
-                if (headLength[0] < head.length) {
-                    int n = Math.min(head.length - headLength[0], chunk.length());
-                    chunk.getBytes(0, n, head, headLength[0]);
-                    headLength[0] += n;
-                }
-                handler.handle(chunk);
-            });
-            return this;
-        }
-
-        @Override
-        public HeadCapture pause() {
-            upload.pause();
-            return this;
-        }
-
-        @Override
-        public HeadCapture resume() {
-            upload.resume();
-            return this;
-        }
-
-        @Override
-        public HeadCapture fetch(long amount) {
-            upload.fetch(amount);
-            return this;
-        }
-
-        @Override
-        public HeadCapture endHandler(io.vertx.core.Handler<Void> endHandler) {
-            upload.endHandler(endHandler);
-            return this;
-        }
     }
 }

@@ -6,10 +6,14 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.file.AsyncFile;
 import io.vertx.core.file.OpenOptions;
-import io.vertx.core.streams.ReadStream;
 import io.vertx.core.streams.WriteStream;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
 import javax.crypto.Cipher;
 import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
@@ -25,12 +29,19 @@ public final class Spool {
     private static final SecureRandom RANDOM = new SecureRandom();
     /** Read size when sending the file on: large enough to be cheap, small enough to be a few of them in memory. */
     private static final int READ_CHUNK = 64 * 1024;
+    /** The first bytes kept in memory to recognise the file's format (a WAV header, say). */
+    public static final int HEAD_BYTES = 64;
 
     private final Vertx vertx;
     private final String path;
     private final SecretKeySpec key;
     private final byte[] iv = new byte[16];
     private final Cipher writing;
+    private final byte[] head = new byte[HEAD_BYTES];
+    private int headLength;
+    private AsyncFile file;
+    /** Encrypted bytes written before the file was open (at most a network chunk: the request is paused meanwhile). */
+    private List<Buffer> pending = new ArrayList<>();
     private long length;
     private boolean deleted;
 
@@ -44,11 +55,28 @@ public final class Spool {
         this.writing = cipher(Cipher.ENCRYPT_MODE);
     }
 
-    /** Creates an empty spool file readable by this process's user only. */
-    static Future<Spool> create(Vertx vertx) {
-        String dir = System.getProperty("java.io.tmpdir");
-        return vertx.fileSystem().createTempFile(dir, "gatehouse-upload-", ".bin", "rw-------")
-                .map(path -> new Spool(vertx, path));
+    /** A spool under the temporary folder; {@link #open} creates its file, readable by this process's user only. */
+    static Spool create(Vertx vertx) {
+        byte[] name = new byte[12];
+        RANDOM.nextBytes(name);
+        String path = Path.of(System.getProperty("java.io.tmpdir"), "gatehouse-upload-" + HexFormat.of().formatHex(name) + ".bin").toString();
+        return new Spool(vertx, path);
+    }
+
+    Future<Void> open() {
+        return vertx.fileSystem().open(path, new OpenOptions().setCreateNew(true).setWrite(true).setRead(false).setPerms("rw-------"))
+                .map(opened -> {
+                    if (deleted) {
+                        opened.close();
+                        return null;
+                    }
+                    file = opened;
+                    for (Buffer b : pending) {
+                        file.write(b);
+                    }
+                    pending = null;
+                    return null;
+                });
     }
 
     /** Bytes written. */
@@ -56,44 +84,46 @@ public final class Spool {
         return length;
     }
 
-    /**
-     * Writes {@code in} to the file with back-pressure (the caller's upload waits for the disk),
-     * stopping with a failure as soon as more than {@code maxBytes} arrived in all.
-     *
-     * @param already bytes of the request already counted against {@code maxBytes}
-     */
-    Future<Void> fill(ReadStream<Buffer> in, AsyncFile file, long maxBytes, java.util.function.LongSupplier already,
-            java.util.function.Supplier<Throwable> tooLarge) {
-        Promise<Void> done = Promise.promise();
-        in.handler(chunk -> {
-            length += chunk.length();
-            if (already.getAsLong() + length > maxBytes) {
-                in.pause();
-                done.tryFail(tooLarge.get());
-                return;
-            }
-            file.write(Buffer.buffer(writing.update(chunk.getBytes())));
-            if (file.writeQueueFull()) {
-                in.pause();
-                file.drainHandler(v -> in.resume());
-            }
-        });
-        in.exceptionHandler(done::tryFail);
-        file.exceptionHandler(done::tryFail);
-        in.endHandler(v -> file.flush().onComplete(flushed -> {
-            if (flushed.failed()) {
-                done.tryFail(flushed.cause());
-            } else {
-                done.tryComplete();
-            }
-        }));
-        in.resume();
-        return done.future();
+    /** The file's first bytes (up to {@link #HEAD_BYTES}). */
+    public byte[] head() {
+        return Arrays.copyOf(head, headLength);
     }
 
-    /** Opens the file for writing (the receiving side). */
-    Future<AsyncFile> openForWriting() {
-        return vertx.fileSystem().open(path, new OpenOptions().setWrite(true).setRead(false).setCreate(false));
+    /**
+     * Encrypts and queues {@code length} bytes for the disk; returns true when the disk is behind
+     * and the writer should wait for {@link #drainHandler}.
+     */
+    boolean write(byte[] bytes, int offset, int count) {
+        if (count == 0) {
+            return false;
+        }
+        if (headLength < HEAD_BYTES) {
+            int n = Math.min(HEAD_BYTES - headLength, count);
+            System.arraycopy(bytes, offset, head, headLength, n);
+            headLength += n;
+        }
+        length += count;
+        Buffer encrypted = Buffer.buffer(writing.update(bytes, offset, count));
+        if (file == null) {
+            pending.add(encrypted);
+            return false;
+        }
+        file.write(encrypted);
+        return file.writeQueueFull();
+    }
+
+    void drainHandler(Runnable drained) {
+        file.drainHandler(v -> drained.run());
+    }
+
+    /** Flushes and closes the written file. */
+    Future<Void> close() {
+        if (file == null) {
+            return Future.failedFuture(new IllegalStateException("spool file not open"));
+        }
+        AsyncFile closing = file;
+        file = null; // written whole: from here on it is only read, by writeTo
+        return closing.flush().compose(v -> closing.close());
     }
 
     /** Writes the decrypted file to {@code out} with back-pressure, without ending {@code out}. */
@@ -101,21 +131,21 @@ public final class Spool {
         if (deleted) {
             return Future.failedFuture(new IllegalStateException("the upload was already released"));
         }
-        return vertx.fileSystem().open(path, new OpenOptions().setRead(true).setWrite(false)).compose(file -> {
-            file.setReadBufferSize(READ_CHUNK);
+        return vertx.fileSystem().open(path, new OpenOptions().setRead(true).setWrite(false)).compose(in -> {
+            in.setReadBufferSize(READ_CHUNK);
             Cipher reading = cipher(Cipher.DECRYPT_MODE);
             Promise<Void> done = Promise.promise();
-            file.handler(chunk -> {
+            in.handler(chunk -> {
                 out.write(Buffer.buffer(reading.update(chunk.getBytes())));
                 if (out.writeQueueFull()) {
-                    file.pause();
-                    out.drainHandler(v -> file.resume());
+                    in.pause();
+                    out.drainHandler(v -> in.resume());
                 }
             });
-            file.exceptionHandler(done::tryFail);
+            in.exceptionHandler(done::tryFail);
             out.exceptionHandler(done::tryFail);
-            file.endHandler(v -> done.tryComplete());
-            return done.future().andThen(r -> file.close());
+            in.endHandler(v -> done.tryComplete());
+            return done.future().andThen(r -> in.close());
         });
     }
 
@@ -123,7 +153,15 @@ public final class Spool {
     public void delete() {
         if (!deleted) {
             deleted = true;
-            vertx.fileSystem().delete(path);
+            AsyncFile open = file; // still open for writing when the read failed half way
+            file = null;
+            Future<Void> closed;
+            try {
+                closed = open == null ? Future.succeededFuture() : open.close().recover(e -> Future.succeededFuture());
+            } catch (IllegalStateException alreadyClosed) {
+                closed = Future.succeededFuture();
+            }
+            closed.onComplete(v -> vertx.fileSystem().delete(path));
         }
     }
 
