@@ -277,7 +277,8 @@ public final class Gatehouse implements AutoCloseable {
             // fixed before the budget, the rate limiter and every listener account for the call.
             Settler settler = new Settler(() -> routingPrices.pricing(snapshot.get().config()));
             CallListener callListener = settler.before(CallListeners.all(listeners));
-            OpenAiApi openAi = new OpenAiApi(gateway, () -> snapshot.get().config().server().maxBodyBytes(), callListener);
+            OpenAiApi openAi = new OpenAiApi(gateway, () -> snapshot.get().config().server().maxBodyBytes(), callListener)
+                    .pricing(() -> routingPrices.pricing(snapshot.get().config()));
             AnthropicApi anthropic = new AnthropicApi(gateway, () -> snapshot.get().config().server().maxBodyBytes(), callListener);
             MediaApi media = new MediaApi(gateway, () -> snapshot.get().config().server().maxBodyBytes(),
                     () -> snapshot.get().config().server().maxUploadBytes(), callListener);

@@ -68,6 +68,16 @@ public interface Provider {
         throw new UnsupportedOperationException("provider '" + name() + "' does not serve " + operation);
     }
 
+    /** Whether this provider generates images with Imagen's {@code :predict} method (the Gemini API). */
+    default boolean servesImagen() {
+        return false;
+    }
+
+    /** An Imagen {@code :predict} request ({@code instances}, {@code parameters}); only when {@link #servesImagen()}. */
+    default UpstreamRequest imagen(Buffer body, String upstreamModel) {
+        throw new UnsupportedOperationException("provider '" + name() + "' does not serve Imagen");
+    }
+
     /**
      * A copy of this provider that authenticates upstream with {@code apiKey} instead of the
      * configured key (BYOK: a team's own key, or a caller's). Cheap: it shares the transport,

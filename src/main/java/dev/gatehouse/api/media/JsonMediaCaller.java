@@ -4,6 +4,7 @@ import dev.gatehouse.call.Call;
 import dev.gatehouse.call.Endpoint;
 import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.call.MediaUnits;
+import dev.gatehouse.dialect.gemini.ImagenImages;
 import dev.gatehouse.dialect.openai.OpenAiErrors;
 import dev.gatehouse.dialect.openai.OpenAiMediaAnswer;
 import dev.gatehouse.dialect.openai.OpenAiMediaRequest;
@@ -38,9 +39,21 @@ final class JsonMediaCaller implements CallerFormat {
     @Override
     public Leg leg(Target target) {
         return new Leg() {
+            /** Whether this target answers with Imagen's shape, translated back to OpenAI's. */
+            private boolean imagen;
+
             @Override
             public Future<UpstreamRequest> upstreamRequest() {
                 Provider provider = target.provider();
+                if (!provider.servesOpenAiMedia() && endpoint == Endpoint.IMAGES_GENERATIONS && provider.servesImagen()) {
+                    imagen = true;
+                    try {
+                        return Future.succeededFuture(provider.imagen(ImagenImages.request(request.body().path("prompt").asText(),
+                                (int) request.units().quantity(), request.body().path("size").asText(null)), target.upstreamModel()));
+                    } catch (GatewayException e) {
+                        return Future.failedFuture(e);
+                    }
+                }
                 if (!provider.servesOpenAiMedia()) {
                     return MediaTargets.unsupported(target, endpoint.openAiOperation());
                 }
@@ -50,6 +63,9 @@ final class JsonMediaCaller implements CallerFormat {
 
             @Override
             public Buffer answer(Buffer upstreamBody, Call call) {
+                if (imagen) {
+                    upstreamBody = ImagenImages.answer(upstreamBody, request.responseFormat(), System.currentTimeMillis() / 1000);
+                }
                 if (request.units() != null && request.units().unit() == dev.gatehouse.call.MediaUnits.Unit.IMAGE) {
                     int images = OpenAiMediaAnswer.images(upstreamBody);
                     if (images >= 0) {

@@ -140,6 +140,20 @@ class MediaGovernanceTest {
     }
 
     @Test
+    void anImageEditReachesOpenAiWithItsImageMaskAndPrompt() throws Exception {
+        byte[] png = MediaSamples.png(11, 24);
+        Path image = Files.write(dir.resolve("photo.png"), png);
+        ImagesResponse edited = client.images().edit(com.openai.models.images.ImageEditParams.builder().model("dall-e-3")
+                .image(image).mask(image).prompt("add a moon").n(2).build());
+        assertThat(edited.data().orElseThrow()).hasSize(2);
+        FakeOpenAiMedia.Received sent = fake.received().getLast();
+        assertThat(sent.operation()).isEqualTo("images/edits");
+        assertThat(sent.fields()).containsEntry("prompt", "add a moon").containsEntry("n", "2").containsEntry("model", "dall-e-3");
+        assertThat(sent.files()).extracting(FakeOpenAiMedia.ReceivedFile::field).containsExactlyInAnyOrder("image", "mask");
+        assertThat(sent.files()).allSatisfy(f -> assertThat(f.bytes()).isEqualTo(png.length));
+    }
+
+    @Test
     void speechGoesToAnAzureDeploymentAndIsChargedPerCharacter() throws Exception {
         String requestId = "tts-" + System.nanoTime();
         String input = "Twenty characters!!!";

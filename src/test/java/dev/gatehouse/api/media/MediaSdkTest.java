@@ -141,6 +141,25 @@ class MediaSdkTest {
     }
 
     @Test
+    void theModelListTellsWhatEachModelAcceptsAndProduces() throws Exception {
+        JsonNode models = JSON.readTree(gateway.get("/v1/models").body()).path("data");
+        java.util.Map<String, JsonNode> facts = new java.util.HashMap<>();
+        models.forEach(m -> facts.put(m.path("id").asText(), m.path("gatehouse")));
+        assertThat(facts.get("whisper-1").path("type").asText()).isEqualTo("transcription");
+        assertThat(facts.get("whisper-1").path("input").toString()).isEqualTo("[\"audio\"]");
+        assertThat(facts.get("tts-1").path("output").toString()).isEqualTo("[\"audio\"]");
+        assertThat(facts.get("dall-e-3").path("output").toString()).isEqualTo("[\"image\"]");
+        assertThat(facts.get("omni-moderation-latest").path("type").asText()).isEqualTo("moderation");
+        JsonNode chat = facts.get("gpt-4o-mini");
+        assertThat(chat.path("input").toString()).isEqualTo("[\"text\",\"image\"]");
+        assertThat(chat.path("capabilities").toString()).contains("tools", "json-schema");
+        assertThat(chat.path("context_window").asInt()).isEqualTo(128000); // from the catalogue
+        assertThat(chat.path("max_output_tokens").asInt()).isEqualTo(16384);
+        // The SDK still reads the list.
+        assertThat(client.models().list().data()).extracting(m -> m.id()).contains("whisper-1", "tts-1");
+    }
+
+    @Test
     void aModelOfAnotherTypeIsRefused() {
         assertThatThrownBy(() -> client.images().generate(ImageGenerateParams.builder().model("gpt-4o-mini").prompt("x").build()))
                 .isInstanceOf(BadRequestException.class).hasMessageContaining("is a chat model; use it with POST /v1/chat/completions");
