@@ -106,8 +106,11 @@ public final class Ingress {
         serve(ctx, endpoint, call -> Futures.compose(MultipartForm.read(ctx.vertx(), request, maxUploadBytes), form -> {
             call.onFinish(form::release);
             Scanned scanned = scanner.scan(form);
-            // The request log keeps the text fields, never the file content.
-            return Future.succeededFuture(new Read(scanned, Buffer.buffer(MultipartForm.describe(form)), form.bytes()));
+            // The request log keeps the text fields, never the file content. The size the rate
+            // limiter estimates input tokens from is that of the fields too: a 200 MB audio file
+            // is billed by its seconds, not as 50 million tokens of prompt.
+            Buffer described = Buffer.buffer(MultipartForm.describe(form));
+            return Future.succeededFuture(new Read(scanned, described, described.length()));
         }), errorBody);
     }
 
