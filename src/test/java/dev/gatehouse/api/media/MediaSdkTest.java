@@ -160,6 +160,13 @@ class MediaSdkTest {
     }
 
     @Test
+    void anUnknownModelIsNotFoundAsForChat() {
+        assertThatThrownBy(() -> client.audio().speech().create(SpeechCreateParams.builder().model("no-such-voice-model")
+                .input("hi").voice("alloy").build())).isInstanceOf(com.openai.errors.NotFoundException.class)
+                .hasMessageContaining("no-such-voice-model");
+    }
+
+    @Test
     void aModelOfAnotherTypeIsRefused() {
         assertThatThrownBy(() -> client.images().generate(ImageGenerateParams.builder().model("gpt-4o-mini").prompt("x").build()))
                 .isInstanceOf(BadRequestException.class).hasMessageContaining("is a chat model; use it with POST /v1/chat/completions");
