@@ -66,7 +66,7 @@ final class JsonMediaCaller implements CallerFormat {
                 if (imagen) {
                     upstreamBody = ImagenImages.answer(upstreamBody, request.responseFormat(), System.currentTimeMillis() / 1000);
                 }
-                if (request.units() != null && request.units().unit() == dev.gatehouse.call.MediaUnits.Unit.IMAGE) {
+                if (request.units() != null && request.units().unit() == MediaUnits.Unit.IMAGE) {
                     int images = OpenAiMediaAnswer.images(upstreamBody);
                     if (images >= 0) {
                         call.media(request.units().withQuantity(images)); // billed for what came back
