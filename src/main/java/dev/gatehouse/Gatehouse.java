@@ -18,6 +18,7 @@ import dev.gatehouse.api.mcp.McpApi;
 import dev.gatehouse.api.mcp.MessagesToolLoop;
 import dev.gatehouse.api.mcp.ResponsesToolLoop;
 import dev.gatehouse.api.mcp.ToolLoop;
+import dev.gatehouse.api.media.MediaApi;
 import dev.gatehouse.api.openai.OpenAiApi;
 import dev.gatehouse.api.responses.ResponseStore;
 import dev.gatehouse.api.responses.ResponsesApi;
@@ -295,8 +296,11 @@ public final class Gatehouse implements AutoCloseable {
             // fixed before the budget, the rate limiter and every listener account for the call.
             Settler settler = new Settler(() -> routingPrices.pricing(snapshot.get().config()));
             CallListener callListener = settler.before(CallListeners.all(listeners));
-            OpenAiApi openAi = new OpenAiApi(gateway, () -> snapshot.get().config().server().maxBodyBytes(), callListener);
+            OpenAiApi openAi = new OpenAiApi(gateway, () -> snapshot.get().config().server().maxBodyBytes(), callListener)
+                    .pricing(() -> routingPrices.pricing(snapshot.get().config()));
             AnthropicApi anthropic = new AnthropicApi(gateway, () -> snapshot.get().config().server().maxBodyBytes(), callListener);
+            MediaApi media = new MediaApi(gateway, () -> snapshot.get().config().server().maxBodyBytes(),
+                    () -> snapshot.get().config().server().maxUploadBytes(), callListener);
             ResponseStore responseStore = new ResponseStore(database);
             ResponsesApi responses = new ResponsesApi(gateway, () -> snapshot.get().config().server().maxBodyBytes(), callListener,
                     responseStore);
@@ -347,6 +351,7 @@ public final class Gatehouse implements AutoCloseable {
                 }
                 openAi.mount(router);
                 anthropic.mount(router);
+                media.mount(router);
                 responses.mount(router);
                 mcp.mount(router);
                 admin.mount(router);

@@ -28,7 +28,9 @@ import java.util.Set;
  * only ever narrows access, detaching is allowed only for their own team's policies.
  */
 public final class PoliciesEndpoints implements AdminEndpoints {
-    static final Set<String> ENDPOINTS = Set.of("chat.completions", "embeddings", "models", "messages", "responses");
+    static final Set<String> ENDPOINTS = Set.of("chat.completions", "embeddings", "models", "messages", "responses",
+            "images.generations", "images.edits", "images.variations", "audio.transcriptions", "audio.translations",
+            "audio.speech", "moderations");
 
     private final Identity identity;
     private final AuditSink audit;

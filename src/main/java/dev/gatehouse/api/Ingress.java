@@ -11,6 +11,7 @@ import dev.gatehouse.gateway.CallerFormat;
 import dev.gatehouse.gateway.Gateway;
 import dev.gatehouse.http.BodyReader;
 import dev.gatehouse.http.ErrorWriter;
+import dev.gatehouse.http.MultipartForm;
 import dev.gatehouse.usage.CallerTags;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -83,6 +84,42 @@ public final class Ingress {
     /** As {@link #handle(RoutingContext, Endpoint, Scanner, Function)}, for a scan that may wait for I/O. */
     public void handle(RoutingContext ctx, Endpoint endpoint, AsyncScanner scanner, Function<GatewayException, Buffer> errorBody) {
         HttpServerRequest request = ctx.request();
+        serve(ctx, endpoint, call -> Futures.compose(readJson(request), body -> Futures.compose(scanner.scan(call, body),
+                scanned -> Future.succeededFuture(new Read(scanned, body, body.length())))), errorBody);
+    }
+
+    /** Scans a {@code multipart/form-data} request (an upload); throws a {@link GatewayException} (a 4xx) on a bad one. */
+    @FunctionalInterface
+    public interface UploadScanner {
+        Scanned scan(MultipartForm form);
+    }
+
+    /**
+     * Serves one call whose body is a {@code multipart/form-data} upload: its files are streamed to
+     * encrypted spool files (never whole in memory) up to {@code maxUploadBytes}, and deleted when
+     * the call ends. Everything else is as for a JSON body: admission first, the same stages,
+     * dispatch, errors in the caller's dialect.
+     */
+    public void handleUpload(RoutingContext ctx, Endpoint endpoint, long maxUploadBytes, UploadScanner scanner,
+            Function<GatewayException, Buffer> errorBody) {
+        HttpServerRequest request = ctx.request();
+        serve(ctx, endpoint, call -> Futures.compose(MultipartForm.read(ctx.vertx(), request, maxUploadBytes), form -> {
+            call.onFinish(form::release);
+            Scanned scanned = scanner.scan(form);
+            // The request log keeps the text fields, never the file content. The size the rate
+            // limiter estimates input tokens from is that of the fields too: a 200 MB audio file
+            // is billed by its seconds, not as 50 million tokens of prompt.
+            Buffer described = Buffer.buffer(MultipartForm.describe(form));
+            return Future.succeededFuture(new Read(scanned, described, described.length()));
+        }), errorBody);
+    }
+
+    /** What the body read and the scan found: the scan, what the request log may keep, the body's size. */
+    private record Read(Scanned scanned, Buffer captured, long bytes) {}
+
+    private void serve(RoutingContext ctx, Endpoint endpoint, Function<Call, Future<Read>> readAndScan,
+            Function<GatewayException, Buffer> errorBody) {
+        HttpServerRequest request = ctx.request();
         HttpServerResponse response = ctx.response();
         Call call = new Call(ctx.get(ErrorWriter.REQUEST_ID), endpoint, request.headers(), System.nanoTime());
         call.clientAddress(request.remoteAddress() == null ? null : request.remoteAddress().hostAddress());
@@ -92,16 +129,17 @@ public final class Ingress {
         });
         // Futures.compose: the steps before the body are synchronous on the usual path; only
         // reading the body (and what dispatch waits for) takes a Vert.x hop.
-        Future<Buffer> read = Futures.compose(admitted, v -> readJson(request));
-        Future<Void> result = Futures.compose(read, body -> Futures.compose(scanner.scan(call, body), scanned -> {
+        Future<Void> result = Futures.compose(admitted, v -> Futures.compose(readAndScan.apply(call), read -> {
+            Scanned scanned = read.scanned();
             if (scanned.usageEstimate() != null) {
                 call.usageEstimate(scanned.usageEstimate());
             }
             call.model(scanned.model());
             call.stream(scanned.stream());
-            call.requestSize(body.length(), scanned.maxTokens());
-            call.captureRequest(body);
+            call.requestSize(read.bytes(), scanned.maxTokens());
+            call.captureRequest(read.captured());
             call.content(scanned.caller().content());
+            call.media(scanned.caller().media());
             return scanned.handoff() != null ? scanned.handoff().serve(call, response)
                     : gateway.dispatch(call, scanned.caller(), response);
         }));

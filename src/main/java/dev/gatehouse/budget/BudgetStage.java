@@ -89,6 +89,11 @@ public final class BudgetStage implements Stage {
         long worst = 0;
         for (Target target : route.targets()) {
             ModelPrice price = prices.price(call.model(), target.upstreamModel());
+            if (call.media() != null) {
+                // Media is billed by its units (images, audio seconds, characters), known from the request.
+                worst = Math.max(worst, Pricing.mediaCost(price, call.media()));
+                continue;
+            }
             long input = TokenEstimate.atMost(call.requestBytes(), price.contextTokens());
             long output;
             if (call.maxOutputTokens() != null) {

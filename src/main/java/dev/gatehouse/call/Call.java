@@ -61,6 +61,7 @@ public final class Call {
     private CallContent content;
     private boolean responseWithheld;
     private List<GuardrailVerdict> guardrails;
+    private volatile MediaUnits media;
 
     /** Most bytes of each body kept for the request log; longer bodies are cut and flagged truncated. */
     public static final int MAX_STORED_BODY = 1 << 20;
@@ -140,6 +141,12 @@ public final class Call {
         this.requestBytes = bodyBytes;
         this.maxOutputTokens = maxOutputTokens;
     }
+
+    /** What a media call (images, audio) is billed by, or null for token-billed calls. */
+    public MediaUnits media() { return media; }
+
+    /** Set by a media caller from the request (for the budget's reservation) and again from the answer. */
+    public void media(MediaUnits media) { this.media = media; }
 
     /** The attempt that produced the answer (the model that actually answered), or null when none did. */
     public Attempt answeringAttempt() {

@@ -93,13 +93,15 @@ final class ConfigReader {
         Long maxBody = s.size("max-body-size");
         Integer loops = s.integer("event-loops", 0, 1024);
         Duration requestTimeout = s.duration("request-timeout", true);
+        Long maxUpload = s.size("max-upload-size");
         s.finish();
         return new ServerConfig(
                 host == null || host.isBlank() ? d.host() : host.trim(),
                 port == null ? d.port() : port,
                 maxBody == null ? d.maxBodyBytes() : maxBody,
                 loops == null ? d.eventLoops() : loops,
-                requestTimeout == null ? d.requestTimeout() : requestTimeout);
+                requestTimeout == null ? d.requestTimeout() : requestTimeout,
+                maxUpload == null ? d.maxUploadBytes() : maxUpload);
     }
 
     private RoutingConfig routing(Section s) {

@@ -34,10 +34,17 @@ public record ModelConfig(
 
     /**
      * {@code models.<name>.pricing}: replaces the catalogue's price for this public model. Money in
-     * micro-USD per million tokens (per image for {@code image}); null fields keep the catalogue's value.
+     * micro-USD per million tokens (per image for {@code image}, per minute of audio for
+     * {@code audioMinute}, per million characters spoken for {@code characters}); null fields keep
+     * the catalogue's value.
      */
     public record PricingOverride(Long input, Long cachedInput, Long cacheWrite, Long output, Long reasoning, Long image,
-            Integer maxOutputTokens, Integer contextTokens) {}
+            Integer maxOutputTokens, Integer contextTokens, Long audioMinute, Long characters) {
+        public PricingOverride(Long input, Long cachedInput, Long cacheWrite, Long output, Long reasoning, Long image,
+                Integer maxOutputTokens, Integer contextTokens) {
+            this(input, cachedInput, cacheWrite, output, reasoning, image, maxOutputTokens, contextTokens, null, null);
+        }
+    }
 
     /**
      * One way of serving the model: a provider and the model's name there.

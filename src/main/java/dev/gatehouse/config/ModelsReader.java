@@ -12,7 +12,7 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 /** Reads the {@code models} section: public model names and the targets that serve them. */
 final class ModelsReader {
 
-    static final List<String> TYPES = List.of("chat", "embedding");
+    static final List<String> TYPES = List.of("chat", "embedding", "image", "transcription", "speech", "moderation");
 
     private final Problems problems;
     /** Every provider name in the file, valid or not, so one bad provider does not cascade. */
@@ -70,7 +70,7 @@ final class ModelsReader {
             type = "chat";
         } else if (!TYPES.contains(type)) {
             problems.error(s.node("type"), s.child("type"),
-                    "unknown model type '" + type + "'" + Suggestions.didYouMean(type, TYPES) + " (one of: chat, embedding)");
+                    "unknown model type '" + type + "'" + Suggestions.didYouMean(type, TYPES) + " (one of: " + String.join(", ", TYPES) + ")");
             type = null;
         }
         Timeouts timeouts = ProvidersReader.readTimeouts(s.section("timeouts"));
@@ -96,8 +96,8 @@ final class ModelsReader {
                 problems.error(s.keyNode("targets"), s.child("targets"),
                         "a router model has no targets of its own: it routes to its candidates' targets");
             }
-            if ("embedding".equals(type)) {
-                problems.error(s.node("type"), s.child("type"), "a router model serves chat requests; remove 'type: embedding'");
+            if (type != null && !"chat".equals(type)) {
+                problems.error(s.node("type"), s.child("type"), "a router model serves chat requests; remove 'type: " + type + "'");
             }
             targets = router == null ? null : List.of();
         } else {
@@ -135,7 +135,8 @@ final class ModelsReader {
         }
         ModelConfig.PricingOverride pricing = new ModelConfig.PricingOverride(p.money("input"), p.money("cached-input"),
                 p.money("cache-write"), p.money("output"), p.money("reasoning"), p.money("image"),
-                p.integer("max-output", 0, Integer.MAX_VALUE), p.integer("context", 0, Integer.MAX_VALUE));
+                p.integer("max-output", 0, Integer.MAX_VALUE), p.integer("context", 0, Integer.MAX_VALUE),
+                p.money("audio-minute"), p.money("characters"));
         p.finish();
         return pricing;
     }

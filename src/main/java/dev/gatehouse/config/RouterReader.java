@@ -193,8 +193,9 @@ final class RouterReader {
                 problems.error(ref.node(), ref.path(), "a router cannot route to itself");
             } else if (target != null && target.router() != null) {
                 problems.error(ref.node(), ref.path(), "'" + ref.model() + "' is itself a router; routers route to models with targets");
-            } else if (target != null && "embedding".equals(target.type())) {
-                problems.error(ref.node(), ref.path(), "'" + ref.model() + "' is an embedding model; a router serves chat requests");
+            } else if (target != null && !"chat".equals(target.type())) {
+                problems.error(ref.node(), ref.path(), "'" + ref.model() + "' is " + ("embedding".equals(target.type()) ? "an " : "a ")
+                        + target.type() + " model; a router serves chat requests");
             }
         }
     }

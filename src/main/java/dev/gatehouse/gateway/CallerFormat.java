@@ -88,6 +88,23 @@ public interface CallerFormat {
         return Future.succeededFuture();
     }
 
+    /**
+     * What a media request is billed by (images, audio seconds, characters), as the request
+     * states it: the budget reserves its cost before routing. Null for token-billed formats.
+     */
+    default dev.gatehouse.call.MediaUnits media() {
+        return null;
+    }
+
+    /**
+     * The Content-Type of a successful answer given the upstream's response headers, or null for
+     * the usual ones (JSON for a whole answer, an event stream for a stream). Media formats pass
+     * the upstream's on (audio, plain-text transcripts, subtitles).
+     */
+    default String answerContentType(io.vertx.core.MultiMap upstreamHeaders) {
+        return null;
+    }
+
     /** The error in the caller's format, as a complete response body. */
     Buffer errorBody(GatewayException error);
 

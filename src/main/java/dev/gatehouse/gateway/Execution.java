@@ -300,7 +300,8 @@ final class Execution {
             recorded();
         }
         whenReadyToEnd(() -> {
-            decorate(out).setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(answer);
+            String type = caller.answerContentType(upstreamResponse.headers());
+            decorate(out).setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, type == null ? JSON : type).end(answer);
             done.tryComplete();
         });
     }
@@ -385,9 +386,10 @@ final class Execution {
         call.markFirstByte();
         firstByteTimer = cancel(firstByteTimer);
         armIdleTimer(target.timeouts().idle().toMillis(), attemptId);
+        String type = caller.answerContentType(upstreamResponse.headers());
         decorate(out).setStatusCode(200)
                 .setChunked(true)
-                .putHeader(HttpHeaders.CONTENT_TYPE, EVENT_STREAM)
+                .putHeader(HttpHeaders.CONTENT_TYPE, type == null ? EVENT_STREAM : type)
                 .putHeader(HttpHeaders.CACHE_CONTROL, NO_CACHE);
     }
 

@@ -35,6 +35,11 @@ public final class CallFacts {
         return switch (endpoint) {
             case CHAT_COMPLETIONS, MESSAGES, RESPONSES -> "chat";
             case EMBEDDINGS -> "embeddings";
+            // Not (yet) named by the GenAI conventions: the gateway's own names, stable for dashboards.
+            case IMAGES_GENERATIONS, IMAGES_EDITS, IMAGES_VARIATIONS -> "image_generation";
+            case AUDIO_TRANSCRIPTIONS, AUDIO_TRANSLATIONS -> "transcription";
+            case AUDIO_SPEECH -> "speech";
+            case MODERATIONS -> "moderation";
             default -> null;
         };
     }

@@ -70,8 +70,14 @@ public final class PriceCatalogue {
         try {
             long input = micros(n, "input", 0);
             long output = micros(n, "output", 0);
+            Map<String, Long> images = new HashMap<>();
+            for (Iterator<Map.Entry<String, JsonNode>> it = n.path("images").fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> variant = it.next();
+                images.put(variant.getKey().toLowerCase(Locale.ROOT), Micros.parse(variant.getValue().asText()));
+            }
             return new ModelPrice(input, micros(n, "cached-input", input), micros(n, "cache-write", input), output,
-                    micros(n, "reasoning", output), micros(n, "image", 0), n.path("max-output").asInt(0), n.path("context").asInt(0));
+                    micros(n, "reasoning", output), micros(n, "image", 0), n.path("max-output").asInt(0), n.path("context").asInt(0),
+                    micros(n, "audio-minute", 0), micros(n, "characters", 0), images);
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException("pricing catalogue, model " + name + ": " + e.getMessage(), e);
         }

@@ -93,6 +93,21 @@ public final class Pricing {
         return Math.ceilDiv(sum, PER_MILLION);
     }
 
+    /**
+     * Cost of a media call's units: images at their variant's price, audio by the minute (rounded
+     * up to the micro-unit per second), characters by the million. Null units cost nothing.
+     */
+    public static long mediaCost(ModelPrice price, dev.gatehouse.call.MediaUnits units) {
+        if (units == null) {
+            return 0;
+        }
+        return switch (units.unit()) {
+            case IMAGE -> Math.multiplyExact(price.imagePrice(units.variant()), units.quantity());
+            case AUDIO_SECOND -> Math.ceilDiv(Math.multiplyExact(price.perAudioMinute(), units.quantity()), 60);
+            case CHARACTER -> Math.ceilDiv(Math.multiplyExact(price.perMillionCharacters(), units.quantity()), PER_MILLION);
+        };
+    }
+
     /** Cost of {@code images} generated images. */
     public static long imageCost(ModelPrice price, long images) {
         return Math.multiplyExact(price.perImage(), images);

@@ -54,6 +54,10 @@ public final class PricingSource {
         long reasoning = o.reasoning() != null ? o.reasoning() : o.output() != null ? output : base.reasoning();
         return new ModelPrice(input, cached, write, output, reasoning, o.image() != null ? o.image() : base.perImage(),
                 o.maxOutputTokens() != null ? o.maxOutputTokens() : base.maxOutputTokens(),
-                o.contextTokens() != null ? o.contextTokens() : base.contextTokens());
+                o.contextTokens() != null ? o.contextTokens() : base.contextTokens(),
+                o.audioMinute() != null ? o.audioMinute() : base.perAudioMinute(),
+                o.characters() != null ? o.characters() : base.perMillionCharacters(),
+                // a configured per-image price replaces the catalogue's per-variant prices
+                o.image() != null ? java.util.Map.of() : base.images());
     }
 }

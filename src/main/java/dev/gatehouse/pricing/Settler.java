@@ -55,7 +55,7 @@ public final class Settler implements AutoCloseable {
         }
         Call.Attempt answered = call.answeringAttempt();
         Supplier<Usage> estimate = call.usageEstimate();
-        if (call.usage() != null || answered == null || failure != null || estimate == null) {
+        if (call.usage() != null || call.media() != null || answered == null || failure != null || estimate == null) {
             try {
                 call.settle(reported(pricing.get(), call));
             } catch (RuntimeException e) {
@@ -101,10 +101,19 @@ public final class Settler implements AutoCloseable {
      */
     public static Settlement reported(Pricing pricing, Call call) {
         Usage usage = call.usage();
+        Call.Attempt answered = call.answeringAttempt();
+        if (call.media() != null) {
+            // A media call costs its units (images, audio seconds, characters), plus any tokens it reported.
+            if (answered == null || pricing == null) {
+                return usage == null ? Settlement.NONE : new Settlement(usage, false, 0);
+            }
+            ModelPrice price = pricing.price(call.model(), answered.upstreamModel());
+            long cost = Math.addExact(Pricing.mediaCost(price, call.media()), usage == null ? 0 : Pricing.cost(price, usage));
+            return new Settlement(usage == null ? Usage.ZERO : usage, false, cost);
+        }
         if (usage == null) {
             return Settlement.NONE;
         }
-        Call.Attempt answered = call.answeringAttempt();
         long cost = answered == null || pricing == null ? 0 : Pricing.cost(pricing.price(call.model(), answered.upstreamModel()), usage);
         return new Settlement(usage, false, cost);
     }

@@ -52,6 +52,33 @@ public interface Provider {
     UpstreamRequest embeddings(Buffer body, String upstreamModel);
 
     /**
+     * Whether this provider serves OpenAI's media endpoints ({@code images/generations},
+     * {@code audio/transcriptions}, {@code moderations}, ...) in OpenAI's own format, so a
+     * caller's request passes through with the model replaced.
+     */
+    default boolean servesOpenAiMedia() {
+        return false;
+    }
+
+    /**
+     * A request to one of OpenAI's media endpoints ({@code operation}, e.g. {@code images/edits}),
+     * with either a whole {@code body} or a streamed {@code upload}; only when {@link #servesOpenAiMedia()}.
+     */
+    default UpstreamRequest media(String operation, String contentType, Buffer body, Upload upload, String upstreamModel) {
+        throw new UnsupportedOperationException("provider '" + name() + "' does not serve " + operation);
+    }
+
+    /** Whether this provider generates images with Imagen's {@code :predict} method (the Gemini API). */
+    default boolean servesImagen() {
+        return false;
+    }
+
+    /** An Imagen {@code :predict} request ({@code instances}, {@code parameters}); only when {@link #servesImagen()}. */
+    default UpstreamRequest imagen(Buffer body, String upstreamModel) {
+        throw new UnsupportedOperationException("provider '" + name() + "' does not serve Imagen");
+    }
+
+    /**
      * A copy of this provider that authenticates upstream with {@code apiKey} instead of the
      * configured key (BYOK: a team's own key, or a caller's). Cheap: it shares the transport,
      * codec and settings; {@link #close} on the copy must not release shared resources.

@@ -107,10 +107,10 @@ public final class Eligibility {
         if (denial != null) {
             return new Verdict(Rule.MODEL_POLICY, name, denial);
         }
-        if (route.embedding() != (call.endpoint() == Endpoint.EMBEDDINGS)) {
-            return new Verdict(Rule.ENDPOINT, name, new AccessRules.Denial("endpoint", route.embedding()
-                    ? "The model '" + name + "' is an embedding model; use it with POST /v1/embeddings."
-                    : "The model '" + name + "' is a chat model; use it with POST /v1/chat/completions."));
+        if (!route.type().equals(call.endpoint().modelType())) {
+            return new Verdict(Rule.ENDPOINT, name, new AccessRules.Denial("endpoint", "The model '" + name + "' is "
+                    + (route.type().equals("image") ? "an image" : "a" + (route.type().equals("embedding") ? "n " : " ") + route.type())
+                    + " model; use it with " + ENDPOINTS_OF_TYPE.get(route.type()) + "."));
         }
         return Verdict.ALLOWED;
     }
@@ -237,6 +237,13 @@ public final class Eligibility {
     }
 
     /** The name policies use for an endpoint: {@code chat.completions}, {@code embeddings}, {@code models}, ... */
+    /** Where each model type is served, for the error that names the right endpoint. */
+    private static final java.util.Map<String, String> ENDPOINTS_OF_TYPE = java.util.Map.of(
+            "chat", "POST /v1/chat/completions", "embedding", "POST /v1/embeddings",
+            "image", "POST /v1/images/generations, /v1/images/edits or /v1/images/variations",
+            "transcription", "POST /v1/audio/transcriptions or /v1/audio/translations",
+            "speech", "POST /v1/audio/speech", "moderation", "POST /v1/moderations");
+
     public static String endpointName(Endpoint endpoint) {
         return endpoint.name().toLowerCase(Locale.ROOT).replace('_', '.');
     }

@@ -35,7 +35,7 @@ public final class RoutingTable {
                 Timeouts timeouts = target.timeouts().orElse(model.timeouts()).orElse(provider.timeouts()).orElse(Timeouts.DEFAULTS);
                 targets.add(new Target(provider, target.model() == null ? model.name() : target.model(), timeouts, target));
             }
-            routes.put(model.name(), new Route(model.name(), "embedding".equals(model.type()), targets, model.strategy(),
+            routes.put(model.name(), new Route(model.name(), model.type(), targets, model.strategy(),
                     model.fallbacks(), Capabilities.of(model), model.router()));
         }
         return new RoutingTable(Collections.unmodifiableMap(routes));

@@ -159,7 +159,8 @@ class ConfigLoaderTest {
         assertThat(demo.providers().get("mock").kind()).isEqualTo("mock");
         assertThat(demo.providers().get("mock").mock()).isEqualTo(MockSettings.DEFAULTS);
         assertThat(demo.models().keySet())
-                .containsExactly("gpt-4o-mini", "gpt-4o", "claude-sonnet-4-5", "text-embedding-3-small");
+                .containsExactly("gpt-4o-mini", "gpt-4o", "claude-sonnet-4-5", "text-embedding-3-small", "dall-e-3",
+                        "gpt-image-1", "whisper-1", "tts-1", "omni-moderation-latest");
         assertThat(demo.models().get("text-embedding-3-small").type()).isEqualTo("embedding");
         assertThat(demo.models().get("gpt-4o").type()).isEqualTo("chat");
         assertThat(demo.models().values())

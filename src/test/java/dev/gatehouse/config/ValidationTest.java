@@ -52,7 +52,7 @@ class ValidationTest {
                   x: {targets: [{provider: m, modle: y}]}
                 sotrage: {}
                 """)).containsExactly(
-                "gatehouse.yaml:2: server.prot: unknown key (did you mean 'port'?) (allowed: host, port, max-body-size, event-loops, request-timeout)",
+                "gatehouse.yaml:2: server.prot: unknown key (did you mean 'port'?) (allowed: host, port, max-body-size, event-loops, request-timeout, max-upload-size)",
                 "gatehouse.yaml:4: providers.m.base_url: unknown key (did you mean 'base-url'?)"
                         + " (allowed: kind, base-url, api-key, api-keys, api-version, headers, timeouts, passthrough, zdr, responses, mock)",
                 "gatehouse.yaml:6: models.x.targets[0].modle: unknown key (did you mean 'model'?) (allowed: provider, model, timeouts, weight, context-window, rpm, tpm)",
@@ -202,7 +202,7 @@ class ValidationTest {
                 "gatehouse.yaml:6: providers.o.timeouts.idle: must be longer than 0",
                 "gatehouse.yaml:7: providers.m.mock.latency: invalid duration 'soon' (use e.g. 250ms, 30s, 5m, 1h, or a number of milliseconds)",
                 "gatehouse.yaml:7: providers.m.mock.tokens-per-chunk: must be an integer 1-1000000, got '0'",
-                "gatehouse.yaml:9: models.x.type: unknown model type 'embeding' (did you mean 'embedding'?) (one of: chat, embedding)",
+                "gatehouse.yaml:9: models.x.type: unknown model type 'embeding' (did you mean 'embedding'?) (one of: chat, embedding, image, transcription, speech, moderation)",
                 "gatehouse.yaml:10: storage.url: unsupported database URL 'jdbc:mysql://db/x' (use jdbc:sqlite:<file> or jdbc:postgresql://host:port/db)");
     }
 

@@ -48,7 +48,7 @@ import java.util.regex.Pattern;
 public final class FakeGemini implements AutoCloseable {
     public static final String DEFAULT_KEY = "gemini-fake-key";
     static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern PATH = Pattern.compile("^/v1beta/models/([^/:]+):(generateContent|streamGenerateContent|batchEmbedContents)$");
+    private static final Pattern PATH = Pattern.compile("^/v1beta/models/([^/:]+):(generateContent|streamGenerateContent|batchEmbedContents|predict)$");
     private static final Set<String> REQUEST_FIELDS = Set.of("contents", "systemInstruction", "tools", "toolConfig",
             "generationConfig", "safetySettings", "cachedContent");
     private static final Set<String> GENERATION_FIELDS = Set.of("stopSequences", "responseMimeType", "responseSchema",
@@ -220,6 +220,10 @@ public final class FakeGemini implements AutoCloseable {
             embed(model, json, res);
             return;
         }
+        if (method.equals("predict")) {
+            imagen(json, res);
+            return;
+        }
         validate(json);
         if (!errors.isEmpty()) {
             String[] e = errors.removeFirst();
@@ -347,6 +351,37 @@ public final class FakeGemini implements AutoCloseable {
             u.put("thoughtsTokenCount", thoughtTokens);
         }
         return u;
+    }
+
+    /** Imagen's {@code :predict}: one instance with a prompt; sampleCount 1-4; aspectRatio one of Imagen's five. */
+    private void imagen(JsonNode json, HttpServerResponse res) {
+        unknown(json, Set.of("instances", "parameters"), "");
+        JsonNode instances = json.path("instances");
+        if (!instances.isArray() || instances.size() != 1 || !instances.get(0).path("prompt").isTextual()
+                || instances.get(0).path("prompt").asText().isEmpty()) {
+            throw new Invalid(400, "INVALID_ARGUMENT", "instances must hold one instance with a non-empty prompt");
+        }
+        JsonNode parameters = json.path("parameters");
+        int count = parameters.path("sampleCount").asInt(4);
+        if (parameters.has("sampleCount") && (!parameters.path("sampleCount").isInt() || count < 1 || count > 4)) {
+            throw new Invalid(400, "INVALID_ARGUMENT", "sampleCount must be between 1 and 4");
+        }
+        String ratio = parameters.path("aspectRatio").asText("1:1");
+        if (!Set.of("1:1", "3:4", "4:3", "9:16", "16:9").contains(ratio)) {
+            throw new Invalid(400, "INVALID_ARGUMENT", "unsupported aspectRatio " + ratio);
+        }
+        if (!errors.isEmpty()) {
+            String[] e = errors.removeFirst();
+            send(res, Integer.parseInt(e[0]), e[1]);
+            return;
+        }
+        ObjectNode out = JSON.createObjectNode();
+        ArrayNode predictions = out.putArray("predictions");
+        for (int i = 0; i < count; i++) {
+            predictions.addObject().put("mimeType", "image/png").put("bytesBase64Encoded",
+                    java.util.Base64.getEncoder().encodeToString(dev.gatehouse.dialect.mock.MediaSamples.png(i + 5L, 4)));
+        }
+        send(res, 200, out.toString());
     }
 
     private void embed(String model, JsonNode json, HttpServerResponse res) {

@@ -11,6 +11,8 @@ import dev.gatehouse.dialect.openai.OpenAiErrors;
 import dev.gatehouse.dialect.openai.OpenAiJson;
 import dev.gatehouse.gateway.Gateway;
 import dev.gatehouse.http.ErrorWriter;
+import dev.gatehouse.pricing.ModelPrice;
+import dev.gatehouse.pricing.Pricing;
 import dev.gatehouse.routing.Eligibility;
 import dev.gatehouse.routing.Route;
 import io.vertx.core.buffer.Buffer;
@@ -20,7 +22,9 @@ import io.vertx.ext.web.RoutingContext;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * The OpenAI-compatible caller API: {@code /v1/chat/completions}, {@code /v1/embeddings},
@@ -34,6 +38,7 @@ public final class OpenAiApi {
     private final Ingress ingress;
     private final long createdEpochSeconds = System.currentTimeMillis() / 1000;
     private ToolLoop toolLoop;
+    private Supplier<Pricing> pricing = () -> null;
 
     public OpenAiApi(Gateway gateway, LongSupplier maxBodyBytes, CallListener listener) {
         this.gateway = gateway;
@@ -55,6 +60,12 @@ public final class OpenAiApi {
      */
     public OpenAiApi toolLoop(ToolLoop toolLoop) {
         this.toolLoop = toolLoop;
+        return this;
+    }
+
+    /** Where {@code /v1/models} reads each model's context window and longest answer (the pricing catalogue). */
+    public OpenAiApi pricing(Supplier<Pricing> pricing) {
+        this.pricing = pricing;
         return this;
     }
 
@@ -92,6 +103,7 @@ public final class OpenAiApi {
             g.writeStartObject();
             g.writeStringField("object", "list");
             g.writeArrayFieldStart("data");
+            Pricing prices = pricing.get();
             for (Route route : gateway.snapshot().routes().routes()) {
                 if (Eligibility.listed(call, route.publicName())) {
                     g.writeStartObject();
@@ -99,6 +111,7 @@ public final class OpenAiApi {
                     g.writeStringField("object", "model");
                     g.writeNumberField("created", createdEpochSeconds);
                     g.writeStringField("owned_by", "gatehouse");
+                    writeFacts(g, route, prices);
                     g.writeEndObject();
                 }
             }
@@ -108,5 +121,71 @@ public final class OpenAiApi {
             throw new UncheckedIOException(e);
         }
         return Buffer.buffer(out.toByteArray());
+    }
+
+    /**
+     * What the model accepts and produces, under {@code gatehouse} (OpenAI's model object has no
+     * such fields; SDKs keep unknown ones): its type, input and output modalities, the
+     * capabilities routers read, and, from the catalogue, its context window and longest answer.
+     */
+    private static void writeFacts(JsonGenerator g, Route route, Pricing prices) throws IOException {
+        boolean vision = route.capabilities().contains("vision");
+        List<String> input;
+        List<String> output;
+        switch (route.type()) {
+            case "embedding" -> {
+                input = List.of("text");
+                output = List.of("embedding");
+            }
+            case "image" -> {
+                input = List.of("text", "image");
+                output = List.of("image");
+            }
+            case "transcription" -> {
+                input = List.of("audio");
+                output = List.of("text");
+            }
+            case "speech" -> {
+                input = List.of("text");
+                output = List.of("audio");
+            }
+            case "moderation" -> {
+                input = List.of("text", "image");
+                output = List.of("moderation");
+            }
+            default -> {
+                input = vision ? List.of("text", "image") : List.of("text");
+                output = List.of("text");
+            }
+        }
+        g.writeObjectFieldStart("gatehouse");
+        g.writeStringField("type", route.type());
+        g.writeArrayFieldStart("input");
+        for (String m : input) {
+            g.writeString(m);
+        }
+        g.writeEndArray();
+        g.writeArrayFieldStart("output");
+        for (String m : output) {
+            g.writeString(m);
+        }
+        g.writeEndArray();
+        g.writeArrayFieldStart("capabilities");
+        for (String c : new java.util.TreeSet<>(route.capabilities())) {
+            g.writeString(c);
+        }
+        g.writeEndArray();
+        if (route.router() != null) {
+            g.writeBooleanField("router", true);
+        } else if (prices != null && !route.targets().isEmpty()) {
+            ModelPrice price = prices.price(route.publicName(), route.targets().getFirst().upstreamModel());
+            if (price.contextTokens() > 0) {
+                g.writeNumberField("context_window", price.contextTokens());
+            }
+            if (price.maxOutputTokens() > 0) {
+                g.writeNumberField("max_output_tokens", price.maxOutputTokens());
+            }
+        }
+        g.writeEndObject();
     }
 }

@@ -56,6 +56,16 @@ public final class GeminiProvider extends ConfiguredProvider {
         return new UpstreamRequest(modelUrl(upstreamModel) + ":batchEmbedContents", headers(false), body, false);
     }
 
+    @Override
+    public boolean servesImagen() {
+        return true;
+    }
+
+    @Override
+    public UpstreamRequest imagen(Buffer body, String upstreamModel) {
+        return new UpstreamRequest(modelUrl(upstreamModel) + ":predict", headers(false), body, false);
+    }
+
     /** A model may be configured as "gemini-2.5-flash" or "models/gemini-2.5-flash". */
     private String modelUrl(String model) {
         String id = model.startsWith("models/") ? model.substring("models/".length()) : model;

@@ -60,12 +60,16 @@ final class MockTransport implements Transport {
         Context context = vertx.getOrCreateContext();
         Promise<UpstreamResponse> response = Promise.promise();
         QueuedResponse[] built = new QueuedResponse[1];
-        Runnable answer = () -> {
+        // A streamed upload is read as a server would: its start kept, the rest counted.
+        PrefixSink upload = request.upload() == null ? null : new PrefixSink();
+        Future<Void> received = upload == null ? Future.succeededFuture() : request.upload().writeTo(upload);
+        Runnable answer = () -> received.onComplete(done -> {
             if (!response.future().isComplete()) {
-                built[0] = respond(context, request);
+                built[0] = done.failed() ? error(context, new GatewayException(dev.gatehouse.call.ErrorType.INVALID_REQUEST,
+                        "the upload could not be read", null, null)) : respond(context, request, upload);
                 response.tryComplete(built[0]);
             }
-        };
+        });
         if (settings.latencyMs() > 0) {
             vertx.setTimer(settings.latencyMs(), t -> answer.run());
         } else {
@@ -87,8 +91,12 @@ final class MockTransport implements Transport {
         };
     }
 
-    private QueuedResponse respond(Context context, UpstreamRequest request) {
+    private QueuedResponse respond(Context context, UpstreamRequest request, PrefixSink upload) {
         try {
+            MockMedia.Answer media = media(request, upload);
+            if (media != null) {
+                return media(context, media);
+            }
             if (request.url().endsWith("/embeddings")) {
                 return whole(context, embeddings(OpenAiEmbeddingsDecoder.decode(request.body())));
             }
@@ -109,9 +117,47 @@ final class MockTransport implements Transport {
             return new QueuedResponse(vertx, context, 200, headers("text/event-stream"),
                     streamChunks(chat, answer, id, created), settings.chunkDelayMs());
         } catch (GatewayException e) {
-            MultiMap headers = headers("application/json");
-            return new QueuedResponse(vertx, context, e.status(), headers, List.of(OpenAiErrors.body(e)), 0);
+            return error(context, e);
         }
+    }
+
+    private QueuedResponse error(Context context, GatewayException e) {
+        return new QueuedResponse(vertx, context, e.status(), headers("application/json"), List.of(OpenAiErrors.body(e)), 0);
+    }
+
+    /** The answer to one of OpenAI's media endpoints, or null when the request is for another. */
+    private static MockMedia.Answer media(UpstreamRequest request, PrefixSink upload) {
+        String url = request.url();
+        String operation = url.substring(url.indexOf('/', "mock://".length()) + 1);
+        return switch (operation) {
+            case "images/generations" -> MockMedia.imagesFromJson(request.body());
+            case "audio/speech" -> MockMedia.speech(request.body());
+            case "moderations" -> MockMedia.moderation(request.body());
+            case "audio/transcriptions", "audio/translations", "images/edits", "images/variations" -> {
+                String type = request.headers().get(HttpHeaders.CONTENT_TYPE);
+                String boundary = type == null || !type.contains("boundary=") ? "" : type.substring(type.indexOf("boundary=") + 9);
+                MockMedia.Form form = MockMedia.form(boundary, upload.prefix(), upload.received());
+                if (operation.startsWith("images/")) {
+                    Map<String, String> f = form.fields();
+                    yield MockMedia.images(null, f.getOrDefault("prompt", form.filename()), Integer.parseInt(f.getOrDefault("n", "1")),
+                            f.getOrDefault("response_format", "url"), f.getOrDefault("size", "1024x1024"));
+                }
+                yield MockMedia.transcript(operation.endsWith("translations"), form.fields(), form.filename(), form.fileBytes(),
+                        form.fileHead());
+            }
+            default -> null;
+        };
+    }
+
+    /** A media answer; audio comes in a few chunks, as a streamed upstream sends it. */
+    private QueuedResponse media(Context context, MockMedia.Answer answer) {
+        List<Buffer> chunks = new ArrayList<>();
+        Buffer body = answer.body();
+        int step = answer.contentType().startsWith("audio/") ? Math.max(1, body.length() / 4 + 1) : Math.max(1, body.length());
+        for (int i = 0; i < body.length(); i += step) {
+            chunks.add(body.getBuffer(i, Math.min(body.length(), i + step)));
+        }
+        return new QueuedResponse(vertx, context, answer.status(), headers(answer.contentType()), chunks, settings.chunkDelayMs());
     }
 
     /** A tool call as a whole answer or as a stream (name first, then the arguments), with usage. */

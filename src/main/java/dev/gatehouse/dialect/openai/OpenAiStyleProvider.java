@@ -3,10 +3,12 @@ package dev.gatehouse.dialect.openai;
 import dev.gatehouse.config.ProviderConfig;
 import dev.gatehouse.provider.ConfiguredProvider;
 import dev.gatehouse.provider.Transport;
+import dev.gatehouse.provider.Upload;
 import dev.gatehouse.provider.UpstreamRequest;
 import dev.gatehouse.provider.WireCodec;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
 
 /**
  * Everything that speaks OpenAI's wire format (OpenAI itself, Azure OpenAI, every
@@ -43,6 +45,19 @@ public abstract class OpenAiStyleProvider extends ConfiguredProvider {
     @Override
     public UpstreamRequest embeddings(Buffer body, String upstreamModel) {
         return new UpstreamRequest(url("embeddings", upstreamModel), headers(false), body, false);
+    }
+
+    @Override
+    public boolean servesOpenAiMedia() {
+        return true;
+    }
+
+    @Override
+    public UpstreamRequest media(String operation, String contentType, Buffer body, Upload upload, String upstreamModel) {
+        MultiMap headers = headers(false);
+        headers.set(HttpHeaders.CONTENT_TYPE, contentType);
+        headers.remove(HttpHeaders.ACCEPT); // speech answers audio, transcription text or JSON, as asked
+        return new UpstreamRequest(url(operation, upstreamModel), headers, body, false, upload);
     }
 
     private MultiMap headers(boolean stream) {

@@ -13,6 +13,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import java.net.ConnectException;
@@ -82,7 +84,23 @@ public final class HttpTransport implements Transport {
                     request.reset();
                     return;
                 }
-                request.send(upstreamRequest.body()).onComplete(sent -> {
+                Future<HttpClientResponse> sending;
+                if (upstreamRequest.upload() == null) {
+                    sending = request.send(upstreamRequest.body());
+                } else {
+                    // A streamed upload: written with back-pressure, never whole in memory.
+                    HttpClientRequest streaming = request;
+                    streaming.putHeader(HttpHeaders.CONTENT_LENGTH, Long.toString(upstreamRequest.upload().length()));
+                    sending = streaming.response();
+                    upstreamRequest.upload().writeTo(streaming).onComplete(written -> {
+                        if (written.succeeded()) {
+                            streaming.end();
+                        } else {
+                            streaming.reset(0, written.cause());
+                        }
+                    });
+                }
+                sending.onComplete(sent -> {
                     if (sent.failed()) {
                         response.tryFail(classify(sent.cause()));
                     } else {
