@@ -32,12 +32,12 @@ final class FallbackLedger implements BudgetLedger {
     private final Map<String, Budget[]> copies = new HashMap<>();
     /** Local reservations in flight, with the ledger that granted them and their real budgets. */
     private final Map<Reservation, Hold> holds = new IdentityHashMap<>();
-    /** Spend of shared reservations that ended while Redis was unreachable, per budget id. */
-    private final Map<String, Pending> pending = new HashMap<>();
+    /** Shared reservations that ended while Redis was unreachable, with their cost, to settle after. */
+    private final List<Pending> pending = new ArrayList<>();
 
     private record Hold(MemoryLedger ledger, List<Budget> budgets) {}
 
-    private record Pending(Budget budget, long amount) {}
+    private record Pending(Reservation reservation, long actual) {}
 
     FallbackLedger(RedisLedger shared, RedisOutage outage, LongSupplier clock) {
         this.shared = shared;
@@ -108,25 +108,20 @@ final class FallbackLedger implements BudgetLedger {
             return;
         }
         if (outage.active()) {
-            remember(reservation.budgets(), actual);
+            remember(reservation, actual);
             return;
         }
         shared.settleShared(reservation, actual).whenComplete((v, error) -> {
             if (error != null && outage.failed(error)) {
-                remember(reservation.budgets(), actual);
+                remember(reservation, actual);
             }
         });
     }
 
-    /** Keeps the spend of a shared reservation that could not settle, for after the outage (its lease frees the hold). */
-    private void remember(List<Budget> budgets, long actual) {
-        if (actual == 0) {
-            return;
-        }
+    /** Keeps a shared reservation that could not settle, to settle it (release and charge) after the outage. */
+    private void remember(Reservation reservation, long actual) {
         synchronized (lock) {
-            for (Budget b : budgets) {
-                pending.merge(b.id(), new Pending(b, actual), (a, c) -> new Pending(c.budget(), a.amount() + c.amount()));
-            }
+            pending.add(new Pending(reservation, actual));
         }
     }
 
@@ -139,6 +134,7 @@ final class FallbackLedger implements BudgetLedger {
     private void settleLocalSpend() {
         Map<String, Long> spend = new HashMap<>();
         Map<String, Budget> real = new HashMap<>();
+        List<Pending> ended;
         synchronized (lock) {
             if (local != null) {
                 for (Budget[] pair : copies.values()) {
@@ -149,15 +145,13 @@ final class FallbackLedger implements BudgetLedger {
                     }
                 }
             }
-            for (Pending p : pending.values()) {
-                spend.merge(p.budget().id(), p.amount(), Long::sum);
-                real.put(p.budget().id(), p.budget());
-            }
+            ended = List.copyOf(pending);
             local = null;
             copies.clear();
             pending.clear();
         }
         spend.forEach((id, amount) -> shared.settle(spendOnly(List.of(real.get(id))), amount));
+        ended.forEach(p -> shared.settle(p.reservation(), p.actual()));
     }
 
     @Override
