@@ -214,6 +214,23 @@ class RedisOutagePolicyTest {
         awaitSpent(id, 500);
     }
 
+    @Test
+    void aCallReservedInRedisThatEndsDuringTheOutageIsSettledAfterIt() throws Exception {
+        fake.usage(1, 100, 0, 0).headDelay(java.time.Duration.ofMillis(1500));
+        String id = admin(local, "/budgets", """
+                {"scope":"org","period":"day","limit_micros":1000}""").get("id").asText();
+        java.util.concurrent.CompletableFuture<HttpResponse<String>> slow =
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> chat(local, 100));
+        Thread.sleep(500); // reserved in Redis, waiting for the provider
+        localProxy.down();
+        assertThat(slow.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        awaitFallback(local, 1);
+        localProxy.up();
+        awaitFallback(local, 0);
+        // Its reservation released and its cost charged in Redis, not held until the lease ends.
+        awaitSpent(id, 100);
+    }
+
     private void awaitSpent(String id, long spent) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         long now = -1;
