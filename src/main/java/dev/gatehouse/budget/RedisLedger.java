@@ -7,7 +7,9 @@ import java.util.ArrayList;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -139,7 +141,7 @@ public final class RedisLedger implements BudgetLedger {
     private final String prefix;
     private final long leaseMillis;
     /** Per budget id, what Redis last said was used (spent + reserved) in a period: the base of a local share. */
-    private final java.util.concurrent.ConcurrentHashMap<String, Seen> lastSeen = new java.util.concurrent.ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Seen> lastSeen = new ConcurrentHashMap<>();
 
     private record Seen(long periodStart, long used) {}
 
@@ -218,10 +220,10 @@ public final class RedisLedger implements BudgetLedger {
     }
 
     /** {@link #settle}, with the outcome: fails when Redis could not be reached (already logged). */
-    java.util.concurrent.CompletableFuture<Void> settleShared(Reservation reservation, long actual) {
+    CompletableFuture<Void> settleShared(Reservation reservation, long actual) {
         List<Budget> budgets = reservation.budgets();
         if (budgets.isEmpty()) {
-            return java.util.concurrent.CompletableFuture.completedFuture(null);
+            return CompletableFuture.completedFuture(null);
         }
         long now = clock.getAsLong();
         String[] keys = new String[2 * budgets.size()];

@@ -12,9 +12,11 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -216,11 +218,11 @@ class RedisOutagePolicyTest {
 
     @Test
     void aCallReservedInRedisThatEndsDuringTheOutageIsSettledAfterIt() throws Exception {
-        fake.usage(1, 100, 0, 0).headDelay(java.time.Duration.ofMillis(1500));
+        fake.usage(1, 100, 0, 0).headDelay(Duration.ofMillis(1500));
         String id = admin(local, "/budgets", """
                 {"scope":"org","period":"day","limit_micros":1000}""").get("id").asText();
-        java.util.concurrent.CompletableFuture<HttpResponse<String>> slow =
-                java.util.concurrent.CompletableFuture.supplyAsync(() -> chat(local, 100));
+        CompletableFuture<HttpResponse<String>> slow =
+                CompletableFuture.supplyAsync(() -> chat(local, 100));
         Thread.sleep(500); // reserved in Redis, waiting for the provider
         localProxy.down();
         assertThat(slow.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
