@@ -25,6 +25,8 @@ import dev.gatehouse.api.responses.ResponsesApi;
 import dev.gatehouse.audit.AuditEndpoints;
 import dev.gatehouse.audit.AuditLog;
 import dev.gatehouse.budget.Enforcement;
+import dev.gatehouse.limits.RedisOutage;
+import io.micrometer.core.instrument.FunctionCounter;
 import dev.gatehouse.cache.AnswerStore;
 import dev.gatehouse.cache.MemoryAnswerStore;
 import dev.gatehouse.cache.RedisAnswerStore;
@@ -284,6 +286,18 @@ public final class Gatehouse implements AutoCloseable {
                     () -> leader.isLeader() ? 1 : 0);
             metrics.gauge("gatehouse.request_log.queue.depth", "Request-log records waiting to be written",
                     requestLogging.writer()::queueDepth);
+            RedisOutage redisOutage = enforcement.redisOutage();
+            if (redisOutage != null) {
+                metrics.gauge("gatehouse.redis.fallback.active",
+                        "1 while Redis is unreachable and limits or budgets with the 'local' outage policy are enforced by this node alone, else 0",
+                        () -> redisOutage.active() ? 1 : 0);
+                FunctionCounter.builder("gatehouse.redis.fallback.admitted", redisOutage, RedisOutage::limitsAdmittedLocally)
+                        .description("Calls admitted on this node's local share while Redis was unreachable")
+                        .tag("kind", "rate_limits").register(metrics.registry());
+                FunctionCounter.builder("gatehouse.redis.fallback.admitted", redisOutage, RedisOutage::budgetsAdmittedLocally)
+                        .description("Calls admitted on this node's local share while Redis was unreachable")
+                        .tag("kind", "budgets").register(metrics.registry());
+            }
             List<CallListener> listeners = new ArrayList<>(List.of(accessLog, requestLogging.writer()));
             if (config.observability().metricsEnabled()) {
                 listeners.add(metrics);

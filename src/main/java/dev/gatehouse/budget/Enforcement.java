@@ -3,11 +3,13 @@ package dev.gatehouse.budget;
 import dev.gatehouse.call.Principal;
 import dev.gatehouse.call.Stage;
 import dev.gatehouse.config.GatehouseConfig;
+import dev.gatehouse.config.RedisConfig;
 import dev.gatehouse.limits.Limiter;
 import dev.gatehouse.limits.RateLimitStage;
 import dev.gatehouse.limits.RateLimitStore;
 import dev.gatehouse.limits.RateLimits;
 import dev.gatehouse.limits.RateLimitsEndpoints;
+import dev.gatehouse.limits.RedisOutage;
 import dev.gatehouse.pricing.PriceCatalogue;
 import dev.gatehouse.pricing.PricingSource;
 import dev.gatehouse.routing.Snapshot;
@@ -56,6 +58,7 @@ public final class Enforcement implements AutoCloseable {
     private final RedisClient redisClient;
     private final DefinitionChanges changes;
     private final StatefulRedisConnection<String, String> redis;
+    private final RedisOutage outage;
     private final LongSupplier clock;
     private final List<Stage> stages;
 
@@ -80,8 +83,13 @@ public final class Enforcement implements AutoCloseable {
             redisClient.setOptions(ClientOptions.builder()
                     .timeoutOptions(TimeoutOptions.enabled(Duration.ofSeconds(2))).build());
             redis = redisClient.connect();
-            ledger = new RedisLedger(redis.async(), prefix, clock, thresholds, events, config.budgets().reservationLease());
-            limiter = Limiter.redis(redisClient, redis.async(), prefix);
+            RedisConfig rc = config.redis();
+            boolean localLimits = rc.rateLimitsOnOutage() == RedisConfig.OutagePolicy.LOCAL;
+            boolean localBudgets = rc.budgetsOnOutage() == RedisConfig.OutagePolicy.LOCAL;
+            outage = localLimits || localBudgets ? new RedisOutage(redis, rc.expectedNodes()) : null;
+            RedisLedger sharedLedger = new RedisLedger(redis.async(), prefix, clock, thresholds, events, config.budgets().reservationLease());
+            ledger = localBudgets ? new FallbackLedger(sharedLedger, outage, clock) : sharedLedger;
+            limiter = localLimits ? Limiter.redis(redisClient, redis.async(), prefix, outage) : Limiter.redis(redisClient, redis.async(), prefix);
             changes = new DefinitionChanges(redisClient, prefix + "changes", this::refresh);
             budgets.onChange(changes::announce);
             limits.onChange(changes::announce);
@@ -90,6 +98,7 @@ public final class Enforcement implements AutoCloseable {
             redisResources = null;
             redisClient = null;
             redis = null;
+            outage = null;
             changes = null;
             ledger = new MemoryLedger(clock, thresholds, events);
             limiter = Limiter.inMemory();
@@ -134,6 +143,11 @@ public final class Enforcement implements AutoCloseable {
         return redisClient;
     }
 
+    /** Outage tracking for the {@code local} policy (null when Redis is off or every policy is fail-closed). */
+    public RedisOutage redisOutage() {
+        return outage;
+    }
+
     public PricingSource pricing() {
         return pricing;
     }
@@ -159,6 +173,9 @@ public final class Enforcement implements AutoCloseable {
         limiter.close();
         if (changes != null) {
             changes.close();
+        }
+        if (outage != null) {
+            outage.close();
         }
         if (redis != null) {
             redis.close();

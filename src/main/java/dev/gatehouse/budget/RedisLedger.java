@@ -7,7 +7,9 @@ import java.util.ArrayList;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,10 +53,12 @@ public final class RedisLedger implements BudgetLedger {
             """;
 
     // KEYS: one hash per budget. ARGV: amount, lease id, lease ms, then per budget: limit, ttl seconds (0 = none).
-    // Returns {1} when reserved on all, else {0, index, spent, reserved} of the first that refused.
+    // Returns {1, used...} (spent + reserved of each budget before this reservation) when reserved
+    // on all, else {0, index, spent, reserved} of the first that refused.
     private static final String RESERVE = RELEASE_EXPIRED + """
             local amount = tonumber(ARGV[1])
             local now = now_ms()
+            local used = {1}
             for i = 1, #KEYS do
               release_expired(KEYS[i], now)
               local spent = tonumber(redis.call('HGET', KEYS[i], 'spent') or '0')
@@ -62,6 +66,7 @@ public final class RedisLedger implements BudgetLedger {
               if spent + reserved + amount > tonumber(ARGV[2 + 2 * i]) then
                 return {0, i, spent, reserved}
               end
+              used[i + 1] = spent + reserved
             end
             local member = ARGV[2] .. ':' .. ARGV[1]
             local expiry = now + tonumber(ARGV[3])
@@ -74,7 +79,7 @@ public final class RedisLedger implements BudgetLedger {
                 redis.call('EXPIRE', KEYS[i] .. ':leases', ttl)
               end
             end
-            return {1}
+            return used
             """;
 
     // KEYS[1]: hash. Returns {spent, reserved} after releasing expired leases.
@@ -135,6 +140,10 @@ public final class RedisLedger implements BudgetLedger {
     private final LedgerEvents events;
     private final String prefix;
     private final long leaseMillis;
+    /** Per budget id, what Redis last said was used (spent + reserved) in a period: the base of a local share. */
+    private final ConcurrentHashMap<String, Seen> lastSeen = new ConcurrentHashMap<>();
+
+    private record Seen(long periodStart, long used) {}
 
     public RedisLedger(RedisAsyncCommands<String, String> redis, String prefix, LongSupplier clock, List<Integer> thresholds,
             LedgerEvents events) {
@@ -184,19 +193,37 @@ public final class RedisLedger implements BudgetLedger {
         }
         return redis.<List<Object>>eval(RESERVE, ScriptOutputType.MULTI, keys, args).thenApply(result -> {
             if (((Long) result.get(0)) == 1L) {
+                for (int i = 0; i < budgets.size() && i + 1 < result.size(); i++) {
+                    lastSeen.put(budgets.get(i).id(), new Seen(starts.get(i), (Long) result.get(i + 1) + amount));
+                }
                 return new Outcome(new Reservation(budgets, starts, amount, lease + ":" + amount), null);
             }
             int index = (int) (long) (Long) result.get(1) - 1;
+            lastSeen.put(budgets.get(index).id(), new Seen(starts.get(index), (Long) result.get(2) + (Long) result.get(3)));
             return new Outcome(null, new BudgetExceeded(budgets.get(index), starts.get(index),
                     (Long) result.get(2), (Long) result.get(3), amount));
         });
     }
 
+    /**
+     * What this node last saw used (spent + reserved) of a budget in the period starting at
+     * {@code periodStart}, or -1 if it has not seen that period in Redis.
+     */
+    long lastSeenUsed(Budget budget, long periodStart) {
+        Seen seen = lastSeen.get(budget.id());
+        return seen == null || seen.periodStart() != periodStart ? -1 : seen.used();
+    }
+
     @Override
     public void settle(Reservation reservation, long actual) {
+        settleShared(reservation, actual);
+    }
+
+    /** {@link #settle}, with the outcome: fails when Redis could not be reached (already logged). */
+    CompletableFuture<Void> settleShared(Reservation reservation, long actual) {
         List<Budget> budgets = reservation.budgets();
         if (budgets.isEmpty()) {
-            return;
+            return CompletableFuture.completedFuture(null);
         }
         long now = clock.getAsLong();
         String[] keys = new String[2 * budgets.size()];
@@ -214,7 +241,7 @@ public final class RedisLedger implements BudgetLedger {
             args.add(Long.toString(ttlSeconds(b, currentStarts[i])));
         }
         thresholds.forEach(t -> args.add(Integer.toString(t)));
-        redis.<List<Object>>eval(SETTLE, ScriptOutputType.MULTI, keys, args.toArray(String[]::new)).whenComplete((result, error) -> {
+        return redis.<List<Object>>eval(SETTLE, ScriptOutputType.MULTI, keys, args.toArray(String[]::new)).whenComplete((result, error) -> {
             if (error != null) {
                 // The reservation stays in Redis until the period's key expires: safe (it only under-spends).
                 LOG.error("budget settlement of {} micro-USD failed in Redis: {}", actual, error.toString());
@@ -235,8 +262,9 @@ public final class RedisLedger implements BudgetLedger {
                         events.thresholdCrossed(b, t, currentStarts[i], spent);
                     }
                 }
+                lastSeen.put(b.id(), new Seen(currentStarts[i], Math.max(spent, lastSeenUsed(b, currentStarts[i]))));
             }
-        });
+        }).toCompletableFuture().thenApply(r -> (Void) null);
     }
 
     @Override

@@ -232,8 +232,30 @@ final class ConfigReader {
             problems.error(s.node("key-prefix"), s.child("key-prefix"),
                     "must be 1 to 64 letters, digits or '_.:-' (got '" + prefix + "')");
         }
+        Integer nodes = s.integer("expected-nodes", 1, 1000);
+        RedisConfig.OutagePolicy limits = RedisConfig.OutagePolicy.FAIL_CLOSED;
+        RedisConfig.OutagePolicy budgets = RedisConfig.OutagePolicy.FAIL_CLOSED;
+        Section outage = s.section("on-outage");
+        if (outage != null) {
+            limits = outagePolicy(outage, "rate-limits");
+            budgets = outagePolicy(outage, "budgets");
+            outage.finish();
+        }
         s.finish();
-        return new RedisConfig(url, prefix);
+        return new RedisConfig(url, prefix, limits, budgets, nodes == null ? 1 : nodes);
+    }
+
+    private RedisConfig.OutagePolicy outagePolicy(Section s, String key) {
+        String value = s.string(key);
+        if (value == null) {
+            return RedisConfig.OutagePolicy.FAIL_CLOSED;
+        }
+        RedisConfig.OutagePolicy policy = RedisConfig.OutagePolicy.parse(value);
+        if (policy == null) {
+            problems.error(s.node(key), s.child(key), "must be 'fail-closed' or 'local' (got '" + value + "')");
+            return RedisConfig.OutagePolicy.FAIL_CLOSED;
+        }
+        return policy;
     }
 
     private BudgetsConfig budgets(Section s) {

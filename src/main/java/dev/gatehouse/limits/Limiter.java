@@ -36,9 +36,15 @@ public final class Limiter implements AutoCloseable {
     public record Decision(Permit permit, Refusal refused, List<Status> statuses) {}
 
     private final Buckets buckets;
+    private final RedisOutage outage;
 
     Limiter(Buckets buckets) {
+        this(buckets, null);
+    }
+
+    private Limiter(Buckets buckets, RedisOutage outage) {
         this.buckets = buckets;
+        this.outage = outage;
     }
 
     public static Limiter inMemory() {
@@ -48,6 +54,14 @@ public final class Limiter implements AutoCloseable {
     /** @param prefix key prefix in Redis, so several gateways (or tests) can share one server */
     public static Limiter redis(RedisClient client, RedisAsyncCommands<String, String> commands, String prefix) {
         return new Limiter(new RedisBuckets(client, commands, prefix));
+    }
+
+    /**
+     * Counters in Redis with the {@code local} outage policy: while {@code outage} is active, each
+     * limit is enforced on this node alone, at its share.
+     */
+    public static Limiter redis(RedisClient client, RedisAsyncCommands<String, String> commands, String prefix, RedisOutage outage) {
+        return new Limiter(new FallbackBuckets(new RedisBuckets(client, commands, prefix), outage), outage);
     }
 
     public CompletableFuture<Decision> acquire(List<RateLimit> limits, long estimatedTokens, String requestId) {
@@ -63,7 +77,16 @@ public final class Limiter implements AutoCloseable {
                 checks.add(new Check(l, Kind.TOKENS, l.tpm(), l.bucketKey("tpm", l.tpm())));
             }
         }
-        return next(checks, 0, new ArrayList<>(), new ArrayList<>(), Math.max(0, estimatedTokens), requestId);
+        CompletableFuture<Decision> decision = next(checks, 0, new ArrayList<>(), new ArrayList<>(), Math.max(0, estimatedTokens), requestId);
+        if (outage == null) {
+            return decision;
+        }
+        return decision.thenApply(d -> {
+            if (d.permit() != null && !d.permit().taken().isEmpty() && outage.active()) {
+                outage.admittedLocally(false);
+            }
+            return d;
+        });
     }
 
     private CompletableFuture<Decision> next(List<Check> checks, int index, List<Taken> taken, List<Status> statuses,

@@ -48,6 +48,21 @@ class BudgetsConfigTest {
         assertThat(c.budgets().reservationLease()).isEqualTo(Duration.ofMinutes(20));
         assertThat(c.redis().enabled()).isTrue();
         assertThat(c.redis().keyPrefix()).isEqualTo("staging:");
+        assertThat(c.redis().rateLimitsOnOutage()).isEqualTo(RedisConfig.OutagePolicy.FAIL_CLOSED);
+        assertThat(c.redis().expectedNodes()).isEqualTo(1);
+    }
+
+    @Test
+    void readsTheOutagePolicyPerKindOfState() {
+        GatehouseConfig c = ConfigLoader.parse(MODELS + """
+                redis:
+                  url: "redis://127.0.0.1:6379"
+                  expected-nodes: 3
+                  on-outage: {rate-limits: local}
+                """, SOURCE, Map.of());
+        assertThat(c.redis().rateLimitsOnOutage()).isEqualTo(RedisConfig.OutagePolicy.LOCAL);
+        assertThat(c.redis().budgetsOnOutage()).isEqualTo(RedisConfig.OutagePolicy.FAIL_CLOSED);
+        assertThat(c.redis().expectedNodes()).isEqualTo(3);
     }
 
     @Test
@@ -70,7 +85,7 @@ class BudgetsConfigTest {
                     pricing: {input: 0.0000001, output: cheap, bogus: 1}
                     targets: [{provider: mock}]
                 budgets: {alert-webhook: ftp://x, alert-thresholds: [0], reservation-lease: 0s}
-                redis: {url: "localhost:6379", key-prefix: "a b"}
+                redis: {url: "localhost:6379", key-prefix: "a b", expected-nodes: 0, on-outage: {budgets: open, other: local}}
                 """, SOURCE, Map.of()));
         assertThat(e.getMessage())
                 .contains("models.house.pricing.input").contains("6 decimals")
@@ -80,6 +95,9 @@ class BudgetsConfigTest {
                 .contains("budgets.alert-thresholds")
                 .contains("budgets.reservation-lease")
                 .contains("redis.url")
-                .contains("redis.key-prefix");
+                .contains("redis.key-prefix")
+                .contains("redis.expected-nodes")
+                .contains("redis.on-outage.budgets").contains("'fail-closed' or 'local'")
+                .contains("other");
     }
 }
