@@ -22,8 +22,12 @@ import org.junit.jupiter.api.Test;
 
 /** The per-event-loop deadlines on a real Vert.x event loop: precision, context, cancellation, many entries, no idle timer. */
 class DeadlinesTest {
-    /** Scheduling jitter allowed on top of one tick: the test machine has two shared cores. */
-    static final long SLACK_MILLIS = 60;
+    /**
+     * Scheduling jitter allowed on top of one tick: the test machine has two shared cores, and a
+     * busy one (other builds) delayed a 1,000 ms deadline by 81 ms. A deadline that is wrong by a
+     * tick count or a unit is off by far more than this.
+     */
+    static final long SLACK_MILLIS = 150;
 
     static Vertx vertx;
     static ContextInternal loop;
