@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gatehouse.api.BodyBytes;
 import dev.gatehouse.api.Ingress;
+import dev.gatehouse.api.Loopback;
 import dev.gatehouse.call.Call;
 import dev.gatehouse.call.Endpoint;
 import dev.gatehouse.call.ErrorType;
@@ -45,8 +47,7 @@ public final class ToolLoop {
     public static final String HEADER = McpToolset.HEADER;
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Headers of the caller's request that each round carries on. */
-    private static final List<String> CARRIED = List.of("authorization", "x-api-key", "x-gatehouse-metadata",
-            "x-gatehouse-fallbacks", "user-agent");
+    private static final List<String> CARRIED = Loopback.CARRIED;
 
     private final ToolCalls tools;
     private final HttpClient loopback;
@@ -69,7 +70,7 @@ public final class ToolLoop {
      * it names none. Cheap for ordinary requests: the body is parsed only when it mentions mcp.
      */
     public Ingress.Handoff handoff(Buffer body, String header) {
-        if (header == null && (tools.state().servers().isEmpty() || !mentionsMcp(body))) {
+        if (header == null && (tools.state().servers().isEmpty() || !BodyBytes.contains(body, MCP))) {
             return null;
         }
         JsonNode request;
@@ -89,21 +90,6 @@ public final class ToolLoop {
     }
 
     private static final byte[] MCP = "\"mcp\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-
-    /** Whether the body contains {@code "mcp"} at all: a byte search, no parsing, no copy. */
-    private static boolean mentionsMcp(Buffer body) {
-        int last = body.length() - MCP.length;
-        outer:
-        for (int i = 0; i <= last; i++) {
-            for (int j = 0; j < MCP.length; j++) {
-                if (body.getByte(i + j) != MCP[j]) {
-                    continue outer;
-                }
-            }
-            return true;
-        }
-        return false;
-    }
 
     /** One caller request's rounds. */
     private final class Run {
