@@ -378,6 +378,7 @@ public final class Gatehouse implements AutoCloseable {
             Gatehouse gatehouse = new Gatehouse(vertx, database, server, watcher, housekeeping, host, boundPort, masterKey, config);
             gatehouse.closeFirst.add(identity.registry());
             gatehouse.closeLast.add(cache);
+            gatehouse.closeFirst.add(knowledge::stopIngestion); // files in progress end failed, with the reason
             gatehouse.closeLast.add(knowledge); // after the server: no request is using the index any more
             gatehouse.closeFirst.add(mcpServers); // stops stdio servers' processes
             gatehouse.closeFirst.add(toolCalls::close);

@@ -76,7 +76,7 @@ public final class ChunkIndex implements AutoCloseable {
             // Merge away every deleted chunk when asked, not only segments past 10 % deletions:
             // a deleted file must leave no text behind in the index's files.
             merges.setForceMergeDeletesPctAllowed(0);
-            writer = new IndexWriter(directory, new IndexWriterConfig(analyzer).setMergePolicy(merges));
+            writer = new IndexWriter(directory, new IndexWriterConfig(analyzer).setMergePolicy(merges).setCodec(new WideVectorsCodec()));
             searchers = new SearcherManager(writer, true, true, null);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the search index in " + folder, e);

@@ -24,6 +24,8 @@ import org.slf4j.LoggerFactory;
 public final class Ingestion implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Ingestion.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The last_error of a file whose ingestion a stop of the gateway interrupted. */
+    static final String INTERRUPTED = "The gateway stopped while this file was being indexed; attach it again.";
     /** Inputs per embeddings request. */
     static final int BATCH = 64;
     /** Deadline of one embeddings request, on top of the gateway's own per-call deadlines. */
@@ -91,7 +93,10 @@ public final class Ingestion implements AutoCloseable {
             error = error("invalid_file", e.getMessage());
         } catch (EmbeddingFailed e) {
             status = "failed";
-            error = error("server_error", e.getMessage());
+            error = error("server_error", pool.isShutdown() ? INTERRUPTED : e.getMessage());
+        } catch (InterruptedException e) {
+            status = "failed";
+            error = error("server_error", INTERRUPTED);
         } catch (Exception e) {
             LOG.warn("ingestion of {} into {} failed: {}", job.fileId(), job.storeId(), e.toString());
             status = "failed";

@@ -54,8 +54,7 @@ public final class KnowledgeBase implements AutoCloseable {
         this.ingestion = new Ingestion(store, this::index, blobs, embedder, config.ingestionThreads(), config.maxChunksPerFile());
         this.work = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
                 Thread.ofPlatform().daemon().name("gatehouse-rag-", 0).factory());
-        int failed = store.failInterrupted(Ingestion.error("server_error",
-                "The gateway stopped while this file was being indexed; attach it again."));
+        int failed = store.failInterrupted(Ingestion.error("server_error", Ingestion.INTERRUPTED));
         if (failed > 0) {
             LOG.info("knowledge bases: {} file ingestions interrupted by the last stop marked failed", failed);
         }
@@ -178,6 +177,11 @@ public final class KnowledgeBase implements AutoCloseable {
             LOG.warn("knowledge bases: expired vector stores not deleted (storage unavailable?): {}", e.getMessage());
             return 0;
         }
+    }
+
+    /** Stops ingestion (files in progress end failed, to attach again); before the server stops. */
+    public void stopIngestion() {
+        ingestion.close();
     }
 
     @Override

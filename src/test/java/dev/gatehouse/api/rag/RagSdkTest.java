@@ -73,7 +73,7 @@ class RagSdkTest {
                 providers:
                   claude: {kind: anthropic, base-url: "%s", api-key: %s}
                   google: {kind: gemini, base-url: "%s", api-key: %s}
-                  mock: {kind: mock, mock: {chunk-delay: 1ms, output-tokens: 12}}
+                  mock: {kind: mock, mock: {chunk-delay: 1ms, output-tokens: 12, embedding-dimensions: 1536}}
                 routing:
                   retries: {same-target: 0}
                 models:
@@ -510,6 +510,16 @@ class RagSdkTest {
     }
 
     static HttpResponse<String> multipart(String key, String filename, byte[] content, String purpose) throws IOException {
+        return send(gateway, key, filename, content, purpose);
+    }
+
+    /** A multipart upload to {@code /v1/files} of {@code gateway}. */
+    static HttpResponse<String> send(GatewayHarness gateway, String key, String filename, byte[] content, String purpose)
+            throws IOException {
+        return send(gateway.origin(), key, filename, content, purpose);
+    }
+
+    static HttpResponse<String> send(String origin, String key, String filename, byte[] content, String purpose) throws IOException {
         String boundary = "gatehouse-test-boundary";
         java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
         if (purpose != null) {
@@ -520,8 +530,14 @@ class RagSdkTest {
                 + "\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8));
         body.write(content);
         body.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-        return gateway.send(HttpRequest.newBuilder(URI.create(gateway.origin() + "/v1/files"))
-                .header("Authorization", "Bearer " + key).header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())));
+        try {
+            return java.net.http.HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(origin + "/v1/files"))
+                    .header("Authorization", "Bearer " + key).header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                    .timeout(Duration.ofSeconds(20)).POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
     }
 }
