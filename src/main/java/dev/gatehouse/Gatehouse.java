@@ -18,7 +18,7 @@ import dev.gatehouse.api.anthropic.AnthropicApi;
 import dev.gatehouse.api.mcp.McpApi;
 import dev.gatehouse.api.mcp.ToolLoop;
 import dev.gatehouse.api.openai.OpenAiApi;
-import dev.gatehouse.api.rag.FileSearchChat;
+import dev.gatehouse.api.rag.FileSearchTool;
 import dev.gatehouse.api.rag.FilesApi;
 import dev.gatehouse.api.rag.LoopbackEmbedder;
 import dev.gatehouse.api.rag.StoreSearch;
@@ -306,7 +306,9 @@ public final class Gatehouse implements AutoCloseable {
             FilesApi files = new FilesApi(ragIngress, knowledge, () -> snapshot.get().config().rag().maxFileBytes());
             VectorStoresApi vectorStores = new VectorStoresApi(ragIngress, knowledge, storeSearch,
                     () -> snapshot.get().config().rag().embeddingModel(snapshot.get().config()));
-            openAi.fileSearch(new FileSearchChat(storeSearch, loopback)::handoff);
+            FileSearchTool fileSearch = new FileSearchTool(storeSearch, loopback);
+            openAi.fileSearch(fileSearch::chat);
+            responses.fileSearch(fileSearch::responses);
             McpApi mcp = new McpApi(new Ingress(gateway, () -> snapshot.get().config().server().maxBodyBytes(), callListener),
                     toolCalls, new McpSessions(masterKey.hash()));
 

@@ -146,8 +146,8 @@ public final class ChunkIndex implements AutoCloseable {
     /**
      * Hybrid search in the given stores: the BM25 ranking of {@code text} and, when {@code vector} is
      * given, the HNSW ranking of the vector, fused by reciprocal rank. A hit's score is its fused score
-     * divided by the best possible (first in every ranking), so 1.0 is the top of every list and a
-     * threshold means the same with or without vectors.
+     * divided by the best possible (first in every ranking that found anything), so 1.0 is the top of
+     * every list and a threshold means the same with or without vectors.
      *
      * @param filter attribute filter (from {@link SearchFilters#parse}), applied inside both searches; null: none
      */
@@ -164,7 +164,7 @@ public final class ChunkIndex implements AutoCloseable {
         IndexSearcher searcher = searchers.acquire();
         try {
             List<ScoreDoc[]> rankings = new ArrayList<>();
-            Query keywords = keywords(text, where);
+            Query keywords = keywords(searcher, text, where);
             if (keywords != null) {
                 rankings.add(searcher.search(keywords, candidates).scoreDocs);
             }
@@ -172,6 +172,7 @@ public final class ChunkIndex implements AutoCloseable {
                 rankings.add(searcher.search(new KnnFloatVectorQuery(vectorField(vector.length), vector, candidates, where),
                         candidates).scoreDocs);
             }
+            rankings.removeIf(ranking -> ranking.length == 0);
             if (rankings.isEmpty()) {
                 return List.of();
             }
@@ -203,15 +204,27 @@ public final class ChunkIndex implements AutoCloseable {
         }
     }
 
-    /** The query's words as a BM25 disjunction within {@code where}; null when the text has no words. */
-    private Query keywords(String text, Query where) throws IOException {
+    /**
+     * The query's informative words as a BM25 disjunction within {@code where}; null when it has
+     * none. A word found in more than half of the index's chunks carries no evidence (articles,
+     * "town" in a corpus about towns) and is left out, as Lucene's common-terms query does: kept,
+     * such words rank every chunk by length, and that noise, fused with the vector ranking, buries
+     * the vector's good hits.
+     */
+    private Query keywords(IndexSearcher searcher, String text, Query where) throws IOException {
         BooleanQuery.Builder words = new BooleanQuery.Builder();
+        int documents = searcher.getIndexReader().numDocs();
         int n = 0;
+        java.util.Set<String> seen = new java.util.HashSet<>();
         try (TokenStream tokens = analyzer.tokenStream(TEXT, text)) {
             CharTermAttribute term = tokens.addAttribute(CharTermAttribute.class);
             tokens.reset();
             while (tokens.incrementToken() && n < IndexSearcher.getMaxClauseCount() - 2) {
-                words.add(new TermQuery(new Term(TEXT, term.toString())), BooleanClause.Occur.SHOULD);
+                Term t = new Term(TEXT, term.toString());
+                if (!seen.add(t.text()) || (documents >= 4 && searcher.getIndexReader().docFreq(t) * 2 > documents)) {
+                    continue;
+                }
+                words.add(new TermQuery(t), BooleanClause.Occur.SHOULD);
                 n++;
             }
             tokens.end();

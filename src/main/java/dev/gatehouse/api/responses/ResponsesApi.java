@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatehouse.api.Ingress;
+import dev.gatehouse.api.rag.FileSearchTool;
 import dev.gatehouse.call.Call;
 import dev.gatehouse.call.CallListener;
 import dev.gatehouse.call.Endpoint;
@@ -50,6 +51,7 @@ public final class ResponsesApi {
     private final Gateway gateway;
     private final Ingress ingress;
     private final ResponseStore store;
+    private Function<Buffer, FileSearchTool.Prepared> fileSearch = body -> null;
 
     public ResponsesApi(Gateway gateway, LongSupplier maxBodyBytes, CallListener listener, ResponseStore store) {
         this.gateway = gateway;
@@ -67,8 +69,17 @@ public final class ResponsesApi {
         }
     }
 
+    /** Runs requests with a {@code file_search} tool through the knowledge bases (see {@code api/rag/FileSearchTool}). */
+    public ResponsesApi fileSearch(Function<Buffer, FileSearchTool.Prepared> fileSearch) {
+        this.fileSearch = fileSearch;
+        return this;
+    }
+
     private void create(RoutingContext ctx) {
-        ingress.handle(ctx, Endpoint.RESPONSES, (call, body) -> {
+        ingress.handle(ctx, Endpoint.RESPONSES, (call, sent) -> {
+            // A file_search tool: the rest of the request is checked as usual, then the search and the round run apart.
+            FileSearchTool.Prepared search = fileSearch.apply(sent);
+            Buffer body = search == null ? sent : search.withoutTool();
             ResponsesRequest request = ResponsesRequestDecoder.decode(body);
             if (call.zdr()) {
                 if (request.previousResponseId() != null) {
@@ -86,7 +97,7 @@ public final class ResponsesApi {
             return history.map(items -> {
                 ResponsesCaller caller = new ResponsesCaller(decoded, body, items, decoded.store() ? store : null, owner, context);
                 return new Ingress.Scanned(decoded.model(), decoded.stream(), decoded.parameters().maxTokens(), caller,
-                        caller::estimateUsage);
+                        caller::estimateUsage, search == null ? null : search.handoff());
             });
         }, ResponsesErrors::body);
     }

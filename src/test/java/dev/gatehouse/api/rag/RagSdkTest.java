@@ -369,6 +369,22 @@ class RagSdkTest {
         assertThat(json(google).path("gatehouse_file_search").path("results").path(0).path("file_id").asText()).isEqualTo(r.file());
         assertThat(gemini.lastRequest().json().toString()).contains("BLUE-HERON-2231");
 
+        // The Responses API: a file_search_call item, and file_citation annotations where the model cites.
+        HttpResponse<String> responses = send(keyA, "POST", "/v1/responses", """
+                {"model": "claude-sonnet", "input": "What is the secret zebrafish code?", "instructions": "Be brief.",
+                 "tools": [{"type": "file_search", "vector_store_ids": ["%s"]}]}""".formatted(r.store()));
+        assertThat(responses.statusCode()).as(responses.body()).isEqualTo(200);
+        JsonNode output = json(responses).path("output");
+        assertThat(output.path(0).path("type").asText()).isEqualTo("file_search_call");
+        assertThat(output.path(0).path("queries").path(0).asText()).isEqualTo("What is the secret zebrafish code?");
+        JsonNode text = output.path(1).path("content").path(0);
+        assertThat(text.path("text").asText()).isEqualTo("The code is BLUE-HERON-2231 [1].");
+        JsonNode annotation = text.path("annotations").path(0);
+        assertThat(annotation.path("type").asText()).isEqualTo("file_citation");
+        assertThat(annotation.path("file_id").asText()).isEqualTo(r.file());
+        assertThat(annotation.path("index").asInt()).isEqualTo("The code is BLUE-HERON-2231 ".length());
+        assertThat(anthropic.lastRequest().json().path("system").toString()).contains("Be brief.").contains("BLUE-HERON-2231");
+
         // Streamed: citations first as an SSE comment, then the model's stream.
         HttpResponse<String> streamed = send(keyA, "POST", "/v1/chat/completions",
                 chat.formatted("gpt-4o-mini", r.store()).replaceFirst("\\{", "{\"stream\": true, "));
