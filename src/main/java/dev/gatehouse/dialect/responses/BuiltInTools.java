@@ -15,7 +15,8 @@ public final class BuiltInTools {
     /** The refusal for built-in tool {@code type} found at {@code param}. */
     public static GatewayException refuse(String param, String type) {
         String why = switch (type) {
-            case "mcp", "file_search" -> "the built-in '" + type + "' tool is not available in the gateway's Responses API yet";
+            case "mcp" -> "the built-in '" + type + "' tool is not available in the gateway's Responses API yet";
+            case "file_search" -> "only one 'file_search' tool per request is served (list every store in its 'vector_store_ids')";
             default -> "the built-in '" + type + "' tool cannot be served by the gateway (only 'function' tools are translated"
                     + " to every provider)";
         };
