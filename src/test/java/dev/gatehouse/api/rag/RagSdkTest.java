@@ -59,6 +59,7 @@ class RagSdkTest {
     static GatewayHarness gateway;
     static String keyA;
     static String keyB;
+    static String teamA;
     static OpenAIClient alpha;
     static OpenAIClient beta;
 
@@ -88,9 +89,12 @@ class RagSdkTest {
                     targets: [{provider: mock}]
                 rag:
                   max-file-size: 300KB
+                request-log:
+                  flush-interval: 50ms
                 """.formatted(anthropic.baseUrl(), FakeAnthropic.DEFAULT_KEY, gemini.baseUrl(), FakeGemini.DEFAULT_KEY));
         AdminClient master = new AdminClient(gateway, GatewayHarness.MASTER_KEY);
-        keyA = key(master, master.ok("POST", "/teams", "{\"name\":\"alpha\"}").text("id"), "alpha-bot");
+        teamA = master.ok("POST", "/teams", "{\"name\":\"alpha\"}").text("id");
+        keyA = key(master, teamA, "alpha-bot");
         keyB = key(master, master.ok("POST", "/teams", "{\"name\":\"beta\"}").text("id"), "beta-bot");
         alpha = client(keyA);
         beta = client(keyB);
@@ -161,7 +165,7 @@ class RagSdkTest {
 
     /** Waits for an attached file to leave in_progress. */
     static VectorStoreFile settled(OpenAIClient client, String store, String file) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (true) {
             VectorStoreFile f = client.vectorStores().files().retrieve(file,
                     com.openai.models.vectorstores.files.FileRetrieveParams.builder().vectorStoreId(store).build());
@@ -293,7 +297,7 @@ class RagSdkTest {
         HttpResponse<String> created = send(keyA, "POST", "/v1/vector_stores/" + store.id() + "/file_batches", body);
         assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
         String batchId = json(created).path("id").asText();
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         VectorStoreFileBatch batch;
         do {
             Thread.sleep(50);
@@ -390,6 +394,25 @@ class RagSdkTest {
                 chat.formatted("gpt-4o-mini", r.store()).replaceFirst("\\{", "{\"stream\": true, "));
         assertThat(streamed.statusCode()).isEqualTo(200);
         assertThat(streamed.body()).startsWith(": gatehouse-file-search {").contains(r.file()).contains("data: [DONE]");
+    }
+
+    @Test
+    void embeddingsForIngestionAndSearchAreChargedToTheTeamInTheRequestLog() throws Exception {
+        Ready r = ready("AMBER-WREN-3141");
+        search(alpha, r.store(), "zebrafish code");
+        var store = gateway.gatehouse().requestLogging().store();
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        List<dev.gatehouse.usage.RequestRecord> embeddings;
+        do {
+            Thread.sleep(100);
+            embeddings = store.list(java.util.Map.of(), 0, Long.MAX_VALUE, null, 1000).stream()
+                    .filter(rec -> "text-embedding-3-small".equals(rec.requestedModel()) && teamA.equals(rec.teamId())).toList();
+        } while (embeddings.size() < 2 && System.nanoTime() < deadline);
+        assertThat(embeddings).as("the file's chunks and the query, embedded as alpha's key").hasSizeGreaterThanOrEqualTo(2);
+        assertThat(embeddings).allSatisfy(rec -> {
+            assertThat(rec.status()).isEqualTo(200);
+            assertThat(rec.inputTokens()).isPositive();
+        });
     }
 
     @Test
