@@ -13,6 +13,7 @@ import dev.gatehouse.admin.PoliciesEndpoints;
 import dev.gatehouse.admin.TeamsEndpoints;
 import dev.gatehouse.admin.UsersEndpoints;
 import dev.gatehouse.api.Ingress;
+import dev.gatehouse.api.Loopback;
 import dev.gatehouse.api.anthropic.AnthropicApi;
 import dev.gatehouse.api.mcp.McpApi;
 import dev.gatehouse.api.mcp.MessagesToolLoop;
@@ -20,6 +21,11 @@ import dev.gatehouse.api.mcp.ResponsesToolLoop;
 import dev.gatehouse.api.mcp.ToolLoop;
 import dev.gatehouse.api.media.MediaApi;
 import dev.gatehouse.api.openai.OpenAiApi;
+import dev.gatehouse.api.rag.FileSearchTool;
+import dev.gatehouse.api.rag.FilesApi;
+import dev.gatehouse.api.rag.LoopbackEmbedder;
+import dev.gatehouse.api.rag.StoreSearch;
+import dev.gatehouse.api.rag.VectorStoresApi;
 import dev.gatehouse.api.responses.ResponseStore;
 import dev.gatehouse.api.responses.ResponsesApi;
 import dev.gatehouse.audit.AuditEndpoints;
@@ -59,6 +65,7 @@ import dev.gatehouse.observability.Tracing;
 import dev.gatehouse.pricing.PricingSource;
 import dev.gatehouse.pricing.Settler;
 import dev.gatehouse.provider.Provider;
+import dev.gatehouse.rag.KnowledgeBase;
 import dev.gatehouse.routing.AuthorizeStage;
 import dev.gatehouse.routing.Embeddings;
 import dev.gatehouse.routing.Router;
@@ -329,6 +336,18 @@ public final class Gatehouse implements AutoCloseable {
             openAi.toolLoop(new ToolLoop(toolCalls, upstreamClient, host, listening::get));
             responses.toolLoop(new ResponsesToolLoop(toolCalls, upstreamClient, host, listening::get));
             anthropic.toolLoop(new MessagesToolLoop(toolCalls, upstreamClient, host, listening::get));
+            // Knowledge bases: files, vector stores and file search. Embeddings go through this gateway's own
+            // /v1/embeddings as the caller (routing, budgets, request log); ingestion and search run off the event loop.
+            Loopback loopback = new Loopback(upstreamClient, host, listening::get);
+            KnowledgeBase knowledge = new KnowledgeBase(database, options.dataDir(), new LoopbackEmbedder(loopback), config.rag());
+            StoreSearch storeSearch = new StoreSearch(knowledge);
+            Ingress ragIngress = new Ingress(gateway, () -> snapshot.get().config().server().maxBodyBytes(), callListener);
+            FilesApi files = new FilesApi(ragIngress, knowledge, () -> snapshot.get().config().rag().maxFileBytes());
+            VectorStoresApi vectorStores = new VectorStoresApi(ragIngress, knowledge, storeSearch,
+                    () -> snapshot.get().config().rag().embeddingModel(snapshot.get().config()));
+            FileSearchTool fileSearch = new FileSearchTool(storeSearch, loopback);
+            openAi.fileSearch(fileSearch::chat);
+            responses.fileSearch(fileSearch::responses);
             McpApi mcp = new McpApi(new Ingress(gateway, () -> snapshot.get().config().server().maxBodyBytes(), callListener),
                     toolCalls, new McpSessions(masterKey.hash()));
 
@@ -367,6 +386,8 @@ public final class Gatehouse implements AutoCloseable {
                 anthropic.mount(router);
                 media.mount(router);
                 responses.mount(router);
+                files.mount(router);
+                vectorStores.mount(router);
                 mcp.mount(router);
                 admin.mount(router);
             });
@@ -390,6 +411,9 @@ public final class Gatehouse implements AutoCloseable {
                 }
             }, 1, 60, TimeUnit.MINUTES);
 
+            // Vector stores past their expires_after are deleted here, with their chunks.
+            housekeeping.scheduleWithFixedDelay(knowledge::purgeExpiredQuietly, 1, 10, TimeUnit.MINUTES);
+
             ConfigWatcher watcher = null;
             if (configFile != null) {
                 watcher = new ConfigWatcher(configFile, config, next -> {
@@ -406,6 +430,8 @@ public final class Gatehouse implements AutoCloseable {
             }
             gatehouse.closeFirst.add(identity.registry());
             gatehouse.closeLast.add(cache);
+            gatehouse.closeFirst.add(knowledge::stopIngestion); // files in progress end failed, with the reason
+            gatehouse.closeLast.add(knowledge); // after the server: no request is using the index any more
             gatehouse.closeFirst.add(mcpServers); // stops stdio servers' processes
             gatehouse.closeFirst.add(toolCalls::close);
             gatehouse.closeFirst.add(mcp::close);

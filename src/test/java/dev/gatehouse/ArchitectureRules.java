@@ -35,7 +35,8 @@ final class ArchitectureRules {
             new Layer("cli", "cli"),
             new Layer("endpoints", "admin", "api"),
             new Layer("server and executor", "http", "gateway", "mcp"),
-            new Layer("governance", "budget", "limits", "secrets", "usage", "observability", "audit", "guardrails", "cache"),
+            new Layer("governance", "budget", "limits", "secrets", "usage", "observability", "audit", "guardrails", "cache",
+                    "rag"),
             new Layer("settlement", "settlement"),
             new Layer("routing", "routing"),
             new Layer("access", "access"),
@@ -47,7 +48,7 @@ final class ArchitectureRules {
 
     /** Below the executor and the endpoints: decide, account and authorize, never call back up. */
     static final List<String> GOVERNANCE = List.of("routing", "access", "budget", "limits", "secrets", "usage",
-            "observability", "audit", "identity", "pricing", "settlement", "guardrails", "cache");
+            "observability", "audit", "identity", "pricing", "settlement", "guardrails", "cache", "rag");
 
     /** One layer: a name for reports and its top-level packages ("" = the root package). */
     record Layer(String name, List<String> packages) {

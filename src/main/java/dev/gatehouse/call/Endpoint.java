@@ -7,7 +7,11 @@ public enum Endpoint {
     MCP_TOOL_CALL,
     IMAGES_GENERATIONS, IMAGES_EDITS, IMAGES_VARIATIONS,
     AUDIO_TRANSCRIPTIONS, AUDIO_TRANSLATIONS, AUDIO_SPEECH,
-    MODERATIONS;
+    MODERATIONS,
+    /** {@code /v1/files}: uploaded files (knowledge bases). */
+    FILES,
+    /** {@code /v1/vector_stores}: vector stores, their files and search. */
+    VECTOR_STORES;
 
     /**
      * The model type ({@code models.<name>.type}) this endpoint serves: a model answers the

@@ -74,10 +74,11 @@ final class ConfigReader {
         CacheConfig cache = new CacheReader(problems).read(top.section("cache"), redis, modelNames, models);
         ResponsesConfig responses = responses(top.section("responses"));
         McpConfig mcp = new McpReader(problems).read(top.section("mcp"));
+        RagConfig rag = rag(top.section("rag"), models);
         top.finish();
         return problems.hasErrors() ? null
                 : new GatehouseConfig(source, server, providers, models, auth, storage, routing, redis, budgets, secrets,
-                        observability, zdr, requestLog, outbound, guardrails, cache, responses, mcp);
+                        observability, zdr, requestLog, outbound, guardrails, cache, responses, mcp, rag);
     }
 
     private ServerConfig server(Section s) {
@@ -357,6 +358,27 @@ final class ConfigReader {
         s.finish();
         return new ZdrConfig(enabled != null && enabled, teams == null ? Set.of() : new LinkedHashSet<>(teams),
                 keys == null ? Set.of() : new LinkedHashSet<>(keys));
+    }
+
+    private RagConfig rag(Section s, Map<String, ModelConfig> models) {
+        if (s == null) {
+            return RagConfig.DEFAULTS;
+        }
+        RagConfig d = RagConfig.DEFAULTS;
+        String model = s.string("embedding-model");
+        if (model != null) {
+            ModelConfig m = models.get(model);
+            if (m == null || !"embedding".equals(m.type())) {
+                problems.error(s.node("embedding-model"), s.child("embedding-model"),
+                        "'" + model + "' is not a configured model of type embedding");
+            }
+        }
+        Long maxFile = s.size("max-file-size");
+        Integer threads = s.integer("ingestion-threads", 1, 64);
+        Integer maxChunks = s.integer("max-chunks-per-file", 1, 10_000_000);
+        s.finish();
+        return new RagConfig(model, maxFile == null ? d.maxFileBytes() : maxFile, threads == null ? d.ingestionThreads() : threads,
+                maxChunks == null ? d.maxChunksPerFile() : maxChunks);
     }
 
     private ResponsesConfig responses(Section s) {

@@ -21,6 +21,7 @@ import java.util.Map;
  * @param cache the exact and semantic answer cache (off unless configured)
  * @param responses how long stored Responses API responses are kept
  * @param mcp the upstream MCP servers behind {@code /mcp}
+ * @param rag files, vector stores and file search
  */
 public record GatehouseConfig(
         Path source,
@@ -40,7 +41,8 @@ public record GatehouseConfig(
         GuardrailsConfig guardrails,
         CacheConfig cache,
         ResponsesConfig responses,
-        McpConfig mcp) {
+        McpConfig mcp,
+        RagConfig rag) {
 
     /** The configuration with every later section at its default (tests and tools that build one in code). */
     public GatehouseConfig(Path source, ServerConfig server, Map<String, ProviderConfig> providers,
@@ -57,7 +59,7 @@ public record GatehouseConfig(
             RedisConfig redis, BudgetsConfig budgets, SecretsConfig secrets, ObservabilityConfig observability, ZdrConfig zdr,
             RequestLogConfig requestLog, OutboundConfig outbound) {
         this(source, server, providers, models, auth, storage, routing, redis, budgets, secrets, observability, zdr, requestLog,
-                outbound, null, null, null, null);
+                outbound, null, null, null, null, null);
     }
 
     public GatehouseConfig {
@@ -73,6 +75,7 @@ public record GatehouseConfig(
         cache = cache == null ? CacheConfig.OFF : cache;
         responses = responses == null ? ResponsesConfig.DEFAULTS : responses;
         mcp = mcp == null ? McpConfig.NONE : mcp;
+        rag = rag == null ? RagConfig.DEFAULTS : rag;
         // Map.copyOf would lose the file order, which routing and the admin UI show to users.
         providers = Collections.unmodifiableMap(new LinkedHashMap<>(providers));
         models = Collections.unmodifiableMap(new LinkedHashMap<>(models));

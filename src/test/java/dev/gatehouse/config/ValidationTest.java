@@ -56,7 +56,7 @@ class ValidationTest {
                 "gatehouse.yaml:4: providers.m.base_url: unknown key (did you mean 'base-url'?)"
                         + " (allowed: kind, base-url, api-key, api-keys, api-version, headers, timeouts, passthrough, zdr, responses, mock)",
                 "gatehouse.yaml:6: models.x.targets[0].modle: unknown key (did you mean 'model'?) (allowed: provider, model, timeouts, weight, context-window, rpm, tpm)",
-                "gatehouse.yaml:7: sotrage: unknown key (did you mean 'storage'?) (allowed: server, providers, models, routing, auth, storage, redis, budgets, secrets, observability, zdr, request-log, outbound, guardrails, cache, responses, mcp)");
+                "gatehouse.yaml:7: sotrage: unknown key (did you mean 'storage'?) (allowed: server, providers, models, routing, auth, storage, redis, budgets, secrets, observability, zdr, request-log, outbound, guardrails, cache, responses, mcp, rag)");
     }
 
     @Test

@@ -19,6 +19,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.util.function.Function;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -39,6 +40,8 @@ public final class OpenAiApi {
     private final long createdEpochSeconds = System.currentTimeMillis() / 1000;
     private ToolLoop toolLoop;
     private Supplier<Pricing> pricing = () -> null;
+    /** The file_search handoff for a chat body, or null for the usual path (see {@link #fileSearch}). */
+    private Function<Buffer, Ingress.Handoff> fileSearch = body -> null;
 
     public OpenAiApi(Gateway gateway, LongSupplier maxBodyBytes, CallListener listener) {
         this.gateway = gateway;
@@ -69,11 +72,20 @@ public final class OpenAiApi {
         return this;
     }
 
+    /** Runs chat requests with a {@code file_search} tool through the knowledge bases' handoff. */
+    public OpenAiApi fileSearch(Function<Buffer, Ingress.Handoff> handoff) {
+        this.fileSearch = handoff;
+        return this;
+    }
+
     private void chatCompletions(RoutingContext ctx) {
         ingress.handle(ctx, Endpoint.CHAT_COMPLETIONS, body -> {
             OpenAiChatScan scan = OpenAiChatScan.scan(body);
             OpenAiChatCaller caller = new OpenAiChatCaller(scan, body);
             Ingress.Handoff handoff = toolLoop == null ? null : toolLoop.handoff(body, ctx.request().getHeader(ToolLoop.HEADER));
+            if (handoff == null) {
+                handoff = fileSearch.apply(body);
+            }
             return new Ingress.Scanned(scan.model(), scan.stream(), scan.maxTokens(), caller, caller::estimateUsage, handoff);
         }, OpenAiErrors::body);
     }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatehouse.api.Ingress;
 import dev.gatehouse.api.mcp.ResponsesToolLoop;
 import dev.gatehouse.api.mcp.ToolLoop;
+import dev.gatehouse.api.rag.FileSearchTool;
 import dev.gatehouse.call.Call;
 import dev.gatehouse.call.CallListener;
 import dev.gatehouse.call.Endpoint;
@@ -53,6 +54,7 @@ public final class ResponsesApi {
     private final Ingress ingress;
     private final ResponseStore store;
     private ResponsesToolLoop toolLoop;
+    private Function<Buffer, FileSearchTool.Prepared> fileSearch = body -> null;
 
     public ResponsesApi(Gateway gateway, LongSupplier maxBodyBytes, CallListener listener, ResponseStore store) {
         this.gateway = gateway;
@@ -80,9 +82,22 @@ public final class ResponsesApi {
         return this;
     }
 
+    /** Runs requests with a {@code file_search} tool through the knowledge bases (see {@code api/rag/FileSearchTool}). */
+    public ResponsesApi fileSearch(Function<Buffer, FileSearchTool.Prepared> fileSearch) {
+        this.fileSearch = fileSearch;
+        return this;
+    }
+
     private void create(RoutingContext ctx) {
-        ingress.handle(ctx, Endpoint.RESPONSES, (call, body) -> {
+        ingress.handle(ctx, Endpoint.RESPONSES, (call, sent) -> {
+            // A file_search tool: the rest of the request is checked as usual, then the search and the round run apart.
+            FileSearchTool.Prepared search = fileSearch.apply(sent);
+            Buffer body = search == null ? sent : search.withoutTool();
             ResponsesToolLoop.Plan plan = toolLoop == null ? null : toolLoop.plan(body, ctx.request().getHeader(ToolLoop.HEADER));
+            if (plan != null && search != null) {
+                throw new GatewayException(ErrorType.INVALID_REQUEST, "A request may use the 'file_search' tool or gateway MCP"
+                        + " tools, not both at once; send them in separate requests.", "tools", "unsupported_tool_combination");
+            }
             ResponsesRequest request = ResponsesRequestDecoder.decode(plan == null ? body : plan.plainBody());
             if (call.zdr()) {
                 if (request.previousResponseId() != null) {
@@ -106,7 +121,7 @@ public final class ResponsesApi {
                             caller::estimateUsage, plan.handoff(keep));
                 }
                 return new Ingress.Scanned(decoded.model(), decoded.stream(), decoded.parameters().maxTokens(), caller,
-                        caller::estimateUsage);
+                        caller::estimateUsage, search == null ? null : search.handoff());
             });
         }, ResponsesErrors::body);
     }

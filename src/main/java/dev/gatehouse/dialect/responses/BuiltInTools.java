@@ -17,7 +17,7 @@ public final class BuiltInTools {
         String why = switch (type) {
             case "mcp" -> "no MCP server is configured on this gateway (an 'mcp' tool names one of the gateway's own servers by"
                     + " server_label; see docs/mcp.md)";
-            case "file_search" -> "the built-in '" + type + "' tool is not available in the gateway's Responses API yet";
+            case "file_search" -> "only one 'file_search' tool per request is served (list every store in its 'vector_store_ids')";
             default -> "the built-in '" + type + "' tool cannot be served by the gateway (only 'function' tools are translated"
                     + " to every provider)";
         };

@@ -316,7 +316,7 @@ class ResponsesHttpTest {
         "{\"model\":\"gpt-4o-mini\",\"input\":[{\"type\":\"web_search_call\",\"id\":\"x\"}]}|input[0].type",
         "{\"model\":\"gpt-4o-mini\",\"input\":[{\"type\":\"item_reference\",\"id\":\"x\"}]}|input[0].type",
         "{\"model\":\"gpt-4o-mini\",\"input\":[{\"role\":\"user\",\"content\":[{\"type\":\"input_image\",\"file_id\":\"f\"}]}]}|input[0].content[0].file_id",
-        "{\"model\":\"gpt-4o-mini\",\"input\":\"hi\",\"tools\":[{\"type\":\"file_search\",\"vector_store_ids\":[\"v\"]}]}|tools[0].type",
+        "{\"model\":\"gpt-4o-mini\",\"input\":\"hi\",\"tools\":[{\"type\":\"file_search\"}]}|tools[0].vector_store_ids",
         "{\"model\":\"gpt-4o-mini\",\"input\":\"hi\",\"tools\":[{\"type\":\"mcp\",\"server_label\":\"x\"}]}|tools[0].type",
         "{\"model\":\"gpt-4o-mini\",\"input\":\"hi\",\"tools\":[{\"type\":\"web_search\"}]}|tools[0].type",
         "{\"model\":\"gpt-4o-mini\",\"input\":\"hi\",\"tools\":[{\"type\":\"function\"}]}|tools[0].name",

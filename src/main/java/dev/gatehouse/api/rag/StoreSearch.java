@@ -1,0 +1,138 @@
+package dev.gatehouse.api.rag;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gatehouse.api.Loopback;
+import dev.gatehouse.call.Call;
+import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.dialect.openai.OpenAiJson;
+import dev.gatehouse.rag.ChunkIndex;
+import dev.gatehouse.rag.KnowledgeBase;
+import dev.gatehouse.rag.RagStore;
+import dev.gatehouse.rag.SearchFilters;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import java.util.List;
+
+/**
+ * One search of vector stores, shared by {@code POST /v1/vector_stores/{id}/search} and the
+ * {@code file_search} tool: the store ids are checked against the caller's team first (an id that
+ * is not its own is a 404 and is never searched), then the query is embedded as the caller (routed,
+ * budgeted, logged) and searched in those stores only.
+ */
+public final class StoreSearch {
+    static final int DEFAULT_RESULTS = 10;
+    static final int MAX_RESULTS = 50;
+    private final KnowledgeBase kb;
+
+    public StoreSearch(KnowledgeBase kb) {
+        this.kb = kb;
+    }
+
+    /**
+     * A search's parameters, checked.
+     *
+     * @param prefix where the fields sit in the request, for error messages ("" or "tools[0].")
+     */
+    record Request(String query, int maxResults, JsonNode filters, double threshold) {
+        static Request of(JsonNode body, String prefix) {
+            JsonNode q = body.get("query");
+            String query;
+            if (q != null && q.isTextual() && !q.asText().isBlank()) {
+                query = q.asText();
+            } else if (q != null && q.isArray() && !q.isEmpty()) {
+                StringBuilder joined = new StringBuilder();
+                for (JsonNode part : q) {
+                    if (!part.isTextual()) {
+                        throw GatewayException.invalid("Invalid '" + prefix + "query': expected a string or an array of strings.",
+                                prefix + "query");
+                    }
+                    joined.append(joined.isEmpty() ? "" : " ").append(part.asText());
+                }
+                query = joined.toString();
+            } else {
+                throw GatewayException.invalid("Missing required parameter: '" + prefix + "query' (a non-empty string).",
+                        prefix + "query");
+            }
+            return withQuery(body, prefix, query);
+        }
+
+        static Request withQuery(JsonNode body, String prefix, String query) {
+            int max = integer(body, prefix, "max_num_results", 1, MAX_RESULTS, DEFAULT_RESULTS);
+            JsonNode filters = body.get("filters");
+            if (filters != null && !filters.isNull()) {
+                SearchFilters.parse(filters, prefix + "filters"); // checked now: a bad filter is a 400 before any work
+            }
+            double threshold = 0;
+            JsonNode ranking = body.get("ranking_options");
+            if (ranking != null && !ranking.isNull()) {
+                if (!ranking.isObject()) {
+                    throw GatewayException.invalid("Invalid '" + prefix + "ranking_options': expected an object.", prefix + "ranking_options");
+                }
+                JsonNode ranker = ranking.get("ranker");
+                if (ranker != null && !ranker.isNull() && !List.of("auto", "default-2024-11-15", "default_2024_08_21", "none")
+                        .contains(ranker.asText())) {
+                    throw GatewayException.invalid("Invalid '" + prefix + "ranking_options.ranker': expected 'auto'.",
+                            prefix + "ranking_options.ranker");
+                }
+                JsonNode t = ranking.get("score_threshold");
+                if (t != null && !t.isNull()) {
+                    if (!t.isNumber() || t.asDouble() < 0 || t.asDouble() > 1) {
+                        throw GatewayException.invalid("Invalid '" + prefix + "ranking_options.score_threshold': expected a number"
+                                + " between 0 and 1.", prefix + "ranking_options.score_threshold");
+                    }
+                    threshold = t.asDouble();
+                }
+            }
+            JsonNode rewrite = body.get("rewrite_query");
+            if (rewrite != null && !rewrite.isNull() && !rewrite.isBoolean()) {
+                throw GatewayException.invalid("Invalid '" + prefix + "rewrite_query': expected a boolean.", prefix + "rewrite_query");
+            }
+            return new Request(query, max, filters == null || filters.isNull() ? null : filters, threshold);
+        }
+
+        private static int integer(JsonNode body, String prefix, String field, int min, int max, int fallback) {
+            JsonNode n = body.get(field);
+            if (n == null || n.isNull()) {
+                return fallback;
+            }
+            if (!n.isIntegralNumber() || n.asLong() < min || n.asLong() > max) {
+                throw GatewayException.invalid("Invalid '" + prefix + field + "': expected an integer between " + min + " and "
+                        + max + ".", prefix + field);
+            }
+            return n.asInt();
+        }
+    }
+
+    /** The owner's stores with these ids; a 404 for an id that is not its own, a 400 for an expired store. */
+    Future<List<RagStore.StoreRow>> owned(Context ctx, String owner, List<String> ids, String param) {
+        return RagHttp.on(ctx, kb.store().stores(owner, ids)).map(found -> {
+            for (String id : ids) {
+                RagStore.StoreRow s = found.stream().filter(r -> r.id().equals(id)).findFirst().orElse(null);
+                if (s == null) {
+                    throw new GatewayException(dev.gatehouse.call.ErrorType.NOT_FOUND, "No such vector store: " + id, param, "not_found");
+                }
+                if (s.expired(RagHttp.now())) {
+                    throw GatewayException.invalid("Vector store " + id + " has expired.", param);
+                }
+            }
+            return found;
+        });
+    }
+
+    /** Runs the search as the caller; the stores become active now (their expiry moves). */
+    Future<List<ChunkIndex.Hit>> run(Context ctx, Call call, List<RagStore.StoreRow> stores, Request r) {
+        kb.store().touch(stores, RagHttp.now());
+        return RagHttp.on(ctx, kb.search(stores, r.query(), r.filters(), "filters", r.maxResults(), r.threshold(),
+                Loopback.credentials(call.headers())));
+    }
+
+    /** A result as the search API shows it. */
+    static ObjectNode result(ChunkIndex.Hit h) {
+        ObjectNode o = OpenAiJson.MAPPER.createObjectNode().put("file_id", h.fileId()).put("filename", h.filename())
+                .put("score", h.score());
+        o.set("attributes", RagJson.tree(h.attributesJson()));
+        o.putArray("content").addObject().put("type", "text").put("text", h.text());
+        return o;
+    }
+}

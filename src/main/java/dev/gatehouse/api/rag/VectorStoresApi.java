@@ -1,0 +1,369 @@
+package dev.gatehouse.api.rag;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gatehouse.api.Ingress;
+import dev.gatehouse.api.Loopback;
+import dev.gatehouse.call.Call;
+import dev.gatehouse.call.Endpoint;
+import dev.gatehouse.call.ErrorType;
+import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.dialect.openai.OpenAiJson;
+import dev.gatehouse.rag.Ingestion;
+import dev.gatehouse.rag.KnowledgeBase;
+import dev.gatehouse.rag.RagStore;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * {@code /v1/vector_stores} as OpenAI's API: stores (create, list, retrieve, modify, delete), their
+ * files ({@code /files}: attach with {@code chunking_strategy} and {@code attributes}, list, retrieve,
+ * detach), batches ({@code /file_batches}) and {@code /search}. Everything belongs to the caller's
+ * team: another team's store or file id is a 404 on every route. Attaching answers at once with the
+ * file {@code in_progress}; ingestion runs in the background.
+ */
+public final class VectorStoresApi {
+    private static final int MAX_FILES_PER_REQUEST = 500;
+
+    private final RagHttp http;
+    private final KnowledgeBase kb;
+    private final StoreSearch search;
+    private final Supplier<String> embeddingModel;
+
+    /** @param embeddingModel the model new stores embed with (null: keywords only) */
+    public VectorStoresApi(Ingress ingress, KnowledgeBase kb, StoreSearch search, Supplier<String> embeddingModel) {
+        this.http = new RagHttp(ingress);
+        this.kb = kb;
+        this.search = search;
+        this.embeddingModel = embeddingModel;
+    }
+
+    public void mount(Router router) {
+        for (String p : new String[] {"/v1/vector_stores", "/vector_stores"}) {
+            router.post(p).handler(this::create);
+            router.get(p).handler(this::list);
+            router.get(p + "/:id").handler(this::retrieve);
+            router.post(p + "/:id").handler(this::modify);
+            router.delete(p + "/:id").handler(this::delete);
+            router.post(p + "/:id/files").handler(this::attach);
+            router.get(p + "/:id/files").handler(this::files);
+            router.get(p + "/:id/files/:fid").handler(this::file);
+            router.delete(p + "/:id/files/:fid").handler(this::detach);
+            router.post(p + "/:id/file_batches").handler(this::createBatch);
+            router.get(p + "/:id/file_batches/:bid").handler(this::batch);
+            router.post(p + "/:id/file_batches/:bid/cancel").handler(this::cancelBatch);
+            router.get(p + "/:id/file_batches/:bid/files").handler(this::batchFiles);
+            router.post(p + "/:id/search").handler(this::search);
+        }
+    }
+
+    // ---- stores
+
+    private void create(RoutingContext ctx) {
+        http.serveJson(ctx, Endpoint.VECTOR_STORES, (call, owner, body) -> {
+            String name = RagParams.string(body, "name");
+            String metadata = RagParams.metadata(body.get("metadata"), "metadata");
+            Integer days = RagParams.expiresDays(body.get("expires_after"), "expires_after");
+            List<String> fileIds = fileIds(body.get("file_ids"), "file_ids", false);
+            RagParams.Chunking chunking = RagParams.chunking(body.get("chunking_strategy"), "chunking_strategy");
+            long now = RagHttp.now();
+            RagStore.StoreRow row = new RagStore.StoreRow(RagHttp.id("vs_"), owner, name, now, now, metadata, days,
+                    days == null ? null : now + days * 86_400L, embeddingModel.get());
+            return ownedFiles(ctx, owner, fileIds, "file_ids")
+                    .compose(files -> RagHttp.on(ctx, kb.store().insertStore(row))
+                            .compose(v -> attachAll(ctx, call, row, files, null, chunking, Map.of())))
+                    .compose(v -> rendered(ctx, row));
+        });
+    }
+
+    private void list(RoutingContext ctx) {
+        http.serve(ctx, Endpoint.VECTOR_STORES, (call, owner, body) -> {
+            ListParams page = ListParams.of(ctx);
+            return RagHttp.on(ctx, kb.store().stores(owner, page.limit(), page.ascending(), page.after())).compose(p -> {
+                List<Future<ObjectNode>> rendered = p.rows().stream().map(s -> rendered(ctx, s)).toList();
+                return Future.all(rendered).map(all -> ListParams.list(rendered.stream().map(Future::result).toList(), p.hasMore(),
+                        o -> o));
+            });
+        });
+    }
+
+    private void retrieve(RoutingContext ctx) {
+        http.serve(ctx, Endpoint.VECTOR_STORES, (call, owner, body) -> owned(ctx, owner).compose(s -> rendered(ctx, s)));
+    }
+
+    private void modify(RoutingContext ctx) {
+        String id = ctx.pathParam("id");
+        http.serveJson(ctx, Endpoint.VECTOR_STORES, (call, owner, body) -> {
+            String name = RagParams.string(body, "name");
+            String metadata = body.has("metadata") ? RagParams.metadata(body.get("metadata"), "metadata") : null;
+            Integer days = RagParams.expiresDays(body.get("expires_after"), "expires_after");
+            return RagHttp.on(ctx, kb.store().updateStore(owner, id, name, metadata, days, body.has("expires_after")))
+                    .compose(s -> {
+                        if (s == null) {
+                            throw storeNotFound(id);
+                        }
+                        return rendered(ctx, s);
+                    });
+        });
+    }
+
+    private void delete(RoutingContext ctx) {
+        String id = ctx.pathParam("id");
+        http.serve(ctx, Endpoint.VECTOR_STORES, (call, owner, body) -> RagHttp.on(ctx, kb.deleteStore(owner, id)).map(deleted -> {
+            if (!deleted) {
+                throw storeNotFound(id);
+            }
+            return RagHttp.deleted(id, "vector_store.deleted");
+        }));
+    }
+
+    // ---- files in a store
+
+    private void attach(RoutingContext ctx) {
+        http.serveJson(ctx, Endpoint.VECTOR_STORES, (call, owner, body) -> {
+            String fileId = RagParams.string(body, "file_id");
+            if (fileId == null) {
+                throw GatewayException.invalid("Missing required parameter: 'file_id'.", "file_id");
+            }
+            RagParams.Chunking chunking = RagParams.chunking(body.get("chunking_strategy"), "chunking_strategy");
+            Map<String, Object> attributes = RagParams.attributes(body.get("attributes"), "attributes");
+            return owned(ctx, owner).compose(store -> ownedFiles(ctx, owner, List.of(fileId), "file_id")
+                    .compose(files -> attachAll(ctx, call, store, files, null, chunking, attributes)))
+                    .map(rows -> RagJson.storeFile(rows.getFirst()));
+        });
+    }
+
+    private void files(RoutingContext ctx) {
+        http.serve(ctx, Endpoint.VECTOR_STORES, (call, owner, body) -> storeFiles(ctx, owner, null));
+    }
+
+    private Future<ObjectNode> storeFiles(RoutingContext ctx, String owner, String batchId) {
+        ListParams page = ListParams.of(ctx);
+        String status = status(ctx.request().getParam("filter"));
+        return owned(ctx, owner).compose(s -> RagHttp.on(ctx, kb.store().storeFiles(owner, s.id(), batchId, status, page.limit(),
+                page.ascending(), page.after()))).map(p -> ListParams.list(p.rows(), p.hasMore(), RagJson::storeFile));
+    }
+
+    private static String status(String filter) {
+        if (filter == null) {
+            return null;
+        }
+        if (!List.of("in_progress", "completed", "failed", "cancelled").contains(filter)) {
+            throw GatewayException.invalid("Invalid 'filter': expected in_progress, completed, failed or cancelled.", "filter");
+        }
+        return filter;
+    }
+
+    private void file(RoutingContext ctx) {
+        String fileId = ctx.pathParam("fid");
+        http.serve(ctx, Endpoint.VECTOR_STORES, (call, owner, body) -> owned(ctx, owner)
+                .compose(s -> RagHttp.on(ctx, kb.store().storeFile(owner, s.id(), fileId))).map(f -> {
+                    if (f == null) {
+                        throw fileNotFound(fileId);
+                    }
+                    return RagJson.storeFile(f);
+                }));
+    }
+
+    private void detach(RoutingContext ctx) {
+        String fileId = ctx.pathParam("fid");
+        http.serve(ctx, Endpoint.VECTOR_STORES, (call, owner, body) -> owned(ctx, owner)
+                .compose(s -> RagHttp.on(ctx, kb.detach(owner, s.id(), fileId))).map(deleted -> {
+                    if (!deleted) {
+                        throw fileNotFound(fileId);
+                    }
+                    return RagHttp.deleted(fileId, "vector_store.file.deleted");
+                }));
+    }
+
+    // ---- batches
+
+    /** One file of a batch with its own attributes and chunking, or the batch's. */
+    private record BatchFile(String fileId, Map<String, Object> attributes, RagParams.Chunking chunking) {}
+
+    private void createBatch(RoutingContext ctx) {
+        http.serveJson(ctx, Endpoint.VECTOR_STORES, (call, owner, body) -> {
+            RagParams.Chunking chunking = RagParams.chunking(body.get("chunking_strategy"), "chunking_strategy");
+            Map<String, Object> attributes = RagParams.attributes(body.get("attributes"), "attributes");
+            List<BatchFile> wanted = new ArrayList<>();
+            if (body.has("files") && body.has("file_ids")) {
+                throw GatewayException.invalid("Send either 'file_ids' or 'files', not both.", "files");
+            }
+            if (body.has("files")) {
+                JsonNode files = body.get("files");
+                if (!files.isArray() || files.isEmpty() || files.size() > MAX_FILES_PER_REQUEST) {
+                    throw GatewayException.invalid("Invalid 'files': expected 1 to " + MAX_FILES_PER_REQUEST + " objects.", "files");
+                }
+                for (int i = 0; i < files.size(); i++) {
+                    JsonNode f = files.get(i);
+                    String at = "files[" + i + "]";
+                    if (!f.path("file_id").isTextual()) {
+                        throw GatewayException.invalid("Missing required parameter: '" + at + ".file_id'.", at + ".file_id");
+                    }
+                    wanted.add(new BatchFile(f.get("file_id").asText(),
+                            f.has("attributes") ? RagParams.attributes(f.get("attributes"), at + ".attributes") : attributes,
+                            f.has("chunking_strategy") ? RagParams.chunking(f.get("chunking_strategy"), at + ".chunking_strategy")
+                                    : chunking));
+                }
+            } else {
+                for (String id : fileIds(body.get("file_ids"), "file_ids", true)) {
+                    wanted.add(new BatchFile(id, attributes, chunking));
+                }
+            }
+            String batchId = RagHttp.id("vsfb_");
+            return owned(ctx, owner).compose(store -> ownedFiles(ctx, owner, wanted.stream().map(BatchFile::fileId).toList(),
+                    "file_ids").compose(files -> {
+                        List<Future<List<RagStore.StoreFileRow>>> attached = new ArrayList<>();
+                        // One insert per distinct (chunking, attributes) group keeps each row's own settings.
+                        for (int i = 0; i < files.size(); i++) {
+                            BatchFile b = wanted.get(i);
+                            attached.add(attachAll(ctx, call, store, List.of(files.get(i)), batchId, b.chunking(), b.attributes()));
+                        }
+                        return Future.all(attached);
+                    }).compose(v -> batchObject(ctx, owner, store.id(), batchId)));
+        });
+    }
+
+    private void batch(RoutingContext ctx) {
+        String batchId = ctx.pathParam("bid");
+        http.serve(ctx, Endpoint.VECTOR_STORES, (call, owner, body) -> owned(ctx, owner)
+                .compose(s -> batchObject(ctx, owner, s.id(), batchId)));
+    }
+
+    private void cancelBatch(RoutingContext ctx) {
+        String batchId = ctx.pathParam("bid");
+        http.serve(ctx, Endpoint.VECTOR_STORES, (call, owner, body) -> owned(ctx, owner)
+                .compose(s -> batchObject(ctx, owner, s.id(), batchId)
+                        .compose(found -> RagHttp.on(ctx, kb.store().cancelBatch(owner, s.id(), batchId)))
+                        .compose(n -> batchObject(ctx, owner, s.id(), batchId))));
+    }
+
+    private void batchFiles(RoutingContext ctx) {
+        String batchId = ctx.pathParam("bid");
+        http.serve(ctx, Endpoint.VECTOR_STORES, (call, owner, body) -> owned(ctx, owner)
+                .compose(s -> batchObject(ctx, owner, s.id(), batchId)).compose(found -> storeFiles(ctx, owner, batchId)));
+    }
+
+    /** A batch as the API shows it; a 404 when the store has no such batch of this owner. */
+    private Future<ObjectNode> batchObject(RoutingContext ctx, String owner, String storeId, String batchId) {
+        return RagHttp.on(ctx, kb.store().storeFiles(owner, storeId, batchId, null, 1, true, null)).compose(first -> {
+            if (first.rows().isEmpty()) {
+                throw new GatewayException(ErrorType.NOT_FOUND, "No such vector store file batch: " + batchId, "batch_id", "not_found");
+            }
+            long createdAt = first.rows().getFirst().createdAt();
+            return RagHttp.on(ctx, kb.store().counts(storeId, batchId)).map(c -> RagJson.batch(batchId, storeId, createdAt, c));
+        });
+    }
+
+    // ---- search
+
+    private void search(RoutingContext ctx) {
+        String id = ctx.pathParam("id");
+        http.serveJson(ctx, Endpoint.VECTOR_STORES, (call, owner, body) -> {
+            StoreSearch.Request request = StoreSearch.Request.of(body, "");
+            Context context = ctx.vertx().getOrCreateContext();
+            return search.owned(context, owner, List.of(id), "vector_store_id")
+                    .compose(stores -> search.run(context, call, stores, request))
+                    .map(hits -> {
+                        ObjectNode page = OpenAiJson.MAPPER.createObjectNode().put("object", "vector_store.search_results.page");
+                        page.putArray("search_query").add(request.query());
+                        ArrayNode data = page.putArray("data");
+                        hits.forEach(h -> data.add(StoreSearch.result(h)));
+                        page.put("has_more", false);
+                        page.putNull("next_page");
+                        return page;
+                    });
+        });
+    }
+
+    // ---- shared
+
+    private Future<RagStore.StoreRow> owned(RoutingContext ctx, String owner) {
+        String id = ctx.pathParam("id");
+        return RagHttp.on(ctx, kb.store().store(owner, id)).map(s -> {
+            if (s == null) {
+                throw storeNotFound(id);
+            }
+            return s;
+        });
+    }
+
+    /** The owner's files with these ids, in order; a 404 naming the first id that is not the owner's. */
+    private Future<List<RagStore.FileRow>> ownedFiles(RoutingContext ctx, String owner, List<String> ids, String param) {
+        List<Future<RagStore.FileRow>> lookups = ids.stream().map(id -> RagHttp.on(ctx, kb.store().file(owner, id))).toList();
+        return Future.all(lookups).map(all -> {
+            List<RagStore.FileRow> files = new ArrayList<>();
+            for (int i = 0; i < ids.size(); i++) {
+                RagStore.FileRow f = lookups.get(i).result();
+                if (f == null) {
+                    throw new GatewayException(ErrorType.NOT_FOUND, "No such File object: " + ids.get(i), param, "not_found");
+                }
+                files.add(f);
+            }
+            return files;
+        });
+    }
+
+    /** Attaches files in progress and queues their ingestion under the caller's credentials. */
+    private Future<List<RagStore.StoreFileRow>> attachAll(RoutingContext ctx, Call call, RagStore.StoreRow store,
+            List<RagStore.FileRow> files, String batchId, RagParams.Chunking chunking, Map<String, Object> attributes) {
+        if (files.isEmpty()) {
+            return Future.succeededFuture(List.of());
+        }
+        long now = RagHttp.now();
+        String attributesJson = OpenAiJson.MAPPER.valueToTree(attributes).toString();
+        List<RagStore.StoreFileRow> rows = files.stream().map(f -> new RagStore.StoreFileRow(store.id(), f.id(), store.owner(), batchId,
+                now, "in_progress", null, chunking.json(), attributesJson, 0)).toList();
+        Map<String, String> credentials = Loopback.credentials(call.headers());
+        return RagHttp.on(ctx, kb.store().attach(rows)).map(v -> {
+            for (RagStore.FileRow f : files) {
+                kb.ingestion().submit(new Ingestion.Job(store.id(), f.id(), now, f.filename(), store.embeddingModel(),
+                        chunking.maxTokens(), chunking.overlapTokens(), new LinkedHashMap<>(attributes), attributesJson, credentials));
+            }
+            return rows;
+        });
+    }
+
+    private Future<ObjectNode> rendered(RoutingContext ctx, RagStore.StoreRow s) {
+        return RagHttp.on(ctx, kb.store().counts(s.id(), null)).map(c -> RagJson.store(s, c, RagHttp.now()));
+    }
+
+    private static List<String> fileIds(JsonNode n, String param, boolean required) {
+        if (n == null || n.isNull()) {
+            if (required) {
+                throw GatewayException.invalid("Missing required parameter: '" + param + "' (or 'files').", param);
+            }
+            return List.of();
+        }
+        if (!n.isArray() || n.size() > MAX_FILES_PER_REQUEST || (required && n.isEmpty())) {
+            throw GatewayException.invalid("Invalid '" + param + "': expected an array of up to " + MAX_FILES_PER_REQUEST
+                    + " file ids.", param);
+        }
+        List<String> ids = new ArrayList<>();
+        for (JsonNode id : n) {
+            if (!id.isTextual()) {
+                throw GatewayException.invalid("Invalid '" + param + "': every id must be a string.", param);
+            }
+            if (!ids.contains(id.asText())) {
+                ids.add(id.asText());
+            }
+        }
+        return ids;
+    }
+
+    static GatewayException storeNotFound(String id) {
+        return new GatewayException(ErrorType.NOT_FOUND, "No such vector store: " + id, "vector_store_id", "not_found");
+    }
+
+    private static GatewayException fileNotFound(String id) {
+        return new GatewayException(ErrorType.NOT_FOUND, "No such vector store file: " + id, "file_id", "not_found");
+    }
+}

@@ -1,0 +1,279 @@
+package dev.gatehouse.rag;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.lucene.analysis.Analyzer;
+import org.apache.lucene.analysis.TokenStream;
+import org.apache.lucene.analysis.standard.StandardAnalyzer;
+import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.document.DoublePoint;
+import org.apache.lucene.document.Field;
+import org.apache.lucene.document.KnnFloatVectorField;
+import org.apache.lucene.document.StoredField;
+import org.apache.lucene.document.StringField;
+import org.apache.lucene.document.TextField;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.StoredFields;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.index.TieredMergePolicy;
+import org.apache.lucene.index.VectorSimilarityFunction;
+import org.apache.lucene.search.BooleanClause;
+import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.KnnFloatVectorQuery;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.SearcherManager;
+import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.store.FSDirectory;
+
+/**
+ * The chunks of every vector store in one embedded Lucene index under the data folder: BM25 over
+ * the text, HNSW over the vectors (cosine), attributes indexed so that filters run inside both
+ * searches (before the top-k cut, not after). A file attached to several stores is indexed once per
+ * store. Deletes are applied, merged away and made visible before they return: a deleted file is
+ * neither found nor left in the index's files. Blocking: call it off the event loop.
+ */
+public final class ChunkIndex implements AutoCloseable {
+    /** Reciprocal-rank fusion's constant, as in Cormack et al. (2009). */
+    private static final int RRF_K = 60;
+    static final String STORE = "store";
+    static final String FILE = "file";
+    private static final String ID = "id";
+    private static final String TEXT = "text";
+    private static final String FILENAME = "filename";
+    private static final String PAGE = "page";
+    private static final String START = "start";
+    private static final String END = "end";
+    private static final String ATTRIBUTES = "attributes";
+
+    private final Analyzer analyzer = new StandardAnalyzer();
+    private final FSDirectory directory;
+    private final IndexWriter writer;
+    private final SearcherManager searchers;
+
+    /** A chunk as indexed: its vector may be null (a store without an embedding model). */
+    public record Entry(Chunker.Chunk chunk, float[] vector) {}
+
+    /** One search hit; {@code score} in 0..1 (see {@link #search}). */
+    public record Hit(String storeId, String fileId, String filename, double score, String text, int page, int start, int end,
+            String attributesJson) {}
+
+    public ChunkIndex(Path folder) {
+        try {
+            directory = FSDirectory.open(folder);
+            TieredMergePolicy merges = new TieredMergePolicy();
+            // Merge away every deleted chunk when asked, not only segments past 10 % deletions:
+            // a deleted file must leave no text behind in the index's files.
+            merges.setForceMergeDeletesPctAllowed(0);
+            writer = new IndexWriter(directory, new IndexWriterConfig(analyzer).setMergePolicy(merges).setCodec(new WideVectorsCodec()));
+            searchers = new SearcherManager(writer, true, true, null);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the search index in " + folder, e);
+        }
+    }
+
+    /** Replaces the chunks of one file in one store. */
+    public void put(String storeId, String fileId, String filename, Map<String, Object> attributes, String attributesJson,
+            List<Entry> entries) throws IOException {
+        List<Document> docs = new ArrayList<>(entries.size());
+        for (Entry e : entries) {
+            Document doc = new Document();
+            doc.add(new StringField(ID, storeId + "/" + fileId + "/" + e.chunk().index(), Field.Store.NO));
+            doc.add(new StringField(STORE, storeId, Field.Store.YES));
+            doc.add(new StringField(FILE, fileId, Field.Store.YES));
+            doc.add(new StoredField(FILENAME, filename));
+            doc.add(new TextField(TEXT, e.chunk().text(), Field.Store.YES));
+            doc.add(new StoredField(PAGE, e.chunk().page()));
+            doc.add(new StoredField(START, e.chunk().start()));
+            doc.add(new StoredField(END, e.chunk().end()));
+            doc.add(new StoredField(ATTRIBUTES, attributesJson));
+            SearchFilters.index(doc, attributes);
+            if (e.vector() != null) {
+                doc.add(new KnnFloatVectorField(vectorField(e.vector().length), e.vector(), VectorSimilarityFunction.COSINE));
+            }
+            docs.add(doc);
+        }
+        writer.deleteDocuments(fileInStore(storeId, fileId));
+        writer.addDocuments(docs);
+        writer.commit();
+        searchers.maybeRefreshBlocking();
+    }
+
+    /** Removes one file's chunks from one store. */
+    public void deleteFileInStore(String storeId, String fileId) throws IOException {
+        purge(fileInStore(storeId, fileId));
+    }
+
+    /** Removes one file's chunks from every store. */
+    public void deleteFile(String fileId) throws IOException {
+        purge(new TermQuery(new Term(FILE, fileId)));
+    }
+
+    /** Removes every chunk of one store. */
+    public void deleteStore(String storeId) throws IOException {
+        purge(new TermQuery(new Term(STORE, storeId)));
+    }
+
+    private void purge(Query query) throws IOException {
+        writer.deleteDocuments(query);
+        writer.forceMergeDeletes(true);
+        writer.commit();
+        searchers.maybeRefreshBlocking();
+        writer.deleteUnusedFiles();
+    }
+
+    /** How many chunks one file has in one store. */
+    public int count(String storeId, String fileId) throws IOException {
+        IndexSearcher searcher = searchers.acquire();
+        try {
+            return searcher.count(fileInStore(storeId, fileId));
+        } finally {
+            searchers.release(searcher);
+        }
+    }
+
+    /**
+     * Hybrid search in the given stores: the BM25 ranking of {@code text} and, when {@code vector} is
+     * given, the HNSW ranking of the vector, fused by reciprocal rank. A hit's score is its fused score
+     * divided by the best possible (first in every ranking that found anything), so 1.0 is the top of
+     * every list and a threshold means the same with or without vectors.
+     *
+     * @param filter attribute filter (from {@link SearchFilters#parse}), applied inside both searches; null: none
+     */
+    public List<Hit> search(Collection<String> storeIds, String text, float[] vector, Query filter, int limit, double threshold)
+            throws IOException {
+        BooleanQuery.Builder scope = new BooleanQuery.Builder().setMinimumNumberShouldMatch(1);
+        storeIds.forEach(id -> scope.add(new TermQuery(new Term(STORE, id)), BooleanClause.Occur.SHOULD));
+        BooleanQuery.Builder within = new BooleanQuery.Builder().add(scope.build(), BooleanClause.Occur.FILTER);
+        if (filter != null) {
+            within.add(filter, BooleanClause.Occur.FILTER);
+        }
+        Query where = within.build();
+        int candidates = Math.max(50, limit * 5);
+        IndexSearcher searcher = searchers.acquire();
+        try {
+            List<ScoreDoc[]> rankings = new ArrayList<>();
+            List<Double> weights = new ArrayList<>();
+            Query keywords = keywords(searcher, text, where);
+            ScoreDoc[] bm25 = keywords == null ? new ScoreDoc[0] : searcher.search(keywords, candidates).scoreDocs;
+            if (bm25.length > 0) {
+                rankings.add(bm25);
+                weights.add(vector == null ? 1.0 : keywordEvidence(bm25));
+            }
+            if (vector != null) {
+                ScoreDoc[] knn = searcher.search(new KnnFloatVectorQuery(vectorField(vector.length), vector, candidates, where),
+                        candidates).scoreDocs;
+                if (knn.length > 0) {
+                    rankings.add(knn);
+                    weights.add(1.0);
+                }
+            }
+            if (rankings.isEmpty()) {
+                return List.of();
+            }
+            Map<Integer, Double> fused = new HashMap<>();
+            double best = 0;
+            for (int r = 0; r < rankings.size(); r++) {
+                ScoreDoc[] ranking = rankings.get(r);
+                double weight = weights.get(r);
+                best += weight / (RRF_K + 1);
+                for (int rank = 0; rank < ranking.length; rank++) {
+                    fused.merge(ranking[rank].doc, weight / (RRF_K + rank + 1), Double::sum);
+                }
+            }
+            StoredFields stored = searcher.storedFields();
+            Map<Integer, Double> ordered = new LinkedHashMap<>();
+            fused.entrySet().stream().sorted(Map.Entry.<Integer, Double>comparingByValue(Comparator.reverseOrder())
+                    .thenComparing(Map.Entry.comparingByKey())).forEach(e -> ordered.put(e.getKey(), e.getValue()));
+            List<Hit> hits = new ArrayList<>();
+            for (Map.Entry<Integer, Double> e : ordered.entrySet()) {
+                double score = e.getValue() / best;
+                if (score < threshold || hits.size() == limit) {
+                    break;
+                }
+                Document doc = stored.document(e.getKey());
+                hits.add(new Hit(doc.get(STORE), doc.get(FILE), doc.get(FILENAME), score, doc.get(TEXT),
+                        doc.getField(PAGE).numericValue().intValue(), doc.getField(START).numericValue().intValue(),
+                        doc.getField(END).numericValue().intValue(), doc.get(ATTRIBUTES)));
+            }
+            return hits;
+        } finally {
+            searchers.release(searcher);
+        }
+    }
+
+    /**
+     * How much the keyword ranking says, for its weight in the fusion: a top hit well above the
+     * tenth (a rare word matched, a name) is strong evidence (weight near 1); a flat ranking (common
+     * words matched everywhere about equally) is little more than an order by length (weight near 0),
+     * and fused at full weight it pushed the vector's good hits down. Measured in bench/rag.
+     */
+    private static double keywordEvidence(ScoreDoc[] ranking) {
+        if (ranking.length < 2) {
+            return 1.0;
+        }
+        double top = ranking[0].score;
+        double tenth = ranking[Math.min(9, ranking.length - 1)].score;
+        double gap = top <= 0 ? 0 : (top - tenth) / top;
+        return gap * gap; // squared: a middling gap (several weak words) counts for little
+    }
+
+    /**
+     * The query's informative words as a BM25 disjunction within {@code where}; null when it has
+     * none. A word found in more than half of the index's chunks carries no evidence (articles,
+     * "town" in a corpus about towns) and is left out, as Lucene's common-terms query does: kept,
+     * such words rank every chunk by length, and that noise, fused with the vector ranking, buries
+     * the vector's good hits.
+     */
+    private Query keywords(IndexSearcher searcher, String text, Query where) throws IOException {
+        BooleanQuery.Builder words = new BooleanQuery.Builder();
+        int documents = searcher.getIndexReader().numDocs();
+        int n = 0;
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        try (TokenStream tokens = analyzer.tokenStream(TEXT, text)) {
+            CharTermAttribute term = tokens.addAttribute(CharTermAttribute.class);
+            tokens.reset();
+            while (tokens.incrementToken() && n < IndexSearcher.getMaxClauseCount() - 2) {
+                Term t = new Term(TEXT, term.toString());
+                if (!seen.add(t.text()) || (documents >= 4 && searcher.getIndexReader().docFreq(t) * 2 > documents)) {
+                    continue;
+                }
+                words.add(new TermQuery(t), BooleanClause.Occur.SHOULD);
+                n++;
+            }
+            tokens.end();
+        }
+        if (n == 0) {
+            return null;
+        }
+        return new BooleanQuery.Builder().add(words.build(), BooleanClause.Occur.MUST).add(where, BooleanClause.Occur.FILTER).build();
+    }
+
+    private static Query fileInStore(String storeId, String fileId) {
+        return new BooleanQuery.Builder().add(new TermQuery(new Term(STORE, storeId)), BooleanClause.Occur.FILTER)
+                .add(new TermQuery(new Term(FILE, fileId)), BooleanClause.Occur.FILTER).build();
+    }
+
+    /** Lucene fixes a vector field's dimension: stores embedded by models of different sizes use different fields. */
+    private static String vectorField(int dimensions) {
+        return "v" + dimensions;
+    }
+
+    @Override
+    public void close() throws IOException {
+        searchers.close();
+        writer.close();
+        directory.close();
+    }
+}

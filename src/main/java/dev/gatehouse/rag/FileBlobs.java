@@ -1,0 +1,42 @@
+package dev.gatehouse.rag;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.regex.Pattern;
+
+/**
+ * The bytes of uploaded files, one file per upload under {@code <data>/rag/files}, named by the
+ * file's id (which the gateway makes, so never a caller's path). Blocking: call off the event loop.
+ */
+public final class FileBlobs {
+    private static final Pattern ID = Pattern.compile("file-[0-9a-f]{24}");
+    private final Path folder;
+
+    public FileBlobs(Path folder) {
+        this.folder = folder;
+        try {
+            Files.createDirectories(folder);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + folder, e);
+        }
+    }
+
+    public Path path(String id) {
+        if (!ID.matcher(id).matches()) {
+            throw new IllegalArgumentException("not a file id: " + id);
+        }
+        return folder.resolve(id);
+    }
+
+    /** Moves an upload (already on disk) into place. */
+    public void adopt(Path upload, String id) throws IOException {
+        Files.move(upload, path(id), StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    public void delete(String id) throws IOException {
+        Files.deleteIfExists(path(id));
+    }
+}
