@@ -9,6 +9,8 @@ import dev.gatehouse.access.MasterKeyBootstrap;
 import dev.gatehouse.access.VirtualKeyAuthenticator;
 import dev.gatehouse.admin.AdminApi;
 import dev.gatehouse.admin.KeysEndpoints;
+import dev.gatehouse.admin.MeEndpoints;
+import dev.gatehouse.admin.ModelsEndpoints;
 import dev.gatehouse.admin.PoliciesEndpoints;
 import dev.gatehouse.admin.TeamsEndpoints;
 import dev.gatehouse.admin.UsersEndpoints;
@@ -31,6 +33,7 @@ import dev.gatehouse.call.CallListeners;
 import dev.gatehouse.call.Pipeline;
 import dev.gatehouse.call.Stage;
 import dev.gatehouse.config.CacheConfig;
+import dev.gatehouse.console.Console;
 import dev.gatehouse.guardrails.Guardrails;
 import dev.gatehouse.guardrails.GuardrailsStage;
 import dev.gatehouse.guardrails.RemoteChecks;
@@ -72,6 +75,7 @@ import dev.gatehouse.usage.AccessLog;
 import dev.gatehouse.usage.RequestLogging;
 import dev.gatehouse.usage.UsageQuery;
 import dev.gatehouse.web.AuditSink;
+import dev.gatehouse.web.ConsoleSessions;
 import dev.gatehouse.web.SubjectTeams;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.vertx.core.Vertx;
@@ -293,8 +297,12 @@ public final class Gatehouse implements AutoCloseable {
             McpApi mcp = new McpApi(new Ingress(gateway, () -> snapshot.get().config().server().maxBodyBytes(), callListener),
                     toolCalls, new McpSessions(masterKey.hash()));
 
-            AdminApi admin = new AdminApi(authenticate);
-            admin.add(new TeamsEndpoints(identity, audit))
+            // The console's sessions authenticate admin calls too (cookie + CSRF header), as their credential.
+            ConsoleSessions consoleSessions = new ConsoleSessions();
+            AdminApi admin = new AdminApi(authenticate, consoleSessions);
+            admin.add(new MeEndpoints())
+                    .add(new ModelsEndpoints(snapshot::get, targetHealth::status, () -> routingPrices.pricing(snapshot.get().config())))
+                    .add(new TeamsEndpoints(identity, audit))
                     .add(UsersEndpoints.users(identity, audit))
                     .add(UsersEndpoints.serviceAccounts(identity, audit))
                     .add(new KeysEndpoints(identity, audit))
@@ -315,6 +323,8 @@ public final class Gatehouse implements AutoCloseable {
             };
             enforcement.endpoints(audit, subjectTeams).forEach(admin::add);
 
+            Console console = new Console(authenticate, consoleSessions);
+
             AtomicBoolean storageUp = new AtomicBoolean(true);
             Health health = new Health(storageUp::get);
             GatewayServer server = new GatewayServer(vertx, router -> {
@@ -327,6 +337,7 @@ public final class Gatehouse implements AutoCloseable {
                 responses.mount(router);
                 mcp.mount(router);
                 admin.mount(router);
+                console.mount(router);
             });
             int boundPort = server.start(host, port, eventLoops).await();
             listening.set(boundPort); // the MCP tool loop sends its rounds here
