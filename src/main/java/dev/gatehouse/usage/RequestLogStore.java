@@ -333,8 +333,38 @@ public final class RequestLogStore {
      * {@code user_id}, {@code model}, {@code provider}, {@code requested_model}) and a time range.
      */
     public List<RequestRecord> list(Map<String, String> filters, long from, long to, Cursor before, int limit) {
+        return list(filters, Narrowing.NONE, from, to, before, limit);
+    }
+
+    /**
+     * What a listing can narrow by besides the dimensions.
+     *
+     * @param status "ok" (below 400), "error" (400 and above), an HTTP status, or null for any
+     * @param tagKey with {@code tagValue}: only requests carrying that caller tag; null for any
+     */
+    public record Narrowing(String status, String tagKey, String tagValue) {
+        public static final Narrowing NONE = new Narrowing(null, null, null);
+    }
+
+    /** As {@link #list(Map, long, long, Cursor, int)}, also narrowed by status and a caller tag. */
+    public List<RequestRecord> list(Map<String, String> filters, Narrowing narrowing, long from, long to, Cursor before, int limit) {
         StringBuilder sql = new StringBuilder("SELECT * FROM request_log WHERE ts >= ? AND ts < ?");
         List<Object> args = new ArrayList<>(List.of(from, to));
+        if ("ok".equals(narrowing.status())) {
+            sql.append(" AND status < 400");
+        } else if ("error".equals(narrowing.status())) {
+            sql.append(" AND status >= 400");
+        } else if (narrowing.status() != null) {
+            sql.append(" AND status = ?");
+            args.add(Integer.parseInt(narrowing.status()));
+        }
+        if (narrowing.tagKey() != null) { // the tag row carries ts too, so the time range narrows this lookup as well
+            sql.append(" AND request_id IN (SELECT request_id FROM request_tags WHERE tag_key = ? AND tag_value = ? AND ts >= ? AND ts < ?)");
+            args.add(narrowing.tagKey());
+            args.add(narrowing.tagValue());
+            args.add(from);
+            args.add(to);
+        }
         if (before != null) { // strictly after the previous page's last row in (ts desc, request_id desc) order
             sql.append(" AND (ts < ? OR (ts = ? AND request_id < ?))");
             args.add(before.ts());
