@@ -12,8 +12,8 @@ export function listing(el, path, params, headers, row, empty) {
     try {
       const r = await api.get(path, {...params(), limit: 100, cursor});
       pages = cursor ? pages.concat(r.data) : r.data;
-      clear(el).append(table(headers, pages.map(row), empty),
-        r.nextCursor ? h('button', {type: 'button', class: 'more', onclick: () => load(r.nextCursor)}, 'Load more') : null);
+      clear(el).append(table(headers, pages.map(row), empty));
+      if (r.nextCursor) el.append(h('button', {type: 'button', class: 'more', onclick: () => load(r.nextCursor)}, 'Load more'));
     } catch (error) {
       clear(el).append(failure(error));
     }

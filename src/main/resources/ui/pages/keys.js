@@ -13,7 +13,7 @@ export default function keys(main, me) {
   const list = h('div', {});
   const writable = can(me, 'write');
   const create = writable ? createForm() : null;
-  main.append(create, secret, filters, list);
+  main.append(...[create, secret, filters, list].filter(Boolean));
 
   let view;
   // Spend per key over the last 30 days: one summary call for the whole page.
@@ -21,7 +21,7 @@ export default function keys(main, me) {
     .then(r => { r.rows.forEach(x => spend.set(x.group, x.cost_micros)); view.reload(); }, () => {});
   view = listing(list, 'keys', () => formValues(filters),
     ['Name', 'Id', 'Prefix', 'Owner', 'Team', 'Status', 'Last used', 'Spend (30 d)', ''],
-    k => [k.name || '', h('code', {}, k.id), h('code', {}, k.display_prefix + '…'), k.owner_id, k.team_id || '',
+    k => [k.name || '', h('code', {}, k.id), h('code', {}, k.display_prefix), k.owner_id, k.team_id || '',
       h('span', {class: 'status-' + k.status}, k.status), time(k.last_used_at), money(spend.get(k.id) || 0),
       writable && k.status === 'active' ? actions(k) : ''],
     'No keys yet. Create one above.');

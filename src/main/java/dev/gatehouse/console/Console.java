@@ -55,7 +55,13 @@ public final class Console {
     public void mount(Router router) {
         // Relative redirects: "/a/b/gw/" -> "/a/b/gw/ui/" behind a proxy, "/" -> "/ui/" without one.
         router.get("/").handler(ctx -> redirect(ctx, "ui/"));
-        router.get("/ui").handler(ctx -> redirect(ctx, "ui/"));
+        router.get("/ui").handler(ctx -> { // Vert.x matches "/ui/" here too: only the bare path is redirected
+            if (ctx.request().path().endsWith("/")) {
+                ctx.next();
+            } else {
+                redirect(ctx, "ui/");
+            }
+        });
         router.route("/ui/*").handler(Console::securityHeaders);
         router.post("/ui/session").handler(this::signIn);
         router.get("/ui/session").handler(this::current);
