@@ -83,6 +83,11 @@ public final class ConsoleSessions {
         return session;
     }
 
+    /** Live and expired-but-not-yet-dropped sessions (a bound check). */
+    int size() {
+        return sessions.size();
+    }
+
     public void close(String id) {
         if (id != null && id.length() <= 100) {
             sessions.remove(hash(id));
