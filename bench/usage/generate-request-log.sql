@@ -8,7 +8,7 @@
 -- would have maintained incrementally. Lines starting with a backslash are psql-only and skipped.
 -- Indexes are built after the bulk load (faster than maintaining them row by row).
 DROP INDEX request_log_ts, request_log_team_ts, request_log_key_ts, request_log_model_ts,
-    request_tags_key_value, request_tags_ts;
+    request_log_user_ts, request_log_provider_ts, request_tags_key_value, request_tags_ts;
 ALTER TABLE request_log DROP CONSTRAINT request_log_pkey;
 ALTER TABLE request_tags DROP CONSTRAINT request_tags_pkey;
 
@@ -36,6 +36,8 @@ CREATE INDEX request_log_ts ON request_log (ts);
 CREATE INDEX request_log_team_ts ON request_log (team_id, ts);
 CREATE INDEX request_log_key_ts ON request_log (key_id, ts);
 CREATE INDEX request_log_model_ts ON request_log (model, ts);
+CREATE INDEX request_log_user_ts ON request_log (user_id, ts);
+CREATE INDEX request_log_provider_ts ON request_log (provider, ts);
 CREATE INDEX request_tags_key_value ON request_tags (tag_key, tag_value, ts);
 CREATE INDEX request_tags_ts ON request_tags (ts);
 

@@ -7,6 +7,8 @@ import keys from './pages/keys.js';
 import teams from './pages/teams.js';
 import users from './pages/users.js';
 import budgets from './pages/budgets.js';
+import policies from './pages/policies.js';
+import limits from './pages/limits.js';
 import models from './pages/models.js';
 import audit from './pages/audit.js';
 import playground from './pages/playground.js';
@@ -18,7 +20,9 @@ const PAGES = [
   {path: 'keys', title: 'Keys', show: () => true, render: keys},
   {path: 'teams', title: 'Teams', show: () => true, render: teams},
   {path: 'users', title: 'Users', show: me => can(me, 'team.read'), render: users},
+  {path: 'policies', title: 'Policies', show: me => can(me, 'team.read'), render: policies},
   {path: 'budgets', title: 'Budgets', show: me => can(me, 'team.read'), render: budgets},
+  {path: 'limits', title: 'Rate limits', show: me => can(me, 'team.read'), render: limits},
   {path: 'models', title: 'Models and providers', show: () => true, render: models},
   {path: 'audit', title: 'Audit trail', show: me => can(me, 'audit'), render: audit},
   {path: 'playground', title: 'Playground', show: () => true, render: playground},

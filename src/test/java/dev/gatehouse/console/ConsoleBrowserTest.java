@@ -77,11 +77,13 @@ class ConsoleBrowserTest {
     @Test
     void aPlatformTeamsFirstDay() {
         master.ok("POST", "/budgets", "{\"scope\":\"org\",\"period\":\"month\",\"limit_usd\":25,\"name\":\"Company\"}");
+        master.ok("POST", "/rate-limits", "{\"scope\":\"model\",\"subject\":\"gpt-4o\",\"rpm\":600,\"name\":\"gpt-4o fair use\"}");
         browser.get(gateway.origin() + "/");
         assertThat(browser.getCurrentUrl()).isEqualTo(gateway.origin() + "/ui/");
         Browser.screenshot(browser, "sign-in");
         signIn(GatewayHarness.MASTER_KEY);
-        assertThat(navPages()).contains("overview", "requests", "keys", "teams", "users", "budgets", "models", "audit", "playground");
+        assertThat(navPages()).contains("overview", "requests", "keys", "teams", "users", "policies", "budgets", "limits", "models",
+                "audit", "playground");
 
         // A team whose name is markup: rendered as text, no element made of it, no script run.
         go("teams");
@@ -99,9 +101,22 @@ class ConsoleBrowserTest {
         String userId = wait.until(d -> cell("Ada Lovelace")).findElement(By.xpath("following-sibling::td[1]")).getText();
         Browser.screenshot(browser, "users");
 
+        go("policies");
+        form("Create a policy").findElement(By.name("team_id")).sendKeys(teamId);
+        form("Create a policy").findElement(By.name("models")).sendKeys("gpt-4o*");
+        submit("Create a policy", "name", "gpt-4o family");
+        wait.until(d -> cell("gpt-4o family"));
+        assertThat(sibling("gpt-4o family", 2)).isEqualTo("gpt-4o*");
+        Browser.screenshot(browser, "policies");
+        // An error from the API is shown next to the field it names.
+        form("Create a policy").findElement(By.name("name")).sendKeys("too small");
+        submit("Create a policy", "max_tokens", "-3");
+        wait.until(d -> !form("Create a policy").findElement(By.cssSelector("[data-error-for=max_tokens]")).getText().isBlank());
+
         // The key is shown once, with a copy button, and never again.
         go("keys");
         form("Create a key").findElement(By.name("owner_id")).sendKeys(userId);
+        form("Create a key").findElement(By.name("policies")).sendKeys("gpt-4o family");
         submit("Create a key", "name", "<script>alert(2)</script>");
         String secret = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("new-key-value"))).getText();
         assertThat(secret).isNotBlank();
@@ -156,6 +171,9 @@ class ConsoleBrowserTest {
         go("budgets");
         wait.until(d -> cell("Company"));
         Browser.screenshot(browser, "budgets");
+        go("limits");
+        wait.until(d -> cell("gpt-4o fair use"));
+        Browser.screenshot(browser, "rate-limits");
 
         // Revoking the key ends its calls at once.
         go("keys");
