@@ -51,6 +51,9 @@ public final class RequestLogStore {
     private static final String UPSERT_HOURLY = "INSERT INTO usage_hourly (hour, team_id, key_id, user_id, model, provider, "
             + SUMS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             + " ON CONFLICT (hour, team_id, key_id, user_id, model, provider)" + ADD_SUMS.formatted("usage_hourly");
+    private static final String UPSERT_DAILY = "INSERT INTO usage_daily (day, team_id, key_id, user_id, model, provider, "
+            + SUMS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            + " ON CONFLICT (day, team_id, key_id, user_id, model, provider)" + ADD_SUMS.formatted("usage_daily");
     private static final String UPSERT_HOURLY_TAGS = "INSERT INTO usage_hourly_tags (hour, tag_key, tag_value, team_id, key_id,"
             + " user_id, model, provider, " + SUMS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             + " ON CONFLICT (hour, tag_key, tag_value, team_id, key_id, user_id, model, provider)"
@@ -225,7 +228,7 @@ public final class RequestLogStore {
         st.setString(i, r.guardrails());
     }
 
-    private record RollupKey(long hour, String tagKey, String tagValue, String team, String key, String user, String model,
+    private record RollupKey(long period, String tagKey, String tagValue, String team, String key, String user, String model,
             String provider) {}
 
     private static final class Sums {
@@ -243,24 +246,35 @@ public final class RequestLogStore {
         }
     }
 
-    /** Aggregates the batch in memory first: one upsert per (hour, dimensions), not one per record. */
+    /** Aggregates the batch in memory first: one upsert per (hour or day, dimensions), not one per record. */
     private static void upsertRollups(Connection c, List<RequestRecord> records) throws SQLException {
         Map<RollupKey, Sums> plain = new HashMap<>();
+        Map<RollupKey, Sums> daily = new HashMap<>();
         Map<RollupKey, Sums> tagged = new HashMap<>();
         for (RequestRecord r : records) {
             long hour = r.ts() - Math.floorMod(r.ts(), HOUR);
+            long day = r.ts() - Math.floorMod(r.ts(), UsageQuery.DAY);
             plain.computeIfAbsent(new RollupKey(hour, null, null, r.teamId(), r.keyId(), r.userId(), r.model(), r.provider()),
+                    k -> new Sums()).add(r);
+            daily.computeIfAbsent(new RollupKey(day, null, null, r.teamId(), r.keyId(), r.userId(), r.model(), r.provider()),
                     k -> new Sums()).add(r);
             for (Map.Entry<String, String> t : r.tags().entrySet()) {
                 tagged.computeIfAbsent(new RollupKey(hour, t.getKey(), t.getValue(), r.teamId(), r.keyId(), r.userId(),
                         r.model(), r.provider()), k -> new Sums()).add(r);
             }
         }
-        try (PreparedStatement st = c.prepareStatement(UPSERT_HOURLY)) {
-            for (Map.Entry<RollupKey, Sums> e : plain.entrySet()) {
+        upsertPlain(c, UPSERT_HOURLY, plain);
+        upsertPlain(c, UPSERT_DAILY, daily);
+        if (tagged.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement st = c.prepareStatement(UPSERT_HOURLY_TAGS)) {
+            for (Map.Entry<RollupKey, Sums> e : tagged.entrySet()) {
                 RollupKey k = e.getKey();
                 int i = 1;
-                st.setLong(i++, k.hour());
+                st.setLong(i++, k.period());
+                st.setString(i++, k.tagKey());
+                st.setString(i++, k.tagValue());
                 st.setString(i++, k.team());
                 st.setString(i++, k.key());
                 st.setString(i++, k.user());
@@ -271,16 +285,15 @@ public final class RequestLogStore {
             }
             st.executeBatch();
         }
-        if (tagged.isEmpty()) {
-            return;
-        }
-        try (PreparedStatement st = c.prepareStatement(UPSERT_HOURLY_TAGS)) {
-            for (Map.Entry<RollupKey, Sums> e : tagged.entrySet()) {
+    }
+
+    /** One rollup without tags (hourly or daily: the same columns, the period first). */
+    private static void upsertPlain(Connection c, String sql, Map<RollupKey, Sums> rows) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement(sql)) {
+            for (Map.Entry<RollupKey, Sums> e : rows.entrySet()) {
                 RollupKey k = e.getKey();
                 int i = 1;
-                st.setLong(i++, k.hour());
-                st.setString(i++, k.tagKey());
-                st.setString(i++, k.tagValue());
+                st.setLong(i++, k.period());
                 st.setString(i++, k.team());
                 st.setString(i++, k.key());
                 st.setString(i++, k.user());
