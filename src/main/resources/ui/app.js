@@ -12,6 +12,7 @@ import limits from './pages/limits.js';
 import models from './pages/models.js';
 import audit from './pages/audit.js';
 import playground from './pages/playground.js';
+import config from './pages/config.js';
 
 // Each page: {path, title, show(me) -> bool, render(main, me, ctx)}; ctx.onLeave(fn) stops timers.
 const PAGES = [
@@ -26,6 +27,7 @@ const PAGES = [
   {path: 'models', title: 'Models and providers', show: () => true, render: models},
   {path: 'audit', title: 'Audit trail', show: me => can(me, 'audit'), render: audit},
   {path: 'playground', title: 'Playground', show: () => true, render: playground},
+  {path: 'config', title: 'Configuration', show: me => can(me, 'audit'), render: config},
 ];
 
 const root = document.getElementById('app');

@@ -8,6 +8,7 @@ import dev.gatehouse.access.MasterKeyAuthenticator;
 import dev.gatehouse.access.MasterKeyBootstrap;
 import dev.gatehouse.access.VirtualKeyAuthenticator;
 import dev.gatehouse.admin.AdminApi;
+import dev.gatehouse.admin.ConfigEndpoints;
 import dev.gatehouse.admin.KeysEndpoints;
 import dev.gatehouse.admin.MeEndpoints;
 import dev.gatehouse.admin.ModelsEndpoints;
@@ -100,6 +101,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -300,7 +302,12 @@ public final class Gatehouse implements AutoCloseable {
             // The console's sessions authenticate admin calls too (cookie + CSRF header), as their credential.
             ConsoleSessions consoleSessions = new ConsoleSessions();
             AdminApi admin = new AdminApi(authenticate, consoleSessions);
+            // The configuration page: when the running config was loaded, and the watcher's last reload error.
+            AtomicLong configLoadedAt = new AtomicLong(System.currentTimeMillis());
+            AtomicReference<ConfigWatcher> watching = new AtomicReference<>();
             admin.add(new MeEndpoints())
+                    .add(new ConfigEndpoints(() -> snapshot.get().config(), configLoadedAt::get,
+                            () -> watching.get() == null ? null : watching.get().lastError()))
                     .add(new ModelsEndpoints(snapshot::get, targetHealth::status, () -> routingPrices.pricing(snapshot.get().config())))
                     .add(new TeamsEndpoints(identity, audit))
                     .add(UsersEndpoints.users(identity, audit))
@@ -360,9 +367,13 @@ public final class Gatehouse implements AutoCloseable {
             if (configFile != null) {
                 watcher = new ConfigWatcher(configFile, config, next -> {
                     reload(next, snapshot, providers, authenticators);
+                    if (snapshot.get().config() == next) {
+                        configLoadedAt.set(System.currentTimeMillis());
+                    }
                     mcpServers.apply(next.mcp());
                     targetHealth.retain(targetKeys(snapshot.get()));
                 }).start();
+                watching.set(watcher);
             }
             Gatehouse gatehouse = new Gatehouse(vertx, database, server, watcher, housekeeping, host, boundPort, masterKey, config);
             gatehouse.closeFirst.add(identity.registry());

@@ -27,7 +27,10 @@ export default function overview(main, me) {
     const q = {from, to};
     const slot = (title, wide) => { const s = panel(title, loading()); if (wide) s.classList.add('wide'); body.append(s); return s; };
     const totals = slot('Requests, spend and errors', true);
-    const latency = slot('Latency (p50 / p99)', true);
+    // Percentiles come from raw rows (exact), affordable for a day; longer ranges chart the
+    // average from the rollups the totals panel already fetched (no further call).
+    const exact = state.range === '24h';
+    const latency = slot(exact ? 'Latency (p50 / p99)' : 'Average latency', true);
     const topModels = slot('Top models by spend');
     const topTeams = can(me, 'all.teams') ? slot('Top teams by spend') : null;
     const topKeys = slot('Top keys by spend');
@@ -35,8 +38,10 @@ export default function overview(main, me) {
     const budgets = can(me, 'team.read') ? slot('Budgets closest to their limit') : null;
     const breakers = slot('Providers with an open circuit breaker');
 
-    fill(totals, api.get('usage/summary', {...q, bucket: state.bucket}), r => summaryPanel(r.rows, from, to, state.bucket));
-    fill(latency, api.get('usage/latency', {...q, bucket: state.bucket}), r => latencyPanel(r.rows, from, to, state.bucket));
+    const summary = api.get('usage/summary', {...q, bucket: state.bucket});
+    fill(totals, summary, r => summaryPanel(r.rows, from, to, state.bucket));
+    if (exact) fill(latency, api.get('usage/latency', {...q, bucket: state.bucket}), r => latencyPanel(r.rows, from, to, state.bucket));
+    else fill(latency, summary, r => averageLatencyPanel(r.rows, from, to, state.bucket));
     const top = (group, label) => api.get('usage/summary', {...q, group_by: group, top: 5, order_by: 'cost'})
       .then(r => table([label, 'Requests', 'Tokens', 'Errors', 'Spend'], r.rows.map(x =>
         [x.group || '(none)', number(x.requests), number(x.total_tokens), number(x.errors), money(x.cost_micros)]), 'No traffic in this range.'));
@@ -91,6 +96,14 @@ function latencyPanel(rows, from, to, bucket) {
   return chart([b.xs.map(t => t / 1000), val('p50_ms'), val('p99_ms')],
     [{label: 'p50 (ms)', stroke: '#2563eb', scale: 'ms'}, {label: 'p99 (ms)', stroke: '#9333ea', scale: 'ms'}],
     [{scale: 'ms'}]);
+}
+
+function averageLatencyPanel(rows, from, to, bucket) {
+  if (!rows.some(r => r.requests)) return h('p', {class: 'empty'}, 'No requests in this range.');
+  const b = buckets(rows, from, to, bucket);
+  return h('div', {}, chart([b.xs.map(t => t / 1000), b.xs.map(t => b.get(t, 'requests') ? b.get(t, 'avg_latency_ms') : null)],
+    [{label: 'average (ms)', stroke: '#2563eb', scale: 'ms'}], [{scale: 'ms'}]),
+  h('p', {class: 'muted'}, 'Percentiles are shown for the last 24 hours.'));
 }
 
 /** A uPlot line chart sized to its panel (times shown in the browser's time zone). */

@@ -361,34 +361,41 @@ public final class RequestLogStore {
 
     /** As {@link #list(Map, long, long, Cursor, int)}, also narrowed by status and a caller tag. */
     public List<RequestRecord> list(Map<String, String> filters, Narrowing narrowing, long from, long to, Cursor before, int limit) {
-        StringBuilder sql = new StringBuilder("SELECT * FROM request_log WHERE ts >= ? AND ts < ?");
-        List<Object> args = new ArrayList<>(List.of(from, to));
+        List<Object> args = new ArrayList<>();
+        StringBuilder sql;
+        String order; // the table whose (ts, request_id) the page walks, newest first
+        if (narrowing.tagKey() != null) {
+            // Walk the tag's index (tag_key, tag_value, ts) newest first and fetch each row by its key:
+            // the tag row carries the request's ts, so the page stops after 'limit' rows instead of
+            // collecting every tagged request of the range first.
+            sql = new StringBuilder("SELECT l.* FROM request_tags t JOIN request_log l ON l.request_id = t.request_id"
+                    + " WHERE t.tag_key = ? AND t.tag_value = ? AND t.ts >= ? AND t.ts < ?");
+            args.addAll(List.of(narrowing.tagKey(), narrowing.tagValue(), from, to));
+            order = "t";
+        } else {
+            sql = new StringBuilder("SELECT l.* FROM request_log l WHERE l.ts >= ? AND l.ts < ?");
+            args.addAll(List.of(from, to));
+            order = "l";
+        }
         if ("ok".equals(narrowing.status())) {
-            sql.append(" AND status < 400");
+            sql.append(" AND l.status < 400");
         } else if ("error".equals(narrowing.status())) {
-            sql.append(" AND status >= 400");
+            sql.append(" AND l.status >= 400");
         } else if (narrowing.status() != null) {
-            sql.append(" AND status = ?");
+            sql.append(" AND l.status = ?");
             args.add(Integer.parseInt(narrowing.status()));
         }
-        if (narrowing.tagKey() != null) { // the tag row carries ts too, so the time range narrows this lookup as well
-            sql.append(" AND request_id IN (SELECT request_id FROM request_tags WHERE tag_key = ? AND tag_value = ? AND ts >= ? AND ts < ?)");
-            args.add(narrowing.tagKey());
-            args.add(narrowing.tagValue());
-            args.add(from);
-            args.add(to);
-        }
         if (before != null) { // strictly after the previous page's last row in (ts desc, request_id desc) order
-            sql.append(" AND (ts < ? OR (ts = ? AND request_id < ?))");
+            sql.append(" AND (%1$s.ts < ? OR (%1$s.ts = ? AND %1$s.request_id < ?))".formatted(order));
             args.add(before.ts());
             args.add(before.ts());
             args.add(before.requestId());
         }
         for (Map.Entry<String, String> f : filters.entrySet()) {
-            sql.append(" AND ").append(UsageQuery.column(f.getKey())).append(" = ?");
+            sql.append(" AND l.").append(UsageQuery.column(f.getKey())).append(" = ?");
             args.add(f.getValue());
         }
-        sql.append(" ORDER BY ts DESC, request_id DESC LIMIT ").append(limit);
+        sql.append(" ORDER BY %1$s.ts DESC, %1$s.request_id DESC LIMIT ".formatted(order)).append(limit);
         return database.call(c -> select(c, sql.toString(), args, limit));
     }
 

@@ -186,6 +186,11 @@ class ConsoleBrowserTest {
                 .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")))
                 .statusCode()).isEqualTo(401);
 
+        go("config");
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.id("config-json")));
+        assertThat(browser.findElement(By.id("config-json")).getText()).contains("gpt-4o-mini").doesNotContain(GatewayHarness.MASTER_KEY);
+        Browser.screenshot(browser, "configuration");
+
         // Every change above is in the audit trail, and the chain verifies.
         go("audit");
         browser.findElement(By.id("verify-chain")).click();
@@ -212,7 +217,7 @@ class ConsoleBrowserTest {
 
         browser.get(gateway.origin() + "/ui/");
         signIn(adminKey.text("key"));
-        assertThat(navPages()).contains("users", "budgets").doesNotContain("audit");
+        assertThat(navPages()).contains("users", "budgets").doesNotContain("audit", "config");
         go("teams");
         wait.until(d -> cell("Team Alpha"));
         assertThat(browser.findElement(By.tagName("main")).getText()).doesNotContain("Team Bravo");

@@ -119,6 +119,17 @@ class ConsoleSessionTest {
         assertThat(plain("GET", "/ui/session", s.cookie, null).statusCode()).isEqualTo(401);
     }
 
+    @Test
+    void theRunningConfigurationIsShownWithItsSecretsMasked() throws Exception {
+        AdminClient.Reply config = master.ok("GET", "/config", null);
+        assertThat(config.body()).doesNotContain(GatewayHarness.MASTER_KEY);
+        assertThat(config.json().at("/config/auth/masterKey").asText()).isEqualTo("********");
+        assertThat(config.json().path("source").asText()).endsWith("gatehouse.yaml");
+        assertThat(config.json().path("loaded_at").asText()).isNotBlank();
+        assertThat(config.json().path("last_reload_error").isNull()).isTrue();
+        assertThat(config.json().at("/config/models").has("gpt-4o-mini")).isTrue();
+    }
+
     private record Session(String cookie, String csrf) {}
 
     private Session signIn(String key) throws Exception {

@@ -143,6 +143,40 @@ abstract class RequestLogStoreContract {
     }
 
     @Test
+    void listingsNarrowByStatusAndTagPageByPage() {
+        List<RequestRecord> records = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            int status = i % 4 == 0 ? 500 : i % 7 == 0 ? 429 : 200;
+            records.add(record("n" + i, T0 + (i / 2) * 1000L, "team-" + (i % 2), "key-1", "m", status, 1, 1, 1, 1,
+                    i % 3 == 0 ? Map.of("feature", "search") : Map.of("feature", "chat")));
+        }
+        store.insert(records);
+        java.util.Comparator<RequestRecord> newest = java.util.Comparator.comparingLong(RequestRecord::ts)
+                .thenComparing(RequestRecord::requestId).reversed();
+        record Case(Map<String, String> filters, RequestLogStore.Narrowing narrowing, java.util.function.Predicate<RequestRecord> keeps) {}
+        for (Case c : List.of(
+                new Case(Map.of(), new RequestLogStore.Narrowing("error", null, null), r -> r.status() >= 400),
+                new Case(Map.of(), new RequestLogStore.Narrowing("ok", null, null), r -> r.status() < 400),
+                new Case(Map.of(), new RequestLogStore.Narrowing("429", null, null), r -> r.status() == 429),
+                new Case(Map.of(), new RequestLogStore.Narrowing(null, "feature", "search"), r -> "search".equals(r.tags().get("feature"))),
+                new Case(Map.of("team", "team-1"), new RequestLogStore.Narrowing("error", "feature", "chat"),
+                        r -> r.teamId().equals("team-1") && r.status() >= 400 && "chat".equals(r.tags().get("feature"))))) {
+            List<String> expected = records.stream().filter(c.keeps()).sorted(newest).map(RequestRecord::requestId).toList();
+            List<String> paged = new ArrayList<>();
+            RequestLogStore.Cursor cursor = null;
+            for (int page = 0; page < 50; page++) {
+                List<RequestRecord> rows = store.list(c.filters(), c.narrowing(), T0, T0 + HOUR, cursor, 3);
+                rows.forEach(r -> paged.add(r.requestId()));
+                if (rows.size() < 3) {
+                    break;
+                }
+                cursor = new RequestLogStore.Cursor(rows.getLast().ts(), rows.getLast().requestId());
+            }
+            assertThat(paged).as(c.toString()).isNotEmpty().isEqualTo(expected);
+        }
+    }
+
+    @Test
     void summariesOverDaysAndPartialDaysAgreeWithRawRows() {
         List<RequestRecord> records = new ArrayList<>();
         for (int i = 0; i < 300; i++) { // every 22 minutes over four and a half days, three teams
