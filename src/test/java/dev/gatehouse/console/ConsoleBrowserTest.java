@@ -17,6 +17,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -197,6 +198,14 @@ class ConsoleBrowserTest {
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("verify-result"), "Chain intact"));
         assertThat(browser.findElement(By.tagName("main")).getText()).contains("team.create").contains("key.create").contains("key.revoke");
         Browser.screenshot(browser, "audit");
+
+        // A phone-sized window: the navigation wraps above the page, nothing needs sideways scrolling.
+        browser.manage().window().setSize(new Dimension(414, 896));
+        go("keys");
+        wait.until(d -> cell("<script>alert(2)</script>"));
+        assertThat((Long) browser.executeScript("return document.documentElement.scrollWidth - document.documentElement.clientWidth"))
+                .isLessThanOrEqualTo(0L);
+        Browser.screenshot(browser, "narrow-keys");
 
         browser.findElement(By.id("sign-out")).click();
         wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("form.signin")));
