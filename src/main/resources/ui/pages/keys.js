@@ -39,7 +39,18 @@ export default function keys(main, me) {
         if (grace === null) return;
         try { showOnce(await api.post(`keys/${encodeURIComponent(k.id)}/rotate`, {grace})); view.reload(); }
         catch (e) { secret.replaceChildren(failure(e)); }
-      }}, 'Rotate'));
+      }}, 'Rotate'),
+      can(me, 'team.write') ? h('button', {type: 'button', dataset: {attach: k.id}, onclick: async () => {
+        const name = prompt('Attach which access policy (its name)?');
+        if (!name) return;
+        try {
+          const policies = await api.get('policies', {limit: 500});
+          const policy = policies.data.find(p => p.name === name.trim());
+          if (!policy) throw new Error(`No policy named "${name.trim()}" that you may attach.`);
+          await api.post(`policies/${encodeURIComponent(policy.id)}/attachments`, {subject_type: 'key', subject_id: k.id});
+          secret.replaceChildren(h('p', {class: 'callout good'}, `Policy ${policy.name} attached to key ${k.name || k.id}.`));
+        } catch (e) { secret.replaceChildren(failure(e)); }
+      }}, 'Attach policy') : null);
   }
 
   function createForm() {

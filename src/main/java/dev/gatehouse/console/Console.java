@@ -21,6 +21,7 @@ import io.vertx.ext.web.handler.StaticHandler;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -86,6 +87,14 @@ public final class Console {
 
     /** {@code {"key": "..."}}: opens a session for a master key, virtual key or SSO token. */
     private void signIn(RoutingContext ctx) {
+        // JSON only: a cross-site form cannot send it without a CORS preflight, so no other site can
+        // sign a visitor in under an account of its choosing.
+        String type = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
+        if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("application/json")) {
+            ErrorWriter.write(ctx, new GatewayException(ErrorType.UNSUPPORTED_MEDIA_TYPE,
+                    "Sign in with a JSON body like {\"key\": \"...\"} (Content-Type: application/json).", null, "unsupported_media_type"));
+            return;
+        }
         BodyReader.read(ctx.request(), MAX_SIGN_IN_BODY).onComplete(read -> {
             if (read.failed()) {
                 ErrorWriter.write(ctx, read.cause());

@@ -62,6 +62,10 @@ class ConsoleSessionTest {
         assertThat(empty.statusCode()).isEqualTo(400);
         assertThat(JSON.readTree(empty.body()).path("error").path("param").asText()).isEqualTo("key");
         assertThat(plain("POST", "/ui/session", null, "not json").statusCode()).isEqualTo(400);
+        HttpResponse<String> form = gateway.send(HttpRequest.newBuilder(URI.create(gateway.origin() + "/ui/session"))
+                .header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.ofString("{\"key\":\"" + GatewayHarness.MASTER_KEY + "\"}")));
+        assertThat(form.statusCode()).isEqualTo(415); // what a cross-site form could send
+        assertThat(form.headers().firstValue("set-cookie")).isEmpty();
         HttpResponse<String> wrong = plain("POST", "/ui/session", null, "{\"key\":\"gh-nope-0123456789\"}");
         assertThat(wrong.statusCode()).isEqualTo(401);
         assertThat(wrong.headers().firstValue("set-cookie")).isEmpty();
@@ -74,7 +78,7 @@ class ConsoleSessionTest {
                 .headers().firstValue("set-cookie").orElseThrow();
         assertThat(cookie).contains("HTTPOnly", "SameSite=Strict", "Max-Age=").doesNotContain("Secure");
         HttpResponse<String> tls = gateway.send(HttpRequest.newBuilder(URI.create(gateway.origin() + "/ui/session"))
-                .header("X-Forwarded-Proto", "https").POST(HttpRequest.BodyPublishers.ofString("{\"key\":\"" + GatewayHarness.MASTER_KEY + "\"}")));
+                .header("X-Forwarded-Proto", "https").header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"key\":\"" + GatewayHarness.MASTER_KEY + "\"}")));
         assertThat(tls.headers().firstValue("set-cookie").orElseThrow()).contains("Secure");
     }
 

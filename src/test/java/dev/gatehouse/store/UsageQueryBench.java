@@ -57,7 +57,8 @@ class UsageQueryBench {
         long rows = Long.getLong("gatehouse.bench.rows", 10_000_000L);
         boolean reuse = Boolean.getBoolean("gatehouse.bench.reuse");
         String base = TestPostgres.baseUrl();
-        String url = base + (base.contains("?") ? "&" : "?") + "currentSchema=" + SCHEMA;
+        // No socket timeout: generating 10 M rows runs single statements longer than the gateway's 60 s.
+        String url = base + (base.contains("?") ? "&" : "?") + "currentSchema=" + SCHEMA + "&socketTimeout=0";
         if (!reuse) {
             try (Connection c = DriverManager.getConnection(base); Statement st = c.createStatement()) {
                 st.execute("DROP SCHEMA IF EXISTS " + SCHEMA + " CASCADE");
