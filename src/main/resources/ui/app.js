@@ -34,7 +34,11 @@ const root = document.getElementById('app');
 let me = null;
 let leaving = [];
 
-api.whenSignedOut(() => { me = null; signIn('Your session has ended. Sign in again.'); });
+api.whenSignedOut(() => {
+  me = null;
+  window.removeEventListener('hashchange', route);
+  signIn('Your session has ended. Sign in again.');
+});
 
 async function start() {
   try {
@@ -66,10 +70,10 @@ function signIn(message) {
       api.setCsrf(s.csrf_token);
       me = s.me;
       form.reset();
-      if (!location.hash) location.hash = '#/overview';
       window.removeEventListener('hashchange', route);
       window.addEventListener('hashchange', route);
-      route();
+      if (!location.hash || location.hash === '#') location.hash = '#/overview'; // draws the page through hashchange
+      else route();
     } catch (error) {
       showFormError(form, error.param ? error : {param: 'key', message: error.message});
     }
@@ -105,7 +109,8 @@ function route() {
 async function signOut() {
   try { await api.session.signOut(); } catch { /* signed out either way */ }
   me = null;
-  location.hash = '';
+  window.removeEventListener('hashchange', route); // the next sign-in adds it again
+  history.replaceState(null, '', location.pathname + location.search);
   signIn('Signed out.');
 }
 

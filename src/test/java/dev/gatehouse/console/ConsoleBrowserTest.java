@@ -286,7 +286,15 @@ class ConsoleBrowserTest {
     }
 
     private void go(String page) {
-        browser.findElement(By.cssSelector("nav a[data-page='" + page + "']")).click();
+        // The page redraws its navigation on every route change: a link found just before a redraw goes stale.
+        wait.until(d -> {
+            try {
+                d.findElement(By.cssSelector("nav a[data-page='" + page + "']")).click();
+                return true;
+            } catch (StaleElementReferenceException e) {
+                return false;
+            }
+        });
         wait.until(ExpectedConditions.attributeToBe(By.cssSelector("nav a[data-page='" + page + "']"), "aria-current", "page"));
     }
 
