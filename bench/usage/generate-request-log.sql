@@ -8,7 +8,7 @@
 -- would have maintained incrementally. Lines starting with a backslash are psql-only and skipped.
 -- Indexes are built after the bulk load (faster than maintaining them row by row).
 DROP INDEX request_log_ts, request_log_team_ts, request_log_key_ts, request_log_model_ts,
-    request_tags_key_value, request_tags_ts;
+    request_log_user_ts, request_log_provider_ts, request_tags_key_value, request_tags_ts;
 ALTER TABLE request_log DROP CONSTRAINT request_log_pkey;
 ALTER TABLE request_tags DROP CONSTRAINT request_tags_pkey;
 
@@ -36,6 +36,8 @@ CREATE INDEX request_log_ts ON request_log (ts);
 CREATE INDEX request_log_team_ts ON request_log (team_id, ts);
 CREATE INDEX request_log_key_ts ON request_log (key_id, ts);
 CREATE INDEX request_log_model_ts ON request_log (model, ts);
+CREATE INDEX request_log_user_ts ON request_log (user_id, ts);
+CREATE INDEX request_log_provider_ts ON request_log (provider, ts);
 CREATE INDEX request_tags_key_value ON request_tags (tag_key, tag_value, ts);
 CREATE INDEX request_tags_ts ON request_tags (ts);
 
@@ -51,9 +53,14 @@ SELECT l.ts - l.ts % 3600000, t.tag_key, t.tag_value, l.team_id, l.key_id, l.use
        SUM(l.reasoning_tokens), SUM(l.cost_micros), SUM(l.latency_ms)
 FROM request_log l JOIN request_tags t ON t.request_id = l.request_id GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;
 
+INSERT INTO usage_daily
+SELECT hour - hour % 86400000, team_id, key_id, user_id, model, provider, SUM(requests), SUM(errors), SUM(input_tokens),
+       SUM(output_tokens), SUM(cached_tokens), SUM(reasoning_tokens), SUM(cost_micros), SUM(latency_ms_sum)
+FROM usage_hourly GROUP BY 1, 2, 3, 4, 5, 6;
 VACUUM ANALYZE request_log;
 VACUUM ANALYZE request_tags;
 VACUUM ANALYZE usage_hourly;
 VACUUM ANALYZE usage_hourly_tags;
+VACUUM ANALYZE usage_daily;
 SELECT (SELECT COUNT(*) FROM request_log) AS requests, (SELECT COUNT(*) FROM request_tags) AS tags,
        (SELECT COUNT(*) FROM usage_hourly) AS hourly_rows, (SELECT COUNT(*) FROM usage_hourly_tags) AS hourly_tag_rows;

@@ -8,7 +8,10 @@ import dev.gatehouse.access.MasterKeyAuthenticator;
 import dev.gatehouse.access.MasterKeyBootstrap;
 import dev.gatehouse.access.VirtualKeyAuthenticator;
 import dev.gatehouse.admin.AdminApi;
+import dev.gatehouse.admin.ConfigEndpoints;
 import dev.gatehouse.admin.KeysEndpoints;
+import dev.gatehouse.admin.MeEndpoints;
+import dev.gatehouse.admin.ModelsEndpoints;
 import dev.gatehouse.admin.PoliciesEndpoints;
 import dev.gatehouse.admin.TeamsEndpoints;
 import dev.gatehouse.admin.UsersEndpoints;
@@ -42,6 +45,7 @@ import dev.gatehouse.call.CallListeners;
 import dev.gatehouse.call.Pipeline;
 import dev.gatehouse.call.Stage;
 import dev.gatehouse.config.CacheConfig;
+import dev.gatehouse.console.Console;
 import dev.gatehouse.guardrails.Guardrails;
 import dev.gatehouse.guardrails.GuardrailsStage;
 import dev.gatehouse.guardrails.RemoteChecks;
@@ -87,6 +91,7 @@ import dev.gatehouse.usage.AccessLog;
 import dev.gatehouse.usage.RequestLogging;
 import dev.gatehouse.usage.UsageQuery;
 import dev.gatehouse.web.AuditSink;
+import dev.gatehouse.web.ConsoleSessions;
 import dev.gatehouse.web.SubjectTeams;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.vertx.core.Vertx;
@@ -111,6 +116,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -351,8 +357,17 @@ public final class Gatehouse implements AutoCloseable {
             McpApi mcp = new McpApi(new Ingress(gateway, () -> snapshot.get().config().server().maxBodyBytes(), callListener),
                     toolCalls, new McpSessions(masterKey.hash()));
 
-            AdminApi admin = new AdminApi(authenticate);
-            admin.add(new TeamsEndpoints(identity, audit))
+            // The console's sessions authenticate admin calls too (cookie + CSRF header), as their credential.
+            ConsoleSessions consoleSessions = new ConsoleSessions();
+            AdminApi admin = new AdminApi(authenticate, consoleSessions);
+            // The configuration page: when the running config was loaded, and the watcher's last reload error.
+            AtomicLong configLoadedAt = new AtomicLong(System.currentTimeMillis());
+            AtomicReference<ConfigWatcher> watching = new AtomicReference<>();
+            admin.add(new MeEndpoints())
+                    .add(new ConfigEndpoints(() -> snapshot.get().config(), configLoadedAt::get,
+                            () -> watching.get() == null ? null : watching.get().lastError()))
+                    .add(new ModelsEndpoints(snapshot::get, targetHealth::status, () -> routingPrices.pricing(snapshot.get().config())))
+                    .add(new TeamsEndpoints(identity, audit))
                     .add(UsersEndpoints.users(identity, audit))
                     .add(UsersEndpoints.serviceAccounts(identity, audit))
                     .add(new KeysEndpoints(identity, audit))
@@ -373,6 +388,8 @@ public final class Gatehouse implements AutoCloseable {
             };
             enforcement.endpoints(audit, subjectTeams).forEach(admin::add);
 
+            Console console = new Console(authenticate, consoleSessions);
+
             AtomicBoolean storageUp = new AtomicBoolean(true);
             Health health = new Health(storageUp::get);
             metrics.gauge("gatehouse.storage.up", "1 when the database answered at the last check (every 5 s), else 0",
@@ -390,6 +407,7 @@ public final class Gatehouse implements AutoCloseable {
                 vectorStores.mount(router);
                 mcp.mount(router);
                 admin.mount(router);
+                console.mount(router);
             });
             int boundPort = server.start(host, port, eventLoops).await();
             listening.set(boundPort); // the MCP tool loop sends its rounds here
@@ -418,9 +436,13 @@ public final class Gatehouse implements AutoCloseable {
             if (configFile != null) {
                 watcher = new ConfigWatcher(configFile, config, next -> {
                     reload(next, snapshot, providers, authenticators);
+                    if (snapshot.get().config() == next) {
+                        configLoadedAt.set(System.currentTimeMillis());
+                    }
                     mcpServers.apply(next.mcp());
                     targetHealth.retain(targetKeys(snapshot.get()));
                 }).start();
+                watching.set(watcher);
             }
             Gatehouse gatehouse = new Gatehouse(vertx, database, server, watcher, housekeeping, host, boundPort, masterKey, config);
             gatehouse.nodeLock = nodeLock;

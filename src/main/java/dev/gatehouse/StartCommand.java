@@ -64,6 +64,7 @@ final class StartCommand implements Callable<Integer> {
         StringBuilder out = new StringBuilder();
         out.append("\nGatehouse is listening on ").append(url).append("  (ready in ").append(startMillis).append(" ms)\n");
         out.append("  OpenAI-compatible API: ").append(url).append("/v1\n");
+        out.append("  Admin console:         ").append(url).append("/ui/  (sign in with the master key)\n");
         out.append("  config:  ").append(gatehouse.initialConfig().source() == null
                 ? "built-in demo (mock provider, no internet needed); write gatehouse.yaml to configure"
                 : gatehouse.initialConfig().source().toString()).append('\n');

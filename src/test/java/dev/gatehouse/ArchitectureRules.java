@@ -33,7 +33,7 @@ final class ArchitectureRules {
     static final List<Layer> LAYERS = List.of(
             new Layer("root", ""),
             new Layer("cli", "cli"),
-            new Layer("endpoints", "admin", "api"),
+            new Layer("endpoints", "admin", "api", "console"),
             new Layer("server and executor", "http", "gateway", "mcp"),
             new Layer("governance", "budget", "limits", "secrets", "usage", "observability", "audit", "guardrails", "cache",
                     "rag"),

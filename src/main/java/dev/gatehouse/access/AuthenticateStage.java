@@ -38,6 +38,11 @@ public final class AuthenticateStage implements Stage {
                     "Missing API key. Send it as 'Authorization: Bearer <key>' (or 'x-api-key: <key>').",
                     null, "missing_api_key");
         }
+        return authenticate(token);
+    }
+
+    /** The principal a presented credential belongs to (e.g. the one a console session holds), or a 401. */
+    public Principal authenticate(String token) {
         for (Authenticator authenticator : authenticators.get()) {
             Principal principal = authenticator.authenticate(token);
             if (principal != null) {

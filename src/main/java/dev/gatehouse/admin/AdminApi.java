@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatehouse.access.AuthenticateStage;
+import dev.gatehouse.access.CredentialExtractor;
 import dev.gatehouse.call.ErrorType;
 import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.call.Principal;
@@ -18,10 +19,12 @@ import dev.gatehouse.web.AdminHandler;
 import dev.gatehouse.web.AdminRequest;
 import dev.gatehouse.web.AdminResponse;
 import dev.gatehouse.web.AdminRoutes;
+import dev.gatehouse.web.ConsoleSessions;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.Cookie;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
@@ -58,6 +61,7 @@ public final class AdminApi {
     private static final long MAX_BODY = 1024 * 1024;
 
     private final AuthenticateStage authentication;
+    private final ConsoleSessions sessions;
     private final ObjectMapper json = new ObjectMapper()
             .findAndRegisterModules()
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
@@ -67,7 +71,13 @@ public final class AdminApi {
     private record Operation(HttpMethod method, String path, String summary, Access access, AdminHandler handler) {}
 
     public AdminApi(AuthenticateStage authentication) {
+        this(authentication, null);
+    }
+
+    /** @param sessions the console's sessions, whose cookie also authenticates (null: bearer keys only) */
+    public AdminApi(AuthenticateStage authentication, ConsoleSessions sessions) {
         this.authentication = authentication;
+        this.sessions = sessions;
     }
 
     /** Adds a group of endpoints; call before {@link #mount}. */
@@ -108,7 +118,7 @@ public final class AdminApi {
     private void handle(RoutingContext ctx, Operation operation) {
         Principal principal;
         try {
-            principal = authentication.authenticate(ctx.request().headers());
+            principal = principal(ctx, operation.method());
         } catch (GatewayException e) {
             ErrorWriter.write(ctx, e);
             return;
@@ -167,6 +177,30 @@ public final class AdminApi {
             }
         }
         return false;
+    }
+
+    /**
+     * A bearer key or {@code x-api-key} wins; without one, the console's session cookie stands for
+     * the credential the session was opened with. A change (anything but GET) made with the cookie
+     * must also carry the session's CSRF token.
+     */
+    private Principal principal(RoutingContext ctx, HttpMethod method) {
+        if (sessions != null && CredentialExtractor.token(ctx.request().headers()) == null) {
+            Cookie cookie = ctx.request().getCookie(ConsoleSessions.COOKIE);
+            if (cookie != null) {
+                ConsoleSessions.Session session = sessions.find(cookie.getValue());
+                if (session == null) {
+                    throw new GatewayException(ErrorType.AUTHENTICATION, "Your console session has ended. Sign in again.",
+                            null, "session_expired");
+                }
+                if (method != HttpMethod.GET && !ConsoleSessions.csrfMatches(session, ctx.request().getHeader(ConsoleSessions.CSRF_HEADER))) {
+                    throw new GatewayException(ErrorType.PERMISSION, "A change made with the console session needs its "
+                            + ConsoleSessions.CSRF_HEADER + " header.", null, "csrf_token_invalid");
+                }
+                return authentication.authenticate(session.credential());
+            }
+        }
+        return authentication.authenticate(ctx.request().headers());
     }
 
     private void respond(RoutingContext ctx, Object result) {

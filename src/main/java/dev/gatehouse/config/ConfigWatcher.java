@@ -82,6 +82,15 @@ public final class ConfigWatcher implements AutoCloseable {
         }
     }
 
+    /** The last reload that failed since the last one that succeeded: when and why; null when none. */
+    public record ReloadError(long atMillis, String message) {}
+
+    private volatile ReloadError lastError;
+
+    public ReloadError lastError() {
+        return lastError;
+    }
+
     private void poll() {
         Stamp stamp = stampOrNull();
         if (stamp == null) {
@@ -103,6 +112,7 @@ public final class ConfigWatcher implements AutoCloseable {
         } catch (ConfigException e) {
             log.error("Config file {} changed but is not valid; the previous configuration keeps running. {}",
                     file, e.getMessage());
+            lastError = new ReloadError(System.currentTimeMillis(), e.getMessage());
             return;
         }
         result.warnings().forEach(w -> log.warn("{}", w));
@@ -112,8 +122,10 @@ public final class ConfigWatcher implements AutoCloseable {
                 file, current.providers().size(), current.models().size());
         try {
             listener.accept(current);
+            lastError = null;
         } catch (RuntimeException e) {
             log.error("Applying the reloaded configuration from {} failed; the watcher keeps watching", file, e);
+            lastError = new ReloadError(System.currentTimeMillis(), "Applying it failed: " + e.getMessage());
         }
     }
 

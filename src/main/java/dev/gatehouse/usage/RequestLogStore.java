@@ -53,6 +53,9 @@ public final class RequestLogStore {
     private static final String UPSERT_HOURLY = "INSERT INTO usage_hourly (hour, team_id, key_id, user_id, model, provider, "
             + SUMS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             + " ON CONFLICT (hour, team_id, key_id, user_id, model, provider)" + ADD_SUMS.formatted("usage_hourly");
+    private static final String UPSERT_DAILY = "INSERT INTO usage_daily (day, team_id, key_id, user_id, model, provider, "
+            + SUMS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            + " ON CONFLICT (day, team_id, key_id, user_id, model, provider)" + ADD_SUMS.formatted("usage_daily");
     private static final String UPSERT_HOURLY_TAGS = "INSERT INTO usage_hourly_tags (hour, tag_key, tag_value, team_id, key_id,"
             + " user_id, model, provider, " + SUMS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             + " ON CONFLICT (hour, tag_key, tag_value, team_id, key_id, user_id, model, provider)"
@@ -273,7 +276,7 @@ public final class RequestLogStore {
         st.setString(i, r.guardrails());
     }
 
-    private record RollupKey(long hour, String tagKey, String tagValue, String team, String key, String user, String model,
+    private record RollupKey(long period, String tagKey, String tagValue, String team, String key, String user, String model,
             String provider) {}
 
     private static final class Sums {
@@ -291,24 +294,35 @@ public final class RequestLogStore {
         }
     }
 
-    /** Aggregates the batch in memory first: one upsert per (hour, dimensions), not one per record. */
+    /** Aggregates the batch in memory first: one upsert per (hour or day, dimensions), not one per record. */
     private static void upsertRollups(Connection c, List<RequestRecord> records) throws SQLException {
         Map<RollupKey, Sums> plain = new HashMap<>();
+        Map<RollupKey, Sums> daily = new HashMap<>();
         Map<RollupKey, Sums> tagged = new HashMap<>();
         for (RequestRecord r : records) {
             long hour = r.ts() - Math.floorMod(r.ts(), HOUR);
+            long day = r.ts() - Math.floorMod(r.ts(), UsageQuery.DAY);
             plain.computeIfAbsent(new RollupKey(hour, null, null, r.teamId(), r.keyId(), r.userId(), r.model(), r.provider()),
+                    k -> new Sums()).add(r);
+            daily.computeIfAbsent(new RollupKey(day, null, null, r.teamId(), r.keyId(), r.userId(), r.model(), r.provider()),
                     k -> new Sums()).add(r);
             for (Map.Entry<String, String> t : r.tags().entrySet()) {
                 tagged.computeIfAbsent(new RollupKey(hour, t.getKey(), t.getValue(), r.teamId(), r.keyId(), r.userId(),
                         r.model(), r.provider()), k -> new Sums()).add(r);
             }
         }
-        try (PreparedStatement st = c.prepareStatement(UPSERT_HOURLY)) {
-            for (Map.Entry<RollupKey, Sums> e : plain.entrySet()) {
+        upsertPlain(c, UPSERT_HOURLY, plain);
+        upsertPlain(c, UPSERT_DAILY, daily);
+        if (tagged.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement st = c.prepareStatement(UPSERT_HOURLY_TAGS)) {
+            for (Map.Entry<RollupKey, Sums> e : tagged.entrySet()) {
                 RollupKey k = e.getKey();
                 int i = 1;
-                st.setLong(i++, k.hour());
+                st.setLong(i++, k.period());
+                st.setString(i++, k.tagKey());
+                st.setString(i++, k.tagValue());
                 st.setString(i++, k.team());
                 st.setString(i++, k.key());
                 st.setString(i++, k.user());
@@ -319,16 +333,15 @@ public final class RequestLogStore {
             }
             st.executeBatch();
         }
-        if (tagged.isEmpty()) {
-            return;
-        }
-        try (PreparedStatement st = c.prepareStatement(UPSERT_HOURLY_TAGS)) {
-            for (Map.Entry<RollupKey, Sums> e : tagged.entrySet()) {
+    }
+
+    /** One rollup without tags (hourly or daily: the same columns, the period first). */
+    private static void upsertPlain(Connection c, String sql, Map<RollupKey, Sums> rows) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement(sql)) {
+            for (Map.Entry<RollupKey, Sums> e : rows.entrySet()) {
                 RollupKey k = e.getKey();
                 int i = 1;
-                st.setLong(i++, k.hour());
-                st.setString(i++, k.tagKey());
-                st.setString(i++, k.tagValue());
+                st.setLong(i++, k.period());
                 st.setString(i++, k.team());
                 st.setString(i++, k.key());
                 st.setString(i++, k.user());
@@ -381,19 +394,56 @@ public final class RequestLogStore {
      * {@code user_id}, {@code model}, {@code provider}, {@code requested_model}) and a time range.
      */
     public List<RequestRecord> list(Map<String, String> filters, long from, long to, Cursor before, int limit) {
-        StringBuilder sql = new StringBuilder("SELECT * FROM request_log WHERE ts >= ? AND ts < ?");
-        List<Object> args = new ArrayList<>(List.of(from, to));
+        return list(filters, Narrowing.NONE, from, to, before, limit);
+    }
+
+    /**
+     * What a listing can narrow by besides the dimensions.
+     *
+     * @param status "ok" (below 400), "error" (400 and above), an HTTP status, or null for any
+     * @param tagKey with {@code tagValue}: only requests carrying that caller tag; null for any
+     */
+    public record Narrowing(String status, String tagKey, String tagValue) {
+        public static final Narrowing NONE = new Narrowing(null, null, null);
+    }
+
+    /** As {@link #list(Map, long, long, Cursor, int)}, also narrowed by status and a caller tag. */
+    public List<RequestRecord> list(Map<String, String> filters, Narrowing narrowing, long from, long to, Cursor before, int limit) {
+        List<Object> args = new ArrayList<>();
+        StringBuilder sql;
+        String order; // the table whose (ts, request_id) the page walks, newest first
+        if (narrowing.tagKey() != null) {
+            // Walk the tag's index (tag_key, tag_value, ts) newest first and fetch each row by its key:
+            // the tag row carries the request's ts, so the page stops after 'limit' rows instead of
+            // collecting every tagged request of the range first.
+            sql = new StringBuilder("SELECT l.* FROM request_tags t JOIN request_log l ON l.request_id = t.request_id"
+                    + " WHERE t.tag_key = ? AND t.tag_value = ? AND t.ts >= ? AND t.ts < ?");
+            args.addAll(List.of(narrowing.tagKey(), narrowing.tagValue(), from, to));
+            order = "t";
+        } else {
+            sql = new StringBuilder("SELECT l.* FROM request_log l WHERE l.ts >= ? AND l.ts < ?");
+            args.addAll(List.of(from, to));
+            order = "l";
+        }
+        if ("ok".equals(narrowing.status())) {
+            sql.append(" AND l.status < 400");
+        } else if ("error".equals(narrowing.status())) {
+            sql.append(" AND l.status >= 400");
+        } else if (narrowing.status() != null) {
+            sql.append(" AND l.status = ?");
+            args.add(Integer.parseInt(narrowing.status()));
+        }
         if (before != null) { // strictly after the previous page's last row in (ts desc, request_id desc) order
-            sql.append(" AND (ts < ? OR (ts = ? AND request_id < ?))");
+            sql.append(" AND (%1$s.ts < ? OR (%1$s.ts = ? AND %1$s.request_id < ?))".formatted(order));
             args.add(before.ts());
             args.add(before.ts());
             args.add(before.requestId());
         }
         for (Map.Entry<String, String> f : filters.entrySet()) {
-            sql.append(" AND ").append(UsageQuery.column(f.getKey())).append(" = ?");
+            sql.append(" AND l.").append(UsageQuery.column(f.getKey())).append(" = ?");
             args.add(f.getValue());
         }
-        sql.append(" ORDER BY ts DESC, request_id DESC LIMIT ").append(limit);
+        sql.append(" ORDER BY %1$s.ts DESC, %1$s.request_id DESC LIMIT ".formatted(order)).append(limit);
         return database.call(c -> select(c, sql.toString(), args, limit));
     }
 

@@ -117,7 +117,7 @@ public final class UsageEndpoints implements AdminEndpoints {
         long[] range = range(request);
         RequestLogStore.Cursor before = cursor(request.cursor());
         int limit = request.limit();
-        List<RequestRecord> rows = store.list(filters, range[0], range[1], before, limit);
+        List<RequestRecord> rows = store.list(filters, narrowing(request), range[0], range[1], before, limit);
         if (csv(request)) {
             StringBuilder out = new StringBuilder("request_id,ts,endpoint,key_id,user_id,team_id,requested_model,model,provider,"
                     + "status,error_class,input_tokens,output_tokens,cached_tokens,reasoning_tokens,usage_estimated,cost_micros,"
@@ -141,6 +141,27 @@ public final class UsageEndpoints implements AdminEndpoints {
         RequestRecord last = rows.isEmpty() ? null : rows.get(rows.size() - 1);
         body.put("next_cursor", rows.size() == limit ? last.ts() + ":" + last.requestId() : null);
         return body;
+    }
+
+    /** {@code status} (ok, error or an HTTP status) and {@code tag} (name=value) of a request listing. */
+    private static RequestLogStore.Narrowing narrowing(AdminRequest request) {
+        String status = request.query("status");
+        if (status != null && status.isBlank()) {
+            status = null;
+        }
+        if (status != null && !status.equals("ok") && !status.equals("error")
+                && !(status.length() == 3 && status.chars().allMatch(Character::isDigit))) {
+            throw GatewayException.invalid("status must be ok, error or an HTTP status like 429.", "status");
+        }
+        String tag = request.query("tag");
+        if (tag == null || tag.isBlank()) {
+            return new RequestLogStore.Narrowing(status, null, null);
+        }
+        int eq = tag.indexOf('=');
+        if (eq <= 0) {
+            throw GatewayException.invalid("tag must look like name=value.", "tag");
+        }
+        return new RequestLogStore.Narrowing(status, tag.substring(0, eq), tag.substring(eq + 1));
     }
 
     private Object request(AdminRequest request) {

@@ -96,11 +96,17 @@ public final class UsageQuery {
         boolean tagged = groupTag != null || tagFilter != null;
         String table = tagged ? "usage_hourly_tags" : "usage_hourly";
         String group = groupTag != null ? "tag_value" : q.groupBy() == null ? "''" : column(q.groupBy());
+        long fromHour = q.from() - Math.floorMod(q.from(), RequestLogStore.HOUR);
+        // Whole UTC days inside the range come from the daily rollup when the answer needs no hours.
+        long firstDay = fromHour + Math.floorMod(-fromHour, DAY);
+        long endDay = q.to() - Math.floorMod(q.to(), DAY);
+        if (!tagged && !q.bucket().equals("hour") && firstDay < endDay) {
+            return top(withDays(q, group, fromHour, firstDay, endDay), q.top(), q.orderBy(), Row::group, r -> metric(r, q.orderBy()));
+        }
         StringBuilder sql = new StringBuilder("SELECT ").append(bucketExpression(q.bucket(), "hour")).append(" AS b, ")
-                .append(group).append(" AS g, SUM(requests), SUM(errors), SUM(input_tokens), SUM(output_tokens),"
-                        + " SUM(cached_tokens), SUM(reasoning_tokens), SUM(cost_micros), SUM(latency_ms_sum) FROM ")
+                .append(group).append(" AS g, ").append(SUMS).append(" FROM ")
                 .append(table).append(" WHERE hour >= ? AND hour < ?");
-        List<Object> args = new ArrayList<>(List.of(q.from() - Math.floorMod(q.from(), RequestLogStore.HOUR), q.to()));
+        List<Object> args = new ArrayList<>(List.of(fromHour, q.to()));
         if (groupTag != null) {
             sql.append(" AND tag_key = ?");
             args.add(groupTag);
@@ -112,9 +118,39 @@ public final class UsageQuery {
         }
         appendFilters(sql, args, q.filters());
         sql.append(" GROUP BY 1, 2 ORDER BY 1, 2");
-        List<Row> rows = database.call(c -> {
+        List<Row> rows = rows(sql.toString(), args);
+        return top(rows, q.top(), q.orderBy(), Row::group, r -> metric(r, q.orderBy()));
+    }
+
+    private static final String SUMS = "SUM(requests), SUM(errors), SUM(input_tokens), SUM(output_tokens), SUM(cached_tokens),"
+            + " SUM(reasoning_tokens), SUM(cost_micros), SUM(latency_ms_sum)";
+
+    /**
+     * A day-bucketed or unbucketed summary from the daily rollup for the whole days
+     * [{@code firstDay}, {@code endDay}) and the hourly one for the hours before and after them.
+     */
+    private List<Row> withDays(Query q, String group, long fromHour, long firstDay, long endDay) {
+        String sums = "SUM(requests) AS r, SUM(errors) AS e, SUM(input_tokens) AS i, SUM(output_tokens) AS o,"
+                + " SUM(cached_tokens) AS c, SUM(reasoning_tokens) AS rt, SUM(cost_micros) AS m, SUM(latency_ms_sum) AS l";
+        List<Object> args = new ArrayList<>(List.of(fromHour, firstDay, endDay, q.to()));
+        StringBuilder hourly = new StringBuilder("SELECT ").append(bucketExpression(q.bucket(), "hour")).append(" AS b, ")
+                .append(group).append(" AS g, ").append(sums)
+                .append(" FROM usage_hourly WHERE ((hour >= ? AND hour < ?) OR (hour >= ? AND hour < ?))");
+        appendFilters(hourly, args, q.filters());
+        args.add(firstDay);
+        args.add(endDay);
+        StringBuilder daily = new StringBuilder("SELECT ").append(bucketExpression(q.bucket(), "day")).append(" AS b, ")
+                .append(group).append(" AS g, ").append(sums).append(" FROM usage_daily WHERE day >= ? AND day < ?");
+        appendFilters(daily, args, q.filters());
+        String sql = "SELECT b, g, SUM(r), SUM(e), SUM(i), SUM(o), SUM(c), SUM(rt), SUM(m), SUM(l) FROM (" + hourly
+                + " GROUP BY 1, 2 UNION ALL " + daily + " GROUP BY 1, 2) x GROUP BY b, g ORDER BY b, g";
+        return rows(sql, args);
+    }
+
+    private List<Row> rows(String sql, List<Object> args) {
+        return database.call(c -> {
             List<Row> out = new ArrayList<>();
-            try (PreparedStatement st = c.prepareStatement(sql.toString())) {
+            try (PreparedStatement st = c.prepareStatement(sql)) {
                 bind(st, args);
                 try (ResultSet rs = st.executeQuery()) {
                     while (rs.next()) {
@@ -125,7 +161,6 @@ public final class UsageQuery {
             }
             return out;
         });
-        return top(rows, q.top(), q.orderBy(), Row::group, r -> metric(r, q.orderBy()));
     }
 
     /** Latency percentiles (nearest rank) and time to first token from the raw rows. */

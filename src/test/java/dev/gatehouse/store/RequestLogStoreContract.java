@@ -145,6 +145,81 @@ abstract class RequestLogStoreContract {
     }
 
     @Test
+    void listingsNarrowByStatusAndTagPageByPage() {
+        List<RequestRecord> records = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            int status = i % 4 == 0 ? 500 : i % 7 == 0 ? 429 : 200;
+            records.add(record("n" + i, T0 + (i / 2) * 1000L, "team-" + (i % 2), "key-1", "m", status, 1, 1, 1, 1,
+                    i % 3 == 0 ? Map.of("feature", "search") : Map.of("feature", "chat")));
+        }
+        store.insert(records);
+        java.util.Comparator<RequestRecord> newest = java.util.Comparator.comparingLong(RequestRecord::ts)
+                .thenComparing(RequestRecord::requestId).reversed();
+        record Case(Map<String, String> filters, RequestLogStore.Narrowing narrowing, java.util.function.Predicate<RequestRecord> keeps) {}
+        for (Case c : List.of(
+                new Case(Map.of(), new RequestLogStore.Narrowing("error", null, null), r -> r.status() >= 400),
+                new Case(Map.of(), new RequestLogStore.Narrowing("ok", null, null), r -> r.status() < 400),
+                new Case(Map.of(), new RequestLogStore.Narrowing("429", null, null), r -> r.status() == 429),
+                new Case(Map.of(), new RequestLogStore.Narrowing(null, "feature", "search"), r -> "search".equals(r.tags().get("feature"))),
+                new Case(Map.of("team", "team-1"), new RequestLogStore.Narrowing("error", "feature", "chat"),
+                        r -> r.teamId().equals("team-1") && r.status() >= 400 && "chat".equals(r.tags().get("feature"))))) {
+            List<String> expected = records.stream().filter(c.keeps()).sorted(newest).map(RequestRecord::requestId).toList();
+            List<String> paged = new ArrayList<>();
+            RequestLogStore.Cursor cursor = null;
+            for (int page = 0; page < 50; page++) {
+                List<RequestRecord> rows = store.list(c.filters(), c.narrowing(), T0, T0 + HOUR, cursor, 3);
+                rows.forEach(r -> paged.add(r.requestId()));
+                if (rows.size() < 3) {
+                    break;
+                }
+                cursor = new RequestLogStore.Cursor(rows.getLast().ts(), rows.getLast().requestId());
+            }
+            assertThat(paged).as(c.toString()).isNotEmpty().isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void summariesOverDaysAndPartialDaysAgreeWithRawRows() {
+        List<RequestRecord> records = new ArrayList<>();
+        for (int i = 0; i < 300; i++) { // every 22 minutes over four and a half days, three teams
+            records.add(record("d" + i, T0 + i * 22 * 60_000L, "team-" + (i % 3), "key-" + (i % 5), "m" + (i % 2), i % 9 == 0 ? 500 : 200,
+                    10 + i, 5, 100 + i, 50, Map.of()));
+        }
+        for (int i = 0; i < records.size(); i += 41) {
+            store.insert(records.subList(i, Math.min(records.size(), i + 41)));
+        }
+        UsageQuery query = new UsageQuery(db);
+        long from = T0 + 5 * HOUR + 30 * 60_000L; // mid-hour on day one
+        long to = T0 + 3 * 24 * HOUR + 7 * HOUR + 10 * 60_000L; // mid-hour on day four
+        // The rollups count whole hours: from the hour that holds 'from' to the one that holds 'to', included.
+        for (String bucket : List.of("none", "day")) {
+            for (Map<String, String> filters : List.of(Map.<String, String>of(), Map.of("team", "team-1"))) {
+                List<UsageQuery.Row> rows = query.summary(new UsageQuery.Query(from, to, "team", bucket, filters, null, 0, "cost"));
+                Map<String, long[]> expected = new HashMap<>();
+                for (RequestRecord r : records) {
+                    long hour = r.ts() - r.ts() % HOUR;
+                    if (hour < from - from % HOUR || hour >= to || (filters.containsKey("team") && !filters.get("team").equals(r.teamId()))) {
+                        continue;
+                    }
+                    long b = bucket.equals("day") ? r.ts() - r.ts() % (24 * HOUR) : 0;
+                    long[] e = expected.computeIfAbsent(b + "/" + r.teamId(), k -> new long[4]);
+                    e[0]++;
+                    e[1] += r.failed() ? 1 : 0;
+                    e[2] += r.inputTokens();
+                    e[3] += r.costMicros();
+                }
+                Map<String, long[]> actual = new HashMap<>();
+                for (UsageQuery.Row row : rows) {
+                    actual.put(row.bucket() + "/" + row.group(), new long[] {row.requests(), row.errors(), row.inputTokens(), row.costMicros()});
+                }
+                assertThat(actual.keySet()).as(bucket + " " + filters).isEqualTo(expected.keySet());
+                expected.forEach((k, e) -> assertThat(actual.get(k)).as(bucket + " " + filters + " " + k).containsExactly(e));
+            }
+        }
+        assertThat(count("SELECT SUM(requests) FROM usage_daily")).isEqualTo(300);
+    }
+
+    @Test
     void rollupsAndSummaryAgreeWithRawRows() {
         List<RequestRecord> records = sample(400);
         for (int i = 0; i < records.size(); i += 37) { // several batches, as the writer does

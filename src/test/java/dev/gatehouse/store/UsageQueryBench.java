@@ -28,33 +28,7 @@ class UsageQueryBench {
 
     @Test
     void timeAnalyticsQueries() throws Exception {
-        long rows = Long.getLong("gatehouse.bench.rows", 10_000_000L);
-        boolean reuse = Boolean.getBoolean("gatehouse.bench.reuse");
-        String base = TestPostgres.baseUrl();
-        String url = base + (base.contains("?") ? "&" : "?") + "currentSchema=" + SCHEMA;
-        if (!reuse) {
-            try (Connection c = DriverManager.getConnection(base); Statement st = c.createStatement()) {
-                st.execute("DROP SCHEMA IF EXISTS " + SCHEMA + " CASCADE");
-                st.execute("CREATE SCHEMA " + SCHEMA);
-            }
-        }
-        try (Database db = Database.open(url, null, null, null)) {
-            if (!reuse) {
-                String sql = Files.readString(Path.of("bench/usage/generate-request-log.sql")).replace(":rows", Long.toString(rows));
-                long t0 = System.nanoTime();
-                db.call(c -> {
-                    try (Statement st = c.createStatement()) {
-                        for (String statement : statements(sql)) {
-                            long s0 = System.nanoTime();
-                            st.execute(statement);
-                            System.out.printf("  %6.1f s  %s%n", (System.nanoTime() - s0) / 1e9,
-                                    statement.strip().lines().findFirst().orElse(""));
-                        }
-                    }
-                    return null;
-                });
-                System.out.printf("generated %,d rows in %.1f s%n", rows, (System.nanoTime() - t0) / 1e9);
-            }
+        try (Database db = prepare()) {
             UsageQuery q = new UsageQuery(db);
             RequestLogStore store = new RequestLogStore(db);
             long month = END - 30 * DAY;
@@ -73,6 +47,42 @@ class UsageQueryBench {
             time("insert a batch of 500 records with rollups", () -> store.insert(batch(500)));
             time("retention: delete 5,000 oldest rows (one batch)", () -> (int) store.deleteBefore(END, 5_000, 1));
         }
+    }
+
+    /**
+     * The bench schema's database, with {@code gatehouse.bench.rows} synthetic requests generated
+     * unless {@code gatehouse.bench.reuse} keeps an earlier run's. The caller closes it.
+     */
+    static Database prepare() throws Exception {
+        long rows = Long.getLong("gatehouse.bench.rows", 10_000_000L);
+        boolean reuse = Boolean.getBoolean("gatehouse.bench.reuse");
+        String base = TestPostgres.baseUrl();
+        // No socket timeout: generating 10 M rows runs single statements longer than the gateway's 60 s.
+        String url = base + (base.contains("?") ? "&" : "?") + "currentSchema=" + SCHEMA + "&socketTimeout=0";
+        if (!reuse) {
+            try (Connection c = DriverManager.getConnection(base); Statement st = c.createStatement()) {
+                st.execute("DROP SCHEMA IF EXISTS " + SCHEMA + " CASCADE");
+                st.execute("CREATE SCHEMA " + SCHEMA);
+            }
+        }
+        Database db = Database.open(url, null, null, null);
+        if (!reuse) {
+            String sql = Files.readString(Path.of("bench/usage/generate-request-log.sql")).replace(":rows", Long.toString(rows));
+            long t0 = System.nanoTime();
+            db.call(c -> {
+                try (Statement st = c.createStatement()) {
+                    for (String statement : statements(sql)) {
+                        long s0 = System.nanoTime();
+                        st.execute(statement);
+                        System.out.printf("  %6.1f s  %s%n", (System.nanoTime() - s0) / 1e9,
+                                statement.strip().lines().findFirst().orElse(""));
+                    }
+                }
+                return null;
+            });
+            System.out.printf("generated %,d rows in %.1f s%n", rows, (System.nanoTime() - t0) / 1e9);
+        }
+        return db;
     }
 
     static List<RequestRecord> batch(int n) {
