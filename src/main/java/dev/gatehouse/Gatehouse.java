@@ -238,7 +238,8 @@ public final class Gatehouse implements AutoCloseable {
             AuthenticateStage authenticate = new AuthenticateStage(() -> snapshot.get().authenticators());
             enforcement = Enforcement.start(config, database, snapshot::get, System::currentTimeMillis);
             // Routing health (breakers, latency, load, usage per target) outlives config reloads.
-            TargetMonitor targetHealth = new TargetMonitor(() -> snapshot.get().config().routing().circuitBreaker());
+            TargetMonitor targetHealth = new TargetMonitor(() -> snapshot.get().config().routing().circuitBreaker(),
+                    () -> snapshot.get().config().routing().adaptiveFirstByte());
             PricingSource routingPrices = enforcement.pricing();
             Router targetRouter = new Router(targetHealth, () -> routingPrices.pricing(snapshot.get().config()),
                     () -> snapshot.get().config().routing(), null,

@@ -123,10 +123,17 @@ final class ConfigReader {
             Duration base = r.duration("base-delay", true);
             Duration max = r.duration("max-delay", true);
             Duration cap = r.duration("retry-after-cap", true);
+            String prefer = r.string("prefer");
+            if (prefer != null && !List.of(RoutingConfig.Retries.SAME_TARGET, RoutingConfig.Retries.NEXT_TARGET).contains(prefer)) {
+                problems.error(r.node("prefer"), r.child("prefer"),
+                        "must be 'same-target' or 'next-target', got '" + prefer + "'");
+                prefer = null;
+            }
             r.finish();
             retries = new RoutingConfig.Retries(maxAttempts == null ? rd.maxAttempts() : maxAttempts,
                     sameTarget == null ? rd.sameTarget() : sameTarget, base == null ? rd.baseDelay() : base,
-                    max == null ? rd.maxDelay() : max, cap == null ? rd.retryAfterCap() : cap);
+                    max == null ? rd.maxDelay() : max, cap == null ? rd.retryAfterCap() : cap,
+                    prefer == null ? rd.prefer() : prefer);
         }
         RoutingConfig.CircuitBreaker breaker = d.circuitBreaker();
         Section c = s.section("circuit-breaker");
@@ -147,9 +154,23 @@ final class ConfigReader {
                     rate == null ? cd.failureRatePercent() : rate, window == null ? cd.window() : window,
                     cooldown == null ? cd.cooldown() : cooldown, whenAllOpen == null ? cd.whenAllOpen() : whenAllOpen);
         }
+        RoutingConfig.AdaptiveFirstByte adaptive = d.adaptiveFirstByte();
+        Section f = s.section("adaptive-first-byte");
+        if (f != null) {
+            RoutingConfig.AdaptiveFirstByte fd = RoutingConfig.AdaptiveFirstByte.DEFAULTS;
+            Boolean enabled = f.bool("enabled");
+            Integer percentile = f.integer("percentile", 50, 100);
+            Integer multiple = f.integer("multiple", 1, 100);
+            Duration floor = f.duration("floor", false);
+            Integer minSamples = f.integer("min-samples", 1, RoutingConfig.AdaptiveFirstByte.WINDOW);
+            f.finish();
+            adaptive = new RoutingConfig.AdaptiveFirstByte(enabled == null ? fd.enabled() : enabled,
+                    percentile == null ? fd.percentile() : percentile, multiple == null ? fd.multiple() : multiple,
+                    floor == null ? fd.floor() : floor, minSamples == null ? fd.minSamples() : minSamples);
+        }
         s.finish();
         return new RoutingConfig(fallbacks == null ? d.fallbacks() : fallbacks, retries, breaker,
-                deadline == null ? d.deadline() : deadline, recovery == null ? d.streamRecovery() : recovery);
+                deadline == null ? d.deadline() : deadline, recovery == null ? d.streamRecovery() : recovery, adaptive);
     }
 
     private AuthConfig auth(Section s) {
