@@ -41,6 +41,8 @@ import dev.gatehouse.config.ProviderConfig;
 import dev.gatehouse.config.ServerConfig;
 import dev.gatehouse.dialect.ProviderFactory;
 import dev.gatehouse.gateway.Gateway;
+import dev.gatehouse.gateway.InFlightLimit;
+import dev.gatehouse.http.ConnectionLimit;
 import dev.gatehouse.http.GatewayServer;
 import dev.gatehouse.http.Health;
 import dev.gatehouse.identity.Identity;
@@ -73,6 +75,7 @@ import dev.gatehouse.usage.RequestLogging;
 import dev.gatehouse.usage.UsageQuery;
 import dev.gatehouse.web.AuditSink;
 import dev.gatehouse.web.SubjectTeams;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -192,9 +195,12 @@ public final class Gatehouse implements AutoCloseable {
         int eventLoops = serverConfig.eventLoops() > 0 ? serverConfig.eventLoops() : Runtime.getRuntime().availableProcessors();
         // The request deadline follows reloads (read per connection) once the snapshot exists.
         AtomicReference<Supplier<Duration>> requestTimeout = new AtomicReference<>(serverConfig::requestTimeout);
+        long maxHeap = Runtime.getRuntime().maxMemory();
+        ConnectionLimit connections = new ConnectionLimit();
+        connections.max(() -> serverConfig.limits().connections(maxHeap));
         Vertx vertx = Vertx.builder()
                 .with(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(eventLoops))
-                .withTransport(GatewayServer.transport(() -> requestTimeout.get().get()))
+                .withTransport(GatewayServer.transport(() -> requestTimeout.get().get(), connections))
                 .build();
         Database database;
         try {
@@ -254,6 +260,10 @@ public final class Gatehouse implements AutoCloseable {
             // Answer cache: its store is chosen at start; whether it is on, TTLs and teams follow reloads.
             ResponseCache cache = responseCache(config, snapshot, targetHealth);
             gateway.cache(cache);
+            // Overload protection: calls beyond the node's limit get a 503 before their body is read.
+            connections.max(() -> snapshot.get().config().server().limits().connections(maxHeap));
+            InFlightLimit inFlight = new InFlightLimit(() -> snapshot.get().config().server().limits().inFlight(maxHeap));
+            gateway.inFlight(inFlight);
             // Observability: metrics and tracing are chosen at start; the access-log format follows reloads.
             AccessLog accessLog = new AccessLog(() -> snapshot.get().config().observability().jsonAccessLog());
             GatewayMetrics metrics = new GatewayMetrics(() -> targets(snapshot.get()), targetHealth::status);
@@ -318,6 +328,10 @@ public final class Gatehouse implements AutoCloseable {
 
             AtomicBoolean storageUp = new AtomicBoolean(true);
             Health health = new Health(storageUp::get);
+            metrics.gauge("gatehouse.calls.in_flight", "API calls being served by this node", inFlight::inFlight);
+            FunctionCounter.builder("gatehouse.overload.refused", inFlight, InFlightLimit::refused)
+                    .description("Calls refused with 503 because server.max-in-flight calls were being served")
+                    .register(metrics.registry());
             GatewayServer server = new GatewayServer(vertx, router -> {
                 health.mount(router);
                 if (config.observability().metricsEnabled()) {
@@ -328,7 +342,11 @@ public final class Gatehouse implements AutoCloseable {
                 responses.mount(router);
                 mcp.mount(router);
                 admin.mount(router);
-            });
+            }, () -> snapshot.get().config().server().limits());
+            metrics.gauge("gatehouse.connections.open", "Open client connections", connections::open);
+            FunctionCounter.builder("gatehouse.connections.refused", connections, ConnectionLimit::refused)
+                    .description("Connections closed at once because server.max-connections were open")
+                    .register(metrics.registry());
             int boundPort = server.start(host, port, eventLoops).await();
             listening.set(boundPort); // the MCP tool loop sends its rounds here
             long t3 = System.nanoTime();

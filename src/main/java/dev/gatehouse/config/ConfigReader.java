@@ -93,13 +93,31 @@ final class ConfigReader {
         Long maxBody = s.size("max-body-size");
         Integer loops = s.integer("event-loops", 0, 1024);
         Duration requestTimeout = s.duration("request-timeout", true);
+        ServerConfig.Limits ld = ServerConfig.Limits.DEFAULTS;
+        Integer inFlight = s.integer("max-in-flight", 1, 10_000_000);
+        Integer connections = s.integer("max-connections", 1, 10_000_000);
+        Integer headers = s.integer("max-headers", 8, 10_000);
+        Long headerBytes = s.size("max-header-size");
+        Long requestLine = s.size("max-request-line");
+        if (headerBytes != null && (headerBytes < 1024 || headerBytes > 1 << 20)) {
+            problems.error(s.node("max-header-size"), s.child("max-header-size"), "must be between 1KB and 1MB");
+            headerBytes = null;
+        }
+        if (requestLine != null && (requestLine < 256 || requestLine > 1 << 20)) {
+            problems.error(s.node("max-request-line"), s.child("max-request-line"), "must be between 256B and 1MB");
+            requestLine = null;
+        }
         s.finish();
+        ServerConfig.Limits limits = new ServerConfig.Limits(inFlight == null ? ld.maxInFlight() : inFlight,
+                connections == null ? ld.maxConnections() : connections, headers == null ? ld.maxHeaders() : headers,
+                headerBytes == null ? ld.maxHeaderBytes() : headerBytes.intValue(),
+                requestLine == null ? ld.maxRequestLine() : requestLine.intValue());
         return new ServerConfig(
                 host == null || host.isBlank() ? d.host() : host.trim(),
                 port == null ? d.port() : port,
                 maxBody == null ? d.maxBodyBytes() : maxBody,
                 loops == null ? d.eventLoops() : loops,
-                requestTimeout == null ? d.requestTimeout() : requestTimeout);
+                requestTimeout == null ? d.requestTimeout() : requestTimeout, limits);
     }
 
     private RoutingConfig routing(Section s) {

@@ -15,6 +15,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.core.transport.Transport;
+import dev.gatehouse.config.ServerConfig;
 import java.time.Duration;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -28,16 +29,30 @@ public final class GatewayServer {
     static final long REFUSAL_CLOSE_GRACE_MILLIS = 1_000;
     private final Vertx vertx;
     private final Consumer<Router> routes;
+    private final Supplier<ServerConfig.Limits> limits;
     private String deploymentId;
+    /** The limits read at start (header and request-line sizes are fixed for the server's life). */
+    private volatile ServerConfig.Limits startLimits = ServerConfig.Limits.DEFAULTS;
 
     /** @param routes mounts the API routes on a fresh router (called once per event loop) */
     public GatewayServer(Vertx vertx, Consumer<Router> routes) {
+        this(vertx, routes, () -> ServerConfig.Limits.DEFAULTS);
+    }
+
+    /**
+     * @param limits the header limits in force: the header count follows reloads, the header and
+     *     request-line sizes are read at start (connections are counted by {@link ConnectionLimit})
+     */
+    public GatewayServer(Vertx vertx, Consumer<Router> routes, Supplier<ServerConfig.Limits> limits) {
         this.vertx = vertx;
         this.routes = routes;
+        this.limits = limits;
     }
+
 
     /** Starts listening; the future gives the bound port (useful with port 0 in tests). */
     public Future<Integer> start(String host, int port, int instances) {
+        startLimits = limits.get();
         int[] boundPort = {port};
         return vertx.deployVerticle(() -> new ServerVerticle(host, port, boundPort), new DeploymentOptions().setInstances(instances))
                 .map(id -> {
@@ -52,7 +67,16 @@ public final class GatewayServer {
      * none) from its first byte: build the {@link Vertx} with it.
      */
     public static Transport transport(Supplier<Duration> requestTimeout) {
-        return new AcceptingTransport(AcceptingTransport.preferred(), channel -> RequestDeadline.attach(channel, requestTimeout.get()));
+        return transport(requestTimeout, new ConnectionLimit());
+    }
+
+    /** As {@link #transport(Supplier)}, counting (and beyond its limit, closing) accepted connections. */
+    public static Transport transport(Supplier<Duration> requestTimeout, ConnectionLimit connections) {
+        return new AcceptingTransport(AcceptingTransport.preferred(), channel -> {
+            if (connections.admit(channel)) {
+                RequestDeadline.attach(channel, requestTimeout.get());
+            }
+        });
     }
 
     public Future<Void> stop() {
@@ -65,6 +89,13 @@ public final class GatewayServer {
             String id = RequestIds.fromCallerOrNew(ctx.request().getHeader("x-request-id"));
             ctx.put(ErrorWriter.REQUEST_ID, id);
             ctx.response().putHeader(REQUEST_ID, id);
+            int maxHeaders = limits.get().maxHeaders();
+            if (ctx.request().headers().size() > maxHeaders) {
+                // The codec bounds the headers' bytes, not their number; many tiny ones cost a map entry each.
+                ErrorWriter.write(ctx, new GatewayException(ErrorType.INVALID_REQUEST, "The request has more than "
+                        + maxHeaders + " headers (server.max-headers).", null, "too_many_headers", null, 431));
+                return;
+            }
             ctx.next();
         });
         routes.accept(router);
@@ -81,7 +112,7 @@ public final class GatewayServer {
      * A request the HTTP codec could not parse (bad request line or headers, a URL or headers over
      * the limits): answered in the API's error shape rather than with Vert.x's empty body, then closed.
      */
-    static void refuseUnparsable(HttpServerRequest request) {
+    void refuseUnparsable(HttpServerRequest request) {
         Throwable cause = request.decoderResult().cause();
         String detail = cause == null || cause.getMessage() == null ? "" : cause.getMessage();
         int status = 400;
@@ -89,11 +120,11 @@ public final class GatewayServer {
         String code = "bad_http_request";
         if (cause instanceof TooLongFrameException && detail.startsWith("An HTTP line is larger than")) {
             status = 414;
-            message = "The request URL is too long (the limit is " + HttpServerOptions.DEFAULT_MAX_INITIAL_LINE_LENGTH + " bytes for the request line).";
+            message = "The request URL is too long (the limit is " + startLimits.maxRequestLine() + " bytes for the request line).";
             code = "uri_too_long";
         } else if (cause instanceof TooLongFrameException && detail.startsWith("HTTP header is larger than")) {
             status = 431;
-            message = "The request headers are too large (the limit is " + HttpServerOptions.DEFAULT_MAX_HEADER_SIZE + " bytes in all).";
+            message = "The request headers are too large (the limit is " + startLimits.maxHeaderBytes() + " bytes in all).";
             code = "headers_too_large";
         }
         Buffer body = OpenAiErrors.body(new GatewayException(ErrorType.INVALID_REQUEST, message, null, code));
@@ -137,14 +168,17 @@ public final class GatewayServer {
                     // the stream's back-pressure (see gateway.StreamPacing) pauses the upstream soon after.
                     .setSendBufferSize(SEND_BUFFER_BYTES)
                     .setDecompressionSupported(false)
-                    .setCompressionSupported(false);
+                    .setCompressionSupported(false)
+                    .setMaxHeaderSize(startLimits.maxHeaderBytes())
+                    .setMaxInitialLineLength(startLimits.maxRequestLine());
+            options.getInitialSettings().setMaxHeaderListSize(startLimits.maxHeaderBytes()); // HTTP/2 (h2c, TLS)
             server = vertx.createHttpServer(options)
                     .connectionHandler(connection -> {
                         VersionGuard.install(connection);
                         RequestDeadline.install(connection);
                     })
                     .requestHandler(router())
-                    .invalidRequestHandler(GatewayServer::refuseUnparsable);
+                    .invalidRequestHandler(GatewayServer.this::refuseUnparsable);
             return server.listen().map(s -> {
                 synchronized (boundPort) {
                     boundPort[0] = s.actualPort();
