@@ -2,6 +2,7 @@ package dev.gatehouse;
 
 import dev.gatehouse.access.AuthenticateStage;
 import dev.gatehouse.access.Authenticator;
+import dev.gatehouse.access.FailedAuthentications;
 import dev.gatehouse.access.JwksCache;
 import dev.gatehouse.access.JwtAuthenticator;
 import dev.gatehouse.access.MasterKeyAuthenticator;
@@ -241,7 +242,10 @@ public final class Gatehouse implements AutoCloseable {
 
             AtomicReference<Snapshot> snapshot = new AtomicReference<>(snapshot(config, providers, authenticators));
             requestTimeout.set(() -> snapshot.get().config().server().requestTimeout());
-            AuthenticateStage authenticate = new AuthenticateStage(() -> snapshot.get().authenticators());
+            // Repeated failed authentications from one address are slowed, then refused for a while.
+            FailedAuthentications failedAuthentications = new FailedAuthentications(
+                    () -> snapshot.get().config().auth().failedAttempts(), System::currentTimeMillis);
+            AuthenticateStage authenticate = new AuthenticateStage(() -> snapshot.get().authenticators(), failedAuthentications);
             enforcement = Enforcement.start(config, database, snapshot::get, System::currentTimeMillis);
             // Routing health (breakers, latency, load, usage per target) outlives config reloads.
             TargetMonitor targetHealth = new TargetMonitor(() -> snapshot.get().config().routing().circuitBreaker(),
@@ -328,6 +332,12 @@ public final class Gatehouse implements AutoCloseable {
 
             AtomicBoolean storageUp = new AtomicBoolean(true);
             Health health = new Health(storageUp::get);
+            FunctionCounter.builder("gatehouse.auth.failures.slowed", failedAuthentications, FailedAuthentications::slowed)
+                    .description("Failed authentications answered after a delay (repeated failures from one address)")
+                    .register(metrics.registry());
+            FunctionCounter.builder("gatehouse.auth.failures.refused", failedAuthentications, FailedAuthentications::refused)
+                    .description("Failed authentications refused with 429 while their address was blocked")
+                    .register(metrics.registry());
             metrics.gauge("gatehouse.calls.in_flight", "API calls being served by this node", inFlight::inFlight);
             FunctionCounter.builder("gatehouse.overload.refused", inFlight, InFlightLimit::refused)
                     .description("Calls refused with 503 because server.max-in-flight calls were being served")

@@ -198,8 +198,28 @@ final class ConfigReader {
         // An unset ${GATEHOUSE_MASTER_KEY} yields "": treat it as "not configured", not as an empty key.
         String masterKey = ProvidersReader.emptyToNull(s.string("master-key"));
         OidcConfig oidc = oidc(s.section("oidc"));
+        AuthConfig.FailedAttempts failed = AuthConfig.FailedAttempts.DEFAULTS;
+        Section f = s.section("failed-attempts");
+        if (f != null) {
+            AuthConfig.FailedAttempts fd = AuthConfig.FailedAttempts.DEFAULTS;
+            Boolean enabled = f.bool("enabled");
+            Integer slowAfter = f.integer("slow-after", 1, 100_000);
+            Integer refuseAfter = f.integer("refuse-after", 1, 100_000);
+            Duration window = f.duration("window", false);
+            Duration blockFor = f.duration("block-for", false);
+            Duration maxDelay = f.duration("max-delay", true);
+            f.finish();
+            failed = new AuthConfig.FailedAttempts(enabled == null ? fd.enabled() : enabled,
+                    slowAfter == null ? fd.slowAfter() : slowAfter, refuseAfter == null ? fd.refuseAfter() : refuseAfter,
+                    window == null ? fd.window() : window, blockFor == null ? fd.blockFor() : blockFor,
+                    maxDelay == null ? fd.maxDelay() : maxDelay);
+            if (failed.refuseAfter() < failed.slowAfter()) {
+                problems.error(f.keyNode("refuse-after"), f.child("refuse-after"), "must not be below slow-after ("
+                        + failed.slowAfter() + ")");
+            }
+        }
         s.finish();
-        return new AuthConfig(masterKey, oidc);
+        return new AuthConfig(masterKey, oidc, failed);
     }
 
     private OidcConfig oidc(Section s) {
