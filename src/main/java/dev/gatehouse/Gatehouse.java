@@ -352,7 +352,7 @@ public final class Gatehouse implements AutoCloseable {
                 responses.mount(router);
                 mcp.mount(router);
                 admin.mount(router);
-            }, () -> snapshot.get().config().server().limits());
+            }, () -> snapshot.get().config().server().limits()).tls(serverConfig.tls());
             metrics.gauge("gatehouse.connections.open", "Open client connections", connections::open);
             FunctionCounter.builder("gatehouse.connections.refused", connections, ConnectionLimit::refused)
                     .description("Connections closed at once because server.max-connections were open")

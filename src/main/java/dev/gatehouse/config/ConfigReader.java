@@ -107,6 +107,7 @@ final class ConfigReader {
             problems.error(s.node("max-request-line"), s.child("max-request-line"), "must be between 256B and 1MB");
             requestLine = null;
         }
+        ServerConfig.Tls tls = tls(s.section("tls"));
         s.finish();
         ServerConfig.Limits limits = new ServerConfig.Limits(inFlight == null ? ld.maxInFlight() : inFlight,
                 connections == null ? ld.maxConnections() : connections, headers == null ? ld.maxHeaders() : headers,
@@ -117,7 +118,28 @@ final class ConfigReader {
                 port == null ? d.port() : port,
                 maxBody == null ? d.maxBodyBytes() : maxBody,
                 loops == null ? d.eventLoops() : loops,
-                requestTimeout == null ? d.requestTimeout() : requestTimeout, limits);
+                requestTimeout == null ? d.requestTimeout() : requestTimeout, limits, tls);
+    }
+
+    private ServerConfig.Tls tls(Section t) {
+        if (t == null) {
+            return null;
+        }
+        String cert = t.string("cert");
+        String key = t.string("key");
+        Duration check = t.duration("reload-check", false);
+        t.finish();
+        boolean ok = true;
+        for (String[] file : new String[][] {{"cert", cert}, {"key", key}}) {
+            if (file[1] == null || file[1].isBlank()) {
+                problems.error(t.keyNode(file[0]), t.child(file[0]), "is required: the path of a PEM file");
+                ok = false;
+            } else if (!java.nio.file.Files.isReadable(java.nio.file.Path.of(file[1]))) {
+                problems.error(t.node(file[0]), t.child(file[0]), "cannot read '" + file[1] + "'");
+                ok = false;
+            }
+        }
+        return ok ? new ServerConfig.Tls(cert, key, check == null ? ServerConfig.Tls.DEFAULT_RELOAD_CHECK : check) : null;
     }
 
     private RoutingConfig routing(Section s) {

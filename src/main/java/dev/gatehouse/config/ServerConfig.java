@@ -8,8 +8,10 @@ import java.time.Duration;
  * @param requestTimeout deadline to receive a request's headers and body, from its first byte
  *     (default 30 s); zero for none. It also bounds a slow sender of headers (slowloris).
  * @param limits what one node takes on at once and per connection (overload protection)
+ * @param tls HTTPS on the listener, or null for plain HTTP
  */
-public record ServerConfig(String host, int port, long maxBodyBytes, int eventLoops, Duration requestTimeout, Limits limits) {
+public record ServerConfig(
+        String host, int port, long maxBodyBytes, int eventLoops, Duration requestTimeout, Limits limits, Tls tls) {
 
     public static final long DEFAULT_MAX_BODY = 32L * 1024 * 1024;
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
@@ -19,7 +21,16 @@ public record ServerConfig(String host, int port, long maxBodyBytes, int eventLo
     }
 
     public ServerConfig(String host, int port, long maxBodyBytes, int eventLoops, Duration requestTimeout) {
-        this(host, port, maxBodyBytes, eventLoops, requestTimeout, Limits.DEFAULTS);
+        this(host, port, maxBodyBytes, eventLoops, requestTimeout, Limits.DEFAULTS, null);
+    }
+
+    /**
+     * HTTPS (HTTP/1.1 and HTTP/2 by ALPN) from a PEM certificate chain and private key, read again
+     * when either file changes (checked every {@code reloadCheck}), so a renewed certificate
+     * (cert-manager, certbot) is served without a restart.
+     */
+    public record Tls(String certPath, String keyPath, Duration reloadCheck) {
+        public static final Duration DEFAULT_RELOAD_CHECK = Duration.ofSeconds(10);
     }
 
     public static ServerConfig defaults() {

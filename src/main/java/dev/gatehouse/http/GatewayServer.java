@@ -17,6 +17,8 @@ import io.vertx.ext.web.Router;
 import io.vertx.core.transport.Transport;
 import dev.gatehouse.config.ServerConfig;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -31,6 +33,10 @@ public final class GatewayServer {
     private final Consumer<Router> routes;
     private final Supplier<ServerConfig.Limits> limits;
     private String deploymentId;
+    private ServerConfig.Tls tls;
+    private CertificateReloader reloader;
+    /** Every event loop's server, for certificate reloads. */
+    private final List<HttpServer> servers = new CopyOnWriteArrayList<>();
     /** The limits read at start (header and request-line sizes are fixed for the server's life). */
     private volatile ServerConfig.Limits startLimits = ServerConfig.Limits.DEFAULTS;
 
@@ -50,6 +56,12 @@ public final class GatewayServer {
     }
 
 
+    /** Serves HTTPS (and HTTP/2 over TLS) from {@code tls}'s PEM files, reloaded when they change; null: plain HTTP. */
+    public GatewayServer tls(ServerConfig.Tls tls) {
+        this.tls = tls;
+        return this;
+    }
+
     /** Starts listening; the future gives the bound port (useful with port 0 in tests). */
     public Future<Integer> start(String host, int port, int instances) {
         startLimits = limits.get();
@@ -57,8 +69,17 @@ public final class GatewayServer {
         return vertx.deployVerticle(() -> new ServerVerticle(host, port, boundPort), new DeploymentOptions().setInstances(instances))
                 .map(id -> {
                     deploymentId = id;
+                    if (tls != null) {
+                        reloader = new CertificateReloader(vertx, tls, () -> servers);
+                        reloader.start();
+                    }
                     return boundPort[0];
                 });
+    }
+
+    /** Checks the certificate files now instead of at the next periodic check (tests, a signal). */
+    public Future<Boolean> reloadCertificate() {
+        return reloader == null ? Future.succeededFuture(false) : reloader.check();
     }
 
     /**
@@ -80,6 +101,9 @@ public final class GatewayServer {
     }
 
     public Future<Void> stop() {
+        if (reloader != null) {
+            reloader.stop();
+        }
         return deploymentId == null ? Future.succeededFuture() : vertx.undeploy(deploymentId);
     }
 
@@ -172,6 +196,10 @@ public final class GatewayServer {
                     .setMaxHeaderSize(startLimits.maxHeaderBytes())
                     .setMaxInitialLineLength(startLimits.maxRequestLine());
             options.getInitialSettings().setMaxHeaderListSize(startLimits.maxHeaderBytes()); // HTTP/2 (h2c, TLS)
+            if (tls != null) {
+                // HTTPS; ALPN offers HTTP/2 first, HTTP/1.1 to clients that do not speak it.
+                options.setSsl(true).setUseAlpn(true).setKeyCertOptions(CertificateReloader.keyCert(tls));
+            }
             server = vertx.createHttpServer(options)
                     .connectionHandler(connection -> {
                         VersionGuard.install(connection);
@@ -180,6 +208,7 @@ public final class GatewayServer {
                     .requestHandler(router())
                     .invalidRequestHandler(GatewayServer.this::refuseUnparsable);
             return server.listen().map(s -> {
+                servers.add(s);
                 synchronized (boundPort) {
                     boundPort[0] = s.actualPort();
                 }
@@ -189,6 +218,9 @@ public final class GatewayServer {
 
         @Override
         public Future<?> stop() {
+            if (server != null) {
+                servers.remove(server);
+            }
             return server == null ? Future.succeededFuture() : server.close();
         }
     }

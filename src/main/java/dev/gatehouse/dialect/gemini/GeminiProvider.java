@@ -4,6 +4,7 @@ import dev.gatehouse.canonical.ChatRequest;
 import dev.gatehouse.canonical.ContentPart;
 import dev.gatehouse.canonical.Message;
 import dev.gatehouse.config.ProviderConfig;
+import dev.gatehouse.provider.BaseUrls;
 import dev.gatehouse.provider.ConfiguredProvider;
 import dev.gatehouse.provider.Transport;
 import dev.gatehouse.provider.UpstreamRequest;
@@ -33,7 +34,8 @@ public final class GeminiProvider extends ConfiguredProvider {
     public GeminiProvider(ProviderConfig config, Transport transport, ImageFetcher images) {
         super(config, transport, CODEC);
         this.images = images;
-        this.baseUrl = trimSlash(config.baseUrl() == null ? DEFAULT_BASE_URL : config.baseUrl());
+        // With or without /v1beta: the SDKs take the host alone, the REST reference shows the version.
+        this.baseUrl = BaseUrls.withVersion(config.baseUrl() == null ? DEFAULT_BASE_URL : config.baseUrl(), "v1beta");
     }
 
     /** Replaces every http(s) image URL with the fetched bytes as a data URL; all fetches run at once. */
