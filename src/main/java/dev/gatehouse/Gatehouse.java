@@ -57,6 +57,7 @@ import dev.gatehouse.observability.Tracing;
 import dev.gatehouse.pricing.PricingSource;
 import dev.gatehouse.pricing.Settler;
 import dev.gatehouse.provider.Provider;
+import dev.gatehouse.provider.http.ConnectivityCheck;
 import dev.gatehouse.routing.AuthorizeStage;
 import dev.gatehouse.routing.Embeddings;
 import dev.gatehouse.routing.Router;
@@ -145,6 +146,8 @@ public final class Gatehouse implements AutoCloseable {
 
     private final Vertx vertx;
     private final Database database;
+    /** {@code -Dgatehouse.startup-check=false}: no connectivity check at start (the test suite's fakes count every request). */
+    public static final String STARTUP_CHECK_PROPERTY = "gatehouse.startup-check";
     private final GatewayServer server;
     private final ConfigWatcher watcher;
     private final ScheduledExecutorService housekeeping;
@@ -359,6 +362,13 @@ public final class Gatehouse implements AutoCloseable {
                     .register(metrics.registry());
             int boundPort = server.start(host, port, eventLoops).await();
             listening.set(boundPort); // the MCP tool loop sends its rounds here
+            if (Boolean.parseBoolean(System.getProperty(STARTUP_CHECK_PROPERTY, "true"))) {
+                // In the background: a slow or absent provider must not hold the start.
+                ConnectivityCheck.run(upstreamClient, snapshot.get().providers().values(), Duration.ofSeconds(10))
+                        .onSuccess(findings -> findings.stream().filter(f -> !f.ok()).forEach(f -> LOG.warn(
+                                "provider '{}' may be misconfigured: {} (GET {}); check with ./gatehouse check",
+                                f.provider(), f.problem(), f.url())));
+            }
             long t3 = System.nanoTime();
             LOG.debug("started: config {} ms, storage and event loops {} ms, server {} ms",
                     (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000);
@@ -456,7 +466,7 @@ public final class Gatehouse implements AutoCloseable {
      * upstream host: 512 made the 5,000-open-streams benchmark fail 80% of calls with
      * "timeout ... when getting a connection".
      */
-    private static HttpClient upstreamClient(Vertx vertx) {
+    static HttpClient upstreamClient(Vertx vertx) {
         HttpClientOptions options = new HttpClientOptions()
                 .setKeepAlive(true)
                 .setKeepAliveTimeout(60)

@@ -92,6 +92,12 @@ public final class GeminiProvider extends ConfiguredProvider {
     }
 
     /** A model may be configured as "gemini-2.5-flash" or "models/gemini-2.5-flash". */
+    /** {@code GET …/models}: the model list, with the key. */
+    @Override
+    public UpstreamRequest probe() {
+        return new UpstreamRequest(baseUrl + "/models", headers(false), Buffer.buffer(), false);
+    }
+
     private String modelUrl(String model) {
         String id = model.startsWith("models/") ? model.substring("models/".length()) : model;
         return baseUrl + "/models/" + URLEncoder.encode(id, StandardCharsets.UTF_8);

@@ -3,7 +3,9 @@ package dev.gatehouse.dialect.openai;
 import dev.gatehouse.config.ProviderConfig;
 import dev.gatehouse.provider.BaseUrls;
 import dev.gatehouse.provider.Transport;
+import dev.gatehouse.provider.UpstreamRequest;
 import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 
 /**
@@ -33,6 +35,12 @@ public final class OpenAiProvider extends OpenAiStyleProvider {
     @Override
     protected String url(String operation, String upstreamModel) {
         return baseUrl + "/" + operation;
+    }
+
+    /** {@code GET …/models}: OpenAI and the compatible servers (vLLM, Ollama, Groq, ...) list their models there. */
+    @Override
+    public UpstreamRequest probe() {
+        return new UpstreamRequest(baseUrl + "/models", headers(false), Buffer.buffer(), false);
     }
 
     @Override

@@ -45,7 +45,7 @@ public abstract class OpenAiStyleProvider extends ConfiguredProvider {
         return new UpstreamRequest(url("embeddings", upstreamModel), headers(false), body, false);
     }
 
-    private MultiMap headers(boolean stream) {
+    protected MultiMap headers(boolean stream) {
         MultiMap headers = baseHeaders(stream);
         authenticate(headers);
         return headers;
