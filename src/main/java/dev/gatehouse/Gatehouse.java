@@ -58,6 +58,7 @@ import dev.gatehouse.pricing.PricingSource;
 import dev.gatehouse.pricing.Settler;
 import dev.gatehouse.provider.Provider;
 import dev.gatehouse.provider.http.ConnectivityCheck;
+import dev.gatehouse.provider.http.UpstreamClients;
 import dev.gatehouse.routing.AuthorizeStage;
 import dev.gatehouse.routing.Embeddings;
 import dev.gatehouse.routing.Router;
@@ -82,8 +83,6 @@ import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.PoolOptions;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -467,14 +466,7 @@ public final class Gatehouse implements AutoCloseable {
      * "timeout ... when getting a connection".
      */
     static HttpClient upstreamClient(Vertx vertx) {
-        HttpClientOptions options = new HttpClientOptions()
-                .setKeepAlive(true)
-                .setKeepAliveTimeout(60)
-                .setTcpNoDelay(true)
-                .setVerifyHost(true)
-                .setDecompressionSupported(true)
-                .setMaxInitialLineLength(8192);
-        return vertx.httpClientBuilder().with(options).with(new PoolOptions().setHttp1MaxSize(16384).setMaxWaitQueueSize(-1)).build();
+        return UpstreamClients.shared(vertx);
     }
 
     private static Snapshot snapshot(GatehouseConfig config, ProviderFactory factory, List<Authenticator> authenticators) {
