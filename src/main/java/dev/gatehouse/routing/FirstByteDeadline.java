@@ -2,6 +2,7 @@ package dev.gatehouse.routing;
 
 import dev.gatehouse.config.RoutingConfig.AdaptiveFirstByte;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
@@ -15,25 +16,34 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * true one is longer, so a target that slowed down pushes its percentile, and then its deadline,
  * up instead of being cut off for good.
  *
- * <p>Cost, on the event loop: recording is an atomic increment and an array store; every 8th
- * sample also copies and sorts the 128 samples (about a microsecond, see
- * {@code bench/jmh FirstByteDeadlineBench}); reading the deadline is one volatile read. Threads
- * racing may compute from a window one sample apart, which a deadline can live with.
+ * <p>Cost, on the event loop: recording is an atomic increment and an array store; every 16th
+ * sample also copies the 128 samples into a scratch array and sorts them (about a microsecond,
+ * so well under 100 ns per call on average, without allocating; see {@code bench/jmh
+ * FirstByteDeadlineBench}); reading the deadline is one volatile read. A thread that finds
+ * another one sorting skips its turn, and threads racing may compute from a window one sample
+ * apart, which a deadline can live with.
  */
 final class FirstByteDeadline {
     private static final int WINDOW = AdaptiveFirstByte.WINDOW; // a power of two
-    private static final int RECOMPUTE_EVERY = 8;
+    private static final int RECOMPUTE_EVERY = 16;
 
     private final AtomicLongArray samples = new AtomicLongArray(WINDOW);
     private final AtomicLong count = new AtomicLong();
+    private final long[] scratch = new long[WINDOW];
+    private final AtomicBoolean sorting = new AtomicBoolean();
     /** The percentile of the window in milliseconds; -1 until there are enough samples. */
     private volatile long percentileMillis = -1;
 
     void record(long millis, AdaptiveFirstByte settings) {
         long n = count.incrementAndGet();
         samples.set((int) ((n - 1) & (WINDOW - 1)), Math.max(1, millis));
-        if (n >= settings.minSamples() && (percentileMillis < 0 || n % RECOMPUTE_EVERY == 0)) {
-            percentileMillis = percentile((int) Math.min(n, WINDOW), settings.percentile());
+        if (n >= settings.minSamples() && (percentileMillis < 0 || n % RECOMPUTE_EVERY == 0)
+                && sorting.compareAndSet(false, true)) {
+            try {
+                percentileMillis = percentile((int) Math.min(n, WINDOW), settings.percentile());
+            } finally {
+                sorting.set(false);
+            }
         }
     }
 
@@ -53,11 +63,11 @@ final class FirstByteDeadline {
     }
 
     private long percentile(int size, int percentile) {
-        long[] sorted = new long[size];
+        long[] sorted = scratch;
         for (int i = 0; i < size; i++) {
             sorted[i] = samples.get(i);
         }
-        Arrays.sort(sorted);
+        Arrays.sort(sorted, 0, size);
         // Nearest rank: the smallest sample with at least percentile% of the window at or below it.
         int rank = (int) Math.ceil(percentile / 100.0 * size);
         return sorted[Math.max(0, Math.min(size, rank) - 1)];

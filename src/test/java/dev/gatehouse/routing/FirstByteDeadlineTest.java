@@ -28,9 +28,9 @@ class FirstByteDeadlineTest {
     @Test
     void theDeadlineIsAMultipleOfTheHighPercentileNotOfTheAverage() {
         record(95, 100);
-        record(5, 400); // 5 %: at the 95th percentile's edge, p95 stays 100
+        record(1, 400); // recomputed at the 96th sample: one slow call of 96 does not move p95
         assertThat(deadline.percentileMillis()).isEqualTo(100);
-        record(4, 400); // 9 of 104 slow: p95 is now a slow call (recomputed every 8th sample)
+        record(16, 400); // 17 of 112 slow: p95 is now a slow call (recomputed every 16th sample)
         assertThat(deadline.percentileMillis()).isEqualTo(400);
         assertThat(deadline.deadlineMillis(CONFIGURED, settings)).isEqualTo(1200);
     }
