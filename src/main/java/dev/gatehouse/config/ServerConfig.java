@@ -66,7 +66,7 @@ public record ServerConfig(
             return maxConnections > 0 ? maxConnections : 2 * inFlight(maxHeapBytes);
         }
 
-        /** (heap − 64 MiB) / 40 KiB, at least 64: 6,553 with the launcher's 320 MiB. */
+        /** (heap − 64 MiB) / 40 KiB, at least 64: about 6,300 with the launcher's -Xmx320m (the JVM reports ~310 MiB). */
         public static int inFlightFor(long maxHeapBytes) {
             return (int) Math.max(64, Math.min(Integer.MAX_VALUE / 2, (maxHeapBytes - BASE_HEAP) / PER_CALL));
         }
