@@ -128,8 +128,13 @@ final class ConfigReader {
         String cert = t.string("cert");
         String key = t.string("key");
         Duration check = t.duration("reload-check", false);
+        String adminClientCa = t.string("admin-client-ca");
         t.finish();
         boolean ok = true;
+        if (adminClientCa != null && !java.nio.file.Files.isReadable(java.nio.file.Path.of(adminClientCa))) {
+            problems.error(t.node("admin-client-ca"), t.child("admin-client-ca"), "cannot read '" + adminClientCa + "'");
+            ok = false;
+        }
         for (String[] file : new String[][] {{"cert", cert}, {"key", key}}) {
             if (file[1] == null || file[1].isBlank()) {
                 problems.error(t.keyNode(file[0]), t.child(file[0]), "is required: the path of a PEM file");
@@ -139,7 +144,8 @@ final class ConfigReader {
                 ok = false;
             }
         }
-        return ok ? new ServerConfig.Tls(cert, key, check == null ? ServerConfig.Tls.DEFAULT_RELOAD_CHECK : check) : null;
+        return ok ? new ServerConfig.Tls(cert, key, check == null ? ServerConfig.Tls.DEFAULT_RELOAD_CHECK : check, adminClientCa)
+                : null;
     }
 
     private RoutingConfig routing(Section s) {

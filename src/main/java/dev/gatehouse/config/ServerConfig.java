@@ -28,9 +28,17 @@ public record ServerConfig(
      * HTTPS (HTTP/1.1 and HTTP/2 by ALPN) from a PEM certificate chain and private key, read again
      * when either file changes (checked every {@code reloadCheck}), so a renewed certificate
      * (cert-manager, certbot) is served without a restart.
+     *
+     * @param adminClientCaPath when set, the admin API ({@code /admin/...}) requires a client
+     *     certificate issued by one of these PEM CAs (mutual TLS), on top of its key; other
+     *     endpoints do not ask for one
      */
-    public record Tls(String certPath, String keyPath, Duration reloadCheck) {
+    public record Tls(String certPath, String keyPath, Duration reloadCheck, String adminClientCaPath) {
         public static final Duration DEFAULT_RELOAD_CHECK = Duration.ofSeconds(10);
+
+        public Tls(String certPath, String keyPath, Duration reloadCheck) {
+            this(certPath, keyPath, reloadCheck, null);
+        }
     }
 
     public static ServerConfig defaults() {

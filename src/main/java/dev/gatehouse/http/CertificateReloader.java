@@ -4,7 +4,9 @@ import dev.gatehouse.config.ServerConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.ClientAuth;
 import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.core.net.ServerSSLOptions;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -58,6 +60,9 @@ final class CertificateReloader {
                 return Future.succeededFuture(false);
             }
             ServerSSLOptions options = new ServerSSLOptions().setKeyCertOptions(keyCert(tls));
+            if (tls.adminClientCaPath() != null) {
+                options.setTrustOptions(new PemTrustOptions().addCertPath(tls.adminClientCaPath())).setClientAuth(ClientAuth.REQUEST);
+            }
             List<Future<Boolean>> updates = servers.get().stream().map(s -> s.updateSSLOptions(options, true)).toList();
             return Future.all(updates).map(all -> {
                 served = now;

@@ -2,6 +2,7 @@ package dev.gatehouse.http;
 
 import dev.gatehouse.call.ErrorType;
 import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.config.ServerConfig;
 import dev.gatehouse.dialect.openai.OpenAiErrors;
 import io.netty.handler.codec.TooLongFrameException;
 import io.vertx.core.DeploymentOptions;
@@ -9,18 +10,21 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.ext.web.Router;
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.core.transport.Transport;
-import dev.gatehouse.config.ServerConfig;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
  * The HTTP front door: one server per event loop, all sharing the port (the kernel spreads
@@ -122,6 +126,9 @@ public final class GatewayServer {
             }
             ctx.next();
         });
+        if (tls != null && tls.adminClientCaPath() != null) {
+            router.route("/admin/*").handler(GatewayServer::requireClientCertificate);
+        }
         routes.accept(router);
         router.errorHandler(404, ctx -> ErrorWriter.write(ctx, new GatewayException(ErrorType.NOT_FOUND,
                 "Unknown request URL: " + ctx.request().method() + " " + ctx.request().path()
@@ -130,6 +137,22 @@ public final class GatewayServer {
                 "Method " + ctx.request().method() + " is not allowed on " + ctx.request().path() + ".", null, "method_not_allowed")));
         router.errorHandler(500, ctx -> ErrorWriter.write(ctx, ctx.failure()));
         return router;
+    }
+
+    /** The admin API under mutual TLS: only a connection that presented a certificate the admin CA verified gets through. */
+    private static void requireClientCertificate(RoutingContext ctx) {
+        boolean verified;
+        try {
+            verified = ctx.request().isSSL() && !ctx.request().connection().peerCertificates().isEmpty();
+        } catch (SSLPeerUnverifiedException none) {
+            verified = false;
+        }
+        if (verified) {
+            ctx.next();
+        } else {
+            ErrorWriter.write(ctx, new GatewayException(ErrorType.AUTHENTICATION,
+                    "The admin API requires a client certificate (server.tls.admin-client-ca).", null, "client_certificate_required"));
+        }
     }
 
     /**
@@ -199,6 +222,12 @@ public final class GatewayServer {
             if (tls != null) {
                 // HTTPS; ALPN offers HTTP/2 first, HTTP/1.1 to clients that do not speak it.
                 options.setSsl(true).setUseAlpn(true).setKeyCertOptions(CertificateReloader.keyCert(tls));
+                if (tls.adminClientCaPath() != null) {
+                    // Asked of every client, required (below) on the admin API only: an untrusted
+                    // certificate fails the handshake, none at all is let through to the routes.
+                    options.setTrustOptions(new PemTrustOptions().addCertPath(tls.adminClientCaPath()))
+                            .setClientAuth(ClientAuth.REQUEST);
+                }
             }
             server = vertx.createHttpServer(options)
                     .connectionHandler(connection -> {
