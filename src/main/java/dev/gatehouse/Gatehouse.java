@@ -2,6 +2,7 @@ package dev.gatehouse;
 
 import dev.gatehouse.access.AuthenticateStage;
 import dev.gatehouse.access.Authenticator;
+import dev.gatehouse.access.FailedAuthentications;
 import dev.gatehouse.access.JwksCache;
 import dev.gatehouse.access.JwtAuthenticator;
 import dev.gatehouse.access.MasterKeyAuthenticator;
@@ -56,6 +57,8 @@ import dev.gatehouse.config.ProviderConfig;
 import dev.gatehouse.config.ServerConfig;
 import dev.gatehouse.dialect.ProviderFactory;
 import dev.gatehouse.gateway.Gateway;
+import dev.gatehouse.gateway.InFlightLimit;
+import dev.gatehouse.http.ConnectionLimit;
 import dev.gatehouse.http.GatewayServer;
 import dev.gatehouse.http.Health;
 import dev.gatehouse.identity.Identity;
@@ -70,6 +73,8 @@ import dev.gatehouse.pricing.PricingSource;
 import dev.gatehouse.pricing.Settler;
 import dev.gatehouse.provider.Provider;
 import dev.gatehouse.rag.KnowledgeBase;
+import dev.gatehouse.provider.http.ConnectivityCheck;
+import dev.gatehouse.provider.http.UpstreamClients;
 import dev.gatehouse.routing.AuthorizeStage;
 import dev.gatehouse.routing.Embeddings;
 import dev.gatehouse.routing.Router;
@@ -93,12 +98,11 @@ import dev.gatehouse.usage.UsageQuery;
 import dev.gatehouse.web.AuditSink;
 import dev.gatehouse.web.ConsoleSessions;
 import dev.gatehouse.web.SubjectTeams;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.PoolOptions;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -162,6 +166,8 @@ public final class Gatehouse implements AutoCloseable {
 
     private final Vertx vertx;
     private final Database database;
+    /** {@code -Dgatehouse.startup-check=false}: no connectivity check at start (the test suite's fakes count every request). */
+    public static final String STARTUP_CHECK_PROPERTY = "gatehouse.startup-check";
     private final GatewayServer server;
     private final ConfigWatcher watcher;
     private final ScheduledExecutorService housekeeping;
@@ -216,9 +222,12 @@ public final class Gatehouse implements AutoCloseable {
         int eventLoops = serverConfig.eventLoops() > 0 ? serverConfig.eventLoops() : Runtime.getRuntime().availableProcessors();
         // The request deadline follows reloads (read per connection) once the snapshot exists.
         AtomicReference<Supplier<Duration>> requestTimeout = new AtomicReference<>(serverConfig::requestTimeout);
+        long maxHeap = Runtime.getRuntime().maxMemory();
+        ConnectionLimit connections = new ConnectionLimit();
+        connections.max(() -> serverConfig.limits().connections(maxHeap));
         Vertx vertx = Vertx.builder()
                 .with(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(eventLoops))
-                .withTransport(GatewayServer.transport(() -> requestTimeout.get().get()))
+                .withTransport(GatewayServer.transport(() -> requestTimeout.get().get(), connections))
                 .build();
         Database database;
         try {
@@ -261,10 +270,14 @@ public final class Gatehouse implements AutoCloseable {
 
             AtomicReference<Snapshot> snapshot = new AtomicReference<>(snapshot(config, providers, authenticators));
             requestTimeout.set(() -> snapshot.get().config().server().requestTimeout());
-            AuthenticateStage authenticate = new AuthenticateStage(() -> snapshot.get().authenticators());
+            // Repeated failed authentications from one address are slowed, then refused for a while.
+            FailedAuthentications failedAuthentications = new FailedAuthentications(
+                    () -> snapshot.get().config().auth().failedAttempts(), System::currentTimeMillis);
+            AuthenticateStage authenticate = new AuthenticateStage(() -> snapshot.get().authenticators(), failedAuthentications);
             enforcement = Enforcement.start(config, database, snapshot::get, System::currentTimeMillis);
             // Routing health (breakers, latency, load, usage per target) outlives config reloads.
-            TargetMonitor targetHealth = new TargetMonitor(() -> snapshot.get().config().routing().circuitBreaker());
+            TargetMonitor targetHealth = new TargetMonitor(() -> snapshot.get().config().routing().circuitBreaker(),
+                    () -> snapshot.get().config().routing().adaptiveFirstByte());
             // With several nodes, a breaker that opens on one opens on all (and closes on all).
             SharedBreakers sharedBreakers = enforcement.redisClient() == null ? null
                     : SharedBreakers.connect(enforcement.redisClient(), config.redis().keyPrefix() + "breakers", targetHealth);
@@ -282,6 +295,10 @@ public final class Gatehouse implements AutoCloseable {
             // Answer cache: its store is chosen at start; whether it is on, TTLs and teams follow reloads.
             ResponseCache cache = responseCache(config, snapshot, targetHealth);
             gateway.cache(cache);
+            // Overload protection: calls beyond the node's limit get a 503 before their body is read.
+            connections.max(() -> snapshot.get().config().server().limits().connections(maxHeap));
+            InFlightLimit inFlight = new InFlightLimit(() -> snapshot.get().config().server().limits().inFlight(maxHeap));
+            gateway.inFlight(inFlight);
             // Observability: metrics and tracing are chosen at start; the access-log format follows reloads.
             AccessLog accessLog = new AccessLog(() -> snapshot.get().config().observability().jsonAccessLog());
             GatewayMetrics metrics = new GatewayMetrics(() -> targets(snapshot.get()), targetHealth::status);
@@ -394,6 +411,16 @@ public final class Gatehouse implements AutoCloseable {
             Health health = new Health(storageUp::get);
             metrics.gauge("gatehouse.storage.up", "1 when the database answered at the last check (every 5 s), else 0",
                     () -> storageUp.get() ? 1 : 0);
+            FunctionCounter.builder("gatehouse.auth.failures.slowed", failedAuthentications, FailedAuthentications::slowed)
+                    .description("Failed authentications answered after a delay (repeated failures from one address)")
+                    .register(metrics.registry());
+            FunctionCounter.builder("gatehouse.auth.failures.refused", failedAuthentications, FailedAuthentications::refused)
+                    .description("Failed authentications refused with 429 while their address was blocked")
+                    .register(metrics.registry());
+            metrics.gauge("gatehouse.calls.in_flight", "API calls being served by this node", inFlight::inFlight);
+            FunctionCounter.builder("gatehouse.overload.refused", inFlight, InFlightLimit::refused)
+                    .description("Calls refused with 503 because server.max-in-flight calls were being served")
+                    .register(metrics.registry());
             GatewayServer server = new GatewayServer(vertx, router -> {
                 health.mount(router);
                 if (config.observability().metricsEnabled()) {
@@ -408,9 +435,20 @@ public final class Gatehouse implements AutoCloseable {
                 mcp.mount(router);
                 admin.mount(router);
                 console.mount(router);
-            });
+            }, () -> snapshot.get().config().server().limits()).tls(serverConfig.tls());
+            metrics.gauge("gatehouse.connections.open", "Open client connections", connections::open);
+            FunctionCounter.builder("gatehouse.connections.refused", connections, ConnectionLimit::refused)
+                    .description("Connections closed at once because server.max-connections were open")
+                    .register(metrics.registry());
             int boundPort = server.start(host, port, eventLoops).await();
             listening.set(boundPort); // the MCP tool loop sends its rounds here
+            if (Boolean.parseBoolean(System.getProperty(STARTUP_CHECK_PROPERTY, "true"))) {
+                // In the background: a slow or absent provider must not hold the start.
+                ConnectivityCheck.run(upstreamClient, snapshot.get().providers().values(), Duration.ofSeconds(10))
+                        .onSuccess(findings -> findings.stream().filter(f -> !f.ok()).forEach(f -> LOG.warn(
+                                "provider '{}' may be misconfigured: {} (GET {}); check with ./gatehouse check",
+                                f.provider(), f.problem(), f.url())));
+            }
             long t3 = System.nanoTime();
             LOG.debug("started: config {} ms, storage and event loops {} ms, server {} ms",
                     (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000);
@@ -529,15 +567,8 @@ public final class Gatehouse implements AutoCloseable {
      * upstream host: 512 made the 5,000-open-streams benchmark fail 80% of calls with
      * "timeout ... when getting a connection".
      */
-    private static HttpClient upstreamClient(Vertx vertx) {
-        HttpClientOptions options = new HttpClientOptions()
-                .setKeepAlive(true)
-                .setKeepAliveTimeout(60)
-                .setTcpNoDelay(true)
-                .setVerifyHost(true)
-                .setDecompressionSupported(true)
-                .setMaxInitialLineLength(8192);
-        return vertx.httpClientBuilder().with(options).with(new PoolOptions().setHttp1MaxSize(16384).setMaxWaitQueueSize(-1)).build();
+    static HttpClient upstreamClient(Vertx vertx) {
+        return UpstreamClients.shared(vertx);
     }
 
     private static Snapshot snapshot(GatehouseConfig config, ProviderFactory factory, List<Authenticator> authenticators) {

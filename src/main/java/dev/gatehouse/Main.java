@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 /** The {@code gatehouse} command line. The launcher script runs this after building the jar. */
 @Command(name = "gatehouse", mixinStandardHelpOptions = true, version = "Gatehouse 0.1.0",
         description = "Open-source enterprise AI gateway.",
-        subcommands = {StartCommand.class, KeysCommand.class, TeamsCommand.class, AuditCommand.class, CredentialsCommand.class,
+        subcommands = {StartCommand.class, CheckCommand.class, KeysCommand.class, TeamsCommand.class, AuditCommand.class, CredentialsCommand.class,
                 TrainingRunCommand.class})
 public final class Main implements Runnable {
 

@@ -9,6 +9,8 @@ import dev.gatehouse.call.Principal;
 import dev.gatehouse.call.Stage;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -18,16 +20,38 @@ import java.util.function.Supplier;
  */
 public final class AuthenticateStage implements Stage {
     private final Supplier<List<Authenticator>> authenticators;
+    private final FailedAuthentications failures;
 
     /** A supplier, so a config reload or key change swaps the list without rebuilding stages. */
     public AuthenticateStage(Supplier<List<Authenticator>> authenticators) {
+        this(authenticators, null);
+    }
+
+    /** @param failures slows and refuses repeated failures per client address (null: none) */
+    public AuthenticateStage(Supplier<List<Authenticator>> authenticators, FailedAuthentications failures) {
         this.authenticators = authenticators;
+        this.failures = failures;
     }
 
     @Override
     public Future<Void> apply(Call call) {
-        call.principal(authenticate(call.headers()));
-        return Future.succeededFuture();
+        try {
+            call.principal(authenticate(call.headers()));
+            return Future.succeededFuture();
+        } catch (GatewayException e) {
+            // A missing key is not a guess; anything else the authenticators refused counts.
+            if (failures == null || e.type() != ErrorType.AUTHENTICATION || "missing_api_key".equals(e.code())) {
+                throw e;
+            }
+            FailedAuthentications.Verdict verdict = failures.failed(call.clientAddress(), e);
+            if (verdict.delayMillis() <= 0 || Vertx.currentContext() == null) {
+                return Future.failedFuture(verdict.error());
+            }
+            // The 401 is answered later, on a timer: nothing waits on the event loop meanwhile.
+            Promise<Void> later = Promise.promise();
+            Vertx.currentContext().owner().setTimer(verdict.delayMillis(), t -> later.fail(verdict.error()));
+            return later.future();
+        }
     }
 
     /** The caller's principal, or a 401 that says what was wrong. */

@@ -9,6 +9,7 @@ import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.canonical.Usage;
 import dev.gatehouse.gateway.CallerFormat;
 import dev.gatehouse.gateway.Gateway;
+import dev.gatehouse.gateway.InFlightLimit;
 import dev.gatehouse.http.BodyReader;
 import dev.gatehouse.http.ErrorWriter;
 import dev.gatehouse.http.MultipartForm;
@@ -121,6 +122,12 @@ public final class Ingress {
             Function<GatewayException, Buffer> errorBody) {
         HttpServerRequest request = ctx.request();
         HttpServerResponse response = ctx.response();
+        InFlightLimit inFlight = gateway.inFlight();
+        if (!inFlight.tryAcquire()) {
+            // Refused before anything is read or allocated for the call: shedding must cost less than serving.
+            ErrorWriter.write(ctx, InFlightLimit.overloaded(), errorBody);
+            return;
+        }
         Call call = new Call(ctx.get(ErrorWriter.REQUEST_ID), endpoint, request.headers(), System.nanoTime());
         call.clientAddress(request.remoteAddress() == null ? null : request.remoteAddress().hostAddress());
         Future<Void> admitted = Futures.compose(gateway.admit(call), v -> {
@@ -154,6 +161,7 @@ public final class Ingress {
             try {
                 call.finish(); // settles budgets, releases limits: exactly once, success or not
             } finally {
+                inFlight.release();
                 listener.completed(call, done.failed() ? done.cause() : null);
             }
         });

@@ -95,14 +95,60 @@ final class ConfigReader {
         Integer loops = s.integer("event-loops", 0, 1024);
         Duration requestTimeout = s.duration("request-timeout", true);
         Long maxUpload = s.size("max-upload-size");
+        ServerConfig.Limits ld = ServerConfig.Limits.DEFAULTS;
+        Integer inFlight = s.integer("max-in-flight", 1, 10_000_000);
+        Integer connections = s.integer("max-connections", 1, 10_000_000);
+        Integer headers = s.integer("max-headers", 8, 10_000);
+        Long headerBytes = s.size("max-header-size");
+        Long requestLine = s.size("max-request-line");
+        if (headerBytes != null && (headerBytes < 1024 || headerBytes > 1 << 20)) {
+            problems.error(s.node("max-header-size"), s.child("max-header-size"), "must be between 1KB and 1MB");
+            headerBytes = null;
+        }
+        if (requestLine != null && (requestLine < 256 || requestLine > 1 << 20)) {
+            problems.error(s.node("max-request-line"), s.child("max-request-line"), "must be between 256B and 1MB");
+            requestLine = null;
+        }
+        ServerConfig.Tls tls = tls(s.section("tls"));
         s.finish();
+        ServerConfig.Limits limits = new ServerConfig.Limits(inFlight == null ? ld.maxInFlight() : inFlight,
+                connections == null ? ld.maxConnections() : connections, headers == null ? ld.maxHeaders() : headers,
+                headerBytes == null ? ld.maxHeaderBytes() : headerBytes.intValue(),
+                requestLine == null ? ld.maxRequestLine() : requestLine.intValue());
         return new ServerConfig(
                 host == null || host.isBlank() ? d.host() : host.trim(),
                 port == null ? d.port() : port,
                 maxBody == null ? d.maxBodyBytes() : maxBody,
                 loops == null ? d.eventLoops() : loops,
-                requestTimeout == null ? d.requestTimeout() : requestTimeout,
+                requestTimeout == null ? d.requestTimeout() : requestTimeout, limits, tls,
                 maxUpload == null ? d.maxUploadBytes() : maxUpload);
+    }
+
+    private ServerConfig.Tls tls(Section t) {
+        if (t == null) {
+            return null;
+        }
+        String cert = t.string("cert");
+        String key = t.string("key");
+        Duration check = t.duration("reload-check", false);
+        String adminClientCa = t.string("admin-client-ca");
+        t.finish();
+        boolean ok = true;
+        if (adminClientCa != null && !java.nio.file.Files.isReadable(java.nio.file.Path.of(adminClientCa))) {
+            problems.error(t.node("admin-client-ca"), t.child("admin-client-ca"), "cannot read '" + adminClientCa + "'");
+            ok = false;
+        }
+        for (String[] file : new String[][] {{"cert", cert}, {"key", key}}) {
+            if (file[1] == null || file[1].isBlank()) {
+                problems.error(t.keyNode(file[0]), t.child(file[0]), "is required: the path of a PEM file");
+                ok = false;
+            } else if (!java.nio.file.Files.isReadable(java.nio.file.Path.of(file[1]))) {
+                problems.error(t.node(file[0]), t.child(file[0]), "cannot read '" + file[1] + "'");
+                ok = false;
+            }
+        }
+        return ok ? new ServerConfig.Tls(cert, key, check == null ? ServerConfig.Tls.DEFAULT_RELOAD_CHECK : check, adminClientCa)
+                : null;
     }
 
     private RoutingConfig routing(Section s) {
@@ -126,10 +172,17 @@ final class ConfigReader {
             Duration base = r.duration("base-delay", true);
             Duration max = r.duration("max-delay", true);
             Duration cap = r.duration("retry-after-cap", true);
+            String prefer = r.string("prefer");
+            if (prefer != null && !List.of(RoutingConfig.Retries.SAME_TARGET, RoutingConfig.Retries.NEXT_TARGET).contains(prefer)) {
+                problems.error(r.node("prefer"), r.child("prefer"),
+                        "must be 'same-target' or 'next-target', got '" + prefer + "'");
+                prefer = null;
+            }
             r.finish();
             retries = new RoutingConfig.Retries(maxAttempts == null ? rd.maxAttempts() : maxAttempts,
                     sameTarget == null ? rd.sameTarget() : sameTarget, base == null ? rd.baseDelay() : base,
-                    max == null ? rd.maxDelay() : max, cap == null ? rd.retryAfterCap() : cap);
+                    max == null ? rd.maxDelay() : max, cap == null ? rd.retryAfterCap() : cap,
+                    prefer == null ? rd.prefer() : prefer);
         }
         RoutingConfig.CircuitBreaker breaker = d.circuitBreaker();
         Section c = s.section("circuit-breaker");
@@ -150,9 +203,23 @@ final class ConfigReader {
                     rate == null ? cd.failureRatePercent() : rate, window == null ? cd.window() : window,
                     cooldown == null ? cd.cooldown() : cooldown, whenAllOpen == null ? cd.whenAllOpen() : whenAllOpen);
         }
+        RoutingConfig.AdaptiveFirstByte adaptive = d.adaptiveFirstByte();
+        Section f = s.section("adaptive-first-byte");
+        if (f != null) {
+            RoutingConfig.AdaptiveFirstByte fd = RoutingConfig.AdaptiveFirstByte.DEFAULTS;
+            Boolean enabled = f.bool("enabled");
+            Integer percentile = f.integer("percentile", 50, 100);
+            Integer multiple = f.integer("multiple", 1, 100);
+            Duration floor = f.duration("floor", false);
+            Integer minSamples = f.integer("min-samples", 1, RoutingConfig.AdaptiveFirstByte.WINDOW);
+            f.finish();
+            adaptive = new RoutingConfig.AdaptiveFirstByte(enabled == null ? fd.enabled() : enabled,
+                    percentile == null ? fd.percentile() : percentile, multiple == null ? fd.multiple() : multiple,
+                    floor == null ? fd.floor() : floor, minSamples == null ? fd.minSamples() : minSamples);
+        }
         s.finish();
         return new RoutingConfig(fallbacks == null ? d.fallbacks() : fallbacks, retries, breaker,
-                deadline == null ? d.deadline() : deadline, recovery == null ? d.streamRecovery() : recovery);
+                deadline == null ? d.deadline() : deadline, recovery == null ? d.streamRecovery() : recovery, adaptive);
     }
 
     private AuthConfig auth(Section s) {
@@ -162,8 +229,28 @@ final class ConfigReader {
         // An unset ${GATEHOUSE_MASTER_KEY} yields "": treat it as "not configured", not as an empty key.
         String masterKey = ProvidersReader.emptyToNull(s.string("master-key"));
         OidcConfig oidc = oidc(s.section("oidc"));
+        AuthConfig.FailedAttempts failed = AuthConfig.FailedAttempts.DEFAULTS;
+        Section f = s.section("failed-attempts");
+        if (f != null) {
+            AuthConfig.FailedAttempts fd = AuthConfig.FailedAttempts.DEFAULTS;
+            Boolean enabled = f.bool("enabled");
+            Integer slowAfter = f.integer("slow-after", 1, 100_000);
+            Integer refuseAfter = f.integer("refuse-after", 1, 100_000);
+            Duration window = f.duration("window", false);
+            Duration blockFor = f.duration("block-for", false);
+            Duration maxDelay = f.duration("max-delay", true);
+            f.finish();
+            failed = new AuthConfig.FailedAttempts(enabled == null ? fd.enabled() : enabled,
+                    slowAfter == null ? fd.slowAfter() : slowAfter, refuseAfter == null ? fd.refuseAfter() : refuseAfter,
+                    window == null ? fd.window() : window, blockFor == null ? fd.blockFor() : blockFor,
+                    maxDelay == null ? fd.maxDelay() : maxDelay);
+            if (failed.refuseAfter() < failed.slowAfter()) {
+                problems.error(f.keyNode("refuse-after"), f.child("refuse-after"), "must not be below slow-after ("
+                        + failed.slowAfter() + ")");
+            }
+        }
         s.finish();
-        return new AuthConfig(masterKey, oidc);
+        return new AuthConfig(masterKey, oidc, failed);
     }
 
     private OidcConfig oidc(Section s) {

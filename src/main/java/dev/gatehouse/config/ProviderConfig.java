@@ -35,7 +35,8 @@ public record ProviderConfig(
         List<String> extraApiKeys,
         boolean zdr,
         Cloud cloud,
-        boolean responses) {
+        boolean responses,
+        UpstreamTls tls) {
 
     /** Every provider kind the config accepts: one per kind that {@code dialect.ProviderFactory} builds. */
     public static final List<String> KINDS = List.of("openai", "azure-openai", "mock", "anthropic", "gemini", "bedrock", "vertex", "vertex-anthropic", "mistral", "cohere");
@@ -46,6 +47,23 @@ public record ProviderConfig(
         timeouts = timeouts == null ? Timeouts.INHERIT : timeouts;
         cloud = cloud == null ? Cloud.NONE : cloud;
     }
+
+    /** A provider without its own TLS settings (the system's trusted CAs, no client certificate). */
+    public ProviderConfig(String name, String kind, String baseUrl, String apiKey, String apiVersion, Map<String, String> headers,
+            Timeouts timeouts, boolean passthrough, MockSettings mock, List<String> extraApiKeys, boolean zdr, Cloud cloud,
+            boolean responses) {
+        this(name, kind, baseUrl, apiKey, apiVersion, headers, timeouts, passthrough, mock, extraApiKeys, zdr, cloud, responses, null);
+    }
+
+    /**
+     * TLS towards one provider, for a private CA or a gateway that must present a client
+     * certificate (an internal model server behind mTLS). Paths of PEM files; null fields are unset.
+     *
+     * @param caPath certificates trusted for this provider instead of the system's (a CA bundle)
+     * @param certPath the client certificate chain presented to it (with {@code keyPath})
+     * @param keyPath the client certificate's private key
+     */
+    public record UpstreamTls(String caPath, String certPath, String keyPath) {}
 
     /** A provider that is not a cloud and does not serve the Responses API itself. */
     public ProviderConfig(String name, String kind, String baseUrl, String apiKey, String apiVersion, Map<String, String> headers,
@@ -62,7 +80,7 @@ public record ProviderConfig(
     /** The same provider with another API key (a team's own key, BYOK). */
     public ProviderConfig withApiKey(String key) {
         return new ProviderConfig(name, kind, baseUrl, key, apiVersion, headers, timeouts, passthrough, mock, List.of(), zdr, cloud,
-                responses);
+                responses, tls);
     }
 
     /**

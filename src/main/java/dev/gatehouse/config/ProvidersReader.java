@@ -79,13 +79,35 @@ final class ProvidersReader {
         } else if (mockSection != null && kind != null) {
             problems.error(s.keyNode("mock"), s.child("mock"), "only valid for kind mock, not " + kind);
         }
+        ProviderConfig.UpstreamTls tls = tls(s.section("tls"));
         s.finish();
         if (kind == null || (azure && (baseUrl == null || apiVersion == null)) || cloud == null) {
             return null;
         }
         return new ProviderConfig(name, kind, baseUrl, apiKey == null ? "" : apiKey, apiVersion, headers,
                 timeouts, passthrough == null || passthrough, mock, apiKeys == null ? List.of() : apiKeys,
-                zdr != null && zdr, cloud, responses != null && responses);
+                zdr != null && zdr, cloud, responses != null && responses, tls);
+    }
+
+    /** {@code tls: {ca, cert, key}}: PEM paths, each readable; cert and key together. */
+    private ProviderConfig.UpstreamTls tls(Section t) {
+        if (t == null) {
+            return null;
+        }
+        String ca = t.string("ca");
+        String cert = t.string("cert");
+        String key = t.string("key");
+        t.finish();
+        for (String[] file : new String[][] {{"ca", ca}, {"cert", cert}, {"key", key}}) {
+            if (file[1] != null && !java.nio.file.Files.isReadable(java.nio.file.Path.of(file[1]))) {
+                problems.error(t.node(file[0]), t.child(file[0]), "cannot read '" + file[1] + "'");
+            }
+        }
+        if ((cert == null) != (key == null)) {
+            problems.error(t.keyNode(cert == null ? "cert" : "key"), t.child(cert == null ? "cert" : "key"),
+                    "a client certificate needs both cert and key");
+        }
+        return ca == null && cert == null && key == null ? null : new ProviderConfig.UpstreamTls(ca, cert, key);
     }
 
     // A region or project is part of a host name or URL path: letters, digits and dashes only.

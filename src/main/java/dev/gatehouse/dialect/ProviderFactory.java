@@ -14,8 +14,11 @@ import dev.gatehouse.dialect.vertex.VertexProvider;
 import dev.gatehouse.provider.Provider;
 import dev.gatehouse.provider.http.HttpTransport;
 import dev.gatehouse.provider.http.ImageFetcher;
+import dev.gatehouse.provider.http.UpstreamClients;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** The provider registry: one line per provider kind. Adding a provider touches its package and this switch. */
 public final class ProviderFactory {
@@ -43,8 +46,16 @@ public final class ProviderFactory {
         return images;
     }
 
+    /**
+     * Transports of providers with TLS settings of their own, one per distinct setting, kept for
+     * the process's life: a reload with the same settings reuses the client and its connections.
+     */
+    private final Map<ProviderConfig.UpstreamTls, HttpTransport> tlsTransports = new ConcurrentHashMap<>();
+
     /** Builds a provider, or throws IllegalArgumentException naming what is not supported. */
     public Provider create(ProviderConfig config) {
+        HttpTransport http = config.tls() == null ? this.http
+                : tlsTransports.computeIfAbsent(config.tls(), tls -> new HttpTransport(UpstreamClients.withTls(vertx, tls)));
         return switch (config.kind()) {
             case "openai" -> new OpenAiProvider(config, http);
             case "azure-openai" -> new AzureOpenAiProvider(config, http);

@@ -171,11 +171,14 @@ final class Execution {
                 ? caller.continuationRequest(target, broken, prefill)
                 : leg.upstreamRequest();
         Timeouts timeouts = target.timeouts();
-        firstByteTimer = deadlines.schedule(timeouts.firstByte().toMillis(), () -> {
+        long firstByteMillis = health.firstByteDeadlineMillis(target); // learned per target unless configured
+        Target waiting = target;
+        firstByteTimer = deadlines.schedule(firstByteMillis, () -> {
             firstByteTimer = null;
             if (id == attemptId) {
+                health.firstByteMissed(waiting, firstByteMillis);
                 attemptFailed(UpstreamError.of(ErrorClass.TIMEOUT,
-                        "no response within the first-byte deadline of " + timeouts.firstByte().toMillis() + " ms"), true);
+                        "no response within the first-byte deadline of " + firstByteMillis + " ms"), true);
             }
         });
         totalTimer = deadlines.schedule(timeouts.total().toMillis(), () -> {
@@ -234,8 +237,7 @@ final class Execution {
             return;
         }
         if (!caller.stream()) {
-            firstByteTimer = cancel(firstByteTimer);
-            attemptFirstByte = System.nanoTime();
+            firstByteMet();
             // A body that stalls after its head must not hold the caller until the total deadline
             // (minutes): the idle deadline applies to the gaps of a whole body as it does to a stream.
             lastChunkNanos = System.nanoTime();
@@ -323,9 +325,6 @@ final class Execution {
 
     private void onChunk(Buffer chunk) {
         lastChunkNanos = System.nanoTime();
-        if (attemptFirstByte == 0) {
-            attemptFirstByte = lastChunkNanos;
-        }
         Buffer bytes;
         try {
             bytes = relay.relay(chunk);
@@ -343,7 +342,7 @@ final class Execution {
             if (!headersSent && firstByteTimer != null && relay.answering()) {
                 // The answer has begun but an output guardrail holds it back: the first-byte deadline
                 // is met, and from here the idle deadline watches the upstream's gaps.
-                firstByteTimer = cancel(firstByteTimer);
+                firstByteMet();
                 armIdleTimer(target.timeouts().idle().toMillis(), attemptId);
             }
             return;
@@ -359,7 +358,7 @@ final class Execution {
             bytes = releaseHeld(bytes);
         } else if (firstByteTimer != null) {
             // A continuation delivered its first bytes.
-            firstByteTimer = cancel(firstByteTimer);
+            firstByteMet();
         }
         call.captureResponse(bytes);
         if (recording != null) {
@@ -384,13 +383,24 @@ final class Execution {
         headersSent = true;
         pacing = new StreamPacing(out);
         call.markFirstByte();
-        firstByteTimer = cancel(firstByteTimer);
+        firstByteMet();
         armIdleTimer(target.timeouts().idle().toMillis(), attemptId);
         String type = caller.answerContentType(upstreamResponse.headers());
         decorate(out).setStatusCode(200)
                 .setChunked(true)
                 .putHeader(HttpHeaders.CONTENT_TYPE, type == null ? EVENT_STREAM : type)
                 .putHeader(HttpHeaders.CACHE_CONTROL, NO_CACHE);
+    }
+
+    /**
+     * The answer began: the first-byte deadline is met. Its time (for a stream, when the answer
+     * itself began, not its opening role chunk) is what the target's learned deadline is made of.
+     */
+    private void firstByteMet() {
+        firstByteTimer = cancel(firstByteTimer);
+        if (attemptFirstByte == 0) {
+            attemptFirstByte = System.nanoTime();
+        }
     }
 
     /** One deadline per stream that re-arms itself for the remaining time, instead of one per chunk. */
@@ -509,10 +519,12 @@ final class Execution {
     }
 
     /**
-     * Retries the same target when that is likely to work and nothing better is left: a
-     * rate-limited key rotates to the provider's next key at once; otherwise, once no other target
-     * remains, a rate limit whose Retry-After is within the cap, an overload, a server error or a
-     * dropped connection is retried after a jittered back-off. Returns false to move on (or give up).
+     * Retries the same target when that is likely to work: a rate-limited key rotates to the
+     * provider's next key at once; otherwise a rate limit whose Retry-After is within the cap, an
+     * overload, a server error or a dropped connection is retried after a jittered back-off —
+     * before the next target by default, so the caller keeps the model it asked for when one short
+     * wait would do ({@code prefer: next-target}: only once no other target remains). Returns false
+     * to move on (or give up).
      */
     private boolean retrySameTarget(UpstreamError error) {
         ErrorClass kind = error.errorClass();
@@ -521,8 +533,9 @@ final class Execution {
             attempt(target.with(rotated));
             return true;
         }
-        if (plan.hasMore() || sameTargetRetries >= routing.retries().sameTarget()) {
-            return false; // moving on answers sooner; the circuit breaker keeps an ailing target out of later plans
+        if (sameTargetRetries >= routing.retries().sameTarget()
+                || (plan.hasMore() && !routing.retries().prefersSameTarget())) {
+            return false; // the circuit breaker keeps an ailing target out of later plans
         }
         boolean retryable = switch (kind) {
             // Without a hint the limit may last a minute: the caller (or its SDK) is better placed to wait.

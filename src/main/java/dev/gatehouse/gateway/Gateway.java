@@ -35,6 +35,7 @@ public final class Gateway {
     private final TargetHealth health;
     private Consumer<Call> started = call -> {};
     private ResponseCache cache;
+    private InFlightLimit inFlight = new InFlightLimit(() -> Integer.MAX_VALUE);
 
     /**
      * @param admission stages that need only the headers (authenticate); they run before the body is parsed
@@ -82,6 +83,16 @@ public final class Gateway {
     public Gateway cache(ResponseCache cache) {
         this.cache = cache;
         return this;
+    }
+
+    /** The node's limit of calls in flight, taken by the caller endpoints before a call's body is read. */
+    public Gateway inFlight(InFlightLimit inFlight) {
+        this.inFlight = inFlight;
+        return this;
+    }
+
+    public InFlightLimit inFlight() {
+        return inFlight;
     }
 
     /** Header a caller may send to name its own fallback models, e.g. {@code x-gatehouse-fallbacks: gpt-4o, claude-sonnet-4-5}. */

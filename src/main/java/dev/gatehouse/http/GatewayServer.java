@@ -2,6 +2,7 @@ package dev.gatehouse.http;
 
 import dev.gatehouse.call.ErrorType;
 import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.config.ServerConfig;
 import dev.gatehouse.dialect.openai.OpenAiErrors;
 import io.netty.handler.codec.TooLongFrameException;
 import io.vertx.core.DeploymentOptions;
@@ -9,15 +10,21 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.ext.web.Router;
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.core.transport.Transport;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
  * The HTTP front door: one server per event loop, all sharing the port (the kernel spreads
@@ -28,22 +35,55 @@ public final class GatewayServer {
     static final long REFUSAL_CLOSE_GRACE_MILLIS = 1_000;
     private final Vertx vertx;
     private final Consumer<Router> routes;
+    private final Supplier<ServerConfig.Limits> limits;
     private String deploymentId;
+    private ServerConfig.Tls tls;
+    private CertificateReloader reloader;
+    /** Every event loop's server, for certificate reloads. */
+    private final List<HttpServer> servers = new CopyOnWriteArrayList<>();
+    /** The limits read at start (header and request-line sizes are fixed for the server's life). */
+    private volatile ServerConfig.Limits startLimits = ServerConfig.Limits.DEFAULTS;
 
     /** @param routes mounts the API routes on a fresh router (called once per event loop) */
     public GatewayServer(Vertx vertx, Consumer<Router> routes) {
+        this(vertx, routes, () -> ServerConfig.Limits.DEFAULTS);
+    }
+
+    /**
+     * @param limits the header limits in force: the header count follows reloads, the header and
+     *     request-line sizes are read at start (connections are counted by {@link ConnectionLimit})
+     */
+    public GatewayServer(Vertx vertx, Consumer<Router> routes, Supplier<ServerConfig.Limits> limits) {
         this.vertx = vertx;
         this.routes = routes;
+        this.limits = limits;
+    }
+
+
+    /** Serves HTTPS (and HTTP/2 over TLS) from {@code tls}'s PEM files, reloaded when they change; null: plain HTTP. */
+    public GatewayServer tls(ServerConfig.Tls tls) {
+        this.tls = tls;
+        return this;
     }
 
     /** Starts listening; the future gives the bound port (useful with port 0 in tests). */
     public Future<Integer> start(String host, int port, int instances) {
+        startLimits = limits.get();
         int[] boundPort = {port};
         return vertx.deployVerticle(() -> new ServerVerticle(host, port, boundPort), new DeploymentOptions().setInstances(instances))
                 .map(id -> {
                     deploymentId = id;
+                    if (tls != null) {
+                        reloader = new CertificateReloader(vertx, tls, () -> servers);
+                        reloader.start();
+                    }
                     return boundPort[0];
                 });
+    }
+
+    /** Checks the certificate files now instead of at the next periodic check (tests, a signal). */
+    public Future<Boolean> reloadCertificate() {
+        return reloader == null ? Future.succeededFuture(false) : reloader.check();
     }
 
     /**
@@ -52,10 +92,22 @@ public final class GatewayServer {
      * none) from its first byte: build the {@link Vertx} with it.
      */
     public static Transport transport(Supplier<Duration> requestTimeout) {
-        return new AcceptingTransport(AcceptingTransport.preferred(), channel -> RequestDeadline.attach(channel, requestTimeout.get()));
+        return transport(requestTimeout, new ConnectionLimit());
+    }
+
+    /** As {@link #transport(Supplier)}, counting (and beyond its limit, closing) accepted connections. */
+    public static Transport transport(Supplier<Duration> requestTimeout, ConnectionLimit connections) {
+        return new AcceptingTransport(AcceptingTransport.preferred(), channel -> {
+            if (connections.admit(channel)) {
+                RequestDeadline.attach(channel, requestTimeout.get());
+            }
+        });
     }
 
     public Future<Void> stop() {
+        if (reloader != null) {
+            reloader.stop();
+        }
         return deploymentId == null ? Future.succeededFuture() : vertx.undeploy(deploymentId);
     }
 
@@ -65,8 +117,18 @@ public final class GatewayServer {
             String id = RequestIds.fromCallerOrNew(ctx.request().getHeader("x-request-id"));
             ctx.put(ErrorWriter.REQUEST_ID, id);
             ctx.response().putHeader(REQUEST_ID, id);
+            int maxHeaders = limits.get().maxHeaders();
+            if (ctx.request().headers().size() > maxHeaders) {
+                // The codec bounds the headers' bytes, not their number; many tiny ones cost a map entry each.
+                ErrorWriter.write(ctx, new GatewayException(ErrorType.INVALID_REQUEST, "The request has more than "
+                        + maxHeaders + " headers (server.max-headers).", null, "too_many_headers", null, 431));
+                return;
+            }
             ctx.next();
         });
+        if (tls != null && tls.adminClientCaPath() != null) {
+            router.route("/admin/*").handler(GatewayServer::requireClientCertificate);
+        }
         routes.accept(router);
         router.errorHandler(404, ctx -> ErrorWriter.write(ctx, new GatewayException(ErrorType.NOT_FOUND,
                 "Unknown request URL: " + ctx.request().method() + " " + ctx.request().path()
@@ -77,11 +139,27 @@ public final class GatewayServer {
         return router;
     }
 
+    /** The admin API under mutual TLS: only a connection that presented a certificate the admin CA verified gets through. */
+    private static void requireClientCertificate(RoutingContext ctx) {
+        boolean verified;
+        try {
+            verified = ctx.request().isSSL() && !ctx.request().connection().peerCertificates().isEmpty();
+        } catch (SSLPeerUnverifiedException none) {
+            verified = false;
+        }
+        if (verified) {
+            ctx.next();
+        } else {
+            ErrorWriter.write(ctx, new GatewayException(ErrorType.AUTHENTICATION,
+                    "The admin API requires a client certificate (server.tls.admin-client-ca).", null, "client_certificate_required"));
+        }
+    }
+
     /**
      * A request the HTTP codec could not parse (bad request line or headers, a URL or headers over
      * the limits): answered in the API's error shape rather than with Vert.x's empty body, then closed.
      */
-    static void refuseUnparsable(HttpServerRequest request) {
+    void refuseUnparsable(HttpServerRequest request) {
         Throwable cause = request.decoderResult().cause();
         String detail = cause == null || cause.getMessage() == null ? "" : cause.getMessage();
         int status = 400;
@@ -89,11 +167,11 @@ public final class GatewayServer {
         String code = "bad_http_request";
         if (cause instanceof TooLongFrameException && detail.startsWith("An HTTP line is larger than")) {
             status = 414;
-            message = "The request URL is too long (the limit is " + HttpServerOptions.DEFAULT_MAX_INITIAL_LINE_LENGTH + " bytes for the request line).";
+            message = "The request URL is too long (the limit is " + startLimits.maxRequestLine() + " bytes for the request line).";
             code = "uri_too_long";
         } else if (cause instanceof TooLongFrameException && detail.startsWith("HTTP header is larger than")) {
             status = 431;
-            message = "The request headers are too large (the limit is " + HttpServerOptions.DEFAULT_MAX_HEADER_SIZE + " bytes in all).";
+            message = "The request headers are too large (the limit is " + startLimits.maxHeaderBytes() + " bytes in all).";
             code = "headers_too_large";
         }
         Buffer body = OpenAiErrors.body(new GatewayException(ErrorType.INVALID_REQUEST, message, null, code));
@@ -137,15 +215,29 @@ public final class GatewayServer {
                     // the stream's back-pressure (see gateway.StreamPacing) pauses the upstream soon after.
                     .setSendBufferSize(SEND_BUFFER_BYTES)
                     .setDecompressionSupported(false)
-                    .setCompressionSupported(false);
+                    .setCompressionSupported(false)
+                    .setMaxHeaderSize(startLimits.maxHeaderBytes())
+                    .setMaxInitialLineLength(startLimits.maxRequestLine());
+            options.getInitialSettings().setMaxHeaderListSize(startLimits.maxHeaderBytes()); // HTTP/2 (h2c, TLS)
+            if (tls != null) {
+                // HTTPS; ALPN offers HTTP/2 first, HTTP/1.1 to clients that do not speak it.
+                options.setSsl(true).setUseAlpn(true).setKeyCertOptions(CertificateReloader.keyCert(tls));
+                if (tls.adminClientCaPath() != null) {
+                    // Asked of every client, required (below) on the admin API only: an untrusted
+                    // certificate fails the handshake, none at all is let through to the routes.
+                    options.setTrustOptions(new PemTrustOptions().addCertPath(tls.adminClientCaPath()))
+                            .setClientAuth(ClientAuth.REQUEST);
+                }
+            }
             server = vertx.createHttpServer(options)
                     .connectionHandler(connection -> {
                         VersionGuard.install(connection);
                         RequestDeadline.install(connection);
                     })
                     .requestHandler(router())
-                    .invalidRequestHandler(GatewayServer::refuseUnparsable);
+                    .invalidRequestHandler(GatewayServer.this::refuseUnparsable);
             return server.listen().map(s -> {
+                servers.add(s);
                 synchronized (boundPort) {
                     boundPort[0] = s.actualPort();
                 }
@@ -155,6 +247,9 @@ public final class GatewayServer {
 
         @Override
         public Future<?> stop() {
+            if (server != null) {
+                servers.remove(server);
+            }
             return server == null ? Future.succeededFuture() : server.close();
         }
     }

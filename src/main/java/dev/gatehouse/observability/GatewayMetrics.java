@@ -78,6 +78,8 @@ public final class GatewayMetrics implements CallListener {
     /** Circuit state per target key, refreshed at each scrape; the gauges read it. */
     private final Map<String, TargetStatus.Circuit> circuits = new ConcurrentHashMap<>();
     private final Map<String, List<Meter>> circuitGauges = new ConcurrentHashMap<>();
+    /** First-byte deadline (ms) per target key, learned or configured, refreshed at each scrape. */
+    private final Map<String, Long> firstByteDeadlines = new ConcurrentHashMap<>();
 
     /**
      * @param targets every configured target (circuit-state gauges are kept for these)
@@ -255,9 +257,17 @@ public final class GatewayMetrics implements CallListener {
             if (!seen.add(key)) {
                 continue;
             }
-            circuits.put(key, status.apply(target).circuit());
+            TargetStatus now = status.apply(target);
+            circuits.put(key, now.circuit());
+            firstByteDeadlines.put(key, now.firstByteDeadlineMillis() > 0 ? now.firstByteDeadlineMillis()
+                    : target.timeouts().firstByte().toMillis());
             circuitGauges.computeIfAbsent(key, k -> {
-                List<Meter> meters = new ArrayList<>(3);
+                List<Meter> meters = new ArrayList<>(4);
+                meters.add(Gauge.builder("gatehouse.target.first_byte.deadline",
+                                () -> firstByteDeadlines.getOrDefault(k, 0L) / 1000.0)
+                        .description("The first-byte deadline a call to each target gets now: learned from its recent calls, "
+                                + "or the configured one")
+                        .baseUnit("seconds").tag("target", k).register(registry));
                 for (TargetStatus.Circuit state : TargetStatus.Circuit.values()) {
                     meters.add(Gauge.builder("gatehouse.circuit.state", () -> circuits.get(k) == state ? 1 : 0)
                             .description("1 for the state each target's circuit breaker is in, else 0")
@@ -273,6 +283,7 @@ public final class GatewayMetrics implements CallListener {
             }
             circuitGauges.get(key).forEach(registry::remove);
             circuits.remove(key);
+            firstByteDeadlines.remove(key);
             return true;
         });
     }

@@ -37,6 +37,14 @@ public interface Provider {
     UpstreamRequest chat(Buffer body, String upstreamModel, boolean stream);
 
     /**
+     * A cheap authenticated {@code GET} that answers 200 when the base URL and the key are right
+     * (the provider's model list), for the connectivity check; null when the provider has none.
+     */
+    default UpstreamRequest probe() {
+        return null;
+    }
+
+    /**
      * Whether this provider serves OpenAI's Responses API itself, so a Responses caller's bytes may
      * pass through ({@link #responses}). False unless configured ({@code responses: true}).
      */

@@ -33,7 +33,10 @@ public final class RoutingTable {
                     throw new IllegalArgumentException("model '" + model.name() + "' targets unknown provider '" + target.provider() + "'");
                 }
                 Timeouts timeouts = target.timeouts().orElse(model.timeouts()).orElse(provider.timeouts()).orElse(Timeouts.DEFAULTS);
-                targets.add(new Target(provider, target.model() == null ? model.name() : target.model(), timeouts, target));
+                boolean learnsFirstByte = target.timeouts().firstByte() == null && model.timeouts().firstByte() == null
+                        && provider.timeouts().firstByte() == null;
+                targets.add(new Target(provider, target.model() == null ? model.name() : target.model(), timeouts, target,
+                        learnsFirstByte));
             }
             routes.put(model.name(), new Route(model.name(), model.type(), targets, model.strategy(),
                     model.fallbacks(), Capabilities.of(model), model.router()));

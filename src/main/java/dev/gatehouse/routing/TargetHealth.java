@@ -29,6 +29,17 @@ public interface TargetHealth {
      */
     void finished(Target target, Outcome outcome, long ttftNanos, long durationNanos, long tokens);
 
+    /**
+     * The first-byte deadline of an attempt on {@code target} starting now: the configured one, or
+     * for a target without one, what was learned from its recent calls (see {@link FirstByteDeadline}).
+     */
+    default long firstByteDeadlineMillis(Target target) {
+        return target.timeouts().firstByte().toMillis();
+    }
+
+    /** An attempt on {@code target} waited out its first-byte deadline of {@code deadlineMillis}. */
+    default void firstByteMissed(Target target, long deadlineMillis) {}
+
     /** Whether the target's circuit lets a call through now (a half-open breaker admits one probe at a time). */
     boolean available(Target target);
 

@@ -16,19 +16,34 @@ import java.util.function.Supplier;
  */
 public final class TargetMonitor implements TargetHealth {
     private final Supplier<RoutingConfig.CircuitBreaker> settings;
+    private final Supplier<RoutingConfig.AdaptiveFirstByte> firstByte;
     private final Clock clock;
     private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
     private volatile BreakerEvents events = BreakerEvents.NONE;
 
     private static final class Entry {
         final TargetStats stats = new TargetStats();
+        final FirstByteDeadline firstByte = new FirstByteDeadline();
         volatile TargetBreaker breaker;
     }
 
-    /** @param settings the breaker settings in force (read per call: one volatile read and an equals on reload) */
-    public TargetMonitor(Supplier<RoutingConfig.CircuitBreaker> settings, Clock clock) {
+    /**
+     * @param settings the breaker settings in force (read per call: one volatile read and an equals on reload)
+     * @param firstByte the adaptive first-byte settings in force
+     */
+    public TargetMonitor(Supplier<RoutingConfig.CircuitBreaker> settings, Supplier<RoutingConfig.AdaptiveFirstByte> firstByte,
+            Clock clock) {
         this.settings = settings;
+        this.firstByte = firstByte;
         this.clock = clock;
+    }
+
+    public TargetMonitor(Supplier<RoutingConfig.CircuitBreaker> settings, Clock clock) {
+        this(settings, () -> RoutingConfig.AdaptiveFirstByte.DEFAULTS, clock);
+    }
+
+    public TargetMonitor(Supplier<RoutingConfig.CircuitBreaker> settings, Supplier<RoutingConfig.AdaptiveFirstByte> firstByte) {
+        this(settings, firstByte, Clock.systemUTC());
     }
 
     public TargetMonitor(Supplier<RoutingConfig.CircuitBreaker> settings) {
@@ -44,12 +59,30 @@ public final class TargetMonitor implements TargetHealth {
     public void finished(Target target, Outcome outcome, long ttftNanos, long durationNanos, long tokens) {
         Entry entry = entry(target);
         entry.stats.finished(outcome == Outcome.SUCCESS, ttftNanos, durationNanos, tokens, clock.millis());
+        if (outcome == Outcome.SUCCESS && ttftNanos > 0) {
+            entry.firstByte.record(ttftNanos / 1_000_000, firstByte.get());
+        }
         TargetBreaker breaker = breaker(target.key(), entry);
         switch (outcome) {
             case SUCCESS -> breaker.success(durationNanos);
             case FAILURE -> breaker.failure(durationNanos);
             case NEUTRAL -> breaker.neutral();
         }
+    }
+
+    @Override
+    public long firstByteDeadlineMillis(Target target) {
+        long configured = target.timeouts().firstByte().toMillis();
+        if (!target.learnsFirstByte()) {
+            return configured;
+        }
+        Entry entry = entries.get(target.key());
+        return entry == null ? configured : entry.firstByte.deadlineMillis(configured, firstByte.get());
+    }
+
+    @Override
+    public void firstByteMissed(Target target, long deadlineMillis) {
+        entry(target).firstByte.record(deadlineMillis, firstByte.get());
     }
 
     @Override
@@ -68,7 +101,7 @@ public final class TargetMonitor implements TargetHealth {
         TargetBreaker b = entry.breaker;
         return new TargetStatus(s.inFlight(), s.ttftNanos(), s.durationNanos(), s.requestsLastMinute(now),
                 s.tokensLastMinute(now), b == null ? TargetStatus.Circuit.CLOSED : b.circuit(),
-                b == null ? 0 : b.openedAtMillis(), b == null ? -1 : b.failureRatePercent());
+                b == null ? 0 : b.openedAtMillis(), b == null ? -1 : b.failureRatePercent(), firstByteDeadlineMillis(target));
     }
 
     /** Where this node's breaker transitions are announced (other nodes), from now on. */

@@ -11,12 +11,13 @@ package dev.gatehouse.routing;
  * @param circuit closed, open or half-open
  * @param openedAtMillis when the breaker last opened (wall clock), 0 when it never did
  * @param failureRatePercent share of failed calls in the breaker's window, -1 when too few calls
+ * @param firstByteDeadlineMillis the first-byte deadline a call would get now (learned or configured), 0 when unknown
  */
 public record TargetStatus(int inFlight, long ttftNanos, long durationNanos, long requestsLastMinute, long tokensLastMinute,
-        Circuit circuit, long openedAtMillis, float failureRatePercent) {
+        Circuit circuit, long openedAtMillis, float failureRatePercent, long firstByteDeadlineMillis) {
 
     public enum Circuit { CLOSED, OPEN, HALF_OPEN }
 
     /** Nothing known: a target never seen, or health that keeps no statistics. */
-    public static final TargetStatus UNKNOWN = new TargetStatus(0, 0, 0, 0, 0, Circuit.CLOSED, 0, -1);
+    public static final TargetStatus UNKNOWN = new TargetStatus(0, 0, 0, 0, 0, Circuit.CLOSED, 0, -1, 0);
 }

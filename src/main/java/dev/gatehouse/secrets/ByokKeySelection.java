@@ -64,8 +64,7 @@ public final class ByokKeySelection implements KeySelection {
             if (out == null) {
                 out = new ArrayList<>(plan);
             }
-            out.set(i, new Target(copy(target.provider(), teamId, apiKey, version), target.upstreamModel(),
-                    target.timeouts()));
+            out.set(i, target.with(copy(target.provider(), teamId, apiKey, version)));
         }
         return out == null ? plan : out;
     }
@@ -100,7 +99,7 @@ public final class ByokKeySelection implements KeySelection {
             } catch (UnsupportedOperationException e) {
                 throw GatewayException.invalid("The provider behind this model does not accept a caller's key.", null);
             }
-            out.add(new Target(copy, target.upstreamModel(), target.timeouts()));
+            out.add(target.with(copy));
         }
         return out;
     }

@@ -93,4 +93,17 @@ class InterpolationTest {
                 """, SOURCE, Map.of("X", "base-url")))
                 .hasMessageContaining("providers.m.${X}: unknown key");
     }
+
+    @Test
+    void readsASecretFromAFileWithoutItsTrailingLineBreak(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path secret = dir.resolve("openai-key");
+        java.nio.file.Files.writeString(secret, "sk-from-file\n");
+        assertThat(apiKey(parse("\"${file:" + secret + "}\"", Map.of()))).isEqualTo("sk-from-file");
+    }
+
+    @Test
+    void aMissingSecretFileIsAnErrorThatNamesTheFile() {
+        assertThatThrownBy(() -> parse("\"${file:/nonexistent/gatehouse-secret}\"", Map.of()))
+                .hasMessageContaining("cannot read secret file '/nonexistent/gatehouse-secret'");
+    }
 }

@@ -52,9 +52,10 @@ class ValidationTest {
                   x: {targets: [{provider: m, modle: y}]}
                 sotrage: {}
                 """)).containsExactly(
-                "gatehouse.yaml:2: server.prot: unknown key (did you mean 'port'?) (allowed: host, port, max-body-size, event-loops, request-timeout, max-upload-size)",
+                "gatehouse.yaml:2: server.prot: unknown key (did you mean 'port'?) (allowed: host, port, max-body-size, event-loops, request-timeout, max-upload-size, max-in-flight, "
+                        + "max-connections, max-headers, max-header-size, max-request-line, tls)",
                 "gatehouse.yaml:4: providers.m.base_url: unknown key (did you mean 'base-url'?)"
-                        + " (allowed: kind, base-url, api-key, api-keys, api-version, headers, timeouts, passthrough, zdr, responses, mock)",
+                        + " (allowed: kind, base-url, api-key, api-keys, api-version, headers, timeouts, passthrough, zdr, responses, mock, tls)",
                 "gatehouse.yaml:6: models.x.targets[0].modle: unknown key (did you mean 'model'?) (allowed: provider, model, timeouts, weight, context-window, rpm, tpm)",
                 "gatehouse.yaml:7: sotrage: unknown key (did you mean 'storage'?) (allowed: server, providers, models, routing, auth, storage, redis, budgets, secrets, observability, zdr, request-log, outbound, guardrails, cache, responses, mcp, rag)");
     }
@@ -262,7 +263,7 @@ class ValidationTest {
         assertThat(e.problems()).containsExactly(
                 "gatehouse.yaml:2: server.port: must be an integer 1-65535, got '-1'",
                 "gatehouse.yaml:4: providers.openai.timeout: unknown key (did you mean 'timeouts'?)"
-                        + " (allowed: kind, base-url, api-key, api-keys, api-version, headers, timeouts, passthrough, zdr, responses, mock)",
+                        + " (allowed: kind, base-url, api-key, api-keys, api-version, headers, timeouts, passthrough, zdr, responses, mock, tls)",
                 "gatehouse.yaml:8: models.gpt-4o-mini.targets[0].provider: unknown provider 'opnai' (configured: openai)",
                 "gatehouse.yaml:9: models.empty: every model needs at least one target: add 'targets:'");
         assertThat(e.getMessage()).startsWith("Invalid configuration, 4 problems:\n  gatehouse.yaml:2: server.port:");

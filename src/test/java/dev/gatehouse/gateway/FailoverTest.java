@@ -49,6 +49,8 @@ class FailoverTest {
                   # These tests inject failures one request at a time on a shared gateway: keep the
                   # circuit breakers (tested in CircuitBreakerEndToEndTest) from taking targets out.
                   circuit-breaker: {consecutive-failures: 1000, failure-rate: 100, window: 10000}
+                  # Failover itself: move on at once (the default retries the same target first, see ResilienceTest).
+                  retries: {prefer: next-target}
                 models:
                   pair:
                     timeouts: {first-byte: 300ms, idle: 300ms}
@@ -178,14 +180,23 @@ class FailoverTest {
     }
 
     @Test
-    void contextLengthIsNotRetried() throws Exception {
+    void contextLengthIsNotRetriedOnItsTargetButTriedOnceOnATargetOfUnknownWindow() throws Exception {
         a.failNext(1, Fault.contextLengthExceeded());
         HttpResponse<String> response = gateway.post("/v1/chat/completions", chat("pair", false));
-        assertThat(response.statusCode()).isEqualTo(400);
-        JsonNode error = JSON.readTree(response.body()).path("error");
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(response.headers().firstValue("x-gatehouse-provider")).hasValue("b");
+        assertThat(a.requestCount()).isEqualTo(1);
+        assertThat(b.requestCount()).isEqualTo(1);
+
+        a.failNext(1, Fault.contextLengthExceeded());
+        b.failNext(1, Fault.contextLengthExceeded());
+        HttpResponse<String> both = gateway.post("/v1/chat/completions", chat("pair", false));
+        assertThat(both.statusCode()).isEqualTo(400);
+        JsonNode error = JSON.readTree(both.body()).path("error");
         assertThat(error.path("code").asText()).isEqualTo("context_length_exceeded");
         assertThat(error.path("param").asText()).isEqualTo("messages");
-        assertThat(b.requestCount()).isZero();
+        assertThat(a.requestCount()).as("never retried on the target that overflowed").isEqualTo(2);
+        assertThat(b.requestCount()).isEqualTo(2);
     }
 
     @Test

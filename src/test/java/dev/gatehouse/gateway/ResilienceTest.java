@@ -18,12 +18,16 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.stream.Stream;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The faults of issue 4 item 8 that {@link FailoverTest} and the circuit-breaker end-to-end test
@@ -87,6 +91,14 @@ class ResilienceTest {
                       - {provider: a, model: gpt-4o, context-window: 8000}
                       - {provider: b, model: gpt-4o-mini, context-window: 4000}
                       - {provider: c, model: gpt-4.1, context-window: 128000}
+                  ctx-mixed:
+                    targets:
+                      - {provider: a, model: gpt-4o, context-window: 8000}
+                      - {provider: b, model: gpt-4o-mini}
+                      - {provider: c, model: gpt-4o-mini, context-window: 4000}
+                    fallbacks: [ctx-large]
+                  ctx-large:
+                    targets: [{provider: c, model: gpt-4.1, context-window: 128000}]
                   a-model:
                     targets: [{provider: a, model: gpt-4o}]
                     fallbacks: [b-model, c-model]
@@ -404,6 +416,74 @@ class ResilienceTest {
         assertThat(b.requestCount()).as("a finished answer needs no continuation").isZero();
     }
 
+    // ---- a transient error keeps the requested model ----------------------------------------
+
+    static Stream<Arguments> transientFaults() {
+        return Stream.of(
+                Arguments.of("500", Fault.serverError()),
+                Arguments.of("503", Fault.overloaded()),
+                Arguments.of("429 with Retry-After 1 s", Fault.rateLimited(1)),
+                Arguments.of("reset before head", Fault.resetBeforeHead()));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("transientFaults")
+    void aTransientErrorOnceIsRetriedOnTheSameTargetBeforeTheNext(String name, Fault fault) throws Exception {
+        a.failNext(1, fault);
+        HttpResponse<String> response = post(gateway, chat("pair", false));
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(response.headers().firstValue("x-gatehouse-provider")).hasValue("a");
+        assertThat(JSON.readTree(response.body()).path("model").asText()).as("the model asked for").isEqualTo("gpt-4o");
+        assertThat(response.headers().firstValue("x-gatehouse-attempts")).hasValue("2");
+        assertThat(a.requestCount()).isEqualTo(2);
+        assertThat(b.requestCount()).isZero();
+    }
+
+    @ParameterizedTest(name = "stream, {0}")
+    @MethodSource("transientFaults")
+    void aTransientErrorOnceOnAStreamIsRetriedOnTheSameTargetBeforeAnyByte(String name, Fault fault) throws Exception {
+        a.failNext(1, fault);
+        try (SseCall call = SseCall.post(gateway, "/v1/chat/completions", chat("pair", true))) {
+            assertThat(call.status()).isEqualTo(200);
+            assertThat(call.headers().firstValue("x-gatehouse-provider")).hasValue("a");
+            call.readAll(Duration.ofSeconds(5));
+            assertOneWellFormedStream(call, FakeOpenAi.DEFAULT_ANSWER);
+            assertThat(call.events()).allSatisfy(e -> assertThat(e.path("model").asText()).isEqualTo("gpt-4o"));
+        }
+        assertThat(b.requestCount()).isZero();
+    }
+
+    @Test
+    void aTargetThatFailsTwiceIsRetriedOnceThenTheNextAnswers() throws Exception {
+        a.failNext(2, Fault.serverError());
+        HttpResponse<String> response = post(gateway, chat("pair", false));
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(response.headers().firstValue("x-gatehouse-provider")).hasValue("b");
+        assertThat(response.headers().firstValue("x-gatehouse-attempts")).hasValue("3");
+        assertThat(a.requestCount()).isEqualTo(2);
+        assertThat(b.requestCount()).isEqualTo(1);
+    }
+
+    @Test
+    void aRateLimitLongerThanTheCapMovesOnAtOnce() throws Exception {
+        a.failNext(1, Fault.rateLimited(30)); // beyond retry-after-cap (2 s)
+        long start = System.nanoTime();
+        HttpResponse<String> response = post(gateway, chat("pair", false));
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(response.headers().firstValue("x-gatehouse-provider")).hasValue("b");
+        assertThat(a.requestCount()).isEqualTo(1);
+        assertThat(millisSince(start)).as("no waiting").isLessThan(1000);
+    }
+
+    @Test
+    void aSlowFirstByteIsNotRetriedOnTheSameTarget() throws Exception {
+        a.failNext(1, Fault.stallAfter(0));
+        HttpResponse<String> response = post(gateway, chat("pair", false));
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(response.headers().firstValue("x-gatehouse-provider")).hasValue("b");
+        assertThat(a.requestCount()).isEqualTo(1);
+    }
+
     // ---- errors with special handling --------------------------------------------------------
 
     @Test
@@ -418,6 +498,36 @@ class ResilienceTest {
         assertThat(b.requestCount()).as("a 4000-token window is smaller than the 8000 that overflowed").isZero();
         assertThat(c.requestCount()).isEqualTo(1);
         assertThat(millisSince(start)).isLessThan(1000);
+    }
+
+    @Test
+    void afterAContextLengthErrorAKnownLargerWindowOfAFallbackModelComesBeforeAnUnknownOne() throws Exception {
+        a.failNext(1, Fault.contextLengthExceeded());
+        HttpResponse<String> response = post(gateway, chat("ctx-mixed", false));
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(response.headers().firstValue("x-gatehouse-model")).hasValue("gpt-4.1");
+        assertThat(b.requestCount()).as("unknown window: only after the known larger one").isZero();
+        assertThat(c.requests()).extracting(r -> r.json().path("model").asText()).containsExactly("gpt-4.1");
+    }
+
+    @Test
+    void anUnknownWindowIsTriedOnceAndAKnownSmallerOneIsSkipped() throws Exception {
+        a.failNext(1, Fault.contextLengthExceeded());
+        c.failNext(1, Fault.contextLengthExceeded());
+        HttpResponse<String> response = post(gateway, chat("ctx-mixed", false));
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(response.headers().firstValue("x-gatehouse-provider")).hasValue("b");
+        assertThat(c.requests()).as("the 4000-token target is skipped").extracting(r -> r.json().path("model").asText())
+                .containsExactly("gpt-4.1");
+
+        a.failNext(1, Fault.contextLengthExceeded());
+        b.failNext(1, Fault.contextLengthExceeded());
+        c.failNext(1, Fault.contextLengthExceeded());
+        HttpResponse<String> none = post(gateway, chat("ctx-mixed", false));
+        assertThat(none.statusCode()).as(none.body()).isEqualTo(400);
+        assertThat(error(none).path("code").asText()).isEqualTo("context_length_exceeded");
+        assertThat(none.headers().firstValue("x-gatehouse-attempts")).hasValue("3");
+        assertThat(b.requestCount()).as("tried once per call").isEqualTo(2);
     }
 
     @Test
@@ -444,9 +554,9 @@ class ResilienceTest {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         assertThat(response.headers().firstValue("x-gatehouse-model")).hasValue("gpt-4o-mini");
         assertThat(response.headers().firstValue("x-gatehouse-provider")).hasValue("b");
-        assertThat(response.headers().firstValue("x-gatehouse-attempts")).hasValue("2");
+        assertThat(response.headers().firstValue("x-gatehouse-attempts")).hasValue("3");
         assertThat(JSON.readTree(response.body()).path("model").asText()).isEqualTo("gpt-4o-mini");
-        assertThat(a.requestCount()).as("a fallback model is left: the failing target is not retried").isEqualTo(1);
+        assertThat(a.requestCount()).as("retried once (the model asked for), then the fallback model").isEqualTo(2);
         assertThat(c.requestCount()).isZero();
         assertThat(millisSince(start)).isLessThan(1000);
     }

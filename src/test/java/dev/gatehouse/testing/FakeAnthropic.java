@@ -231,6 +231,22 @@ public final class FakeAnthropic implements AutoCloseable {
         });
     }
 
+    /** {@code GET /v1/models} (Models API: list), one page; same key and version checks as a message. */
+    private void listModels(HttpServerRequest req) {
+        if (!DEFAULT_KEY.equals(req.getHeader("x-api-key"))) {
+            error(req, 401, "authentication_error", "invalid x-api-key", Map.of());
+            return;
+        }
+        if (req.getHeader("anthropic-version") == null) {
+            error(req, 400, "invalid_request_error", "anthropic-version: header is required", Map.of());
+            return;
+        }
+        String body = "{\"data\":[{\"type\":\"model\",\"id\":\"claude-sonnet-4-5\",\"display_name\":\"Claude Sonnet 4.5\","
+                + "\"created_at\":\"2025-09-29T00:00:00Z\"}],\"has_more\":false,\"first_id\":\"claude-sonnet-4-5\","
+                + "\"last_id\":\"claude-sonnet-4-5\"}";
+        req.response().setStatusCode(200).putHeader("content-type", "application/json").end(body);
+    }
+
     private static List<String> unknown(JsonNode json) {
         List<String> out = new ArrayList<>();
         json.fieldNames().forEachRemaining(f -> {
@@ -240,6 +256,10 @@ public final class FakeAnthropic implements AutoCloseable {
     }
 
     private void process(HttpServerRequest req, JsonNode json) {
+        if (req.path().equals("/v1/models") && req.method() == io.vertx.core.http.HttpMethod.GET) {
+            listModels(req);
+            return;
+        }
         if (!req.path().equals("/v1/messages") || req.method() != io.vertx.core.http.HttpMethod.POST) {
             error(req, 404, "not_found_error", "Not found", Map.of());
             return;

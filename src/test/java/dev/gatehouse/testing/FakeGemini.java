@@ -192,6 +192,18 @@ public final class FakeGemini implements AutoCloseable {
     }
 
     private void respond(HttpServerRequest req, JsonNode json, HttpServerResponse res) {
+        if (req.method() == HttpMethod.GET && req.path().equals("/v1beta/models")) {
+            // models.list, one page; the key is checked as for a generation.
+            String key = req.getHeader("x-goog-api-key");
+            if (key == null || !key.equals(DEFAULT_KEY)) {
+                throw new Invalid(key == null ? 403 : 400, key == null ? "PERMISSION_DENIED" : "INVALID_ARGUMENT",
+                        key == null ? "Method doesn't allow unregistered callers." : "API key not valid. Please pass a valid API key.");
+            }
+            send(res, 200, "{\"models\":[{\"name\":\"models/gemini-2.5-flash\",\"version\":\"001\","
+                    + "\"displayName\":\"Gemini 2.5 Flash\",\"inputTokenLimit\":1048576,\"outputTokenLimit\":65536,"
+                    + "\"supportedGenerationMethods\":[\"generateContent\",\"countTokens\"]}]}");
+            return;
+        }
         if (req.method() != HttpMethod.POST) {
             throw new Invalid(404, "NOT_FOUND", "Method not found.");
         }

@@ -74,6 +74,7 @@ public final class FakeOpenAi implements AutoCloseable {
     private final Vertx vertx;
     private final boolean ownsVertx;
     private final HttpServer server;
+    private final String scheme;
     private final Object lock = new Object();
     private final AtomicLong ids = new AtomicLong();
 
@@ -87,10 +88,26 @@ public final class FakeOpenAi implements AutoCloseable {
     private volatile Consumer<JsonNode> onRequest = j -> { };
 
     private FakeOpenAi(Vertx vertx, boolean ownsVertx) {
+        this(vertx, ownsVertx, null);
+    }
+
+    private FakeOpenAi(Vertx vertx, boolean ownsVertx, java.util.function.Consumer<HttpServerOptions> tls) {
         this.vertx = vertx;
         this.ownsVertx = ownsVertx;
-        this.server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0))
-                .requestHandler(this::handle);
+        HttpServerOptions options = new HttpServerOptions().setHost("127.0.0.1").setPort(0);
+        if (tls != null) {
+            options.setSsl(true);
+            tls.accept(options);
+        }
+        this.scheme = tls == null ? "http" : "https";
+        this.server = vertx.createHttpServer(options).requestHandler(this::handle);
+    }
+
+    /** Starts a fake that serves HTTPS; {@code tls} sets its certificate (and client authentication, if any). */
+    public static FakeOpenAi startHttps(java.util.function.Consumer<HttpServerOptions> tls) {
+        FakeOpenAi fake = new FakeOpenAi(Vertx.vertx(), true, tls);
+        await(fake.server.listen());
+        return fake;
     }
 
     /** Starts a fake on its own Vert.x instance (closed by {@link #close()}). */
@@ -120,7 +137,7 @@ public final class FakeOpenAi implements AutoCloseable {
 
     /** Scheme, host and port, e.g. for an Azure "endpoint" setting: {@code http://127.0.0.1:PORT}. */
     public String origin() {
-        return "http://127.0.0.1:" + port();
+        return scheme + "://127.0.0.1:" + port();
     }
 
     @Override

@@ -38,6 +38,14 @@ public final class AnthropicProvider extends ConfiguredProvider {
         return new UpstreamRequest(messagesUrl, headers, body, stream);
     }
 
+    /** {@code GET /v1/models}: the model list, with the key and version headers of a call. */
+    @Override
+    public UpstreamRequest probe() {
+        UpstreamRequest call = chat(Buffer.buffer(), null, false);
+        return new UpstreamRequest(messagesUrl.substring(0, messagesUrl.length() - "/messages".length()) + "/models",
+                call.headers(), Buffer.buffer(), false);
+    }
+
     @Override
     public AnthropicProvider withApiKey(String apiKey) {
         return new AnthropicProvider(config.withApiKey(apiKey), transport());

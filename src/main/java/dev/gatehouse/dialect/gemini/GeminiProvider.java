@@ -3,6 +3,7 @@ package dev.gatehouse.dialect.gemini;
 import dev.gatehouse.canonical.ChatRequest;
 import dev.gatehouse.config.ProviderConfig;
 import dev.gatehouse.dialect.InlineImages;
+import dev.gatehouse.provider.BaseUrls;
 import dev.gatehouse.provider.ConfiguredProvider;
 import dev.gatehouse.provider.Transport;
 import dev.gatehouse.provider.UpstreamRequest;
@@ -30,7 +31,8 @@ public final class GeminiProvider extends ConfiguredProvider {
     public GeminiProvider(ProviderConfig config, Transport transport, ImageFetcher images) {
         super(config, transport, CODEC);
         this.images = images;
-        this.baseUrl = trimSlash(config.baseUrl() == null ? DEFAULT_BASE_URL : config.baseUrl());
+        // With or without /v1beta: the SDKs take the host alone, the REST reference shows the version.
+        this.baseUrl = BaseUrls.withVersion(config.baseUrl() == null ? DEFAULT_BASE_URL : config.baseUrl(), "v1beta");
     }
 
     /** Replaces every http(s) image URL with the fetched bytes as a data URL; all fetches run at once. */
@@ -67,6 +69,12 @@ public final class GeminiProvider extends ConfiguredProvider {
     }
 
     /** A model may be configured as "gemini-2.5-flash" or "models/gemini-2.5-flash". */
+    /** {@code GET …/models}: the model list, with the key. */
+    @Override
+    public UpstreamRequest probe() {
+        return new UpstreamRequest(baseUrl + "/models", headers(false), Buffer.buffer(), false);
+    }
+
     private String modelUrl(String model) {
         String id = model.startsWith("models/") ? model.substring("models/".length()) : model;
         return baseUrl + "/models/" + URLEncoder.encode(id, StandardCharsets.UTF_8);

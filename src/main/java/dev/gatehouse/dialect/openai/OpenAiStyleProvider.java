@@ -60,7 +60,7 @@ public abstract class OpenAiStyleProvider extends ConfiguredProvider {
         return new UpstreamRequest(url(operation, upstreamModel), headers, body, false, upload);
     }
 
-    private MultiMap headers(boolean stream) {
+    protected MultiMap headers(boolean stream) {
         MultiMap headers = baseHeaders(stream);
         authenticate(headers);
         return headers;
