@@ -82,16 +82,16 @@ class MediaGovernanceTest {
 
     @Test
     void imagesFallBackOnAServerErrorAndAreChargedPerImageBySizeAndQuality() throws Exception {
-        fake.failNext(1, 500);
+        fake.failNext(2, 500); // the first try and its retry on the same target (routing.retries.prefer: same-target)
         String requestId = "img-" + System.nanoTime();
         ImagesResponse images = client.images().generate(ImageGenerateParams.builder().model("dall-e-3").prompt("a red kite")
                 .n(2).size(ImageGenerateParams.Size._1024X1792).quality(ImageGenerateParams.Quality.HD)
                 .putAdditionalHeader("x-request-id", requestId).build());
-        assertThat(images.data().orElseThrow()).hasSize(2); // the mock answered after the fake's 500
+        assertThat(images.data().orElseThrow()).hasSize(2); // the mock answered after the fake's two 500s
         RequestRecord record = awaitRecord(requestId);
         assertThat(record.endpoint()).isEqualTo("images_generations");
         assertThat(record.provider()).isEqualTo("mock");
-        assertThat(record.attempts()).hasSize(2);
+        assertThat(record.attempts()).hasSize(3);
         assertThat(record.costMicros()).isEqualTo(2 * 120_000); // dall-e-3 hd 1024x1792: $0.12 an image
 
         String plain = "img-" + System.nanoTime();
@@ -125,14 +125,14 @@ class MediaGovernanceTest {
                 .containsEntry("response_format", "verbose_json");
         assertThat(awaitRecord(requestId).costMicros()).isEqualTo(6_200); // ceil(62 s × 6,000 µ$ / 60)
 
-        // The first target fails: the same file goes to the mock, which reads its WAV header (4 s).
-        fake.failNext(1, 503);
+        // The first target fails twice (its retry too): the same file goes to the mock, which reads its WAV header (4 s).
+        fake.failNext(2, 503);
         int before = fake.received().size();
         String fallback = "stt-" + System.nanoTime();
         var json = client.audio().transcriptions().create(TranscriptionCreateParams.builder().model("whisper-1").file(file)
                 .putAdditionalHeader("x-request-id", fallback).build());
         assertThat(json.asTranscription().text()).isEqualTo("Mock transcript of meeting.wav: 4 seconds of audio.");
-        assertThat(fake.received()).hasSize(before + 1);
+        assertThat(fake.received()).hasSize(before + 2);
         assertThat(fake.received().getLast().files().getFirst().sha256()).isEqualTo(digest);
         RequestRecord record = awaitRecord(fallback);
         assertThat(record.provider()).isEqualTo("mock");
