@@ -19,9 +19,12 @@ import java.util.function.IntSupplier;
  * any call of that caller.
  */
 public final class Loopback {
-    /** Headers of the caller's request that a request made on its behalf carries on. */
+    /**
+     * Headers of the caller's request that a request made on its behalf carries on (the Anthropic
+     * ones matter to the rounds of a tool loop on {@code /v1/messages}; other endpoints ignore them).
+     */
     public static final List<String> CARRIED = List.of("authorization", "x-api-key", "x-gatehouse-metadata",
-            "x-gatehouse-fallbacks", "user-agent");
+            "x-gatehouse-fallbacks", "user-agent", "anthropic-version", "anthropic-beta");
 
     private final HttpClient client;
     private final String host;

@@ -1,6 +1,8 @@
 package dev.gatehouse.api.mcp;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gatehouse.api.BodyBytes;
+import dev.gatehouse.api.Loopback;
 import dev.gatehouse.call.Call;
 import dev.gatehouse.call.Endpoint;
 import dev.gatehouse.call.ErrorType;
@@ -12,10 +14,7 @@ import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientResponse;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.Map;
 import java.util.function.IntSupplier;
 
@@ -26,15 +25,10 @@ import java.util.function.IntSupplier;
  */
 final class AgentTools {
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Headers of the caller's request that each round carries on. */
-    private static final List<String> CARRIED = List.of("authorization", "x-api-key", "x-gatehouse-metadata",
-            "x-gatehouse-fallbacks", "user-agent", "anthropic-version", "anthropic-beta");
     private static final byte[] MCP = "\"mcp\"".getBytes(StandardCharsets.US_ASCII);
 
     private final ToolCalls tools;
-    private final HttpClient loopback;
-    private final String host;
-    private final IntSupplier port;
+    private final Loopback loopback;
 
     /**
      * @param host the address this gateway listens on (a wildcard address is reached on loopback)
@@ -42,9 +36,7 @@ final class AgentTools {
      */
     AgentTools(ToolCalls tools, HttpClient loopback, String host, IntSupplier port) {
         this.tools = tools;
-        this.loopback = loopback;
-        this.host = host == null || host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]") ? "127.0.0.1" : host;
-        this.port = port;
+        this.loopback = new Loopback(loopback, host, port);
     }
 
     ToolCalls calls() {
@@ -57,38 +49,20 @@ final class AgentTools {
 
     /** Whether a request could name gateway MCP tools at all: servers exist and the body says "mcp" (a byte search, no parse). */
     boolean mayName(Buffer body, String header) {
-        return header != null || !tools.state().servers().isEmpty() && mentions(body, MCP);
-    }
-
-    /** Whether {@code body} contains {@code needle}: a byte search, no parsing, no copy. */
-    static boolean mentions(Buffer body, byte[] needle) {
-        int last = body.length() - needle.length;
-        outer:
-        for (int i = 0; i <= last; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (body.getByte(i + j) != needle[j]) {
-                    continue outer;
-                }
-            }
-            return true;
-        }
-        return false;
+        return header != null || !tools.state().servers().isEmpty() && BodyBytes.contains(body, MCP);
     }
 
     /** Sends one round to {@code path} on this gateway with the caller's credentials. */
     Future<HttpClientResponse> round(Call call, String path, byte[] body) {
-        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(host).setPort(port.getAsInt())
-                .setURI(path).putHeader("content-type", "application/json");
-        for (String name : CARRIED) {
-            String value = call.headers().get(name);
-            if (name.equals("anthropic-beta") && value != null) {
-                value = withoutMcpBetas(value); // the gateway runs the MCP servers; the rounds are plain tool use
-            }
-            if (value != null && !value.isEmpty()) {
-                options.putHeader(name, value);
+        Map<String, String> carried = Loopback.credentials(call.headers());
+        String betas = carried.remove("anthropic-beta");
+        if (betas != null) {
+            betas = withoutMcpBetas(betas); // the gateway runs the MCP servers; the rounds are plain tool use
+            if (!betas.isEmpty()) {
+                carried.put("anthropic-beta", betas);
             }
         }
-        return loopback.request(options).compose(r -> r.send(Buffer.buffer(body)));
+        return loopback.post(path, carried, Buffer.buffer(body), 0);
     }
 
     private static String withoutMcpBetas(String betas) {

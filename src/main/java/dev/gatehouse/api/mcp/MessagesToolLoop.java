@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gatehouse.api.BodyBytes;
 import dev.gatehouse.api.Ingress;
 import dev.gatehouse.call.Call;
 import dev.gatehouse.call.ErrorType;
@@ -69,7 +70,7 @@ public final class MessagesToolLoop {
     /** The plan for a body naming MCP servers ({@code mcp_servers} or the {@code x-gatehouse-mcp} header), or null. */
     public Plan plan(Buffer body, String header) {
         // Without gateway servers the connector's fields are not the gateway's: they pass on as before.
-        if (header == null && (agent.calls().state().servers().isEmpty() || !AgentTools.mentions(body, MCP_SERVERS))) {
+        if (header == null && (agent.calls().state().servers().isEmpty() || !BodyBytes.contains(body, MCP_SERVERS))) {
             return null;
         }
         JsonNode request;
