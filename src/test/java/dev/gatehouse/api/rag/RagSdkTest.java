@@ -190,7 +190,8 @@ class RagSdkTest {
         VectorStore store = alpha.vectorStores().create(VectorStoreCreateParams.builder().name("handbook").build());
         alpha.vectorStores().files().create(com.openai.models.vectorstores.files.FileCreateParams.builder().vectorStoreId(store.id())
                 .fileId(file.id()).build());
-        assertThat(settled(alpha, store.id(), file.id()).status().asString()).isEqualTo("completed");
+        VectorStoreFile settled = settled(alpha, store.id(), file.id());
+        assertThat(settled.status().asString()).as("ingestion (last_error: %s)", settled.lastError()).isEqualTo("completed");
         return new Ready(store.id(), file.id());
     }
 
