@@ -19,6 +19,9 @@ import io.vertx.core.net.PemTrustOptions;
 import io.vertx.core.transport.Transport;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -67,8 +70,16 @@ public final class GatewayServer {
     }
 
     /** Starts listening; the future gives the bound port (useful with port 0 in tests). */
-    public Future<Integer> start(String host, int port, int instances) {
+    public Future<Integer> start(String host, int requestedPort, int instances) {
         startLimits = limits.get();
+        int port;
+        try {
+            port = exclusivePort(host, requestedPort);
+        } catch (IOException e) {
+            return Future.failedFuture(new IllegalStateException("Cannot listen on " + host + ":" + requestedPort
+                    + ": the address is in use (another gateway or program listens there) or not available here: "
+                    + e.getMessage(), e));
+        }
         int[] boundPort = {port};
         return vertx.deployVerticle(() -> new ServerVerticle(host, port, boundPort), new DeploymentOptions().setInstances(instances))
                 .map(id -> {
@@ -79,6 +90,22 @@ public final class GatewayServer {
                     }
                     return boundPort[0];
                 });
+    }
+
+    /**
+     * The port to listen on: {@code port}, or a free one when it is 0, after checking that no other
+     * socket listens there. The event loops bind with SO_REUSEPORT so the kernel spreads connections
+     * over them; but SO_REUSEPORT also lets a second process of the same user bind the same port and
+     * silently take half the connections (another gateway started twice, or with port 0 a port the
+     * kernel hands out again: tests saw calls answered by another gateway of the same machine). A
+     * plain bind first, without SO_REUSEPORT, fails if anything listens there, reuse-port or not.
+     */
+    static int exclusivePort(String host, int port) throws IOException {
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.setReuseAddress(true); // a port whose old connections linger in TIME_WAIT is free
+            probe.bind(new InetSocketAddress(host, port));
+            return probe.getLocalPort();
+        }
     }
 
     /** Checks the certificate files now instead of at the next periodic check (tests, a signal). */
