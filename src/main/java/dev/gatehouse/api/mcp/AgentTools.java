@@ -1,6 +1,7 @@
 package dev.gatehouse.api.mcp;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gatehouse.api.Loopback;
 import dev.gatehouse.call.Call;
 import dev.gatehouse.call.Endpoint;
 import dev.gatehouse.call.ErrorType;
@@ -77,8 +78,8 @@ final class AgentTools {
 
     /** Sends one round to {@code path} on this gateway with the caller's credentials. */
     Future<HttpClientResponse> round(Call call, String path, byte[] body) {
-        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(host).setPort(port.getAsInt())
-                .setURI(path).putHeader("content-type", "application/json");
+        RequestOptions options = Loopback.mark(new RequestOptions().setMethod(HttpMethod.POST).setHost(host).setPort(port.getAsInt())
+                .setURI(path).putHeader("content-type", "application/json"));
         for (String name : CARRIED) {
             String value = call.headers().get(name);
             if (name.equals("anthropic-beta") && value != null) {
