@@ -177,6 +177,11 @@ public final class Gatehouse implements AutoCloseable {
     private final GatehouseConfig initialConfig;
     /** Background parts (identity registry, JWKS fetcher) closed before the database. */
     private final List<AutoCloseable> closeFirst = new ArrayList<>();
+    /**
+     * Background work stopped when a drain begins (also in {@link #close()}): it sends the node
+     * requests of its own (ingestion embeds through the gateway) that would keep the drain busy.
+     */
+    private final List<AutoCloseable> stopAtDrain = new ArrayList<>();
     /** Parts that flush what the last calls produced (span exporter), closed after the event loops. */
     private final List<AutoCloseable> closeLast = new ArrayList<>();
     private Enforcement enforcement;
@@ -498,6 +503,7 @@ public final class Gatehouse implements AutoCloseable {
             gatehouse.closeFirst.add(identity.registry());
             gatehouse.closeLast.add(cache);
             gatehouse.closeFirst.add(knowledge::stopIngestion); // files in progress end failed, with the reason
+            gatehouse.stopAtDrain.add(knowledge::stopIngestion);
             gatehouse.closeLast.add(knowledge); // after the server: no request is using the index any more
             gatehouse.closeFirst.add(mcpServers); // stops stdio servers' processes
             gatehouse.closeFirst.add(toolCalls::close);
@@ -664,6 +670,7 @@ public final class Gatehouse implements AutoCloseable {
         }
         Duration timeout = drainTimeout.get();
         inFlight.drain();
+        closeQuietly(stopAtDrain);
         long started = System.nanoTime();
         int open = inFlight.inFlight();
         LOG.info("draining: not ready, new calls refused; waiting up to {} for {} call(s) in flight", timeout, open);
@@ -686,13 +693,7 @@ public final class Gatehouse implements AutoCloseable {
             watcher.close();
         }
         housekeeping.shutdownNow();
-        for (AutoCloseable part : closeFirst) {
-            try {
-                part.close();
-            } catch (Exception e) {
-                LOG.warn("{} did not stop cleanly: {}", part, e.getMessage());
-            }
-        }
+        closeQuietly(closeFirst);
         try {
             server.stop().await(5, TimeUnit.SECONDS);
         } catch (Exception e) {
@@ -712,16 +713,20 @@ public final class Gatehouse implements AutoCloseable {
         if (requestLogging != null) {
             requestLogging.close(); // drains the request-log queue (or spools it)
         }
-        for (AutoCloseable part : closeLast) {
+        closeQuietly(closeLast);
+        database.close();
+        if (nodeLock != null) {
+            nodeLock.close();
+        }
+    }
+
+    private static void closeQuietly(List<AutoCloseable> parts) {
+        for (AutoCloseable part : parts) {
             try {
                 part.close();
             } catch (Exception e) {
                 LOG.warn("{} did not stop cleanly: {}", part, e.getMessage());
             }
-        }
-        database.close();
-        if (nodeLock != null) {
-            nodeLock.close();
         }
     }
 
