@@ -177,6 +177,11 @@ public final class Gatehouse implements AutoCloseable {
     private final GatehouseConfig initialConfig;
     /** Background parts (identity registry, JWKS fetcher) closed before the database. */
     private final List<AutoCloseable> closeFirst = new ArrayList<>();
+    /**
+     * Background work stopped when a drain begins (also in {@link #close()}): it sends the node
+     * requests of its own (ingestion embeds through the gateway) that would keep the drain busy.
+     */
+    private final List<AutoCloseable> stopAtDrain = new ArrayList<>();
     /** Parts that flush what the last calls produced (span exporter), closed after the event loops. */
     private final List<AutoCloseable> closeLast = new ArrayList<>();
     private Enforcement enforcement;
@@ -184,6 +189,9 @@ public final class Gatehouse implements AutoCloseable {
     private RequestLogging requestLogging;
     private Settler settler;
     private SingleNodeLock nodeLock;
+    private InFlightLimit inFlight;
+    /** server.drain-timeout as configured now (it follows reloads). */
+    private Supplier<Duration> drainTimeout = () -> Duration.ZERO;
 
     private Gatehouse(Vertx vertx, Database database, GatewayServer server, ConfigWatcher watcher,
             ScheduledExecutorService housekeeping, String host, int port, MasterKeyBootstrap.MasterKey masterKey,
@@ -408,7 +416,7 @@ public final class Gatehouse implements AutoCloseable {
             Console console = new Console(authenticate, consoleSessions);
 
             AtomicBoolean storageUp = new AtomicBoolean(true);
-            Health health = new Health(storageUp::get);
+            Health health = new Health(storageUp::get, inFlight::draining);
             metrics.gauge("gatehouse.storage.up", "1 when the database answered at the last check (every 5 s), else 0",
                     () -> storageUp.get() ? 1 : 0);
             FunctionCounter.builder("gatehouse.auth.failures.slowed", failedAuthentications, FailedAuthentications::slowed)
@@ -418,6 +426,8 @@ public final class Gatehouse implements AutoCloseable {
                     .description("Failed authentications refused with 429 while their address was blocked")
                     .register(metrics.registry());
             metrics.gauge("gatehouse.calls.in_flight", "API calls being served by this node", inFlight::inFlight);
+            metrics.gauge("gatehouse.draining", "1 while this node is stopping (not ready, finishing its calls in flight), else 0",
+                    () -> inFlight.draining() ? 1 : 0);
             FunctionCounter.builder("gatehouse.overload.refused", inFlight, InFlightLimit::refused)
                     .description("Calls refused with 503 because server.max-in-flight calls were being served")
                     .register(metrics.registry());
@@ -435,7 +445,7 @@ public final class Gatehouse implements AutoCloseable {
                 mcp.mount(router);
                 admin.mount(router);
                 console.mount(router);
-            }, () -> snapshot.get().config().server().limits()).tls(serverConfig.tls());
+            }, () -> snapshot.get().config().server().limits()).tls(serverConfig.tls()).draining(inFlight::draining);
             metrics.gauge("gatehouse.connections.open", "Open client connections", connections::open);
             FunctionCounter.builder("gatehouse.connections.refused", connections, ConnectionLimit::refused)
                     .description("Connections closed at once because server.max-connections were open")
@@ -484,6 +494,8 @@ public final class Gatehouse implements AutoCloseable {
             }
             Gatehouse gatehouse = new Gatehouse(vertx, database, server, watcher, housekeeping, host, boundPort, masterKey, config);
             gatehouse.nodeLock = nodeLock;
+            gatehouse.inFlight = inFlight;
+            gatehouse.drainTimeout = () -> snapshot.get().config().server().drainTimeout();
             gatehouse.closeFirst.add(leader);
             if (sharedBreakers != null) {
                 gatehouse.closeFirst.add(sharedBreakers);
@@ -491,6 +503,7 @@ public final class Gatehouse implements AutoCloseable {
             gatehouse.closeFirst.add(identity.registry());
             gatehouse.closeLast.add(cache);
             gatehouse.closeFirst.add(knowledge::stopIngestion); // files in progress end failed, with the reason
+            gatehouse.stopAtDrain.add(knowledge::stopIngestion);
             gatehouse.closeLast.add(knowledge); // after the server: no request is using the index any more
             gatehouse.closeFirst.add(mcpServers); // stops stdio servers' processes
             gatehouse.closeFirst.add(toolCalls::close);
@@ -632,19 +645,55 @@ public final class Gatehouse implements AutoCloseable {
         return database.displayUrl();
     }
 
+    /**
+     * Stops gracefully (SIGTERM): {@link #drain()}, then {@link #close()}, which settles the last
+     * calls, writes the last spend and drains the request log.
+     */
+    public void drainAndClose() {
+        try {
+            drain();
+        } finally {
+            close();
+        }
+    }
+
+    /**
+     * The first half of a graceful stop: from now on {@code /health/ready} answers 503 (draining)
+     * while {@code /health/live} stays 200, new API calls get 503 with Retry-After in the caller's
+     * format, and every answer ends its connection (so a caller's next request opens a connection
+     * the load balancer sends elsewhere). Returns when the calls in flight (streams included) have
+     * ended, or at {@code server.drain-timeout}, whichever comes first.
+     */
+    public void drain() {
+        if (inFlight == null || inFlight.draining()) {
+            return;
+        }
+        Duration timeout = drainTimeout.get();
+        inFlight.drain();
+        closeQuietly(stopAtDrain);
+        long started = System.nanoTime();
+        int open = inFlight.inFlight();
+        LOG.info("draining: not ready, new calls refused; waiting up to {} for {} call(s) in flight", timeout, open);
+        try {
+            if (inFlight.awaitIdle(timeout)) {
+                LOG.info("drained in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+            } else {
+                LOG.warn("drain deadline ({}, server.drain-timeout) passed with {} call(s) still in flight: they are cut",
+                        timeout, inFlight.inFlight());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            LOG.warn("drain interrupted with {} call(s) in flight", inFlight.inFlight());
+        }
+    }
+
     @Override
     public void close() {
         if (watcher != null) {
             watcher.close();
         }
         housekeeping.shutdownNow();
-        for (AutoCloseable part : closeFirst) {
-            try {
-                part.close();
-            } catch (Exception e) {
-                LOG.warn("{} did not stop cleanly: {}", part, e.getMessage());
-            }
-        }
+        closeQuietly(closeFirst);
         try {
             server.stop().await(5, TimeUnit.SECONDS);
         } catch (Exception e) {
@@ -664,16 +713,20 @@ public final class Gatehouse implements AutoCloseable {
         if (requestLogging != null) {
             requestLogging.close(); // drains the request-log queue (or spools it)
         }
-        for (AutoCloseable part : closeLast) {
+        closeQuietly(closeLast);
+        database.close();
+        if (nodeLock != null) {
+            nodeLock.close();
+        }
+    }
+
+    private static void closeQuietly(List<AutoCloseable> parts) {
+        for (AutoCloseable part : parts) {
             try {
                 part.close();
             } catch (Exception e) {
                 LOG.warn("{} did not stop cleanly: {}", part, e.getMessage());
             }
-        }
-        database.close();
-        if (nodeLock != null) {
-            nodeLock.close();
         }
     }
 

@@ -50,9 +50,11 @@ final class StartCommand implements Callable<Integer> {
         }
         printBanner(gatehouse, (System.nanoTime() - started) / 1_000_000);
         CountDownLatch stopped = new CountDownLatch(1);
+        // SIGTERM (a Kubernetes pod stopped, docker stop) or Ctrl-C: drain (not ready, new calls
+        // refused, calls in flight finish up to server.drain-timeout), then close and flush.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            System.out.println("gatehouse: stopping");
-            gatehouse.close();
+            System.out.println("gatehouse: stopping (draining calls in flight)");
+            gatehouse.drainAndClose();
             stopped.countDown();
         }, "gatehouse-shutdown"));
         stopped.await();

@@ -123,9 +123,12 @@ public final class Ingress {
         HttpServerRequest request = ctx.request();
         HttpServerResponse response = ctx.response();
         InFlightLimit inFlight = gateway.inFlight();
-        if (!inFlight.tryAcquire()) {
-            // Refused before anything is read or allocated for the call: shedding must cost less than serving.
-            ErrorWriter.write(ctx, InFlightLimit.overloaded(), errorBody);
+        // A draining node still serves its own requests for calls in flight (tool-loop rounds): the
+        // header is looked at only then, so the usual path pays nothing for it.
+        if (!inFlight.tryAcquire() && !(inFlight.draining() && Loopback.marked(request) && inFlight.tryAcquireWhileDraining())) {
+            // Refused before anything is read or allocated for the call: shedding must cost less than
+            // serving. Over the limit, or the node is draining (the server closes the connection after).
+            ErrorWriter.write(ctx, inFlight.refusal(), errorBody);
             return;
         }
         Call call = new Call(ctx.get(ErrorWriter.REQUEST_ID), endpoint, request.headers(), System.nanoTime());
@@ -161,8 +164,13 @@ public final class Ingress {
             try {
                 call.finish(); // settles budgets, releases limits: exactly once, success or not
             } finally {
-                inFlight.release();
-                listener.completed(call, done.failed() ? done.cause() : null);
+                try {
+                    listener.completed(call, done.failed() ? done.cause() : null);
+                } finally {
+                    // Last: a draining node stops once no call is in flight, so the call's request-log
+                    // record must be queued by then.
+                    inFlight.release();
+                }
             }
         });
     }

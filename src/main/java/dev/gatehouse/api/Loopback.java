@@ -6,7 +6,12 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.RequestOptions;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +30,14 @@ public final class Loopback {
      */
     public static final List<String> CARRIED = List.of("authorization", "x-api-key", "x-gatehouse-metadata",
             "x-gatehouse-fallbacks", "user-agent", "anthropic-version", "anthropic-beta");
+    /**
+     * Marks a request as this process's own, sent for a call in flight (a tool-loop round, a file
+     * search): a draining node refuses new calls but must serve these, or the call they belong to
+     * fails. The value is a secret of this process (never stored, logged or sent upstream), so a
+     * caller cannot claim the exemption.
+     */
+    static final String MARK_HEADER = "x-gatehouse-loopback";
+    private static final byte[] MARK = newMark();
 
     private final HttpClient client;
     private final String host;
@@ -52,10 +65,27 @@ public final class Loopback {
         return carried;
     }
 
+    private static byte[] newMark() {
+        byte[] random = new byte[16];
+        new SecureRandom().nextBytes(random);
+        return HexFormat.of().formatHex(random).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** Adds the mark of this process's own requests (see {@link #MARK_HEADER}). */
+    public static RequestOptions mark(RequestOptions options) {
+        return options.putHeader(MARK_HEADER, new String(MARK, StandardCharsets.US_ASCII));
+    }
+
+    /** Whether {@code request} was sent by this process for a call in flight (compared in constant time). */
+    public static boolean marked(HttpServerRequest request) {
+        String value = request.getHeader(MARK_HEADER);
+        return value != null && MessageDigest.isEqual(value.getBytes(StandardCharsets.US_ASCII), MARK);
+    }
+
     /** POSTs a JSON body to {@code path} with the given caller headers. */
     public Future<HttpClientResponse> post(String path, Map<String, String> credentials, Buffer body, long idleTimeoutMillis) {
-        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(host).setPort(port.getAsInt())
-                .setURI(path).putHeader("content-type", "application/json");
+        RequestOptions options = mark(new RequestOptions().setMethod(HttpMethod.POST).setHost(host).setPort(port.getAsInt())
+                .setURI(path).putHeader("content-type", "application/json"));
         if (idleTimeoutMillis > 0) {
             options.setIdleTimeout(idleTimeoutMillis);
         }

@@ -95,6 +95,7 @@ final class ConfigReader {
         Integer loops = s.integer("event-loops", 0, 1024);
         Duration requestTimeout = s.duration("request-timeout", true);
         Long maxUpload = s.size("max-upload-size");
+        Duration drainTimeout = s.duration("drain-timeout", true);
         ServerConfig.Limits ld = ServerConfig.Limits.DEFAULTS;
         Integer inFlight = s.integer("max-in-flight", 1, 10_000_000);
         Integer connections = s.integer("max-connections", 1, 10_000_000);
@@ -121,7 +122,8 @@ final class ConfigReader {
                 maxBody == null ? d.maxBodyBytes() : maxBody,
                 loops == null ? d.eventLoops() : loops,
                 requestTimeout == null ? d.requestTimeout() : requestTimeout, limits, tls,
-                maxUpload == null ? d.maxUploadBytes() : maxUpload);
+                maxUpload == null ? d.maxUploadBytes() : maxUpload,
+                drainTimeout == null ? d.drainTimeout() : drainTimeout);
     }
 
     private ServerConfig.Tls tls(Section t) {

@@ -11,18 +11,28 @@ import java.time.Duration;
  * @param tls HTTPS on the listener, or null for plain HTTP
  * @param maxUploadBytes largest multipart upload (audio to transcribe, images to edit), streamed to an
  *     encrypted spool file rather than held in memory (default 64 MiB)
+ * @param drainTimeout how long a stopping node (SIGTERM) waits for its calls in flight, streams
+ *     included, before it closes (default 30 s); zero: it does not wait
  */
 public record ServerConfig(
         String host, int port, long maxBodyBytes, int eventLoops, Duration requestTimeout, Limits limits, Tls tls,
-        long maxUploadBytes) {
+        long maxUploadBytes, Duration drainTimeout) {
 
     public static final long DEFAULT_MAX_BODY = 32L * 1024 * 1024;
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
     public static final long DEFAULT_MAX_UPLOAD = 64L * 1024 * 1024;
+    /** Long enough for most streams to end; the Helm chart's grace period leaves room for it. */
+    public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
 
     public ServerConfig {
         limits = limits == null ? Limits.DEFAULTS : limits;
         maxUploadBytes = maxUploadBytes <= 0 ? DEFAULT_MAX_UPLOAD : maxUploadBytes;
+        drainTimeout = drainTimeout == null ? DEFAULT_DRAIN_TIMEOUT : drainTimeout;
+    }
+
+    public ServerConfig(String host, int port, long maxBodyBytes, int eventLoops, Duration requestTimeout, Limits limits, Tls tls,
+            long maxUploadBytes) {
+        this(host, port, maxBodyBytes, eventLoops, requestTimeout, limits, tls, maxUploadBytes, DEFAULT_DRAIN_TIMEOUT);
     }
 
     public ServerConfig(String host, int port, long maxBodyBytes, int eventLoops, Duration requestTimeout) {

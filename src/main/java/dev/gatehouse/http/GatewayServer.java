@@ -15,6 +15,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.PemTrustOptions;
 import io.vertx.core.transport.Transport;
 import io.vertx.ext.web.Router;
@@ -25,6 +26,8 @@ import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLPeerUnverifiedException;
@@ -36,12 +39,18 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 public final class GatewayServer {
     private static final CharSequence REQUEST_ID = HttpHeaders.createOptimized("x-request-id");
     static final long REFUSAL_CLOSE_GRACE_MILLIS = 1_000;
+    /**
+     * How long a connection that got an answer while the node drains may take to finish its
+     * request before it is closed anyway; the server stops at the drain deadline in any case.
+     */
+    static final long DRAINING_CONNECTION_GRACE_MILLIS = 60_000;
     private final Vertx vertx;
     private final Consumer<Router> routes;
     private final Supplier<ServerConfig.Limits> limits;
     private String deploymentId;
     private ServerConfig.Tls tls;
     private CertificateReloader reloader;
+    private BooleanSupplier draining = () -> false;
     /** Every event loop's server, for certificate reloads. */
     private final List<HttpServer> servers = new CopyOnWriteArrayList<>();
     /** The limits read at start (header and request-line sizes are fixed for the server's life). */
@@ -66,6 +75,18 @@ public final class GatewayServer {
     /** Serves HTTPS (and HTTP/2 over TLS) from {@code tls}'s PEM files, reloaded when they change; null: plain HTTP. */
     public GatewayServer tls(ServerConfig.Tls tls) {
         this.tls = tls;
+        return this;
+    }
+
+    /**
+     * While {@code draining} is true (the node is stopping) every answer ends its connection, so
+     * callers open their next one, which the load balancer sends to another node: HTTP/1.1 answers
+     * carry {@code Connection: close} and the connection is closed once the answer is out; HTTP/2
+     * connections get a GOAWAY (their open streams finish). The listener stays open: the health
+     * endpoints must answer (not ready, still live) and stragglers get a clear 503.
+     */
+    public GatewayServer draining(BooleanSupplier draining) {
+        this.draining = draining;
         return this;
     }
 
@@ -144,6 +165,9 @@ public final class GatewayServer {
             String id = RequestIds.fromCallerOrNew(ctx.request().getHeader("x-request-id"));
             ctx.put(ErrorWriter.REQUEST_ID, id);
             ctx.response().putHeader(REQUEST_ID, id);
+            if (draining.getAsBoolean()) {
+                endConnectionAfter(ctx);
+            }
             int maxHeaders = limits.get().maxHeaders();
             if (ctx.request().headers().size() > maxHeaders) {
                 // The codec bounds the headers' bytes, not their number; many tiny ones cost a map entry each.
@@ -164,6 +188,25 @@ public final class GatewayServer {
                 "Method " + ctx.request().method() + " is not allowed on " + ctx.request().path() + ".", null, "method_not_allowed")));
         router.errorHandler(500, ctx -> ErrorWriter.write(ctx, ctx.failure()));
         return router;
+    }
+
+    /**
+     * The connection ends once this request is answered (and its body received): the next request
+     * on a keep-alive connection is never served by a draining node.
+     */
+    static void endConnectionAfter(RoutingContext ctx) {
+        HttpServerRequest request = ctx.request();
+        if (request.version() == HttpVersion.HTTP_1_1 || request.version() == HttpVersion.HTTP_1_0) {
+            request.response().putHeader(HttpHeaders.CONNECTION, "close"); // HTTP/2 forbids the header: GOAWAY says it
+        }
+        // A refused call's body was never read: read (and drop) the rest, so the connection ends
+        // when it is in, instead of waiting for the grace period with the request paused.
+        ctx.addEndHandler(done -> {
+            if (!request.isEnded()) {
+                request.resume();
+            }
+        });
+        request.connection().shutdown(DRAINING_CONNECTION_GRACE_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /** The admin API under mutual TLS: only a connection that presented a certificate the admin CA verified gets through. */

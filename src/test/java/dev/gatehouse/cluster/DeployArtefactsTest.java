@@ -72,6 +72,12 @@ class DeployArtefactsTest {
                 Path.of("gatehouse.yaml"), ENV).config();
         assertThat(config.storage().url()).startsWith("jdbc:postgresql:");
         assertThat(config.redis().enabled()).isTrue();
+
+        // A stopped pod gets time for the preStop pause, the drain (server.drain-timeout) and the
+        // request-log flush before Kubernetes kills it.
+        long grace = pod.path("spec").path("terminationGracePeriodSeconds").asLong();
+        long preStop = Long.parseLong(texts(container.path("lifecycle").path("preStop").path("exec").path("command")).get(1));
+        assertThat(grace).as("terminationGracePeriodSeconds").isGreaterThanOrEqualTo(preStop + config.server().drainTimeout().toSeconds() + 15);
     }
 
     @Test
@@ -121,6 +127,13 @@ class DeployArtefactsTest {
                 Path.of("deploy/compose/gatehouse.yaml"), ENV).config();
         assertThat(config.storage().url()).isEqualTo("jdbc:postgresql://postgres:5432/gatehouse");
         assertThat(config.redis().url()).isEqualTo("redis://redis:6379");
+        for (String node : nodes) {
+            // docker compose stop: SIGTERM, then SIGKILL after stop_grace_period; the drain and the flush fit in it.
+            String stopGrace = services.path(node).path("stop_grace_period").asText();
+            assertThat(stopGrace).as(node).matches("\\d+s");
+            assertThat(Long.parseLong(stopGrace.substring(0, stopGrace.length() - 1))).as(node)
+                    .isGreaterThanOrEqualTo(config.server().drainTimeout().toSeconds() + 10);
+        }
     }
 
     private static ObjectNode values() throws IOException {

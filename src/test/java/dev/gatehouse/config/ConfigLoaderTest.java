@@ -106,6 +106,17 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void readsTheDrainTimeoutZeroMeaningNoWait() {
+        String models = "providers: {m: {kind: mock}}\nmodels: {x: {targets: [{provider: m}]}}\n";
+        assertThat(ConfigLoader.parse("server: {drain-timeout: 2m}\n" + models, SOURCE, Map.of()).server().drainTimeout())
+                .isEqualTo(Duration.ofMinutes(2));
+        assertThat(ConfigLoader.parse("server: {drain-timeout: 0s}\n" + models, SOURCE, Map.of()).server().drainTimeout())
+                .isEqualTo(Duration.ZERO);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ConfigLoader.parse("server: {drain-timeout: soon}\n" + models, SOURCE, Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("server.drain-timeout");
+    }
+
+    @Test
     void appliesDefaultsForOptionalSections() {
         String yaml = """
                 providers:
@@ -117,6 +128,7 @@ class ConfigLoaderTest {
         GatehouseConfig c = ConfigLoader.parse(yaml, SOURCE, Map.of());
         assertThat(c.server()).isEqualTo(ServerConfig.defaults());
         assertThat(c.server().maxBodyBytes()).isEqualTo(32L * 1024 * 1024);
+        assertThat(c.server().drainTimeout()).isEqualTo(Duration.ofSeconds(30));
         ProviderConfig local = c.providers().get("local");
         assertThat(local.baseUrl()).as("trailing slash dropped").isEqualTo("http://localhost:11434/v1");
         assertThat(local.apiKey()).isEmpty();

@@ -52,7 +52,7 @@ class ValidationTest {
                   x: {targets: [{provider: m, modle: y}]}
                 sotrage: {}
                 """)).containsExactly(
-                "gatehouse.yaml:2: server.prot: unknown key (did you mean 'port'?) (allowed: host, port, max-body-size, event-loops, request-timeout, max-upload-size, max-in-flight, "
+                "gatehouse.yaml:2: server.prot: unknown key (did you mean 'port'?) (allowed: host, port, max-body-size, event-loops, request-timeout, max-upload-size, drain-timeout, max-in-flight, "
                         + "max-connections, max-headers, max-header-size, max-request-line, tls)",
                 "gatehouse.yaml:4: providers.m.base_url: unknown key (did you mean 'base-url'?)"
                         + " (allowed: kind, base-url, api-key, api-keys, api-version, headers, timeouts, passthrough, zdr, responses, mock, tls)",

@@ -55,13 +55,17 @@ public final class SseCall implements AutoCloseable {
 
     /** POSTs {@code body} over HTTP/1.1 with the harness's master key and returns once the head arrived. */
     public static SseCall post(GatewayHarness gateway, String path, String body) {
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5)).build();
-        HttpRequest request = HttpRequest.newBuilder(URI.create(gateway.origin() + path))
+        return send(HttpRequest.newBuilder(URI.create(gateway.origin() + path))
                 .header("Authorization", "Bearer " + GatewayHarness.MASTER_KEY)
                 .header("Content-Type", "application/json")
-                .timeout(Duration.ofSeconds(10)) // until the response head
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+                .POST(HttpRequest.BodyPublishers.ofString(body)));
+    }
+
+    /** Sends a prepared request (any server, key and headers) over HTTP/1.1 and returns once the head arrived. */
+    public static SseCall send(HttpRequest.Builder prepared) {
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5)).build();
+        HttpRequest request = prepared.timeout(Duration.ofSeconds(10)).build(); // until the response head
         long start = System.nanoTime();
         try {
             return new SseCall(client.send(request, HttpResponse.BodyHandlers.ofLines()), start);
@@ -165,6 +169,18 @@ public final class SseCall implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /** The text of every content delta of an OpenAI chat stream read so far, joined. */
+    public String chatContent() {
+        StringBuilder text = new StringBuilder();
+        for (JsonNode event : events()) {
+            JsonNode choices = event.path("choices");
+            if (choices.size() > 0) {
+                text.append(choices.get(0).path("delta").path("content").asText(""));
+            }
+        }
+        return text.toString();
     }
 
     public String text() {
