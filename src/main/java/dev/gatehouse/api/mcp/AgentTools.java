@@ -1,6 +1,7 @@
 package dev.gatehouse.api.mcp;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatehouse.api.BodyBytes;
 import dev.gatehouse.api.Loopback;
 import dev.gatehouse.call.Call;
@@ -11,9 +12,11 @@ import dev.gatehouse.mcp.McpFailure;
 import dev.gatehouse.mcp.ToolCalls;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpServerResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.function.IntSupplier;
@@ -43,8 +46,25 @@ final class AgentTools {
         return tools;
     }
 
-    int maxRounds() {
-        return tools.state().config().maxRounds();
+    /** The refusal for a loop about to start {@code round}, or null while it is within {@code mcp.max-rounds}. */
+    GatewayException pastLastRound(int round) {
+        int max = tools.state().config().maxRounds();
+        return round <= max ? null : new GatewayException(ErrorType.UNPROCESSABLE, "The model was still calling tools after "
+                + max + " rounds (mcp.max-rounds).", null, "mcp_max_rounds");
+    }
+
+    /**
+     * A whole round's answer as JSON, or null when the round failed and its error (already in the
+     * caller's format) has been passed on to {@code out}. Throws when the body is not JSON.
+     */
+    static ObjectNode answerOf(HttpClientResponse response, Buffer body, HttpServerResponse out, Promise<Void> done)
+            throws java.io.IOException {
+        if (response.statusCode() != 200) {
+            out.setStatusCode(response.statusCode()).putHeader("content-type", "application/json").end(body);
+            done.tryComplete();
+            return null;
+        }
+        return (ObjectNode) JSON.readTree(body.getBytes());
     }
 
     /** Whether a request could name gateway MCP tools at all: servers exist and the body says "mcp" (a byte search, no parse). */

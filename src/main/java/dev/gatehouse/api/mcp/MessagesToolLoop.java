@@ -152,9 +152,9 @@ public final class MessagesToolLoop {
 
         private void next() {
             round++;
-            if (round > agent.maxRounds()) {
-                fail(new GatewayException(ErrorType.UNPROCESSABLE, "The model was still calling tools after "
-                        + agent.maxRounds() + " rounds (mcp.max-rounds).", null, "mcp_max_rounds"));
+            GatewayException past = agent.pastLastRound(round);
+            if (past != null) {
+                fail(past);
                 return;
             }
             agent.round(call, "/v1/messages", request.toString().getBytes(StandardCharsets.UTF_8))
@@ -164,17 +164,14 @@ public final class MessagesToolLoop {
 
         private void answered(HttpClientResponse response) {
             response.body().onFailure(this::fail).onSuccess(body -> {
-                if (response.statusCode() != 200) {
-                    // The round's own error, already in Anthropic's shape.
-                    out.setStatusCode(response.statusCode()).putHeader("content-type", "application/json").end(body);
-                    done.tryComplete();
-                    return;
-                }
                 ObjectNode answer;
                 try {
-                    answer = (ObjectNode) JSON.readTree(body.getBytes());
+                    answer = AgentTools.answerOf(response, body, out, done); // null: the round's own error, in Anthropic's shape, passed on
                 } catch (Exception e) {
                     fail(e);
+                    return;
+                }
+                if (answer == null) {
                     return;
                 }
                 inputTokens += answer.path("usage").path("input_tokens").asLong(0);

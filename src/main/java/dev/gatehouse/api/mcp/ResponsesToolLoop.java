@@ -183,9 +183,9 @@ public final class ResponsesToolLoop {
 
         private void next() {
             round++;
-            if (round > agent.maxRounds()) {
-                fail(new GatewayException(ErrorType.UNPROCESSABLE, "The model was still calling tools after "
-                        + agent.maxRounds() + " rounds (mcp.max-rounds).", null, "mcp_max_rounds"));
+            GatewayException past = agent.pastLastRound(round);
+            if (past != null) {
+                fail(past);
                 return;
             }
             agent.round(call, "/v1/responses", request.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8))
@@ -195,17 +195,14 @@ public final class ResponsesToolLoop {
 
         private void answered(HttpClientResponse response) {
             response.body().onFailure(this::fail).onSuccess(body -> {
-                if (response.statusCode() != 200) {
-                    // The round's own error, already in the Responses API's shape.
-                    out.setStatusCode(response.statusCode()).putHeader("content-type", "application/json").end(body);
-                    done.tryComplete();
-                    return;
-                }
                 ObjectNode answer;
                 try {
-                    answer = (ObjectNode) JSON.readTree(body.getBytes());
+                    answer = AgentTools.answerOf(response, body, out, done); // null: the round's own error, in the Responses API's shape, passed on
                 } catch (Exception e) {
                     fail(e);
+                    return;
+                }
+                if (answer == null) {
                     return;
                 }
                 addUsage(answer.path("usage"));

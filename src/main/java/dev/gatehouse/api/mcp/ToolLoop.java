@@ -119,9 +119,9 @@ public final class ToolLoop {
 
         private void next() {
             round++;
-            if (round > agent.maxRounds()) {
-                fail(new GatewayException(ErrorType.UNPROCESSABLE, "The model was still calling tools after "
-                        + agent.maxRounds() + " rounds (mcp.max-rounds).", null, "mcp_max_rounds"));
+            GatewayException past = agent.pastLastRound(round);
+            if (past != null) {
+                fail(past);
                 return;
             }
             byte[] body;
