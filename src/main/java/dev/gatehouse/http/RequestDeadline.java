@@ -60,6 +60,8 @@ final class RequestDeadline {
     /** The first handler's context: the 408 written there goes straight to the socket, already encoded. */
     private ChannelHandlerContext context;
     private ScheduledFuture<?> timer;
+    /** When the current request's first byte arrived (System.nanoTime). */
+    private long startedNanos;
     /** The endpoint reading the current request's body, told when the deadline passes. */
     private Consumer<Duration> bodyReader;
     /** A response has started and not ended. */
@@ -121,15 +123,27 @@ final class RequestDeadline {
                 + seconds(timeout) + " of its first byte (server.request-timeout).", null, "request_timeout");
     }
 
+    /**
+     * The timer is armed lazily and outlives the request: scheduling and cancelling a task for every
+     * request of a keep-alive connection costs more than the request's clock itself. When it fires it
+     * looks at the current request (if any) and re-arms itself for what that request has left.
+     */
     private void start() {
         answered = false;
-        timer = context.executor().schedule(this::expire, timeoutNanos, TimeUnit.NANOSECONDS);
+        startedNanos = System.nanoTime();
+        if (timer == null) {
+            timer = context.executor().schedule(this::expire, timeoutNanos, TimeUnit.NANOSECONDS);
+        }
     }
 
+    /** The request has arrived whole: its clock stops (the timer, if armed, finds nothing to do). */
     private void stop() {
         state = State.IDLE;
         path = null;
         bodyReader = null;
+    }
+
+    private void cancelTimer() {
         if (timer != null) {
             timer.cancel(false);
             timer = null;
@@ -139,6 +153,11 @@ final class RequestDeadline {
     private void expire() {
         timer = null;
         if (state == State.IDLE || expired || !context.channel().isActive()) {
+            return;
+        }
+        long left = startedNanos + timeoutNanos - System.nanoTime();
+        if (left > 0) {
+            timer = context.executor().schedule(this::expire, left, TimeUnit.NANOSECONDS); // a later request's clock
             return;
         }
         if (context.pipeline().get(Http2ConnectionHandler.class) != null) {
@@ -221,6 +240,7 @@ final class RequestDeadline {
         @Override
         public void handlerRemoved(ChannelHandlerContext ctx) {
             stop(); // closed, or not HTTP/1.x
+            cancelTimer();
         }
     }
 

@@ -165,6 +165,30 @@ class RequestDeadlineTest {
         }
     }
 
+    /**
+     * The connection's timer is armed by its first request and re-armed when it fires: a request that
+     * starts just before it fires must still get its whole deadline, counted from its own first byte.
+     */
+    @Test
+    void aTrickledRequestAfterAQuickOneIsTimedFromItsOwnFirstByte() throws Exception {
+        try (Socket socket = socket()) {
+            String body = "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+            String request = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + GatewayHarness.MASTER_KEY
+                    + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body;
+            OutputStream out = socket.getOutputStream();
+            out.write(request.getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            assertThat(Answer.read(socket.getInputStream()).status).isEqualTo(200);
+            Thread.sleep(DEADLINE_MS * 6 / 10); // the timer the first request armed fires in ~0.4 s
+            long started = System.nanoTime();
+            trickle(socket, request.getBytes(StandardCharsets.US_ASCII), 200); // never arrives whole in time
+            Answer answer = Answer.read(socket.getInputStream());
+            long tookMs = (System.nanoTime() - started) / 1_000_000;
+            assertThat(answer.status).as(answer.toString()).isEqualTo(408);
+            assertThat(tookMs).as("counted from this request's first byte, not the first request's").isBetween(DEADLINE_MS - 50, DEADLINE_MS + SLACK_MS);
+        }
+    }
+
     @Test
     void aSlowUpstreamAnswerPastTheDeadlineStillSucceeds() {
         long started = System.nanoTime();
