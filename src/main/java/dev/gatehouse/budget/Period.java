@@ -11,8 +11,23 @@ import java.util.Locale;
 public enum Period {
     DAY, WEEK, MONTH, TOTAL;
 
+    /** The period last asked about: asked on every call, and the answer changes once a day at most. */
+    private record Window(long start, long end) {}
+
+    private volatile Window last = new Window(0, 0);
+
     /** Epoch millis of the start of the period containing {@code nowMillis} (0 for TOTAL). */
     public long start(long nowMillis) {
+        Window window = last;
+        if (nowMillis >= window.start && nowMillis < window.end) {
+            return window.start;
+        }
+        long start = computeStart(nowMillis);
+        last = new Window(start, end(start));
+        return start;
+    }
+
+    private long computeStart(long nowMillis) {
         LocalDate day = Instant.ofEpochMilli(nowMillis).atZone(ZoneOffset.UTC).toLocalDate();
         LocalDate start = switch (this) {
             case DAY -> day;

@@ -1,9 +1,9 @@
 package dev.gatehouse.cache;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.gatehouse.call.Sha256;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.Set;
@@ -67,10 +67,6 @@ public final class CacheKey {
     }
 
     private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required by every Java runtime", e);
-        }
+        return Sha256.digest();
     }
 }

@@ -1,8 +1,7 @@
 package dev.gatehouse.identity;
 
-import java.nio.charset.StandardCharsets;
+import dev.gatehouse.call.Sha256;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -24,11 +23,7 @@ public final class ApiKeys {
     }
 
     public static byte[] sha256(String key) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
-        }
+        return Sha256.of(key);
     }
 
     public static String sha256Hex(String key) {
