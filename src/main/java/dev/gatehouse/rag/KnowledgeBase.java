@@ -142,6 +142,10 @@ public final class KnowledgeBase implements AutoCloseable {
         return store.updateAttributes(owner, storeId, fileId, attributesJson).thenCompose(row ->
                 row == null || !row.status().equals("completed") ? CompletableFuture.completedFuture(row) : run(() -> {
                     index().updateAttributes(storeId, fileId, attributes, attributesJson);
+                    if (store.storeFileNow(storeId, fileId) == null) {
+                        // Detached or deleted while this rewrote its chunks: leave nothing behind (as ingestion does).
+                        index().deleteFileInStore(storeId, fileId);
+                    }
                     return row;
                 }));
     }
