@@ -17,8 +17,8 @@ import java.util.List;
 /**
  * One search of vector stores, shared by {@code POST /v1/vector_stores/{id}/search} and the
  * {@code file_search} tool: the store ids are checked against the caller's team first (an id that
- * is neither its own nor shared with it by an access policy is a 404 and is never searched), then the query is embedded as the caller (routed,
- * budgeted, logged) and searched in those stores only.
+ * is neither its own nor shared with it by an access policy is a 404 and is never searched), then
+ * the query is embedded as the caller (routed, budgeted, logged) and searched in those stores only.
  */
 public final class StoreSearch {
     static final int DEFAULT_RESULTS = 10;
