@@ -1,5 +1,6 @@
 import dev.gatehouse.rag.ChunkIndex;
 import dev.gatehouse.rag.Chunker;
+import dev.gatehouse.rag.HybridFusion;
 import dev.gatehouse.rag.TextExtractor;
 import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.model.embedding.EmbeddingModel;
@@ -118,39 +119,79 @@ public class RagBench {
                 Chunker.Chunk c = new Chunker.Chunk(0, 0, 0, d.text().length(), d.text(), 0);
                 index.put("vs_bench", d.id(), d.id(), Map.of(), "{}", List.of(new ChunkIndex.Entry(c, vectors.get(i))));
             }
-            System.out.printf("%n## Retrieval quality (%d documents, %d labelled queries, all-MiniLM-L6-v2)%n%n", docs.size(),
-                    queries.size());
+            List<float[]> queryVectors = embed.apply(queries.stream().map(Query::text).toList());
+            // Two halves of the labelled queries: the fusion's parameters are chosen on the even towns'
+            // queries only, and every figure is reported on the odd towns' (held out), so it is not fitted.
+            List<Integer> tuning = new ArrayList<>();
+            List<Integer> heldOut = new ArrayList<>();
+            for (int q = 0; q < queries.size(); q++) {
+                (Integer.parseInt(queries.get(q).expected().substring(5)) % 2 == 0 ? tuning : heldOut).add(q);
+            }
+            HybridFusion chosen = HybridFusion.DEFAULT;
+            double[] bestScore = {-1, -1};
+            System.out.printf("%n## Fusion tuning (%d queries of the even towns; recall@5, MRR@10 over all kinds)%n%n", tuning.size());
+            for (String method : List.of("BM25 only", "vector only")) {
+                double[] m = measure(index, queries, queryVectors, tuning, "all", method, null);
+                System.out.printf(Locale.ROOT, "%s: recall@5 %.3f, MRR@10 %.3f%n", method, m[0], m[1]);
+            }
+            System.out.println();
+            System.out.println("| RRF k | keyword exponent | keyword floor | recall@5 | MRR@10 |");
+            System.out.println("|---|---|---|---|---|");
+            for (int k : new int[] {1, 5, 10, 20, 60}) {
+                for (double exponent : new double[] {0, 1, 2, 4}) {
+                  for (double floor : new double[] {0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7}) {
+                    HybridFusion fusion = new HybridFusion(k, exponent, floor);
+                    double[] m = measure(index, queries, queryVectors, tuning, "all", "hybrid", fusion);
+                    System.out.printf(Locale.ROOT, "| %d | %.0f | %.1f | %.3f | %.3f |%n", k, exponent, floor, m[0], m[1]);
+                    if (m[0] > bestScore[0] + 1e-9 || (Math.abs(m[0] - bestScore[0]) < 1e-9 && m[1] > bestScore[1] + 1e-9)) {
+                        bestScore[0] = m[0];
+                        bestScore[1] = m[1];
+                        chosen = fusion;
+                    }
+                  }
+                }
+            }
+            System.out.printf(Locale.ROOT, "%nChosen on the tuning half: %s (the gateway's: %s)%n", chosen, HybridFusion.DEFAULT);
+            System.out.printf("%n## Retrieval quality, held-out half (%d documents, %d of %d labelled queries, all-MiniLM-L6-v2)%n%n",
+                    docs.size(), heldOut.size(), queries.size());
             System.out.println("| queries | method | recall@5 | MRR@10 |");
             System.out.println("|---|---|---|---|");
-            List<float[]> queryVectors = embed.apply(queries.stream().map(Query::text).toList());
             for (String kind : List.of("names the town", "paraphrase", "all")) {
-                for (String method : List.of("BM25 only", "vector only", "hybrid (RRF)")) {
-                    double recall = 0;
-                    double mrr = 0;
-                    int count = 0;
-                    for (int q = 0; q < queries.size(); q++) {
-                        Query query = queries.get(q);
-                        if (!kind.equals("all") && !kind.equals(query.kind())) {
-                            continue;
-                        }
-                        List<ChunkIndex.Hit> hits = switch (method) {
-                            case "BM25 only" -> index.search(List.of("vs_bench"), query.text(), null, null, 10, 0);
-                            case "vector only" -> index.search(List.of("vs_bench"), "", queryVectors.get(q), null, 10, 0);
-                            default -> index.search(List.of("vs_bench"), query.text(), queryVectors.get(q), null, 10, 0);
-                        };
-                        for (int rank = 0; rank < hits.size(); rank++) {
-                            if (hits.get(rank).fileId().equals(query.expected())) {
-                                recall += rank < 5 ? 1 : 0;
-                                mrr += 1.0 / (rank + 1);
-                                break;
-                            }
-                        }
-                        count++;
-                    }
-                    System.out.printf(Locale.ROOT, "| %s | %s | %.3f | %.3f |%n", kind, method, recall / count, mrr / count);
+                for (String method : List.of("BM25 only", "vector only", "hybrid (gateway's fusion)", "hybrid (chosen on tuning half)")) {
+                    HybridFusion fusion = method.contains("chosen") ? chosen : HybridFusion.DEFAULT;
+                    double[] m = measure(index, queries, queryVectors, heldOut, kind, method, fusion);
+                    System.out.printf(Locale.ROOT, "| %s | %s | %.3f | %.3f |%n", kind, method, m[0], m[1]);
                 }
             }
         }
+    }
+
+    /** Recall@5 and MRR@10 of one method over the queries {@code subset} of one kind ("all": every kind). */
+    static double[] measure(ChunkIndex index, List<Query> queries, List<float[]> queryVectors, List<Integer> subset, String kind,
+            String method, HybridFusion fusion) throws java.io.IOException {
+        double recall = 0;
+        double mrr = 0;
+        int count = 0;
+        for (int q : subset) {
+            Query query = queries.get(q);
+            if (!kind.equals("all") && !kind.equals(query.kind())) {
+                continue;
+            }
+            List<ChunkIndex.Hit> hits = switch (method) {
+                case "BM25 only" -> index.search(List.of("vs_bench"), query.text(), null, null, 10, 0);
+                case "vector only" -> index.search(List.of("vs_bench"), "", queryVectors.get(q), null, 10, 0);
+                default -> index.search(List.of("vs_bench"), query.text(), queryVectors.get(q), null, 10, 0, fusion);
+            };
+            for (int rank = 0; rank < hits.size(); rank++) {
+                if (hits.get(rank).fileId().equals(query.expected())) {
+                    recall += rank < 5 ? 1 : 0;
+                    mrr += 1.0 / (rank + 1);
+                    break;
+                }
+            }
+            count++;
+        }
+        return new double[] {recall / count, mrr / count};
     }
 
     static String townName(Random random) {

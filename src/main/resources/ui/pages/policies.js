@@ -15,12 +15,13 @@ export default function policies(main, me) {
       field('Models (globs, comma separated)', 'models', {placeholder: 'gpt-4o*, claude-*'}),
       field('Providers', 'providers', {placeholder: 'openai, anthropic'}),
       field('Max tokens per call', 'max_tokens', {type: 'number'}),
+      field('Shared vector stores (read-only; ids or globs)', 'vector_stores', {placeholder: 'vs_abc123, vs_handbook*'}),
       h('div', {class: 'field-error', 'data-error-for': '_form', role: 'alert'}),
       h('button', {type: 'submit', class: 'primary'}, 'Create policy'));
     form.addEventListener('submit', async e => {
       e.preventDefault();
       const v = formValues(form);
-      for (const k of ['models', 'providers']) if (v[k]) v[k] = v[k].split(',').map(s => s.trim()).filter(Boolean);
+      for (const k of ['models', 'providers', 'vector_stores']) if (v[k]) v[k] = v[k].split(',').map(s => s.trim()).filter(Boolean);
       if (v.max_tokens) v.max_tokens = Number(v.max_tokens);
       try { await api.post('policies', v); form.reset(); showFormError(form, {}); view.reload(); }
       catch (error) { showFormError(form, error); }
@@ -28,8 +29,11 @@ export default function policies(main, me) {
     main.append(form);
   }
   main.append(holder);
-  view = listing(holder, 'policies', () => ({}), ['Name', 'Team', 'Models', 'Providers', 'Endpoints', 'Max tokens', 'Updated'],
+  view = listing(holder, 'policies', () => ({}), ['Name', 'Team', 'Models', 'Providers', 'Endpoints', 'Max tokens',
+    'Shared stores', 'Updated'],
     p => [p.name, p.team_id || 'organisation', list(p.models), list(p.providers), list(p.endpoints),
-      p.max_tokens == null ? '—' : String(p.max_tokens), time(p.updated_at)],
+      p.max_tokens == null ? '—' : String(p.max_tokens),
+      // Unlike the lists above, empty shares nothing (sharing is denied by default).
+      p.vector_stores && p.vector_stores.length ? p.vector_stores.join(', ') : '—', time(p.updated_at)],
     'No policies: keys may use every model. Attach a policy to a key when creating it.');
 }

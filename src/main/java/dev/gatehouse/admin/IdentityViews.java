@@ -66,6 +66,7 @@ final class IdentityViews {
         m.put("max_tokens", p.maxTokens());
         m.put("mcp_servers", p.mcpServers());
         m.put("mcp_tools", p.mcpTools());
+        m.put("vector_stores", p.vectorStores());
         m.put("created_at", time(p.createdAt()));
         m.put("updated_at", time(p.updatedAt()));
         return m;

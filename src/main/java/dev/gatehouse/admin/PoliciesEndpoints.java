@@ -79,9 +79,11 @@ public final class PoliciesEndpoints implements AdminEndpoints {
         Integer maxTokens = AdminBody.positiveInt(body, "max_tokens");
         List<String> mcpServers = globs(AdminBody.list(body, "mcp_servers"), "mcp_servers");
         List<String> mcpTools = mcpTools(AdminBody.list(body, "mcp_tools"));
+        List<String> vectorStores = vectorStores(AdminBody.list(body, "vector_stores"));
         AccessPolicy policy;
         try {
-            policy = identity.policies().create(name, teamId, models, providers, endpoints, maxTokens, mcpServers, mcpTools);
+            policy = identity.policies().create(name, teamId, models, providers, endpoints, maxTokens, mcpServers, mcpTools,
+                    vectorStores);
         } catch (ConflictException e) {
             throw AdminBody.conflict(e.getMessage());
         }
@@ -104,10 +106,12 @@ public final class PoliciesEndpoints implements AdminEndpoints {
         Integer maxTokens = body.has("max_tokens") ? AdminBody.positiveInt(body, "max_tokens") : before.maxTokens();
         List<String> mcpServers = body.has("mcp_servers") ? globs(AdminBody.list(body, "mcp_servers"), "mcp_servers") : before.mcpServers();
         List<String> mcpTools = body.has("mcp_tools") ? mcpTools(AdminBody.list(body, "mcp_tools")) : before.mcpTools();
+        List<String> vectorStores = body.has("vector_stores") ? vectorStores(AdminBody.list(body, "vector_stores"))
+                : before.vectorStores();
         AccessPolicy after;
         try {
             after = identity.policies().update(new AccessPolicy(before.id(), name, before.teamId(), models, providers, endpoints,
-                    maxTokens, mcpServers, mcpTools, before.createdAt(), 0)).orElseThrow(() -> AdminBody.notFound("policy", before.id()));
+                    maxTokens, mcpServers, mcpTools, vectorStores, before.createdAt(), 0)).orElseThrow(() -> AdminBody.notFound("policy", before.id()));
         } catch (ConflictException e) {
             throw AdminBody.conflict(e.getMessage());
         }
@@ -219,6 +223,22 @@ public final class PoliciesEndpoints implements AdminEndpoints {
             }
         }
         return tools;
+    }
+
+    /**
+     * Vector store ids or globs ({@code vs_abc…}, {@code vs_*}). Not checked against the stores: a
+     * grant counts only for stores of the policy's own team (or any, organisation-wide), checked
+     * when a store is used, so naming another team's store in a team policy grants nothing.
+     */
+    private static List<String> vectorStores(List<String> values) {
+        List<String> ids = globs(values, "vector_stores");
+        for (String v : ids) {
+            if (v.isBlank() || !v.matches("[A-Za-z0-9_*?-]+")) {
+                throw GatewayException.invalid("'vector_stores' entries are vector store ids or globs (e.g. vs_abc123 or vs_*),"
+                        + " got: " + v, "vector_stores");
+            }
+        }
+        return ids;
     }
 
     private static List<String> globs(List<String> values, String field) {

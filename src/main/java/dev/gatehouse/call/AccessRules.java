@@ -54,4 +54,15 @@ public interface AccessRules {
     default Denial checkServer(String server) {
         return NO_MCP_GRANT;
     }
+
+    /**
+     * Whether another owner's vector store is shared with this caller, read-only: denied by default,
+     * open only when a policy grants it ({@code vector_stores}). The caller's own stores are not asked
+     * about (they are always its own).
+     *
+     * @param ownerTeamId the team that owns the store, or null when a key without a team owns it
+     */
+    default boolean mayReadVectorStore(String storeId, String ownerTeamId) {
+        return false;
+    }
 }

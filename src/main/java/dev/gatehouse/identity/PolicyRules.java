@@ -15,12 +15,13 @@ import java.util.regex.Pattern;
 public final class PolicyRules implements AccessRules {
     /** A policy with its glob patterns compiled. */
     public record Compiled(AccessPolicy policy, List<Pattern> models, List<Pattern> providers, List<Pattern> mcpServers,
-            List<Pattern> mcpTools) {
+            List<Pattern> mcpTools, List<Pattern> vectorStores) {
         public static Compiled of(AccessPolicy policy) {
             return new Compiled(policy, policy.models().stream().map(Glob::compile).toList(),
                     policy.providers().stream().map(Glob::compile).toList(),
                     policy.mcpServers().stream().map(Glob::compile).toList(),
-                    policy.mcpTools().stream().map(Glob::compile).toList());
+                    policy.mcpTools().stream().map(Glob::compile).toList(),
+                    policy.vectorStores().stream().map(Glob::compile).toList());
         }
     }
 
@@ -133,6 +134,24 @@ public final class PolicyRules implements AccessRules {
                     + "' (grant it with mcp_servers in a policy attached to the key, its user or its team).");
         }
         return null;
+    }
+
+    /**
+     * Sharing is a grant, and only the store's owner (or the organisation) can make it: a policy's
+     * {@code vector_stores} count for stores of the policy's own team, or for any store when the
+     * policy is organisation-wide (made by an owner or admin). So a team-admin who names another
+     * team's store in their own team's policy gains nothing. Policies do not narrow sharing: one
+     * grant is enough, as a store is never shared for writing.
+     */
+    @Override
+    public boolean mayReadVectorStore(String storeId, String ownerTeamId) {
+        for (Compiled c : policies) {
+            String policyTeam = c.policy().teamId();
+            if ((policyTeam == null || policyTeam.equals(ownerTeamId)) && anyMatches(c.vectorStores(), storeId)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether some {@code server/tool} pattern could match a tool of {@code server}. */

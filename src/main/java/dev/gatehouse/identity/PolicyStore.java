@@ -26,15 +26,20 @@ public final class PolicyStore {
 
     public AccessPolicy create(String name, String teamId, List<String> models, List<String> providers, List<String> endpoints,
             Integer maxTokens, List<String> mcpServers, List<String> mcpTools) {
+        return create(name, teamId, models, providers, endpoints, maxTokens, mcpServers, mcpTools, List.of());
+    }
+
+    public AccessPolicy create(String name, String teamId, List<String> models, List<String> providers, List<String> endpoints,
+            Integer maxTokens, List<String> mcpServers, List<String> mcpTools, List<String> vectorStores) {
         long now = System.currentTimeMillis();
         AccessPolicy policy = new AccessPolicy(Ids.next("pol"), name, teamId, models, providers, endpoints, maxTokens,
-                mcpServers, mcpTools, now, now);
+                mcpServers, mcpTools, vectorStores, now, now);
         return IdentitySql.unique(() -> db.call(SqlWork.inTransaction(c -> {
             Sql.update(c, "INSERT INTO access_policies (id, name, team_id, models, providers, endpoints, max_tokens, mcp_servers,"
-                            + " mcp_tools, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", policy.id(), name, teamId,
-                    IdentitySql.joinList(models), IdentitySql.joinList(providers), IdentitySql.joinList(endpoints),
+                            + " mcp_tools, vector_stores, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", policy.id(),
+                    name, teamId, IdentitySql.joinList(models), IdentitySql.joinList(providers), IdentitySql.joinList(endpoints),
                     Sql.nullableInt(maxTokens), IdentitySql.joinList(policy.mcpServers()), IdentitySql.joinList(policy.mcpTools()),
-                    now, now);
+                    IdentitySql.joinList(policy.vectorStores()), now, now);
             IdentitySql.bump(c, IdentitySql.DIRECTORY);
             return policy;
         })), "A policy named '" + name + "' in " + (teamId == null ? "the organisation-wide policies" : "this team"));
@@ -87,10 +92,11 @@ public final class PolicyStore {
         long now = System.currentTimeMillis();
         return IdentitySql.unique(() -> db.call(SqlWork.inTransaction(c -> {
             int n = Sql.update(c, "UPDATE access_policies SET name = ?, models = ?, providers = ?, endpoints = ?, max_tokens = ?,"
-                            + " mcp_servers = ?, mcp_tools = ?, updated_at = ? WHERE id = ?", changed.name(),
+                            + " mcp_servers = ?, mcp_tools = ?, vector_stores = ?, updated_at = ? WHERE id = ?", changed.name(),
                     IdentitySql.joinList(changed.models()), IdentitySql.joinList(changed.providers()),
                     IdentitySql.joinList(changed.endpoints()), Sql.nullableInt(changed.maxTokens()),
-                    IdentitySql.joinList(changed.mcpServers()), IdentitySql.joinList(changed.mcpTools()), now, changed.id());
+                    IdentitySql.joinList(changed.mcpServers()), IdentitySql.joinList(changed.mcpTools()),
+                    IdentitySql.joinList(changed.vectorStores()), now, changed.id());
             if (n == 0) {
                 return Optional.<AccessPolicy>empty();
             }
@@ -152,7 +158,7 @@ public final class PolicyStore {
         return new AccessPolicy(rs.getString("id"), rs.getString("name"), rs.getString("team_id"), IdentitySql.splitList(rs.getString("models")),
                 IdentitySql.splitList(rs.getString("providers")), IdentitySql.splitList(rs.getString("endpoints")), Sql.nullableInt(rs, "max_tokens"),
                 IdentitySql.splitList(rs.getString("mcp_servers")), IdentitySql.splitList(rs.getString("mcp_tools")),
-                rs.getLong("created_at"), rs.getLong("updated_at"));
+                IdentitySql.splitList(rs.getString("vector_stores")), rs.getLong("created_at"), rs.getLong("updated_at"));
     }
 
     static Attachment mapAttachment(ResultSet rs) throws SQLException {

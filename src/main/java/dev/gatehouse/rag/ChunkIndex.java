@@ -45,8 +45,6 @@ import org.apache.lucene.store.FSDirectory;
  * neither found nor left in the index's files. Blocking: call it off the event loop.
  */
 public final class ChunkIndex implements AutoCloseable {
-    /** Reciprocal-rank fusion's constant, as in Cormack et al. (2009). */
-    private static final int RRF_K = 60;
     static final String STORE = "store";
     static final String FILE = "file";
     private static final String ID = "id";
@@ -133,6 +131,79 @@ public final class ChunkIndex implements AutoCloseable {
         writer.deleteUnusedFiles();
     }
 
+    /** One indexed chunk of a file as stored, with its vector (null without one). */
+    private record Stored(Document doc, int page, int start, float[] vector) {}
+
+    /** The text of one file's chunks in one store, in reading order (page, then offset). */
+    public List<String> chunkTexts(String storeId, String fileId) throws IOException {
+        IndexSearcher searcher = searchers.acquire();
+        try {
+            return storedChunks(searcher, storeId, fileId).stream().map(c -> c.doc().get(TEXT)).toList();
+        } finally {
+            searchers.release(searcher);
+        }
+    }
+
+    /**
+     * Replaces the attributes of one file's chunks in one store, in place: the same text and the
+     * same vectors (read back from the index, so nothing is embedded again), the new attributes
+     * indexed for filters. Returns how many chunks changed.
+     */
+    public int updateAttributes(String storeId, String fileId, Map<String, Object> attributes, String attributesJson)
+            throws IOException {
+        List<Stored> chunks;
+        IndexSearcher searcher = searchers.acquire();
+        try {
+            chunks = storedChunks(searcher, storeId, fileId);
+        } finally {
+            searchers.release(searcher);
+        }
+        if (chunks.isEmpty()) {
+            return 0;
+        }
+        List<Entry> entries = new ArrayList<>(chunks.size());
+        for (int i = 0; i < chunks.size(); i++) {
+            Stored c = chunks.get(i);
+            int end = c.doc().getField(END).numericValue().intValue();
+            entries.add(new Entry(new Chunker.Chunk(i, c.page(), c.start(), end, c.doc().get(TEXT), 0), c.vector()));
+        }
+        put(storeId, fileId, chunks.getFirst().doc().get(FILENAME), attributes, attributesJson, entries);
+        return entries.size();
+    }
+
+    private List<Stored> storedChunks(IndexSearcher searcher, String storeId, String fileId) throws IOException {
+        Query query = fileInStore(storeId, fileId);
+        int n = Math.max(1, searcher.count(query));
+        List<Stored> chunks = new ArrayList<>();
+        List<org.apache.lucene.index.LeafReaderContext> leaves = searcher.getIndexReader().leaves();
+        for (ScoreDoc hit : searcher.search(query, n).scoreDocs) {
+            org.apache.lucene.index.LeafReaderContext leaf = leaves.get(org.apache.lucene.index.ReaderUtil.subIndex(hit.doc, leaves));
+            Document doc = searcher.storedFields().document(hit.doc);
+            chunks.add(new Stored(doc, doc.getField(PAGE).numericValue().intValue(), doc.getField(START).numericValue().intValue(),
+                    vectorOf(leaf.reader(), hit.doc - leaf.docBase)));
+        }
+        chunks.sort(Comparator.comparingInt(Stored::page).thenComparingInt(Stored::start));
+        return chunks;
+    }
+
+    /** A chunk's vector, read back from whichever vector field (one per dimension) holds it; null when none. */
+    private static float[] vectorOf(org.apache.lucene.index.LeafReader reader, int doc) throws IOException {
+        for (org.apache.lucene.index.FieldInfo field : reader.getFieldInfos()) {
+            if (field.getVectorDimension() == 0) {
+                continue;
+            }
+            org.apache.lucene.index.FloatVectorValues values = reader.getFloatVectorValues(field.name);
+            if (values == null) {
+                continue;
+            }
+            org.apache.lucene.index.KnnVectorValues.DocIndexIterator it = values.iterator();
+            if (it.advance(doc) == doc) {
+                return values.vectorValue(it.index()).clone();
+            }
+        }
+        return null;
+    }
+
     /** How many chunks one file has in one store. */
     public int count(String storeId, String fileId) throws IOException {
         IndexSearcher searcher = searchers.acquire();
@@ -153,6 +224,12 @@ public final class ChunkIndex implements AutoCloseable {
      */
     public List<Hit> search(Collection<String> storeIds, String text, float[] vector, Query filter, int limit, double threshold)
             throws IOException {
+        return search(storeIds, text, vector, filter, limit, threshold, HybridFusion.DEFAULT);
+    }
+
+    /** {@link #search(Collection, String, float[], Query, int, double)} with another fusion (bench/rag tunes it). */
+    public List<Hit> search(Collection<String> storeIds, String text, float[] vector, Query filter, int limit, double threshold,
+            HybridFusion fusion) throws IOException {
         BooleanQuery.Builder scope = new BooleanQuery.Builder().setMinimumNumberShouldMatch(1);
         storeIds.forEach(id -> scope.add(new TermQuery(new Term(STORE, id)), BooleanClause.Occur.SHOULD));
         BooleanQuery.Builder within = new BooleanQuery.Builder().add(scope.build(), BooleanClause.Occur.FILTER);
@@ -169,7 +246,7 @@ public final class ChunkIndex implements AutoCloseable {
             ScoreDoc[] bm25 = keywords == null ? new ScoreDoc[0] : searcher.search(keywords, candidates).scoreDocs;
             if (bm25.length > 0) {
                 rankings.add(bm25);
-                weights.add(vector == null ? 1.0 : keywordEvidence(bm25));
+                weights.add(vector == null ? 1.0 : fusion.keywordWeight(bm25));
             }
             if (vector != null) {
                 ScoreDoc[] knn = searcher.search(new KnnFloatVectorQuery(vectorField(vector.length), vector, candidates, where),
@@ -187,9 +264,9 @@ public final class ChunkIndex implements AutoCloseable {
             for (int r = 0; r < rankings.size(); r++) {
                 ScoreDoc[] ranking = rankings.get(r);
                 double weight = weights.get(r);
-                best += weight / (RRF_K + 1);
+                best += fusion.contribution(weight, 0);
                 for (int rank = 0; rank < ranking.length; rank++) {
-                    fused.merge(ranking[rank].doc, weight / (RRF_K + rank + 1), Double::sum);
+                    fused.merge(ranking[rank].doc, fusion.contribution(weight, rank), Double::sum);
                 }
             }
             StoredFields stored = searcher.storedFields();
@@ -211,22 +288,6 @@ public final class ChunkIndex implements AutoCloseable {
         } finally {
             searchers.release(searcher);
         }
-    }
-
-    /**
-     * How much the keyword ranking says, for its weight in the fusion: a top hit well above the
-     * tenth (a rare word matched, a name) is strong evidence (weight near 1); a flat ranking (common
-     * words matched everywhere about equally) is little more than an order by length (weight near 0),
-     * and fused at full weight it pushed the vector's good hits down. Measured in bench/rag.
-     */
-    private static double keywordEvidence(ScoreDoc[] ranking) {
-        if (ranking.length < 2) {
-            return 1.0;
-        }
-        double top = ranking[0].score;
-        double tenth = ranking[Math.min(9, ranking.length - 1)].score;
-        double gap = top <= 0 ? 0 : (top - tenth) / top;
-        return gap * gap; // squared: a middling gap (several weak words) counts for little
     }
 
     /**

@@ -133,7 +133,30 @@ public final class KnowledgeBase implements AutoCloseable {
     }
 
     /**
-     * Searches stores the caller owns (the caller checked that): stores embedded by the same model
+     * Replaces the attributes of a file attached to one of the owner's stores, in the database and in
+     * the index (in place: nothing is embedded again). Null: not attached (or not the owner's); a row
+     * still {@code in_progress}: unchanged (see {@link RagStore#updateAttributes}).
+     */
+    public CompletableFuture<RagStore.StoreFileRow> updateAttributes(String owner, String storeId, String fileId,
+            Map<String, Object> attributes, String attributesJson) {
+        return store.updateAttributes(owner, storeId, fileId, attributesJson).thenCompose(row ->
+                row == null || !row.status().equals("completed") ? CompletableFuture.completedFuture(row) : run(() -> {
+                    index().updateAttributes(storeId, fileId, attributes, attributesJson);
+                    if (store.storeFileNow(storeId, fileId) == null) {
+                        // Detached or deleted while this rewrote its chunks: leave nothing behind (as ingestion does).
+                        index().deleteFileInStore(storeId, fileId);
+                    }
+                    return row;
+                }));
+    }
+
+    /** The text of a file's chunks in a store, in reading order (the caller checked ownership). */
+    public CompletableFuture<List<String>> chunkTexts(String storeId, String fileId) {
+        return run(() -> index().chunkTexts(storeId, fileId));
+    }
+
+    /**
+     * Searches stores the caller may read (the caller checked that: its own, or shared with it by policy): stores embedded by the same model
      * share one query embedding and one hybrid search; results of several models merge by score.
      *
      * @param filters the API's {@code filters} object, or null

@@ -123,6 +123,14 @@ public final class RagStore {
         return Sql.one(c, STORE_COLUMNS + " WHERE id = ? AND owner = ?", RagStore::storeRow, id, owner);
     }
 
+    /**
+     * A store by id whoever owns it, or null: only for a store another owner shares by access policy
+     * (the caller checks the grant before showing anything of it).
+     */
+    public CompletableFuture<StoreRow> sharedStore(String id) {
+        return database.async(c -> Sql.one(c, STORE_COLUMNS + " WHERE id = ?", RagStore::storeRow, id));
+    }
+
     /** The stores of {@code owner} among {@code ids}, in no particular order (unknown and others' ids are left out). */
     public CompletableFuture<List<StoreRow>> stores(String owner, List<String> ids) {
         return database.async(c -> {
@@ -236,6 +244,20 @@ public final class RagStore {
             params.add(status);
         }
         return database.async(c -> pageOfFiles(c, where.toString(), params, storeId, limit, ascending, after));
+    }
+
+    /**
+     * Replaces an attached file's attributes unless its ingestion is still running (which would index
+     * the old ones). Returns the row as changed; null when not attached (or not the owner's); the row
+     * unchanged when in progress (the caller tells from its status).
+     */
+    public CompletableFuture<StoreFileRow> updateAttributes(String owner, String storeId, String fileId, String attributesJson) {
+        return database.async(SqlWork.inTransaction(c -> {
+            Sql.update(c, "UPDATE rag_vector_store_files SET attributes = ? WHERE vector_store_id = ? AND file_id = ? AND owner = ?"
+                    + " AND status <> 'in_progress'", attributesJson, storeId, fileId, owner);
+            return Sql.one(c, STORE_FILE_COLUMNS + " WHERE vector_store_id = ? AND file_id = ? AND owner = ?", RagStore::storeFileRow,
+                    storeId, fileId, owner);
+        }));
     }
 
     /** Detaches a file from a store; false when it was not attached (or not the owner's). */

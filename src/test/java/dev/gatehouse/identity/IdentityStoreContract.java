@@ -228,6 +228,18 @@ abstract class IdentityStoreContract {
     }
 
     @Test
+    void policiesKeepTheVectorStoresTheyShare() {
+        Team team = identity.teams().create(unique("share"));
+        AccessPolicy p = identity.policies().create(unique("share"), team.id(), List.of(), List.of(), List.of(), null, List.of(),
+                List.of(), List.of("vs_abc", "vs_team*"));
+        assertThat(identity.policies().get(p.id()).orElseThrow().vectorStores()).containsExactly("vs_abc", "vs_team*");
+        AccessPolicy changed = identity.policies().update(new AccessPolicy(p.id(), p.name(), p.teamId(), List.of(), List.of(),
+                List.of(), null, List.of(), List.of(), List.of("vs_other"), p.createdAt(), 0)).orElseThrow();
+        assertThat(changed.vectorStores()).containsExactly("vs_other");
+        assertThat(identity.policies().get(p.id()).orElseThrow().vectorStores()).containsExactly("vs_other");
+    }
+
+    @Test
     void policiesRoundTripAndAttachIdempotently() {
         Team team = identity.teams().create(unique("pol"));
         AccessPolicy p = identity.policies().create(unique("models"), team.id(), List.of("gpt-4o*", "o3"), List.of("openai"),

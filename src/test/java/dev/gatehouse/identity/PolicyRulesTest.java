@@ -40,4 +40,31 @@ class PolicyRulesTest {
     void noPoliciesMeansAllowAll() {
         assertThat(PolicyRules.of(List.of())).isSameAs(AccessRules.ALLOW_ALL);
     }
+
+    @Test
+    void vectorStoresAreSharedOnlyByTheirOwnersTeamOrTheOrganisation() {
+        AccessPolicy alphaShares = new AccessPolicy("p1", "alpha-shares", "alpha", List.of(), List.of(), List.of(), null, List.of(),
+                List.of(), List.of("vs_hand*"), 0, 0);
+        AccessPolicy betaClaims = new AccessPolicy("p2", "beta-claims", "beta", List.of(), List.of(), List.of(), null, List.of(),
+                List.of(), List.of("vs_*"), 0, 0);
+        AccessPolicy orgShares = new AccessPolicy("p3", "org", null, List.of(), List.of(), List.of(), null, List.of(), List.of(),
+                List.of("vs_wiki"), 0, 0);
+        // Denied by default: no policy, or policies silent on vector stores.
+        assertThat(AccessRules.ALLOW_ALL.mayReadVectorStore("vs_handbook", "alpha")).isFalse();
+        assertThat(PolicyRules.of(List.of(policy("plain", List.of("*"), List.of(), List.of(), null)))
+                .mayReadVectorStore("vs_handbook", "alpha")).isFalse();
+        AccessRules rules = PolicyRules.of(List.of(PolicyRules.Compiled.of(alphaShares)));
+        assertThat(rules.mayReadVectorStore("vs_handbook", "alpha")).isTrue();
+        assertThat(rules.mayReadVectorStore("vs_other", "alpha")).isFalse();
+        // alpha's policy names a pattern, but it shares only alpha's stores.
+        assertThat(rules.mayReadVectorStore("vs_handbook", "gamma")).isFalse();
+        // A team naming another team's store in its own policy gains nothing.
+        assertThat(PolicyRules.of(List.of(PolicyRules.Compiled.of(betaClaims))).mayReadVectorStore("vs_handbook", "alpha")).isFalse();
+        assertThat(PolicyRules.of(List.of(PolicyRules.Compiled.of(betaClaims))).mayReadVectorStore("vs_handbook", "beta")).isTrue();
+        // Organisation-wide: any owner's store, even one owned by a key without a team.
+        AccessRules org = PolicyRules.of(List.of(PolicyRules.Compiled.of(orgShares), PolicyRules.Compiled.of(betaClaims)));
+        assertThat(org.mayReadVectorStore("vs_wiki", "alpha")).isTrue();
+        assertThat(org.mayReadVectorStore("vs_wiki", null)).isTrue();
+        assertThat(org.mayReadVectorStore("vs_handbook", "alpha")).isFalse();
+    }
 }

@@ -144,7 +144,7 @@ public final class FileSearchTool {
             return Future.failedFuture(e);
         }
         Context context = Vertx.currentContext();
-        return search.owned(context, owner, ids, prefix + "vector_store_ids")
+        return search.readable(context, call, owner, ids, prefix + "vector_store_ids")
                 .compose(stores -> search.run(context, call, stores, params))
                 .map(hits -> new Found(query, hits, citations(query, ids, hits)));
     }

@@ -79,6 +79,11 @@ final class RagHttp {
         return ResponseStore.owner(call.principal());
     }
 
+    /** The team that owns what {@code owner} names ("team:<id>"), or null for a key without a team. */
+    static String ownerTeam(String owner) {
+        return owner.startsWith("team:") ? owner.substring("team:".length()) : null;
+    }
+
     static void respond(RoutingContext ctx, Call call, Future<? extends JsonNode> answer) {
         answer.onComplete(done -> {
             if (done.failed()) {

@@ -17,8 +17,8 @@ import java.util.List;
 /**
  * One search of vector stores, shared by {@code POST /v1/vector_stores/{id}/search} and the
  * {@code file_search} tool: the store ids are checked against the caller's team first (an id that
- * is not its own is a 404 and is never searched), then the query is embedded as the caller (routed,
- * budgeted, logged) and searched in those stores only.
+ * is neither its own nor shared with it by an access policy is a 404 and is never searched), then
+ * the query is embedded as the caller (routed, budgeted, logged) and searched in those stores only.
  */
 public final class StoreSearch {
     static final int DEFAULT_RESULTS = 10;
@@ -104,20 +104,46 @@ public final class StoreSearch {
         }
     }
 
-    /** The owner's stores with these ids; a 404 for an id that is not its own, a 400 for an expired store. */
-    Future<List<RagStore.StoreRow>> owned(Context ctx, String owner, List<String> ids, String param) {
-        return RagHttp.on(ctx, kb.store().stores(owner, ids)).map(found -> {
-            for (String id : ids) {
-                RagStore.StoreRow s = found.stream().filter(r -> r.id().equals(id)).findFirst().orElse(null);
-                if (s == null) {
-                    throw new GatewayException(dev.gatehouse.call.ErrorType.NOT_FOUND, "No such vector store: " + id, param, "not_found");
+    /**
+     * The stores with these ids the caller may read: its own, or another owner's shared with it by an
+     * access policy ({@code vector_stores}, read-only). A 404 for any other id (exactly as an unknown
+     * one: nothing tells another team's store from a made-up id), a 400 for an expired store.
+     */
+    Future<List<RagStore.StoreRow>> readable(Context ctx, Call call, String owner, List<String> ids, String param) {
+        return RagHttp.on(ctx, kb.store().stores(owner, ids)).compose(own -> {
+            List<Future<RagStore.StoreRow>> all = ids.stream().map(id -> own.stream().filter(r -> r.id().equals(id)).findFirst()
+                    .map(Future::succeededFuture).orElseGet(() -> shared(ctx, call, id))).toList();
+            return Future.all(all).map(v -> {
+                List<RagStore.StoreRow> found = new java.util.ArrayList<>();
+                for (int i = 0; i < ids.size(); i++) {
+                    RagStore.StoreRow s = all.get(i).result();
+                    if (s == null) {
+                        throw new GatewayException(dev.gatehouse.call.ErrorType.NOT_FOUND, "No such vector store: " + ids.get(i), param,
+                                "not_found");
+                    }
+                    if (s.expired(RagHttp.now())) {
+                        throw GatewayException.invalid("Vector store " + ids.get(i) + " has expired.", param);
+                    }
+                    found.add(s);
                 }
-                if (s.expired(RagHttp.now())) {
-                    throw GatewayException.invalid("Vector store " + id + " has expired.", param);
-                }
-            }
-            return found;
+                return found;
+            });
         });
+    }
+
+    /** The store {@code id} when the caller may read it (its own or shared with it), else null. */
+    Future<RagStore.StoreRow> readable(Context ctx, Call call, String owner, String id) {
+        return RagHttp.on(ctx, kb.store().store(owner, id)).compose(own -> own != null ? Future.succeededFuture(own)
+                : shared(ctx, call, id));
+    }
+
+    /** Another owner's store {@code id} when a policy of the caller shares it, else null (denied by default). */
+    private Future<RagStore.StoreRow> shared(Context ctx, Call call, String id) {
+        if (call.principal() == null) {
+            return Future.succeededFuture(null);
+        }
+        return RagHttp.on(ctx, kb.store().sharedStore(id)).map(s -> s != null
+                && call.principal().rules().mayReadVectorStore(s.id(), RagHttp.ownerTeam(s.owner())) ? s : null);
     }
 
     /** Runs the search as the caller; the stores become active now (their expiry moves). */

@@ -26,9 +26,11 @@ import java.util.function.Supplier;
 /**
  * {@code /v1/vector_stores} as OpenAI's API: stores (create, list, retrieve, modify, delete), their
  * files ({@code /files}: attach with {@code chunking_strategy} and {@code attributes}, list, retrieve,
- * detach), batches ({@code /file_batches}) and {@code /search}. Everything belongs to the caller's
- * team: another team's store or file id is a 404 on every route. Attaching answers at once with the
- * file {@code in_progress}; ingestion runs in the background.
+ * update attributes, content, detach), batches ({@code /file_batches}) and {@code /search}. Everything
+ * belongs to the caller's team: another team's store or file id is a 404 on every route, unless an
+ * access policy shares the store with the caller; then it is read-only: retrieve, list and search
+ * work, and every change (and a file's content) is a 403. Attaching answers at once with the file
+ * {@code in_progress}; ingestion runs in the background.
  */
 public final class VectorStoresApi {
     private static final int MAX_FILES_PER_REQUEST = 500;
@@ -56,6 +58,8 @@ public final class VectorStoresApi {
             router.post(p + "/:id/files").handler(this::attach);
             router.get(p + "/:id/files").handler(this::files);
             router.get(p + "/:id/files/:fid").handler(this::file);
+            router.post(p + "/:id/files/:fid").handler(this::updateFile);
+            router.get(p + "/:id/files/:fid/content").handler(this::fileContent);
             router.delete(p + "/:id/files/:fid").handler(this::detach);
             router.post(p + "/:id/file_batches").handler(this::createBatch);
             router.get(p + "/:id/file_batches/:bid").handler(this::batch);
@@ -96,7 +100,7 @@ public final class VectorStoresApi {
     }
 
     private void retrieve(RoutingContext ctx) {
-        http.serve(ctx, Endpoint.VECTOR_STORES, (call, owner, body) -> owned(ctx, owner).compose(s -> rendered(ctx, s)));
+        http.serve(ctx, Endpoint.VECTOR_STORES, (call, owner, body) -> readable(ctx, call, owner).compose(s -> rendered(ctx, s)));
     }
 
     private void modify(RoutingContext ctx) {
@@ -105,7 +109,8 @@ public final class VectorStoresApi {
             String name = RagParams.string(body, "name");
             String metadata = body.has("metadata") ? RagParams.metadata(body.get("metadata"), "metadata") : null;
             Integer days = RagParams.expiresDays(body.get("expires_after"), "expires_after");
-            return RagHttp.on(ctx, kb.store().updateStore(owner, id, name, metadata, days, body.has("expires_after")))
+            return writable(ctx, call, owner)
+                    .compose(own -> RagHttp.on(ctx, kb.store().updateStore(owner, id, name, metadata, days, body.has("expires_after"))))
                     .compose(s -> {
                         if (s == null) {
                             throw storeNotFound(id);
@@ -117,12 +122,13 @@ public final class VectorStoresApi {
 
     private void delete(RoutingContext ctx) {
         String id = ctx.pathParam("id");
-        http.serve(ctx, Endpoint.VECTOR_STORES, (call, owner, body) -> RagHttp.on(ctx, kb.deleteStore(owner, id)).map(deleted -> {
-            if (!deleted) {
-                throw storeNotFound(id);
-            }
-            return RagHttp.deleted(id, "vector_store.deleted");
-        }));
+        http.serve(ctx, Endpoint.VECTOR_STORES, (call, owner, body) -> writable(ctx, call, owner)
+                .compose(own -> RagHttp.on(ctx, kb.deleteStore(owner, id))).map(deleted -> {
+                    if (!deleted) {
+                        throw storeNotFound(id);
+                    }
+                    return RagHttp.deleted(id, "vector_store.deleted");
+                }));
     }
 
     // ---- files in a store
@@ -135,21 +141,23 @@ public final class VectorStoresApi {
             }
             RagParams.Chunking chunking = RagParams.chunking(body.get("chunking_strategy"), "chunking_strategy");
             Map<String, Object> attributes = RagParams.attributes(body.get("attributes"), "attributes");
-            return owned(ctx, owner).compose(store -> ownedFiles(ctx, owner, List.of(fileId), "file_id")
+            return writable(ctx, call, owner).compose(store -> ownedFiles(ctx, owner, List.of(fileId), "file_id")
                     .compose(files -> attachAll(ctx, call, store, files, null, chunking, attributes)))
                     .map(rows -> RagJson.storeFile(rows.getFirst()));
         });
     }
 
     private void files(RoutingContext ctx) {
-        http.serve(ctx, Endpoint.VECTOR_STORES, (call, owner, body) -> storeFiles(ctx, owner, null));
+        http.serve(ctx, Endpoint.VECTOR_STORES, (call, owner, body) -> readable(ctx, call, owner)
+                .compose(s -> storeFiles(ctx, s, null)));
     }
 
-    private Future<ObjectNode> storeFiles(RoutingContext ctx, String owner, String batchId) {
+    /** A readable store's files (the store's owner's rows: a shared store lists its owner's files). */
+    private Future<ObjectNode> storeFiles(RoutingContext ctx, RagStore.StoreRow s, String batchId) {
         ListParams page = ListParams.of(ctx);
         String status = status(ctx.request().getParam("filter"));
-        return owned(ctx, owner).compose(s -> RagHttp.on(ctx, kb.store().storeFiles(owner, s.id(), batchId, status, page.limit(),
-                page.ascending(), page.after()))).map(p -> ListParams.list(p.rows(), p.hasMore(), RagJson::storeFile));
+        return RagHttp.on(ctx, kb.store().storeFiles(s.owner(), s.id(), batchId, status, page.limit(), page.ascending(),
+                page.after())).map(p -> ListParams.list(p.rows(), p.hasMore(), RagJson::storeFile));
     }
 
     private static String status(String filter) {
@@ -164,8 +172,8 @@ public final class VectorStoresApi {
 
     private void file(RoutingContext ctx) {
         String fileId = ctx.pathParam("fid");
-        http.serve(ctx, Endpoint.VECTOR_STORES, (call, owner, body) -> owned(ctx, owner)
-                .compose(s -> RagHttp.on(ctx, kb.store().storeFile(owner, s.id(), fileId))).map(f -> {
+        http.serve(ctx, Endpoint.VECTOR_STORES, (call, owner, body) -> readable(ctx, call, owner)
+                .compose(s -> RagHttp.on(ctx, kb.store().storeFile(s.owner(), s.id(), fileId))).map(f -> {
                     if (f == null) {
                         throw fileNotFound(fileId);
                     }
@@ -173,9 +181,57 @@ public final class VectorStoresApi {
                 }));
     }
 
+    /** {@code POST …/files/{file_id}}: replaces the file's {@code attributes} in place (nothing is embedded again). */
+    private void updateFile(RoutingContext ctx) {
+        String fileId = ctx.pathParam("fid");
+        http.serveJson(ctx, Endpoint.VECTOR_STORES, (call, owner, body) -> {
+            if (!body.has("attributes")) {
+                throw GatewayException.invalid("Missing required parameter: 'attributes'.", "attributes");
+            }
+            Map<String, Object> attributes = RagParams.attributes(body.get("attributes"), "attributes");
+            String json = OpenAiJson.MAPPER.valueToTree(attributes).toString();
+            return writable(ctx, call, owner).compose(s -> RagHttp.on(ctx, kb.updateAttributes(owner, s.id(), fileId, attributes,
+                    json))).map(f -> {
+                        if (f == null) {
+                            throw fileNotFound(fileId);
+                        }
+                        if (f.status().equals("in_progress")) {
+                            // Ingestion indexes the attributes it started with: changing them now would be lost.
+                            throw new GatewayException(ErrorType.INVALID_REQUEST, "Vector store file " + fileId + " is still being"
+                                    + " ingested: update its attributes once its status is completed.", "file_id", "file_in_progress");
+                        }
+                        return RagJson.storeFile(f);
+                    });
+        });
+    }
+
+    /**
+     * {@code GET …/files/{file_id}/content}: the text of the file's chunks as parsed, in OpenAI's page
+     * shape. Owner only: a store shared by policy may be searched, but its files' content is not read
+     * whole by another team (a 403).
+     */
+    private void fileContent(RoutingContext ctx) {
+        String fileId = ctx.pathParam("fid");
+        http.serve(ctx, Endpoint.VECTOR_STORES, (call, owner, body) -> writable(ctx, call, owner)
+                .compose(s -> RagHttp.on(ctx, kb.store().storeFile(owner, s.id(), fileId)))
+                .compose(f -> {
+                    if (f == null) {
+                        throw fileNotFound(fileId);
+                    }
+                    return RagHttp.on(ctx, kb.chunkTexts(f.storeId(), fileId));
+                }).map(texts -> {
+                    ObjectNode page = OpenAiJson.MAPPER.createObjectNode().put("object", "vector_store.file_content.page");
+                    ArrayNode data = page.putArray("data");
+                    texts.forEach(t -> data.addObject().put("type", "text").put("text", t));
+                    page.put("has_more", false);
+                    page.putNull("next_page");
+                    return page;
+                }));
+    }
+
     private void detach(RoutingContext ctx) {
         String fileId = ctx.pathParam("fid");
-        http.serve(ctx, Endpoint.VECTOR_STORES, (call, owner, body) -> owned(ctx, owner)
+        http.serve(ctx, Endpoint.VECTOR_STORES, (call, owner, body) -> writable(ctx, call, owner)
                 .compose(s -> RagHttp.on(ctx, kb.detach(owner, s.id(), fileId))).map(deleted -> {
                     if (!deleted) {
                         throw fileNotFound(fileId);
@@ -219,7 +275,7 @@ public final class VectorStoresApi {
                 }
             }
             String batchId = RagHttp.id("vsfb_");
-            return owned(ctx, owner).compose(store -> ownedFiles(ctx, owner, wanted.stream().map(BatchFile::fileId).toList(),
+            return writable(ctx, call, owner).compose(store -> ownedFiles(ctx, owner, wanted.stream().map(BatchFile::fileId).toList(),
                     "file_ids").compose(files -> {
                         List<Future<List<RagStore.StoreFileRow>>> attached = new ArrayList<>();
                         // One insert per distinct (chunking, attributes) group keeps each row's own settings.
@@ -234,13 +290,13 @@ public final class VectorStoresApi {
 
     private void batch(RoutingContext ctx) {
         String batchId = ctx.pathParam("bid");
-        http.serve(ctx, Endpoint.VECTOR_STORES, (call, owner, body) -> owned(ctx, owner)
-                .compose(s -> batchObject(ctx, owner, s.id(), batchId)));
+        http.serve(ctx, Endpoint.VECTOR_STORES, (call, owner, body) -> readable(ctx, call, owner)
+                .compose(s -> batchObject(ctx, s.owner(), s.id(), batchId)));
     }
 
     private void cancelBatch(RoutingContext ctx) {
         String batchId = ctx.pathParam("bid");
-        http.serve(ctx, Endpoint.VECTOR_STORES, (call, owner, body) -> owned(ctx, owner)
+        http.serve(ctx, Endpoint.VECTOR_STORES, (call, owner, body) -> writable(ctx, call, owner)
                 .compose(s -> batchObject(ctx, owner, s.id(), batchId)
                         .compose(found -> RagHttp.on(ctx, kb.store().cancelBatch(owner, s.id(), batchId)))
                         .compose(n -> batchObject(ctx, owner, s.id(), batchId))));
@@ -248,8 +304,8 @@ public final class VectorStoresApi {
 
     private void batchFiles(RoutingContext ctx) {
         String batchId = ctx.pathParam("bid");
-        http.serve(ctx, Endpoint.VECTOR_STORES, (call, owner, body) -> owned(ctx, owner)
-                .compose(s -> batchObject(ctx, owner, s.id(), batchId)).compose(found -> storeFiles(ctx, owner, batchId)));
+        http.serve(ctx, Endpoint.VECTOR_STORES, (call, owner, body) -> readable(ctx, call, owner)
+                .compose(s -> batchObject(ctx, s.owner(), s.id(), batchId).compose(found -> storeFiles(ctx, s, batchId))));
     }
 
     /** A batch as the API shows it; a 404 when the store has no such batch of this owner. */
@@ -270,7 +326,7 @@ public final class VectorStoresApi {
         http.serveJson(ctx, Endpoint.VECTOR_STORES, (call, owner, body) -> {
             StoreSearch.Request request = StoreSearch.Request.of(body, "");
             Context context = ctx.vertx().getOrCreateContext();
-            return search.owned(context, owner, List.of(id), "vector_store_id")
+            return search.readable(context, call, owner, List.of(id), "vector_store_id")
                     .compose(stores -> search.run(context, call, stores, request))
                     .map(hits -> {
                         ObjectNode page = OpenAiJson.MAPPER.createObjectNode().put("object", "vector_store.search_results.page");
@@ -286,11 +342,27 @@ public final class VectorStoresApi {
 
     // ---- shared
 
-    private Future<RagStore.StoreRow> owned(RoutingContext ctx, String owner) {
+    /** The path's store when the caller may read it: its own, or shared with it by an access policy; else a 404. */
+    private Future<RagStore.StoreRow> readable(RoutingContext ctx, Call call, String owner) {
         String id = ctx.pathParam("id");
-        return RagHttp.on(ctx, kb.store().store(owner, id)).map(s -> {
+        return search.readable(ctx.vertx().getOrCreateContext(), call, owner, id).map(s -> {
             if (s == null) {
                 throw storeNotFound(id);
+            }
+            return s;
+        });
+    }
+
+    /**
+     * The path's store when the caller may change it: its own. A store shared with it is read-only
+     * (a 403: the caller can see it exists, so a 404 would only mislead); any other id is a 404.
+     */
+    private Future<RagStore.StoreRow> writable(RoutingContext ctx, Call call, String owner) {
+        return readable(ctx, call, owner).map(s -> {
+            if (!s.owner().equals(owner)) {
+                throw new GatewayException(ErrorType.PERMISSION, "Vector store " + s.id() + " is shared with you read-only by an"
+                        + " access policy: only its owner may change it or read its files' content.", "vector_store_id",
+                        "vector_store_read_only");
             }
             return s;
         });
