@@ -15,6 +15,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.IntSupplier;
 
 /**
@@ -82,14 +83,40 @@ public final class Loopback {
         return value != null && MessageDigest.isEqual(value.getBytes(StandardCharsets.US_ASCII), MARK);
     }
 
-    /** POSTs a JSON body to {@code path} with the given caller headers. */
-    public Future<HttpClientResponse> post(String path, Map<String, String> credentials, Buffer body, long idleTimeoutMillis) {
+    /** A whole answer: its status, headers and body. */
+    public record Answer(int status, MultiMap headers, Buffer body) {}
+
+    /**
+     * POSTs a JSON body to {@code path} with the given caller headers and reads the whole answer
+     * before the future completes, so the caller may look at it from any thread, at any time (the
+     * knowledge bases' ingestion threads do).
+     */
+    public Future<Answer> post(String path, Map<String, String> credentials, Buffer body, long idleTimeoutMillis) {
+        return send(path, credentials, body, idleTimeoutMillis,
+                response -> response.body().map(b -> new Answer(response.statusCode(), response.headers(), b)));
+    }
+
+    /**
+     * POSTs a JSON body to {@code path} with the given caller headers and hands the answer to
+     * {@code onResponse} as its head arrives, on the client's event loop, before any of its body:
+     * there {@code onResponse} sets the body's handlers (to relay a stream, say).
+     *
+     * <p>Why the answer is not simply returned: Vert.x delivers the body right after the head, to
+     * the handlers set by then, and drops what finds none; {@code body()} asked after the end
+     * completes with what was kept, nothing. A caller off the event loop that attached its handler
+     * to a returned response a moment late (its thread descheduled, or linking a lambda the first
+     * time) got status 200 with an empty body: the knowledge bases' first embedding, "0 vectors
+     * for 2 inputs", intermittently. Composed here, inside the request's own callback on the event
+     * loop, {@code onResponse} is in place before the first byte of the body can be delivered.
+     */
+    public <T> Future<T> send(String path, Map<String, String> credentials, Buffer body, long idleTimeoutMillis,
+            Function<HttpClientResponse, Future<T>> onResponse) {
         RequestOptions options = mark(new RequestOptions().setMethod(HttpMethod.POST).setHost(host).setPort(port.getAsInt())
                 .setURI(path).putHeader("content-type", "application/json"));
         if (idleTimeoutMillis > 0) {
             options.setIdleTimeout(idleTimeoutMillis);
         }
         credentials.forEach(options::putHeader);
-        return client.request(options).compose(r -> r.send(body));
+        return client.request(options).compose(request -> request.send(body).compose(onResponse));
     }
 }

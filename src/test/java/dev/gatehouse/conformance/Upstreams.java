@@ -83,6 +83,19 @@ final class Upstreams {
 
         abstract List<RecordedRequest> requests();
 
+        /** Where this cell's requests begin in a fake's log (the fakes keep every request they ever got). */
+        private int seen;
+
+        /** Marks the end of {@code log}, at a cell's reset: {@link #since} returns only what comes after. */
+        void mark(List<RecordedRequest> log) {
+            seen = log.size();
+        }
+
+        /** The requests of {@code log} after the {@link #mark}. */
+        List<RecordedRequest> since(List<RecordedRequest> log) {
+            return log.subList(Math.min(seen, log.size()), log.size());
+        }
+
         RecordedRequest last() {
             return requests().getLast();
         }
@@ -128,6 +141,23 @@ final class Upstreams {
         List<ToolResult> out = new ArrayList<>();
         for (Msg m : spec.messages()) if (m instanceof ToolResult t) out.add(t);
         return out;
+    }
+
+    /** The ids of the tool calls and of the calls the tool results answer, as sent: the spec's, in order. */
+    static void checkToolIds(Spec spec, List<String> callIds, List<String> resultIds) {
+        assertThat(callIds).isEqualTo(callsIn(spec).stream().map(Call::id).toList());
+        assertThat(resultIds).isEqualTo(resultsIn(spec).stream().map(ToolResult::callId).toList());
+    }
+
+    /** {@link #checkToolIds} for OpenAI-shaped messages (OpenAI, Mistral, Cohere): assistant {@code tool_calls}, {@code tool} messages. */
+    static void checkOpenAiToolIds(Spec spec, JsonNode messages) {
+        List<String> callIds = new ArrayList<>();
+        List<String> resultIds = new ArrayList<>();
+        for (JsonNode m : messages) {
+            for (JsonNode tc : m.path("tool_calls")) callIds.add(tc.path("id").asText());
+            if (m.path("role").asText().equals("tool")) resultIds.add(m.path("tool_call_id").asText());
+        }
+        checkToolIds(spec, callIds, resultIds);
     }
 
     static List<String> imagesIn(Spec spec) {
@@ -195,16 +225,11 @@ final class Upstreams {
                 assertThat(j.path("response_format").path("type").asText()).isEqualTo("json_schema");
                 assertThat(j.path("response_format").path("json_schema").path("schema").path("required").toString()).contains("temp");
             }
-            List<String> sentCallIds = new ArrayList<>();
-            List<String> sentResultIds = new ArrayList<>();
+            checkOpenAiToolIds(spec, messages);
             List<String> images = new ArrayList<>();
             for (JsonNode m : messages) {
-                for (JsonNode tc : m.path("tool_calls")) sentCallIds.add(tc.path("id").asText());
-                if (m.path("role").asText().equals("tool")) sentResultIds.add(m.path("tool_call_id").asText());
                 for (JsonNode p : m.path("content")) if (p.path("type").asText().equals("image_url")) images.add(p.path("image_url").path("url").asText());
             }
-            assertThat(sentCallIds).isEqualTo(callsIn(spec).stream().map(Call::id).toList());
-            assertThat(sentResultIds).isEqualTo(resultsIn(spec).stream().map(ToolResult::callId).toList());
             assertThat(images).isEqualTo(imagesIn(spec));
             for (Msg m : spec.messages()) {
                 if (m instanceof AssistantText a) {
@@ -302,8 +327,7 @@ final class Upstreams {
                     }
                 }
             }
-            assertThat(uses).isEqualTo(callsIn(spec).stream().map(Call::id).toList());
-            assertThat(results).isEqualTo(resultsIn(spec).stream().map(ToolResult::callId).toList());
+            checkToolIds(spec, uses, results);
             assertThat(images).isEqualTo(imagesIn(spec));
             for (Msg m : spec.messages()) {
                 if (m instanceof AssistantText a) {
@@ -324,10 +348,7 @@ final class Upstreams {
 
         @Override String model() { return "m-gemini"; }
         @Override String name() { return "gemini"; }
-        /** FakeGemini keeps every request it ever got; a cell looks only at those after its reset. */
-        private int seen;
-
-        @Override void reset() { seen = fake.requests().size(); fake.answer("Hello from Gemini.").thought(null).blockPrompt(null).finishReason(null).usage(11, 0, 0).cutAfter(-1)
+        @Override void reset() { mark(fake.requests()); fake.answer("Hello from Gemini.").thought(null).blockPrompt(null).finishReason(null).usage(11, 0, 0).cutAfter(-1)
                 .headDelay(java.time.Duration.ZERO); }
         @Override void answerText(String text) { fake.answer(text); }
         @Override void answerCalls(List<Call> calls) {
@@ -348,10 +369,7 @@ final class Upstreams {
         @Override long expectedInput() { return 11; }
         @Override long expectedOutput(String text, int calls, boolean json) { return calls > 0 ? 5L * calls : words(text); }
         @Override boolean keepsToolCallIds() { return false; }
-        @Override List<RecordedRequest> requests() {
-            List<RecordedRequest> all = fake.requests();
-            return all.subList(Math.min(seen, all.size()), all.size());
-        }
+        @Override List<RecordedRequest> requests() { return since(fake.requests()); }
 
         @Override
         void checkRequest(Spec spec, boolean stream, RecordedRequest r) {
@@ -424,7 +442,6 @@ final class Upstreams {
 
     static final class Bedrock extends Upstream {
         final FakeBedrock fake;
-        private int seen;
 
         Bedrock(FakeBedrock fake) {
             this.fake = fake;
@@ -432,7 +449,7 @@ final class Upstreams {
 
         @Override String model() { return "m-bedrock"; }
         @Override String name() { return "bedrock"; }
-        @Override void reset() { fake.reset(); seen = fake.requests().size(); }
+        @Override void reset() { fake.reset(); mark(fake.requests()); }
         @Override void answerText(String text) { fake.answer(text); }
         @Override void answerCalls(List<Call> calls) {
             fake.toolCalls(calls.stream().map(c -> new FakeBedrock.Call(c.id(), c.name(), c.args())).toArray(FakeBedrock.Call[]::new));
@@ -453,10 +470,7 @@ final class Upstreams {
         }
         @Override long expectedInput() { return 12; }
         @Override long expectedOutput(String text, int calls, boolean json) { return json ? 5 : calls > 0 ? 5L * calls : words(text); }
-        @Override List<RecordedRequest> requests() {
-            List<RecordedRequest> all = fake.requests();
-            return all.subList(Math.min(seen, all.size()), all.size());
-        }
+        @Override List<RecordedRequest> requests() { return since(fake.requests()); }
 
         @Override
         void checkRequest(Spec spec, boolean stream, RecordedRequest r) {
@@ -488,8 +502,7 @@ final class Upstreams {
                     if (b.has("image")) images++;
                 }
             }
-            assertThat(uses).isEqualTo(callsIn(spec).stream().map(Call::id).toList());
-            assertThat(results).isEqualTo(resultsIn(spec).stream().map(ToolResult::callId).toList());
+            checkToolIds(spec, uses, results);
             assertThat(images).as("images as bytes (http URLs fetched by the gateway)").isEqualTo(imagesIn(spec).size());
             for (Msg m : spec.messages()) {
                 if (m instanceof AssistantText a) {
@@ -516,7 +529,6 @@ final class Upstreams {
 
     static final class Mistral extends Upstream {
         final FakeMistral fake;
-        private int seen;
 
         Mistral(FakeMistral fake) {
             this.fake = fake;
@@ -524,7 +536,7 @@ final class Upstreams {
 
         @Override String model() { return "m-mistral"; }
         @Override String name() { return "mistral"; }
-        @Override void reset() { fake.reset(); seen = fake.requests().size(); }
+        @Override void reset() { fake.reset(); mark(fake.requests()); }
         @Override void answerText(String text) { fake.answer(text); }
         @Override void answerCalls(List<Call> calls) {
             fake.toolCalls(calls.stream().map(c -> new FakeMistral.Call(c.id(), c.name(), c.args())).toArray(FakeMistral.Call[]::new));
@@ -543,10 +555,7 @@ final class Upstreams {
         }
         @Override long expectedInput() { return 9; }
         @Override long expectedOutput(String text, int calls, boolean json) { return calls > 0 ? 8 : text.split(" ").length; }
-        @Override List<RecordedRequest> requests() {
-            List<RecordedRequest> all = fake.requests();
-            return all.subList(Math.min(seen, all.size()), all.size());
-        }
+        @Override List<RecordedRequest> requests() { return since(fake.requests()); }
 
         @Override
         void checkRequest(Spec spec, boolean stream, RecordedRequest r) {
@@ -562,14 +571,7 @@ final class Upstreams {
             if (spec.jsonSchema()) {
                 assertThat(j.path("response_format").path("json_schema").path("schema").path("required").toString()).contains("temp");
             }
-            List<String> calls = new ArrayList<>();
-            List<String> results = new ArrayList<>();
-            for (JsonNode m : j.path("messages")) {
-                for (JsonNode tc : m.path("tool_calls")) calls.add(tc.path("id").asText());
-                if (m.path("role").asText().equals("tool")) results.add(m.path("tool_call_id").asText());
-            }
-            assertThat(calls).isEqualTo(callsIn(spec).stream().map(Call::id).toList());
-            assertThat(results).isEqualTo(resultsIn(spec).stream().map(ToolResult::callId).toList());
+            checkOpenAiToolIds(spec, j.path("messages"));
             assertThat(imageUrlParts(j.path("messages"))).isEqualTo(imagesIn(spec));
         }
     }
@@ -578,7 +580,6 @@ final class Upstreams {
 
     static final class Cohere extends Upstream {
         final FakeCohere fake;
-        private int seen;
 
         Cohere(FakeCohere fake) {
             this.fake = fake;
@@ -586,7 +587,7 @@ final class Upstreams {
 
         @Override String model() { return "m-cohere"; }
         @Override String name() { return "cohere"; }
-        @Override void reset() { fake.reset(); seen = fake.requests().size(); }
+        @Override void reset() { fake.reset(); mark(fake.requests()); }
         @Override void answerText(String text) { fake.answer(text); }
         @Override void answerCalls(List<Call> calls) {
             fake.toolCalls(calls.stream().map(c -> new FakeCohere.Call(c.id(), c.name(), c.args())).toArray(FakeCohere.Call[]::new));
@@ -606,10 +607,7 @@ final class Upstreams {
         }
         @Override long expectedInput() { return 13; }
         @Override long expectedOutput(String text, int calls, boolean json) { return calls > 0 ? 6 : text.split(" ").length; }
-        @Override List<RecordedRequest> requests() {
-            List<RecordedRequest> all = fake.requests();
-            return all.subList(Math.min(seen, all.size()), all.size());
-        }
+        @Override List<RecordedRequest> requests() { return since(fake.requests()); }
 
         @Override
         void checkRequest(Spec spec, boolean stream, RecordedRequest r) {
@@ -628,14 +626,7 @@ final class Upstreams {
                 assertThat(j.path("response_format").path("type").asText()).isEqualTo("json_object");
                 assertThat(j.path("response_format").path("json_schema").path("required").toString()).contains("temp");
             }
-            List<String> calls = new ArrayList<>();
-            List<String> results = new ArrayList<>();
-            for (JsonNode m : j.path("messages")) {
-                for (JsonNode tc : m.path("tool_calls")) calls.add(tc.path("id").asText());
-                if (m.path("role").asText().equals("tool")) results.add(m.path("tool_call_id").asText());
-            }
-            assertThat(calls).isEqualTo(callsIn(spec).stream().map(Call::id).toList());
-            assertThat(results).isEqualTo(resultsIn(spec).stream().map(ToolResult::callId).toList());
+            checkOpenAiToolIds(spec, j.path("messages"));
             assertThat(imageUrlParts(j.path("messages"))).isEqualTo(imagesIn(spec));
         }
     }

@@ -13,7 +13,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gatehouse.testing.FakeAnthropic;
 import dev.gatehouse.testing.FakeOpenAi;
 import dev.gatehouse.testing.GatewayHarness;
-import dev.gatehouse.testing.McpTestServer;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,43 +27,23 @@ import org.junit.jupiter.api.Test;
  */
 class McpResponsesTest {
     static final ObjectMapper JSON = new ObjectMapper();
-    static McpTestServer upstream;
+    static McpGatewayTestSupport.AgentGateway agent;
     static FakeOpenAi openai;
     static FakeAnthropic anthropic;
     static GatewayHarness gateway;
 
     @BeforeAll
     static void start() {
-        upstream = McpTestServer.start();
-        openai = FakeOpenAi.start();
-        anthropic = FakeAnthropic.start();
-        gateway = GatewayHarness.start("""
-                providers:
-                  oa: {kind: openai, base-url: "%s", api-key: %s}
-                  an: {kind: anthropic, base-url: "%s", api-key: %s}
-                models:
-                  gpt-4o: {targets: [{provider: oa}]}
-                  claude-sonnet-4-5: {targets: [{provider: an}]}
-                mcp:
-                  servers:
-                    docs:
-                      transport: streamable-http
-                      url: %s
-                """.formatted(openai.baseUrl(), FakeOpenAi.DEFAULT_KEY, anthropic.baseUrl(), FakeAnthropic.DEFAULT_KEY,
-                upstream.streamableUrl()));
-        McpGatewayTestSupport.awaitTool(gateway, "docs__echo");
+        agent = McpGatewayTestSupport.AgentGateway.start();
+        openai = agent.openai();
+        anthropic = agent.anthropic();
+        gateway = agent.gateway();
     }
 
     @AfterAll
     static void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {gateway, openai, anthropic, upstream}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception ignored) {
-                // best effort
-            }
+        if (agent != null) {
+            agent.close();
         }
     }
 

@@ -1,22 +1,14 @@
 package dev.gatehouse.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A fake Cohere v2 API validating requests as the v2 reference documents them: {@code POST /v2/chat}
@@ -29,44 +21,29 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * content-start/delta/end, tool-plan-delta, tool-call-start/delta/end, citation-start/end and
  * message-end with finish_reason and usage.
  */
-public final class FakeCohere implements AutoCloseable {
+public final class FakeCohere extends RecordingFake {
     public static final String KEY = "cohere-fake-key";
-    static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> CHAT_FIELDS = Set.of("model", "messages", "tools", "documents", "citation_options",
             "response_format", "safety_mode", "max_tokens", "stop_sequences", "temperature", "seed", "frequency_penalty",
             "presence_penalty", "k", "p", "tool_choice", "strict_tools", "stream", "logprobs", "thinking");
 
     public record Call(String id, String name, String arguments) {}
 
-    private final Vertx vertx = Vertx.vertx();
-    private final HttpServer server;
-    private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
     private volatile String answer = "Hello from Cohere.";
     private volatile List<Call> calls = List.of();
     private volatile boolean cite;
-    private volatile int failStatus;
-    private volatile String failMessage;
-    private volatile int failRetryAfter = -1;
     private volatile String finishReason;
 
-    private FakeCohere() {
-        server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0)).requestHandler(this::handle);
-    }
+    private FakeCohere() {}
 
     public static FakeCohere start() {
         FakeCohere fake = new FakeCohere();
-        FakeBedrock.await(fake.server.listen());
+        fake.listen();
         return fake;
     }
 
     public String baseUrl() {
-        return "http://127.0.0.1:" + server.actualPort();
-    }
-
-    @Override
-    public void close() {
-        FakeBedrock.await(server.close());
-        FakeBedrock.await(vertx.close());
+        return "http://127.0.0.1:" + port();
     }
 
     public FakeCohere answer(String text) { answer = text; calls = List.of(); return this; }
@@ -76,70 +53,53 @@ public final class FakeCohere implements AutoCloseable {
     /** Answers carry a citation of the first document or tool result. */
     public FakeCohere cite(boolean on) { cite = on; return this; }
 
-    public FakeCohere failNext(int status, String message) { failStatus = status; failMessage = message; failRetryAfter = -1; return this; }
+    public FakeCohere failNext(int status, String message) { failNext(new Failure(status, message, -1)); return this; }
 
     /** The next request fails with this message and a Retry-After header. */
     public FakeCohere failNext(int status, String message, int retryAfterSeconds) {
-        failStatus = status; failMessage = message; failRetryAfter = retryAfterSeconds; return this;
+        failNext(new Failure(status, message, retryAfterSeconds)); return this;
     }
 
     /** Forces the finish reason (e.g. MAX_TOKENS, STOP_SEQUENCE); null = automatic. */
     public FakeCohere finishReason(String reason) { finishReason = reason; return this; }
 
     public FakeCohere reset() {
-        answer = "Hello from Cohere."; calls = List.of(); cite = false; failStatus = 0; finishReason = null; return this;
+        answer = "Hello from Cohere."; calls = List.of(); cite = false; clearFailure(); finishReason = null; return this;
     }
 
-    public List<RecordedRequest> requests() { return List.copyOf(requests); }
-
-    public RecordedRequest lastRequest() { return requests.getLast(); }
-
-    private void handle(HttpServerRequest req) {
-        req.body().onSuccess(buffer -> {
-            JsonNode json = null;
-            try {
-                json = JSON.readTree(buffer.getBytes());
-            } catch (Exception e) {
-                // refused below
-            }
-            Map<String, List<String>> headers = new LinkedHashMap<>();
-            req.headers().forEach(h -> headers.computeIfAbsent(h.getKey().toLowerCase(Locale.ROOT), k -> new ArrayList<>()).add(h.getValue()));
-            requests.add(new RecordedRequest(req.method().name(), req.path(), "", Map.copyOf(headers), buffer.getBytes(), json, List.of()));
-            HttpServerResponse res = req.response();
-            if (!("Bearer " + KEY).equals(req.getHeader("authorization"))) {
-                error(res, 401, "invalid api token");
-                return;
-            }
-            if (json == null || !json.isObject()) {
-                error(res, 400, "invalid request: body must be a JSON object");
-                return;
-            }
-            String problem = switch (req.path()) {
-                case "/v2/chat" -> validateChat(json);
-                case "/v2/embed" -> validateEmbed(json);
-                default -> "not found";
-            };
-            if (problem != null) {
-                error(res, problem.equals("not found") ? 404 : 400, problem);
-                return;
-            }
-            if (failStatus != 0) {
-                if (failRetryAfter >= 0) {
-                    res.putHeader("retry-after", Integer.toString(failRetryAfter));
-                }
-                int status = failStatus;
-                failStatus = 0;
-                error(res, status, failMessage);
-                return;
-            }
-            if (req.path().equals("/v2/embed")) {
-                embed(res, json);
-            } else if (json.path("stream").asBoolean(false)) {
-                stream(res);
-            } else {
-                res.putHeader("content-type", "application/json").end(whole().toString());
-            }
-        });
+    @Override
+    void handle(HttpServerRequest req, JsonNode json) {
+        HttpServerResponse res = req.response();
+        if (!("Bearer " + KEY).equals(req.getHeader("authorization"))) {
+            error(res, 401, "invalid api token");
+            return;
+        }
+        if (json == null || !json.isObject()) {
+            error(res, 400, "invalid request: body must be a JSON object");
+            return;
+        }
+        String problem = switch (req.path()) {
+            case "/v2/chat" -> validateChat(json);
+            case "/v2/embed" -> validateEmbed(json);
+            default -> "not found";
+        };
+        if (problem != null) {
+            error(res, problem.equals("not found") ? 404 : 400, problem);
+            return;
+        }
+        Failure failure = takeFailure();
+        if (failure != null) {
+            failure.retryAfter(res);
+            error(res, failure.status(), failure.payload());
+            return;
+        }
+        if (req.path().equals("/v2/embed")) {
+            embed(res, json);
+        } else if (json.path("stream").asBoolean(false)) {
+            stream(res);
+        } else {
+            res.putHeader("content-type", "application/json").end(whole().toString());
+        }
     }
 
     static void error(HttpServerResponse res, int status, String message) {

@@ -1,20 +1,12 @@
 package dev.gatehouse.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Pattern;
 
 /**
@@ -26,9 +18,8 @@ import java.util.regex.Pattern;
  * call of the previous assistant turn; {@code tool_choice} one of auto/none/any/required or a named
  * function. Answers carry 9-character tool call ids; streams end with usage and {@code [DONE]}.
  */
-public final class FakeMistral implements AutoCloseable {
+public final class FakeMistral extends RecordingFake {
     public static final String KEY = "mistral-fake-key";
-    static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> FIELDS = Set.of("model", "messages", "temperature", "top_p", "max_tokens", "stream", "stop",
             "random_seed", "response_format", "tools", "tool_choice", "presence_penalty", "frequency_penalty", "n",
             "prediction", "parallel_tool_calls", "prompt_mode", "safe_prompt");
@@ -36,33 +27,20 @@ public final class FakeMistral implements AutoCloseable {
 
     public record Call(String id, String name, String arguments) {}
 
-    private final Vertx vertx = Vertx.vertx();
-    private final HttpServer server;
-    private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
     private volatile String answer = "Bonjour from Mistral.";
     private volatile List<Call> calls = List.of();
-    private volatile int[] failNext; // {status, retry-after seconds or -1}
-    private volatile String failBody;
     private volatile String finishReason;
 
-    private FakeMistral() {
-        server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0)).requestHandler(this::handle);
-    }
+    private FakeMistral() {}
 
     public static FakeMistral start() {
         FakeMistral fake = new FakeMistral();
-        FakeBedrock.await(fake.server.listen());
+        fake.listen();
         return fake;
     }
 
     public String baseUrl() {
-        return "http://127.0.0.1:" + server.actualPort() + "/v1";
-    }
-
-    @Override
-    public void close() {
-        FakeBedrock.await(server.close());
-        FakeBedrock.await(vertx.close());
+        return "http://127.0.0.1:" + port() + "/v1";
     }
 
     public FakeMistral answer(String text) { answer = text; calls = List.of(); return this; }
@@ -70,63 +48,46 @@ public final class FakeMistral implements AutoCloseable {
     public FakeMistral toolCalls(Call... c) { calls = List.of(c); return this; }
 
     /** The next request fails with Mistral's error body for this status. */
-    public FakeMistral failNext(int status, String body) { failNext = new int[] {status, -1}; failBody = body; return this; }
+    public FakeMistral failNext(int status, String body) { failNext(new Failure(status, body, -1)); return this; }
 
     /** The next request fails with this body and a Retry-After header. */
     public FakeMistral failNext(int status, String body, int retryAfterSeconds) {
-        failNext = new int[] {status, retryAfterSeconds}; failBody = body; return this;
+        failNext(new Failure(status, body, retryAfterSeconds)); return this;
     }
 
     /** Forces the finish reason (e.g. "length" for an answer cut by max_tokens); null = automatic. */
     public FakeMistral finishReason(String reason) { finishReason = reason; return this; }
 
-    public FakeMistral reset() { answer = "Bonjour from Mistral."; calls = List.of(); failNext = null; finishReason = null; return this; }
+    public FakeMistral reset() { answer = "Bonjour from Mistral."; calls = List.of(); clearFailure(); finishReason = null; return this; }
 
-    public List<RecordedRequest> requests() { return List.copyOf(requests); }
-
-    public RecordedRequest lastRequest() { return requests.getLast(); }
-
-    private void handle(HttpServerRequest req) {
-        req.body().onSuccess(buffer -> {
-            JsonNode json = null;
-            try {
-                json = JSON.readTree(buffer.getBytes());
-            } catch (Exception e) {
-                // refused below
-            }
-            Map<String, List<String>> headers = new LinkedHashMap<>();
-            req.headers().forEach(h -> headers.computeIfAbsent(h.getKey().toLowerCase(Locale.ROOT), k -> new ArrayList<>()).add(h.getValue()));
-            requests.add(new RecordedRequest(req.method().name(), req.path(), "", Map.copyOf(headers), buffer.getBytes(), json, List.of()));
-            if (!("Bearer " + KEY).equals(req.getHeader("authorization"))) {
-                send(req, 401, "{\"message\":\"Unauthorized\",\"request_id\":\"r1\"}");
-                return;
-            }
-            if (!req.path().equals("/v1/chat/completions") || json == null || !json.isObject()) {
-                send(req, 404, "{\"object\":\"error\",\"message\":\"Not found\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":null}");
-                return;
-            }
-            String problem = validate((ObjectNode) json);
-            if (problem != null) {
-                send(req, problem.startsWith("{") ? 422 : 400, problem.startsWith("{") ? problem
-                        : JSON.createObjectNode().put("object", "error").put("message", problem).put("type", "invalid_request_message_error")
-                                .putNull("param").put("code", "3051").toString());
-                return;
-            }
-            if (failNext != null) {
-                int status = failNext[0];
-                if (failNext[1] >= 0) {
-                    req.response().putHeader("retry-after", Integer.toString(failNext[1]));
-                }
-                failNext = null;
-                send(req, status, failBody);
-                return;
-            }
-            if (json.path("stream").asBoolean(false)) {
-                stream(req, json);
-            } else {
-                send(req, 200, whole(json).toString());
-            }
-        });
+    @Override
+    void handle(HttpServerRequest req, JsonNode json) {
+        if (!("Bearer " + KEY).equals(req.getHeader("authorization"))) {
+            send(req, 401, "{\"message\":\"Unauthorized\",\"request_id\":\"r1\"}");
+            return;
+        }
+        if (!req.path().equals("/v1/chat/completions") || json == null || !json.isObject()) {
+            send(req, 404, "{\"object\":\"error\",\"message\":\"Not found\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":null}");
+            return;
+        }
+        String problem = validate((ObjectNode) json);
+        if (problem != null) {
+            send(req, problem.startsWith("{") ? 422 : 400, problem.startsWith("{") ? problem
+                    : JSON.createObjectNode().put("object", "error").put("message", problem).put("type", "invalid_request_message_error")
+                            .putNull("param").put("code", "3051").toString());
+            return;
+        }
+        Failure failure = takeFailure();
+        if (failure != null) {
+            failure.retryAfter(req.response());
+            send(req, failure.status(), failure.payload());
+            return;
+        }
+        if (json.path("stream").asBoolean(false)) {
+            stream(req, json);
+        } else {
+            send(req, 200, whole(json).toString());
+        }
     }
 
     private static void send(HttpServerRequest req, int status, String body) {

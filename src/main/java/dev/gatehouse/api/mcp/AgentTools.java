@@ -12,6 +12,7 @@ import dev.gatehouse.mcp.McpFailure;
 import dev.gatehouse.mcp.ToolCalls;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -72,8 +73,12 @@ final class AgentTools {
         return header != null || !tools.state().servers().isEmpty() && BodyBytes.contains(body, MCP);
     }
 
-    /** Sends one round to {@code path} on this gateway with the caller's credentials. */
-    Future<HttpClientResponse> round(Call call, String path, byte[] body) {
+    /**
+     * Sends one round to {@code path} on this gateway with the caller's credentials; {@code answered}
+     * gets the round's answer as its head arrives, in time to set its body's handlers (see
+     * {@link Loopback#send}). The future fails when the round could not be sent or {@code answered} threw.
+     */
+    Future<Void> round(Call call, String path, byte[] body, Handler<HttpClientResponse> answered) {
         Map<String, String> carried = Loopback.credentials(call.headers());
         String betas = carried.remove("anthropic-beta");
         if (betas != null) {
@@ -82,7 +87,10 @@ final class AgentTools {
                 carried.put("anthropic-beta", betas);
             }
         }
-        return loopback.post(path, carried, Buffer.buffer(body), 0);
+        return loopback.send(path, carried, Buffer.buffer(body), 0, response -> {
+            answered.handle(response);
+            return Future.succeededFuture();
+        });
     }
 
     private static String withoutMcpBetas(String betas) {

@@ -157,8 +157,7 @@ public final class MessagesToolLoop {
                 fail(past);
                 return;
             }
-            agent.round(call, "/v1/messages", request.toString().getBytes(StandardCharsets.UTF_8))
-                    .onSuccess(this::answered)
+            agent.round(call, "/v1/messages", request.toString().getBytes(StandardCharsets.UTF_8), this::answered)
                     .onFailure(this::fail);
         }
 

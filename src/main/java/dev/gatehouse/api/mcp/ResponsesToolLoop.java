@@ -188,8 +188,7 @@ public final class ResponsesToolLoop {
                 fail(past);
                 return;
             }
-            agent.round(call, "/v1/responses", request.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8))
-                    .onSuccess(this::answered)
+            agent.round(call, "/v1/responses", request.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8), this::answered)
                     .onFailure(this::fail);
         }
 

@@ -131,8 +131,7 @@ public final class ToolLoop {
                 fail(e);
                 return;
             }
-            agent.round(call, "/v1/chat/completions", body)
-                    .onSuccess(this::answered)
+            agent.round(call, "/v1/chat/completions", body, this::answered)
                     .onFailure(this::fail);
         }
 

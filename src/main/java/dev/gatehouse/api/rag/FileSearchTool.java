@@ -217,15 +217,15 @@ public final class FileSearchTool {
 
     private Future<Void> askChat(Call call, HttpServerResponse out, ObjectNode request, ObjectNode citations) {
         boolean stream = request.path("stream").asBoolean(false);
-        return loopback.post("/v1/chat/completions", Loopback.credentials(call.headers()), Buffer.buffer(request.toString()),
-                IDLE_TIMEOUT_MILLIS).compose(response -> stream && response.statusCode() == 200 ? streamed(response, out, citations)
+        return loopback.send("/v1/chat/completions", Loopback.credentials(call.headers()), Buffer.buffer(request.toString()),
+                IDLE_TIMEOUT_MILLIS, response -> stream && response.statusCode() == 200 ? streamed(response, out, citations)
                         : whole(response, out, citations));
     }
 
     private Future<Void> askResponses(Call call, HttpServerResponse out, ObjectNode request, Found found) {
         boolean stream = request.path("stream").asBoolean(false);
-        return loopback.post("/v1/responses", Loopback.credentials(call.headers()), Buffer.buffer(request.toString()),
-                IDLE_TIMEOUT_MILLIS).compose(response -> {
+        return loopback.send("/v1/responses", Loopback.credentials(call.headers()), Buffer.buffer(request.toString()),
+                IDLE_TIMEOUT_MILLIS, response -> {
                     if (stream && response.statusCode() == 200) {
                         return streamed(response, out, found.citations());
                     }

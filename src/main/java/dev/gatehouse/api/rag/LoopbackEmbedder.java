@@ -8,14 +8,11 @@ import dev.gatehouse.call.ErrorType;
 import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.dialect.openai.OpenAiJson;
 import dev.gatehouse.rag.Embedder;
-import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Embeds through this gateway's own {@code POST /v1/embeddings}, as the caller whose credentials
@@ -24,7 +21,6 @@ import org.slf4j.LoggerFactory;
  * status and message (a 429 of a spent budget stays a 429).
  */
 public final class LoopbackEmbedder implements Embedder {
-    private static final Logger LOG = LoggerFactory.getLogger(LoopbackEmbedder.class);
     private static final long IDLE_TIMEOUT_MILLIS = 120_000;
     private final Loopback loopback;
 
@@ -38,24 +34,11 @@ public final class LoopbackEmbedder implements Embedder {
         ArrayNode input = body.putArray("input");
         inputs.forEach(input::add);
         Buffer request = Buffer.buffer(body.toString());
-        return send(request, inputs.size(), credentials, true).toCompletionStage().toCompletableFuture();
-    }
-
-    /**
-     * One embeddings call. An answer of status 200 with an empty body is asked once more: the suite
-     * saw one, intermittently, on a knowledge base's first embedding after many other gateways had
-     * run in the same JVM (not reproduced alone; the cause is not yet found). A second empty answer
-     * fails the ingestion with the usual message.
-     */
-    private Future<List<float[]>> send(Buffer request, int expected, Map<String, String> credentials, boolean again) {
+        int expected = inputs.size();
+        // Called on the ingestion threads, off the event loop: the answer comes whole (see Loopback.post).
         return loopback.post("/v1/embeddings", credentials, request, IDLE_TIMEOUT_MILLIS)
-                .compose(response -> response.body().compose(b -> {
-                    if (again && response.statusCode() == 200 && b.length() == 0) {
-                        LOG.warn("knowledge bases: an embeddings answer of status 200 had an empty body; asking again");
-                        return send(request, expected, credentials, false);
-                    }
-                    return Future.succeededFuture(vectors(response.statusCode(), b, expected));
-                }));
+                .map(answer -> vectors(answer.status(), answer.body(), expected))
+                .toCompletionStage().toCompletableFuture();
     }
 
     private static List<float[]> vectors(int status, Buffer body, int expected) {

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.anthropic.client.AnthropicClient;
-import com.anthropic.client.okhttp.AnthropicOkHttpClient;
 import com.anthropic.core.http.StreamResponse;
 import com.anthropic.helpers.MessageAccumulator;
 import com.anthropic.models.messages.CacheControlEphemeral;
@@ -20,7 +19,6 @@ import com.anthropic.models.messages.ToolResultBlockParam;
 import com.anthropic.models.messages.ToolUseBlock;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.JsonValue;
 import com.openai.errors.BadRequestException;
 import com.openai.errors.RateLimitException;
@@ -38,11 +36,11 @@ import com.openai.models.chat.completions.ChatCompletionToolMessageParam;
 import dev.gatehouse.provider.http.ImageFetcher;
 import dev.gatehouse.testing.FakeBedrock;
 import dev.gatehouse.testing.GatewayHarness;
+import dev.gatehouse.testing.SdkClients;
 import dev.gatehouse.testing.RecordedRequest;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -97,10 +95,8 @@ class BedrockSdkTest {
                   wrong-region:
                     targets: [{provider: aws-wrong-region, model: amazon.nova-lite-v1:0}]
                 """.formatted(fake.baseUrl(), FakeBedrock.ACCESS_KEY, FakeBedrock.SECRET_KEY, FakeBedrock.API_KEY, PROFILE));
-        openai = OpenAIOkHttpClient.builder().baseUrl(gateway.baseUrl()).apiKey(GatewayHarness.MASTER_KEY)
-                .timeout(Duration.ofSeconds(20)).maxRetries(0).build();
-        anthropic = AnthropicOkHttpClient.builder().baseUrl(gateway.origin()).apiKey(GatewayHarness.MASTER_KEY)
-                .timeout(Duration.ofSeconds(20)).maxRetries(0).build();
+        openai = SdkClients.openAi(gateway, GatewayHarness.MASTER_KEY);
+        anthropic = SdkClients.anthropic(gateway, GatewayHarness.MASTER_KEY);
     }
 
     @AfterAll

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.anthropic.client.AnthropicClient;
-import com.anthropic.client.okhttp.AnthropicOkHttpClient;
 import com.anthropic.core.http.StreamResponse;
 import com.anthropic.helpers.MessageAccumulator;
 import com.anthropic.models.messages.ContentBlock;
@@ -14,7 +13,6 @@ import com.anthropic.models.messages.StopReason;
 import com.anthropic.models.messages.Tool;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.JsonValue;
 import com.openai.errors.BadRequestException;
 import com.openai.errors.RateLimitException;
@@ -30,7 +28,7 @@ import com.openai.models.embeddings.CreateEmbeddingResponse;
 import com.openai.models.embeddings.EmbeddingCreateParams;
 import dev.gatehouse.testing.FakeCohere;
 import dev.gatehouse.testing.GatewayHarness;
-import java.time.Duration;
+import dev.gatehouse.testing.SdkClients;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -60,10 +58,8 @@ class CohereSdkTest {
                     type: embedding
                     targets: [{provider: cohere, model: embed-v4.0}]
                 """.formatted(fake.baseUrl(), FakeCohere.KEY));
-        openai = OpenAIOkHttpClient.builder().baseUrl(gateway.baseUrl()).apiKey(GatewayHarness.MASTER_KEY)
-                .timeout(Duration.ofSeconds(20)).maxRetries(0).build();
-        anthropic = AnthropicOkHttpClient.builder().baseUrl(gateway.origin()).apiKey(GatewayHarness.MASTER_KEY)
-                .timeout(Duration.ofSeconds(20)).maxRetries(0).build();
+        openai = SdkClients.openAi(gateway, GatewayHarness.MASTER_KEY);
+        anthropic = SdkClients.anthropic(gateway, GatewayHarness.MASTER_KEY);
     }
 
     @AfterAll

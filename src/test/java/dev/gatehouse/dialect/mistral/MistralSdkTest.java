@@ -4,17 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.anthropic.client.AnthropicClient;
-import com.anthropic.client.okhttp.AnthropicOkHttpClient;
-import com.anthropic.models.messages.ContentBlock;
 import com.anthropic.models.messages.ContentBlockParam;
 import com.anthropic.models.messages.Message;
 import com.anthropic.models.messages.MessageCreateParams;
 import com.anthropic.models.messages.Tool;
 import com.anthropic.models.messages.ToolResultBlockParam;
-import com.anthropic.models.messages.ToolUseBlock;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.JsonValue;
 import com.openai.errors.BadRequestException;
 import com.openai.errors.RateLimitException;
@@ -26,7 +22,7 @@ import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionToolChoiceOption;
 import dev.gatehouse.testing.FakeMistral;
 import dev.gatehouse.testing.GatewayHarness;
-import java.time.Duration;
+import dev.gatehouse.testing.SdkClients;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -53,10 +49,8 @@ class MistralSdkTest {
                   mistral-large:
                     targets: [{provider: mistral, model: mistral-large-latest}]
                 """.formatted(fake.baseUrl(), FakeMistral.KEY));
-        openai = OpenAIOkHttpClient.builder().baseUrl(gateway.baseUrl()).apiKey(GatewayHarness.MASTER_KEY)
-                .timeout(Duration.ofSeconds(20)).maxRetries(0).build();
-        anthropic = AnthropicOkHttpClient.builder().baseUrl(gateway.origin()).apiKey(GatewayHarness.MASTER_KEY)
-                .timeout(Duration.ofSeconds(20)).maxRetries(0).build();
+        openai = SdkClients.openAi(gateway, GatewayHarness.MASTER_KEY);
+        anthropic = SdkClients.anthropic(gateway, GatewayHarness.MASTER_KEY);
     }
 
     @AfterAll
