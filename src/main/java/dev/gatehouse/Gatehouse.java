@@ -80,6 +80,7 @@ import dev.gatehouse.routing.Embeddings;
 import dev.gatehouse.routing.Router;
 import dev.gatehouse.routing.RoutingTable;
 import dev.gatehouse.routing.SharedBreakers;
+import dev.gatehouse.routing.SharedStats;
 import dev.gatehouse.routing.Snapshot;
 import dev.gatehouse.routing.Target;
 import dev.gatehouse.routing.TargetMonitor;
@@ -289,6 +290,10 @@ public final class Gatehouse implements AutoCloseable {
             // With several nodes, a breaker that opens on one opens on all (and closes on all).
             SharedBreakers sharedBreakers = enforcement.redisClient() == null ? null
                     : SharedBreakers.connect(enforcement.redisClient(), config.redis().keyPrefix() + "breakers", targetHealth);
+            // ... and every node's latency, load and usage per target reach every other within a second or so.
+            SharedStats sharedStats = enforcement.redisClient() == null ? null
+                    : SharedStats.start(enforcement.redisClient(), config.redis().keyPrefix() + "stats:", targetHealth,
+                            () -> targetKeys(snapshot.get()), SharedStats.PERIOD);
             PricingSource routingPrices = enforcement.pricing();
             Router targetRouter = new Router(targetHealth, () -> routingPrices.pricing(snapshot.get().config()),
                     () -> snapshot.get().config().routing(), null,
@@ -499,6 +504,9 @@ public final class Gatehouse implements AutoCloseable {
             gatehouse.closeFirst.add(leader);
             if (sharedBreakers != null) {
                 gatehouse.closeFirst.add(sharedBreakers);
+            }
+            if (sharedStats != null) {
+                gatehouse.closeFirst.add(sharedStats);
             }
             gatehouse.closeFirst.add(identity.registry());
             gatehouse.closeLast.add(cache);
