@@ -680,14 +680,18 @@ public final class Gatehouse implements AutoCloseable {
         inFlight.drain();
         closeQuietly(stopAtDrain);
         long started = System.nanoTime();
-        int open = inFlight.inFlight();
-        LOG.info("draining: not ready, new calls refused; waiting up to {} for {} call(s) in flight", timeout, open);
+        LOG.info("draining: not ready, new calls refused; waiting up to {} for {} call(s) in flight and {} other request(s)",
+                timeout, inFlight.inFlight(), Math.max(0, server.openRequests().open() - inFlight.inFlight()));
         try {
-            if (inFlight.awaitIdle(timeout)) {
+            // API calls first (streams last longest), then whatever else is still being answered:
+            // /mcp tool calls, admin changes, console requests that arrived before the drain.
+            boolean idle = inFlight.awaitIdle(timeout)
+                    && server.openRequests().awaitIdle(timeout.minusNanos(System.nanoTime() - started));
+            if (idle) {
                 LOG.info("drained in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
             } else {
-                LOG.warn("drain deadline ({}, server.drain-timeout) passed with {} call(s) still in flight: they are cut",
-                        timeout, inFlight.inFlight());
+                LOG.warn("drain deadline ({}, server.drain-timeout) passed with {} call(s) and {} request(s) still open: they are cut",
+                        timeout, inFlight.inFlight(), server.openRequests().open());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
