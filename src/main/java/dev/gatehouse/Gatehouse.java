@@ -90,6 +90,7 @@ import dev.gatehouse.secrets.CredentialStore;
 import dev.gatehouse.secrets.SecretCipher;
 import dev.gatehouse.secrets.TeamCredentials;
 import dev.gatehouse.store.Database;
+import dev.gatehouse.store.Fence;
 import dev.gatehouse.store.LeaderLock;
 import dev.gatehouse.store.SettingsStore;
 import dev.gatehouse.store.SingleNodeLock;
@@ -324,7 +325,7 @@ public final class Gatehouse implements AutoCloseable {
             // Retention and purges run on one node of a cluster (an advisory lock on PostgreSQL).
             LeaderLock leader = LeaderLock.start(database);
             leaderLock = leader;
-            requestLogging.runRetentionWhen(leader::isLeader);
+            requestLogging.runRetentionWhen(leader::fence);
             metrics.gauge("gatehouse.leader", "1 on the node that runs the cluster's background work (retention, purges), else 0",
                     () -> leader.isLeader() ? 1 : 0);
             metrics.gauge("gatehouse.request_log.queue.depth", "Request-log records waiting to be written",
@@ -477,8 +478,9 @@ public final class Gatehouse implements AutoCloseable {
             housekeeping.scheduleWithFixedDelay(teamCredentials::refreshQuietly, 5, 5, TimeUnit.SECONDS);
             // Stored responses past their retention are deleted here, off the event loop.
             housekeeping.scheduleWithFixedDelay(() -> {
-                if (leader.isLeader()) {
-                    responseStore.purgeQuietly(snapshot.get().config().responses().retention());
+                Fence fence = leader.fence();
+                if (fence != null) {
+                    responseStore.purgeQuietly(snapshot.get().config().responses().retention(), fence);
                 }
             }, 1, 60, TimeUnit.MINUTES);
 
