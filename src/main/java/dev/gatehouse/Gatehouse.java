@@ -80,6 +80,7 @@ import dev.gatehouse.routing.Embeddings;
 import dev.gatehouse.routing.Router;
 import dev.gatehouse.routing.RoutingTable;
 import dev.gatehouse.routing.SharedBreakers;
+import dev.gatehouse.routing.SharedStats;
 import dev.gatehouse.routing.Snapshot;
 import dev.gatehouse.routing.Target;
 import dev.gatehouse.routing.TargetMonitor;
@@ -89,6 +90,7 @@ import dev.gatehouse.secrets.CredentialStore;
 import dev.gatehouse.secrets.SecretCipher;
 import dev.gatehouse.secrets.TeamCredentials;
 import dev.gatehouse.store.Database;
+import dev.gatehouse.store.Fence;
 import dev.gatehouse.store.LeaderLock;
 import dev.gatehouse.store.SettingsStore;
 import dev.gatehouse.store.SingleNodeLock;
@@ -289,6 +291,10 @@ public final class Gatehouse implements AutoCloseable {
             // With several nodes, a breaker that opens on one opens on all (and closes on all).
             SharedBreakers sharedBreakers = enforcement.redisClient() == null ? null
                     : SharedBreakers.connect(enforcement.redisClient(), config.redis().keyPrefix() + "breakers", targetHealth);
+            // ... and every node's latency, load and usage per target reach every other within a second or so.
+            SharedStats sharedStats = enforcement.redisClient() == null ? null
+                    : SharedStats.start(enforcement.redisClient(), config.redis().keyPrefix() + "stats:", targetHealth,
+                            () -> targetKeys(snapshot.get()), SharedStats.PERIOD);
             PricingSource routingPrices = enforcement.pricing();
             Router targetRouter = new Router(targetHealth, () -> routingPrices.pricing(snapshot.get().config()),
                     () -> snapshot.get().config().routing(), null,
@@ -319,7 +325,7 @@ public final class Gatehouse implements AutoCloseable {
             // Retention and purges run on one node of a cluster (an advisory lock on PostgreSQL).
             LeaderLock leader = LeaderLock.start(database);
             leaderLock = leader;
-            requestLogging.runRetentionWhen(leader::isLeader);
+            requestLogging.runRetentionWhen(leader::fence);
             metrics.gauge("gatehouse.leader", "1 on the node that runs the cluster's background work (retention, purges), else 0",
                     () -> leader.isLeader() ? 1 : 0);
             metrics.gauge("gatehouse.request_log.queue.depth", "Request-log records waiting to be written",
@@ -472,8 +478,9 @@ public final class Gatehouse implements AutoCloseable {
             housekeeping.scheduleWithFixedDelay(teamCredentials::refreshQuietly, 5, 5, TimeUnit.SECONDS);
             // Stored responses past their retention are deleted here, off the event loop.
             housekeeping.scheduleWithFixedDelay(() -> {
-                if (leader.isLeader()) {
-                    responseStore.purgeQuietly(snapshot.get().config().responses().retention());
+                Fence fence = leader.fence();
+                if (fence != null) {
+                    responseStore.purgeQuietly(snapshot.get().config().responses().retention(), fence);
                 }
             }, 1, 60, TimeUnit.MINUTES);
 
@@ -499,6 +506,9 @@ public final class Gatehouse implements AutoCloseable {
             gatehouse.closeFirst.add(leader);
             if (sharedBreakers != null) {
                 gatehouse.closeFirst.add(sharedBreakers);
+            }
+            if (sharedStats != null) {
+                gatehouse.closeFirst.add(sharedStats);
             }
             gatehouse.closeFirst.add(identity.registry());
             gatehouse.closeLast.add(cache);
@@ -672,14 +682,18 @@ public final class Gatehouse implements AutoCloseable {
         inFlight.drain();
         closeQuietly(stopAtDrain);
         long started = System.nanoTime();
-        int open = inFlight.inFlight();
-        LOG.info("draining: not ready, new calls refused; waiting up to {} for {} call(s) in flight", timeout, open);
+        LOG.info("draining: not ready, new calls refused; waiting up to {} for {} call(s) in flight and {} other request(s)",
+                timeout, inFlight.inFlight(), Math.max(0, server.openRequests().open() - inFlight.inFlight()));
         try {
-            if (inFlight.awaitIdle(timeout)) {
+            // API calls first (streams last longest), then whatever else is still being answered:
+            // /mcp tool calls, admin changes, console requests that arrived before the drain.
+            boolean idle = inFlight.awaitIdle(timeout)
+                    && server.openRequests().awaitIdle(timeout.minusNanos(System.nanoTime() - started));
+            if (idle) {
                 LOG.info("drained in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
             } else {
-                LOG.warn("drain deadline ({}, server.drain-timeout) passed with {} call(s) still in flight: they are cut",
-                        timeout, inFlight.inFlight());
+                LOG.warn("drain deadline ({}, server.drain-timeout) passed with {} call(s) and {} request(s) still open: they are cut",
+                        timeout, inFlight.inFlight(), server.openRequests().open());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -93,7 +93,7 @@ public final class Enforcement implements AutoCloseable {
             changes = new DefinitionChanges(redisClient, prefix + "changes", this::refresh);
             budgets.onChange(changes::announce);
             limits.onChange(changes::announce);
-            LOG.info("rate limits and budgets are shared through Redis at {}", config.redis().url().replaceAll("//[^@/]*@", "//***@"));
+            LOG.info("rate limits and budgets are shared through Redis at {}", RedisConfig.masked(config.redis().url()));
         } else {
             redisResources = null;
             redisClient = null;

@@ -314,8 +314,13 @@ final class ConfigReader {
             return RedisConfig.NONE;
         }
         String url = ProvidersReader.emptyToNull(s.string("url"));
-        if (url != null && !url.startsWith("redis://") && !url.startsWith("rediss://")) {
-            problems.error(s.node("url"), s.child("url"), "unsupported Redis URL '" + url + "' (use redis://host:port or rediss://...)");
+        boolean sentinel = url != null && (url.startsWith("redis-sentinel://") || url.startsWith("rediss-sentinel://"));
+        if (url != null && !url.startsWith("redis://") && !url.startsWith("rediss://") && !sentinel) {
+            problems.error(s.node("url"), s.child("url"), "unsupported Redis URL '" + RedisConfig.masked(url)
+                    + "' (use redis://host:port, rediss://... for TLS, or redis-sentinel://sentinel1:26379,sentinel2:26379#master)");
+        } else if (sentinel && (url.indexOf('#') < 0 || url.endsWith("#"))) {
+            problems.error(s.node("url"), s.child("url"), "a Sentinel URL names the master after '#' (redis-sentinel://"
+                    + "sentinel1:26379,sentinel2:26379#mymaster), got '" + RedisConfig.masked(url) + "'");
         }
         String prefix = s.string("key-prefix");
         if (prefix != null && !prefix.matches("[A-Za-z0-9_.:-]{1,64}")) {

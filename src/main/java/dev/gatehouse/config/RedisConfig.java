@@ -1,7 +1,8 @@
 package dev.gatehouse.config;
 
 /**
- * {@code redis: {url: redis://host:6379, key-prefix: "gh:", expected-nodes: 3, on-outage: {rate-limits: local, budgets: fail-closed}}}:
+ * {@code redis: {url: redis://host:6379, key-prefix: "gh:", expected-nodes: 3, on-outage: {rate-limits: local, budgets: fail-closed}}}
+ * (or {@code redis-sentinel://s1:26379,s2:26379#mymaster}: the master that Sentinel names, followed across failovers):
  * when the URL is set, rate-limit buckets, concurrency counters and budget balances live in Redis
  * and are shared by every node, and admin changes to budgets and limits are announced to every
  * node through it; otherwise they are in memory. The key prefix separates gateways (or test runs)
@@ -57,6 +58,11 @@ public record RedisConfig(String url, String keyPrefix, OutagePolicy rateLimitsO
         rateLimitsOnOutage = rateLimitsOnOutage == null ? OutagePolicy.FAIL_CLOSED : rateLimitsOnOutage;
         budgetsOnOutage = budgetsOnOutage == null ? OutagePolicy.FAIL_CLOSED : budgetsOnOutage;
         expectedNodes = Math.max(1, expectedNodes);
+    }
+
+    /** The URL with any password hidden, for logs and errors. */
+    public static String masked(String url) {
+        return url == null ? null : url.replaceAll("//[^@/]*@", "//***@");
     }
 
     public boolean enabled() {

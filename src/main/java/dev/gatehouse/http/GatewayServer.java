@@ -51,6 +51,7 @@ public final class GatewayServer {
     private ServerConfig.Tls tls;
     private CertificateReloader reloader;
     private BooleanSupplier draining = () -> false;
+    private final OpenRequests openRequests = new OpenRequests();
     /** Every event loop's server, for certificate reloads. */
     private final List<HttpServer> servers = new CopyOnWriteArrayList<>();
     /** The limits read at start (header and request-line sizes are fixed for the server's life). */
@@ -88,6 +89,11 @@ public final class GatewayServer {
     public GatewayServer draining(BooleanSupplier draining) {
         this.draining = draining;
         return this;
+    }
+
+    /** The requests being answered now, of every kind (a stopping node waits for them). */
+    public OpenRequests openRequests() {
+        return openRequests;
     }
 
     /** Starts listening; the future gives the bound port (useful with port 0 in tests). */
@@ -165,6 +171,7 @@ public final class GatewayServer {
             String id = RequestIds.fromCallerOrNew(ctx.request().getHeader("x-request-id"));
             ctx.put(ErrorWriter.REQUEST_ID, id);
             ctx.response().putHeader(REQUEST_ID, id);
+            openRequests.track(ctx);
             if (draining.getAsBoolean()) {
                 endConnectionAfter(ctx);
             }

@@ -61,7 +61,7 @@ public final class Limiter implements AutoCloseable {
      * limit is enforced on this node alone, at its share.
      */
     public static Limiter redis(RedisClient client, RedisAsyncCommands<String, String> commands, String prefix, RedisOutage outage) {
-        return new Limiter(new FallbackBuckets(new RedisBuckets(client, commands, prefix), outage), outage);
+        return new Limiter(new FallbackBuckets(new RedisBuckets(client, commands, prefix), outage, System::currentTimeMillis), outage);
     }
 
     public CompletableFuture<Decision> acquire(List<RateLimit> limits, long estimatedTokens, String requestId) {

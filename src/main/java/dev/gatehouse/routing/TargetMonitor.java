@@ -12,7 +12,9 @@ import java.util.function.Supplier;
  * settings are read from the live config; a reload that changes them replaces the breakers
  * (their state is lost, their statistics are not). With several nodes, breaker transitions are
  * announced ({@link #announceTo}) and applied from the others ({@link #peer}), so a target one
- * node saw fail is avoided by all.
+ * node saw fail is avoided by all; and what the others measured (latency, load, usage) is merged
+ * into {@link #status} ({@link #peerStats}, from {@link SharedStats}), so least-latency,
+ * least-busy and usage-aware routing on every node see what all nodes saw.
  */
 public final class TargetMonitor implements TargetHealth {
     private final Supplier<RoutingConfig.CircuitBreaker> settings;
@@ -25,6 +27,8 @@ public final class TargetMonitor implements TargetHealth {
         final TargetStats stats = new TargetStats();
         final FirstByteDeadline firstByte = new FirstByteDeadline();
         volatile TargetBreaker breaker;
+        /** The other nodes' figures, replaced as a whole each time they are read (null: none, or Redis unreachable). */
+        volatile PeerStats peers;
     }
 
     /**
@@ -90,6 +94,11 @@ public final class TargetMonitor implements TargetHealth {
         return breaker(target.key(), entry(target)).tryAcquire(target.timeouts().total());
     }
 
+    /**
+     * What the whole cluster knows of the target: this node's figures merged with the other nodes'
+     * (averages weighted by each node's calls in the last minute, counts summed). The breaker and
+     * the first-byte deadline are this node's own.
+     */
     @Override
     public TargetStatus status(Target target) {
         Entry entry = entries.get(target.key());
@@ -99,9 +108,58 @@ public final class TargetMonitor implements TargetHealth {
         long now = clock.millis();
         TargetStats s = entry.stats;
         TargetBreaker b = entry.breaker;
-        return new TargetStatus(s.inFlight(), s.ttftNanos(), s.durationNanos(), s.requestsLastMinute(now),
-                s.tokensLastMinute(now), b == null ? TargetStatus.Circuit.CLOSED : b.circuit(),
+        long requests = s.requestsLastMinute(now);
+        long tokens = s.tokensLastMinute(now);
+        int inFlight = s.inFlight();
+        long ttft = s.ttftNanos();
+        long duration = s.durationNanos();
+        PeerStats peers = entry.peers;
+        if (peers != null) {
+            long weight = Math.max(1, requests);
+            ttft = PeerStats.mean(ttft, ttft > 0 ? weight : 0, peers.ttftNanos(), peers.ttftWeight());
+            duration = PeerStats.mean(duration, duration > 0 ? weight : 0, peers.durationNanos(), peers.durationWeight());
+            inFlight += peers.inFlight();
+            requests += peers.requestsLastMinute();
+            tokens += peers.tokensLastMinute();
+        }
+        return new TargetStatus(inFlight, ttft, duration, requests, tokens, b == null ? TargetStatus.Circuit.CLOSED : b.circuit(),
                 b == null ? 0 : b.openedAtMillis(), b == null ? -1 : b.failureRatePercent(), firstByteDeadlineMillis(target));
+    }
+
+    /** This node's own figures for each target it has called, for the other nodes ({@link SharedStats}). */
+    void forEachLocal(LocalFigures each) {
+        long now = clock.millis();
+        entries.forEach((key, entry) -> {
+            TargetStats s = entry.stats;
+            long requests = s.requestsLastMinute(now);
+            if (requests > 0 || s.inFlight() > 0) { // idle for a minute: nothing worth telling
+                each.accept(key, s.ttftNanos(), s.durationNanos(), s.inFlight(), requests, s.tokensLastMinute(now));
+            }
+        });
+    }
+
+    interface LocalFigures {
+        void accept(String targetKey, long ttftNanos, long durationNanos, int inFlight, long requests, long tokens);
+    }
+
+    /**
+     * Sets what the other nodes measured of a target (null: forget it, as when Redis cannot be
+     * reached: each node then routes on its own calls). Only targets configured here are kept.
+     */
+    void peerStats(String targetKey, PeerStats peers) {
+        Entry entry = entries.get(targetKey);
+        if (entry == null) {
+            if (peers == null) {
+                return;
+            }
+            entry = entries.computeIfAbsent(targetKey, k -> new Entry());
+        }
+        entry.peers = peers;
+    }
+
+    /** The targets this node knows, for {@link SharedStats} to read the others' figures of. */
+    Set<String> knownTargets() {
+        return Set.copyOf(entries.keySet());
     }
 
     /** Where this node's breaker transitions are announced (other nodes), from now on. */

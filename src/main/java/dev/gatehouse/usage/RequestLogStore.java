@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gatehouse.config.RequestLogConfig;
 import dev.gatehouse.store.Database;
+import dev.gatehouse.store.Fence;
 import dev.gatehouse.store.SqlWork;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -506,9 +507,15 @@ public final class RequestLogStore {
      * rather than for one long delete. Rollups are kept. Returns how many requests were deleted.
      */
     public long deleteBefore(long before, int batch, int maxBatches) {
+        return deleteBefore(before, batch, maxBatches, Fence.NONE);
+    }
+
+    /** As {@link #deleteBefore(long, int, int)}, each batch refused once {@code fence} says another node leads. */
+    public long deleteBefore(long before, int batch, int maxBatches, Fence fence) {
         long total = 0;
         for (int n = 0; n < maxBatches; n++) {
             int deleted = database.call(SqlWork.inTransaction(c -> {
+                fence.check(c);
                 List<String> ids = new ArrayList<>();
                 try (PreparedStatement st = c.prepareStatement(
                         "SELECT request_id FROM request_log WHERE ts < ? ORDER BY ts LIMIT " + batch)) {
@@ -546,12 +553,18 @@ public final class RequestLogStore {
      * minutes of the database coming back, long before the raw rows' retention ends.
      */
     public long deleteBatchesBefore(long before) {
-        return database.call(c -> {
+        return deleteBatchesBefore(before, Fence.NONE);
+    }
+
+    /** As {@link #deleteBatchesBefore(long)}, refused once {@code fence} says another node leads. */
+    public long deleteBatchesBefore(long before, Fence fence) {
+        return database.call(SqlWork.inTransaction(c -> {
+            fence.check(c);
             try (PreparedStatement st = c.prepareStatement("DELETE FROM request_log_batches WHERE ts < ?")) {
                 st.setLong(1, before);
                 return (long) st.executeUpdate();
             }
-        });
+        }));
     }
 
     static String toJson(Map<String, String> tags) {

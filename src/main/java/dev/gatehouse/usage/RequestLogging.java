@@ -3,13 +3,14 @@ package dev.gatehouse.usage;
 import dev.gatehouse.call.CallListener;
 import dev.gatehouse.config.RequestLogConfig;
 import dev.gatehouse.store.Database;
+import dev.gatehouse.store.Fence;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,7 +46,7 @@ public final class RequestLogging implements AutoCloseable {
     private final ScheduledExecutorService retentionJob;
     private final Settings settings;
     private final LongSupplier clock;
-    private volatile BooleanSupplier runsBackgroundWork = () -> true;
+    private volatile Supplier<Fence> runsBackgroundWork = () -> Fence.NONE;
 
     public RequestLogging(Database database, Path dataDir, Settings settings, LongSupplier clock) {
         this.settings = settings;
@@ -61,8 +62,11 @@ public final class RequestLogging implements AutoCloseable {
         }
     }
 
-    /** With several nodes, only the one this says runs the retention job (the others would repeat its deletes). */
-    public void runRetentionWhen(BooleanSupplier leader) {
+    /**
+     * With several nodes, only the leader runs the retention job (the others would repeat its
+     * deletes): {@code leader} gives its fence, or null on the other nodes (see {@link dev.gatehouse.store.LeaderLock#fence()}).
+     */
+    public void runRetentionWhen(Supplier<Fence> leader) {
         this.runsBackgroundWork = leader;
     }
 
@@ -79,21 +83,22 @@ public final class RequestLogging implements AutoCloseable {
     }
 
     /** Deletes raw rows past the retention, in small batches; returns how many. */
-    public long applyRetention() {
+    public long applyRetention(Fence fence) {
         if (settings.retention() == null || settings.retention().isZero()) {
             return 0;
         }
         long cutoff = clock.getAsLong() - settings.retention().toMillis();
-        store.deleteBatchesBefore(cutoff);
-        return store.deleteBefore(cutoff, settings.retentionBatch(), Integer.MAX_VALUE);
+        store.deleteBatchesBefore(cutoff, fence);
+        return store.deleteBefore(cutoff, settings.retentionBatch(), Integer.MAX_VALUE, fence);
     }
 
     private void applyRetentionQuietly() {
-        if (!runsBackgroundWork.getAsBoolean()) {
-            return;
+        Fence fence = runsBackgroundWork.get();
+        if (fence == null) {
+            return; // another node leads
         }
         try {
-            long deleted = applyRetention();
+            long deleted = applyRetention(fence);
             if (deleted > 0) {
                 LOG.info("request log retention: deleted {} rows older than {}", deleted, settings.retention());
             }

@@ -66,6 +66,22 @@ class BudgetsConfigTest {
     }
 
     @Test
+    void aSentinelUrlIsAcceptedWithItsMasterNameAndRefusedWithout() {
+        GatehouseConfig c = ConfigLoader.parse(MODELS + """
+                redis: {url: "redis-sentinel://:s3cret@s1:26379,s2:26379#gh-master"}
+                """, SOURCE, Map.of());
+        assertThat(c.redis().url()).isEqualTo("redis-sentinel://:s3cret@s1:26379,s2:26379#gh-master");
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.parse(MODELS + """
+                redis: {url: "redis-sentinel://:s3cret@s1:26379"}
+                """, SOURCE, Map.of()));
+        assertThat(e.getMessage()).contains("redis.url").contains("names the master after '#'").doesNotContain("s3cret");
+        e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.parse(MODELS + """
+                redis: {url: "redis-cluster://:s3cret@n1:6379"}
+                """, SOURCE, Map.of()));
+        assertThat(e.getMessage()).contains("redis.url").contains("unsupported Redis URL").doesNotContain("s3cret");
+    }
+
+    @Test
     void defaultsWithoutTheSections() {
         GatehouseConfig c = ConfigLoader.parse(MODELS, SOURCE, Map.of());
         assertThat(c.budgets().alertThresholds()).isEqualTo(List.of(80, 100));

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gatehouse.api.Loopback;
 import dev.gatehouse.testing.FakeOpenAi;
 import dev.gatehouse.testing.GatewayHarness;
+import dev.gatehouse.testing.McpTestServer;
 import dev.gatehouse.testing.SseCall;
 import io.vertx.core.http.RequestOptions;
 import java.io.ByteArrayOutputStream;
@@ -31,7 +32,8 @@ import org.junit.jupiter.api.Timeout;
  * A node draining (what SIGTERM starts, see Gatehouse.drain) in this JVM: readiness goes 503 and
  * liveness stays 200, a new call on a connection kept alive from before gets a 503 in the caller's
  * format with Retry-After and Connection: close and the connection is then closed, a stream in
- * flight finishes, and the drain returns when it has (or at once with drain-timeout 0s).
+ * flight finishes, and the drain returns when it has (or at once with drain-timeout 0s); it also
+ * waits for an MCP tool call and an admin write that arrived before it, and refuses new tool calls.
  * The process-level test is cluster.GracefulStopTest.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -133,6 +135,88 @@ class DrainTest {
     }
 
     @Test
+    void theDrainWaitsForAnMcpToolCallAndAnAdminWriteInFlightAndRefusesNewToolCalls() throws Exception {
+        try (McpTestServer tools = McpTestServer.start()) {
+            upstream = FakeOpenAi.start();
+            gateway = GatewayHarness.start("""
+                    server:
+                      drain-timeout: 20s
+                    providers:
+                      a: {kind: openai, base-url: "%s", api-key: %s}
+                    models:
+                      gpt-4o-mini:
+                        targets: [{provider: a}]
+                    mcp:
+                      servers:
+                        docs: {transport: streamable-http, url: "%s"}
+                    """.formatted(upstream.baseUrl(), FakeOpenAi.DEFAULT_KEY, tools.streamableUrl()));
+            long listed = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!mcp("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}").body().contains("docs__slow")
+                    && System.nanoTime() < listed) {
+                Thread.sleep(50);
+            }
+            // A tool call of 2 s in flight on /mcp (no /v1 call is), and an admin write whose body is still arriving.
+            var toolCall = http.sendAsync(mcpRequest("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\","
+                    + "\"params\":{\"name\":\"docs__slow\",\"arguments\":{\"ms\":2000}}}"), HttpResponse.BodyHandlers.ofString());
+            long reached = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (tools.toolCalls() == 0 && System.nanoTime() < reached) {
+                Thread.sleep(10);
+            }
+            assertThat(tools.toolCalls()).as("the tool call reached the MCP server").isEqualTo(1);
+            try (Socket admin = new Socket("127.0.0.1", gateway.port())) {
+                admin.setSoTimeout(10_000);
+                String team = "{\"name\":\"drain-team\"}";
+                OutputStream out = admin.getOutputStream();
+                out.write(("POST /admin/v1/teams HTTP/1.1\r\nHost: gatehouse\r\nAuthorization: Bearer " + GatewayHarness.MASTER_KEY
+                        + "\r\nContent-Type: application/json\r\nContent-Length: " + team.length() + "\r\n\r\n"
+                        + team.substring(0, 5)).getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                Thread.sleep(200); // the request is in (its headers read), its body not yet
+
+                AtomicLong drainedAt = new AtomicLong();
+                Thread drainer = Thread.ofPlatform().start(() -> {
+                    gateway.gatehouse().drain();
+                    drainedAt.set(System.nanoTime());
+                });
+                assertThat(awaitNotReady(Duration.ofSeconds(2)).statusCode()).isEqualTo(503);
+
+                // A new tool call is refused, in JSON-RPC, with a retry elsewhere.
+                HttpResponse<String> refused = mcp("{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\","
+                        + "\"params\":{\"name\":\"docs__echo\",\"arguments\":{\"text\":\"x\"}}}");
+                assertThat(refused.statusCode()).isEqualTo(503);
+                assertThat(refused.headers().firstValue("retry-after")).hasValue("1");
+                assertThat(JSON.readTree(refused.body()).path("error").path("data").path("code").asText()).isEqualTo("draining");
+                assertThat(tools.toolCalls()).as("the refused call never reached the server").isEqualTo(1);
+
+                HttpResponse<String> answered = toolCall.get(10, TimeUnit.SECONDS);
+                assertThat(answered.statusCode()).as(answered.body()).isEqualTo(200);
+                assertThat(JSON.readTree(answered.body()).has("result")).as(answered.body()).isTrue();
+                Thread.sleep(300);
+                assertThat(drainer.isAlive()).as("the drain still waits for the admin write").isTrue();
+
+                out.write(team.substring(5).getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                long written = System.nanoTime();
+                Raw created = read(admin);
+                assertThat(created.status).as(created.body).isEqualTo(201);
+                drainer.join(5_000);
+                assertThat(drainer.isAlive()).as("the drain returns once the admin write is answered").isFalse();
+                assertThat(drainedAt.get() - written).isLessThan(TimeUnit.SECONDS.toNanos(2));
+            }
+        }
+    }
+
+    private HttpRequest mcpRequest(String body) {
+        return HttpRequest.newBuilder(URI.create(gateway.origin() + "/mcp")).timeout(Duration.ofSeconds(15))
+                .header("Authorization", "Bearer " + GatewayHarness.MASTER_KEY).header("Content-Type", "application/json")
+                .header("Accept", "application/json, text/event-stream").POST(HttpRequest.BodyPublishers.ofString(body)).build();
+    }
+
+    private HttpResponse<String> mcp(String body) throws Exception {
+        return http.send(mcpRequest(body), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
     void withDrainTimeoutZeroTheDrainDoesNotWait() throws Exception {
         start("0s");
         upstream.chunks(50).chunkDelay(Duration.ofMillis(200)); // 10 s
@@ -179,6 +263,11 @@ class DrainTest {
         OutputStream out = socket.getOutputStream();
         out.write(request.getBytes(StandardCharsets.UTF_8));
         out.flush();
+        return read(socket);
+    }
+
+    /** Reads one HTTP/1.1 answer off the socket. */
+    private static Raw read(Socket socket) throws IOException {
         InputStream in = socket.getInputStream();
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         int matched = 0;

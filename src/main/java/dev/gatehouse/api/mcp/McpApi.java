@@ -10,6 +10,7 @@ import dev.gatehouse.call.AccessRules;
 import dev.gatehouse.call.Call;
 import dev.gatehouse.call.Endpoint;
 import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.gateway.InFlightLimit;
 import dev.gatehouse.guardrails.GuardrailsStage;
 import dev.gatehouse.http.ErrorWriter;
 import dev.gatehouse.mcp.Cancellation;
@@ -79,6 +80,15 @@ public final class McpApi {
     }
 
     private void handle(RoutingContext ctx, String serverName) {
+        if (ingress.gateway().inFlight().draining()) {
+            // A stopping node takes no new tool call (its connection closes after this answer, so
+            // the client's retry reaches another node); the ones that arrived before are finished.
+            GatewayException stopping = InFlightLimit.stopping();
+            ctx.response().setStatusCode(stopping.status())
+                    .putHeader("Retry-After", Long.toString(stopping.retryAfter().toSeconds()));
+            writeError(ctx.response(), null, McpFailure.INTERNAL, stopping.getMessage(), Map.of("code", "draining"));
+            return;
+        }
         Call call = new Call(ctx.get(ErrorWriter.REQUEST_ID), Endpoint.MCP_TOOL_CALL, ctx.request().headers(), System.nanoTime());
         call.clientAddress(ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress());
         ingress.admitAndRead(call, ctx.request()).onComplete(read -> {

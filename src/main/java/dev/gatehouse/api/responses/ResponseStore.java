@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.gatehouse.call.Principal;
 import dev.gatehouse.dialect.openai.OpenAiJson;
 import dev.gatehouse.store.Database;
+import dev.gatehouse.store.Fence;
 import dev.gatehouse.store.Sql;
+import dev.gatehouse.store.SqlWork;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.sql.PreparedStatement;
@@ -72,7 +74,15 @@ public final class ResponseStore {
 
     /** Deletes responses created before {@code epochSeconds}; returns how many. Blocks: call it off the event loop. */
     public int deleteBefore(long epochSeconds) {
-        return database.call(c -> Sql.update(c, "DELETE FROM responses WHERE created_at < ?", epochSeconds));
+        return deleteBefore(epochSeconds, Fence.NONE);
+    }
+
+    /** As {@link #deleteBefore(long)}, refused once {@code fence} says another node leads the background work. */
+    public int deleteBefore(long epochSeconds, Fence fence) {
+        return database.call(SqlWork.inTransaction(c -> {
+            fence.check(c);
+            return Sql.update(c, "DELETE FROM responses WHERE created_at < ?", epochSeconds);
+        }));
     }
 
     /**
@@ -80,17 +90,22 @@ public final class ResponseStore {
      * A storage outage is logged and retried at the next run: retention is not urgent.
      */
     public int purgeQuietly(Duration retention) {
+        return purgeQuietly(retention, Fence.NONE);
+    }
+
+    /** As {@link #purgeQuietly(Duration)}, with the leader's fence (see {@link dev.gatehouse.store.LeaderLock#fence()}). */
+    public int purgeQuietly(Duration retention, Fence fence) {
         if (retention == null || retention.isZero()) {
             return 0;
         }
         try {
-            int deleted = deleteBefore(System.currentTimeMillis() / 1000 - retention.toSeconds());
+            int deleted = deleteBefore(System.currentTimeMillis() / 1000 - retention.toSeconds(), fence);
             if (deleted > 0) {
                 log.info("responses retention: deleted {} stored responses older than {}", deleted, retention);
             }
             return deleted;
         } catch (RuntimeException e) {
-            log.warn("responses retention not applied (storage unavailable?): {}", e.getMessage());
+            log.warn("responses retention not applied (storage unavailable, or another node leads now): {}", e.getMessage());
             return 0;
         }
     }
