@@ -90,6 +90,7 @@ import dev.gatehouse.secrets.SecretCipher;
 import dev.gatehouse.secrets.TeamCredentials;
 import dev.gatehouse.store.Database;
 import dev.gatehouse.store.LeaderLock;
+import dev.gatehouse.store.NodeChannel;
 import dev.gatehouse.store.SettingsStore;
 import dev.gatehouse.store.SingleNodeLock;
 import dev.gatehouse.usage.AccessLog;
@@ -371,6 +372,12 @@ public final class Gatehouse implements AutoCloseable {
             // /v1/embeddings as the caller (routing, budgets, request log); ingestion and search run off the event loop.
             Loopback loopback = new Loopback(upstreamClient, host, listening::get);
             KnowledgeBase knowledge = new KnowledgeBase(database, options.dataDir(), new LoopbackEmbedder(loopback), config.rag());
+            // Server mode: a node that changes the knowledge bases tells the others at once (they also poll every second).
+            NodeChannel ragChannel = knowledge.sync() == null || enforcement.redisClient() == null ? null
+                    : new NodeChannel(enforcement.redisClient(), config.redis().keyPrefix() + "rag-index", m -> knowledge.sync().nudge());
+            if (ragChannel != null) {
+                knowledge.sync().announceWith(() -> ragChannel.announce("changed"));
+            }
             StoreSearch storeSearch = new StoreSearch(knowledge);
             Ingress ragIngress = new Ingress(gateway, () -> snapshot.get().config().server().maxBodyBytes(), callListener);
             FilesApi files = new FilesApi(ragIngress, knowledge, () -> snapshot.get().config().rag().maxFileBytes());
@@ -479,6 +486,13 @@ public final class Gatehouse implements AutoCloseable {
 
             // Vector stores past their expires_after are deleted here, with their chunks.
             housekeeping.scheduleWithFixedDelay(knowledge::purgeExpiredQuietly, 1, 10, TimeUnit.MINUTES);
+            // Server mode: ingestion leases renewed, a dead node's files failed; old index changes forgotten by the leader.
+            housekeeping.scheduleWithFixedDelay(knowledge::keepLeasesQuietly, 5, 10, TimeUnit.SECONDS);
+            housekeeping.scheduleWithFixedDelay(() -> {
+                if (leader.isLeader()) {
+                    knowledge.pruneChangesQuietly();
+                }
+            }, 1, 60, TimeUnit.MINUTES);
 
             ConfigWatcher watcher = null;
             if (configFile != null) {
@@ -505,6 +519,9 @@ public final class Gatehouse implements AutoCloseable {
             gatehouse.closeFirst.add(knowledge::stopIngestion); // files in progress end failed, with the reason
             gatehouse.stopAtDrain.add(knowledge::stopIngestion);
             gatehouse.closeLast.add(knowledge); // after the server: no request is using the index any more
+            if (ragChannel != null) {
+                gatehouse.closeFirst.add(ragChannel);
+            }
             gatehouse.closeFirst.add(mcpServers); // stops stdio servers' processes
             gatehouse.closeFirst.add(toolCalls::close);
             gatehouse.closeFirst.add(mcp::close);

@@ -56,6 +56,8 @@ public final class ChunkIndex implements AutoCloseable {
     private static final String START = "start";
     private static final String END = "end";
     private static final String ATTRIBUTES = "attributes";
+    /** Commit data: the last shared change applied (server mode). */
+    private static final String APPLIED = "gatehouse.applied-seq";
 
     private final Analyzer analyzer = new StandardAnalyzer();
     private final FSDirectory directory;
@@ -128,6 +130,37 @@ public final class ChunkIndex implements AutoCloseable {
     private void purge(Query query) throws IOException {
         writer.deleteDocuments(query);
         writer.forceMergeDeletes(true);
+        writer.commit();
+        searchers.maybeRefreshBlocking();
+        writer.deleteUnusedFiles();
+    }
+
+    /**
+     * The last change of the shared log (server mode) this index holds, kept in the index's own
+     * commit so that the two never disagree after a crash; 0 for a new (or embedded-mode) index.
+     */
+    public long appliedSeq() {
+        Iterable<Map.Entry<String, String>> data = writer.getLiveCommitData();
+        if (data != null) {
+            for (Map.Entry<String, String> e : data) {
+                if (APPLIED.equals(e.getKey())) {
+                    return Long.parseLong(e.getValue());
+                }
+            }
+        }
+        return 0;
+    }
+
+    /** Records (durably) that this index holds the shared log up to {@code seq}. */
+    public void markApplied(long seq) throws IOException {
+        writer.setLiveCommitData(Map.of(APPLIED, Long.toString(seq)).entrySet());
+        writer.commit();
+    }
+
+    /** Removes every chunk (a node rebuilding its index from the database). */
+    public void clear() throws IOException {
+        writer.deleteAll();
+        writer.setLiveCommitData(Map.of(APPLIED, "0").entrySet());
         writer.commit();
         searchers.maybeRefreshBlocking();
         writer.deleteUnusedFiles();

@@ -38,6 +38,11 @@ public final class KnowledgeBase implements AutoCloseable {
     private final Embedder embedder;
     private final ExecutorService work;
     private final Path uploads;
+    /** Server mode only (null on SQLite): the chunks and bytes in the database, and this node's index kept in step. */
+    private final SharedChunks shared;
+    private final IndexSync sync;
+    /** This node's name in ingestion leases; kept in the data folder, so a restarted node knows its own. */
+    private final String nodeId;
 
     public KnowledgeBase(Database database, Path dataDir, Embedder embedder, RagConfig config) {
         this.store = new RagStore(database);
@@ -51,12 +56,129 @@ public final class KnowledgeBase implements AutoCloseable {
         }
         this.indexFolder = root.resolve("index");
         this.embedder = embedder;
-        this.ingestion = new Ingestion(store, this::index, blobs, embedder, config.ingestionThreads(), config.maxChunksPerFile());
+        this.shared = store.shared() ? new SharedChunks(database) : null;
+        this.sync = shared == null ? null : new IndexSync(shared, this::index, blobs);
+        this.ingestion = new Ingestion(store, shared == null ? new LocalSink() : new SharedSink(), this::localCopy, embedder,
+                config.ingestionThreads(), config.maxChunksPerFile());
         this.work = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
                 Thread.ofPlatform().daemon().name("gatehouse-rag-", 0).factory());
-        int failed = store.failInterrupted(Ingestion.error("server_error", Ingestion.INTERRUPTED));
+        this.nodeId = nodeId(root);
+        String interrupted = Ingestion.error("server_error", Ingestion.INTERRUPTED);
+        // One node: whatever is in progress at start was interrupted. Several: only what this node held;
+        // the others' are theirs (or failed by the lease sweep when their node is gone).
+        int failed = shared == null ? store.failInterrupted(interrupted) : store.failClaimedBy(nodeId, interrupted);
         if (failed > 0) {
             LOG.info("knowledge bases: {} file ingestions interrupted by the last stop marked failed", failed);
+        }
+        if (sync != null) {
+            sync.start();
+        }
+    }
+
+    /** How long an ingestion's lease lasts without renewal (server mode): a dead node's files are failed after it. */
+    static final long LEASE_SECONDS = 60;
+
+    private static String nodeId(Path root) {
+        Path file = root.resolve("node-id");
+        try {
+            if (Files.exists(file)) {
+                return Files.readString(file).strip();
+            }
+            String id = "node-" + java.util.UUID.randomUUID();
+            Files.writeString(file, id);
+            return id;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read or write " + file, e);
+        }
+    }
+
+    /** Embedded mode: the chunks go into this node's index, the outcome into the database. */
+    private final class LocalSink implements Ingestion.Sink {
+        @Override
+        public void completed(Ingestion.Job job, List<ChunkIndex.Entry> entries, long usageBytes) throws Exception {
+            index().put(job.storeId(), job.fileId(), job.filename(), job.attributes(), job.attributesJson(), entries);
+            if (!store.finish(job.storeId(), job.fileId(), job.createdAt(), "completed", null, usageBytes)) {
+                // Detached, its store or the file deleted, or cancelled while this ran: leave nothing behind.
+                index().deleteFileInStore(job.storeId(), job.fileId());
+            }
+        }
+
+        @Override
+        public void failed(Ingestion.Job job, String lastErrorJson) {
+            store.finish(job.storeId(), job.fileId(), job.createdAt(), "failed", lastErrorJson, 0);
+        }
+    }
+
+    /** Server mode: the chunks and the outcome go into the database in one transaction; every node's index follows. */
+    private final class SharedSink implements Ingestion.Sink {
+        @Override
+        public void completed(Ingestion.Job job, List<ChunkIndex.Entry> entries, long usageBytes) throws Exception {
+            if (store.finishShared(job.storeId(), job.fileId(), job.createdAt(), "completed", null, usageBytes, entries)) {
+                sync.changed();
+            }
+        }
+
+        @Override
+        public void failed(Ingestion.Job job, String lastErrorJson) throws Exception {
+            if (store.finishShared(job.storeId(), job.fileId(), job.createdAt(), "failed", lastErrorJson, 0, List.of())) {
+                sync.changed();
+            }
+        }
+    }
+
+    /** Server mode: this node's index sync (for the other nodes' announcements); null in embedded mode. */
+    public IndexSync sync() {
+        return sync;
+    }
+
+    /**
+     * Where a file's bytes are on this node's disk; in server mode fetched from the database first
+     * when this node has not got them (uploaded through another node). Blocks.
+     */
+    public Path localCopy(String id) throws IOException {
+        Path path = blobs.path(id);
+        if (shared != null && !Files.exists(path) && !shared.loadBytes(id, path)) {
+            throw new java.nio.file.NoSuchFileException(id);
+        }
+        return path;
+    }
+
+    /** {@link #localCopy} off the event loop. */
+    public CompletableFuture<Path> localCopyAsync(String id) {
+        return run(() -> localCopy(id));
+    }
+
+    /**
+     * Server mode, on a timer: renews this node's ingestion leases and fails ingestions whose node
+     * is gone (lease run out). Any node may run it; the updates are conditional, so running it
+     * everywhere is harmless. Blocks; for the housekeeping thread.
+     */
+    public void keepLeasesQuietly() {
+        if (shared == null) {
+            return;
+        }
+        try {
+            long now = System.currentTimeMillis() / 1000;
+            store.renewClaims(ingestion.active(), nodeId, now + LEASE_SECONDS);
+            int failed = store.failAbandoned(now, LEASE_SECONDS, Ingestion.error("server_error", Ingestion.INTERRUPTED));
+            if (failed > 0) {
+                LOG.info("knowledge bases: {} file ingestions of a node that stopped marked failed", failed);
+                sync.changed();
+            }
+        } catch (Exception e) {
+            LOG.warn("knowledge bases: ingestion leases not renewed (storage unavailable?): {}", e.toString());
+        }
+    }
+
+    /** Server mode, on the leader: forgets index changes older than a week (a node further behind rebuilds). */
+    public void pruneChangesQuietly() {
+        if (shared == null) {
+            return;
+        }
+        try {
+            shared.prune(System.currentTimeMillis() / 1000 - 7 * 86_400L);
+        } catch (RuntimeException e) {
+            LOG.warn("knowledge bases: old index changes not pruned (storage unavailable?): {}", e.getMessage());
         }
     }
 
@@ -102,6 +224,9 @@ public final class KnowledgeBase implements AutoCloseable {
     public CompletableFuture<Void> adopt(Path upload, String id) {
         return run(() -> {
             blobs.adopt(upload, id);
+            if (shared != null) {
+                shared.saveBytes(id, blobs.path(id)); // the source of truth; other nodes fetch it when they need it
+            }
             return null;
         });
     }
@@ -109,8 +234,12 @@ public final class KnowledgeBase implements AutoCloseable {
     /** Deletes a file everywhere: its row, its attachments, its chunks in every store, its bytes. False: not the owner's. */
     public CompletableFuture<Boolean> deleteFile(String owner, String id) {
         return store.deleteFile(owner, id).thenCompose(stores -> stores == null ? CompletableFuture.completedFuture(false) : run(() -> {
-            index().deleteFile(id);
-            blobs.delete(id);
+            if (sync != null) {
+                sync.changed(); // applies the deletion here (index and bytes) before the answer; the others follow
+            } else {
+                index().deleteFile(id);
+                blobs.delete(id);
+            }
             return true;
         }));
     }
@@ -118,7 +247,11 @@ public final class KnowledgeBase implements AutoCloseable {
     /** Deletes a store and every chunk in it. False: not the owner's. */
     public CompletableFuture<Boolean> deleteStore(String owner, String id) {
         return store.deleteStore(owner, id).thenCompose(deleted -> !deleted ? CompletableFuture.completedFuture(false) : run(() -> {
-            index().deleteStore(id);
+            if (sync != null) {
+                sync.changed();
+            } else {
+                index().deleteStore(id);
+            }
             return true;
         }));
     }
@@ -127,7 +260,11 @@ public final class KnowledgeBase implements AutoCloseable {
     public CompletableFuture<Boolean> detach(String owner, String storeId, String fileId) {
         return store.detach(owner, storeId, fileId).thenCompose(deleted -> !deleted ? CompletableFuture.completedFuture(false)
                 : run(() -> {
-                    index().deleteFileInStore(storeId, fileId);
+                    if (sync != null) {
+                        sync.changed();
+                    } else {
+                        index().deleteFileInStore(storeId, fileId);
+                    }
                     return true;
                 }));
     }
@@ -187,6 +324,9 @@ public final class KnowledgeBase implements AutoCloseable {
     @Override
     public void close() throws IOException {
         ingestion.close();
+        if (sync != null) {
+            sync.close();
+        }
         work.shutdownNow();
         synchronized (this) {
             if (index != null) {

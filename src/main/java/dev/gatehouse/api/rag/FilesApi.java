@@ -174,16 +174,21 @@ public final class FilesApi {
     private void content(RoutingContext ctx) {
         String id = ctx.pathParam("id");
         Call call = RagHttp.call(ctx, Endpoint.FILES);
-        ingress.gateway().admit(call).compose(v -> found(ctx, RagHttp.owner(call), id)).onComplete(done -> {
+        // In server mode the bytes may be on another node's disk only: this node fetches them from the database first.
+        ingress.gateway().admit(call).compose(v -> found(ctx, RagHttp.owner(call), id))
+                .compose(f -> RagHttp.on(ctx, kb.localCopyAsync(id))).onComplete(done -> {
             if (done.failed()) {
-                RagHttp.fail(ctx, call, done.cause());
+                RagHttp.fail(ctx, call, done.cause() instanceof java.nio.file.NoSuchFileException ? gone(id) : done.cause());
                 return;
             }
             ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/octet-stream")
-                    .sendFile(kb.blobs().path(id).toString())
-                    .onFailure(e -> RagHttp.fail(ctx, call, new GatewayException(ErrorType.NOT_FOUND,
-                            "The content of file " + id + " is no longer available.", "id", "not_found")));
+                    .sendFile(done.result().toString())
+                    .onFailure(e -> RagHttp.fail(ctx, call, gone(id)));
         });
+    }
+
+    private static GatewayException gone(String id) {
+        return new GatewayException(ErrorType.NOT_FOUND, "The content of file " + id + " is no longer available.", "id", "not_found");
     }
 
     private void delete(RoutingContext ctx) {
