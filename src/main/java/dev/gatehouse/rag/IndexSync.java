@@ -139,7 +139,8 @@ public final class IndexSync implements AutoCloseable {
 
     @Override
     public void close() {
-        poller.shutdownNow();
+        // Not shutdownNow: an interrupt during Lucene's file I/O closes the index's channels under it.
+        poller.shutdown();
         try {
             poller.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
