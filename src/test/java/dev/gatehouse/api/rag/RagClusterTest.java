@@ -13,6 +13,7 @@ import dev.gatehouse.store.TestPostgres;
 import dev.gatehouse.testing.AdminClient;
 import dev.gatehouse.testing.FakeOpenAi;
 import dev.gatehouse.testing.GatewayHarness;
+import dev.gatehouse.testing.TestRedis;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -87,7 +88,10 @@ class RagClusterTest {
                     targets: [{provider: embedder}]
                 storage:
                   url: "%s"
-                """.formatted(upstream.baseUrl(), FakeOpenAi.DEFAULT_KEY, pg.url());
+                redis:
+                  url: "%s"
+                  key-prefix: "t-rag-%s:"
+                """.formatted(upstream.baseUrl(), FakeOpenAi.DEFAULT_KEY, pg.url(), TestRedis.url(), Long.toHexString(System.nanoTime()));
         a = GatewayHarness.start(yaml);
         b = GatewayHarness.start(yaml);
         AdminClient master = new AdminClient(a, GatewayHarness.MASTER_KEY);
@@ -117,7 +121,10 @@ class RagClusterTest {
     void whatNodeAIngestsNodeBSearchesWithCitations() throws Exception {
         Ready r = ready(a.origin(), "SAPPHIRE-OTTER-4417");
 
+        long t0 = System.nanoTime();
         JsonNode hits = awaitSearch(b.origin(), r.store(), "sapphire otter code", h -> h.size() > 0);
+        System.out.printf("RAG propagation: a file completed on node A is found on node B after %d ms%n",
+                (System.nanoTime() - t0) / 1_000_000);
         assertThat(hits.path(0).path("file_id").asText()).isEqualTo(r.file());
         assertThat(hits.path(0).path("filename").asText()).isEqualTo("notes-SAPPHIRE-OTTER-4417.md");
         assertThat(hits.path(0).path("content").toString()).contains("SAPPHIRE-OTTER-4417");
@@ -189,8 +196,11 @@ class RagClusterTest {
         assertThat(databaseContains(canary)).isTrue();
 
         assertThat(send(a.origin(), keyAlpha, "DELETE", "/v1/files/" + r.file(), null).statusCode()).isEqualTo(200);
+        long t0 = System.nanoTime();
         assertThat(search(a.origin(), keyAlpha, r.store(), "vault combination " + canary)).isEmpty();
         awaitSearch(b.origin(), r.store(), "vault combination " + canary, JsonNode::isEmpty);
+        System.out.printf("RAG propagation: a file deleted on node A is gone from node B's search after %d ms%n",
+                (System.nanoTime() - t0) / 1_000_000);
         awaitTrue(() -> !folderContains(b, canary), "node B's data folder still holds the canary");
         assertThat(folderContains(a, canary)).as("node A's data folder").isFalse();
         assertThat(databaseContains(canary)).as("the database").isFalse();
@@ -361,7 +371,7 @@ class RagClusterTest {
                 return hits;
             }
             assertThat(System.nanoTime()).as("search on %s did not converge: %s", origin, hits).isLessThan(deadline);
-            Thread.sleep(100);
+            Thread.sleep(10);
         }
     }
 
