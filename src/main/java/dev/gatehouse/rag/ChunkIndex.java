@@ -35,6 +35,8 @@ import org.apache.lucene.search.Query;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.SearcherManager;
 import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.store.ByteBuffersDirectory;
+import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 
 /**
@@ -60,7 +62,7 @@ public final class ChunkIndex implements AutoCloseable {
     private static final String APPLIED = "gatehouse.applied-seq";
 
     private final Analyzer analyzer = new StandardAnalyzer();
-    private final FSDirectory directory;
+    private final Directory directory;
     private final IndexWriter writer;
     private final SearcherManager searchers;
 
@@ -72,8 +74,25 @@ public final class ChunkIndex implements AutoCloseable {
             String attributesJson) {}
 
     public ChunkIndex(Path folder) {
+        this(open(folder), folder.toString());
+    }
+
+    /** An index in memory only (ephemeral knowledge bases): nothing is written to disk. */
+    public static ChunkIndex inMemory() {
+        return new ChunkIndex(new ByteBuffersDirectory(), "memory");
+    }
+
+    private static Directory open(Path folder) {
         try {
-            directory = FSDirectory.open(folder);
+            return FSDirectory.open(folder);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the search index in " + folder, e);
+        }
+    }
+
+    private ChunkIndex(Directory directory, String where) {
+        this.directory = directory;
+        try {
             TieredMergePolicy merges = new TieredMergePolicy();
             // Merge away every deleted chunk when asked, not only segments past 10 % deletions:
             // a deleted file must leave no text behind in the index's files.
@@ -81,7 +100,7 @@ public final class ChunkIndex implements AutoCloseable {
             writer = new IndexWriter(directory, new IndexWriterConfig(analyzer).setMergePolicy(merges).setCodec(new WideVectorsCodec()));
             searchers = new SearcherManager(writer, true, true, null);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot open the search index in " + folder, e);
+            throw new UncheckedIOException("cannot open the search index in " + where, e);
         }
     }
 

@@ -3,7 +3,6 @@ package dev.gatehouse.rag;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -37,7 +36,7 @@ public final class Ingestion implements AutoCloseable {
 
     private final RagStore store;
     private final Sink sink;
-    private final Bytes bytes;
+    private final Text text;
     private final Embedder embedder;
     private final int maxChunks;
     private final ExecutorService pool;
@@ -53,9 +52,9 @@ public final class Ingestion implements AutoCloseable {
         void failed(Job job, String lastErrorJson) throws Exception;
     }
 
-    /** Where a file's bytes are on this node's disk (fetched from the database first in server mode). */
-    public interface Bytes {
-        Path path(String fileId) throws IOException;
+    /** A file's text: from this node's disk (fetched from the database first in server mode) or, ephemeral, from memory. */
+    public interface Text {
+        List<TextExtractor.Section> extract(String fileId) throws IOException;
     }
 
     /**
@@ -68,10 +67,10 @@ public final class Ingestion implements AutoCloseable {
     public record Job(String storeId, String fileId, long createdAt, String filename, String model, int maxTokens, int overlapTokens,
             Map<String, Object> attributes, String attributesJson, Map<String, String> credentials) {}
 
-    public Ingestion(RagStore store, Sink sink, Bytes bytes, Embedder embedder, int threads, int maxChunks) {
+    public Ingestion(RagStore store, Sink sink, Text text, Embedder embedder, int threads, int maxChunks) {
         this.store = store;
         this.sink = sink;
-        this.bytes = bytes;
+        this.text = text;
         this.embedder = embedder;
         this.maxChunks = maxChunks;
         this.pool = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
@@ -106,7 +105,7 @@ public final class Ingestion implements AutoCloseable {
             if (row == null || row.createdAt() != job.createdAt() || !"in_progress".equals(row.status())) {
                 return; // detached, replaced or cancelled before it started
             }
-            List<TextExtractor.Section> sections = TextExtractor.extract(bytes.path(job.fileId()));
+            List<TextExtractor.Section> sections = text.extract(job.fileId());
             List<Chunker.Chunk> chunks = Chunker.chunk(sections, job.maxTokens(), job.overlapTokens(), maxChunks);
             List<ChunkIndex.Entry> entries = new ArrayList<>(chunks.size());
             for (int from = 0; from < chunks.size(); from += BATCH) {

@@ -30,6 +30,7 @@ public final class KnowledgeBase implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KnowledgeBase.class);
 
     private final RagStore store;
+    /** Null for an ephemeral knowledge base, whose bytes are in {@link #memory}. */
     private final FileBlobs blobs;
     private final Path indexFolder;
     /** Opened on first use: a gateway that never uses knowledge bases never opens (or locks) the index. */
@@ -43,6 +44,9 @@ public final class KnowledgeBase implements AutoCloseable {
     private final IndexSync sync;
     /** This node's name in ingestion leases; kept in the data folder, so a restarted node knows its own. */
     private final String nodeId;
+    /** Ephemeral only (else null): the files' bytes, and the in-memory database this knowledge base owns. */
+    private final MemoryBlobs memory;
+    private final Database ownDatabase;
 
     public KnowledgeBase(Database database, Path dataDir, Embedder embedder, RagConfig config) {
         this.store = new RagStore(database);
@@ -58,10 +62,11 @@ public final class KnowledgeBase implements AutoCloseable {
         this.embedder = embedder;
         this.shared = store.shared() ? new SharedChunks(database) : null;
         this.sync = shared == null ? null : new IndexSync(shared, this::index, blobs);
-        this.ingestion = new Ingestion(store, shared == null ? new LocalSink() : new SharedSink(), this::localCopy, embedder,
-                config.ingestionThreads(), config.maxChunksPerFile());
-        this.work = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
-                Thread.ofPlatform().daemon().name("gatehouse-rag-", 0).factory());
+        this.memory = null;
+        this.ownDatabase = null;
+        this.ingestion = new Ingestion(store, shared == null ? new LocalSink() : new SharedSink(),
+                id -> TextExtractor.extract(localCopy(id)), embedder, config.ingestionThreads(), config.maxChunksPerFile());
+        this.work = workers();
         this.nodeId = nodeId(root);
         String interrupted = Ingestion.error("server_error", Ingestion.INTERRUPTED);
         // One node: whatever is in progress at start was interrupted. Several: only what this node held;
@@ -73,6 +78,60 @@ public final class KnowledgeBase implements AutoCloseable {
         if (sync != null) {
             sync.start();
         }
+    }
+
+    /**
+     * An ephemeral knowledge base, for zero-data-retention traffic: metadata in an in-memory
+     * database of its own, files' bytes in memory, search index in memory. Nothing of it reaches
+     * the disk or the gateway's database, and all of it is gone when the gateway stops.
+     *
+     * @param maxBytes the most all its files' bytes may take together
+     */
+    public static KnowledgeBase ephemeral(Embedder embedder, RagConfig config, long maxBytes) {
+        Database database = Database.open("jdbc:sqlite:file:gatehouse-ephemeral-" + java.util.UUID.randomUUID() + "?mode=memory",
+                null, null, null);
+        return new KnowledgeBase(database, embedder, config, new MemoryBlobs(maxBytes));
+    }
+
+    private KnowledgeBase(Database database, Embedder embedder, RagConfig config, MemoryBlobs memory) {
+        this.store = new RagStore(database);
+        this.ownDatabase = database;
+        this.memory = memory;
+        this.blobs = null;
+        this.uploads = null;
+        this.indexFolder = null;
+        this.embedder = embedder;
+        this.shared = null;
+        this.sync = null;
+        this.nodeId = null;
+        this.ingestion = new Ingestion(store, new LocalSink(), id -> {
+            byte[] bytes = memory.get(id);
+            if (bytes == null) {
+                throw new java.nio.file.NoSuchFileException(id);
+            }
+            return TextExtractor.extract(bytes);
+        }, embedder, config.ingestionThreads(), config.maxChunksPerFile());
+        this.work = workers();
+    }
+
+    private static ExecutorService workers() {
+        return Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
+                Thread.ofPlatform().daemon().name("gatehouse-rag-", 0).factory());
+    }
+
+    /** Whether this is an ephemeral (memory-only) knowledge base. */
+    public boolean ephemeral() {
+        return memory != null;
+    }
+
+    /** Ephemeral: keeps an uploaded file's bytes (in memory); false when the ephemeral space is full. */
+    public boolean keep(String id, byte[] bytes) {
+        return memory.put(id, bytes);
+    }
+
+    /** Ephemeral: a file's bytes, or null. */
+    public byte[] bytes(String id) {
+        return memory.get(id);
     }
 
     /** How long an ingestion's lease lasts without renewal (server mode): a dead node's files are failed after it. */
@@ -185,7 +244,7 @@ public final class KnowledgeBase implements AutoCloseable {
     /** The search index, opened on first use. Blocking (the first call opens files). */
     synchronized ChunkIndex index() {
         if (index == null) {
-            index = new ChunkIndex(indexFolder);
+            index = memory != null ? ChunkIndex.inMemory() : new ChunkIndex(indexFolder);
         }
         return index;
     }
@@ -238,7 +297,11 @@ public final class KnowledgeBase implements AutoCloseable {
                 sync.changed(); // applies the deletion here (index and bytes) before the answer; the others follow
             } else {
                 index().deleteFile(id);
-                blobs.delete(id);
+                if (memory != null) {
+                    memory.delete(id);
+                } else {
+                    blobs.delete(id);
+                }
             }
             return true;
         }));
@@ -332,6 +395,9 @@ public final class KnowledgeBase implements AutoCloseable {
             if (index != null) {
                 index.close();
             }
+        }
+        if (ownDatabase != null) {
+            ownDatabase.close(); // an ephemeral knowledge base's database: in memory, gone with it
         }
     }
 }
