@@ -8,6 +8,7 @@ import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.dialect.openai.OpenAiJson;
 import dev.gatehouse.rag.ChunkIndex;
 import dev.gatehouse.rag.KnowledgeBase;
+import dev.gatehouse.rag.KnowledgeBases;
 import dev.gatehouse.rag.RagStore;
 import dev.gatehouse.rag.SearchFilters;
 import io.vertx.core.Context;
@@ -23,10 +24,10 @@ import java.util.List;
 public final class StoreSearch {
     static final int DEFAULT_RESULTS = 10;
     static final int MAX_RESULTS = 50;
-    private final KnowledgeBase kb;
+    private final KnowledgeBases kbs;
 
-    public StoreSearch(KnowledgeBase kb) {
-        this.kb = kb;
+    public StoreSearch(KnowledgeBases kbs) {
+        this.kbs = kbs;
     }
 
     /**
@@ -104,9 +105,14 @@ public final class StoreSearch {
         }
     }
 
+    /** The owner of what this caller creates and may see (see {@link RagHttp#owner}). */
+    String owner(Call call) {
+        return RagHttp.owner(call, kbs);
+    }
+
     /** The owner's stores with these ids; a 404 for an id that is not its own, a 400 for an expired store. */
     Future<List<RagStore.StoreRow>> owned(Context ctx, String owner, List<String> ids, String param) {
-        return RagHttp.on(ctx, kb.store().stores(owner, ids)).map(found -> {
+        return RagHttp.on(ctx, kbs.of(owner).store().stores(owner, ids)).map(found -> {
             for (String id : ids) {
                 RagStore.StoreRow s = found.stream().filter(r -> r.id().equals(id)).findFirst().orElse(null);
                 if (s == null) {
@@ -122,6 +128,7 @@ public final class StoreSearch {
 
     /** Runs the search as the caller; the stores become active now (their expiry moves). */
     Future<List<ChunkIndex.Hit>> run(Context ctx, Call call, List<RagStore.StoreRow> stores, Request r) {
+        KnowledgeBase kb = kbs.of(stores.isEmpty() ? "" : stores.getFirst().owner()); // one caller: one owner
         kb.store().touch(stores, RagHttp.now());
         return RagHttp.on(ctx, kb.search(stores, r.query(), r.filters(), "filters", r.maxResults(), r.threshold(),
                 Loopback.credentials(call.headers())));

@@ -406,7 +406,8 @@ class RagClusterTest {
         return contains(node.dir().resolve("data"), canary);
     }
 
-    private static boolean contains(Path folder, String canary) throws IOException {
+    /** Whether any file under {@code folder} holds the canary's bytes. */
+    static boolean contains(Path folder, String canary) throws IOException {
         byte[] needle = canary.getBytes(StandardCharsets.UTF_8);
         try (Stream<Path> files = Files.walk(folder)) {
             for (Path p : files.filter(Files::isRegularFile).toList()) {
