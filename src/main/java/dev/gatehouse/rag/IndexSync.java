@@ -56,22 +56,27 @@ public final class IndexSync implements AutoCloseable {
         }
     }
 
-    /** This node changed the log: apply it before answering, and tell the others. Blocks. */
-    void changed() throws IOException {
-        catchUp();
+    /**
+     * This node changed the log: apply it before answering, and tell the others. Blocks.
+     *
+     * @param indexedHere a change this node has already put into its index itself (0: none); it is not
+     *     read back unless earlier changes had to be applied before it
+     */
+    void changed(long indexedHere) throws IOException {
+        catchUp(indexedHere);
         announcer.run();
     }
 
     private void catchUpQuietly() {
         try {
-            catchUp();
+            catchUp(0);
         } catch (Exception e) {
             LOG.warn("knowledge bases: search index not brought up to date (retried in {} ms): {}", POLL_MILLIS, e.toString());
         }
     }
 
     /** Applies every change not yet in this node's index. Blocks; one caller at a time. */
-    synchronized void catchUp() throws IOException {
+    synchronized void catchUp(long indexedHere) throws IOException {
         ChunkIndex idx = index.get();
         long applied = idx.appliedSeq();
         long head = shared.head();
@@ -85,7 +90,9 @@ public final class IndexSync implements AutoCloseable {
         }
         while (!changes.isEmpty()) {
             for (SharedChunks.Change c : changes) {
-                apply(idx, c);
+                if (c.seq() != indexedHere || applied != indexedHere - 1) {
+                    apply(idx, c);
+                }
                 applied = c.seq();
             }
             idx.markApplied(applied);

@@ -168,19 +168,35 @@ public final class KnowledgeBase implements AutoCloseable {
         }
     }
 
-    /** Server mode: the chunks and the outcome go into the database in one transaction; every node's index follows. */
+    /**
+     * Server mode: the chunks and the outcome go into the database in one transaction; every node's
+     * index follows. This node indexes the chunks first, as in embedded mode, so that a file it shows
+     * {@code completed} is searchable here at once (and its index need not read them back).
+     */
     private final class SharedSink implements Ingestion.Sink {
         @Override
         public void completed(Ingestion.Job job, List<ChunkIndex.Entry> entries, long usageBytes) throws Exception {
-            if (store.finishShared(job.storeId(), job.fileId(), job.createdAt(), "completed", null, usageBytes, entries)) {
-                sync.changed();
+            index().put(job.storeId(), job.fileId(), job.filename(), job.attributes(), job.attributesJson(), entries);
+            long seq;
+            try {
+                seq = store.finishShared(job.storeId(), job.fileId(), job.createdAt(), "completed", null, usageBytes, entries);
+            } catch (RuntimeException e) {
+                index().deleteFileInStore(job.storeId(), job.fileId());
+                throw e;
             }
+            if (seq == 0) {
+                // Detached, its store or the file deleted, or cancelled while this ran: leave nothing behind.
+                index().deleteFileInStore(job.storeId(), job.fileId());
+                return;
+            }
+            sync.changed(seq);
         }
 
         @Override
         public void failed(Ingestion.Job job, String lastErrorJson) throws Exception {
-            if (store.finishShared(job.storeId(), job.fileId(), job.createdAt(), "failed", lastErrorJson, 0, List.of())) {
-                sync.changed();
+            long seq = store.finishShared(job.storeId(), job.fileId(), job.createdAt(), "failed", lastErrorJson, 0, List.of());
+            if (seq != 0) {
+                sync.changed(0);
             }
         }
     }
@@ -222,7 +238,7 @@ public final class KnowledgeBase implements AutoCloseable {
             int failed = store.failAbandoned(now, LEASE_SECONDS, Ingestion.error("server_error", Ingestion.INTERRUPTED));
             if (failed > 0) {
                 LOG.info("knowledge bases: {} file ingestions of a node that stopped marked failed", failed);
-                sync.changed();
+                sync.changed(0);
             }
         } catch (Exception e) {
             LOG.warn("knowledge bases: ingestion leases not renewed (storage unavailable?): {}", e.toString());
@@ -294,7 +310,7 @@ public final class KnowledgeBase implements AutoCloseable {
     public CompletableFuture<Boolean> deleteFile(String owner, String id) {
         return store.deleteFile(owner, id).thenCompose(stores -> stores == null ? CompletableFuture.completedFuture(false) : run(() -> {
             if (sync != null) {
-                sync.changed(); // applies the deletion here (index and bytes) before the answer; the others follow
+                sync.changed(0); // applies the deletion here (index and bytes) before the answer; the others follow
             } else {
                 index().deleteFile(id);
                 if (memory != null) {
@@ -311,7 +327,7 @@ public final class KnowledgeBase implements AutoCloseable {
     public CompletableFuture<Boolean> deleteStore(String owner, String id) {
         return store.deleteStore(owner, id).thenCompose(deleted -> !deleted ? CompletableFuture.completedFuture(false) : run(() -> {
             if (sync != null) {
-                sync.changed();
+                sync.changed(0);
             } else {
                 index().deleteStore(id);
             }
@@ -324,7 +340,7 @@ public final class KnowledgeBase implements AutoCloseable {
         return store.detach(owner, storeId, fileId).thenCompose(deleted -> !deleted ? CompletableFuture.completedFuture(false)
                 : run(() -> {
                     if (sync != null) {
-                        sync.changed();
+                        sync.changed(0);
                     } else {
                         index().deleteFileInStore(storeId, fileId);
                     }

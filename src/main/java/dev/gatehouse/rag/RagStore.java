@@ -277,19 +277,18 @@ public final class RagStore {
 
     /**
      * Server mode: records how an ingestion ended and, in the same transaction, its chunks (none
-     * unless completed) with the change for the other nodes' indexes. False (nothing written) when
-     * the file was detached, replaced or cancelled meanwhile. Blocks.
+     * unless completed) with the change for the other nodes' indexes; returns the change's sequence
+     * number, or 0 (nothing written) when the file was detached, replaced or cancelled meanwhile. Blocks.
      */
-    public boolean finishShared(String storeId, String fileId, long createdAt, String status, String lastErrorJson, long usageBytes,
+    public long finishShared(String storeId, String fileId, long createdAt, String status, String lastErrorJson, long usageBytes,
             List<ChunkIndex.Entry> entries) {
         return database.call(SqlWork.inTransaction(c -> {
             if (Sql.update(c, "UPDATE rag_vector_store_files SET status = ?, last_error = ?, usage_bytes = ?, claimed_until = NULL"
                     + " WHERE vector_store_id = ? AND file_id = ? AND created_at = ? AND status = 'in_progress'", status, lastErrorJson,
                     usageBytes, storeId, fileId, createdAt) == 0) {
-                return false;
+                return 0L;
             }
-            SharedChunks.replaceChunks(c, storeId, fileId, "completed".equals(status) ? entries : List.of());
-            return true;
+            return SharedChunks.replaceChunks(c, storeId, fileId, "completed".equals(status) ? entries : List.of());
         }));
     }
 

@@ -82,8 +82,11 @@ public final class SharedChunks {
 
     // ---- chunks
 
-    /** Replaces the chunks of one file in one store (none: removes them) and logs the change, in the caller's transaction. */
-    static void replaceChunks(Connection c, String storeId, String fileId, List<ChunkIndex.Entry> entries) throws SQLException {
+    /**
+     * Replaces the chunks of one file in one store (none: removes them) and logs the change, in the
+     * caller's transaction; returns the change's sequence number.
+     */
+    static long replaceChunks(Connection c, String storeId, String fileId, List<ChunkIndex.Entry> entries) throws SQLException {
         Sql.update(c, "DELETE FROM rag_chunks WHERE vector_store_id = ? AND file_id = ?", storeId, fileId);
         if (!entries.isEmpty()) {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO rag_chunks (vector_store_id, file_id, chunk_index, text, page,"
@@ -115,7 +118,7 @@ public final class SharedChunks {
                 }
             }
         }
-        log(c, "put", storeId, fileId);
+        return log(c, "put", storeId, fileId);
     }
 
     /** The chunks of one file in one store, with the file's name and the attachment's attributes. */

@@ -121,10 +121,7 @@ class RagClusterTest {
     void whatNodeAIngestsNodeBSearchesWithCitations() throws Exception {
         Ready r = ready(a.origin(), "SAPPHIRE-OTTER-4417");
 
-        long t0 = System.nanoTime();
         JsonNode hits = awaitSearch(b.origin(), r.store(), "sapphire otter code", h -> h.size() > 0);
-        System.out.printf("RAG propagation: a file completed on node A is found on node B after %d ms%n",
-                (System.nanoTime() - t0) / 1_000_000);
         assertThat(hits.path(0).path("file_id").asText()).isEqualTo(r.file());
         assertThat(hits.path(0).path("filename").asText()).isEqualTo("notes-SAPPHIRE-OTTER-4417.md");
         assertThat(hits.path(0).path("content").toString()).contains("SAPPHIRE-OTTER-4417");
@@ -150,9 +147,13 @@ class RagClusterTest {
         String file = upload(b.origin(), keyAlpha, "The lighthouse keeper's word is AMBER-KESTREL-9001.");
         String store = createStore(a.origin(), keyAlpha);
         assertThat(attach(a.origin(), keyAlpha, store, file)).isEqualTo("completed");
+        long t0 = System.nanoTime();
+        // The ingesting node shows the file completed only once its own index has it.
         assertThat(search(a.origin(), keyAlpha, store, "lighthouse keeper word").path(0).path("file_id").asText()).isEqualTo(file);
         assertThat(awaitSearch(b.origin(), store, "lighthouse keeper word", h -> h.size() > 0).path(0).path("file_id").asText())
                 .isEqualTo(file);
+        System.out.printf("RAG propagation: a file completed on node A is found on node B after %d ms%n",
+                (System.nanoTime() - t0) / 1_000_000);
     }
 
     @Test
