@@ -59,8 +59,9 @@ public final class IndexSync implements AutoCloseable {
     /**
      * This node changed the log: apply it before answering, and tell the others. Blocks.
      *
-     * @param indexedHere a change this node has already put into its index itself (0: none); it is not
-     *     read back unless earlier changes had to be applied before it
+     * @param indexedHere a change this node has already put into its index itself (0: none), not read
+     *     back. Safe to skip: an earlier change to the same file in the same store (detached, deleted,
+     *     attached again) would have made the ingestion's conditional update, and so this change, fail
      */
     void changed(long indexedHere) throws IOException {
         catchUp(indexedHere);
@@ -90,7 +91,7 @@ public final class IndexSync implements AutoCloseable {
         }
         while (!changes.isEmpty()) {
             for (SharedChunks.Change c : changes) {
-                if (c.seq() != indexedHere || applied != indexedHere - 1) {
+                if (c.seq() != indexedHere) {
                     apply(idx, c);
                 }
                 applied = c.seq();
