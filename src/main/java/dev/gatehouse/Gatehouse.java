@@ -91,7 +91,6 @@ import dev.gatehouse.secrets.SecretCipher;
 import dev.gatehouse.secrets.TeamCredentials;
 import dev.gatehouse.store.Database;
 import dev.gatehouse.store.LeaderLock;
-import dev.gatehouse.store.NodeChannel;
 import dev.gatehouse.store.SettingsStore;
 import dev.gatehouse.store.SingleNodeLock;
 import dev.gatehouse.usage.AccessLog;
@@ -373,12 +372,6 @@ public final class Gatehouse implements AutoCloseable {
             // /v1/embeddings as the caller (routing, budgets, request log); ingestion and search run off the event loop.
             Loopback loopback = new Loopback(upstreamClient, host, listening::get);
             KnowledgeBase knowledge = new KnowledgeBase(database, options.dataDir(), new LoopbackEmbedder(loopback), config.rag());
-            // Server mode: a node that changes the knowledge bases tells the others at once (they also poll every second).
-            NodeChannel ragChannel = knowledge.sync() == null || enforcement.redisClient() == null ? null
-                    : new NodeChannel(enforcement.redisClient(), config.redis().keyPrefix() + "rag-index", m -> knowledge.sync().nudge());
-            if (ragChannel != null) {
-                knowledge.sync().announceWith(() -> ragChannel.announce("changed"));
-            }
             // Zero-data-retention traffic: memory-only files and stores when enabled, else a 403 (read at start).
             KnowledgeBase ephemeralKnowledge = config.rag().ephemeral().enabled()
                     ? KnowledgeBase.ephemeral(new LoopbackEmbedder(loopback), config.rag(), config.rag().ephemeral().maxBytes()) : null;
@@ -531,9 +524,6 @@ public final class Gatehouse implements AutoCloseable {
                 gatehouse.closeFirst.add(ephemeralKnowledge::stopIngestion);
                 gatehouse.stopAtDrain.add(ephemeralKnowledge::stopIngestion);
                 gatehouse.closeLast.add(ephemeralKnowledge); // its memory is dropped: nothing of it outlives the process
-            }
-            if (ragChannel != null) {
-                gatehouse.closeFirst.add(ragChannel);
             }
             gatehouse.closeFirst.add(mcpServers); // stops stdio servers' processes
             gatehouse.closeFirst.add(toolCalls::close);

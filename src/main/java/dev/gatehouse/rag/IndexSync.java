@@ -15,12 +15,12 @@ import org.slf4j.LoggerFactory;
  * each in the index's own commit. A node with an empty index (first start, a fresh data folder),
  * one whose index is ahead of the database (a folder from another database) or one further behind
  * than the log reaches rebuilds its index from the chunks in the database instead. It runs every
- * {@link #POLL_MILLIS}, at once when {@link #nudge() nudged} (another node announced a change), and
- * synchronously after this node's own changes, so this node answers from an index that has them.
+ * {@link #POLL_MILLIS} and synchronously after this node's own changes, so this node answers from an
+ * index that has them.
  */
 public final class IndexSync implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(IndexSync.class);
-    /** How often a node looks for changes made by the others (a Redis announcement makes it sooner). */
+    /** How often a node looks for changes made by the others. */
     static final long POLL_MILLIS = 1_000;
     private static final int PAGE = 200;
 
@@ -29,7 +29,6 @@ public final class IndexSync implements AutoCloseable {
     private final FileBlobs blobs;
     private final ScheduledExecutorService poller = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("gatehouse-rag-sync").factory());
-    private volatile Runnable announcer = () -> { };
 
     public IndexSync(SharedChunks shared, Supplier<ChunkIndex> index, FileBlobs blobs) {
         this.shared = shared;
@@ -42,22 +41,8 @@ public final class IndexSync implements AutoCloseable {
         poller.scheduleWithFixedDelay(this::catchUpQuietly, 0, POLL_MILLIS, TimeUnit.MILLISECONDS);
     }
 
-    /** What to call after this node changed the log, so the other nodes apply it now (best effort). */
-    public void announceWith(Runnable announcer) {
-        this.announcer = announcer;
-    }
-
-    /** Another node changed the log: apply it now rather than at the next poll. Never blocks. */
-    public void nudge() {
-        try {
-            poller.execute(this::catchUpQuietly);
-        } catch (java.util.concurrent.RejectedExecutionException closed) {
-            // stopping
-        }
-    }
-
     /**
-     * This node changed the log: apply it before answering, and tell the others. Blocks.
+     * This node changed the log: apply it before answering (the others follow at their next poll). Blocks.
      *
      * @param indexedHere a change this node has already put into its index itself (0: none), not read
      *     back. Safe to skip: an earlier change to the same file in the same store (detached, deleted,
@@ -65,7 +50,6 @@ public final class IndexSync implements AutoCloseable {
      */
     void changed(long indexedHere) throws IOException {
         catchUp(indexedHere);
-        announcer.run();
     }
 
     private void catchUpQuietly() {
