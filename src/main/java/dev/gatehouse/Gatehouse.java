@@ -73,6 +73,7 @@ import dev.gatehouse.pricing.PricingSource;
 import dev.gatehouse.pricing.Settler;
 import dev.gatehouse.provider.Provider;
 import dev.gatehouse.rag.KnowledgeBase;
+import dev.gatehouse.rag.KnowledgeBases;
 import dev.gatehouse.provider.http.ConnectivityCheck;
 import dev.gatehouse.provider.http.UpstreamClients;
 import dev.gatehouse.routing.AuthorizeStage;
@@ -377,10 +378,14 @@ public final class Gatehouse implements AutoCloseable {
             // /v1/embeddings as the caller (routing, budgets, request log); ingestion and search run off the event loop.
             Loopback loopback = new Loopback(upstreamClient, host, listening::get);
             KnowledgeBase knowledge = new KnowledgeBase(database, options.dataDir(), new LoopbackEmbedder(loopback), config.rag());
-            StoreSearch storeSearch = new StoreSearch(knowledge);
+            // Zero-data-retention traffic: memory-only files and stores when enabled, else a 403 (read at start).
+            KnowledgeBase ephemeralKnowledge = config.rag().ephemeral().enabled()
+                    ? KnowledgeBase.ephemeral(new LoopbackEmbedder(loopback), config.rag(), config.rag().ephemeral().maxBytes()) : null;
+            KnowledgeBases knowledgeBases = new KnowledgeBases(knowledge, ephemeralKnowledge);
+            StoreSearch storeSearch = new StoreSearch(knowledgeBases);
             Ingress ragIngress = new Ingress(gateway, () -> snapshot.get().config().server().maxBodyBytes(), callListener);
-            FilesApi files = new FilesApi(ragIngress, knowledge, () -> snapshot.get().config().rag().maxFileBytes());
-            VectorStoresApi vectorStores = new VectorStoresApi(ragIngress, knowledge, storeSearch,
+            FilesApi files = new FilesApi(ragIngress, knowledgeBases, () -> snapshot.get().config().rag().maxFileBytes());
+            VectorStoresApi vectorStores = new VectorStoresApi(ragIngress, knowledgeBases, storeSearch,
                     () -> snapshot.get().config().rag().embeddingModel(snapshot.get().config()));
             FileSearchTool fileSearch = new FileSearchTool(storeSearch, loopback);
             openAi.fileSearch(fileSearch::chat);
@@ -486,6 +491,16 @@ public final class Gatehouse implements AutoCloseable {
 
             // Vector stores past their expires_after are deleted here, with their chunks.
             housekeeping.scheduleWithFixedDelay(knowledge::purgeExpiredQuietly, 1, 10, TimeUnit.MINUTES);
+            if (ephemeralKnowledge != null) {
+                housekeeping.scheduleWithFixedDelay(ephemeralKnowledge::purgeExpiredQuietly, 1, 10, TimeUnit.MINUTES);
+            }
+            // Server mode: ingestion leases renewed, a dead node's files failed; old index changes forgotten by the leader.
+            housekeeping.scheduleWithFixedDelay(knowledge::keepLeasesQuietly, 5, 10, TimeUnit.SECONDS);
+            housekeeping.scheduleWithFixedDelay(() -> {
+                if (leader.isLeader()) {
+                    knowledge.pruneChangesQuietly();
+                }
+            }, 1, 60, TimeUnit.MINUTES);
 
             ConfigWatcher watcher = null;
             if (configFile != null) {
@@ -515,6 +530,11 @@ public final class Gatehouse implements AutoCloseable {
             gatehouse.closeFirst.add(knowledge::stopIngestion); // files in progress end failed, with the reason
             gatehouse.stopAtDrain.add(knowledge::stopIngestion);
             gatehouse.closeLast.add(knowledge); // after the server: no request is using the index any more
+            if (ephemeralKnowledge != null) {
+                gatehouse.closeFirst.add(ephemeralKnowledge::stopIngestion);
+                gatehouse.stopAtDrain.add(ephemeralKnowledge::stopIngestion);
+                gatehouse.closeLast.add(ephemeralKnowledge); // its memory is dropped: nothing of it outlives the process
+            }
             gatehouse.closeFirst.add(mcpServers); // stops stdio servers' processes
             gatehouse.closeFirst.add(toolCalls::close);
             gatehouse.closeFirst.add(mcp::close);

@@ -470,9 +470,17 @@ final class ConfigReader {
         Long maxFile = s.size("max-file-size");
         Integer threads = s.integer("ingestion-threads", 1, 64);
         Integer maxChunks = s.integer("max-chunks-per-file", 1, 10_000_000);
+        RagConfig.Ephemeral ephemeral = d.ephemeral();
+        Section e = s.section("ephemeral");
+        if (e != null) {
+            Boolean enabled = e.bool("enabled");
+            Long maxSize = e.size("max-size");
+            e.finish();
+            ephemeral = new RagConfig.Ephemeral(enabled != null && enabled, maxSize == null ? ephemeral.maxBytes() : maxSize);
+        }
         s.finish();
         return new RagConfig(model, maxFile == null ? d.maxFileBytes() : maxFile, threads == null ? d.ingestionThreads() : threads,
-                maxChunks == null ? d.maxChunksPerFile() : maxChunks);
+                maxChunks == null ? d.maxChunksPerFile() : maxChunks, ephemeral);
     }
 
     private ResponsesConfig responses(Section s) {

@@ -8,10 +8,21 @@ package dev.gatehouse.config;
  * @param maxFileBytes the largest upload {@code POST /v1/files} accepts (streamed to disk, never held in memory)
  * @param ingestionThreads how many files are extracted, chunked and indexed at once
  * @param maxChunksPerFile a file that cuts into more chunks fails its ingestion with a clear error
+ * @param ephemeral memory-only files and stores for zero-data-retention traffic
  */
-public record RagConfig(String embeddingModel, long maxFileBytes, int ingestionThreads, int maxChunksPerFile) {
+public record RagConfig(String embeddingModel, long maxFileBytes, int ingestionThreads, int maxChunksPerFile, Ephemeral ephemeral) {
     /** OpenAI accepts files up to 512 MB; a gateway on a laptop defaults lower. */
-    public static final RagConfig DEFAULTS = new RagConfig(null, 64L * 1024 * 1024, 2, 20_000);
+    public static final RagConfig DEFAULTS = new RagConfig(null, 64L * 1024 * 1024, 2, 20_000, Ephemeral.OFF);
+
+    /**
+     * The {@code rag.ephemeral} section. Read at start.
+     *
+     * @param enabled zero-data-retention callers get memory-only files and vector stores instead of a 403
+     * @param maxBytes all ephemeral files' bytes together, per node
+     */
+    public record Ephemeral(boolean enabled, long maxBytes) {
+        public static final Ephemeral OFF = new Ephemeral(false, 256L * 1024 * 1024);
+    }
 
     /** The embedding model new stores use: the configured one, else the first embedding model, else null. */
     public String embeddingModel(GatehouseConfig config) {

@@ -35,6 +35,8 @@ import org.apache.lucene.search.Query;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.SearcherManager;
 import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.store.ByteBuffersDirectory;
+import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 
 /**
@@ -54,9 +56,11 @@ public final class ChunkIndex implements AutoCloseable {
     private static final String START = "start";
     private static final String END = "end";
     private static final String ATTRIBUTES = "attributes";
+    /** Commit data: the last shared change applied (server mode). */
+    private static final String APPLIED = "gatehouse.applied-seq";
 
     private final Analyzer analyzer = new StandardAnalyzer();
-    private final FSDirectory directory;
+    private final Directory directory;
     private final IndexWriter writer;
     private final SearcherManager searchers;
 
@@ -68,8 +72,25 @@ public final class ChunkIndex implements AutoCloseable {
             String attributesJson) {}
 
     public ChunkIndex(Path folder) {
+        this(open(folder), folder.toString());
+    }
+
+    /** An index in memory only (ephemeral knowledge bases): nothing is written to disk. */
+    public static ChunkIndex inMemory() {
+        return new ChunkIndex(new ByteBuffersDirectory(), "memory");
+    }
+
+    private static Directory open(Path folder) {
         try {
-            directory = FSDirectory.open(folder);
+            return FSDirectory.open(folder);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the search index in " + folder, e);
+        }
+    }
+
+    private ChunkIndex(Directory directory, String where) {
+        this.directory = directory;
+        try {
             TieredMergePolicy merges = new TieredMergePolicy();
             // Merge away every deleted chunk when asked, not only segments past 10 % deletions:
             // a deleted file must leave no text behind in the index's files.
@@ -77,7 +98,7 @@ public final class ChunkIndex implements AutoCloseable {
             writer = new IndexWriter(directory, new IndexWriterConfig(analyzer).setMergePolicy(merges).setCodec(new WideVectorsCodec()));
             searchers = new SearcherManager(writer, true, true, null);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot open the search index in " + folder, e);
+            throw new UncheckedIOException("cannot open the search index in " + where, e);
         }
     }
 
@@ -202,6 +223,37 @@ public final class ChunkIndex implements AutoCloseable {
             }
         }
         return null;
+    }
+
+    /**
+     * The last change of the shared log (server mode) this index holds, kept in the index's own
+     * commit so that the two never disagree after a crash; 0 for a new (or embedded-mode) index.
+     */
+    public long appliedSeq() {
+        Iterable<Map.Entry<String, String>> data = writer.getLiveCommitData();
+        if (data != null) {
+            for (Map.Entry<String, String> e : data) {
+                if (APPLIED.equals(e.getKey())) {
+                    return Long.parseLong(e.getValue());
+                }
+            }
+        }
+        return 0;
+    }
+
+    /** Records (durably) that this index holds the shared log up to {@code seq}. */
+    public void markApplied(long seq) throws IOException {
+        writer.setLiveCommitData(Map.of(APPLIED, Long.toString(seq)).entrySet());
+        writer.commit();
+    }
+
+    /** Removes every chunk (a node rebuilding its index from the database). */
+    public void clear() throws IOException {
+        writer.deleteAll();
+        writer.setLiveCommitData(Map.of(APPLIED, "0").entrySet());
+        writer.commit();
+        searchers.maybeRefreshBlocking();
+        writer.deleteUnusedFiles();
     }
 
     /** How many chunks one file has in one store. */

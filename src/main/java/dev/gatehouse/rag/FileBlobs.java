@@ -9,7 +9,8 @@ import java.util.regex.Pattern;
 
 /**
  * The bytes of uploaded files, one file per upload under {@code <data>/rag/files}, named by the
- * file's id (which the gateway makes, so never a caller's path). Blocking: call off the event loop.
+ * file's id (which the gateway makes, so never a caller's path). In server mode this folder is a
+ * cache of the bytes kept in the database ({@link SharedChunks}). Blocking: call off the event loop.
  */
 public final class FileBlobs {
     private static final Pattern ID = Pattern.compile("file-[0-9a-f]{24}");
@@ -38,5 +39,12 @@ public final class FileBlobs {
 
     public void delete(String id) throws IOException {
         Files.deleteIfExists(path(id));
+    }
+
+    /** The ids of the files held here. */
+    public java.util.List<String> ids() throws IOException {
+        try (java.util.stream.Stream<Path> files = Files.list(folder)) {
+            return files.map(f -> f.getFileName().toString()).filter(n -> ID.matcher(n).matches()).toList();
+        }
     }
 }

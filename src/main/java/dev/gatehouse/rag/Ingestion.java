@@ -1,10 +1,13 @@
 package dev.gatehouse.rag;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -32,11 +35,27 @@ public final class Ingestion implements AutoCloseable {
     private static final long EMBED_TIMEOUT_SECONDS = 120;
 
     private final RagStore store;
-    private final java.util.function.Supplier<ChunkIndex> index;
-    private final FileBlobs blobs;
+    private final Sink sink;
+    private final Text text;
     private final Embedder embedder;
     private final int maxChunks;
     private final ExecutorService pool;
+    /** The jobs queued or running here: their leases are renewed while they are (server mode). */
+    private final Set<Job> active = ConcurrentHashMap.newKeySet();
+
+    /** Where an ingestion's outcome goes: this node's index (embedded mode) or the database, for every node (server mode). */
+    public interface Sink {
+        /** The file's chunks are ready: make them searchable and mark the file completed. */
+        void completed(Job job, List<ChunkIndex.Entry> entries, long usageBytes) throws Exception;
+
+        /** Marks the file failed with the API's {@code last_error}. */
+        void failed(Job job, String lastErrorJson) throws Exception;
+    }
+
+    /** A file's text: from this node's disk (fetched from the database first in server mode) or, ephemeral, from memory. */
+    public interface Text {
+        List<TextExtractor.Section> extract(String fileId) throws IOException;
+    }
 
     /**
      * One file to ingest into one store.
@@ -48,10 +67,10 @@ public final class Ingestion implements AutoCloseable {
     public record Job(String storeId, String fileId, long createdAt, String filename, String model, int maxTokens, int overlapTokens,
             Map<String, Object> attributes, String attributesJson, Map<String, String> credentials) {}
 
-    public Ingestion(RagStore store, java.util.function.Supplier<ChunkIndex> index, FileBlobs blobs, Embedder embedder, int threads, int maxChunks) {
+    public Ingestion(RagStore store, Sink sink, Text text, Embedder embedder, int threads, int maxChunks) {
         this.store = store;
-        this.index = index;
-        this.blobs = blobs;
+        this.sink = sink;
+        this.text = text;
         this.embedder = embedder;
         this.maxChunks = maxChunks;
         this.pool = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
@@ -59,19 +78,34 @@ public final class Ingestion implements AutoCloseable {
     }
 
     public void submit(Job job) {
-        pool.execute(() -> run(job));
+        active.add(job);
+        try {
+            pool.execute(() -> {
+                try {
+                    run(job);
+                } finally {
+                    active.remove(job);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            active.remove(job);
+            fail(job, error("server_error", INTERRUPTED));
+        }
+    }
+
+    /** The ingestions queued or running on this node. */
+    public List<RagStore.Claim> active() {
+        return active.stream().map(j -> new RagStore.Claim(j.storeId(), j.fileId(), j.createdAt())).toList();
     }
 
     private void run(Job job) {
-        String status = "completed";
-        String error = null;
-        long usage = 0;
+        String error;
         try {
             RagStore.StoreFileRow row = store.storeFileNow(job.storeId(), job.fileId());
             if (row == null || row.createdAt() != job.createdAt() || !"in_progress".equals(row.status())) {
                 return; // detached, replaced or cancelled before it started
             }
-            List<TextExtractor.Section> sections = TextExtractor.extract(blobs.path(job.fileId()));
+            List<TextExtractor.Section> sections = text.extract(job.fileId());
             List<Chunker.Chunk> chunks = Chunker.chunk(sections, job.maxTokens(), job.overlapTokens(), maxChunks);
             List<ChunkIndex.Entry> entries = new ArrayList<>(chunks.size());
             for (int from = 0; from < chunks.size(); from += BATCH) {
@@ -81,32 +115,30 @@ public final class Ingestion implements AutoCloseable {
                     entries.add(new ChunkIndex.Entry(batch.get(i), vectors == null ? null : vectors.get(i)));
                 }
             }
+            long usage = 0;
             for (Chunker.Chunk c : chunks) {
                 usage += c.text().getBytes(StandardCharsets.UTF_8).length;
             }
-            index.get().put(job.storeId(), job.fileId(), job.filename(), job.attributes(), job.attributesJson(), entries);
+            sink.completed(job, entries, usage);
+            return;
         } catch (TextExtractor.UnsupportedFile e) {
-            status = "failed";
             error = error("unsupported_file", e.getMessage());
         } catch (IllegalArgumentException e) {
-            status = "failed";
             error = error("invalid_file", e.getMessage());
         } catch (EmbeddingFailed e) {
-            status = "failed";
             error = error("server_error", pool.isShutdown() ? INTERRUPTED : e.getMessage());
         } catch (InterruptedException e) {
-            status = "failed";
             error = error("server_error", INTERRUPTED);
         } catch (Exception e) {
             LOG.warn("ingestion of {} into {} failed: {}", job.fileId(), job.storeId(), e.toString());
-            status = "failed";
             error = error("server_error", "The file could not be indexed: " + e.getClass().getSimpleName() + ".");
         }
+        fail(job, error);
+    }
+
+    private void fail(Job job, String error) {
         try {
-            if (!store.finish(job.storeId(), job.fileId(), job.createdAt(), status, error, usage) && "completed".equals(status)) {
-                // Detached, its store or the file deleted, or cancelled while this ran: leave nothing behind.
-                index.get().deleteFileInStore(job.storeId(), job.fileId());
-            }
+            sink.failed(job, error);
         } catch (Exception e) {
             LOG.warn("ingestion of {} into {}: outcome not recorded: {}", job.fileId(), job.storeId(), e.toString());
         }
@@ -140,8 +172,17 @@ public final class Ingestion implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops: running files end failed (interrupted), and so do the queued ones, so that none waits
+     * for a start (or, in server mode, a lease to run out) to be marked.
+     */
     @Override
     public void close() {
         pool.shutdownNow();
+        for (Job queued : List.copyOf(active)) {
+            if (active.remove(queued)) {
+                fail(queued, error("server_error", INTERRUPTED));
+            }
+        }
     }
 }

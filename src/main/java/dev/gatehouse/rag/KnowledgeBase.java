@@ -30,6 +30,7 @@ public final class KnowledgeBase implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KnowledgeBase.class);
 
     private final RagStore store;
+    /** Null for an ephemeral knowledge base, whose bytes are in {@link #memory}. */
     private final FileBlobs blobs;
     private final Path indexFolder;
     /** Opened on first use: a gateway that never uses knowledge bases never opens (or locks) the index. */
@@ -38,6 +39,14 @@ public final class KnowledgeBase implements AutoCloseable {
     private final Embedder embedder;
     private final ExecutorService work;
     private final Path uploads;
+    /** Server mode only (null on SQLite): the chunks and bytes in the database, and this node's index kept in step. */
+    private final SharedChunks shared;
+    private final IndexSync sync;
+    /** This node's name in ingestion leases; kept in the data folder, so a restarted node knows its own. */
+    private final String nodeId;
+    /** Ephemeral only (else null): the files' bytes, and the in-memory database this knowledge base owns. */
+    private final MemoryBlobs memory;
+    private final Database ownDatabase;
 
     public KnowledgeBase(Database database, Path dataDir, Embedder embedder, RagConfig config) {
         this.store = new RagStore(database);
@@ -51,19 +60,207 @@ public final class KnowledgeBase implements AutoCloseable {
         }
         this.indexFolder = root.resolve("index");
         this.embedder = embedder;
-        this.ingestion = new Ingestion(store, this::index, blobs, embedder, config.ingestionThreads(), config.maxChunksPerFile());
-        this.work = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
-                Thread.ofPlatform().daemon().name("gatehouse-rag-", 0).factory());
-        int failed = store.failInterrupted(Ingestion.error("server_error", Ingestion.INTERRUPTED));
+        this.shared = store.shared() ? new SharedChunks(database) : null;
+        this.sync = shared == null ? null : new IndexSync(shared, this::index, blobs);
+        this.memory = null;
+        this.ownDatabase = null;
+        this.ingestion = new Ingestion(store, shared == null ? new LocalSink() : new SharedSink(),
+                id -> TextExtractor.extract(localCopy(id)), embedder, config.ingestionThreads(), config.maxChunksPerFile());
+        this.work = workers();
+        this.nodeId = nodeId(root);
+        String interrupted = Ingestion.error("server_error", Ingestion.INTERRUPTED);
+        // One node: whatever is in progress at start was interrupted. Several: only what this node held;
+        // the others' are theirs (or failed by the lease sweep when their node is gone).
+        int failed = shared == null ? store.failInterrupted(interrupted) : store.failClaimedBy(nodeId, interrupted);
         if (failed > 0) {
             LOG.info("knowledge bases: {} file ingestions interrupted by the last stop marked failed", failed);
+        }
+        if (sync != null) {
+            sync.start();
+        }
+    }
+
+    /**
+     * An ephemeral knowledge base, for zero-data-retention traffic: metadata in an in-memory
+     * database of its own, files' bytes in memory, search index in memory. Nothing of it reaches
+     * the disk or the gateway's database, and all of it is gone when the gateway stops.
+     *
+     * @param maxBytes the most all its files' bytes may take together
+     */
+    public static KnowledgeBase ephemeral(Embedder embedder, RagConfig config, long maxBytes) {
+        Database database = Database.open("jdbc:sqlite:file:gatehouse-ephemeral-" + java.util.UUID.randomUUID() + "?mode=memory",
+                null, null, null);
+        return new KnowledgeBase(database, embedder, config, new MemoryBlobs(maxBytes));
+    }
+
+    private KnowledgeBase(Database database, Embedder embedder, RagConfig config, MemoryBlobs memory) {
+        this.store = new RagStore(database);
+        this.ownDatabase = database;
+        this.memory = memory;
+        this.blobs = null;
+        this.uploads = null;
+        this.indexFolder = null;
+        this.embedder = embedder;
+        this.shared = null;
+        this.sync = null;
+        this.nodeId = null;
+        this.ingestion = new Ingestion(store, new LocalSink(), id -> {
+            byte[] bytes = memory.get(id);
+            if (bytes == null) {
+                throw new java.nio.file.NoSuchFileException(id);
+            }
+            return TextExtractor.extract(bytes);
+        }, embedder, config.ingestionThreads(), config.maxChunksPerFile());
+        this.work = workers();
+    }
+
+    private static ExecutorService workers() {
+        return Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
+                Thread.ofPlatform().daemon().name("gatehouse-rag-", 0).factory());
+    }
+
+    /** Whether this is an ephemeral (memory-only) knowledge base. */
+    public boolean ephemeral() {
+        return memory != null;
+    }
+
+    /** Ephemeral: keeps an uploaded file's bytes (in memory); false when the ephemeral space is full. */
+    public boolean keep(String id, byte[] bytes) {
+        return memory.put(id, bytes);
+    }
+
+    /** Ephemeral: a file's bytes, or null. */
+    public byte[] bytes(String id) {
+        return memory.get(id);
+    }
+
+    /** How long an ingestion's lease lasts without renewal (server mode): a dead node's files are failed after it. */
+    static final long LEASE_SECONDS = 60;
+
+    private static String nodeId(Path root) {
+        Path file = root.resolve("node-id");
+        try {
+            if (Files.exists(file)) {
+                return Files.readString(file).strip();
+            }
+            String id = "node-" + java.util.UUID.randomUUID();
+            Files.writeString(file, id);
+            return id;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read or write " + file, e);
+        }
+    }
+
+    /** Embedded mode: the chunks go into this node's index, the outcome into the database. */
+    private final class LocalSink implements Ingestion.Sink {
+        @Override
+        public void completed(Ingestion.Job job, List<ChunkIndex.Entry> entries, long usageBytes) throws Exception {
+            index().put(job.storeId(), job.fileId(), job.filename(), job.attributes(), job.attributesJson(), entries);
+            if (!store.finish(job.storeId(), job.fileId(), job.createdAt(), "completed", null, usageBytes)) {
+                // Detached, its store or the file deleted, or cancelled while this ran: leave nothing behind.
+                index().deleteFileInStore(job.storeId(), job.fileId());
+            }
+        }
+
+        @Override
+        public void failed(Ingestion.Job job, String lastErrorJson) {
+            store.finish(job.storeId(), job.fileId(), job.createdAt(), "failed", lastErrorJson, 0);
+        }
+    }
+
+    /**
+     * Server mode: the chunks and the outcome go into the database in one transaction; every node's
+     * index follows. This node indexes the chunks first, as in embedded mode, so that a file it shows
+     * {@code completed} is searchable here at once (and its index need not read them back).
+     */
+    private final class SharedSink implements Ingestion.Sink {
+        @Override
+        public void completed(Ingestion.Job job, List<ChunkIndex.Entry> entries, long usageBytes) throws Exception {
+            index().put(job.storeId(), job.fileId(), job.filename(), job.attributes(), job.attributesJson(), entries);
+            long seq;
+            try {
+                seq = store.finishShared(job.storeId(), job.fileId(), job.createdAt(), "completed", null, usageBytes, entries);
+            } catch (RuntimeException e) {
+                index().deleteFileInStore(job.storeId(), job.fileId());
+                throw e;
+            }
+            if (seq == 0) {
+                // Detached, its store or the file deleted, or cancelled while this ran: leave nothing behind.
+                index().deleteFileInStore(job.storeId(), job.fileId());
+                return;
+            }
+            sync.changed(seq);
+        }
+
+        @Override
+        public void failed(Ingestion.Job job, String lastErrorJson) throws Exception {
+            long seq = store.finishShared(job.storeId(), job.fileId(), job.createdAt(), "failed", lastErrorJson, 0, List.of());
+            if (seq != 0) {
+                sync.changed(0);
+            }
+        }
+    }
+
+    /** Server mode: this node's index sync (for the other nodes' announcements); null in embedded mode. */
+    public IndexSync sync() {
+        return sync;
+    }
+
+    /**
+     * Where a file's bytes are on this node's disk; in server mode fetched from the database first
+     * when this node has not got them (uploaded through another node). Blocks.
+     */
+    public Path localCopy(String id) throws IOException {
+        Path path = blobs.path(id);
+        if (shared != null && !Files.exists(path) && !shared.loadBytes(id, path)) {
+            throw new java.nio.file.NoSuchFileException(id);
+        }
+        return path;
+    }
+
+    /** {@link #localCopy} off the event loop. */
+    public CompletableFuture<Path> localCopyAsync(String id) {
+        return run(() -> localCopy(id));
+    }
+
+    /**
+     * Server mode, on a timer: renews this node's ingestion leases and fails ingestions whose node
+     * is gone (lease run out). Any node may run it; the updates are conditional, so running it
+     * everywhere is harmless. Blocks; for the housekeeping thread.
+     */
+    public void keepLeasesQuietly() {
+        if (shared == null) {
+            return;
+        }
+        try {
+            long now = System.currentTimeMillis() / 1000;
+            store.renewClaims(ingestion.active(), nodeId, now + LEASE_SECONDS);
+            int failed = store.failAbandoned(now, LEASE_SECONDS, Ingestion.error("server_error", Ingestion.INTERRUPTED));
+            if (failed > 0) {
+                LOG.info("knowledge bases: {} file ingestions of a node that stopped marked failed", failed);
+                sync.changed(0);
+            }
+        } catch (Exception e) {
+            LOG.warn("knowledge bases: ingestion leases not renewed (storage unavailable?): {}", e.toString());
+        }
+    }
+
+    /** Server mode, on the leader: forgets index changes older than a week (a node further behind rebuilds). */
+    public void pruneChangesQuietly() {
+        if (shared == null) {
+            return;
+        }
+        try {
+            shared.prune(System.currentTimeMillis() / 1000 - 7 * 86_400L);
+        } catch (RuntimeException e) {
+            LOG.warn("knowledge bases: old index changes not pruned (storage unavailable?): {}", e.getMessage());
         }
     }
 
     /** The search index, opened on first use. Blocking (the first call opens files). */
     synchronized ChunkIndex index() {
         if (index == null) {
-            index = new ChunkIndex(indexFolder);
+            index = memory != null ? ChunkIndex.inMemory() : new ChunkIndex(indexFolder);
         }
         return index;
     }
@@ -102,6 +299,9 @@ public final class KnowledgeBase implements AutoCloseable {
     public CompletableFuture<Void> adopt(Path upload, String id) {
         return run(() -> {
             blobs.adopt(upload, id);
+            if (shared != null) {
+                shared.saveBytes(id, blobs.path(id)); // the source of truth; other nodes fetch it when they need it
+            }
             return null;
         });
     }
@@ -109,8 +309,16 @@ public final class KnowledgeBase implements AutoCloseable {
     /** Deletes a file everywhere: its row, its attachments, its chunks in every store, its bytes. False: not the owner's. */
     public CompletableFuture<Boolean> deleteFile(String owner, String id) {
         return store.deleteFile(owner, id).thenCompose(stores -> stores == null ? CompletableFuture.completedFuture(false) : run(() -> {
-            index().deleteFile(id);
-            blobs.delete(id);
+            if (sync != null) {
+                sync.changed(0); // applies the deletion here (index and bytes) before the answer; the others follow
+            } else {
+                index().deleteFile(id);
+                if (memory != null) {
+                    memory.delete(id);
+                } else {
+                    blobs.delete(id);
+                }
+            }
             return true;
         }));
     }
@@ -118,7 +326,11 @@ public final class KnowledgeBase implements AutoCloseable {
     /** Deletes a store and every chunk in it. False: not the owner's. */
     public CompletableFuture<Boolean> deleteStore(String owner, String id) {
         return store.deleteStore(owner, id).thenCompose(deleted -> !deleted ? CompletableFuture.completedFuture(false) : run(() -> {
-            index().deleteStore(id);
+            if (sync != null) {
+                sync.changed(0);
+            } else {
+                index().deleteStore(id);
+            }
             return true;
         }));
     }
@@ -127,7 +339,11 @@ public final class KnowledgeBase implements AutoCloseable {
     public CompletableFuture<Boolean> detach(String owner, String storeId, String fileId) {
         return store.detach(owner, storeId, fileId).thenCompose(deleted -> !deleted ? CompletableFuture.completedFuture(false)
                 : run(() -> {
-                    index().deleteFileInStore(storeId, fileId);
+                    if (sync != null) {
+                        sync.changed(0);
+                    } else {
+                        index().deleteFileInStore(storeId, fileId);
+                    }
                     return true;
                 }));
     }
@@ -141,6 +357,10 @@ public final class KnowledgeBase implements AutoCloseable {
             Map<String, Object> attributes, String attributesJson) {
         return store.updateAttributes(owner, storeId, fileId, attributesJson).thenCompose(row ->
                 row == null || !row.status().equals("completed") ? CompletableFuture.completedFuture(row) : run(() -> {
+                    if (sync != null) {
+                        sync.changed(0); // server mode: applied here from the database before the answer, the others follow
+                        return row;
+                    }
                     index().updateAttributes(storeId, fileId, attributes, attributesJson);
                     if (store.storeFileNow(storeId, fileId) == null) {
                         // Detached or deleted while this rewrote its chunks: leave nothing behind (as ingestion does).
@@ -210,11 +430,17 @@ public final class KnowledgeBase implements AutoCloseable {
     @Override
     public void close() throws IOException {
         ingestion.close();
+        if (sync != null) {
+            sync.close();
+        }
         work.shutdownNow();
         synchronized (this) {
             if (index != null) {
                 index.close();
             }
+        }
+        if (ownDatabase != null) {
+            ownDatabase.close(); // an ephemeral knowledge base's database: in memory, gone with it
         }
     }
 }

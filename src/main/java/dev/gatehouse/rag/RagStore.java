@@ -1,6 +1,7 @@
 package dev.gatehouse.rag;
 
 import dev.gatehouse.store.Database;
+import dev.gatehouse.store.Dialect;
 import dev.gatehouse.store.Sql;
 import dev.gatehouse.store.SqlWork;
 import java.sql.Connection;
@@ -18,9 +19,17 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class RagStore {
     private final Database database;
+    /** Server mode: chunks and bytes live in the database too, and every change to them is logged for the other nodes. */
+    private final boolean shared;
 
     public RagStore(Database database) {
         this.database = database;
+        this.shared = database.dialect() == Dialect.POSTGRESQL;
+    }
+
+    /** Whether this is server mode (PostgreSQL): several nodes, the database the source of truth for chunks. */
+    public boolean shared() {
+        return shared;
     }
 
     public record FileRow(String id, String owner, String filename, String purpose, long bytes, long createdAt) {}
@@ -88,6 +97,11 @@ public final class RagStore {
                     rs -> rs.getString(1), id, owner);
             Sql.update(c, "DELETE FROM rag_vector_store_files WHERE file_id = ? AND owner = ?", id, owner);
             Sql.update(c, "DELETE FROM rag_files WHERE id = ? AND owner = ?", id, owner);
+            if (shared) {
+                Sql.update(c, "DELETE FROM rag_chunks WHERE file_id = ?", id);
+                Sql.update(c, "DELETE FROM rag_file_parts WHERE file_id = ?", id);
+                SharedChunks.log(c, "file", null, id);
+            }
             return stores;
         }));
     }
@@ -186,6 +200,10 @@ public final class RagStore {
             }
             Sql.update(c, "DELETE FROM rag_vector_store_files WHERE vector_store_id = ?", id);
             Sql.update(c, "DELETE FROM rag_vector_stores WHERE id = ?", id);
+            if (shared) {
+                Sql.update(c, "DELETE FROM rag_chunks WHERE vector_store_id = ?", id);
+                SharedChunks.log(c, "store", id, null);
+            }
             return true;
         }));
     }
@@ -253,8 +271,11 @@ public final class RagStore {
      */
     public CompletableFuture<StoreFileRow> updateAttributes(String owner, String storeId, String fileId, String attributesJson) {
         return database.async(SqlWork.inTransaction(c -> {
-            Sql.update(c, "UPDATE rag_vector_store_files SET attributes = ? WHERE vector_store_id = ? AND file_id = ? AND owner = ?"
-                    + " AND status <> 'in_progress'", attributesJson, storeId, fileId, owner);
+            int changed = Sql.update(c, "UPDATE rag_vector_store_files SET attributes = ? WHERE vector_store_id = ? AND file_id = ?"
+                    + " AND owner = ? AND status <> 'in_progress'", attributesJson, storeId, fileId, owner);
+            if (changed > 0 && shared) {
+                SharedChunks.log(c, "put", storeId, fileId); // every node re-reads the file's chunks with the new attributes
+            }
             return Sql.one(c, STORE_FILE_COLUMNS + " WHERE vector_store_id = ? AND file_id = ? AND owner = ?", RagStore::storeFileRow,
                     storeId, fileId, owner);
         }));
@@ -262,8 +283,14 @@ public final class RagStore {
 
     /** Detaches a file from a store; false when it was not attached (or not the owner's). */
     public CompletableFuture<Boolean> detach(String owner, String storeId, String fileId) {
-        return database.async(c -> Sql.update(c, "DELETE FROM rag_vector_store_files WHERE vector_store_id = ? AND file_id = ?"
-                + " AND owner = ?", storeId, fileId, owner) > 0);
+        return database.async(SqlWork.inTransaction(c -> {
+            boolean detached = Sql.update(c, "DELETE FROM rag_vector_store_files WHERE vector_store_id = ? AND file_id = ?"
+                    + " AND owner = ?", storeId, fileId, owner) > 0;
+            if (detached && shared) {
+                SharedChunks.replaceChunks(c, storeId, fileId, List.of());
+            }
+            return detached;
+        }));
     }
 
     /** Records how an ingestion ended; false when the file was detached (or its store deleted) meanwhile. Blocks. */
@@ -271,6 +298,56 @@ public final class RagStore {
         return database.call(c -> Sql.update(c, "UPDATE rag_vector_store_files SET status = ?, last_error = ?, usage_bytes = ?"
                 + " WHERE vector_store_id = ? AND file_id = ? AND created_at = ? AND status = 'in_progress'", status, lastErrorJson,
                 usageBytes, storeId, fileId, createdAt) > 0);
+    }
+
+    /**
+     * Server mode: records how an ingestion ended and, in the same transaction, its chunks (none
+     * unless completed) with the change for the other nodes' indexes; returns the change's sequence
+     * number, or 0 (nothing written) when the file was detached, replaced or cancelled meanwhile. Blocks.
+     */
+    public long finishShared(String storeId, String fileId, long createdAt, String status, String lastErrorJson, long usageBytes,
+            List<ChunkIndex.Entry> entries) {
+        return database.call(SqlWork.inTransaction(c -> {
+            if (Sql.update(c, "UPDATE rag_vector_store_files SET status = ?, last_error = ?, usage_bytes = ?, claimed_until = NULL"
+                    + " WHERE vector_store_id = ? AND file_id = ? AND created_at = ? AND status = 'in_progress'", status, lastErrorJson,
+                    usageBytes, storeId, fileId, createdAt) == 0) {
+                return 0L;
+            }
+            return SharedChunks.replaceChunks(c, storeId, fileId, "completed".equals(status) ? entries : List.of());
+        }));
+    }
+
+    /** An ingestion this node holds (queued or running): its lease is renewed while it does. */
+    public record Claim(String storeId, String fileId, long createdAt) {}
+
+    /** Renews this node's leases on the ingestions it holds, until {@code until} (epoch seconds). Blocks. */
+    public void renewClaims(List<Claim> claims, String node, long until) {
+        if (claims.isEmpty()) {
+            return;
+        }
+        database.call(SqlWork.inTransaction(c -> {
+            for (Claim k : claims) {
+                Sql.update(c, "UPDATE rag_vector_store_files SET claimed_by = ?, claimed_until = ? WHERE vector_store_id = ?"
+                        + " AND file_id = ? AND created_at = ? AND status = 'in_progress'", node, until, k.storeId(), k.fileId(),
+                        k.createdAt());
+            }
+            return null;
+        }));
+    }
+
+    /**
+     * Server mode: fails the ingestions whose lease ran out (their node stopped renewing it: it died),
+     * or, for one never claimed, that are older than a lease; any node may run it. Blocks.
+     */
+    public int failAbandoned(long now, long leaseSeconds, String lastErrorJson) {
+        return database.call(c -> Sql.update(c, "UPDATE rag_vector_store_files SET status = 'failed', last_error = ?"
+                + " WHERE status = 'in_progress' AND COALESCE(claimed_until, created_at + ?) < ?", lastErrorJson, leaseSeconds, now));
+    }
+
+    /** Server mode: fails the ingestions an earlier run of this node held (it restarted). Blocks. */
+    public int failClaimedBy(String node, String lastErrorJson) {
+        return database.call(c -> Sql.update(c, "UPDATE rag_vector_store_files SET status = 'failed', last_error = ?"
+                + " WHERE status = 'in_progress' AND claimed_by = ?", lastErrorJson, node));
     }
 
     /** Cancels a batch's files still in progress; returns how many. */

@@ -1,5 +1,6 @@
 package dev.gatehouse.rag;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.StringWriter;
@@ -12,7 +13,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
-import java.util.zip.ZipFile;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
 import org.apache.pdfbox.Loader;
 import org.apache.pdfbox.pdmodel.PDDocument;
 import org.apache.pdfbox.pdmodel.PDPage;
@@ -36,11 +38,56 @@ public final class TextExtractor {
     /** One section of a document: its text and its page (1-based; 0 when the type has no pages). */
     public record Section(int page, String text) {}
 
+    /** A file's bytes, on disk or (ephemeral stores) in memory. */
+    private interface Source {
+        InputStream open() throws IOException;
+
+        PDDocument pdf() throws IOException;
+
+        byte[] all() throws IOException;
+    }
+
+    private static Source of(Path file) {
+        return new Source() {
+            public InputStream open() throws IOException {
+                return Files.newInputStream(file);
+            }
+
+            public PDDocument pdf() throws IOException {
+                return Loader.loadPDF(file.toFile()); // random access on disk: a large PDF is not read into memory
+            }
+
+            public byte[] all() throws IOException {
+                return Files.readAllBytes(file);
+            }
+        };
+    }
+
+    private static Source of(byte[] bytes) {
+        return new Source() {
+            public InputStream open() {
+                return new ByteArrayInputStream(bytes);
+            }
+
+            public PDDocument pdf() throws IOException {
+                return Loader.loadPDF(bytes);
+            }
+
+            public byte[] all() {
+                return bytes;
+            }
+        };
+    }
+
     /** The file's type, as reported to users: pdf, docx, html or text. */
     public static String detect(Path file) throws IOException {
+        return detect(of(file));
+    }
+
+    private static String detect(Source file) throws IOException {
         byte[] head = new byte[512];
         int n;
-        try (InputStream in = Files.newInputStream(file)) {
+        try (InputStream in = file.open()) {
             n = in.readNBytes(head, 0, head.length);
         }
         String start = new String(head, 0, n, StandardCharsets.ISO_8859_1);
@@ -48,11 +95,13 @@ public final class TextExtractor {
             return "pdf";
         }
         if (start.startsWith("PK\u0003\u0004")) {
-            try (ZipFile zip = new ZipFile(file.toFile())) {
-                if (zip.getEntry("word/document.xml") != null) {
-                    return "docx";
+            try (ZipInputStream zip = new ZipInputStream(file.open())) {
+                for (ZipEntry e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
+                    if (e.getName().equals("word/document.xml")) {
+                        return "docx";
+                    }
                 }
-            } catch (IOException e) {
+            } catch (IOException | IllegalArgumentException e) {
                 // not a readable zip: unsupported below
             }
             return "binary";
@@ -71,6 +120,15 @@ public final class TextExtractor {
      * @throws UnsupportedFile when the content is of no type the gateway reads, or has no text
      */
     public static List<Section> extract(Path file) throws IOException {
+        return extract(of(file));
+    }
+
+    /** Extracts the text of a file held in memory (ephemeral stores: never written to disk). */
+    public static List<Section> extract(byte[] bytes) throws IOException {
+        return extract(of(bytes));
+    }
+
+    private static List<Section> extract(Source file) throws IOException {
         String type = detect(file);
         List<Section> sections = switch (type) {
             case "pdf" -> pdf(file);
@@ -87,10 +145,10 @@ public final class TextExtractor {
     }
 
     /** A PDF's text page by page, in one pass (a range per page re-read the document each time: 30 times slower). */
-    private static List<Section> pdf(Path file) throws IOException {
+    private static List<Section> pdf(Source file) throws IOException {
         List<Section> pages = new ArrayList<>();
         StringWriter out = new StringWriter();
-        try (PDDocument document = Loader.loadPDF(file.toFile())) {
+        try (PDDocument document = file.pdf()) {
             PDFTextStripper stripper = new PDFTextStripper() {
                 @Override
                 protected void endPage(PDPage page) throws IOException {
@@ -107,8 +165,8 @@ public final class TextExtractor {
         return pages;
     }
 
-    private static String docx(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file); XWPFDocument document = new XWPFDocument(in);
+    private static String docx(Source file) throws IOException {
+        try (InputStream in = file.open(); XWPFDocument document = new XWPFDocument(in);
                 XWPFWordExtractor extractor = new XWPFWordExtractor(document)) {
             return extractor.getText();
         } catch (IOException | RuntimeException e) {
@@ -126,8 +184,8 @@ public final class TextExtractor {
     }
 
     /** The file as UTF-8; malformed bytes mean a binary file of a type the gateway does not read. */
-    private static String utf8(Path file) throws IOException {
-        byte[] bytes = Files.readAllBytes(file);
+    private static String utf8(Source file) throws IOException {
+        byte[] bytes = file.all();
         try {
             String text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();

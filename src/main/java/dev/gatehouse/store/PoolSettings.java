@@ -50,6 +50,10 @@ final class PoolSettings {
         config.addDataSourceProperty("cache_size", "-16384");
         config.addDataSourceProperty("busy_timeout", String.valueOf(SQLITE_BUSY_TIMEOUT.toMillis()));
         config.addDataSourceProperty("foreign_keys", "true");
+        if (url.contains("mode=memory")) {
+            // An in-memory database keeps even its temporary tables and sorts off the disk.
+            config.addDataSourceProperty("temp_store", "MEMORY");
+        }
         return config;
     }
 

@@ -139,7 +139,7 @@ public final class FileSearchTool {
         String owner;
         try {
             params = StoreSearch.Request.withQuery(tool, prefix, query);
-            owner = RagHttp.owner(call);
+            owner = search.owner(call);
         } catch (GatewayException e) {
             return Future.failedFuture(e);
         }

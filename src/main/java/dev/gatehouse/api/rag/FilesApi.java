@@ -6,6 +6,7 @@ import dev.gatehouse.call.Endpoint;
 import dev.gatehouse.call.ErrorType;
 import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.rag.KnowledgeBase;
+import dev.gatehouse.rag.KnowledgeBases;
 import dev.gatehouse.rag.RagStore;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpHeaders;
@@ -34,13 +35,13 @@ public final class FilesApi {
 
     private final RagHttp http;
     private final Ingress ingress;
-    private final KnowledgeBase kb;
+    private final KnowledgeBases kbs;
     private final LongSupplier maxFileBytes;
 
-    public FilesApi(Ingress ingress, KnowledgeBase kb, LongSupplier maxFileBytes) {
-        this.http = new RagHttp(ingress);
+    public FilesApi(Ingress ingress, KnowledgeBases kbs, LongSupplier maxFileBytes) {
+        this.http = new RagHttp(ingress, kbs);
         this.ingress = ingress;
-        this.kb = kb;
+        this.kbs = kbs;
         this.maxFileBytes = maxFileBytes;
     }
 
@@ -65,7 +66,7 @@ public final class FilesApi {
                 if (admitted.failed()) {
                     throw admitted.cause();
                 }
-                String owner = RagHttp.owner(call);
+                String owner = RagHttp.owner(call, kbs);
                 if (type == null || !type.regionMatches(true, 0, "multipart/form-data", 0, 19)) {
                     throw new GatewayException(ErrorType.UNSUPPORTED_MEDIA_TYPE, "Upload files as multipart/form-data with fields"
                             + " 'file' and 'purpose', not '" + type + "'.", null, "unsupported_media_type");
@@ -82,6 +83,11 @@ public final class FilesApi {
     }
 
     private void readUpload(RoutingContext ctx) {
+        KnowledgeBase kb = kbs.of(ctx.get(OWNER));
+        if (kb.ephemeral()) {
+            MemoryUpload.read(ctx, maxFileBytes.getAsLong());
+            return;
+        }
         BodyHandler.create(kb.uploads().toString()).setBodyLimit(maxFileBytes.getAsLong() + FRAMING)
                 .setDeleteUploadedFilesOnEnd(true).setHandleFileUploads(true).setMergeFormAttributes(false).handle(ctx);
     }
@@ -103,15 +109,19 @@ public final class FilesApi {
     private void create(RoutingContext ctx) {
         Call call = ctx.get(CALL);
         String owner = ctx.get(OWNER);
+        KnowledgeBase kb = kbs.of(owner);
+        MemoryUpload inMemory = kb.ephemeral() ? ctx.get(MemoryUpload.KEY) : null;
         Future<RagStore.FileRow> created;
         try {
-            List<FileUpload> uploads = ctx.fileUploads().stream().filter(u -> u.name().equals("file")).toList();
-            if (uploads.size() != 1) {
-                throw GatewayException.invalid(uploads.isEmpty() ? "Missing required parameter: 'file'."
+            List<FileUpload> uploads = inMemory != null ? List.of() : ctx.fileUploads().stream().filter(u -> u.name().equals("file")).toList();
+            int count = inMemory != null ? inMemory.files() : uploads.size();
+            if (count != 1) {
+                throw GatewayException.invalid(count == 0 ? "Missing required parameter: 'file'."
                         : "Send one 'file' per upload.", "file");
             }
-            FileUpload upload = uploads.getFirst();
-            if (upload.size() > maxFileBytes.getAsLong()) {
+            FileUpload upload = inMemory != null ? null : uploads.getFirst();
+            long size = inMemory != null ? inMemory.bytes().length : upload.size();
+            if (size > maxFileBytes.getAsLong()) {
                 throw tooLarge();
             }
             String purpose = ctx.request().getFormAttribute("purpose");
@@ -122,10 +132,18 @@ public final class FilesApi {
                 throw GatewayException.invalid("Invalid 'purpose': expected one of " + String.join(", ", PURPOSES.stream().sorted()
                         .toList()) + "; got '" + purpose + "'.", "purpose");
             }
-            String filename = filename(upload.fileName());
-            RagStore.FileRow row = new RagStore.FileRow(RagHttp.id("file-"), owner, filename, purpose, upload.size(), RagHttp.now());
-            created = RagHttp.on(ctx, kb.adopt(Path.of(upload.uploadedFileName()), row.id()))
-                    .compose(v -> RagHttp.on(ctx, kb.store().insertFile(row))).map(v -> row);
+            String filename = filename(inMemory != null ? inMemory.filename() : upload.fileName());
+            RagStore.FileRow row = new RagStore.FileRow(RagHttp.id("file-"), owner, filename, purpose, size, RagHttp.now());
+            if (inMemory != null) {
+                if (!kb.keep(row.id(), inMemory.bytes())) {
+                    throw new GatewayException(ErrorType.PAYLOAD_TOO_LARGE, "The gateway's memory for ephemeral files is full"
+                            + " (rag.ephemeral.max-size): delete files or try later.", "file", "ephemeral_space_full");
+                }
+                created = RagHttp.on(ctx, kb.store().insertFile(row)).map(v -> row);
+            } else {
+                created = RagHttp.on(ctx, kb.adopt(Path.of(upload.uploadedFileName()), row.id()))
+                        .compose(v -> RagHttp.on(ctx, kb.store().insertFile(row))).map(v -> row);
+            }
         } catch (GatewayException e) {
             RagHttp.fail(ctx, call, e);
             return;
@@ -147,7 +165,7 @@ public final class FilesApi {
         http.serve(ctx, Endpoint.FILES, (call, owner, body) -> {
             ListParams page = ListParams.of(ctx, 10_000);
             String purpose = ctx.request().getParam("purpose");
-            return RagHttp.on(ctx, kb.store().files(owner, purpose, page.limit(), page.ascending(), page.after()))
+            return RagHttp.on(ctx, kbs.of(owner).store().files(owner, purpose, page.limit(), page.ascending(), page.after()))
                     .map(p -> ListParams.list(p.rows(), p.hasMore(), RagJson::file));
         });
     }
@@ -158,7 +176,7 @@ public final class FilesApi {
     }
 
     private Future<RagStore.FileRow> found(RoutingContext ctx, String owner, String id) {
-        return RagHttp.on(ctx, kb.store().file(owner, id)).map(f -> {
+        return RagHttp.on(ctx, kbs.of(owner).store().file(owner, id)).map(f -> {
             if (f == null) {
                 throw notFound(id);
             }
@@ -174,21 +192,39 @@ public final class FilesApi {
     private void content(RoutingContext ctx) {
         String id = ctx.pathParam("id");
         Call call = RagHttp.call(ctx, Endpoint.FILES);
-        ingress.gateway().admit(call).compose(v -> found(ctx, RagHttp.owner(call), id)).onComplete(done -> {
+        // In server mode the bytes may be on another node's disk only: this node fetches them from the database first.
+        ingress.gateway().admit(call).compose(v -> found(ctx, RagHttp.owner(call, kbs), id)).compose(f -> {
+            KnowledgeBase kb = kbs.of(f.owner());
+            if (kb.ephemeral()) {
+                byte[] bytes = kb.bytes(id);
+                if (bytes == null) {
+                    throw gone(id);
+                }
+                ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/octet-stream").end(io.vertx.core.buffer.Buffer.buffer(bytes));
+                return Future.<Path>succeededFuture(null);
+            }
+            return RagHttp.on(ctx, kb.localCopyAsync(id));
+        }).onComplete(done -> {
+            if (done.succeeded() && done.result() == null) {
+                return; // sent from memory
+            }
             if (done.failed()) {
-                RagHttp.fail(ctx, call, done.cause());
+                RagHttp.fail(ctx, call, done.cause() instanceof java.nio.file.NoSuchFileException ? gone(id) : done.cause());
                 return;
             }
             ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/octet-stream")
-                    .sendFile(kb.blobs().path(id).toString())
-                    .onFailure(e -> RagHttp.fail(ctx, call, new GatewayException(ErrorType.NOT_FOUND,
-                            "The content of file " + id + " is no longer available.", "id", "not_found")));
+                    .sendFile(done.result().toString())
+                    .onFailure(e -> RagHttp.fail(ctx, call, gone(id)));
         });
+    }
+
+    private static GatewayException gone(String id) {
+        return new GatewayException(ErrorType.NOT_FOUND, "The content of file " + id + " is no longer available.", "id", "not_found");
     }
 
     private void delete(RoutingContext ctx) {
         String id = ctx.pathParam("id");
-        http.serve(ctx, Endpoint.FILES, (call, owner, body) -> RagHttp.on(ctx, kb.deleteFile(owner, id)).map(deleted -> {
+        http.serve(ctx, Endpoint.FILES, (call, owner, body) -> RagHttp.on(ctx, kbs.of(owner).deleteFile(owner, id)).map(deleted -> {
             if (!deleted) {
                 throw notFound(id);
             }

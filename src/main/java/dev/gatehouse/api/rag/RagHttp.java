@@ -11,6 +11,7 @@ import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.dialect.openai.OpenAiErrors;
 import dev.gatehouse.dialect.openai.OpenAiJson;
 import dev.gatehouse.http.ErrorWriter;
+import dev.gatehouse.rag.KnowledgeBases;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -28,9 +29,11 @@ import java.util.concurrent.CompletableFuture;
 final class RagHttp {
     private static final SecureRandom RANDOM = new SecureRandom();
     private final Ingress ingress;
+    private final KnowledgeBases kbs;
 
-    RagHttp(Ingress ingress) {
+    RagHttp(Ingress ingress, KnowledgeBases kbs) {
         this.ingress = ingress;
+        this.kbs = kbs;
     }
 
     /** The work of one request: the admitted call, its owner and its JSON body (null without one). */
@@ -41,7 +44,7 @@ final class RagHttp {
     /** Serves a request without a body. */
     void serve(RoutingContext ctx, Endpoint endpoint, Work work) {
         Call call = call(ctx, endpoint);
-        respond(ctx, call, ingress.gateway().admit(call).compose(v -> work.serve(call, owner(call), null)));
+        respond(ctx, call, ingress.gateway().admit(call).compose(v -> work.serve(call, owner(call, kbs), null)));
     }
 
     /** Serves a request with a JSON body. */
@@ -57,7 +60,7 @@ final class RagHttp {
             if (!json.isObject()) {
                 throw GatewayException.invalid("The request body must be a JSON object.", null);
             }
-            return work.serve(call, owner(call), json);
+            return work.serve(call, owner(call, kbs), json);
         }));
     }
 
@@ -68,13 +71,19 @@ final class RagHttp {
     }
 
     /**
-     * The owner of what this caller creates and may see; a 403 under zero data retention, where the
-     * gateway keeps no files, chunks or vectors.
+     * The owner of what this caller creates and may see. Under zero data retention that is an
+     * ephemeral owner (memory-only files and stores, a different owner from the same team's usual
+     * one) when {@code rag.ephemeral} is enabled, and a 403 otherwise: the gateway keeps no files,
+     * chunks or vectors for such traffic.
      */
-    static String owner(Call call) {
+    static String owner(Call call, KnowledgeBases kbs) {
         if (call.zdr()) {
-            throw new GatewayException(ErrorType.PERMISSION, "Zero data retention applies to this key or team: the gateway"
-                    + " stores no files or vector stores for it.", null, "zdr_no_store");
+            if (!kbs.ephemeralEnabled()) {
+                throw new GatewayException(ErrorType.PERMISSION, "Zero data retention applies to this key or team: the gateway"
+                        + " stores no files or vector stores for it (an operator can enable memory-only ones: rag.ephemeral).",
+                        null, "zdr_no_store");
+            }
+            return KnowledgeBases.EPHEMERAL + ResponseStore.owner(call.principal());
         }
         return ResponseStore.owner(call.principal());
     }

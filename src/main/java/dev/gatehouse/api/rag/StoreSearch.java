@@ -8,6 +8,7 @@ import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.dialect.openai.OpenAiJson;
 import dev.gatehouse.rag.ChunkIndex;
 import dev.gatehouse.rag.KnowledgeBase;
+import dev.gatehouse.rag.KnowledgeBases;
 import dev.gatehouse.rag.RagStore;
 import dev.gatehouse.rag.SearchFilters;
 import io.vertx.core.Context;
@@ -23,10 +24,10 @@ import java.util.List;
 public final class StoreSearch {
     static final int DEFAULT_RESULTS = 10;
     static final int MAX_RESULTS = 50;
-    private final KnowledgeBase kb;
+    private final KnowledgeBases kbs;
 
-    public StoreSearch(KnowledgeBase kb) {
-        this.kb = kb;
+    public StoreSearch(KnowledgeBases kbs) {
+        this.kbs = kbs;
     }
 
     /**
@@ -104,15 +105,20 @@ public final class StoreSearch {
         }
     }
 
+    /** The owner of what this caller creates and may see (see {@link RagHttp#owner}). */
+    String owner(Call call) {
+        return RagHttp.owner(call, kbs);
+    }
+
     /**
      * The stores with these ids the caller may read: its own, or another owner's shared with it by an
      * access policy ({@code vector_stores}, read-only). A 404 for any other id (exactly as an unknown
      * one: nothing tells another team's store from a made-up id), a 400 for an expired store.
      */
     Future<List<RagStore.StoreRow>> readable(Context ctx, Call call, String owner, List<String> ids, String param) {
-        return RagHttp.on(ctx, kb.store().stores(owner, ids)).compose(own -> {
+        return RagHttp.on(ctx, kbs.of(owner).store().stores(owner, ids)).compose(own -> {
             List<Future<RagStore.StoreRow>> all = ids.stream().map(id -> own.stream().filter(r -> r.id().equals(id)).findFirst()
-                    .map(Future::succeededFuture).orElseGet(() -> shared(ctx, call, id))).toList();
+                    .map(Future::succeededFuture).orElseGet(() -> shared(ctx, call, owner, id))).toList();
             return Future.all(all).map(v -> {
                 List<RagStore.StoreRow> found = new java.util.ArrayList<>();
                 for (int i = 0; i < ids.size(); i++) {
@@ -133,21 +139,26 @@ public final class StoreSearch {
 
     /** The store {@code id} when the caller may read it (its own or shared with it), else null. */
     Future<RagStore.StoreRow> readable(Context ctx, Call call, String owner, String id) {
-        return RagHttp.on(ctx, kb.store().store(owner, id)).compose(own -> own != null ? Future.succeededFuture(own)
-                : shared(ctx, call, id));
+        return RagHttp.on(ctx, kbs.of(owner).store().store(owner, id)).compose(own -> own != null ? Future.succeededFuture(own)
+                : shared(ctx, call, owner, id));
     }
 
-    /** Another owner's store {@code id} when a policy of the caller shares it, else null (denied by default). */
-    private Future<RagStore.StoreRow> shared(Context ctx, Call call, String id) {
-        if (call.principal() == null) {
+    /**
+     * Another owner's store {@code id} when a policy of the caller shares it, else null (denied by
+     * default). Sharing is between the gateway's own stores only: a zero-data-retention caller (an
+     * ephemeral owner) reads its own memory-only stores and nothing shared.
+     */
+    private Future<RagStore.StoreRow> shared(Context ctx, Call call, String owner, String id) {
+        if (call.principal() == null || owner.startsWith(KnowledgeBases.EPHEMERAL)) {
             return Future.succeededFuture(null);
         }
-        return RagHttp.on(ctx, kb.store().sharedStore(id)).map(s -> s != null
+        return RagHttp.on(ctx, kbs.persistent().store().sharedStore(id)).map(s -> s != null
                 && call.principal().rules().mayReadVectorStore(s.id(), RagHttp.ownerTeam(s.owner())) ? s : null);
     }
 
     /** Runs the search as the caller; the stores become active now (their expiry moves). */
     Future<List<ChunkIndex.Hit>> run(Context ctx, Call call, List<RagStore.StoreRow> stores, Request r) {
+        KnowledgeBase kb = kbs.of(stores.isEmpty() ? "" : stores.getFirst().owner()); // all ephemeral or all not (see shared)
         kb.store().touch(stores, RagHttp.now());
         return RagHttp.on(ctx, kb.search(stores, r.query(), r.filters(), "filters", r.maxResults(), r.threshold(),
                 Loopback.credentials(call.headers())));

@@ -12,6 +12,7 @@ import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.dialect.openai.OpenAiJson;
 import dev.gatehouse.rag.Ingestion;
 import dev.gatehouse.rag.KnowledgeBase;
+import dev.gatehouse.rag.KnowledgeBases;
 import dev.gatehouse.rag.RagStore;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -36,14 +37,14 @@ public final class VectorStoresApi {
     private static final int MAX_FILES_PER_REQUEST = 500;
 
     private final RagHttp http;
-    private final KnowledgeBase kb;
+    private final KnowledgeBases kbs;
     private final StoreSearch search;
     private final Supplier<String> embeddingModel;
 
     /** @param embeddingModel the model new stores embed with (null: keywords only) */
-    public VectorStoresApi(Ingress ingress, KnowledgeBase kb, StoreSearch search, Supplier<String> embeddingModel) {
-        this.http = new RagHttp(ingress);
-        this.kb = kb;
+    public VectorStoresApi(Ingress ingress, KnowledgeBases kbs, StoreSearch search, Supplier<String> embeddingModel) {
+        this.http = new RagHttp(ingress, kbs);
+        this.kbs = kbs;
         this.search = search;
         this.embeddingModel = embeddingModel;
     }
@@ -82,7 +83,7 @@ public final class VectorStoresApi {
             RagStore.StoreRow row = new RagStore.StoreRow(RagHttp.id("vs_"), owner, name, now, now, metadata, days,
                     days == null ? null : now + days * 86_400L, embeddingModel.get());
             return ownedFiles(ctx, owner, fileIds, "file_ids")
-                    .compose(files -> RagHttp.on(ctx, kb.store().insertStore(row))
+                    .compose(files -> RagHttp.on(ctx, kb(owner).store().insertStore(row))
                             .compose(v -> attachAll(ctx, call, row, files, null, chunking, Map.of())))
                     .compose(v -> rendered(ctx, row));
         });
@@ -91,7 +92,7 @@ public final class VectorStoresApi {
     private void list(RoutingContext ctx) {
         http.serve(ctx, Endpoint.VECTOR_STORES, (call, owner, body) -> {
             ListParams page = ListParams.of(ctx);
-            return RagHttp.on(ctx, kb.store().stores(owner, page.limit(), page.ascending(), page.after())).compose(p -> {
+            return RagHttp.on(ctx, kb(owner).store().stores(owner, page.limit(), page.ascending(), page.after())).compose(p -> {
                 List<Future<ObjectNode>> rendered = p.rows().stream().map(s -> rendered(ctx, s)).toList();
                 return Future.all(rendered).map(all -> ListParams.list(rendered.stream().map(Future::result).toList(), p.hasMore(),
                         o -> o));
@@ -110,7 +111,7 @@ public final class VectorStoresApi {
             String metadata = body.has("metadata") ? RagParams.metadata(body.get("metadata"), "metadata") : null;
             Integer days = RagParams.expiresDays(body.get("expires_after"), "expires_after");
             return writable(ctx, call, owner)
-                    .compose(own -> RagHttp.on(ctx, kb.store().updateStore(owner, id, name, metadata, days, body.has("expires_after"))))
+                    .compose(own -> RagHttp.on(ctx, kb(owner).store().updateStore(owner, id, name, metadata, days, body.has("expires_after"))))
                     .compose(s -> {
                         if (s == null) {
                             throw storeNotFound(id);
@@ -123,7 +124,7 @@ public final class VectorStoresApi {
     private void delete(RoutingContext ctx) {
         String id = ctx.pathParam("id");
         http.serve(ctx, Endpoint.VECTOR_STORES, (call, owner, body) -> writable(ctx, call, owner)
-                .compose(own -> RagHttp.on(ctx, kb.deleteStore(owner, id))).map(deleted -> {
+                .compose(own -> RagHttp.on(ctx, kb(owner).deleteStore(owner, id))).map(deleted -> {
                     if (!deleted) {
                         throw storeNotFound(id);
                     }
@@ -156,7 +157,7 @@ public final class VectorStoresApi {
     private Future<ObjectNode> storeFiles(RoutingContext ctx, RagStore.StoreRow s, String batchId) {
         ListParams page = ListParams.of(ctx);
         String status = status(ctx.request().getParam("filter"));
-        return RagHttp.on(ctx, kb.store().storeFiles(s.owner(), s.id(), batchId, status, page.limit(), page.ascending(),
+        return RagHttp.on(ctx, kb(s.owner()).store().storeFiles(s.owner(), s.id(), batchId, status, page.limit(), page.ascending(),
                 page.after())).map(p -> ListParams.list(p.rows(), p.hasMore(), RagJson::storeFile));
     }
 
@@ -173,7 +174,7 @@ public final class VectorStoresApi {
     private void file(RoutingContext ctx) {
         String fileId = ctx.pathParam("fid");
         http.serve(ctx, Endpoint.VECTOR_STORES, (call, owner, body) -> readable(ctx, call, owner)
-                .compose(s -> RagHttp.on(ctx, kb.store().storeFile(s.owner(), s.id(), fileId))).map(f -> {
+                .compose(s -> RagHttp.on(ctx, kb(s.owner()).store().storeFile(s.owner(), s.id(), fileId))).map(f -> {
                     if (f == null) {
                         throw fileNotFound(fileId);
                     }
@@ -190,7 +191,7 @@ public final class VectorStoresApi {
             }
             Map<String, Object> attributes = RagParams.attributes(body.get("attributes"), "attributes");
             String json = OpenAiJson.MAPPER.valueToTree(attributes).toString();
-            return writable(ctx, call, owner).compose(s -> RagHttp.on(ctx, kb.updateAttributes(owner, s.id(), fileId, attributes,
+            return writable(ctx, call, owner).compose(s -> RagHttp.on(ctx, kb(owner).updateAttributes(owner, s.id(), fileId, attributes,
                     json))).map(f -> {
                         if (f == null) {
                             throw fileNotFound(fileId);
@@ -213,12 +214,12 @@ public final class VectorStoresApi {
     private void fileContent(RoutingContext ctx) {
         String fileId = ctx.pathParam("fid");
         http.serve(ctx, Endpoint.VECTOR_STORES, (call, owner, body) -> writable(ctx, call, owner)
-                .compose(s -> RagHttp.on(ctx, kb.store().storeFile(owner, s.id(), fileId)))
+                .compose(s -> RagHttp.on(ctx, kb(owner).store().storeFile(owner, s.id(), fileId)))
                 .compose(f -> {
                     if (f == null) {
                         throw fileNotFound(fileId);
                     }
-                    return RagHttp.on(ctx, kb.chunkTexts(f.storeId(), fileId));
+                    return RagHttp.on(ctx, kb(owner).chunkTexts(f.storeId(), fileId));
                 }).map(texts -> {
                     ObjectNode page = OpenAiJson.MAPPER.createObjectNode().put("object", "vector_store.file_content.page");
                     ArrayNode data = page.putArray("data");
@@ -232,7 +233,7 @@ public final class VectorStoresApi {
     private void detach(RoutingContext ctx) {
         String fileId = ctx.pathParam("fid");
         http.serve(ctx, Endpoint.VECTOR_STORES, (call, owner, body) -> writable(ctx, call, owner)
-                .compose(s -> RagHttp.on(ctx, kb.detach(owner, s.id(), fileId))).map(deleted -> {
+                .compose(s -> RagHttp.on(ctx, kb(owner).detach(owner, s.id(), fileId))).map(deleted -> {
                     if (!deleted) {
                         throw fileNotFound(fileId);
                     }
@@ -298,7 +299,7 @@ public final class VectorStoresApi {
         String batchId = ctx.pathParam("bid");
         http.serve(ctx, Endpoint.VECTOR_STORES, (call, owner, body) -> writable(ctx, call, owner)
                 .compose(s -> batchObject(ctx, owner, s.id(), batchId)
-                        .compose(found -> RagHttp.on(ctx, kb.store().cancelBatch(owner, s.id(), batchId)))
+                        .compose(found -> RagHttp.on(ctx, kb(owner).store().cancelBatch(owner, s.id(), batchId)))
                         .compose(n -> batchObject(ctx, owner, s.id(), batchId))));
     }
 
@@ -310,12 +311,12 @@ public final class VectorStoresApi {
 
     /** A batch as the API shows it; a 404 when the store has no such batch of this owner. */
     private Future<ObjectNode> batchObject(RoutingContext ctx, String owner, String storeId, String batchId) {
-        return RagHttp.on(ctx, kb.store().storeFiles(owner, storeId, batchId, null, 1, true, null)).compose(first -> {
+        return RagHttp.on(ctx, kb(owner).store().storeFiles(owner, storeId, batchId, null, 1, true, null)).compose(first -> {
             if (first.rows().isEmpty()) {
                 throw new GatewayException(ErrorType.NOT_FOUND, "No such vector store file batch: " + batchId, "batch_id", "not_found");
             }
             long createdAt = first.rows().getFirst().createdAt();
-            return RagHttp.on(ctx, kb.store().counts(storeId, batchId)).map(c -> RagJson.batch(batchId, storeId, createdAt, c));
+            return RagHttp.on(ctx, kb(owner).store().counts(storeId, batchId)).map(c -> RagJson.batch(batchId, storeId, createdAt, c));
         });
     }
 
@@ -341,6 +342,11 @@ public final class VectorStoresApi {
     }
 
     // ---- shared
+
+    /** The owner's knowledge base: the gateway's, or the ephemeral one for zero-data-retention traffic. */
+    private KnowledgeBase kb(String owner) {
+        return kbs.of(owner);
+    }
 
     /** The path's store when the caller may read it: its own, or shared with it by an access policy; else a 404. */
     private Future<RagStore.StoreRow> readable(RoutingContext ctx, Call call, String owner) {
@@ -370,7 +376,7 @@ public final class VectorStoresApi {
 
     /** The owner's files with these ids, in order; a 404 naming the first id that is not the owner's. */
     private Future<List<RagStore.FileRow>> ownedFiles(RoutingContext ctx, String owner, List<String> ids, String param) {
-        List<Future<RagStore.FileRow>> lookups = ids.stream().map(id -> RagHttp.on(ctx, kb.store().file(owner, id))).toList();
+        List<Future<RagStore.FileRow>> lookups = ids.stream().map(id -> RagHttp.on(ctx, kb(owner).store().file(owner, id))).toList();
         return Future.all(lookups).map(all -> {
             List<RagStore.FileRow> files = new ArrayList<>();
             for (int i = 0; i < ids.size(); i++) {
@@ -395,9 +401,9 @@ public final class VectorStoresApi {
         List<RagStore.StoreFileRow> rows = files.stream().map(f -> new RagStore.StoreFileRow(store.id(), f.id(), store.owner(), batchId,
                 now, "in_progress", null, chunking.json(), attributesJson, 0)).toList();
         Map<String, String> credentials = Loopback.credentials(call.headers());
-        return RagHttp.on(ctx, kb.store().attach(rows)).map(v -> {
+        return RagHttp.on(ctx, kb(store.owner()).store().attach(rows)).map(v -> {
             for (RagStore.FileRow f : files) {
-                kb.ingestion().submit(new Ingestion.Job(store.id(), f.id(), now, f.filename(), store.embeddingModel(),
+                kb(store.owner()).ingestion().submit(new Ingestion.Job(store.id(), f.id(), now, f.filename(), store.embeddingModel(),
                         chunking.maxTokens(), chunking.overlapTokens(), new LinkedHashMap<>(attributes), attributesJson, credentials));
             }
             return rows;
@@ -405,7 +411,7 @@ public final class VectorStoresApi {
     }
 
     private Future<ObjectNode> rendered(RoutingContext ctx, RagStore.StoreRow s) {
-        return RagHttp.on(ctx, kb.store().counts(s.id(), null)).map(c -> RagJson.store(s, c, RagHttp.now()));
+        return RagHttp.on(ctx, kb(s.owner()).store().counts(s.id(), null)).map(c -> RagJson.store(s, c, RagHttp.now()));
     }
 
     private static List<String> fileIds(JsonNode n, String param, boolean required) {
