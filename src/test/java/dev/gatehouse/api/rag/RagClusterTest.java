@@ -157,6 +157,33 @@ class RagClusterTest {
     }
 
     @Test
+    @Order(2)
+    void attributesUpdatedOnOneNodeFilterTheSearchOnTheOther() throws Exception {
+        Ready r = ready(a.origin(), "COBALT-HERON-5150");
+        String filtered = JSON.createObjectNode().put("query", "cobalt heron")
+                .set("filters", JSON.createObjectNode().put("type", "eq").put("key", "team").put("value", "blue")).toString();
+        HttpResponse<String> before = send(b.origin(), keyAlpha, "POST", "/v1/vector_stores/" + r.store() + "/search", filtered);
+        assertThat(before.statusCode()).as(before.body()).isEqualTo(200);
+        assertThat(JSON.readTree(before.body()).path("data").size()).as("no attributes yet: the filter matches nothing").isZero();
+
+        HttpResponse<String> update = send(a.origin(), keyAlpha, "POST", "/v1/vector_stores/" + r.store() + "/files/" + r.file(),
+                "{\"attributes\": {\"team\": \"blue\"}}");
+        assertThat(update.statusCode()).as(update.body()).isEqualTo(200);
+        long deadline = System.nanoTime() + CONVERGE.toNanos();
+        while (true) { // node B re-reads the file's chunks with the new attributes from the change log
+            HttpResponse<String> after = send(b.origin(), keyAlpha, "POST", "/v1/vector_stores/" + r.store() + "/search", filtered);
+            JsonNode hits = JSON.readTree(after.body()).path("data");
+            if (hits.size() > 0) {
+                assertThat(hits.path(0).path("file_id").asText()).isEqualTo(r.file());
+                assertThat(hits.path(0).path("attributes").path("team").asText()).isEqualTo("blue");
+                break;
+            }
+            assertThat(System.nanoTime()).as("node B never saw the new attributes: %s", after.body()).isLessThan(deadline);
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
     @Order(3)
     void anotherTeamGets404OnEveryEndpointOfTheOtherNode() throws Exception {
         Ready r = ready(a.origin(), "COBALT-MARMOT-7310");
