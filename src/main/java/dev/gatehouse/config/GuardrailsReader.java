@@ -17,8 +17,6 @@ final class GuardrailsReader {
             "private-key", "jwt", "high-entropy");
     /** Types that find values in the text and can therefore replace them. */
     private static final Set<String> MASKABLE = Set.of("pii", "secrets", "words", "regex");
-    /** Types that decide synchronously from memory: the only ones that can follow a stream chunk by chunk. */
-    private static final Set<String> LOCAL = Set.of("pii", "secrets", "injection", "words", "regex");
 
     private final Problems problems;
     private final Set<String> providers;
@@ -80,10 +78,6 @@ final class GuardrailsReader {
             problems.error(g.node("on-error"), g.child("on-error"), "must be block or allow, got '" + onError + "'");
         }
         Duration timeout = g.duration("timeout", false);
-        if (output && type != null && !LOCAL.contains(type)) {
-            problems.error(g.node("stage"), g.child("stage"), "a " + type
-                    + " guardrail runs on the input stage only (answers are checked by the built-in detectors)");
-        }
         GuardrailConfig.ApplyTo applyTo = applyTo(g.section("apply-to"));
         GuardrailConfig.StreamCheck stream = stream(g.section("stream"));
         GuardrailConfig.Settings settings = settings(type, g);

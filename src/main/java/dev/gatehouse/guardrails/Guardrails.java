@@ -132,15 +132,17 @@ public final class Guardrails {
      * verdicts carry {@code side}'s stage.
      */
     public Future<Checked> check(List<String> texts, Scope scope, String requestId, Side side) {
-        InputRun run = new InputRun(texts, new Placeholders(), scope, requestId, side);
-        Promise<Checked> done = Promise.promise();
-        run.next(applicable(scope, side == Side.INPUT), 0, done);
-        return done.future();
+        return run(texts, applicable(scope, side == Side.INPUT), new Placeholders(), scope, requestId, side);
     }
 
     /** Runs {@code guardrails} (input side) over {@code texts} in order; the first block ends the run. */
     Future<Checked> input(List<String> texts, List<Guardrail> guardrails, Placeholders masks, Scope scope, String requestId) {
-        InputRun run = new InputRun(texts, masks, scope, requestId, Side.INPUT);
+        return run(texts, guardrails, masks, scope, requestId, Side.INPUT);
+    }
+
+    /** Runs {@code guardrails} over {@code texts} in order as {@code side}; the first block ends the run. */
+    Future<Checked> run(List<String> texts, List<Guardrail> guardrails, Placeholders masks, Scope scope, String requestId, Side side) {
+        InputRun run = new InputRun(texts, masks, scope, requestId, side);
         Promise<Checked> done = Promise.promise();
         run.next(guardrails, 0, done);
         return done.future();
@@ -322,7 +324,11 @@ public final class Guardrails {
     }
 
     private static GatewayException blockedAs(Guardrail g, String subject, String why) {
-        return new GatewayException(ErrorType.INVALID_REQUEST, subject + " was blocked by guardrail '" + g.name() + "': " + why + ".",
+        return blockedAs(g.name(), subject, why);
+    }
+
+    static GatewayException blockedAs(String guardrail, String subject, String why) {
+        return new GatewayException(ErrorType.INVALID_REQUEST, subject + " was blocked by guardrail '" + guardrail + "': " + why + ".",
                 null, GUARDRAIL_BLOCKED);
     }
 
