@@ -91,7 +91,7 @@ final class OutputGuard implements OutputFilter {
             Scope scope = Scope.of(call);
             // Remote checks see the answer as the model wrote it (placeholders, not restored values).
             this.remoteRun = texts -> runner.run(texts, remote, new Placeholders(), scope, call.requestId(), Guardrails.Side.OUTPUT);
-            this.gate = new RemoteOutputGate(remoteRun, pending::toString, e -> passOn(e, emit), this::remoteChecked);
+            this.gate = new RemoteOutputGate(remoteRun, pending::toString, e -> passOn(e, emit), this::remoteChecked, this::report);
         }
         boolean wholeMode = false;
         int w = 0;

@@ -38,6 +38,11 @@ final class RemoteOutputGate {
     private final Consumer<StreamEvent> release;
     /** Records a check's verdicts on the call. */
     private final Consumer<Guardrails.Checked> verdicts;
+    /**
+     * Runs before a batch with the answer's finish is released: the verdicts are reported then, so a
+     * stream whose head goes out with that batch (whole mode) carries them in its header.
+     */
+    private final Runnable finishing;
     private final ArrayDeque<StreamEvent> queue = new ArrayDeque<>();
     /** The answer's text released so far (as the model wrote it, before restoring). */
     private final StringBuilder sent = new StringBuilder();
@@ -52,11 +57,12 @@ final class RemoteOutputGate {
     private Promise<Void> settled;
 
     RemoteOutputGate(Function<List<String>, Future<Guardrails.Checked>> check, Supplier<String> lookahead,
-            Consumer<StreamEvent> release, Consumer<Guardrails.Checked> verdicts) {
+            Consumer<StreamEvent> release, Consumer<Guardrails.Checked> verdicts, Runnable finishing) {
         this.check = check;
         this.lookahead = lookahead;
         this.release = release;
         this.verdicts = verdicts;
+        this.finishing = finishing;
     }
 
     void onBlock(Consumer<GatewayException> onBlock) {
@@ -181,6 +187,9 @@ final class RemoteOutputGate {
             }
             replace(c.texts());
         }
+        if (queue.stream().limit(covered).anyMatch(e -> e instanceof StreamEvent.Finish)) {
+            finishing.run();
+        }
         for (int i = 0; i < covered; i++) {
             StreamEvent e = queue.poll();
             if (e instanceof StreamEvent.TextDelta t) {
@@ -197,6 +206,9 @@ final class RemoteOutputGate {
         List<StreamEvent> out = new ArrayList<>(covered);
         boolean textPlaced = false;
         int tool = 1;
+        if (queue.stream().limit(covered).anyMatch(e -> e instanceof StreamEvent.Finish)) {
+            finishing.run();
+        }
         for (int i = 0; i < covered; i++) {
             StreamEvent e = queue.poll();
             if (e instanceof StreamEvent.TextDelta) {
