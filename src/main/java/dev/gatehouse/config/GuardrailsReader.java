@@ -11,7 +11,8 @@ import java.util.regex.PatternSyntaxException;
 
 /** Reads the {@code guardrails} section, reporting every mistake with its line. */
 final class GuardrailsReader {
-    static final List<String> TYPES = List.of("pii", "secrets", "injection", "words", "regex", "webhook", "moderation");
+    static final List<String> TYPES = List.of("pii", "secrets", "injection", "injection-classifier", "words", "regex", "webhook",
+            "moderation");
     static final List<String> PII = List.of("email", "phone", "credit-card", "iban", "ssn", "ip");
     static final List<String> SECRETS = List.of("openai-key", "anthropic-key", "provider-key", "aws-access-key",
             "private-key", "jwt", "high-entropy");
@@ -20,10 +21,13 @@ final class GuardrailsReader {
 
     private final Problems problems;
     private final Set<String> providers;
+    /** The public model names, which an injection classifier's {@code model} must be one of; null: not checked. */
+    private final Set<String> models;
 
-    GuardrailsReader(Problems problems, Set<String> providers) {
+    GuardrailsReader(Problems problems, Set<String> providers, Set<String> models) {
         this.problems = problems;
         this.providers = providers;
+        this.models = models;
     }
 
     GuardrailsConfig read(Section s) {
@@ -137,6 +141,13 @@ final class GuardrailsReader {
             Double bits = decimal(g, "entropy-threshold", 2.0, 8.0);
             entropy = bits == null ? 4.0 : bits;
         } else if ("injection".equals(type)) {
+            Double t = decimal(g, "threshold", 0.0, 1.0);
+            threshold = t == null ? 0.5 : t;
+        } else if ("injection-classifier".equals(type)) {
+            model = g.requiredString("model", " (a model of this gateway that rates the text; the mock provider's will do offline)");
+            if (model != null && models != null && !models.contains(model)) {
+                problems.error(g.node("model"), g.child("model"), "unknown model '" + model + "'" + Suggestions.didYouMean(model, models));
+            }
             Double t = decimal(g, "threshold", 0.0, 1.0);
             threshold = t == null ? 0.5 : t;
         } else if ("words".equals(type)) {
