@@ -207,6 +207,20 @@ class RemoteOutputGuardrailsTest {
             }
         }
         assertThat(lastAllowed).startsWith(released);
+        // the verdicts reach the metrics and the request log like the others', without the judged text
+        String metrics = "";
+        for (int i = 0; i < 50 && !metrics.contains("guardrail=\"hook-out\",outcome=\"blocked\",stage=\"output\""); i++) {
+            Thread.sleep(100);
+            metrics = gateway.get("/metrics").body();
+        }
+        assertThat(metrics).contains("gatehouse_guardrail_runs_total{guardrail=\"hook-out\",outcome=\"blocked\",stage=\"output\"}");
+        dev.gatehouse.testing.AdminClient admin = new dev.gatehouse.testing.AdminClient(gateway, GatewayHarness.MASTER_KEY);
+        String rows = "";
+        for (int i = 0; i < 100 && !rows.contains("hook-out:output=blocked"); i++) {
+            Thread.sleep(100);
+            rows = admin.get("/usage/requests?limit=20").body();
+        }
+        assertThat(rows).contains("hook-out:output=blocked[WEBHOOK]").doesNotContain("falcon");
     }
 
     @Test
