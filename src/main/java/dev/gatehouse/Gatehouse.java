@@ -18,6 +18,7 @@ import dev.gatehouse.admin.TeamsEndpoints;
 import dev.gatehouse.admin.UsersEndpoints;
 import dev.gatehouse.api.Ingress;
 import dev.gatehouse.api.Loopback;
+import dev.gatehouse.api.LoopbackModelClient;
 import dev.gatehouse.api.anthropic.AnthropicApi;
 import dev.gatehouse.api.mcp.McpApi;
 import dev.gatehouse.api.mcp.MessagesToolLoop;
@@ -301,7 +302,8 @@ public final class Gatehouse implements AutoCloseable {
                     () -> snapshot.get().config().routing(), null,
                     new ByokKeySelection(teamCredentials, () -> snapshot.get().config().secrets().allowCallerProviderKeys()));
             // Guardrails (in) run after the budget reservation; with none configured the stage returns at once.
-            Guardrails guardrails = new Guardrails(vertx, () -> snapshot.get().config(), new RemoteChecks(vertx));
+            RemoteChecks remoteChecks = new RemoteChecks(vertx);
+            Guardrails guardrails = new Guardrails(vertx, () -> snapshot.get().config(), remoteChecks);
             Gateway gateway = new Gateway(vertx, snapshot::get,
                     List.of(authenticate),
                     Stream.of(Stream.<Stage>of(new AuthorizeStage()), enforcement.stages().stream(),
@@ -377,6 +379,8 @@ public final class Gatehouse implements AutoCloseable {
             // Knowledge bases: files, vector stores and file search. Embeddings go through this gateway's own
             // /v1/embeddings as the caller (routing, budgets, request log); ingestion and search run off the event loop.
             Loopback loopback = new Loopback(upstreamClient, host, listening::get);
+            // Injection classifier guardrails ask their model through this gateway, as the caller.
+            remoteChecks.models(new LoopbackModelClient(loopback));
             KnowledgeBase knowledge = new KnowledgeBase(database, options.dataDir(), new LoopbackEmbedder(loopback), config.rag());
             // Zero-data-retention traffic: memory-only files and stores when enabled, else a 403 (read at start).
             KnowledgeBase ephemeralKnowledge = config.rag().ephemeral().enabled()

@@ -28,11 +28,23 @@ public class TranslatingRelay implements CallerFormat.StreamRelay, Resumable {
     /** Output guardrails and restoring of masked values, or null (then every event goes straight to the encoder). */
     private OutputFilter filter;
     private final Consumer<StreamEvent> encode;
+    /** Where bytes a deferring filter releases outside relay() and end() go (see StreamRelay#later). */
+    private Consumer<Buffer> later;
+    /** Whether end() was called: bytes released later then carry the stream's terminator. */
+    private boolean ended;
+    private boolean doneSent;
 
     public TranslatingRelay(StreamDecoder decoder, StreamEncoder encoder) {
         this.decoder = decoder;
         this.encoder = encoder;
-        this.encode = event -> pending.appendBuffer(encoder.encode(event));
+        this.encode = event -> {
+            Buffer bytes = encoder.encode(event);
+            if (pending != null) {
+                pending.appendBuffer(bytes);
+            } else {
+                deliverLater(bytes); // a deferring filter released it after its check's verdict
+            }
+        };
     }
 
     /** Handles one decoded event, usually by {@link #emit emitting} it. */
@@ -61,6 +73,38 @@ public class TranslatingRelay implements CallerFormat.StreamRelay, Resumable {
         return this;
     }
 
+    @Override
+    public final boolean defers() {
+        return filter != null && filter.defers();
+    }
+
+    @Override
+    public final void later(Consumer<Buffer> bytes, Consumer<RuntimeException> failed) {
+        this.later = bytes;
+        filter.onBlock(failed::accept);
+    }
+
+    @Override
+    public final io.vertx.core.Future<Void> settled() {
+        return filter == null ? io.vertx.core.Future.succeededFuture() : filter.settled();
+    }
+
+    @Override
+    public boolean resumable() {
+        // Text held for a remote check would be released into a stream that another relay now writes.
+        return filter == null || !filter.holding();
+    }
+
+    private void deliverLater(Buffer bytes) {
+        if (ended && encoder.finished() && !doneSent) {
+            doneSent = true;
+            bytes.appendBuffer(encoder.done());
+        }
+        if (later != null && bytes.length() > 0) {
+            later.accept(bytes);
+        }
+    }
+
     /** Writes an event to the caller's stream (through the output filter, when there is one). */
     protected final void emit(StreamEvent event) {
         if (filter == null) {
@@ -72,16 +116,29 @@ public class TranslatingRelay implements CallerFormat.StreamRelay, Resumable {
 
     @Override
     public final Buffer relay(Buffer upstreamChunk) {
-        pending = Buffer.buffer();
-        decoder.feed(upstreamChunk, this::accept);
-        return pending;
+        Buffer out = pending = Buffer.buffer();
+        try {
+            decoder.feed(upstreamChunk, this::accept);
+        } finally {
+            pending = null;
+        }
+        return out;
     }
 
     @Override
     public final Buffer end() {
-        pending = Buffer.buffer();
-        decoder.end(this::accept);
-        return encoder.finished() ? pending.appendBuffer(encoder.done()) : pending;
+        Buffer out = pending = Buffer.buffer();
+        ended = true;
+        try {
+            decoder.end(this::accept);
+        } finally {
+            pending = null;
+        }
+        if (encoder.finished() && !doneSent) {
+            doneSent = true;
+            out.appendBuffer(encoder.done());
+        }
+        return out;
     }
 
     @Override

@@ -70,7 +70,7 @@ final class ConfigReader {
         ZdrConfig zdr = zdr(top.section("zdr"));
         RequestLogConfig requestLog = requestLog(top.section("request-log"));
         OutboundConfig outbound = outbound(top.section("outbound"));
-        GuardrailsConfig guardrails = new GuardrailsReader(problems, providerNames).read(top.section("guardrails"));
+        GuardrailsConfig guardrails = new GuardrailsReader(problems, providerNames, modelNames).read(top.section("guardrails"));
         CacheConfig cache = new CacheReader(problems).read(top.section("cache"), redis, modelNames, models);
         ResponsesConfig responses = responses(top.section("responses"));
         McpConfig mcp = new McpReader(problems).read(top.section("mcp"));

@@ -11,21 +11,23 @@ import java.util.regex.PatternSyntaxException;
 
 /** Reads the {@code guardrails} section, reporting every mistake with its line. */
 final class GuardrailsReader {
-    static final List<String> TYPES = List.of("pii", "secrets", "injection", "words", "regex", "webhook", "moderation");
+    static final List<String> TYPES = List.of("pii", "secrets", "injection", "injection-classifier", "words", "regex", "webhook",
+            "moderation");
     static final List<String> PII = List.of("email", "phone", "credit-card", "iban", "ssn", "ip");
     static final List<String> SECRETS = List.of("openai-key", "anthropic-key", "provider-key", "aws-access-key",
             "private-key", "jwt", "high-entropy");
     /** Types that find values in the text and can therefore replace them. */
     private static final Set<String> MASKABLE = Set.of("pii", "secrets", "words", "regex");
-    /** Types that decide synchronously from memory: the only ones that can follow a stream chunk by chunk. */
-    private static final Set<String> LOCAL = Set.of("pii", "secrets", "injection", "words", "regex");
 
     private final Problems problems;
     private final Set<String> providers;
+    /** The public model names, which an injection classifier's {@code model} must be one of; null: not checked. */
+    private final Set<String> models;
 
-    GuardrailsReader(Problems problems, Set<String> providers) {
+    GuardrailsReader(Problems problems, Set<String> providers, Set<String> models) {
         this.problems = problems;
         this.providers = providers;
+        this.models = models;
     }
 
     GuardrailsConfig read(Section s) {
@@ -80,10 +82,6 @@ final class GuardrailsReader {
             problems.error(g.node("on-error"), g.child("on-error"), "must be block or allow, got '" + onError + "'");
         }
         Duration timeout = g.duration("timeout", false);
-        if (output && type != null && !LOCAL.contains(type)) {
-            problems.error(g.node("stage"), g.child("stage"), "a " + type
-                    + " guardrail runs on the input stage only (answers are checked by the built-in detectors)");
-        }
         GuardrailConfig.ApplyTo applyTo = applyTo(g.section("apply-to"));
         GuardrailConfig.StreamCheck stream = stream(g.section("stream"));
         GuardrailConfig.Settings settings = settings(type, g);
@@ -143,6 +141,13 @@ final class GuardrailsReader {
             Double bits = decimal(g, "entropy-threshold", 2.0, 8.0);
             entropy = bits == null ? 4.0 : bits;
         } else if ("injection".equals(type)) {
+            Double t = decimal(g, "threshold", 0.0, 1.0);
+            threshold = t == null ? 0.5 : t;
+        } else if ("injection-classifier".equals(type)) {
+            model = g.requiredString("model", " (a model of this gateway that rates the text; the mock provider's will do offline)");
+            if (model != null && models != null && !models.contains(model)) {
+                problems.error(g.node("model"), g.child("model"), "unknown model '" + model + "'" + Suggestions.didYouMean(model, models));
+            }
             Double t = decimal(g, "threshold", 0.0, 1.0);
             threshold = t == null ? 0.5 : t;
         } else if ("words".equals(type)) {

@@ -42,6 +42,24 @@ public interface CallerFormat {
 
         /** A relay for a streamed answer. */
         StreamRelay relay();
+
+        /**
+         * Whether a whole answer waits for I/O before it may be sent (a remote output guardrail):
+         * the executor then asks {@link #answerLater} instead of {@link #answer}. False for every
+         * leg without such a check, which therefore pays nothing for it.
+         */
+        default boolean answersLater() {
+            return false;
+        }
+
+        /** Like {@link #answer}, once the answer's checks passed; fails as {@link #answer} throws. */
+        default Future<Buffer> answerLater(Buffer upstreamBody, Call call) {
+            try {
+                return Future.succeededFuture(answer(upstreamBody, call));
+            } catch (RuntimeException e) {
+                return Future.failedFuture(e);
+            }
+        }
     }
 
     /**
@@ -167,6 +185,29 @@ public interface CallerFormat {
          */
         default boolean answering() {
             return true;
+        }
+
+        /**
+         * Whether this relay may produce bytes outside {@link #relay} and {@link #end}: an output
+         * check that waits for I/O releases held text when its verdict comes. Only then does the
+         * executor register {@link #later} and wait for {@link #settled} before ending the stream.
+         */
+        default boolean defers() {
+            return false;
+        }
+
+        /**
+         * Where bytes produced later go (in order, after everything returned so far), and a later
+         * failure: a {@link GatewayException} is an output guardrail's block.
+         */
+        default void later(java.util.function.Consumer<Buffer> bytes, java.util.function.Consumer<RuntimeException> failed) {}
+
+        /**
+         * Completes once the relay waits for nothing more (after {@link #end}: its last bytes went to
+         * {@link #later}); fails with a block. Complete at once for a relay that does not defer.
+         */
+        default Future<Void> settled() {
+            return Future.succeededFuture();
         }
     }
 }

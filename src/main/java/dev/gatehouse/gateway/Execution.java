@@ -255,6 +255,18 @@ final class Execution {
             return;
         }
         relay = broken != null ? caller.continuation(broken, target, prefill) : leg.relay();
+        if (relay.defers()) {
+            // A remote output check releases held text when its verdict comes, after this chunk's turn.
+            relay.later(bytes -> {
+                if (id == attemptId && !finished) {
+                    deliver(bytes);
+                }
+            }, failure -> {
+                if (id == attemptId && !finished) {
+                    answerFailed(failure);
+                }
+            });
+        }
         if (headersSent) {
             // A continuation: the caller's stream is open, so the idle deadline runs from now.
             lastChunkNanos = System.nanoTime();
@@ -279,19 +291,51 @@ final class Execution {
     }
 
     private void completeWhole(Buffer body) {
+        if (leg.answersLater()) {
+            // A remote output guardrail judges the answer first: its own deadline bounds the wait.
+            clearAttemptTimers();
+            int id = attemptId;
+            Future<Buffer> checked;
+            try {
+                checked = leg.answerLater(body, call);
+            } catch (RuntimeException e) {
+                checked = Future.failedFuture(e);
+            }
+            checked.onComplete(r -> {
+                if (id != attemptId || finished) {
+                    return;
+                }
+                if (r.succeeded()) {
+                    sendWhole(r.result());
+                } else {
+                    answerFailed(r.cause());
+                }
+            });
+            return;
+        }
         Buffer answer;
         try {
             answer = leg.answer(body, call);
-        } catch (UpstreamException e) {
-            attemptFailed(e.error(), false);
-            return;
-        } catch (GatewayException blocked) {
-            outputBlocked(blocked);
-            return;
         } catch (RuntimeException e) {
-            attemptFailed(UpstreamError.of(ErrorClass.UPSTREAM_ERROR, "malformed response from provider: " + e.getMessage()), false);
+            answerFailed(e);
             return;
         }
+        sendWhole(answer);
+    }
+
+    /** A whole answer or a stream chunk could not be turned into the caller's bytes, or a guardrail blocked it. */
+    private void answerFailed(Throwable e) {
+        if (e instanceof UpstreamException u) {
+            attemptFailed(u.error(), false);
+        } else if (e instanceof GatewayException blocked) {
+            outputBlocked(blocked);
+        } else {
+            attemptFailed(UpstreamError.of(ErrorClass.UPSTREAM_ERROR, (caller.stream() ? "malformed stream chunk from provider: "
+                    : "malformed response from provider: ") + e.getMessage()), false);
+        }
+    }
+
+    private void sendWhole(Buffer answer) {
         recordAttempt(200, null);
         endAttempt(TargetHealth.Outcome.SUCCESS, tokens());
         finish();
@@ -328,16 +372,15 @@ final class Execution {
         Buffer bytes;
         try {
             bytes = relay.relay(chunk);
-        } catch (UpstreamException e) {
-            attemptFailed(e.error(), false);
-            return;
-        } catch (GatewayException blocked) {
-            outputBlocked(blocked);
-            return;
         } catch (RuntimeException e) {
-            attemptFailed(UpstreamError.of(ErrorClass.UPSTREAM_ERROR, "malformed stream chunk from provider: " + e.getMessage()), false);
+            answerFailed(e);
             return;
         }
+        deliver(bytes);
+    }
+
+    /** Sends a relay's bytes to the caller: the stream's head first, then back-pressure on the upstream. */
+    private void deliver(Buffer bytes) {
         if (bytes.length() == 0) {
             if (!headersSent && firstByteTimer != null && relay.answering()) {
                 // The answer has begun but an output guardrail holds it back: the first-byte deadline
@@ -430,13 +473,39 @@ final class Execution {
         Buffer tail;
         try {
             tail = relay.end();
-        } catch (UpstreamException e) {
-            attemptFailed(e.error(), false);
-            return;
-        } catch (GatewayException blocked) {
-            outputBlocked(blocked);
+        } catch (RuntimeException e) {
+            answerFailed(e);
             return;
         }
+        Future<Void> settled = relay.settled();
+        if (!settled.isComplete()) {
+            // A remote output check still judges held text: what it releases arrives through
+            // StreamRelay#later; the stream ends once it is done. The upstream has ended, so its
+            // deadlines no longer apply; the check's own deadline (and the request's) bound the wait.
+            clearAttemptTimers();
+            deliver(tail);
+            int id = attemptId;
+            settled.onComplete(r -> {
+                if (id != attemptId || finished) {
+                    return;
+                }
+                if (r.failed()) {
+                    answerFailed(r.cause());
+                } else {
+                    streamEnded(Buffer.buffer());
+                }
+            });
+            return;
+        }
+        if (settled.failed()) {
+            answerFailed(settled.cause());
+            return;
+        }
+        streamEnded(tail);
+    }
+
+    /** The upstream's stream ended and nothing is held: ends the caller's stream with {@code tail}. */
+    private void streamEnded(Buffer tail) {
         if (!relay.complete()) {
             attemptFailed(UpstreamError.of(ErrorClass.CONNECTION, "the provider's stream ended before the answer was complete"), false);
             return;

@@ -10,6 +10,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -29,8 +30,11 @@ public final class Guardrails {
     private final RemoteChecks remotes;
     private volatile Compiled compiled;
 
-    /** The guardrails of one configuration. */
-    private record Compiled(GuardrailsConfig source, List<Guardrail> all) {}
+    /**
+     * The guardrails of one configuration, and the models classifier guardrails ask: a classifier
+     * never applies to a call of those models, so its own request is not classified in turn.
+     */
+    private record Compiled(GuardrailsConfig source, List<Guardrail> all, Set<String> classifierModels) {}
 
     public Guardrails(Vertx vertx, Supplier<GatehouseConfig> config, RemoteChecks remotes) {
         this.vertx = vertx;
@@ -46,8 +50,10 @@ public final class Guardrails {
     /** The guardrails attached to {@code scope} on one side, in configuration order. */
     List<Guardrail> applicable(Scope scope, boolean input) {
         List<Guardrail> out = null;
-        for (Guardrail g : compiled().all()) {
-            if ((input ? g.config.input() : g.config.output()) && g.appliesTo(scope)) {
+        Compiled c = compiled();
+        for (Guardrail g : c.all()) {
+            if ((input ? g.config.input() : g.config.output()) && g.appliesTo(scope)
+                    && !(g.remote instanceof ClassifierCheck && c.classifierModels().contains(scope.model()))) {
                 if (out == null) {
                     out = new ArrayList<>(4);
                 }
@@ -62,10 +68,14 @@ public final class Guardrails {
         Compiled c = compiled;
         if (c == null || c.source() != current.guardrails()) {
             List<Guardrail> all = new ArrayList<>();
+            Set<String> classifierModels = new HashSet<>();
             for (GuardrailConfig g : current.guardrails().guardrails().values()) {
                 all.add(compile(g, current));
+                if (g.type().equals(CLASSIFIER)) {
+                    classifierModels.add(g.settings().model());
+                }
             }
-            c = new Compiled(current.guardrails(), List.copyOf(all));
+            c = new Compiled(current.guardrails(), List.copyOf(all), Set.copyOf(classifierModels));
             compiled = c;
         }
         return c;
@@ -84,6 +94,7 @@ public final class Guardrails {
             }
             case "webhook" -> new Guardrail(g, null, null, remotes.webhook(g));
             case "moderation" -> new Guardrail(g, null, null, remotes.moderation(g, current.providers().get(s.provider())));
+            case CLASSIFIER -> new Guardrail(g, null, null, remotes.classifier(g));
             default -> throw new IllegalStateException("unknown guardrail type " + g.type());
         };
     }
@@ -132,15 +143,17 @@ public final class Guardrails {
      * verdicts carry {@code side}'s stage.
      */
     public Future<Checked> check(List<String> texts, Scope scope, String requestId, Side side) {
-        InputRun run = new InputRun(texts, new Placeholders(), scope, requestId, side);
-        Promise<Checked> done = Promise.promise();
-        run.next(applicable(scope, side == Side.INPUT), 0, done);
-        return done.future();
+        return run(texts, applicable(scope, side == Side.INPUT), new Placeholders(), scope, requestId, side);
     }
 
     /** Runs {@code guardrails} (input side) over {@code texts} in order; the first block ends the run. */
     Future<Checked> input(List<String> texts, List<Guardrail> guardrails, Placeholders masks, Scope scope, String requestId) {
-        InputRun run = new InputRun(texts, masks, scope, requestId, Side.INPUT);
+        return run(texts, guardrails, masks, scope, requestId, Side.INPUT);
+    }
+
+    /** Runs {@code guardrails} over {@code texts} in order as {@code side}; the first block ends the run. */
+    Future<Checked> run(List<String> texts, List<Guardrail> guardrails, Placeholders masks, Scope scope, String requestId, Side side) {
+        InputRun run = new InputRun(texts, masks, scope, requestId, side);
         Promise<Checked> done = Promise.promise();
         run.next(guardrails, 0, done);
         return done.future();
@@ -313,6 +326,7 @@ public final class Guardrails {
         }
     }
 
+    static final String CLASSIFIER = "injection-classifier";
     public static final String GUARDRAIL_BLOCKED = "guardrail_blocked";
     public static final String GUARDRAIL_UNAVAILABLE = "guardrail_unavailable";
 
@@ -322,7 +336,11 @@ public final class Guardrails {
     }
 
     private static GatewayException blockedAs(Guardrail g, String subject, String why) {
-        return new GatewayException(ErrorType.INVALID_REQUEST, subject + " was blocked by guardrail '" + g.name() + "': " + why + ".",
+        return blockedAs(g.name(), subject, why);
+    }
+
+    static GatewayException blockedAs(String guardrail, String subject, String why) {
+        return new GatewayException(ErrorType.INVALID_REQUEST, subject + " was blocked by guardrail '" + guardrail + "': " + why + ".",
                 null, GUARDRAIL_BLOCKED);
     }
 

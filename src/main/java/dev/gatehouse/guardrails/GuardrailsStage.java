@@ -52,7 +52,7 @@ public final class GuardrailsStage implements Stage {
         Future<Void> in = input.isEmpty() ? Future.succeededFuture() : checkInput(call, content, input, masks, scope);
         return in.map(v -> {
             if (!output.isEmpty() || masks.restores()) {
-                content.filterOutput(new OutputGuard(call, output, masks));
+                content.filterOutput(new OutputGuard(call, output, masks, guardrails));
                 call.answerFiltered(true); // keeps the answer out of the cache (see Call.answerFiltered)
             }
             return null;

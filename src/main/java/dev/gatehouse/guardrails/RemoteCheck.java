@@ -11,7 +11,7 @@ import java.util.List;
 interface RemoteCheck {
     /**
      * @param texts the request's texts, in document order
-     * @param stage "input" (the only stage remote checks run on; see GuardrailsReader)
+     * @param stage "input" (a request, a tool call's arguments) or "output" (an answer, a tool's result)
      */
     Future<Verdict> check(List<String> texts, String stage, Scope scope, String requestId);
 

@@ -30,6 +30,8 @@ public final class RemoteChecks {
 
     private final Vertx vertx;
     private final HttpClient client;
+    /** Reaches this gateway's models (classifier guardrails); set once the gateway listens. */
+    private volatile ModelClient models;
 
     public RemoteChecks(Vertx vertx) {
         this.vertx = vertx;
@@ -46,6 +48,35 @@ public final class RemoteChecks {
 
     RemoteCheck moderation(GuardrailConfig config, ProviderConfig provider) {
         return new ModerationCheck(this, config, provider);
+    }
+
+    RemoteCheck classifier(GuardrailConfig config) {
+        return new ClassifierCheck(this, config);
+    }
+
+    /** How classifier guardrails reach the gateway's models (its loopback), once it can be called. */
+    public void models(ModelClient models) {
+        this.models = models;
+    }
+
+    ModelClient models() {
+        return models;
+    }
+
+    /** {@code work}, failed with "no answer within ..." when it takes longer than {@code deadline}. */
+    <T> Future<T> within(Future<T> work, Duration deadline) {
+        Promise<T> promise = Promise.promise();
+        long timer = vertx.setTimer(Math.max(1, deadline.toMillis()),
+                t -> promise.tryFail(new IllegalStateException("no answer within " + deadline.toMillis() + " ms")));
+        work.onComplete(r -> {
+            vertx.cancelTimer(timer);
+            if (r.succeeded()) {
+                promise.tryComplete(r.result());
+            } else {
+                promise.tryFail(r.cause());
+            }
+        });
+        return promise.future();
     }
 
     /**

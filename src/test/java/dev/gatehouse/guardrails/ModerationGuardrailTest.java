@@ -56,6 +56,7 @@ class ModerationGuardrailTest {
                 models:
                   moderated: {targets: [{provider: oa, model: gpt-4o}]}
                   moderated-open: {targets: [{provider: oa, model: gpt-4o}]}
+                  moderated-answers: {targets: [{provider: oa, model: gpt-4o}]}
                 guardrails:
                   moderation:
                     type: moderation
@@ -70,6 +71,12 @@ class ModerationGuardrailTest {
                     model: omni-moderation-latest
                     on-error: allow
                     apply-to: {models: [moderated-open]}
+                  answer-moderation:
+                    type: moderation
+                    stage: output
+                    provider: mod
+                    stream: {window: 16}
+                    apply-to: {models: [moderated-answers]}
                 """.formatted(openai.baseUrl(), FakeOpenAi.DEFAULT_KEY, moderation.actualPort(), KEY));
     }
 
@@ -193,5 +200,30 @@ class ModerationGuardrailTest {
         assertThat(open.statusCode()).isEqualTo(200);
         assertThat(open.headers().firstValue("x-gatehouse-guardrails").orElseThrow()).contains("moderation-open=error");
         assertThat(openai.requestCount()).isEqualTo(1);
+    }
+
+    @Test
+    void answersAreModeratedWholeAndStreamed() throws Exception {
+        openai.answer("We will attack at dawn.");
+        HttpResponse<String> whole = chat("moderated-answers", "What is the plan?");
+        assertThat(whole.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(whole.body()).at("/error/message").asText()).contains("'answer-moderation'").contains("violence");
+        assertThat(whole.body()).doesNotContain("dawn");
+        // output stage only: the prompt was not sent, the answer was
+        assertThat(received).hasSize(1);
+        assertThat(received.getFirst().path("input").toString()).contains("We will attack at dawn.").doesNotContain("What is the plan?");
+
+        received.clear();
+        openai.chunkTexts("A calm and friendly introduction, long enough to be released. ", "Then: we ", "att", "ack at dawn.");
+        HttpResponse<String> streamed = gateway.post("/v1/chat/completions", """
+                {"model":"moderated-answers","stream":true,"messages":[{"role":"user","content":"What is the plan?"}]}""");
+        assertThat(streamed.statusCode()).isEqualTo(200);
+        assertThat(streamed.body()).doesNotContain("att").doesNotContain("dawn").contains("guardrail_blocked")
+                .contains("'answer-moderation'").doesNotContain("[DONE]");
+
+        openai.answer("Bread needs flour, water, salt and yeast.");
+        HttpResponse<String> clean = chat("moderated-answers", "How do I bake bread?");
+        assertThat(clean.statusCode()).isEqualTo(200);
+        assertThat(clean.headers().firstValue("x-gatehouse-guardrails").orElseThrow()).contains("answer-moderation=passed(output)");
     }
 }

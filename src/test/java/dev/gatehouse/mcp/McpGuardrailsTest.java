@@ -43,12 +43,26 @@ class McpGuardrailsTest {
     static GatewayHarness gateway;
     static String config;
     static ListAppender<ILoggingEvent> logs;
+    static io.vertx.core.Vertx vertx;
+    /** The stages and texts the output webhook was asked about. */
+    static final List<JsonNode> hookCalls = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @BeforeAll
     static void start() {
         upstream = McpTestServer.start();
         openai = FakeOpenAi.start();
         String url = upstream.streamableUrl();
+        vertx = io.vertx.core.Vertx.vertx();
+        // A DLP service that refuses any text naming the project.
+        int hookPort = vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(body -> {
+            try {
+                hookCalls.add(JSON.readTree(body.getBytes()));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            req.response().end(body.toString().contains("zebrafalcon")
+                    ? "{\"action\":\"block\",\"reason\":\"it names the project\"}" : "{\"action\":\"allow\"}");
+        })).listen(0, "127.0.0.1").await().actualPort();
         config = """
                 providers:
                   oa: {kind: openai, base-url: "%1$s", api-key: %2$s}
@@ -62,6 +76,7 @@ class McpGuardrailsTest {
                     flagging: {transport: streamable-http, url: "%3$s"}
                     down: {transport: streamable-http, url: "%3$s"}
                     plain: {transport: streamable-http, url: "%3$s"}
+                    judged: {transport: streamable-http, url: "%3$s"}
                 guardrails:
                   secrets-block:
                     type: secrets
@@ -90,10 +105,18 @@ class McpGuardrailsTest {
                     allow-private: true
                     timeout: 400ms
                     apply-to: {models: [down__echo]}
-                """.formatted(openai.baseUrl(), FakeOpenAi.DEFAULT_KEY, url);
+                  dlp-out:
+                    type: webhook
+                    stage: output
+                    url: http://127.0.0.1:%4$d/verdict
+                    secret: hook-secret-0123
+                    allow-private: true
+                    timeout: 2s
+                    apply-to: {models: [judged__echo]}
+                """.formatted(openai.baseUrl(), FakeOpenAi.DEFAULT_KEY, url, hookPort);
         gateway = GatewayHarness.start(config);
         McpGatewayTestSupport.awaitTool(gateway, "blocking__echo");
-        for (String s : List.of("outblock", "masking", "flagging", "down", "plain")) {
+        for (String s : List.of("outblock", "masking", "flagging", "down", "plain", "judged")) {
             McpGatewayTestSupport.awaitTool(gateway, s + "__echo");
         }
         Logger root = (Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
@@ -108,6 +131,9 @@ class McpGuardrailsTest {
     static void stop() {
         ((Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).detachAppender(logs);
         ((Logger) LoggerFactory.getLogger("dev.gatehouse")).setLevel(null);
+        if (vertx != null) {
+            vertx.close();
+        }
         for (AutoCloseable c : new AutoCloseable[] {gateway, openai, upstream}) {
             try {
                 if (c != null) {
@@ -163,6 +189,23 @@ class McpGuardrailsTest {
         // a clean result passes
         assertThat(rpc(GatewayHarness.MASTER_KEY, "outblock__echo", "nothing secret").path("result").path("content").path(0)
                 .path("text").asText()).isEqualTo("nothing secret");
+    }
+
+    @Test
+    void aWebhookJudgesTheToolsResultNotOnlyItsArguments() throws Exception {
+        hookCalls.clear();
+        int before = upstream.toolCalls();
+        HttpResponse<String> r = callTool(GatewayHarness.MASTER_KEY, "judged__echo", "the plan is zebrafalcon");
+        JsonNode error = JSON.readTree(r.body()).path("error");
+        assertThat(error.path("code").asInt()).isEqualTo(-32007);
+        assertThat(error.path("message").asText()).contains("'dlp-out'").contains("it names the project");
+        assertThat(r.body()).doesNotContain("zebrafalcon");
+        assertThat(upstream.toolCalls()).isEqualTo(before + 1); // the tool ran; the webhook refused its result
+        assertThat(hookCalls).hasSize(1); // output stage only: the arguments were not sent to it
+        assertThat(hookCalls.getFirst().path("stage").asText()).isEqualTo("output");
+        assertThat(hookCalls.getFirst().path("texts").toString()).contains("the plan is zebrafalcon");
+        assertThat(rpc(GatewayHarness.MASTER_KEY, "judged__echo", "nothing to see").path("result").path("content").path(0)
+                .path("text").asText()).isEqualTo("nothing to see");
     }
 
     @Test

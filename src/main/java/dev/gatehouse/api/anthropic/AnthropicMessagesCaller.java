@@ -133,11 +133,30 @@ final class AnthropicMessagesCaller implements CallerFormat, CallContent {
 
         @Override
         public Buffer answer(Buffer upstreamBody, Call call) {
-            ChatResponse response = target.provider().codec().decodeChat(upstreamBody, canonical());
-            call.usage(response.usage());
+            ChatResponse response = decoded(upstreamBody, call);
             if (outputFilter != null) {
                 response = outputFilter.answer(response); // throws the block, if a guardrail blocks
             }
+            return encoded(response);
+        }
+
+        @Override
+        public boolean answersLater() {
+            return outputFilter != null && outputFilter.defers();
+        }
+
+        @Override
+        public Future<Buffer> answerLater(Buffer upstreamBody, Call call) {
+            return outputFilter.answerLater(decoded(upstreamBody, call)).map(this::encoded);
+        }
+
+        private ChatResponse decoded(Buffer upstreamBody, Call call) {
+            ChatResponse response = target.provider().codec().decodeChat(upstreamBody, canonical());
+            call.usage(response.usage());
+            return response;
+        }
+
+        private Buffer encoded(ChatResponse response) {
             lastAnswer = response;
             // The model the upstream reports answering with, as on every path (docs/api.md).
             return AnthropicResponseEncoder.encode(response, response.model() != null ? response.model() : target.upstreamModel());

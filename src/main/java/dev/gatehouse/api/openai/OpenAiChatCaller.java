@@ -137,11 +137,30 @@ final class OpenAiChatCaller implements CallerFormat, CallContent {
 
         @Override
         public Buffer answer(Buffer upstreamBody, Call call) {
-            ChatResponse response = withModel(target.provider().codec().decodeChat(upstreamBody, canonical()), target.upstreamModel());
-            call.usage(response.usage());
+            ChatResponse response = decoded(upstreamBody, call);
             if (outputFilter != null) {
                 response = outputFilter.answer(response); // throws the block, if a guardrail blocks
             }
+            return encoded(response);
+        }
+
+        @Override
+        public boolean answersLater() {
+            return outputFilter != null && outputFilter.defers();
+        }
+
+        @Override
+        public Future<Buffer> answerLater(Buffer upstreamBody, Call call) {
+            return outputFilter.answerLater(decoded(upstreamBody, call)).map(this::encoded);
+        }
+
+        private ChatResponse decoded(Buffer upstreamBody, Call call) {
+            ChatResponse response = withModel(target.provider().codec().decodeChat(upstreamBody, canonical()), target.upstreamModel());
+            call.usage(response.usage());
+            return response;
+        }
+
+        private Buffer encoded(ChatResponse response) {
             lastAnswer = response;
             // Extra top-level fields of another format (Anthropic's container, stop_details) stay behind.
             return OpenAiResponseEncoder.encode(response, target.provider().codec().format() == WireFormat.OPENAI);

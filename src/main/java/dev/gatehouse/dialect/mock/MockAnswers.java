@@ -3,6 +3,7 @@ package dev.gatehouse.dialect.mock;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gatehouse.call.InjectionClassification;
 import dev.gatehouse.canonical.ChatRequest;
 import dev.gatehouse.canonical.ContentPart;
 import dev.gatehouse.canonical.FinishReason;
@@ -39,6 +40,10 @@ final class MockAnswers {
 
     static Answer answer(ChatRequest request, MockSettings settings) {
         String prompt = lastUserText(request.messages());
+        if (!request.messages().isEmpty() && request.messages().getFirst().role() == Role.SYSTEM
+                && InjectionClassification.isClassification(request.messages().getFirst().plainText())) {
+            return classification(request, prompt);
+        }
         List<String> all = new ArrayList<>(settings.outputTokens());
         all.add("Mock");
         all.add("answer");
@@ -61,6 +66,22 @@ final class MockAnswers {
         }
         words = List.copyOf(words);
         return new Answer(words, reason, Usage.of(promptTokens(request.messages()), words.size()));
+    }
+
+    /** Phrases the mock's injection classifier rates as injections (any case); anything else is clean. */
+    private static final List<String> INJECTION_SIGNS = List.of("ignore all previous instructions", "ignore previous instructions",
+            "ignore the above", "disregard your instructions", "reveal your system prompt", "you are now dan", "developer mode");
+
+    /**
+     * A prompt-injection classification ({@link InjectionClassification}): {@code {"score":0.99}}
+     * when the text contains one of {@link #INJECTION_SIGNS}, else {@code {"score":0.01}}, so the
+     * classifier guardrail can be tried and tested offline.
+     */
+    private static Answer classification(ChatRequest request, String prompt) {
+        String lower = prompt.toLowerCase(java.util.Locale.ROOT);
+        boolean injection = INJECTION_SIGNS.stream().anyMatch(lower::contains);
+        String verdict = injection ? "{\"score\":0.99}" : "{\"score\":0.01}";
+        return new Answer(List.of(verdict), FinishReason.STOP, Usage.of(promptTokens(request.messages()), 1));
     }
 
     /** Words in every message plus a few per message for role markers, like real tokenizers add. */
