@@ -227,7 +227,7 @@ final class OpenAiChatCaller implements CallerFormat, CallContent {
     }
 
     /** Same-format stream: bytes flow through; the scanner notes usage and finish and strips the usage chunk we injected. */
-    private static final class PassthroughRelay implements StreamRelay, Resumable {
+    static final class PassthroughRelay implements StreamRelay, Resumable {
         private static final Buffer DONE = Buffer.buffer("data: [DONE]\n\n");
         private final OpenAiStreamUsageScanner scanner;
         private final Provider provider;
