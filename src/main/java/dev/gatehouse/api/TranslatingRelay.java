@@ -24,9 +24,7 @@ public class TranslatingRelay implements CallerFormat.StreamRelay, Resumable {
     private final StringBuilder answerText = new StringBuilder();
     private boolean toolCalls;
     private boolean answering;
-    /** What the current chunk encoded so far (null: nothing); see {@link #add}. */
     private Buffer pending;
-    private boolean pendingOwned;
     /** Output guardrails and restoring of masked values, or null (then every event goes straight to the encoder). */
     private OutputFilter filter;
     private final Consumer<StreamEvent> encode;
@@ -36,7 +34,7 @@ public class TranslatingRelay implements CallerFormat.StreamRelay, Resumable {
     public TranslatingRelay(StreamDecoder decoder, StreamEncoder encoder) {
         this.decoder = decoder;
         this.encoder = encoder;
-        this.encode = event -> add(encoder.encode(event));
+        this.encode = event -> pending.appendBuffer(encoder.encode(event));
     }
 
     /** Handles one decoded event, usually by {@link #emit emitting} it. */
@@ -68,56 +66,24 @@ public class TranslatingRelay implements CallerFormat.StreamRelay, Resumable {
     /** Writes an event to the caller's stream (through the output filter, when there is one). */
     protected final void emit(StreamEvent event) {
         if (filter == null) {
-            add(encoder.encode(event));
+            pending.appendBuffer(encoder.encode(event));
         } else {
             filter.event(event, encode);
         }
     }
 
-    /**
-     * Adds an encoded event to what the current chunk gives the caller. Usually a chunk carries one
-     * event, so its encoding is passed on as it is; a second one copies both into a buffer of our
-     * own (an encoder's buffer, possibly a shared constant, is never appended to).
-     */
-    private void add(Buffer encoded) {
-        if (encoded.length() == 0) {
-            return;
-        }
-        if (pending == null) {
-            pending = encoded;
-            return;
-        }
-        if (!pendingOwned) {
-            pending = Buffer.buffer(pending.length() + encoded.length() + 256).appendBuffer(pending);
-            pendingOwned = true;
-        }
-        pending.appendBuffer(encoded);
-    }
-
-    private Buffer takePending() {
-        Buffer out = pending == null ? Buffer.buffer(0) : pending;
-        pending = null;
-        pendingOwned = false;
-        return out;
-    }
-
     @Override
     public final Buffer relay(Buffer upstreamChunk) {
-        pending = null;
-        pendingOwned = false;
+        pending = Buffer.buffer();
         decoder.feed(upstreamChunk, onEvent);
-        return takePending();
+        return pending;
     }
 
     @Override
     public final Buffer end() {
-        pending = null;
-        pendingOwned = false;
+        pending = Buffer.buffer();
         decoder.end(onEvent);
-        if (encoder.finished()) {
-            add(encoder.done());
-        }
-        return takePending();
+        return encoder.finished() ? pending.appendBuffer(encoder.done()) : pending;
     }
 
     @Override
