@@ -29,8 +29,12 @@ import io.vertx.core.http.HttpServerResponse;
 final class StreamWriter {
     /** The caller's write queue bound: a few SSE chunks, enough to keep a reading caller's socket busy. */
     static final int WRITE_QUEUE_BYTES = 64 * 1024;
-    /** Bytes held for one turn at most: beyond, they are written at once. */
-    static final int COALESCE_BYTES = 16 * 1024;
+    /**
+     * Bytes held for one turn at most. Only small chunks (SSE events) are joined, in a buffer of
+     * exactly this size: joining large ones into growing buffers made each stalled stream hold twice
+     * the heap (StalledReadersStressTest), and a large chunk pays for its own write anyway.
+     */
+    static final int COALESCE_BYTES = 4 * 1024;
     /**
      * Bytes a stream may hold back before its answer begins (see Execution#held): an upstream that
      * sends nothing but openings is committed to rather than buffered for ever.
@@ -60,13 +64,16 @@ final class StreamWriter {
         if (bytes.length() == 0) {
             return;
         }
+        if (pending != null && pending.length() + bytes.length() > COALESCE_BYTES) {
+            flush(); // no room: what is held goes first
+        }
         pendingUpstream = upstream;
         if (pending == null) {
             pending = bytes;
             pendingOwned = false;
         } else {
             if (!pendingOwned) {
-                pending = Buffer.buffer(Math.max(pending.length() + bytes.length(), 1024)).appendBuffer(pending);
+                pending = Buffer.buffer(COALESCE_BYTES).appendBuffer(pending);
                 pendingOwned = true;
             }
             pending.appendBuffer(bytes);
