@@ -33,6 +33,8 @@ public class TranslatingRelay implements CallerFormat.StreamRelay, Resumable {
     /** Whether end() was called: bytes released later then carry the stream's terminator. */
     private boolean ended;
     private boolean doneSent;
+    /** One consumer for every chunk (a method reference per chunk would be an allocation: the decoder keeps it). */
+    private final Consumer<StreamEvent> onEvent = this::accept;
 
     public TranslatingRelay(StreamDecoder decoder, StreamEncoder encoder) {
         this.decoder = decoder;
@@ -118,7 +120,7 @@ public class TranslatingRelay implements CallerFormat.StreamRelay, Resumable {
     public final Buffer relay(Buffer upstreamChunk) {
         Buffer out = pending = Buffer.buffer();
         try {
-            decoder.feed(upstreamChunk, this::accept);
+            decoder.feed(upstreamChunk, onEvent);
         } finally {
             pending = null;
         }
@@ -130,7 +132,7 @@ public class TranslatingRelay implements CallerFormat.StreamRelay, Resumable {
         Buffer out = pending = Buffer.buffer();
         ended = true;
         try {
-            decoder.end(this::accept);
+            decoder.end(onEvent);
         } finally {
             pending = null;
         }

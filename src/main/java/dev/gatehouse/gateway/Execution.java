@@ -86,8 +86,8 @@ final class Execution {
     private CallerFormat.Leg leg;
     /** A stream's opening bytes (role chunk), held until the answer begins (see StreamRelay#answering). */
     private Buffer held;
-    /** Back-pressure once the stream's head was sent (null before). */
-    private StreamPacing pacing;
+    /** The caller's stream once its head was sent (null before): coalesced writes, back-pressure. */
+    private StreamWriter stream;
     /** While continuing a broken stream: the relay that broke, and whether the attempt uses prefill. */
     private CallerFormat.StreamRelay broken;
     private boolean prefill;
@@ -152,8 +152,8 @@ final class Execution {
         }
         target = next;
         held = null;
-        if (pacing != null) {
-            pacing.forget(); // a continuation starts unpaused; the broken attempt's read is cancelled
+        if (stream != null) {
+            stream.forget(); // a continuation starts unpaused; the broken attempt's read is cancelled
         }
         finalising = false;
         attempts++;
@@ -391,7 +391,7 @@ final class Execution {
             return;
         }
         if (!headersSent) {
-            if (!relay.answering() && (held == null || held.length() < StreamPacing.MAX_HELD_BYTES)) {
+            if (!relay.answering() && (held == null || held.length() < StreamWriter.MAX_HELD_BYTES)) {
                 // Only the stream's opening so far: committing to this target now would turn a slow
                 // first token into a mid-stream failure; hold it and let the first-byte deadline run.
                 held = held == null ? Buffer.buffer().appendBuffer(bytes) : held.appendBuffer(bytes);
@@ -407,9 +407,8 @@ final class Execution {
         if (recording != null) {
             recording.append(bytes);
         }
-        out.write(bytes);
-        // Back-pressure: a slow caller slows the upstream instead of filling our memory.
-        pacing.wrote(upstreamResponse);
+        // Chunks of one upstream read go out as one write; a slow caller slows the upstream.
+        stream.write(bytes, upstreamResponse);
     }
 
     /** The held opening bytes followed by {@code bytes}. */
@@ -424,7 +423,7 @@ final class Execution {
 
     private void sendStreamHead() {
         headersSent = true;
-        pacing = new StreamPacing(out);
+        stream = new StreamWriter(out);
         call.markFirstByte();
         firstByteMet();
         armIdleTimer(target.timeouts().idle().toMillis(), attemptId);
@@ -525,7 +524,7 @@ final class Execution {
         }
         Buffer last = tail;
         whenReadyToEnd(() -> {
-            out.end(last);
+            stream.end(last);
             done.tryComplete();
         });
     }
@@ -690,9 +689,7 @@ final class Execution {
         if (caller.stream() && !headersSent) {
             sendStreamHead();
             Buffer opening = releaseHeld(Buffer.buffer());
-            if (opening.length() > 0) {
-                out.write(opening);
-            }
+            stream.write(opening, null);
         }
         fail(blocked);
     }
@@ -713,7 +710,7 @@ final class Execution {
             countUsage(relay);
             Buffer trailer = relay.error(error);
             call.captureResponse(trailer);
-            out.end(trailer);
+            stream.end(trailer);
         } else {
             decorate(out);
             if (error.retryAfter() != null) {

@@ -289,7 +289,7 @@ public final class GatewayServer {
                     .setIdleTimeout(300)
                     // A fixed send buffer instead of the kernel's auto-tuned one (up to 4 MiB on
                     // Linux): a caller that stops reading holds at most this much in the kernel, and
-                    // the stream's back-pressure (see gateway.StreamPacing) pauses the upstream soon after.
+                    // the stream's back-pressure (see gateway.StreamWriter) pauses the upstream soon after.
                     .setSendBufferSize(SEND_BUFFER_BYTES)
                     .setDecompressionSupported(false)
                     .setCompressionSupported(false)

@@ -75,7 +75,7 @@ final class EndlessUpstream implements AutoCloseable {
     }
 
     /** Reads the request head and a Content-Length body. */
-    private static void readHead(InputStream in) throws IOException {
+    static void readHead(InputStream in) throws IOException {
         StringBuilder head = new StringBuilder();
         int b;
         while ((b = in.read()) >= 0) {

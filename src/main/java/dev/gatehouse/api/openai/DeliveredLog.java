@@ -18,7 +18,8 @@ final class DeliveredLog {
     static final int MAX_TEXT_CHARS = 256 * 1024;
 
     private final List<Buffer> chunks = new ArrayList<>();
-    private final ForwardedChunks.Decoding folded = new ForwardedChunks.Decoding();
+    /** Created at the first fold: most streams end without ever being decoded (a decoder per stream was most of a relay's set-up). */
+    private ForwardedChunks.Decoding folded;
     private int chunkBytes;
     private boolean overflowed;
 
@@ -34,6 +35,9 @@ final class DeliveredLog {
     }
 
     private void fold() {
+        if (folded == null) {
+            folded = new ForwardedChunks.Decoding();
+        }
         for (Buffer chunk : chunks) {
             folded.feed(chunk);
         }

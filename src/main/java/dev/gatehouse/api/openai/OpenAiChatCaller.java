@@ -1,6 +1,7 @@
 package dev.gatehouse.api.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.gatehouse.provider.BufferBytes;
 import dev.gatehouse.api.Continuation;
 import dev.gatehouse.api.Delivered;
 import dev.gatehouse.api.Resumable;
@@ -246,7 +247,7 @@ final class OpenAiChatCaller implements CallerFormat, CallContent {
     }
 
     /** Same-format stream: bytes flow through; the scanner notes usage and finish and strips the usage chunk we injected. */
-    private static final class PassthroughRelay implements StreamRelay, Resumable {
+    static final class PassthroughRelay implements StreamRelay, Resumable {
         private static final Buffer DONE = Buffer.buffer("data: [DONE]\n\n");
         private final OpenAiStreamUsageScanner scanner;
         private final Provider provider;
@@ -379,7 +380,7 @@ final class OpenAiChatCaller implements CallerFormat, CallContent {
          * answer has begun. A cheap byte search in front of the full check's JSON parse.
          */
         static boolean hasNonEmptyContent(Buffer lines) {
-            OpenAiJson.Bytes view = OpenAiJson.bytes(lines);
+            BufferBytes view = OpenAiJson.bytes(lines);
             byte[] a = view.array();
             int limit = view.offset() + view.length() - CONTENT_STRING.length;
             outer:
@@ -398,9 +399,9 @@ final class OpenAiChatCaller implements CallerFormat, CallContent {
 
         @Override
         public Buffer end() {
-            Buffer held = partial == null ? Buffer.buffer() : partial;
+            Buffer rest = scanner.flush();
+            Buffer tail = partial == null ? rest : rest.length() == 0 ? partial : partial.appendBuffer(rest);
             partial = null;
-            Buffer tail = held.appendBuffer(scanner.flush());
             if (scanner.errorReceived()) {
                 throw OpenAiStreamErrors.upstreamError(scanner.error(), scanner.errorMessage(), provider);
             }

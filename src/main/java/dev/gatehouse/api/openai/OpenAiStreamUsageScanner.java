@@ -1,6 +1,10 @@
 package dev.gatehouse.api.openai;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.gatehouse.provider.BufferBytes;
+import dev.gatehouse.provider.ByteScan;
 import dev.gatehouse.canonical.FinishReason;
 import dev.gatehouse.canonical.Usage;
 import dev.gatehouse.dialect.openai.OpenAiFinishReasons;
@@ -66,17 +70,16 @@ public final class OpenAiStreamUsageScanner {
     public Buffer feed(Buffer chunk) {
         // Bytes are read from the backing array (no copy for heap buffers): Buffer.getByte per
         // byte costs bounds and liveness checks each time and dominated the streaming profile.
-        OpenAiJson.Bytes view = OpenAiJson.bytes(chunk);
+        BufferBytes view = OpenAiJson.bytes(chunk);
         byte[] a = view.array();
         int base = view.offset();
         int n = view.length();
         Buffer out = null; // strip mode: null means "what to forward so far is chunk[0, lineStart)"
         int lineStart = 0;
-        for (int i = 0; i < n; i++) {
+        int end = base + n;
+        // Line ends are found eight bytes at a time (ByteScan); most bytes are inside lines.
+        for (int i = ByteScan.lineEnd(a, base, end) - base; i < n; i = ByteScan.lineEnd(a, base + i + 1, end) - base) {
             byte b = a[base + i];
-            if (b != '\n' && b != '\r') {
-                continue;
-            }
             if (b == '\n' && lastWasCr) { // the LF of a CRLF: belongs to the line before
                 lastWasCr = false;
                 if (strip) {
@@ -93,7 +96,7 @@ public final class OpenAiStreamUsageScanner {
             boolean drop;
             if (carry != null) {
                 carry.appendBuffer(chunk, lineStart, i - lineStart);
-                OpenAiJson.Bytes c = OpenAiJson.bytes(carry);
+                BufferBytes c = OpenAiJson.bytes(carry);
                 drop = line(c.array(), c.offset(), c.offset() + c.length());
                 if (strip) {
                     out = out == null ? copy(chunk, lineStart) : out;
@@ -131,9 +134,9 @@ public final class OpenAiStreamUsageScanner {
         }
         Buffer rest = carry;
         carry = null;
-        OpenAiJson.Bytes c = OpenAiJson.bytes(rest);
+        BufferBytes c = OpenAiJson.bytes(rest);
         boolean drop = line(c.array(), c.offset(), c.offset() + c.length());
-        return strip && drop ? Buffer.buffer(0) : (strip ? rest : Buffer.buffer(0));
+        return strip && !drop ? rest : Buffer.buffer(0);
     }
 
     public Usage usage() {
@@ -205,39 +208,102 @@ public final class OpenAiStreamUsageScanner {
         } else if (!worthParsing(a, p, e)) {
             return false;
         }
-        JsonNode root;
-        try {
-            root = OpenAiJson.MAPPER.readTree(a, p, e - p);
-        } catch (IOException ex) {
+        return parse(a, p, e);
+    }
+
+    /**
+     * Reads what accounting needs from a data line worth parsing, with the streaming parser: only
+     * {@code usage} and {@code error} objects become trees; choices are walked for their
+     * {@code finish_reason} and everything else is skipped (a whole tree per line was 2 KB of
+     * garbage, twice per stream). As with a tree, a key given twice counts by its last value.
+     * Returns whether the line must be dropped (the usage-only chunk in strip mode).
+     */
+    private boolean parse(byte[] a, int p, int e) {
+        JsonNode err = null;
+        JsonNode u = null;
+        String finish = null;
+        boolean usageOnly = true; // no choices, null choices or an empty array
+        try (JsonParser json = OpenAiJson.FACTORY.createParser(a, p, e - p)) {
+            if (json.nextToken() != JsonToken.START_OBJECT) {
+                return false;
+            }
+            while (json.nextToken() == JsonToken.FIELD_NAME) {
+                String name = json.currentName();
+                JsonToken value = json.nextToken();
+                switch (name) {
+                    case "error" -> err = value == JsonToken.START_OBJECT ? OpenAiJson.MAPPER.readTree(json) : skip(json);
+                    case "usage" -> u = value == JsonToken.START_OBJECT ? OpenAiJson.MAPPER.readTree(json) : skip(json);
+                    case "choices" -> {
+                        finish = null;
+                        usageOnly = value == JsonToken.VALUE_NULL;
+                        if (value == JsonToken.START_ARRAY) {
+                            int count = 0;
+                            for (JsonToken c = json.nextToken(); c != JsonToken.END_ARRAY; c = json.nextToken()) {
+                                count++;
+                                String fr = c == JsonToken.START_OBJECT ? finishReason(json) : skip(json);
+                                if (fr != null) {
+                                    finish = fr;
+                                }
+                            }
+                            usageOnly = count == 0;
+                        } else {
+                            json.skipChildren();
+                        }
+                    }
+                    default -> json.skipChildren();
+                }
+            }
+        } catch (IOException | RuntimeException ex) {
             return false; // not ours to judge: the caller's SDK will see the same bytes
         }
-        if (root == null || !root.isObject()) {
-            return false;
-        }
-        JsonNode err = root.get("error");
-        if (err != null && err.isObject()) {
+        if (err != null) {
             error = err;
             errorMessage = err.path("message").asText(null);
         }
-        JsonNode choices = root.get("choices");
-        if (choices != null && choices.isArray()) {
-            for (JsonNode c : choices) {
-                JsonNode fr = c.get("finish_reason");
-                if (fr != null && fr.isTextual()) {
-                    finishReasonText = fr.textValue();
-                }
-            }
+        if (finish != null) {
+            finishReasonText = finish;
         }
-        JsonNode u = root.get("usage");
-        if (u != null && u.isObject()) {
+        if (u != null) {
             usage = OpenAiFinishReasons.usage(u);
-            boolean usageOnly = choices == null || choices.isNull() || (choices.isArray() && choices.isEmpty());
             if (usageOnly && strip) {
                 dropBlank = true;
                 return true;
             }
         }
         return false;
+    }
+
+    /** One choice object's {@code finish_reason} when it is a string (the parser is on its START_OBJECT), else null. */
+    private static String finishReason(JsonParser json) throws IOException {
+        String finish = null;
+        while (json.nextToken() == JsonToken.FIELD_NAME) {
+            boolean isFinish = json.currentName().equals("finish_reason");
+            JsonToken value = json.nextToken();
+            if (isFinish) {
+                finish = value == JsonToken.VALUE_STRING ? json.getText() : null;
+            }
+            json.skipChildren();
+        }
+        return finish;
+    }
+
+    private static <T> T skip(JsonParser json) throws IOException {
+        json.skipChildren();
+        return null;
+    }
+
+    private static final int QUOTE = 1;
+    private static final int OPEN = 2;
+    private static final int CLOSE = 3;
+    /** What each byte means to the structure check outside strings: 0 (nothing), QUOTE, OPEN or CLOSE. */
+    private static final byte[] STRUCTURE = new byte[256];
+
+    static {
+        STRUCTURE['"'] = QUOTE;
+        STRUCTURE['{'] = OPEN;
+        STRUCTURE['['] = OPEN;
+        STRUCTURE['}'] = CLOSE;
+        STRUCTURE[']'] = CLOSE;
     }
 
     private static final int PLAIN = 0;
@@ -269,30 +335,29 @@ public final class OpenAiStreamUsageScanner {
         int depth = 0;
         for (int i = p; i < e; i++) {
             byte c = a[i];
-            if (c == '"') {
+            int kind = STRUCTURE[c & 0xFF];
+            if (kind == 0) {
+                continue; // the usual byte between tokens: one table read
+            }
+            if (kind == QUOTE) {
                 if (!worth && i + 1 < e) {
                     byte first = a[i + 1];
                     worth = first == 'u' ? keyThen(a, i, e, USAGE, '{')
                             : first == 'f' ? keyThen(a, i, e, FINISH, '"')
                             : first == 'e' && keyThen(a, i, e, ERROR, '{');
                 }
-                i++;
-                while (i < e) {
-                    byte d = a[i];
-                    if (d == '"') {
-                        break;
-                    }
-                    i += d == '\\' ? 2 : 1;
+                // The string's end, eight bytes at a time; an escape skips the byte after it.
+                i = ByteScan.quoteOrBackslash(a, i + 1, e);
+                while (i < e && a[i] == '\\') {
+                    i = ByteScan.quoteOrBackslash(a, i + 2, e);
                 }
                 if (i >= e) {
                     return MALFORMED; // the string never closes
                 }
-            } else if (c == '{' || c == '[') {
+            } else if (kind == OPEN) {
                 depth++;
-            } else if (c == '}' || c == ']') {
-                if (--depth == 0 && i != e - 1) {
-                    return MALFORMED; // something after the object
-                }
+            } else if (--depth == 0 && i != e - 1) {
+                return MALFORMED; // something after the object
             }
         }
         return depth != 0 ? MALFORMED : worth ? WORTH_PARSING : PLAIN;

@@ -5,8 +5,11 @@ import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.canonical.StreamEvent;
 import dev.gatehouse.canonical.Usage;
 import dev.gatehouse.provider.StreamEncoder;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufOutputStream;
 import io.vertx.core.buffer.Buffer;
-import java.io.ByteArrayOutputStream;
+import io.vertx.core.internal.buffer.BufferInternal;
+import java.io.OutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -20,6 +23,7 @@ import java.util.UUID;
  */
 public final class OpenAiChunkEncoder implements StreamEncoder {
     private static final Buffer EMPTY = Buffer.buffer(0);
+    private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
 
     private final String fallbackModel;
@@ -204,19 +208,20 @@ public final class OpenAiChunkEncoder implements StreamEncoder {
         g.writeStringField("model", model);
     }
 
+    /** One SSE event written straight into the buffer the caller gets (no intermediate array, no copy). */
     private static Buffer event(Body body) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-        out.writeBytes("data: ".getBytes(StandardCharsets.US_ASCII));
-        try (JsonGenerator g = OpenAiJson.FACTORY.createGenerator(out)) {
+        BufferInternal buffer = BufferInternal.buffer(256);
+        ByteBuf bytes = buffer.unwrap();
+        bytes.writeBytes(DATA);
+        try (JsonGenerator g = OpenAiJson.FACTORY.createGenerator((OutputStream) new ByteBufOutputStream(bytes))) {
             g.writeStartObject();
             body.write(g);
             g.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        out.write('\n');
-        out.write('\n');
-        return Buffer.buffer(out.toByteArray());
+        bytes.writeByte('\n').writeByte('\n');
+        return buffer;
     }
 
     private static String newId() {

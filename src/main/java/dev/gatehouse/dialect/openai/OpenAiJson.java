@@ -12,9 +12,8 @@ import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gatehouse.call.GatewayException;
-import io.netty.buffer.ByteBuf;
+import dev.gatehouse.provider.BufferBytes;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.internal.buffer.BufferInternal;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.regex.Pattern;
@@ -46,17 +45,8 @@ public final class OpenAiJson {
     private OpenAiJson() {}
 
     /** A view of a buffer's bytes: the backing array when there is one (no copy), else a copy. */
-    public record Bytes(byte[] array, int offset, int length) {}
-
-    public static Bytes bytes(Buffer buffer) {
-        if (buffer instanceof BufferInternal internal) {
-            ByteBuf buf = internal.unwrap();
-            if (buf.hasArray()) {
-                return new Bytes(buf.array(), buf.arrayOffset() + buf.readerIndex(), buf.readableBytes());
-            }
-        }
-        byte[] copy = buffer.getBytes();
-        return new Bytes(copy, 0, copy.length);
+    public static BufferBytes bytes(Buffer buffer) {
+        return BufferBytes.of(buffer);
     }
 
     /** A top-level string value and the byte range of its token (quotes included), for splicing. */
@@ -89,7 +79,7 @@ public final class OpenAiJson {
      * A parser over UTF-8 bytes. Other encodings are refused: Jackson would auto-detect UTF-16/32
      * and report character offsets, which the byte splicing of the fast paths cannot use.
      */
-    public static JsonParser parser(Bytes bytes) {
+    public static JsonParser parser(BufferBytes bytes) {
         if (!utf8(bytes)) {
             throw GatewayException.invalid("The request body must be JSON encoded as UTF-8; it looks like UTF-16 or UTF-32.", null);
         }
@@ -101,7 +91,7 @@ public final class OpenAiJson {
     }
 
     // RFC 8259 JSON is UTF-8; a NUL among the first bytes or a UTF-16/32 byte-order mark means a wide encoding.
-    private static boolean utf8(Bytes bytes) {
+    private static boolean utf8(BufferBytes bytes) {
         byte[] a = bytes.array();
         int n = Math.min(4, bytes.length());
         if (n >= 2 && ((a[bytes.offset()] == (byte) 0xFE && a[bytes.offset() + 1] == (byte) 0xFF)
@@ -121,7 +111,7 @@ public final class OpenAiJson {
         if (body == null || body.length() == 0) {
             throw GatewayException.invalid("Request body is empty; expected a JSON object.", null);
         }
-        Bytes bytes = bytes(body);
+        BufferBytes bytes = bytes(body);
         try (JsonParser p = parser(bytes)) {
             JsonNode node = MAPPER.readTree(p);
             if (node == null || node.isMissingNode()) {

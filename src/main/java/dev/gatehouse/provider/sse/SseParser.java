@@ -1,5 +1,7 @@
 package dev.gatehouse.provider.sse;
 
+import dev.gatehouse.provider.BufferBytes;
+import dev.gatehouse.provider.ByteScan;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -17,10 +19,13 @@ import java.util.function.Consumer;
 public final class SseParser {
     private static final String DEFAULT_TYPE = "message";
 
+    /** A line split between chunks, until its end arrives (complete lines are read in place). */
     private byte[] line = new byte[256];
     private int lineLen;
     private boolean lastWasCr;
     private boolean firstLine = true;
+    /** The event's data when it has one line (the usual case: no builder, no copy). */
+    private String singleData;
     private final StringBuilder data = new StringBuilder();
     private boolean hasData;
     private String eventType;
@@ -28,26 +33,44 @@ public final class SseParser {
 
     /** Feeds one chunk; emits every event the chunk completes. */
     public void feed(Buffer chunk, Consumer<SseEvent> out) {
-        int n = chunk.length();
-        for (int i = 0; i < n; i++) {
-            byte b = chunk.getByte(i);
-            if (b == '\n') {
-                if (lastWasCr) {
-                    lastWasCr = false; // second half of a CRLF whose line already ended
+        // Lines are found eight bytes at a time in the chunk's own array, and a complete line is
+        // read where it is; only a line split between chunks is copied.
+        BufferBytes bytes = BufferBytes.of(chunk);
+        byte[] a = bytes.array();
+        int i = bytes.offset();
+        int end = i + bytes.length();
+        while (i < end) {
+            if (lastWasCr) {
+                lastWasCr = false;
+                if (a[i] == '\n') { // second half of a CRLF whose line already ended
+                    i++;
                     continue;
                 }
-                endLine(out);
-            } else if (b == '\r') {
-                lastWasCr = true;
-                endLine(out);
-            } else {
-                lastWasCr = false;
-                if (lineLen == line.length) {
-                    line = Arrays.copyOf(line, line.length * 2);
-                }
-                line[lineLen++] = b;
             }
+            int eol = ByteScan.lineEnd(a, i, end);
+            if (eol == end) {
+                hold(a, i, end - i);
+                return;
+            }
+            lastWasCr = a[eol] == '\r';
+            if (lineLen == 0) {
+                endLine(a, i, eol - i, out);
+            } else {
+                hold(a, i, eol - i);
+                int len = lineLen;
+                lineLen = 0;
+                endLine(line, 0, len, out);
+            }
+            i = eol + 1;
         }
+    }
+
+    private void hold(byte[] a, int from, int len) {
+        if (lineLen + len > line.length) {
+            line = Arrays.copyOf(line, Math.max(line.length * 2, lineLen + len));
+        }
+        System.arraycopy(a, from, line, lineLen, len);
+        lineLen += len;
     }
 
     /**
@@ -56,10 +79,13 @@ public final class SseParser {
      */
     public boolean end(Consumer<SseEvent> out) {
         if (lineLen > 0) {
-            endLine(out);
+            int len = lineLen;
+            lineLen = 0;
+            endLine(line, 0, len, out);
         }
         boolean dropped = hasData;
         data.setLength(0);
+        singleData = null;
         hasData = false;
         eventType = null;
         return dropped;
@@ -70,44 +96,53 @@ public final class SseParser {
         return lastEventId;
     }
 
-    private void endLine(Consumer<SseEvent> out) {
-        int start = 0;
+    /** One complete line, {@code buf[start, start + len)}. */
+    private void endLine(byte[] buf, int start, int len, Consumer<SseEvent> out) {
         if (firstLine) {
             firstLine = false;
             // A UTF-8 byte order mark at the start of the stream is ignored.
-            if (lineLen >= 3 && (line[0] & 0xFF) == 0xEF && (line[1] & 0xFF) == 0xBB && (line[2] & 0xFF) == 0xBF) {
-                start = 3;
+            if (len >= 3 && (buf[start] & 0xFF) == 0xEF && (buf[start + 1] & 0xFF) == 0xBB && (buf[start + 2] & 0xFF) == 0xBF) {
+                start += 3;
+                len -= 3;
             }
         }
-        int len = lineLen - start;
-        lineLen = 0;
         if (len == 0) {
             dispatch(out);
             return;
         }
-        if (line[start] == ':') {
+        if (buf[start] == ':') {
             return; // comment (keep-alives, OpenRouter's ": PROCESSING")
         }
+        int lineEnd = start + len;
         int colon = -1;
-        for (int i = start; i < start + len; i++) {
-            if (line[i] == ':') {
+        for (int i = start; i < lineEnd; i++) {
+            if (buf[i] == ':') {
                 colon = i;
                 break;
             }
         }
-        int fieldEnd = colon < 0 ? start + len : colon;
-        int valueStart = colon < 0 ? start + len : colon + 1;
-        if (valueStart < start + len && line[valueStart] == ' ') {
+        int fieldEnd = colon < 0 ? lineEnd : colon;
+        int valueStart = colon < 0 ? lineEnd : colon + 1;
+        if (valueStart < lineEnd && buf[valueStart] == ' ') {
             valueStart++;
         }
         int fieldLen = fieldEnd - start;
-        if (is(start, fieldLen, "data")) {
-            data.append(new String(line, valueStart, start + len - valueStart, StandardCharsets.UTF_8)).append('\n');
-            hasData = true;
-        } else if (is(start, fieldLen, "event")) {
-            eventType = new String(line, valueStart, start + len - valueStart, StandardCharsets.UTF_8);
-        } else if (is(start, fieldLen, "id")) {
-            String id = new String(line, valueStart, start + len - valueStart, StandardCharsets.UTF_8);
+        if (is(buf, start, fieldLen, "data")) {
+            String value = new String(buf, valueStart, lineEnd - valueStart, StandardCharsets.UTF_8);
+            if (!hasData) {
+                singleData = value;
+                hasData = true;
+            } else {
+                if (singleData != null) {
+                    data.append(singleData);
+                    singleData = null;
+                }
+                data.append('\n').append(value);
+            }
+        } else if (is(buf, start, fieldLen, "event")) {
+            eventType = new String(buf, valueStart, lineEnd - valueStart, StandardCharsets.UTF_8);
+        } else if (is(buf, start, fieldLen, "id")) {
+            String id = new String(buf, valueStart, lineEnd - valueStart, StandardCharsets.UTF_8);
             if (id.indexOf('\0') < 0) {
                 lastEventId = id;
             }
@@ -115,12 +150,12 @@ public final class SseParser {
         // "retry" and unknown fields are ignored: reconnection is not ours to do.
     }
 
-    private boolean is(int start, int len, String name) {
+    private static boolean is(byte[] buf, int start, int len, String name) {
         if (len != name.length()) {
             return false;
         }
         for (int i = 0; i < len; i++) {
-            if (line[start + i] != name.charAt(i)) {
+            if (buf[start + i] != name.charAt(i)) {
                 return false;
             }
         }
@@ -132,9 +167,10 @@ public final class SseParser {
             eventType = null;
             return;
         }
-        String payload = data.substring(0, data.length() - 1); // drop the last '\n'
+        String payload = singleData != null ? singleData : data.toString(); // data lines joined by '\n'
         String type = eventType == null || eventType.isEmpty() ? DEFAULT_TYPE : eventType;
         data.setLength(0);
+        singleData = null;
         hasData = false;
         eventType = null;
         out.accept(new SseEvent(type, payload));
