@@ -97,6 +97,12 @@ class RagClusterTest {
         AdminClient master = new AdminClient(a, GatewayHarness.MASTER_KEY);
         keyAlpha = key(master, master.ok("POST", "/teams", "{\"name\":\"alpha\"}").text("id"), "alpha-bot");
         keyBeta = key(master, master.ok("POST", "/teams", "{\"name\":\"beta\"}").text("id"), "beta-bot");
+        // Keys made on node A reach node B within its refresh (well under a second through Redis, not at once).
+        for (String key : List.of(keyAlpha, keyBeta)) {
+            for (GatewayHarness node : List.of(a, b)) {
+                awaitTrue(() -> send(node.origin(), key, "GET", "/v1/models", null).statusCode() == 200, "key known on " + node.origin());
+            }
+        }
     }
 
     @AfterAll
