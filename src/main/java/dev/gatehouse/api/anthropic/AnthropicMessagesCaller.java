@@ -2,6 +2,7 @@ package dev.gatehouse.api.anthropic;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gatehouse.api.Continuation;
+import dev.gatehouse.api.TranslatedLeg;
 import dev.gatehouse.api.TranslatingRelay;
 import dev.gatehouse.call.Call;
 import dev.gatehouse.call.CallContent;
@@ -113,7 +114,7 @@ final class AnthropicMessagesCaller implements CallerFormat, CallContent {
     }
 
     /** Another format upstream: through the canonical model both ways. */
-    private final class Translated implements Leg {
+    private final class Translated extends TranslatedLeg {
         private final Target target;
 
         Translated(Target target) {
@@ -132,31 +133,19 @@ final class AnthropicMessagesCaller implements CallerFormat, CallContent {
         }
 
         @Override
-        public Buffer answer(Buffer upstreamBody, Call call) {
-            ChatResponse response = decoded(upstreamBody, call);
-            if (outputFilter != null) {
-                response = outputFilter.answer(response); // throws the block, if a guardrail blocks
-            }
-            return encoded(response);
+        protected OutputFilter filter() {
+            return outputFilter;
         }
 
         @Override
-        public boolean answersLater() {
-            return outputFilter != null && outputFilter.defers();
-        }
-
-        @Override
-        public Future<Buffer> answerLater(Buffer upstreamBody, Call call) {
-            return outputFilter.answerLater(decoded(upstreamBody, call)).map(this::encoded);
-        }
-
-        private ChatResponse decoded(Buffer upstreamBody, Call call) {
+        protected ChatResponse decoded(Buffer upstreamBody, Call call) {
             ChatResponse response = target.provider().codec().decodeChat(upstreamBody, canonical());
             call.usage(response.usage());
             return response;
         }
 
-        private Buffer encoded(ChatResponse response) {
+        @Override
+        protected Buffer encoded(ChatResponse response) {
             lastAnswer = response;
             // The model the upstream reports answering with, as on every path (docs/api.md).
             return AnthropicResponseEncoder.encode(response, response.model() != null ? response.model() : target.upstreamModel());

@@ -5,6 +5,7 @@ import dev.gatehouse.provider.BufferBytes;
 import dev.gatehouse.api.Continuation;
 import dev.gatehouse.api.Delivered;
 import dev.gatehouse.api.Resumable;
+import dev.gatehouse.api.TranslatedLeg;
 import dev.gatehouse.api.TranslatingRelay;
 import dev.gatehouse.call.Call;
 import dev.gatehouse.call.CallContent;
@@ -120,7 +121,7 @@ final class OpenAiChatCaller implements CallerFormat, CallContent {
     }
 
     /** Another format: through the canonical model both ways. */
-    private final class Translated implements Leg {
+    private final class Translated extends TranslatedLeg {
         private final Target target;
 
         Translated(Target target) {
@@ -137,31 +138,19 @@ final class OpenAiChatCaller implements CallerFormat, CallContent {
         }
 
         @Override
-        public Buffer answer(Buffer upstreamBody, Call call) {
-            ChatResponse response = decoded(upstreamBody, call);
-            if (outputFilter != null) {
-                response = outputFilter.answer(response); // throws the block, if a guardrail blocks
-            }
-            return encoded(response);
+        protected OutputFilter filter() {
+            return outputFilter;
         }
 
         @Override
-        public boolean answersLater() {
-            return outputFilter != null && outputFilter.defers();
-        }
-
-        @Override
-        public Future<Buffer> answerLater(Buffer upstreamBody, Call call) {
-            return outputFilter.answerLater(decoded(upstreamBody, call)).map(this::encoded);
-        }
-
-        private ChatResponse decoded(Buffer upstreamBody, Call call) {
+        protected ChatResponse decoded(Buffer upstreamBody, Call call) {
             ChatResponse response = withModel(target.provider().codec().decodeChat(upstreamBody, canonical()), target.upstreamModel());
             call.usage(response.usage());
             return response;
         }
 
-        private Buffer encoded(ChatResponse response) {
+        @Override
+        protected Buffer encoded(ChatResponse response) {
             lastAnswer = response;
             // Extra top-level fields of another format (Anthropic's container, stop_details) stay behind.
             return OpenAiResponseEncoder.encode(response, target.provider().codec().format() == WireFormat.OPENAI);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatehouse.api.Continuation;
+import dev.gatehouse.api.TranslatedLeg;
 import dev.gatehouse.api.TranslatingRelay;
 import dev.gatehouse.call.Call;
 import dev.gatehouse.call.CallContent;
@@ -98,7 +99,7 @@ final class ResponsesCaller implements CallerFormat, CallContent {
     }
 
     /** Through the canonical model both ways. */
-    private final class Translated implements Leg {
+    private final class Translated extends TranslatedLeg {
         private final Target target;
 
         Translated(Target target) {
@@ -115,31 +116,19 @@ final class ResponsesCaller implements CallerFormat, CallContent {
         }
 
         @Override
-        public Buffer answer(Buffer upstreamBody, Call call) {
-            ChatResponse response = decoded(upstreamBody, call);
-            if (outputFilter != null) {
-                response = outputFilter.answer(response); // throws the block, if a guardrail blocks
-            }
-            return encoded(response);
+        protected OutputFilter filter() {
+            return outputFilter;
         }
 
         @Override
-        public boolean answersLater() {
-            return outputFilter != null && outputFilter.defers();
-        }
-
-        @Override
-        public Future<Buffer> answerLater(Buffer upstreamBody, Call call) {
-            return outputFilter.answerLater(decoded(upstreamBody, call)).map(this::encoded);
-        }
-
-        private ChatResponse decoded(Buffer upstreamBody, Call call) {
+        protected ChatResponse decoded(Buffer upstreamBody, Call call) {
             ChatResponse response = target.provider().codec().decodeChat(upstreamBody, canonical);
             call.usage(response.usage());
             return response;
         }
 
-        private Buffer encoded(ChatResponse response) {
+        @Override
+        protected Buffer encoded(ChatResponse response) {
             lastAnswer = response;
             // The model the upstream reports answering with, as on every path (docs/api.md).
             ObjectNode out = ResponsesResponseEncoder.encode(request, id, createdAt, response,
