@@ -26,6 +26,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/common.sh
+. "$ROOT/bench/common.sh"
 DURATION=${BENCH_DURATION:-20}
 WARMUP=${BENCH_WARMUP:-20}
 CORES=$(nproc)
@@ -105,30 +107,11 @@ psql -q "$PSQL_URL" -c "CREATE SCHEMA $SCHEMA" >/dev/null || die "cannot create 
     echo "settings: duration=${DURATION}s warmup=${WARMUP}s"
 } >"$OUT/machine.txt"
 
-cat >"$OUT/fast.json" <<'EOF'
-{"model":"bench-fast","messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"Say hello to the benchmark in one short sentence, please."}],"temperature":0.2,"max_tokens":64}
-EOF
-COMPLETION='{"id":"chatcmpl-bench","object":"chat.completion","created":1700000000,"model":"bench-model","choices":[{"index":0,"message":{"role":"assistant","content":"Hello! This is a fixed answer from the benchmark mock upstream."},"finish_reason":"stop"}],"usage":{"prompt_tokens":25,"completion_tokens":12,"total_tokens":37}}'
+echo "$BENCH_FAST_BODY" >"$OUT/fast.json"
 
 nginx_conf() { # name body
-    cat <<EOF
-worker_processes 1;
-worker_rlimit_nofile 20000;
-pid $OUT/nginx-$1.pid;
-error_log $OUT/nginx-$1.error.log warn;
-events { worker_connections 19000; multi_accept on; }
-http {
-    access_log off;
-    keepalive_requests 10000000;
-    keepalive_timeout 300s;
-    client_body_temp_path $OUT/tmp/$1-body;
-    proxy_temp_path $OUT/tmp/$1-proxy;
-    fastcgi_temp_path $OUT/tmp/$1-fastcgi;
-    uwsgi_temp_path $OUT/tmp/$1-uwsgi;
-    scgi_temp_path $OUT/tmp/$1-scgi;
-$2
-}
-EOF
+    nginx_common "$1"
+    printf '%s\n}\n' "$2"
 }
 nginx_conf mock "    server {
         listen 127.0.0.1:$MOCK_PORT backlog=16384 reuseport;
@@ -169,13 +152,6 @@ auth:
   master-key: $KEY
 EOF
 
-wait_http() { # url expect-code seconds [method]
-    local deadline=$((SECONDS + $3))
-    until [[ $(curl -s -o /dev/null -w '%{http_code}' -X "${4:-GET}" "$1" 2>/dev/null) == "$2" ]]; do
-        (( SECONDS < deadline )) || return 1
-        sleep 0.05
-    done
-}
 start_nginx() { # name
     taskset -c "$LOAD_CPUS" "$NGINX" -p "$OUT" -e "$OUT/nginx-$1.error.log" -c "$OUT/nginx-$1.conf" -g 'daemon off;' &
     PIDS+=($!)

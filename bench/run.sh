@@ -46,6 +46,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/common.sh
+. "$ROOT/bench/common.sh"
 DURATION=${BENCH_DURATION:-10}
 WARMUP=${BENCH_WARMUP:-30}
 SCENARIOS=${BENCH_SCENARIOS:-"closed16 closed64 rate500 stream64 delay500 streams5000"}
@@ -135,9 +137,7 @@ log "building the gateway (if sources changed)"
 JAVA_HOME=$(dirname "$(dirname "$JAVA")") "$ROOT/gatehouse" build >"$OUT/build.log" 2>&1 || die "build failed, see $OUT/build.log"
 
 # ---------------------------------------------------------------- payloads
-cat >"$OUT/fast.json" <<'EOF'
-{"model":"bench-fast","messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"Say hello to the benchmark in one short sentence, please."}],"temperature":0.2,"max_tokens":64}
-EOF
+echo "$BENCH_FAST_BODY" >"$OUT/fast.json"
 sed 's/bench-fast/bench-stream/; s/}$/,"stream":true}/' "$OUT/fast.json" >"$OUT/stream.json"
 sed 's/bench-fast/bench-delay/' "$OUT/fast.json" >"$OUT/delay.json"
 sed 's/bench-fast/bench-slow/; s/}$/,"stream":true}/' "$OUT/fast.json" >"$OUT/slow.json"
@@ -156,7 +156,6 @@ cat >"$OUT/mcp.json" <<'EOF'
 {"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"gatehouse__whoami","arguments":{}}}
 EOF
 
-COMPLETION='{"id":"chatcmpl-bench","object":"chat.completion","created":1700000000,"model":"bench-model","choices":[{"index":0,"message":{"role":"assistant","content":"Hello! This is a fixed answer from the benchmark mock upstream."},"finish_reason":"stop"}],"usage":{"prompt_tokens":25,"completion_tokens":12,"total_tokens":37}}'
 SSE=""
 for i in $(seq 0 19); do
     if (( i == 19 )); then content="" finish='"stop"'; else content="word$i " finish=null; fi
@@ -170,24 +169,6 @@ printf '%b' "$SSE" >"$OUT/stream.sse"
 ANTHROPIC_MESSAGE='{"id":"msg_01BenchFixedAnswer000000000","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","content":[{"type":"text","text":"Hello! This is a fixed answer from the benchmark mock upstream."}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":25,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":12,"service_tier":"standard"}}'
 
 # ---------------------------------------------------------------- configs
-nginx_common() { # $1 name
-    cat <<EOF
-worker_processes 1;
-worker_rlimit_nofile 20000;
-pid $OUT/nginx-$1.pid;
-error_log $OUT/nginx-$1.error.log warn;
-events { worker_connections 19000; multi_accept on; }
-http {
-    access_log off;
-    keepalive_requests 10000000;
-    keepalive_timeout 300s;
-    client_body_temp_path $OUT/tmp/$1-body;
-    proxy_temp_path $OUT/tmp/$1-proxy;
-    fastcgi_temp_path $OUT/tmp/$1-fastcgi;
-    uwsgi_temp_path $OUT/tmp/$1-uwsgi;
-    scgi_temp_path $OUT/tmp/$1-scgi;
-EOF
-}
 {
     nginx_common mock
     cat <<EOF
@@ -275,13 +256,6 @@ EOF
 fi
 
 # ---------------------------------------------------------------- start the mocks (load core)
-wait_http() { # url expect-code seconds
-    local deadline=$((SECONDS + $3))
-    until [[ $(curl -s -o /dev/null -w '%{http_code}' -X "${4:-GET}" "$1" 2>/dev/null) == "$2" ]]; do
-        (( SECONDS < deadline )) || return 1
-        sleep 0.01
-    done
-}
 taskset -c "$LOAD_CPU" "$NGINX" -p "$OUT" -e "$OUT/nginx-mock.error.log" -c "$OUT/nginx-mock.conf" -g 'daemon off;' &
 PIDS+=($!)
 taskset -c "$LOAD_CPU" "$JAVA" --enable-native-access=ALL-UNNAMED -Xmx512m -cp "$ROOT/target/lib/*" \
