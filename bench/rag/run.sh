@@ -11,13 +11,8 @@
 # kept out of the main build), compiles RagBench.java with javac against both and runs it.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-JDK=${JAVA_HOME:-}
-if [[ -z $JDK || ! -x $JDK/bin/javac ]] || ! "$JDK/bin/java" -version 2>&1 | grep -qE 'version "(2[1-9]|[3-9][0-9])'; then
-    JDK=$(ls -d /usr/lib/jvm/*/ | while read -r d; do
-        [[ -x $d/bin/javac ]] && "$d/bin/java" -version 2>&1 | grep -qE 'version "(2[1-9]|[3-9][0-9])' && echo "${d%/}"; done | sort -V | tail -n 1)
-fi
-[[ -n $JDK ]] || { echo "run.sh: no JDK >= 21 found" >&2; exit 1; }
-export JAVA_HOME=$JDK
+# shellcheck source=bench/jdk.sh
+. "$ROOT/bench/jdk.sh"
 
 "$ROOT/gatehouse" build >&2
 MODEL=$ROOT/bench/cache
