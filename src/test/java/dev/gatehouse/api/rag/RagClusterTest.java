@@ -32,7 +32,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -443,17 +442,32 @@ class RagClusterTest {
     /** Whether any file under {@code folder} holds the canary's bytes. */
     static boolean contains(Path folder, String canary) throws IOException {
         byte[] needle = canary.getBytes(StandardCharsets.UTF_8);
-        try (Stream<Path> files = Files.walk(folder)) {
-            for (Path p : files.filter(Files::isRegularFile).toList()) {
-                byte[] bytes;
-                try {
-                    bytes = Files.readAllBytes(p);
-                } catch (IOException e) {
-                    continue; // deleted while walking
+        // A live index writes and deletes files (pending_segments_N) while this walks: a file gone
+        // between listing and reading is skipped, where Files.walk would throw.
+        List<Path> files = new java.util.ArrayList<>();
+        Files.walkFileTree(folder, new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes attrs) {
+                if (attrs.isRegularFile()) {
+                    files.add(file);
                 }
-                if (RagSdkTest.indexOf(bytes, needle) >= 0) {
-                    return true;
-                }
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException e) {
+                return java.nio.file.FileVisitResult.CONTINUE; // deleted while walking
+            }
+        });
+        for (Path p : files) {
+            byte[] bytes;
+            try {
+                bytes = Files.readAllBytes(p);
+            } catch (IOException e) {
+                continue; // deleted while walking
+            }
+            if (RagSdkTest.indexOf(bytes, needle) >= 0) {
+                return true;
             }
         }
         return false;
