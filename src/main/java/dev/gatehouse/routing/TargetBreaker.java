@@ -29,8 +29,8 @@ final class TargetBreaker {
     /** When the outstanding half-open probe was handed out, 0 when none is. */
     private final AtomicLong probeSince = new AtomicLong();
 
-    /** Set while a peer's news is applied, so it is not announced back. */
-    private static final ThreadLocal<Boolean> FROM_PEER = ThreadLocal.withInitial(() -> false);
+    private final String name;
+    private final BreakerEvents events;
 
     TargetBreaker(String name, RoutingConfig.CircuitBreaker settings, Clock clock) {
         this(name, settings, clock, BreakerEvents.NONE);
@@ -53,21 +53,38 @@ final class TargetBreaker {
                 .clock(clock)
                 .build();
         this.breaker = CircuitBreaker.of(name, config);
-        breaker.getEventPublisher().onStateTransition(event -> {
-            if (event.getStateTransition().getToState() == CircuitBreaker.State.OPEN) {
-                openedAtMillis.set(clock.millis());
+        this.name = name;
+        this.events = events;
+    }
+
+    /**
+     * Notes a state change that a call on the breaker made. The breaker's own event publisher is not
+     * used for this: with any listener registered, resilience4j builds an event object (with a
+     * timestamp) for every success and error, on every request; comparing the state before and after
+     * costs two volatile reads. Concurrent callers may both see one change; announcing it twice is
+     * harmless (peers ignore an open for an open breaker).
+     */
+    private void observe(CircuitBreaker.State before, boolean announce) {
+        CircuitBreaker.State after = breaker.getState();
+        if (after != before) {
+            entered(after, announce);
+        }
+    }
+
+    private void entered(CircuitBreaker.State state, boolean announce) {
+        if (state == CircuitBreaker.State.OPEN) {
+            openedAtMillis.set(clock.millis());
+        }
+        if (state != CircuitBreaker.State.HALF_OPEN) {
+            probeSince.set(0);
+        }
+        if (announce) {
+            switch (state) {
+                case OPEN -> events.opened(name);
+                case CLOSED -> events.closed(name);
+                default -> { }
             }
-            if (event.getStateTransition().getToState() != CircuitBreaker.State.HALF_OPEN) {
-                probeSince.set(0);
-            }
-            if (!FROM_PEER.get()) {
-                switch (event.getStateTransition().getToState()) {
-                    case OPEN -> events.opened(name);
-                    case CLOSED -> events.closed(name);
-                    default -> { }
-                }
-            }
-        });
+        }
     }
 
     /**
@@ -76,27 +93,20 @@ final class TargetBreaker {
      * half-open probe then run as if it had opened here.
      */
     void peerOpened() {
-        if (breaker.getState() == CircuitBreaker.State.CLOSED) {
-            FROM_PEER.set(true);
-            try {
-                consecutiveFailures.set(0);
-                breaker.transitionToOpenState();
-            } finally {
-                FROM_PEER.set(false);
-            }
+        CircuitBreaker.State before = breaker.getState();
+        if (before == CircuitBreaker.State.CLOSED) {
+            consecutiveFailures.set(0);
+            breaker.transitionToOpenState();
+            observe(before, false);
         }
     }
 
     /** Another node's probe succeeded: the target answers again. */
     void peerClosed() {
-        CircuitBreaker.State state = breaker.getState();
-        if (state == CircuitBreaker.State.OPEN || state == CircuitBreaker.State.HALF_OPEN) {
-            FROM_PEER.set(true);
-            try {
-                breaker.transitionToClosedState();
-            } finally {
-                FROM_PEER.set(false);
-            }
+        CircuitBreaker.State before = breaker.getState();
+        if (before == CircuitBreaker.State.OPEN || before == CircuitBreaker.State.HALF_OPEN) {
+            breaker.transitionToClosedState();
+            observe(before, false);
         }
     }
 
@@ -112,7 +122,10 @@ final class TargetBreaker {
                 && clock.millis() - since > probeTimeout.toMillis() && probeSince.compareAndSet(since, 0)) {
             breaker.releasePermission();
         }
-        if (!breaker.tryAcquirePermission()) {
+        CircuitBreaker.State before = breaker.getState();
+        boolean permitted = breaker.tryAcquirePermission();
+        observe(before, true);
+        if (!permitted) {
             return false;
         }
         if (breaker.getState() == CircuitBreaker.State.HALF_OPEN) {
@@ -124,12 +137,14 @@ final class TargetBreaker {
     void success(long durationNanos) {
         consecutiveFailures.set(0);
         probeSince.set(0);
-        if (breaker.getState() == CircuitBreaker.State.OPEN) {
+        CircuitBreaker.State before = breaker.getState();
+        if (before == CircuitBreaker.State.OPEN) {
             // The least-bad target answered while open: that is the best probe there is.
             breaker.transitionToClosedState();
-            return;
+        } else {
+            breaker.onSuccess(durationNanos, TimeUnit.NANOSECONDS);
         }
-        breaker.onSuccess(durationNanos, TimeUnit.NANOSECONDS);
+        observe(before, true);
     }
 
     void failure(long durationNanos) {
@@ -142,6 +157,7 @@ final class TargetBreaker {
             // harmless, it is one more call to a target that was being tried anyway).
             breaker.transitionToHalfOpenState();
             breaker.transitionToOpenState();
+            entered(CircuitBreaker.State.OPEN, true);
             return;
         }
         breaker.onError(durationNanos, TimeUnit.NANOSECONDS, FAILED);
@@ -149,6 +165,7 @@ final class TargetBreaker {
                 && breaker.getState() == CircuitBreaker.State.CLOSED) {
             breaker.transitionToOpenState();
         }
+        observe(state, true);
     }
 
     /** Not the target's fault: a probe that ended so tells nothing, so another may go. */

@@ -39,6 +39,45 @@ class TargetMonitorTest {
     }
 
     @Test
+    void everyTransitionOfTheBreakerIsAnnouncedOnceAndOrdinaryCallsAnnounceNothing() {
+        java.util.List<String> announced = new java.util.concurrent.CopyOnWriteArrayList<>();
+        health.announceTo(new BreakerEvents() {
+            @Override
+            public void opened(String targetKey) {
+                announced.add("open");
+            }
+
+            @Override
+            public void closed(String targetKey) {
+                announced.add("closed");
+            }
+        });
+        for (int i = 0; i < 4; i++) {
+            succeed(a);
+        }
+        assertThat(announced).as("calls that change nothing announce nothing").isEmpty();
+        fail(a);
+        fail(a);
+        fail(a);
+        assertThat(announced).containsExactly("open");
+        // Cooldown over: the next request is the probe (open -> half-open, not announced); it answers.
+        clock.advance(Duration.ofSeconds(31));
+        assertThat(health.available(a)).isTrue();
+        assertThat(health.status(a).circuit()).isEqualTo(Circuit.HALF_OPEN);
+        succeed(a);
+        assertThat(health.status(a).circuit()).isEqualTo(Circuit.CLOSED);
+        assertThat(announced).containsExactly("open", "closed");
+        // Opens again; tried as the least-bad while open and fails: the cooldown restarts, announced again.
+        fail(a);
+        fail(a);
+        fail(a);
+        clock.advance(Duration.ofSeconds(5));
+        fail(a);
+        assertThat(health.status(a).openedAtMillis()).isEqualTo(clock.millis());
+        assertThat(announced).containsExactly("open", "closed", "open", "open");
+    }
+
+    @Test
     void transitionsAreAnnouncedAndAPeersNewsOpensAndClosesTheBreakerHereWithoutEchoingIt() {
         java.util.List<String> announced = new java.util.concurrent.CopyOnWriteArrayList<>();
         health.announceTo(new BreakerEvents() {
