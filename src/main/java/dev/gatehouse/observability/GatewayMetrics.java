@@ -1,6 +1,7 @@
 package dev.gatehouse.observability;
 
 import dev.gatehouse.call.Call;
+import dev.gatehouse.call.Endpoint;
 import dev.gatehouse.call.GuardrailVerdict;
 import dev.gatehouse.call.CallListener;
 import dev.gatehouse.call.Settlement;
@@ -56,20 +57,16 @@ public final class GatewayMetrics implements CallListener {
     private final Function<Target, TargetStatus> status;
 
     private record ModelKey(String operation, String system, String requestModel, String responseModel) {}
-    private record TokenKey(ModelKey model, String tokenType) {}
-    private record DurationKey(ModelKey model, String errorType) {}
-    private record RequestKey(String endpoint, String statusClass) {}
+    private record RequestKey(Endpoint endpoint, String statusClass) {}
     private record AttemptKey(String system, String outcome) {}
 
-    private final Map<TokenKey, DistributionSummary> tokens = new ConcurrentHashMap<>();
-    private final Map<DurationKey, Timer> durations = new ConcurrentHashMap<>();
-    private final Map<ModelKey, Timer> ttft = new ConcurrentHashMap<>();
+    /** A model's meters found with one lookup per call (the labels of all of them are the model key's). */
+    private final Map<ModelKey, ModelMeters> models = new ConcurrentHashMap<>();
     private final Map<RequestKey, Counter> requests = new ConcurrentHashMap<>();
     private final Map<AttemptKey, Counter> attempts = new ConcurrentHashMap<>();
     private final Map<String, Counter> retries = new ConcurrentHashMap<>();
     private final Map<String, Counter> fallbacks = new ConcurrentHashMap<>();
     private final Map<String, Counter> rejections = new ConcurrentHashMap<>();
-    private final Map<ModelKey, Counter> costs = new ConcurrentHashMap<>();
     private final Map<CacheKey, Counter> cacheLookups = new ConcurrentHashMap<>();
     private final Map<CacheKey, Counter> cacheSaved = new ConcurrentHashMap<>();
     private record GuardrailKey(String guardrail, String stage, String outcome) {}
@@ -131,9 +128,10 @@ public final class GatewayMetrics implements CallListener {
     @Override
     public void completed(Call call, Throwable failure) {
         int status = CallFacts.status(failure);
-        requests.computeIfAbsent(new RequestKey(call.endpoint().name().toLowerCase(Locale.ROOT), CallFacts.statusClass(status)),
+        requests.computeIfAbsent(new RequestKey(call.endpoint(), CallFacts.statusClass(status)),
                 k -> Counter.builder("gatehouse.requests").description("Calls answered, by endpoint and status class")
-                        .tag("endpoint", k.endpoint()).tag("status_class", k.statusClass()).register(registry))
+                        .tag("endpoint", k.endpoint().name().toLowerCase(Locale.ROOT)).tag("status_class", k.statusClass())
+                        .register(registry))
                 .increment();
         String rejection = CallFacts.rejection(call, failure);
         if (rejection != null) {
@@ -174,36 +172,97 @@ public final class GatewayMetrics implements CallListener {
             return;
         }
         Call.Attempt decisive = CallFacts.decisive(call);
-        ModelKey model = new ModelKey(operation, decisive.provider(), requestModel, decisive.upstreamModel());
+        ModelMeters meters = models.computeIfAbsent(
+                new ModelKey(operation, decisive.provider(), requestModel, decisive.upstreamModel()), ModelMeters::new);
         long now = call.endNanos() == 0 ? System.nanoTime() : call.endNanos(); // told later after a usage estimate
         String errorType = CallFacts.errorType(call, failure);
-        durations.computeIfAbsent(new DurationKey(model, errorType == null ? "none" : errorType),
-                k -> tagged(Timer.builder("gen_ai.client.operation.duration"), k.model())
-                        .tag("error_type", k.errorType()).description("GenAI operation duration as the caller saw it")
-                        .serviceLevelObjectives(DURATION_BUCKETS).register(registry))
-                .record(now - call.startNanos(), TimeUnit.NANOSECONDS);
+        meters.duration(errorType).record(now - call.startNanos(), TimeUnit.NANOSECONDS);
         if (call.stream() && call.firstByteNanos() > 0) {
-            ttft.computeIfAbsent(model, k -> tagged(Timer.builder("gen_ai.server.time_to_first_token"), k)
-                    .description("Time to the first streamed byte sent to the caller")
-                    .serviceLevelObjectives(TTFT_BUCKETS).register(registry))
-                    .record(call.firstByteNanos() - call.startNanos(), TimeUnit.NANOSECONDS);
+            meters.ttft().record(call.firstByteNanos() - call.startNanos(), TimeUnit.NANOSECONDS);
         }
         Settlement settlement = call.settlement(); // the tokens and cost the budget and the request log count
         long micros = settlement == null ? 0 : settlement.costMicros();
         if (micros > 0) {
-            // A double counter is exact for integers up to 2^53 micro-USD (9 billion USD).
-            costs.computeIfAbsent(model, k -> Counter.builder("gatehouse.cost.micros")
-                    .description("Cost in micro-USD charged to the model that answered")
-                    .tag("gen_ai_operation_name", k.operation()).tag("gen_ai_system", k.system())
-                    .tag("gen_ai_request_model", k.requestModel()).tag("gen_ai_response_model", k.responseModel())
-                    .register(registry)).increment(micros);
+            meters.cost().increment(micros);
         }
         Usage usage = settlement == null ? null : settlement.usage();
         if (usage != null) {
-            tokenSummary(model, "input").record(usage.inputTokens());
+            meters.tokens("input").record(usage.inputTokens());
             if (!"embeddings".equals(operation)) {
-                tokenSummary(model, "output").record(usage.outputTokens());
+                meters.tokens("output").record(usage.outputTokens());
             }
+        }
+    }
+
+    /**
+     * The meters labelled with one model key, each registered on first use (a model that never
+     * streams has no time-to-first-token series; a model without prices no cost series).
+     */
+    private final class ModelMeters {
+        private final ModelKey key;
+        private final Map<String, Timer> durations = new ConcurrentHashMap<>(4);
+        private volatile Timer ok;
+        private volatile Timer ttft;
+        private volatile Counter cost;
+        private volatile DistributionSummary input;
+        private volatile DistributionSummary output;
+
+        ModelMeters(ModelKey key) {
+            this.key = key;
+        }
+
+        /** The duration of calls that ended with this error type, or without error when null. */
+        Timer duration(String errorType) {
+            if (errorType == null) {
+                Timer t = ok;
+                return t != null ? t : (ok = durations.computeIfAbsent("none", this::durationTimer));
+            }
+            return durations.computeIfAbsent(errorType, this::durationTimer);
+        }
+
+        private Timer durationTimer(String errorType) {
+            return tagged(Timer.builder("gen_ai.client.operation.duration"), key)
+                    .tag("error_type", errorType).description("GenAI operation duration as the caller saw it")
+                    .serviceLevelObjectives(DURATION_BUCKETS).register(registry);
+        }
+
+        Timer ttft() {
+            Timer t = ttft;
+            // Registering twice from two threads is harmless: Micrometer hands back the one meter.
+            return t != null ? t : (ttft = tagged(Timer.builder("gen_ai.server.time_to_first_token"), key)
+                    .description("Time to the first streamed byte sent to the caller")
+                    .serviceLevelObjectives(TTFT_BUCKETS).register(registry));
+        }
+
+        Counter cost() {
+            Counter c = cost;
+            // A double counter is exact for integers up to 2^53 micro-USD (9 billion USD).
+            return c != null ? c : (cost = Counter.builder("gatehouse.cost.micros")
+                    .description("Cost in micro-USD charged to the model that answered")
+                    .tag("gen_ai_operation_name", key.operation()).tag("gen_ai_system", key.system())
+                    .tag("gen_ai_request_model", key.requestModel()).tag("gen_ai_response_model", key.responseModel())
+                    .register(registry));
+        }
+
+        DistributionSummary tokens(String type) {
+            boolean in = type.equals("input");
+            DistributionSummary d = in ? input : output;
+            if (d == null) {
+                d = DistributionSummary.builder("gen_ai.client.token.usage")
+                        .description("Tokens used per call, by token type (input, output)")
+                        .tag("gen_ai_token_type", type)
+                        .tag("gen_ai_operation_name", key.operation())
+                        .tag("gen_ai_system", key.system())
+                        .tag("gen_ai_request_model", key.requestModel())
+                        .tag("gen_ai_response_model", key.responseModel())
+                        .serviceLevelObjectives(TOKEN_BUCKETS).register(registry);
+                if (in) {
+                    input = d;
+                } else {
+                    output = d;
+                }
+            }
+            return d;
         }
     }
 
@@ -223,20 +282,6 @@ public final class GatewayMetrics implements CallListener {
                     .tag("gen_ai_request_model", k.model()).tag("team", k.team()).tag("result", k.result()).register(registry))
                     .increment(call.cacheSavedMicros());
         }
-    }
-
-    private DistributionSummary tokenSummary(ModelKey model, String type) {
-        return tokens.computeIfAbsent(new TokenKey(model, type), k -> {
-            DistributionSummary.Builder b = DistributionSummary.builder("gen_ai.client.token.usage")
-                    .description("Tokens used per call, by token type (input, output)")
-                    .tag("gen_ai_token_type", k.tokenType())
-                    .tag("gen_ai_operation_name", k.model().operation())
-                    .tag("gen_ai_system", k.model().system())
-                    .tag("gen_ai_request_model", k.model().requestModel())
-                    .tag("gen_ai_response_model", k.model().responseModel())
-                    .serviceLevelObjectives(TOKEN_BUCKETS);
-            return b.register(registry);
-        });
     }
 
     private static Timer.Builder tagged(Timer.Builder b, ModelKey k) {
