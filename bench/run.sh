@@ -41,6 +41,7 @@
 #   BENCH_SLOW_CHUNK_MS [400]  pacing of the slow stream (20 chunks => 8 s per stream)
 #   BENCH_DELAY_MS [50]        answer delay of the slow upstream
 #   BENCH_JAVA_OPTS            extra JVM flags for the gateway
+#   BENCH_EVENT_LOOPS [1]      the gateway's event loops (with BENCH_GATEWAY_CPU=0,1 for two cores)
 #   BENCH_JFR [0]              1: record a JFR profile of the gateway into the results folder
 #   BENCH_GATEWAY_CPU [0], BENCH_LOAD_CPU [1], BENCH_MAX_SECONDS [600] (hard stop)
 set -euo pipefail
@@ -207,7 +208,7 @@ cat >"$OUT/gatehouse.yaml" <<EOF
 server:
   host: 127.0.0.1
   port: $GW_PORT
-  event-loops: 1
+  event-loops: ${BENCH_EVENT_LOOPS:-1}
 providers:
   fast: {kind: openai, base-url: "http://127.0.0.1:$MOCK_PORT/fast/v1", api-key: sk-bench}
   stream: {kind: openai, base-url: "http://127.0.0.1:$MOCK_PORT/stream/v1", api-key: sk-bench}

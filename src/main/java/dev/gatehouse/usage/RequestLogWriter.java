@@ -7,7 +7,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
@@ -19,7 +25,10 @@ import org.slf4j.LoggerFactory;
  * the queue in batches into {@link RequestLogStore} (raw rows and rollups in one transaction).
  * When the database refuses a batch, the batch goes to the local {@link RequestSpool} and is
  * replayed once the database takes writes again; a full queue also spills to the spool, so no
- * record is dropped. {@link #close} drains the queue before returning.
+ * record is dropped. The spill is written by a thread of its own, in batches: an event loop that
+ * found the queue full only hands the record over (a file append per record on the event loop,
+ * under the spool's lock, made an overloaded writer slow the event loops down in turn).
+ * {@link #close} drains the queue and the spill before returning.
  */
 public final class RequestLogWriter implements CallListener, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RequestLogWriter.class);
@@ -40,6 +49,11 @@ public final class RequestLogWriter implements CallListener, AutoCloseable {
     private final BlockingQueue<RequestRecord> queue;
 
     private final Thread thread;
+    /** Records that found the queue full, waiting for the spill thread to append them to the spool. */
+    private final ConcurrentLinkedQueue<RequestRecord> overflow = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger overflowSize = new AtomicInteger();
+    private final AtomicBoolean spillScheduled = new AtomicBoolean();
+    private final ExecutorService spiller;
     private final AtomicLong written = new AtomicLong();
     private final AtomicLong spooled = new AtomicLong();
     private final AtomicLong replayed = new AtomicLong();
@@ -50,6 +64,13 @@ public final class RequestLogWriter implements CallListener, AutoCloseable {
     private long nextReplay;
 
     public RequestLogWriter(RequestLogStore store, RequestSpool spool, Settings settings) {
+        this(store, spool, settings, Executors.newSingleThreadExecutor(
+                r -> Thread.ofPlatform().daemon().name("gatehouse-request-spill").unstarted(r)));
+    }
+
+    /** @param spiller runs the spills of a full queue to the spool, one at a time (closed by {@link #close}) */
+    public RequestLogWriter(RequestLogStore store, RequestSpool spool, Settings settings, ExecutorService spiller) {
+        this.spiller = spiller;
         this.store = store;
         this.spool = spool;
         this.settings = settings;
@@ -78,11 +99,47 @@ public final class RequestLogWriter implements CallListener, AutoCloseable {
         offer(record);
     }
 
-    /** Queues a record; when the queue is full (or closing) the record goes straight to the disk spool. */
+    /**
+     * Queues a record. When the queue is full the record is handed to the spill thread, which
+     * appends what has gathered to the disk spool in one write; when that hand-over is full too
+     * (the disk cannot keep up either), or the writer is closing, the record is spooled here.
+     */
     public void offer(RequestRecord record) {
-        if (closing || !queue.offer(record)) {
-            overflowed.incrementAndGet();
-            spool(RequestBatch.of(List.of(record)));
+        if (!closing && queue.offer(record)) {
+            return;
+        }
+        overflowed.incrementAndGet();
+        if (!closing && overflowSize.incrementAndGet() <= settings.queueCapacity()) {
+            overflow.add(record);
+            if (spillScheduled.compareAndSet(false, true)) {
+                try {
+                    spiller.execute(this::spill);
+                } catch (RejectedExecutionException e) { // closed meanwhile: close() spools what is left
+                    spillScheduled.set(false);
+                }
+            }
+            return;
+        }
+        if (!closing) {
+            overflowSize.decrementAndGet();
+        }
+        spool(RequestBatch.of(List.of(record)));
+    }
+
+    /** Appends every record handed over so far to the spool, in batches of the configured size. */
+    private void spill() {
+        spillScheduled.set(false); // a record added from here on schedules another run
+        List<RequestRecord> batch = new ArrayList<>();
+        for (RequestRecord r; (r = overflow.poll()) != null; ) {
+            overflowSize.decrementAndGet();
+            batch.add(r);
+            if (batch.size() >= settings.batchSize()) {
+                spool(RequestBatch.of(batch));
+                batch = new ArrayList<>();
+            }
+        }
+        if (!batch.isEmpty()) {
+            spool(RequestBatch.of(batch));
         }
     }
 
@@ -238,6 +295,13 @@ public final class RequestLogWriter implements CallListener, AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        spiller.shutdown();
+        try {
+            spiller.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        spill(); // whatever the spill thread did not get to
         List<RequestRecord> rest = new ArrayList<>();
         queue.drainTo(rest);
         if (!rest.isEmpty()) { // the writer did not finish in time: keep them on disk

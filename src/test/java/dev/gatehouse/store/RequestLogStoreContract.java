@@ -439,6 +439,47 @@ abstract class RequestLogStoreContract {
     }
 
     @Test
+    void aFullQueueIsSpilledByAThreadOfItsOwnNotByTheOfferingThread() throws Exception {
+        // The spill executor runs nothing until released: whatever reaches the spool before that was
+        // written by the thread that offered (an event loop, in the gateway).
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.ExecutorService gated = java.util.concurrent.Executors.newSingleThreadExecutor();
+        gated.execute(() -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        RequestSpool spool = new RequestSpool(spoolDir);
+        RequestLogWriter writer = new RequestLogWriter(store, spool, new RequestLogWriter.Settings(10, 5, 20, 60_000), gated);
+        List<RequestRecord> records = sample(500);
+        int offered = 0;
+        while (writer.overflowed() < 10) { // the hand-over holds as many as the queue: 10
+            writer.offer(records.get(offered++));
+        }
+        // (the writer replays a spool into the database as soon as it holds something: count both)
+        assertThat(spool.pending() + writer.replayed()).as("nothing appended to the spool by the offering thread").isZero();
+        // The spill thread cannot keep up either (here: not running at all): the offering thread spools.
+        while (writer.overflowed() < 13) {
+            writer.offer(records.get(offered++));
+        }
+        assertThat(spool.pending() + writer.replayed()).isEqualTo(3);
+        release.countDown();
+        await(() -> spool.pending() + writer.replayed() == 13);
+        records.subList(offered, 500).forEach(writer::offer);
+        writer.close();
+        assertThat(count("SELECT COUNT(*) FROM request_log") + spool.pending()).isEqualTo(500);
+        RequestLogWriter next = new RequestLogWriter(store, new RequestSpool(spoolDir),
+                new RequestLogWriter.Settings(10, 100, 20, 50));
+        try {
+            await(() -> count("SELECT COUNT(*) FROM request_log") == 500);
+        } finally {
+            next.close();
+        }
+    }
+
+    @Test
     void aFullQueueSpillsToTheSpoolInsteadOfDropping() throws Exception {
         exec("ALTER TABLE request_log RENAME TO request_log_offline");
         RequestLogWriter writer = new RequestLogWriter(store, new RequestSpool(spoolDir),
