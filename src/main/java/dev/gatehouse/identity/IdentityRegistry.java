@@ -117,9 +117,16 @@ public final class IdentityRegistry implements AutoCloseable {
         return directory;
     }
 
-    /** Notes that a key was used; written to the database in the next batch. */
+    /**
+     * Notes that a key was used; written to the database in the next batch. To the second: a key
+     * noted less than a second ago is not noted again, so the calls of a busy key on several event
+     * loops read the map instead of each taking its entry's lock to write it.
+     */
     public void touch(String keyId, long now) {
-        lastUsed.merge(keyId, now, Math::max);
+        Long noted = lastUsed.get(keyId);
+        if (noted == null || now - noted >= 1_000) {
+            lastUsed.merge(keyId, now, Math::max);
+        }
     }
 
     /** Writes the noted last-used times in one batch. */
