@@ -205,7 +205,7 @@ run() { # scenario lb-port nodes seconds record
     local c0 c1
     c0=$(cpu_ticks "${pids[@]}")
     BENCH_BODY_FILE="$OUT/fast.json" BENCH_KEY="$CALLER_KEY" BENCH_DELAY_MS=0 timeout $(($4 + 60)) \
-        taskset -c "$LOAD_CPUS" wrk -t 2 -c 64 -d "$4s" --timeout 60s -s "$ROOT/bench/wrk/post.lua" \
+        taskset -c "$LOAD_CPUS" wrk -t 2 -c 64 -d "$4s" --timeout 60s -s "$ROOT/bench/wrk/request.lua" \
         "http://127.0.0.1:$2/v1/chat/completions" >"$file" 2>&1 || log "wrk exited non-zero ($1)"
     c1=$(cpu_ticks "${pids[@]}")
     [[ $5 == record ]] || return 0
