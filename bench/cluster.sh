@@ -181,11 +181,11 @@ start_node 1 "$N1_PORT" "$N1_CPU"
 # reserved/settled in Redis (set high enough never to refuse).
 h=(-sf -m 10 -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json')
 admin="http://127.0.0.1:$N1_PORT/admin/v1"
-team=$(curl "${h[@]}" -X POST "$admin/teams" -d '{"name":"bench"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])') \
+team=$(curl "${h[@]}" -X POST "$admin/teams" -d '{"name":"bench"}' | json_field id) \
     || die "could not create the bench team"
 key_json=$(curl "${h[@]}" -X POST "$admin/keys" -d "{\"name\":\"bench\",\"owner_id\":\"$team\"}") || die "could not create the bench key"
-CALLER_KEY=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["key"])' "$key_json")
-key_id=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["id"])' "$key_json")
+CALLER_KEY=$(json_field key <<<"$key_json")
+key_id=$(json_field id <<<"$key_json")
 curl "${h[@]}" -X POST "$admin/rate-limits" -o /dev/null \
     -d "{\"scope\":\"key\",\"subject\":\"$key_id\",\"rpm\":100000000,\"tpm\":10000000000,\"concurrent\":100000}" \
     || die "could not create the bench rate limit"

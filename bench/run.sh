@@ -257,8 +257,15 @@ ANTHROPIC_MESSAGE='{"id":"msg_01BenchFixedAnswer000000000","type":"message","rol
 EMBEDDING='{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.0123,-0.0456,0.0789,-0.0112,0.0345,-0.0678,0.0901,-0.0234,0.0567,-0.0890,0.0123,-0.0456,0.0789,-0.0112,0.0345,-0.0678]}],"model":"text-embedding-3-small","usage":{"prompt_tokens":12,"total_tokens":12}}'
 IMAGE='{"created":1700000000,"data":[{"b64_json":"iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==","revised_prompt":"A watercolour of a lighthouse at dawn."}]}'
 TRANSCRIPTION='{"text":"Hello! This is a fixed transcript from the benchmark mock upstream.","usage":{"type":"duration","seconds":1}}'
-MODERATION_CATEGORIES='"harassment","harassment/threatening","hate","hate/threatening","illicit","illicit/violent","self-harm","self-harm/intent","self-harm/instructions","sexual","sexual/minors","violence","violence/graphic"'
-MODERATION=$(python3 -c 'import json,sys; c=json.loads("["+sys.argv[1]+"]"); print(json.dumps({"id":"modr-bench","model":"omni-moderation-latest","results":[{"flagged":False,"categories":{k:False for k in c},"category_scores":{k:0.0001 for k in c},"category_applied_input_types":{k:["text"] for k in c}}]},separators=(",",":")))' "$MODERATION_CATEGORIES")
+MODERATION=$(python3 - <<'EOF'
+import json
+categories = ["harassment", "harassment/threatening", "hate", "hate/threatening", "illicit", "illicit/violent", "self-harm",
+              "self-harm/intent", "self-harm/instructions", "sexual", "sexual/minors", "violence", "violence/graphic"]
+print(json.dumps({"id": "modr-bench", "model": "omni-moderation-latest", "results": [{
+    "flagged": False, "categories": {c: False for c in categories}, "category_scores": {c: 0.0001 for c in categories},
+    "category_applied_input_types": {c: ["text"] for c in categories}}]}, separators=(",", ":")))
+EOF
+)
 
 # ---------------------------------------------------------------- configs
 {
@@ -593,11 +600,11 @@ CALLER_KEY="" team="" KEY_ID=""
 setup_governance() {
     local gw="http://127.0.0.1:$GW_PORT/admin/v1" h=(-sf -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json')
     local key_json key_id
-    team=$(curl "${h[@]}" -X POST "$gw/teams" -d '{"name":"bench"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])') \
+    team=$(curl "${h[@]}" -X POST "$gw/teams" -d '{"name":"bench"}' | json_field id) \
         || die "could not create the bench team"
     key_json=$(curl "${h[@]}" -X POST "$gw/keys" -d "{\"name\":\"bench\",\"owner_id\":\"$team\"}") || die "could not create the bench key"
-    CALLER_KEY=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["key"])' "$key_json")
-    key_id=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["id"])' "$key_json")
+    CALLER_KEY=$(json_field key <<<"$key_json")
+    key_id=$(json_field id <<<"$key_json")
     curl "${h[@]}" -X POST "$gw/rate-limits" -o /dev/null \
         -d "{\"scope\":\"key\",\"subject\":\"$key_id\",\"rpm\":100000000,\"tpm\":10000000000,\"concurrent\":100000}" \
         || die "could not create the bench rate limit"
@@ -617,7 +624,7 @@ setup_mcp() {
     local policy
     policy=$(curl "${h[@]}" -X POST "$gw/admin/v1/policies" \
         -d "{\"name\":\"bench-mcp\",\"team_id\":\"$team\",\"mcp_servers\":[\"gatehouse\"],\"mcp_tools\":[\"gatehouse/whoami\"]}" \
-        | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])') || die "could not create the bench MCP policy"
+        | json_field id) || die "could not create the bench MCP policy"
     curl "${h[@]}" -X POST "$gw/admin/v1/policies/$policy/attachments" -o /dev/null \
         -d "{\"subject_type\":\"team\",\"subject_id\":\"$team\"}" || die "could not attach the bench MCP policy"
     local c=(-s -m 10 -H "Authorization: Bearer $CALLER_KEY" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream')
@@ -634,8 +641,6 @@ setup_mcp() {
     curl "${c[@]}" -o /dev/null -H "Mcp-Session-Id: $MCP_SESSION" "$gw/mcp" -d '{"jsonrpc":"2.0","method":"notifications/initialized"}'
     log "mcp: policy $policy grants team $team gatehouse/whoami; session initialized"
 }
-
-json_field() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; } # stdin: JSON
 
 # responseget64 reads one stored response; responsedelete64 deletes responses stored just before it
 # (a stored response can be deleted once): a closed64-like load of "store": true answers whose ids
