@@ -48,7 +48,7 @@
 #                                               just before (ends early when they are used up)
 #                                vectorsearch64 POST /v1/vector_stores/{id}/search (one small file)
 #                                filesearch64   chat with the file_search tool on that store
-#                                fileupload64   POST /v1/files, a 1 KiB text file (multipart)
+#                                fileupload64   POST /v1/files, a 1 KB text file (multipart)
 #                                images64       POST /v1/images/generations (fixed b64_json PNG)
 #                                speech64       POST /v1/audio/speech (a fixed WAV relayed)
 #                                transcription64  POST /v1/audio/transcriptions (multipart WAV upload)
@@ -79,8 +79,8 @@ DURATION=${BENCH_DURATION:-10}
 WARMUP=${BENCH_WARMUP:-30}
 SCENARIOS=${BENCH_SCENARIOS:-"closed16 closed64 rate500 stream64 delay500 streams5000"}
 FEATURES="cached64 anthropic64 translated64 pii64 responses64 responses64store mcp64"
-# metrics4 comes last among them: the scrape then covers every meter the others created.
-# (rerank64, POST /v1/rerank, joins this list once the route exists; see scenario_args.)
+# The endpoint scenarios; metrics4 last among them, so that its scrape covers every meter the others
+# created. (rerank64, POST /v1/rerank, joins the list once the route exists; see scenario_args.)
 ENDPOINTS="embeddings64 models64 counttokens4 anthropicstream64 responsesstream64 responseget64 responsedelete64
     vectorsearch64 filesearch64 fileupload64 images64 speech64 transcription64 moderations64 mcplist64 adminkey64
     adminteam64 ready64 metrics4"
