@@ -181,11 +181,11 @@ start_node 1 "$N1_PORT" "$N1_CPU"
 # reserved/settled in Redis (set high enough never to refuse).
 h=(-sf -m 10 -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json')
 admin="http://127.0.0.1:$N1_PORT/admin/v1"
-team=$(curl "${h[@]}" -X POST "$admin/teams" -d '{"name":"bench"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])') \
+team=$(curl "${h[@]}" -X POST "$admin/teams" -d '{"name":"bench"}' | json_field id) \
     || die "could not create the bench team"
 key_json=$(curl "${h[@]}" -X POST "$admin/keys" -d "{\"name\":\"bench\",\"owner_id\":\"$team\"}") || die "could not create the bench key"
-CALLER_KEY=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["key"])' "$key_json")
-key_id=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["id"])' "$key_json")
+CALLER_KEY=$(json_field key <<<"$key_json")
+key_id=$(json_field id <<<"$key_json")
 curl "${h[@]}" -X POST "$admin/rate-limits" -o /dev/null \
     -d "{\"scope\":\"key\",\"subject\":\"$key_id\",\"rpm\":100000000,\"tpm\":10000000000,\"concurrent\":100000}" \
     || die "could not create the bench rate limit"
@@ -205,7 +205,7 @@ run() { # scenario lb-port nodes seconds record
     local c0 c1
     c0=$(cpu_ticks "${pids[@]}")
     BENCH_BODY_FILE="$OUT/fast.json" BENCH_KEY="$CALLER_KEY" BENCH_DELAY_MS=0 timeout $(($4 + 60)) \
-        taskset -c "$LOAD_CPUS" wrk -t 2 -c 64 -d "$4s" --timeout 60s -s "$ROOT/bench/wrk/post.lua" \
+        taskset -c "$LOAD_CPUS" wrk -t 2 -c 64 -d "$4s" --timeout 60s -s "$ROOT/bench/wrk/request.lua" \
         "http://127.0.0.1:$2/v1/chat/completions" >"$file" 2>&1 || log "wrk exited non-zero ($1)"
     c1=$(cpu_ticks "${pids[@]}")
     [[ $5 == record ]] || return 0

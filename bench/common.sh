@@ -1,5 +1,5 @@
 # Pieces shared by the load benchmarks (bench/run.sh, bench/cluster.sh): the fixed request and answer,
-# the nginx configuration head, and waiting for a server. Sourced, not run; $OUT must be set.
+# the nginx configuration head, reading a JSON answer, and waiting for a server. Sourced, not run; $OUT must be set.
 
 # The request every closed-loop scenario sends (others derive theirs from it).
 BENCH_FAST_BODY='{"model":"bench-fast","messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"Say hello to the benchmark in one short sentence, please."}],"temperature":0.2,"max_tokens":64}'
@@ -27,6 +27,9 @@ http {
     scgi_temp_path $OUT/tmp/$1-scgi;
 NGINX
 }
+
+# One field of the JSON object on stdin: `curl ... | json_field id`.
+json_field() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
 
 wait_http() { # url expect-code seconds [method]
     local deadline=$((SECONDS + $3))

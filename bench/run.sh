@@ -6,6 +6,8 @@
 #   BENCH_SCENARIOS="closed64 stream64" bench/run.sh
 #   BENCH_SCENARIOS=features bench/run.sh   the per-feature set (one scenario per feature users turn
 #                                     on, then closed64 as their baseline), about 4 minutes
+#   BENCH_SCENARIOS=endpoints bench/run.sh  the per-endpoint set (one scenario per caller-facing endpoint
+#                                     family, then closed64 as their baseline), about 10 minutes
 #
 # What runs where (2-core machine):
 #   core $BENCH_GATEWAY_CPU (0): the system under test, one at a time: Gatehouse (production path:
@@ -33,8 +35,32 @@
 #                                               responses table (off the event loop)
 #                                mcp64          an MCP tools/call (built-in server, `whoami`) through /mcp with
 #                                               a signed session, the key's team granted the tool by a policy
-#                              Feature scenarios measure the gateway only (the direct and nginx runs would
-#                              measure the same mock again), after a warm-up of their own.
+#                              The endpoint scenarios (not in the default set; `endpoints` stands for all
+#                              of them followed by closed64), each one endpoint the gateway serves:
+#                                embeddings64   POST /v1/embeddings (the mock's fixed embedding)
+#                                models64       GET /v1/models
+#                                counttokens4   POST /v1/messages/count_tokens (counted by the gateway off the
+#                                               event loop, in a pool that admits 4 jobs per core: 4 connections)
+#                                anthropicstream64  POST /v1/messages, "stream": true, from the chat SSE mock
+#                                responsesstream64  POST /v1/responses, "stream": true, "store": false
+#                                responseget64  GET /v1/responses/{id} of one stored response
+#                                responsedelete64   DELETE /v1/responses/{id}, each of responses stored
+#                                               just before (ends early when they are used up)
+#                                vectorsearch64 POST /v1/vector_stores/{id}/search (one small file)
+#                                filesearch64   chat with the file_search tool on that store
+#                                fileupload64   POST /v1/files, a 1 KB text file (multipart)
+#                                images64       POST /v1/images/generations (fixed b64_json PNG)
+#                                speech64       POST /v1/audio/speech (a fixed WAV relayed)
+#                                transcription64  POST /v1/audio/transcriptions (multipart WAV upload)
+#                                moderations64  POST /v1/moderations
+#                                mcplist64      MCP tools/list through /mcp with a signed session
+#                                adminkey64     GET /admin/v1/keys/{id} (master key)
+#                                adminteam64    GET /admin/v1/teams/{id} (master key)
+#                                ready64        GET /health/ready (no key)
+#                                metrics4       GET /metrics, 4 connections, after the other scenarios'
+#                                               load filled the meters
+#                              Feature and endpoint scenarios measure the gateway only (the direct and nginx
+#                              runs would measure the same mock again), after a warm-up of their own.
 #   BENCH_FEATURE_WARMUP [10]  seconds of warm-up of each feature scenario's own path before it is measured
 #   BENCH_RATE [500]           requests/s of the fixed-rate scenarios
 #   BENCH_STREAMS [5000]       concurrent open streams in streams5000
@@ -43,7 +69,8 @@
 #   BENCH_JAVA_OPTS            extra JVM flags for the gateway
 #   BENCH_EVENT_LOOPS [1]      the gateway's event loops (with BENCH_GATEWAY_CPU=0,1 for two cores)
 #   BENCH_JFR [0]              1: record a JFR profile of the gateway into the results folder
-#   BENCH_GATEWAY_CPU [0], BENCH_LOAD_CPU [1], BENCH_MAX_SECONDS [600] (hard stop)
+#   BENCH_GATEWAY_CPU [0], BENCH_LOAD_CPU [1], BENCH_MAX_SECONDS (hard stop) [600, more for long
+#                              scenario lists: 180 s + the warm-ups + 30 s more than each scenario's duration]
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -53,13 +80,20 @@ DURATION=${BENCH_DURATION:-10}
 WARMUP=${BENCH_WARMUP:-30}
 SCENARIOS=${BENCH_SCENARIOS:-"closed16 closed64 rate500 stream64 delay500 streams5000"}
 FEATURES="cached64 anthropic64 translated64 pii64 responses64 responses64store mcp64"
-# The shorthand. closed64, the baseline, comes last: measured after the features, it runs on a path
+# The endpoint scenarios; metrics4 last among them, so that its scrape covers every meter the others
+# created. (rerank64, POST /v1/rerank, joins the list once the route exists; see scenario_args.)
+ENDPOINTS="embeddings64 models64 counttokens4 anthropicstream64 responsesstream64 responseget64 responsedelete64
+    vectorsearch64 filesearch64 fileupload64 images64 speech64 transcription64 moderations64 mcplist64 adminkey64
+    adminteam64 ready64 metrics4"
+ENDPOINTS=$(echo $ENDPOINTS)
+# The shorthands. closed64, the baseline, comes last: measured after the features, it runs on a path
 # (HTTP, governance, request log) the JIT has compiled at least as long as theirs, so a short warm-up
 # cannot make the features look cheaper than the path they add to.
-if [[ " $SCENARIOS " == *" features "* ]]; then
-    SCENARIOS=${SCENARIOS/features/$FEATURES closed64}
-    SCENARIOS=$(echo "$SCENARIOS" | tr ' ' '\n' | awk 'NF && !seen[$0]++' | tr '\n' ' ')
-fi
+SCENARIOS=" $SCENARIOS "
+if [[ $SCENARIOS == *" features "* || $SCENARIOS == *" endpoints "* ]]; then SCENARIOS+="closed64"; fi
+SCENARIOS=${SCENARIOS/ features / $FEATURES }
+SCENARIOS=${SCENARIOS/ endpoints / $ENDPOINTS }
+SCENARIOS=$(echo "$SCENARIOS" | tr ' ' '\n' | awk 'NF && !seen[$0]++' | tr '\n' ' ')
 FEATURE_WARMUP=${BENCH_FEATURE_WARMUP:-10}
 RATE=${BENCH_RATE:-500}
 STREAMS=${BENCH_STREAMS:-5000}
@@ -67,7 +101,8 @@ SLOW_CHUNK_MS=${BENCH_SLOW_CHUNK_MS:-400}
 DELAY_MS=${BENCH_DELAY_MS:-50}
 GW_CPU=${BENCH_GATEWAY_CPU:-0}
 LOAD_CPU=${BENCH_LOAD_CPU:-1}
-MAX_SECONDS=${BENCH_MAX_SECONDS:-600}
+MAX_SECONDS=$(( 180 + 2 * WARMUP + $(wc -w <<<"$SCENARIOS") * (DURATION + FEATURE_WARMUP + 30) ))
+MAX_SECONDS=${BENCH_MAX_SECONDS:-$(( MAX_SECONDS > 600 ? MAX_SECONDS : 600 ))}
 KEY="gh-bench-master-key-0123456789abcdefghijklmnop"
 BASE=${BENCH_PORT_BASE:-$((21000 + RANDOM % 20000))}
 MOCK_PORT=$BASE JMOCK_PORT=$((BASE + 1)) PROXY_PORT=$((BASE + 2)) GW_PORT=$((BASE + 3))
@@ -156,6 +191,54 @@ sed 's/"store":false/"store":true/' "$OUT/responses.json" >"$OUT/responses-store
 cat >"$OUT/mcp.json" <<'EOF'
 {"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"gatehouse__whoami","arguments":{}}}
 EOF
+# The endpoint scenarios: one request each, in the shape of the provider's API reference.
+sed 's/}$/,"stream":true}/; s/bench-fast/bench-stream/' "$OUT/messages.json" >"$OUT/messages-stream.json"
+cp "$OUT/messages.json" "$OUT/count-tokens.json"
+sed 's/}$/,"stream":true}/; s/bench-fast/bench-stream/' "$OUT/responses.json" >"$OUT/responses-stream.json"
+cat >"$OUT/embeddings.json" <<'EOF'
+{"model":"bench-embed","input":"Say hello to the benchmark in one short sentence, please.","encoding_format":"float"}
+EOF
+cat >"$OUT/vector-search.json" <<'EOF'
+{"query":"Who opens the greenhouse in the morning?","max_num_results":5}
+EOF
+# file-search.json names the vector store, so setup_rag writes it.
+cat >"$OUT/image.json" <<'EOF'
+{"model":"bench-image","prompt":"A lighthouse at dawn, watercolour.","n":1,"size":"1024x1024","quality":"standard","response_format":"b64_json"}
+EOF
+cat >"$OUT/speech.json" <<'EOF'
+{"model":"bench-speech","input":"Hello from the benchmark.","voice":"alloy","response_format":"wav"}
+EOF
+cat >"$OUT/moderation.json" <<'EOF'
+{"model":"bench-moderation","input":"Say hello to the benchmark in one short sentence, please."}
+EOF
+cat >"$OUT/mcp-list.json" <<'EOF'
+{"jsonrpc":"2.0","id":1,"method":"tools/list"}
+EOF
+# Binary payloads: a 0.25 s WAV (8 kHz, 8-bit mono silence) that the speech mock answers with and the
+# transcription scenario uploads, and the multipart forms (boundary $FORM_BOUNDARY) of the uploads.
+FORM_BOUNDARY=gatehouse-bench-7d9f3a1c
+python3 - "$OUT" "$FORM_BOUNDARY" <<'EOF'
+import struct, sys
+out, boundary = sys.argv[1], sys.argv[2]
+samples = b"\x80" * 2000
+wav = b"RIFF" + struct.pack("<I", 36 + len(samples)) + b"WAVE" + b"fmt " + struct.pack("<IHHIIHH", 16, 1, 1, 8000, 8000, 1, 8) \
+    + b"data" + struct.pack("<I", len(samples)) + samples
+open(out + "/speech.wav", "wb").write(wav)
+def form(fields, name, filename, content_type, data):
+    body = b""
+    for k, v in fields:
+        body += f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+    body += (f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+             f'Content-Type: {content_type}\r\n\r\n').encode() + data + f'\r\n--{boundary}--\r\n'.encode()
+    return body
+open(out + "/transcription.form", "wb").write(
+    form([("model", "bench-whisper"), ("response_format", "json")], "file", "bench.wav", "audio/wav", wav))
+handbook = ("The greenhouse is opened every morning at seven by the keeper, who also waters the seedlings. "
+            "Visitors sign the book at the gate. ") * 8
+open(out + "/handbook.txt", "w").write(handbook)
+open(out + "/file-upload.form", "wb").write(
+    form([("purpose", "assistants")], "file", "handbook.txt", "text/plain", handbook.encode()))
+EOF
 
 SSE=""
 for i in $(seq 0 19); do
@@ -169,6 +252,22 @@ printf '%b' "$SSE" >"$OUT/stream.sse"
 # A non-streamed answer of Anthropic's Messages API (docs.anthropic.com, "Messages"), for translated64.
 ANTHROPIC_MESSAGE='{"id":"msg_01BenchFixedAnswer000000000","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","content":[{"type":"text","text":"Hello! This is a fixed answer from the benchmark mock upstream."}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":25,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":12,"service_tier":"standard"}}'
 
+# The endpoint scenarios' fixed answers, from the providers' API references (platform.openai.com/docs/api-reference):
+# an embedding (16 dimensions: the vectors' size does not matter to the gateway, which passes them
+# through), an image in b64_json (a 1x1 PNG), a transcription and a moderation. Speech is speech.wav.
+EMBEDDING='{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.0123,-0.0456,0.0789,-0.0112,0.0345,-0.0678,0.0901,-0.0234,0.0567,-0.0890,0.0123,-0.0456,0.0789,-0.0112,0.0345,-0.0678]}],"model":"text-embedding-3-small","usage":{"prompt_tokens":12,"total_tokens":12}}'
+IMAGE='{"created":1700000000,"data":[{"b64_json":"iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==","revised_prompt":"A watercolour of a lighthouse at dawn."}]}'
+TRANSCRIPTION='{"text":"Hello! This is a fixed transcript from the benchmark mock upstream.","usage":{"type":"duration","seconds":1}}'
+MODERATION=$(python3 - <<'EOF'
+import json
+categories = ["harassment", "harassment/threatening", "hate", "hate/threatening", "illicit", "illicit/violent", "self-harm",
+              "self-harm/intent", "self-harm/instructions", "sexual", "sexual/minors", "violence", "violence/graphic"]
+print(json.dumps({"id": "modr-bench", "model": "omni-moderation-latest", "results": [{
+    "flagged": False, "categories": {c: False for c in categories}, "category_scores": {c: 0.0001 for c in categories},
+    "category_applied_input_types": {c: ["text"] for c in categories}}]}, separators=(",", ":")))
+EOF
+)
+
 # ---------------------------------------------------------------- configs
 {
     nginx_common mock
@@ -177,6 +276,12 @@ ANTHROPIC_MESSAGE='{"id":"msg_01BenchFixedAnswer000000000","type":"message","rol
         listen 127.0.0.1:$MOCK_PORT backlog=16384 reuseport;
         location = /fast/v1/chat/completions { default_type application/json; return 200 '$COMPLETION'; }
         location = /anthropic/v1/messages { default_type application/json; return 200 '$ANTHROPIC_MESSAGE'; }
+        location = /fast/v1/embeddings { default_type application/json; return 200 '$EMBEDDING'; }
+        location = /fast/v1/images/generations { default_type application/json; return 200 '$IMAGE'; }
+        location = /fast/v1/audio/transcriptions { default_type application/json; return 200 '$TRANSCRIPTION'; }
+        location = /fast/v1/moderations { default_type application/json; return 200 '$MODERATION'; }
+        location = /fast/v1/audio/speech { error_page 405 =200 /speech.wav; return 405; }
+        location = /speech.wav { internal; types { } default_type audio/wav; root $OUT; }
         # The stream is longer than nginx's 4 KiB limit for a config string, so it is a file; the
         # static handler refuses POST, and error_page turns the request into an internal GET.
         location = /stream/v1/chat/completions { error_page 405 =200 /stream.sse; return 405; }
@@ -204,6 +309,20 @@ EOF
 }
 EOF
 } >"$OUT/nginx-proxy.conf"
+# Each feature is configured only when its scenario runs, so the other scenarios measure the
+# default (cache off, no guardrails, no MCP servers, no media or embedding models).
+selected() { [[ " $SCENARIOS " == *" $1 "* ]]; }
+endpoints_selected() { local e; for e in $ENDPOINTS; do selected "$e" && return 0; done; return 1; }
+endpoint_models() { # the media and embedding models of the endpoint scenarios, at the mock's /fast
+    endpoints_selected || return 0
+    cat <<EOF
+  bench-embed: {type: embedding, targets: [{provider: fast, model: text-embedding-3-small}]}
+  bench-image: {type: image, targets: [{provider: fast, model: dall-e-3}]}
+  bench-speech: {type: speech, targets: [{provider: fast, model: tts-1}]}
+  bench-whisper: {type: transcription, targets: [{provider: fast, model: whisper-1}]}
+  bench-moderation: {type: moderation, targets: [{provider: fast, model: omni-moderation-latest}]}
+EOF
+}
 cat >"$OUT/gatehouse.yaml" <<EOF
 server:
   host: 127.0.0.1
@@ -225,12 +344,10 @@ models:
   bench-cached: {targets: [{provider: fast, model: gpt-4o-mini}]}
   bench-anthropic: {targets: [{provider: anthropic, model: claude-sonnet-4-5}]}
   bench-pii: {targets: [{provider: fast, model: gpt-4o-mini}]}
+$(endpoint_models)
 auth:
   master-key: $KEY
 EOF
-# Each feature is configured only when its scenario runs, so the other scenarios measure the
-# default (cache off, no guardrails, no MCP servers).
-selected() { [[ " $SCENARIOS " == *" $1 "* ]]; }
 if selected cached64; then
     cat >>"$OUT/gatehouse.yaml" <<EOF
 cache:
@@ -248,7 +365,13 @@ guardrails:
     apply-to: {models: [bench-pii]}
 EOF
 fi
-if selected mcp64; then
+if endpoints_selected; then
+    cat >>"$OUT/gatehouse.yaml" <<EOF
+rag:
+  embedding-model: bench-embed
+EOF
+fi
+if selected mcp64 || selected mcplist64; then
     cat >>"$OUT/gatehouse.yaml" <<EOF
 mcp:
   servers:
@@ -314,17 +437,60 @@ hwm_kib() {
 }
 reset_hwm() { local p; for p in "$@"; do echo 5 >"/proc/$p/clear_refs" 2>/dev/null || true; done; }
 
-url_of() { # target path-prefix
+# One request of a kind on the gateway: "METHOD PATH AUTH", AUTH being the caller's key (caller), the
+# master key (master) or none. Its body, if it has one, is $OUT/<kind>.json (JSON) or $OUT/<kind>.form
+# (multipart, boundary $FORM_BOUNDARY); the ids in paths come from the setup_* functions below.
+gw_request() {
+    case $1 in
+        messages|messages-stream) echo "POST /v1/messages caller" ;;
+        count-tokens) echo "POST /v1/messages/count_tokens caller" ;;
+        responses|responses-store|responses-stream) echo "POST /v1/responses caller" ;;
+        response-get) echo "GET /v1/responses/$STORED_RESPONSE caller" ;;
+        response-delete) echo "DELETE /v1/responses/$PROBE_DELETE caller" ;; # wrk: each of $OUT/response-delete.paths
+        mcp|mcp-list) echo "POST /mcp caller" ;;
+        embeddings) echo "POST /v1/embeddings caller" ;;
+        models) echo "GET /v1/models caller" ;;
+        vector-search) echo "POST /v1/vector_stores/$VECTOR_STORE/search caller" ;;
+        file-upload) echo "POST /v1/files caller" ;;
+        image) echo "POST /v1/images/generations caller" ;;
+        speech) echo "POST /v1/audio/speech caller" ;;
+        transcription) echo "POST /v1/audio/transcriptions caller" ;;
+        moderation) echo "POST /v1/moderations caller" ;;
+        admin-key) echo "GET /admin/v1/keys/$KEY_ID master" ;;
+        admin-team) echo "GET /admin/v1/teams/$team master" ;;
+        ready) echo "GET /health/ready none" ;;
+        metrics) echo "GET /metrics none" ;;
+        # rerank) echo "POST /v1/rerank caller" ;; # with a rerank.json payload, once the route is on main
+        *) echo "POST /v1/chat/completions caller" ;; # fast, stream, cached, translated, pii, file-search
+    esac
+}
+
+url_of() { # target kind
     set -- "$1" "${2/cached/fast}" # direct and through nginx, the cached scenario is the fast one
     case $1 in
         direct) case $2 in fast|stream) echo "http://127.0.0.1:$MOCK_PORT/$2/v1/chat/completions" ;;
                            *) echo "http://127.0.0.1:$JMOCK_PORT/$2/v1/chat/completions" ;; esac ;;
         nginx) echo "http://127.0.0.1:$PROXY_PORT/$2/v1/chat/completions" ;;
-        gatehouse) case $2 in messages) echo "http://127.0.0.1:$GW_PORT/v1/messages" ;;
-                              responses*) echo "http://127.0.0.1:$GW_PORT/v1/responses" ;;
-                              mcp) echo "http://127.0.0.1:$GW_PORT/mcp" ;;
-                              *) echo "http://127.0.0.1:$GW_PORT/v1/chat/completions" ;; esac ;;
+        gatehouse) local method path auth
+                   read -r method path auth <<<"$(gw_request "$2")"
+                   echo "http://127.0.0.1:$GW_PORT$path" ;;
     esac
+}
+
+# wrk_load target kind conns seconds delay_ms threads output-file [paths-file]: wrk on the load core,
+# sending that kind's request (bench/wrk/request.lua); the file ends with wrk's RESULT line. The
+# caller's environment may add WRK_IDS_FILE (collect the answers' ids, see setup_responses).
+wrk_load() {
+    local target=$1 kind=$2 conns=$3 secs=$4 delay=$5 threads=$6 file=$7 paths=${8:-}
+    local method=POST path auth=none body="" ctype=application/json key=""
+    [[ $target == gatehouse ]] && read -r method path auth <<<"$(gw_request "$kind")"
+    [[ -f $OUT/$kind.json ]] && body=$OUT/$kind.json
+    [[ -f $OUT/$kind.form ]] && body=$OUT/$kind.form ctype="multipart/form-data; boundary=$FORM_BOUNDARY"
+    case $auth in caller) key=$CALLER_KEY ;; master) key=$KEY ;; esac
+    BENCH_METHOD=$method BENCH_BODY_FILE=$body BENCH_CONTENT_TYPE=$ctype BENCH_KEY=$key BENCH_DELAY_MS=$delay \
+        BENCH_MCP_SESSION=$([[ $kind == mcp* ]] && echo "$MCP_SESSION") BENCH_PATHS_FILE=$paths BENCH_IDS_FILE=${WRK_IDS_FILE:-} \
+        timeout $((secs + 60)) taskset -c "$LOAD_CPU" wrk -t "$threads" -c "$conns" -d "${secs}s" --timeout 60s \
+        -s "$ROOT/bench/wrk/request.lua" "$(url_of "$target" "$kind")" >"$file" 2>&1
 }
 
 # run_wrk scenario target kind conns seconds delay_ms threads
@@ -339,9 +505,8 @@ run_wrk() {
     (( ${#pids[@]} )) && reset_hwm "${pids[@]}"
     local c0 c1
     c0=$(cpu_ticks "${pids[@]}")
-    BENCH_BODY_FILE="$OUT/$kind.json" BENCH_KEY=$([[ $target == gatehouse ]] && echo "$CALLER_KEY") BENCH_DELAY_MS=$delay \
-        BENCH_MCP_SESSION=$([[ $kind == mcp ]] && echo "$MCP_SESSION") timeout $((secs + 60)) taskset -c "$LOAD_CPU" wrk -t "$threads" -c "$conns" -d "${secs}s" --timeout 60s \
-        -s "$ROOT/bench/wrk/post.lua" "$(url_of "$target" "$kind")" >"$file" 2>&1 || log "wrk exited non-zero ($scenario $target)"
+    wrk_load "$target" "$kind" "$conns" "$secs" "$delay" "$threads" "$file" "$([[ -f $OUT/$kind.paths ]] && echo "$OUT/$kind.paths")" \
+        || log "wrk exited non-zero ($scenario $target)"
     c1=$(cpu_ticks "${pids[@]}")
     local line
     line=$(grep '^RESULT' "$file" || echo "RESULT requests=0 duration_us=1 p50_us=0 p99_us=0 err_connect=0 err_read=0 err_write=0 err_status=0 err_timeout=0")
@@ -376,15 +541,35 @@ scenario_args() {
         stream64) echo "stream 64 0 1 $DURATION" ;;
         delay500) echo "delay 50 $((50 * 1000 / RATE - DELAY_MS)) 1 $DURATION" ;;   # 50 conns x (50 ms wait + 50 ms answer)
         streams5000) echo "slow $STREAMS 0 2 $((20 * SLOW_CHUNK_MS / 1000 + 4))" ;; # every stream lasts 20 chunks
+        embeddings64) echo "embeddings 64 0 1 $DURATION" ;;
+        models64) echo "models 64 0 1 $DURATION" ;;
+        counttokens4) echo "count-tokens 4 0 1 $DURATION" ;;                          # its CPU pool admits 4 per core, then 503
+        anthropicstream64) echo "messages-stream 64 0 1 $DURATION" ;;
+        responsesstream64) echo "responses-stream 64 0 1 $DURATION" ;;
+        responseget64) echo "response-get 64 0 1 $DURATION" ;;
+        responsedelete64) echo "response-delete 64 0 1 $DURATION" ;;
+        vectorsearch64) echo "vector-search 64 0 1 $DURATION" ;;
+        filesearch64) echo "file-search 64 0 1 $DURATION" ;;
+        fileupload64) echo "file-upload 64 0 1 $DURATION" ;;
+        images64) echo "image 64 0 1 $DURATION" ;;
+        speech64) echo "speech 64 0 1 $DURATION" ;;
+        transcription64) echo "transcription 64 0 1 $DURATION" ;;
+        moderations64) echo "moderation 64 0 1 $DURATION" ;;
+        mcplist64) echo "mcp-list 64 0 1 $DURATION" ;;
+        adminkey64) echo "admin-key 64 0 1 $DURATION" ;;
+        adminteam64) echo "admin-team 64 0 1 $DURATION" ;;
+        ready64) echo "ready 64 0 1 $DURATION" ;;
+        metrics4) echo "metrics 4 0 1 $DURATION" ;;                                  # a scraper's load, not a caller's
+        # rerank64) echo "rerank 64 0 1 $DURATION" ;;
         *) die "unknown scenario $1" ;;
     esac
 }
 
-# The systems each scenario runs against: the feature scenarios measure the gateway only.
+# The systems each scenario runs against: the feature and endpoint scenarios measure the gateway only.
 targets_of() {
     case $1 in
-        anthropic64|translated64|pii64|responses64|responses64store|mcp64) echo gatehouse ;;
-        *) echo direct nginx gatehouse ;;
+        closed16|closed64|rate500|stream64|delay500|streams5000|cached64) echo direct nginx gatehouse ;;
+        *) echo gatehouse ;;
     esac
 }
 
@@ -392,9 +577,7 @@ warm() { # target
     log "warming up $1 for ${WARMUP}s"
     local kind
     for kind in fast stream; do
-        BENCH_BODY_FILE="$OUT/$kind.json" BENCH_KEY=$([[ $1 == gatehouse ]] && echo "$CALLER_KEY") \
-            timeout $((WARMUP + 30)) taskset -c "$LOAD_CPU" wrk -t 1 -c 32 -d "$((WARMUP / 2 + 1))s" \
-            -s "$ROOT/bench/wrk/post.lua" "$(url_of "$1" "$kind")" >"$OUT/wrk/warmup-$1-$kind.txt" 2>&1 || true
+        wrk_load "$1" "$kind" 32 "$((WARMUP / 2 + 1))" 0 1 "$OUT/wrk/warmup-$1-$kind.txt" || true
     done
 }
 
@@ -414,15 +597,15 @@ printf 'scenario\ttarget\tconns\trequests\trps\tp50_ms\tp99_ms\terrors\tcpu_us_p
 # The production path: load comes with a team's virtual key that has a rate limit (RPM, TPM,
 # concurrency) and a monthly budget, so every request is authenticated from the key registry,
 # rate limited, budget-reserved and settled. The limits are set high enough never to refuse.
-CALLER_KEY="" team=""
+CALLER_KEY="" team="" KEY_ID=""
 setup_governance() {
     local gw="http://127.0.0.1:$GW_PORT/admin/v1" h=(-sf -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json')
     local key_json key_id
-    team=$(curl "${h[@]}" -X POST "$gw/teams" -d '{"name":"bench"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])') \
+    team=$(curl "${h[@]}" -X POST "$gw/teams" -d '{"name":"bench"}' | json_field id) \
         || die "could not create the bench team"
     key_json=$(curl "${h[@]}" -X POST "$gw/keys" -d "{\"name\":\"bench\",\"owner_id\":\"$team\"}") || die "could not create the bench key"
-    CALLER_KEY=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["key"])' "$key_json")
-    key_id=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["id"])' "$key_json")
+    CALLER_KEY=$(json_field key <<<"$key_json")
+    key_id=$(json_field id <<<"$key_json")
     curl "${h[@]}" -X POST "$gw/rate-limits" -o /dev/null \
         -d "{\"scope\":\"key\",\"subject\":\"$key_id\",\"rpm\":100000000,\"tpm\":10000000000,\"concurrent\":100000}" \
         || die "could not create the bench rate limit"
@@ -430,10 +613,11 @@ setup_governance() {
         -d "{\"scope\":\"key\",\"subject\":\"$key_id\",\"period\":\"month\",\"limit_usd\":\"1000000000\"}" \
         || die "could not create the bench budget"
     sleep 6 # limits and budgets reach every node's memory within their 5 s refresh
+    KEY_ID=$key_id
     log "production path: virtual key $key_id (team $team) with a rate limit and a budget"
 }
 
-# mcp64: MCP tools are denied by default, so a policy grants the bench team the built-in server's
+# mcp64, mcplist64: MCP tools are denied by default, so a policy grants the bench team the built-in server's
 # `whoami`; the session is initialized once and every call carries its signed Mcp-Session-Id.
 MCP_SESSION=""
 setup_mcp() {
@@ -441,7 +625,7 @@ setup_mcp() {
     local policy
     policy=$(curl "${h[@]}" -X POST "$gw/admin/v1/policies" \
         -d "{\"name\":\"bench-mcp\",\"team_id\":\"$team\",\"mcp_servers\":[\"gatehouse\"],\"mcp_tools\":[\"gatehouse/whoami\"]}" \
-        | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])') || die "could not create the bench MCP policy"
+        | json_field id) || die "could not create the bench MCP policy"
     curl "${h[@]}" -X POST "$gw/admin/v1/policies/$policy/attachments" -o /dev/null \
         -d "{\"subject_type\":\"team\",\"subject_id\":\"$team\"}" || die "could not attach the bench MCP policy"
     local c=(-s -m 10 -H "Authorization: Bearer $CALLER_KEY" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream')
@@ -456,22 +640,89 @@ setup_mcp() {
         | awk -F': *' 'tolower($1) == "mcp-session-id" { sub(/\r$/, "", $2); print $2 }')
     [[ -n $MCP_SESSION ]] || die "MCP initialize returned no Mcp-Session-Id, see $OUT/mcp-initialize.json"
     curl "${c[@]}" -o /dev/null -H "Mcp-Session-Id: $MCP_SESSION" "$gw/mcp" -d '{"jsonrpc":"2.0","method":"notifications/initialized"}'
-    log "mcp64: policy $policy grants team $team gatehouse/whoami; session initialized"
+    log "mcp: policy $policy grants team $team gatehouse/whoami; session initialized"
 }
 
-# One call of a feature scenario before it is measured, checked for the answer that scenario must
-# give (a 200 with the wrong content would count as a success in wrk's table). Kept in probe-*.txt.
+# responseget64 reads one stored response; responsedelete64 deletes responses stored just before it
+# (a stored response can be deleted once): a closed64-like load of "store": true answers whose ids
+# request.lua collects, then split into the warm-up's share and the measured run's.
+STORED_RESPONSE="" PROBE_DELETE=""
+setup_responses() {
+    local c=(-sf -m 10 -H "Authorization: Bearer $CALLER_KEY" -H 'Content-Type: application/json')
+    STORED_RESPONSE=$(curl "${c[@]}" --data-binary "@$OUT/responses-store.json" "http://127.0.0.1:$GW_PORT/v1/responses" \
+        | json_field id) || die "could not store a response"
+    selected responsedelete64 || return 0
+    local secs=$(( (FEATURE_WARMUP + DURATION) * 2 + 1 )) ids="$OUT/response-delete.ids" n warm
+    log "responsedelete64: storing responses to delete for ${secs}s"
+    : >"$ids"
+    WRK_IDS_FILE=$ids wrk_load gatehouse responses-store 64 "$secs" 0 1 "$OUT/wrk/setup-response-delete.txt" || true
+    n=$(wc -l <"$ids")
+    (( n > 100 )) || die "responsedelete64: only $n responses stored, see $OUT/wrk/setup-response-delete.txt"
+    PROBE_DELETE=$(head -n 1 "$ids")
+    warm=$(( (n - 1) * FEATURE_WARMUP / (FEATURE_WARMUP + DURATION) ))
+    sed -n "2,$((warm + 1))p" "$ids" | sed 's#^#/v1/responses/#' >"$OUT/response-delete-warmup.paths"
+    sed -n "$((warm + 2)),\$p" "$ids" | sed 's#^#/v1/responses/#' >"$OUT/response-delete.paths"
+    log "responsedelete64: $n responses stored, $warm for the warm-up, $((n - 1 - warm)) for the measured run (which ends early if they run out)"
+}
+
+# vectorsearch64, filesearch64: one vector store of the bench team holding one small text file,
+# embedded (at ingestion and for every query) by bench-embed through the mock's fixed embedding.
+VECTOR_STORE=""
+setup_rag() {
+    local gw="http://127.0.0.1:$GW_PORT/v1" c=(-sf -m 10 -H "Authorization: Bearer $CALLER_KEY") file status
+    file=$(curl "${c[@]}" -H "Content-Type: multipart/form-data; boundary=$FORM_BOUNDARY" --data-binary "@$OUT/file-upload.form" \
+        "$gw/files" | json_field id) || die "could not upload the bench file"
+    VECTOR_STORE=$(curl "${c[@]}" -H 'Content-Type: application/json' -d '{"name":"bench"}' "$gw/vector_stores" | json_field id) \
+        || die "could not create the bench vector store"
+    curl "${c[@]}" -o /dev/null -H 'Content-Type: application/json' -d "{\"file_id\":\"$file\"}" "$gw/vector_stores/$VECTOR_STORE/files" \
+        || die "could not attach the bench file"
+    local deadline=$((SECONDS + 30))
+    until status=$(curl "${c[@]}" "$gw/vector_stores/$VECTOR_STORE/files/$file" | json_field status) && [[ $status == completed ]]; do
+        [[ $status == failed ]] && die "the bench file's ingestion failed (see $OUT/gatehouse.log)"
+        (( SECONDS < deadline )) || die "the bench file was not ingested within 30 s (status: $status)"
+        sleep 0.2
+    done
+    cat >"$OUT/file-search.json" <<EOF
+{"model":"bench-fast","messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"Who opens the greenhouse in the morning?"}],"temperature":0.2,"max_tokens":64,"tools":[{"type":"file_search","vector_store_ids":["$VECTOR_STORE"],"max_num_results":5}]}
+EOF
+    log "rag: vector store $VECTOR_STORE holds $file"
+}
+
+# One call of a feature or endpoint scenario before it is measured, checked for the answer that
+# scenario must give (a 200 with the wrong content would count as a success in wrk's table). Kept in
+# probe-*.txt.
 probe() { # scenario kind
-    local file="$OUT/probe-$1.txt" expect
-    local hs=(-H "Authorization: Bearer $CALLER_KEY" -H 'Content-Type: application/json')
-    [[ $2 == mcp ]] && hs+=(-H 'Accept: application/json, text/event-stream' -H "Mcp-Session-Id: $MCP_SESSION")
-    curl -s -m 10 -D - "${hs[@]}" --data-binary "@$OUT/$2.json" "$(url_of gatehouse "$2")" >"$file" || true
+    local file="$OUT/probe-$1.txt" expect method path auth hs=()
+    read -r method path auth <<<"$(gw_request "$2")"
+    case $auth in caller) hs+=(-H "Authorization: Bearer $CALLER_KEY") ;; master) hs+=(-H "Authorization: Bearer $KEY") ;; esac
+    [[ $2 == mcp* ]] && hs+=(-H 'Accept: application/json, text/event-stream' -H "Mcp-Session-Id: $MCP_SESSION")
+    [[ -f $OUT/$2.json ]] && hs+=(-H 'Content-Type: application/json' --data-binary "@$OUT/$2.json")
+    [[ -f $OUT/$2.form ]] && hs+=(-H "Content-Type: multipart/form-data; boundary=$FORM_BOUNDARY" --data-binary "@$OUT/$2.form")
+    curl -s -m 10 -D - -X "$method" "${hs[@]}" "$(url_of gatehouse "$2")" >"$file" || true
     case $2 in
         messages) expect='"type":"message".*"text":"Hello! This is a fixed answer' ;;
+        messages-stream) expect='^event: message_stop' ;;
+        count-tokens) expect='"input_tokens":[1-9]' ;;
         translated) expect='"object":"chat.completion".*"content":"Hello! This is a fixed answer from the benchmark mock upstream."' ;;
         pii) expect='^x-gatehouse-guardrails: pii=masked' ;;
-        responses*) expect='"object":"response".*"status":"completed"' ;;
+        responses-stream) expect='^event: response.completed' ;;
+        responses*|response-get) expect='"object":"response".*"status":"completed"' ;;
+        response-delete) expect='"deleted":true' ;;
         mcp) expect='"result":{"content":\[{"type":"text","text":"{\\"authenticated_by\\":\\"virtual-key\\"' ;;
+        mcp-list) expect='"result":{"tools":\[.*"gatehouse__whoami"' ;;
+        embeddings) expect='"object":"embedding".*"embedding":\[0.0123' ;;
+        models) expect='"id":"bench-fast"' ;;
+        vector-search) expect='"file_id":"file-.*greenhouse' ;;
+        file-search) expect='"gatehouse_file_search".*"results":\[{"index":1' ;;
+        file-upload) expect='"object":"file"' ;;
+        image) expect='"b64_json":"iVBORw0KGgo' ;;
+        speech) expect='^content-type: audio/wav' ;;
+        transcription) expect='"text":"Hello! This is a fixed transcript' ;;
+        moderation) expect='"flagged":false' ;;
+        admin-key) expect="\"id\":\"$KEY_ID\"" ;;
+        admin-team) expect="\"id\":\"$team\"" ;;
+        ready) expect='"status":"ready"' ;;
+        metrics) expect='^# TYPE ' ;;
         *) expect='"object":"chat.completion"' ;;
     esac
     head -n 1 "$file" | grep -q ' 200' && grep -qi -e "$expect" "$file" && ! grep -q '"isError":true' "$file" \
@@ -482,19 +733,20 @@ probe() { # scenario kind
 start_proxy
 start_gateway
 setup_governance
-if selected mcp64; then setup_mcp; fi
+if selected mcp64 || selected mcplist64; then setup_mcp; fi
+if selected responseget64 || selected responsedelete64; then setup_responses; fi
+if selected vectorsearch64 || selected filesearch64; then setup_rag; fi
 warm nginx
 warm gatehouse
 for scenario in $SCENARIOS; do
     read -r kind conns delay threads secs <<<"$(scenario_args "$scenario")"
     log "scenario $scenario: $kind, $conns connections, delay ${delay} ms, ${secs}s"
-    if [[ " $FEATURES " == *" $scenario "* ]]; then
+    if [[ " $FEATURES $ENDPOINTS " == *" $scenario "* ]]; then
         probe "$scenario" "$kind"
         if (( FEATURE_WARMUP > 0 )); then
             log "warming up $scenario on the gateway for ${FEATURE_WARMUP}s"
-            BENCH_BODY_FILE="$OUT/$kind.json" BENCH_KEY="$CALLER_KEY" BENCH_MCP_SESSION=$([[ $kind == mcp ]] && echo "$MCP_SESSION") \
-                timeout $((FEATURE_WARMUP + 30)) taskset -c "$LOAD_CPU" wrk -t 1 -c "$conns" -d "${FEATURE_WARMUP}s" \
-                -s "$ROOT/bench/wrk/post.lua" "$(url_of gatehouse "$kind")" >"$OUT/wrk/warmup-$scenario.txt" 2>&1 || true
+            wrk_load gatehouse "$kind" "$conns" "$FEATURE_WARMUP" 0 1 "$OUT/wrk/warmup-$scenario.txt" \
+                "$([[ -f $OUT/$kind-warmup.paths ]] && echo "$OUT/$kind-warmup.paths")" || true
         fi
     fi
     for target in $(targets_of "$scenario"); do

@@ -21,11 +21,12 @@ awk -F'\t' 'NR > 1 {
             printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", s, t, f[3], f[5], f[6], f[7], f[8], f[9], f[10], f[11], vn, vd, add
         }
     }' "$OUT/results.tsv"
-# The per-feature budget: each scenario's gateway CPU per request against closed64 of the same run.
+# The per-feature and per-endpoint budget: each scenario's gateway CPU per request against closed64
+# of the same run.
 if awk -F'\t' '$1 == "closed64" && $2 == "gatehouse" { base = 1 } $2 == "gatehouse" && $1 !~ /^(closed16|closed64|rate500|stream64|delay500|streams5000)$/ { feat = 1 }
         END { exit !(base && feat) }' "$OUT/results.tsv"; then
     echo
-    echo "Per feature (gateway only), against closed64 in this run:"
+    echo "Per feature and endpoint (gateway only), against closed64 in this run:"
     echo
     echo "| scenario | req/s | errors | CPU µs/req | vs closed64 µs | vs closed64 |"
     echo "|---|---:|---:|---:|---:|---:|"
