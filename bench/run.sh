@@ -286,6 +286,8 @@ EOF
         # static handler refuses POST, and error_page turns the request into an internal GET.
         location = /stream/v1/chat/completions { error_page 405 =200 /stream.sse; return 405; }
         location = /stream.sse { internal; types { } default_type text/event-stream; root $OUT; }
+        # Model lists, so the gateway's start-up check of each provider finds it answering.
+        location ~ ^/(fast|stream|anthropic)/v1/models\$ { default_type application/json; return 200 '{"object":"list","data":[],"has_more":false}'; }
         location / { return 404; }
     }
 }
