@@ -10,6 +10,7 @@ import dev.gatehouse.call.Endpoint;
 import dev.gatehouse.call.ErrorType;
 import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.dialect.openai.OpenAiJson;
+import dev.gatehouse.rag.ChunkIndex;
 import dev.gatehouse.rag.Ingestion;
 import dev.gatehouse.rag.KnowledgeBase;
 import dev.gatehouse.rag.KnowledgeBases;
@@ -40,13 +41,19 @@ public final class VectorStoresApi {
     private final KnowledgeBases kbs;
     private final StoreSearch search;
     private final Supplier<String> embeddingModel;
+    private final QueryRewriter rewriter;
 
-    /** @param embeddingModel the model new stores embed with (null: keywords only) */
-    public VectorStoresApi(Ingress ingress, KnowledgeBases kbs, StoreSearch search, Supplier<String> embeddingModel) {
+    /**
+     * @param embeddingModel the model new stores embed with (null: keywords only)
+     * @param rewriter asks the rewrite model for {@code rewrite_query: true}
+     */
+    public VectorStoresApi(Ingress ingress, KnowledgeBases kbs, StoreSearch search, Supplier<String> embeddingModel,
+            QueryRewriter rewriter) {
         this.http = new RagHttp(ingress, kbs);
         this.kbs = kbs;
         this.search = search;
         this.embeddingModel = embeddingModel;
+        this.rewriter = rewriter;
     }
 
     public void mount(Router router) {
@@ -325,20 +332,26 @@ public final class VectorStoresApi {
     private void search(RoutingContext ctx) {
         String id = ctx.pathParam("id");
         http.serveJson(ctx, Endpoint.VECTOR_STORES, (call, owner, body) -> {
-            StoreSearch.Request request = StoreSearch.Request.of(body, "");
+            StoreSearch.Request sent = StoreSearch.Request.of(body, "");
+            boolean rewrite = rewriter.wanted(body);
             Context context = ctx.vertx().getOrCreateContext();
+            // The store is checked first: another team's id is a 404 before any model is asked to rewrite.
             return search.readable(context, call, owner, List.of(id), "vector_store_id")
-                    .compose(stores -> search.run(context, call, stores, request))
-                    .map(hits -> {
-                        ObjectNode page = OpenAiJson.MAPPER.createObjectNode().put("object", "vector_store.search_results.page");
-                        page.putArray("search_query").add(request.query());
-                        ArrayNode data = page.putArray("data");
-                        hits.forEach(h -> data.add(StoreSearch.result(h)));
-                        page.put("has_more", false);
-                        page.putNull("next_page");
-                        return page;
-                    });
+                    .compose(stores -> (rewrite ? rewriter.rewrite(sent.query(), Loopback.credentials(call.headers()))
+                            .map(q -> StoreSearch.Request.withQuery(body, "", q)) : Future.succeededFuture(sent))
+                            .compose(request -> search.run(context, call, stores, request).map(hits -> page(request, hits))));
         });
+    }
+
+    /** A search's answer: {@code search_query} is the query searched (the rewritten one when rewritten). */
+    private static ObjectNode page(StoreSearch.Request request, List<ChunkIndex.Hit> hits) {
+        ObjectNode page = OpenAiJson.MAPPER.createObjectNode().put("object", "vector_store.search_results.page");
+        page.putArray("search_query").add(request.query());
+        ArrayNode data = page.putArray("data");
+        hits.forEach(h -> data.add(StoreSearch.result(h)));
+        page.put("has_more", false);
+        page.putNull("next_page");
+        return page;
     }
 
     // ---- shared
