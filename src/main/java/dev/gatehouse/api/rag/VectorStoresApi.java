@@ -96,11 +96,23 @@ public final class VectorStoresApi {
         });
     }
 
+    /**
+     * The caller's stores; with {@code include=shared} also the stores access policies share with it,
+     * in the same order and pages (each marked {@code gatehouse_shared: true}).
+     */
     private void list(RoutingContext ctx) {
         http.serve(ctx, Endpoint.VECTOR_STORES, (call, owner, body) -> {
             ListParams page = ListParams.of(ctx);
-            return RagHttp.on(ctx, kb(owner).store().stores(owner, page.limit(), page.ascending(), page.after())).compose(p -> {
-                List<Future<ObjectNode>> rendered = p.rows().stream().map(s -> rendered(ctx, s)).toList();
+            boolean withShared = includeShared(ctx);
+            RagStore store = kb(owner).store();
+            // Sharing is between the gateway's own stores: never for an ephemeral (zero-data-retention) owner.
+            boolean scan = withShared && !kb(owner).ephemeral() && call.principal() != null
+                    && call.principal().rules().sharesVectorStores();
+            var rows = scan ? store.readableStores(owner, s -> call.principal().rules().mayReadVectorStore(s.id(),
+                    RagHttp.ownerTeam(s.owner())), page.limit(), page.ascending(), page.after())
+                    : store.stores(owner, page.limit(), page.ascending(), page.after());
+            return RagHttp.on(ctx, rows).compose(p -> {
+                List<Future<ObjectNode>> rendered = p.rows().stream().map(s -> rendered(ctx, s, owner)).toList();
                 return Future.all(rendered).map(all -> ListParams.list(rendered.stream().map(Future::result).toList(), p.hasMore(),
                         o -> o));
             });
@@ -108,7 +120,21 @@ public final class VectorStoresApi {
     }
 
     private void retrieve(RoutingContext ctx) {
-        http.serve(ctx, Endpoint.VECTOR_STORES, (call, owner, body) -> readable(ctx, call, owner).compose(s -> rendered(ctx, s)));
+        http.serve(ctx, Endpoint.VECTOR_STORES, (call, owner, body) -> readable(ctx, call, owner)
+                .compose(s -> rendered(ctx, s, owner)));
+    }
+
+    /** {@code include}: absent (the caller's own stores) or {@code shared} (with those shared with it). */
+    private static boolean includeShared(RoutingContext ctx) {
+        List<String> include = new ArrayList<>(ctx.request().params().getAll("include"));
+        include.addAll(ctx.request().params().getAll("include[]"));
+        for (String value : include) {
+            if (!value.equals("shared")) {
+                throw GatewayException.invalid("Invalid 'include': the only value is 'shared' (list the stores access policies"
+                        + " share with you too).", "include");
+            }
+        }
+        return !include.isEmpty();
     }
 
     private void modify(RoutingContext ctx) {
@@ -425,6 +451,11 @@ public final class VectorStoresApi {
 
     private Future<ObjectNode> rendered(RoutingContext ctx, RagStore.StoreRow s) {
         return RagHttp.on(ctx, kb(s.owner()).store().counts(s.id(), null)).map(c -> RagJson.store(s, c, RagHttp.now()));
+    }
+
+    /** A store as {@code owner} sees it: another owner's (shared by a policy) is marked {@code gatehouse_shared: true}. */
+    private Future<ObjectNode> rendered(RoutingContext ctx, RagStore.StoreRow s, String owner) {
+        return rendered(ctx, s).map(o -> s.owner().equals(owner) ? o : o.put("gatehouse_shared", true));
     }
 
     private static List<String> fileIds(JsonNode n, String param, boolean required) {
