@@ -58,10 +58,28 @@ public final class RagStore {
 
     public CompletableFuture<Void> insertFile(FileRow f) {
         return database.async(c -> {
-            Sql.update(c, "INSERT INTO rag_files (id, owner, filename, purpose, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    f.id(), f.owner(), f.filename(), f.purpose(), f.bytes(), f.createdAt());
+            insertFile(c, f);
             return null;
         });
+    }
+
+    /** {@link #insertFile} on the caller's thread. Blocks. */
+    public void insertFileNow(FileRow f) {
+        database.call(c -> {
+            insertFile(c, f);
+            return null;
+        });
+    }
+
+    /** Inserts a file's row in the caller's transaction (server mode: the same one as its bytes). */
+    static void insertFile(Connection c, FileRow f) throws SQLException {
+        Sql.update(c, "INSERT INTO rag_files (id, owner, filename, purpose, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                f.id(), f.owner(), f.filename(), f.purpose(), f.bytes(), f.createdAt());
+    }
+
+    /** Whether a file's row exists (any owner). Blocks. */
+    public boolean fileExistsNow(String id) {
+        return database.call(c -> Sql.one(c, "SELECT 1 FROM rag_files WHERE id = ?", rs -> true, id) != null);
     }
 
     public CompletableFuture<FileRow> file(String owner, String id) {
