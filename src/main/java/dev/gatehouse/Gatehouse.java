@@ -29,6 +29,7 @@ import dev.gatehouse.api.openai.OpenAiApi;
 import dev.gatehouse.api.rag.FileSearchTool;
 import dev.gatehouse.api.rag.FilesApi;
 import dev.gatehouse.api.rag.LoopbackEmbedder;
+import dev.gatehouse.api.rag.QueryRewriter;
 import dev.gatehouse.api.rag.StoreSearch;
 import dev.gatehouse.api.rag.VectorStoresApi;
 import dev.gatehouse.api.responses.ResponseStore;
@@ -390,7 +391,8 @@ public final class Gatehouse implements AutoCloseable {
             Ingress ragIngress = new Ingress(gateway, () -> snapshot.get().config().server().maxBodyBytes(), callListener);
             FilesApi files = new FilesApi(ragIngress, knowledgeBases, () -> snapshot.get().config().rag().maxFileBytes());
             VectorStoresApi vectorStores = new VectorStoresApi(ragIngress, knowledgeBases, storeSearch,
-                    () -> snapshot.get().config().rag().embeddingModel(snapshot.get().config()));
+                    () -> snapshot.get().config().rag().embeddingModel(snapshot.get().config()),
+                    new QueryRewriter(loopback, () -> snapshot.get().config().rag()));
             FileSearchTool fileSearch = new FileSearchTool(storeSearch, loopback);
             openAi.fileSearch(fileSearch::chat);
             responses.fileSearch(fileSearch::responses);

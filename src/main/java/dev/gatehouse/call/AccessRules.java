@@ -65,4 +65,13 @@ public interface AccessRules {
     default boolean mayReadVectorStore(String storeId, String ownerTeamId) {
         return false;
     }
+
+    /**
+     * Whether any policy of this caller names vector stores at all: when none does, nothing is
+     * shared with it and a list of the stores it may read is its own ({@link #mayReadVectorStore}
+     * would refuse every other).
+     */
+    default boolean sharesVectorStores() {
+        return false;
+    }
 }

@@ -467,6 +467,15 @@ final class ConfigReader {
                         "'" + model + "' is not a configured model of type embedding");
             }
         }
+        String rewriteModel = s.string("rewrite-model");
+        if (rewriteModel != null) {
+            ModelConfig m = models.get(rewriteModel);
+            if (m == null || !(m.type() == null || "chat".equals(m.type()))) {
+                problems.error(s.node("rewrite-model"), s.child("rewrite-model"),
+                        "'" + rewriteModel + "' is not a configured chat model");
+            }
+        }
+        Duration rewriteTimeout = s.duration("rewrite-timeout", false);
         Long maxFile = s.size("max-file-size");
         Integer threads = s.integer("ingestion-threads", 1, 64);
         Integer maxChunks = s.integer("max-chunks-per-file", 1, 10_000_000);
@@ -480,7 +489,8 @@ final class ConfigReader {
         }
         s.finish();
         return new RagConfig(model, maxFile == null ? d.maxFileBytes() : maxFile, threads == null ? d.ingestionThreads() : threads,
-                maxChunks == null ? d.maxChunksPerFile() : maxChunks, ephemeral);
+                maxChunks == null ? d.maxChunksPerFile() : maxChunks, ephemeral, rewriteModel,
+                rewriteTimeout == null ? d.rewriteTimeout() : rewriteTimeout);
     }
 
     private ResponsesConfig responses(Section s) {

@@ -9,10 +9,15 @@ package dev.gatehouse.config;
  * @param ingestionThreads how many files are extracted, chunked and indexed at once
  * @param maxChunksPerFile a file that cuts into more chunks fails its ingestion with a clear error
  * @param ephemeral memory-only files and stores for zero-data-retention traffic
+ * @param rewriteModel the public chat model a search with {@code rewrite_query: true} asks to rewrite
+ *     the query; null: such a search is a 400
+ * @param rewriteTimeout how long a search waits for that model's rewrite
  */
-public record RagConfig(String embeddingModel, long maxFileBytes, int ingestionThreads, int maxChunksPerFile, Ephemeral ephemeral) {
+public record RagConfig(String embeddingModel, long maxFileBytes, int ingestionThreads, int maxChunksPerFile, Ephemeral ephemeral,
+        String rewriteModel, java.time.Duration rewriteTimeout) {
     /** OpenAI accepts files up to 512 MB; a gateway on a laptop defaults lower. */
-    public static final RagConfig DEFAULTS = new RagConfig(null, 64L * 1024 * 1024, 2, 20_000, Ephemeral.OFF);
+    public static final RagConfig DEFAULTS = new RagConfig(null, 64L * 1024 * 1024, 2, 20_000, Ephemeral.OFF, null,
+            java.time.Duration.ofSeconds(10));
 
     /**
      * The {@code rag.ephemeral} section. Read at start.

@@ -154,6 +154,11 @@ public final class PolicyRules implements AccessRules {
         return false;
     }
 
+    @Override
+    public boolean sharesVectorStores() {
+        return policies.stream().anyMatch(c -> !c.vectorStores().isEmpty());
+    }
+
     /** Whether some {@code server/tool} pattern could match a tool of {@code server}. */
     private static boolean anyServerPrefix(List<String> patterns, String server) {
         for (String pattern : patterns) {

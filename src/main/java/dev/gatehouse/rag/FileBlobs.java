@@ -41,6 +41,18 @@ public final class FileBlobs {
         Files.deleteIfExists(path(id));
     }
 
+    /** The folder the bytes are in. */
+    Path folder() {
+        return folder;
+    }
+
+    /** The names of copies being fetched from the database (or left half fetched by a crash). */
+    java.util.List<String> partials() throws IOException {
+        try (java.util.stream.Stream<Path> files = Files.list(folder)) {
+            return files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".part")).toList();
+        }
+    }
+
     /** The ids of the files held here. */
     public java.util.List<String> ids() throws IOException {
         try (java.util.stream.Stream<Path> files = Files.list(folder)) {

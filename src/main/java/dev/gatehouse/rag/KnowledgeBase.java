@@ -75,6 +75,7 @@ public final class KnowledgeBase implements AutoCloseable {
         if (failed > 0) {
             LOG.info("knowledge bases: {} file ingestions interrupted by the last stop marked failed", failed);
         }
+        sweep();
         if (sync != null) {
             sync.start();
         }
@@ -156,7 +157,15 @@ public final class KnowledgeBase implements AutoCloseable {
         @Override
         public void completed(Ingestion.Job job, List<ChunkIndex.Entry> entries, long usageBytes) throws Exception {
             index().put(job.storeId(), job.fileId(), job.filename(), job.attributes(), job.attributesJson(), entries);
-            if (!store.finish(job.storeId(), job.fileId(), job.createdAt(), "completed", null, usageBytes)) {
+            boolean finished;
+            try {
+                finished = store.finish(job.storeId(), job.fileId(), job.createdAt(), "completed", null, usageBytes);
+            } catch (RuntimeException e) {
+                // Not recorded as completed: its chunks must not stay searchable (the file ends failed).
+                index().deleteFileInStore(job.storeId(), job.fileId());
+                throw e;
+            }
+            if (!finished) {
                 // Detached, its store or the file deleted, or cancelled while this ran: leave nothing behind.
                 index().deleteFileInStore(job.storeId(), job.fileId());
             }
@@ -212,8 +221,15 @@ public final class KnowledgeBase implements AutoCloseable {
      */
     public Path localCopy(String id) throws IOException {
         Path path = blobs.path(id);
-        if (shared != null && !Files.exists(path) && !shared.loadBytes(id, path)) {
-            throw new java.nio.file.NoSuchFileException(id);
+        if (shared != null && !Files.exists(path)) {
+            if (!shared.loadBytes(id, path)) {
+                throw new java.nio.file.NoSuchFileException(id);
+            }
+            if (!shared.fileExists(id)) {
+                // Deleted (through another node) while this copied it: its deletion may have passed here already.
+                blobs.delete(id);
+                throw new java.nio.file.NoSuchFileException(id);
+            }
         }
         return path;
     }
@@ -295,15 +311,77 @@ public final class KnowledgeBase implements AutoCloseable {
         }, work);
     }
 
-    /** Adopts an upload already streamed to disk as file {@code id}. */
-    public CompletableFuture<Void> adopt(Path upload, String id) {
+    /**
+     * Adds an uploaded file: its bytes (already streamed to disk) moved into place, then its row
+     * (server mode: the row and the bytes in one transaction, the database being the source of
+     * truth that other nodes fetch from). When the row cannot be written the bytes are removed
+     * again, so no file's bytes outlive a failed upload.
+     */
+    public CompletableFuture<Void> addFile(Path upload, RagStore.FileRow row) {
         return run(() -> {
-            blobs.adopt(upload, id);
-            if (shared != null) {
-                shared.saveBytes(id, blobs.path(id)); // the source of truth; other nodes fetch it when they need it
+            blobs.adopt(upload, row.id());
+            try {
+                if (shared != null) {
+                    shared.saveFile(row, blobs.path(row.id()));
+                } else {
+                    store.insertFileNow(row);
+                }
+            } catch (RuntimeException | Error e) {
+                discardQuietly(row.id());
+                throw e;
             }
             return null;
         });
+    }
+
+    /**
+     * Ephemeral: adds the row of a file whose bytes {@link #keep} holds; when the row cannot be
+     * written the bytes are let go, so they neither leak nor count against the space.
+     */
+    public CompletableFuture<Void> addKeptFile(RagStore.FileRow row) {
+        return store.insertFile(row).whenComplete((v, e) -> {
+            if (e != null) {
+                memory.delete(row.id());
+            }
+        });
+    }
+
+    private void discardQuietly(String id) {
+        try {
+            blobs.delete(id);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("knowledge bases: bytes of a file not added could not be removed (removed at the next start): {}", e.toString());
+        }
+    }
+
+    /**
+     * At start, before any request: removes what a stop or a crash left half done in this node's
+     * folder: uploads that were still arriving, copies half fetched from the database, and the bytes
+     * of files without a row (an upload whose row was never written, a delete whose bytes stayed).
+     */
+    private void sweep() {
+        int removed = 0;
+        try {
+            try (java.util.stream.Stream<Path> spooled = Files.list(uploads)) {
+                for (Path p : spooled.toList()) {
+                    removed += Files.deleteIfExists(p) ? 1 : 0;
+                }
+            }
+            for (String partial : blobs.partials()) {
+                removed += Files.deleteIfExists(blobs.folder().resolve(partial)) ? 1 : 0;
+            }
+            for (String id : blobs.ids()) {
+                if (!store.fileExistsNow(id)) {
+                    blobs.delete(id);
+                    removed++;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("knowledge bases: leftover files not swept at start: {}", e.toString());
+        }
+        if (removed > 0) {
+            LOG.info("knowledge bases: {} leftover files of an earlier run removed", removed);
+        }
     }
 
     /** Deletes a file everywhere: its row, its attachments, its chunks in every store, its bytes. False: not the owner's. */

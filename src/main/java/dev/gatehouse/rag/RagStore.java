@@ -58,10 +58,28 @@ public final class RagStore {
 
     public CompletableFuture<Void> insertFile(FileRow f) {
         return database.async(c -> {
-            Sql.update(c, "INSERT INTO rag_files (id, owner, filename, purpose, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    f.id(), f.owner(), f.filename(), f.purpose(), f.bytes(), f.createdAt());
+            insertFile(c, f);
             return null;
         });
+    }
+
+    /** {@link #insertFile} on the caller's thread. Blocks. */
+    public void insertFileNow(FileRow f) {
+        database.call(c -> {
+            insertFile(c, f);
+            return null;
+        });
+    }
+
+    /** Inserts a file's row in the caller's transaction (server mode: the same one as its bytes). */
+    static void insertFile(Connection c, FileRow f) throws SQLException {
+        Sql.update(c, "INSERT INTO rag_files (id, owner, filename, purpose, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                f.id(), f.owner(), f.filename(), f.purpose(), f.bytes(), f.createdAt());
+    }
+
+    /** Whether a file's row exists (any owner). Blocks. */
+    public boolean fileExistsNow(String id) {
+        return database.call(c -> Sql.one(c, "SELECT 1 FROM rag_files WHERE id = ?", rs -> true, id) != null);
     }
 
     public CompletableFuture<FileRow> file(String owner, String id) {
@@ -163,6 +181,52 @@ public final class RagStore {
         return database.async(c -> page(c, STORE_COLUMNS, "owner = ?", List.of(owner), "rag_vector_stores", "owner = ?", owner,
                 limit, ascending, after, RagStore::storeRow));
     }
+
+    /**
+     * One page of the stores {@code owner} may read: its own and other owners' that {@code shared}
+     * accepts (a policy shares them), in one order (creation, then id) so that {@code after} pages
+     * through both alike. {@code after} must be a store the caller may read; another id gives an
+     * empty page, as an unknown one. Other owners' stores are scanned in batches and filtered here,
+     * since grants are globs: only for a caller that some policy shares stores with.
+     */
+    public CompletableFuture<Page<StoreRow>> readableStores(String owner, java.util.function.Predicate<StoreRow> shared, int limit,
+            boolean ascending, String after) {
+        java.util.function.Predicate<StoreRow> visible = s -> s.owner().equals(owner) || shared.test(s);
+        return database.async(c -> {
+            StoreRow cursor = null;
+            if (after != null) {
+                cursor = Sql.one(c, STORE_COLUMNS + " WHERE id = ?", RagStore::storeRow, after);
+                if (cursor == null || !visible.test(cursor)) {
+                    return new Page<StoreRow>(List.of(), false);
+                }
+            }
+            String cmp = ascending ? ">" : "<";
+            String dir = ascending ? "ASC" : "DESC";
+            List<StoreRow> found = new ArrayList<>();
+            while (found.size() <= limit) {
+                List<StoreRow> batch = cursor == null
+                        ? Sql.query(c, STORE_COLUMNS + " ORDER BY created_at " + dir + ", id " + dir + " LIMIT ?", RagStore::storeRow,
+                                SCAN_BATCH)
+                        : Sql.query(c, STORE_COLUMNS + " WHERE created_at " + cmp + " ? OR (created_at = ? AND id " + cmp + " ?)"
+                                + " ORDER BY created_at " + dir + ", id " + dir + " LIMIT ?", RagStore::storeRow, cursor.createdAt(),
+                                cursor.createdAt(), cursor.id(), SCAN_BATCH);
+                for (StoreRow s : batch) {
+                    if (found.size() <= limit && visible.test(s)) {
+                        found.add(s);
+                    }
+                }
+                if (batch.size() < SCAN_BATCH) {
+                    break;
+                }
+                cursor = batch.getLast();
+            }
+            boolean more = found.size() > limit;
+            return new Page<>(more ? List.copyOf(found.subList(0, limit)) : found, more);
+        });
+    }
+
+    /** Rows read at a time when a list filters other owners' stores by their grants. */
+    private static final int SCAN_BATCH = 500;
 
     /** Replaces a store's name, metadata and expiry; returns the store as changed, or null when there is none. */
     public CompletableFuture<StoreRow> updateStore(String owner, String id, String name, String metadataJson, Integer expiresDays,

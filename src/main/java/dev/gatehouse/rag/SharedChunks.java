@@ -151,9 +151,14 @@ public final class SharedChunks {
 
     // ---- file bytes
 
-    /** Stores a file's bytes (from the node's disk) in parts. */
-    public void saveBytes(String fileId, Path from) {
+    /**
+     * Stores a new file's row and its bytes (from the node's disk, in parts) in one transaction: a
+     * failure of either leaves neither, so no part outlives a row that was never written.
+     */
+    public void saveFile(RagStore.FileRow row, Path from) {
+        String fileId = row.id();
         database.call(SqlWork.inTransaction(c -> {
+            RagStore.insertFile(c, row);
             Sql.update(c, "DELETE FROM rag_file_parts WHERE file_id = ?", fileId);
             try (InputStream in = Files.newInputStream(from);
                     PreparedStatement ps = c.prepareStatement("INSERT INTO rag_file_parts (file_id, part, content) VALUES (?, ?, ?)")) {
@@ -184,7 +189,21 @@ public final class SharedChunks {
      */
     public boolean loadBytes(String fileId, Path to) throws IOException {
         Path partial = to.resolveSibling(to.getFileName() + ".part");
-        boolean found = database.call(c -> {
+        boolean found;
+        try {
+            found = load(fileId, partial);
+        } catch (RuntimeException | IOException e) {
+            Files.deleteIfExists(partial); // a half-written copy never stays behind
+            throw e;
+        }
+        if (found) {
+            Files.move(partial, to, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        }
+        return found;
+    }
+
+    private boolean load(String fileId, Path partial) throws IOException {
+        return database.call(c -> {
             List<Integer> parts = Sql.query(c, "SELECT part FROM rag_file_parts WHERE file_id = ? ORDER BY part", rs -> rs.getInt(1), fileId);
             if (parts.isEmpty()) {
                 return false;
@@ -200,10 +219,6 @@ public final class SharedChunks {
             }
             return true;
         });
-        if (found) {
-            Files.move(partial, to, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        }
-        return found;
     }
 
     // ---- encodings

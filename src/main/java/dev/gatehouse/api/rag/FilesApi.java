@@ -139,10 +139,9 @@ public final class FilesApi {
                     throw new GatewayException(ErrorType.PAYLOAD_TOO_LARGE, "The gateway's memory for ephemeral files is full"
                             + " (rag.ephemeral.max-size): delete files or try later.", "file", "ephemeral_space_full");
                 }
-                created = RagHttp.on(ctx, kb.store().insertFile(row)).map(v -> row);
+                created = RagHttp.on(ctx, kb.addKeptFile(row)).map(v -> row);
             } else {
-                created = RagHttp.on(ctx, kb.adopt(Path.of(upload.uploadedFileName()), row.id()))
-                        .compose(v -> RagHttp.on(ctx, kb.store().insertFile(row))).map(v -> row);
+                created = RagHttp.on(ctx, kb.addFile(Path.of(upload.uploadedFileName()), row)).map(v -> row);
             }
         } catch (GatewayException e) {
             RagHttp.fail(ctx, call, e);

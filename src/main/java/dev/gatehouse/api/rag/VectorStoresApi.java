@@ -10,6 +10,7 @@ import dev.gatehouse.call.Endpoint;
 import dev.gatehouse.call.ErrorType;
 import dev.gatehouse.call.GatewayException;
 import dev.gatehouse.dialect.openai.OpenAiJson;
+import dev.gatehouse.rag.ChunkIndex;
 import dev.gatehouse.rag.Ingestion;
 import dev.gatehouse.rag.KnowledgeBase;
 import dev.gatehouse.rag.KnowledgeBases;
@@ -40,13 +41,19 @@ public final class VectorStoresApi {
     private final KnowledgeBases kbs;
     private final StoreSearch search;
     private final Supplier<String> embeddingModel;
+    private final QueryRewriter rewriter;
 
-    /** @param embeddingModel the model new stores embed with (null: keywords only) */
-    public VectorStoresApi(Ingress ingress, KnowledgeBases kbs, StoreSearch search, Supplier<String> embeddingModel) {
+    /**
+     * @param embeddingModel the model new stores embed with (null: keywords only)
+     * @param rewriter asks the rewrite model for {@code rewrite_query: true}
+     */
+    public VectorStoresApi(Ingress ingress, KnowledgeBases kbs, StoreSearch search, Supplier<String> embeddingModel,
+            QueryRewriter rewriter) {
         this.http = new RagHttp(ingress, kbs);
         this.kbs = kbs;
         this.search = search;
         this.embeddingModel = embeddingModel;
+        this.rewriter = rewriter;
     }
 
     public void mount(Router router) {
@@ -89,11 +96,23 @@ public final class VectorStoresApi {
         });
     }
 
+    /**
+     * The caller's stores; with {@code include=shared} also the stores access policies share with it,
+     * in the same order and pages (each marked {@code gatehouse_shared: true}).
+     */
     private void list(RoutingContext ctx) {
         http.serve(ctx, Endpoint.VECTOR_STORES, (call, owner, body) -> {
             ListParams page = ListParams.of(ctx);
-            return RagHttp.on(ctx, kb(owner).store().stores(owner, page.limit(), page.ascending(), page.after())).compose(p -> {
-                List<Future<ObjectNode>> rendered = p.rows().stream().map(s -> rendered(ctx, s)).toList();
+            boolean withShared = includeShared(ctx);
+            RagStore store = kb(owner).store();
+            // Sharing is between the gateway's own stores: never for an ephemeral (zero-data-retention) owner.
+            boolean scan = withShared && !kb(owner).ephemeral() && call.principal() != null
+                    && call.principal().rules().sharesVectorStores();
+            var rows = scan ? store.readableStores(owner, s -> call.principal().rules().mayReadVectorStore(s.id(),
+                    RagHttp.ownerTeam(s.owner())), page.limit(), page.ascending(), page.after())
+                    : store.stores(owner, page.limit(), page.ascending(), page.after());
+            return RagHttp.on(ctx, rows).compose(p -> {
+                List<Future<ObjectNode>> rendered = p.rows().stream().map(s -> rendered(ctx, s, owner)).toList();
                 return Future.all(rendered).map(all -> ListParams.list(rendered.stream().map(Future::result).toList(), p.hasMore(),
                         o -> o));
             });
@@ -101,7 +120,21 @@ public final class VectorStoresApi {
     }
 
     private void retrieve(RoutingContext ctx) {
-        http.serve(ctx, Endpoint.VECTOR_STORES, (call, owner, body) -> readable(ctx, call, owner).compose(s -> rendered(ctx, s)));
+        http.serve(ctx, Endpoint.VECTOR_STORES, (call, owner, body) -> readable(ctx, call, owner)
+                .compose(s -> rendered(ctx, s, owner)));
+    }
+
+    /** {@code include}: absent (the caller's own stores) or {@code shared} (with those shared with it). */
+    private static boolean includeShared(RoutingContext ctx) {
+        List<String> include = new ArrayList<>(ctx.request().params().getAll("include"));
+        include.addAll(ctx.request().params().getAll("include[]"));
+        for (String value : include) {
+            if (!value.equals("shared")) {
+                throw GatewayException.invalid("Invalid 'include': the only value is 'shared' (list the stores access policies"
+                        + " share with you too).", "include");
+            }
+        }
+        return !include.isEmpty();
     }
 
     private void modify(RoutingContext ctx) {
@@ -325,20 +358,26 @@ public final class VectorStoresApi {
     private void search(RoutingContext ctx) {
         String id = ctx.pathParam("id");
         http.serveJson(ctx, Endpoint.VECTOR_STORES, (call, owner, body) -> {
-            StoreSearch.Request request = StoreSearch.Request.of(body, "");
+            StoreSearch.Request sent = StoreSearch.Request.of(body, "");
+            boolean rewrite = rewriter.wanted(body);
             Context context = ctx.vertx().getOrCreateContext();
+            // The store is checked first: another team's id is a 404 before any model is asked to rewrite.
             return search.readable(context, call, owner, List.of(id), "vector_store_id")
-                    .compose(stores -> search.run(context, call, stores, request))
-                    .map(hits -> {
-                        ObjectNode page = OpenAiJson.MAPPER.createObjectNode().put("object", "vector_store.search_results.page");
-                        page.putArray("search_query").add(request.query());
-                        ArrayNode data = page.putArray("data");
-                        hits.forEach(h -> data.add(StoreSearch.result(h)));
-                        page.put("has_more", false);
-                        page.putNull("next_page");
-                        return page;
-                    });
+                    .compose(stores -> (rewrite ? rewriter.rewrite(sent.query(), Loopback.credentials(call.headers()))
+                            .map(q -> StoreSearch.Request.withQuery(body, "", q)) : Future.succeededFuture(sent))
+                            .compose(request -> search.run(context, call, stores, request).map(hits -> page(request, hits))));
         });
+    }
+
+    /** A search's answer: {@code search_query} is the query searched (the rewritten one when rewritten). */
+    private static ObjectNode page(StoreSearch.Request request, List<ChunkIndex.Hit> hits) {
+        ObjectNode page = OpenAiJson.MAPPER.createObjectNode().put("object", "vector_store.search_results.page");
+        page.putArray("search_query").add(request.query());
+        ArrayNode data = page.putArray("data");
+        hits.forEach(h -> data.add(StoreSearch.result(h)));
+        page.put("has_more", false);
+        page.putNull("next_page");
+        return page;
     }
 
     // ---- shared
@@ -412,6 +451,11 @@ public final class VectorStoresApi {
 
     private Future<ObjectNode> rendered(RoutingContext ctx, RagStore.StoreRow s) {
         return RagHttp.on(ctx, kb(s.owner()).store().counts(s.id(), null)).map(c -> RagJson.store(s, c, RagHttp.now()));
+    }
+
+    /** A store as {@code owner} sees it: another owner's (shared by a policy) is marked {@code gatehouse_shared: true}. */
+    private Future<ObjectNode> rendered(RoutingContext ctx, RagStore.StoreRow s, String owner) {
+        return rendered(ctx, s).map(o -> s.owner().equals(owner) ? o : o.put("gatehouse_shared", true));
     }
 
     private static List<String> fileIds(JsonNode n, String param, boolean required) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatehouse.call.InjectionClassification;
+import dev.gatehouse.call.QueryRewriting;
 import dev.gatehouse.canonical.ChatRequest;
 import dev.gatehouse.canonical.ContentPart;
 import dev.gatehouse.canonical.FinishReason;
@@ -44,6 +45,10 @@ final class MockAnswers {
                 && InjectionClassification.isClassification(request.messages().getFirst().plainText())) {
             return classification(request, prompt);
         }
+        if (!request.messages().isEmpty() && request.messages().getFirst().role() == Role.SYSTEM
+                && QueryRewriting.isRewrite(request.messages().getFirst().plainText())) {
+            return rewrite(request, prompt);
+        }
         List<String> all = new ArrayList<>(settings.outputTokens());
         all.add("Mock");
         all.add("answer");
@@ -82,6 +87,45 @@ final class MockAnswers {
         boolean injection = INJECTION_SIGNS.stream().anyMatch(lower::contains);
         String verdict = injection ? "{\"score\":0.99}" : "{\"score\":0.01}";
         return new Answer(List.of(verdict), FinishReason.STOP, Usage.of(promptTokens(request.messages()), 1));
+    }
+
+    /** Question words, articles, auxiliaries, pronouns and filler the mock's query rewrite drops. */
+    private static final java.util.Set<String> STOP_WORDS = java.util.Set.of(
+            "a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "at", "by", "for", "with", "about", "from", "into",
+            "as", "is", "are", "was", "were", "be", "been", "being", "am", "do", "does", "did", "done", "have", "has", "had",
+            "can", "could", "would", "should", "will", "shall", "may", "might", "must", "what", "which", "who", "whom", "whose",
+            "when", "where", "why", "how", "i", "me", "my", "we", "us", "our", "you", "your", "he", "she", "it", "its", "they",
+            "them", "their", "this", "that", "these", "those", "there", "here", "please", "tell", "know", "find", "show",
+            "give", "any", "some", "all", "just", "also", "so", "if", "then", "than", "not", "no", "yes", "hi", "hello",
+            "thanks", "thank", "kindly", "want", "need", "like", "let", "get", "out", "up");
+
+    /**
+     * A query rewrite ({@link QueryRewriting}): the question's words in order, lower case, without
+     * punctuation, stop words, question words or repeats (the question's own words when nothing
+     * else is left), so rewriting can be tried and tested offline.
+     */
+    static String rewrite(String question) {
+        java.util.LinkedHashSet<String> kept = new java.util.LinkedHashSet<>();
+        java.util.LinkedHashSet<String> all = new java.util.LinkedHashSet<>();
+        for (String raw : question.toLowerCase(java.util.Locale.ROOT).split("[^\\p{L}\\p{N}_-]+")) {
+            String word = raw.replaceAll("^[-_]+|[-_]+$", "");
+            if (word.isEmpty()) {
+                continue;
+            }
+            all.add(word);
+            if (!STOP_WORDS.contains(word)) {
+                kept.add(word);
+            }
+        }
+        return String.join(" ", kept.isEmpty() ? all : kept);
+    }
+
+    private static Answer rewrite(ChatRequest request, String prompt) {
+        List<String> words = List.of(rewrite(prompt).split(" "));
+        if (words.size() == 1 && words.getFirst().isEmpty()) {
+            words = List.of("");
+        }
+        return new Answer(List.copyOf(words), FinishReason.STOP, Usage.of(promptTokens(request.messages()), words.size()));
     }
 
     /** Words in every message plus a few per message for role markers, like real tokenizers add. */

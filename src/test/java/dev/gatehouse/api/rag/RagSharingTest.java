@@ -13,6 +13,7 @@ import com.openai.errors.PermissionDeniedException;
 import com.openai.models.files.FileObject;
 import com.openai.models.vectorstores.VectorStore;
 import com.openai.models.vectorstores.VectorStoreCreateParams;
+import com.openai.models.vectorstores.VectorStoreListParams;
 import com.openai.models.vectorstores.VectorStoreSearchParams;
 import com.openai.models.vectorstores.VectorStoreSearchResponse;
 import com.openai.models.vectorstores.VectorStoreUpdateParams;
@@ -247,6 +248,91 @@ class RagSharingTest {
         assertThat(send(keyD, "DELETE", "/v1/vector_stores/" + store, null).statusCode()).isEqualTo(403);
         master.ok("DELETE", "/policies/" + org + "/attachments/team/" + delta, null);
         assertThat(send(keyD, "GET", "/v1/vector_stores/" + store, null).statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void includeSharedListsSharedStoresWithTheCallersOwnInOnePaginatedOrder() throws Exception {
+        String epsilon = master.ok("POST", "/teams", "{\"name\":\"epsilon\"}").text("id");
+        String keyE = key(epsilon, "epsilon-bot");
+        OpenAIClient eps = client(keyE);
+        List<String> sharedIds = new java.util.ArrayList<>();
+        List<String> ownIds = new java.util.ArrayList<>();
+        String unshared = null;
+        for (int i = 0; i < 3; i++) {
+            ownIds.add(eps.vectorStores().create(VectorStoreCreateParams.builder().name("own-" + i).build()).id());
+            String a = alpha.vectorStores().create(VectorStoreCreateParams.builder().name("alpha-" + i).build()).id();
+            if (i < 2) {
+                sharedIds.add(a);
+            } else {
+                unshared = a;
+            }
+        }
+        String policy = master.ok("POST", "/policies", "{\"name\":\"share-two\",\"team_id\":\"" + teamA
+                + "\",\"vector_stores\":[\"" + sharedIds.get(0) + "\",\"" + sharedIds.get(1) + "\"]}").text("id");
+        master.ok("POST", "/policies/" + policy + "/attachments", "{\"subject_type\":\"team\",\"subject_id\":\"" + epsilon + "\"}");
+
+        // Without include: the caller's own stores only, as OpenAI lists them.
+        assertThat(eps.vectorStores().list().data()).extracting(VectorStore::id).containsExactlyInAnyOrderElementsOf(ownIds);
+
+        // include=shared through the official SDK, two per page, every page fetched by its cursor.
+        List<VectorStore> paged = new java.util.ArrayList<>();
+        eps.vectorStores().list(VectorStoreListParams.builder().limit(2).putAdditionalQueryParam("include", "shared").build())
+                .autoPager().forEach(paged::add);
+        List<String> expected = new java.util.ArrayList<>(ownIds);
+        expected.addAll(sharedIds);
+        assertThat(paged).extracting(VectorStore::id).containsExactlyInAnyOrderElementsOf(expected).doesNotHaveDuplicates()
+                .doesNotContain(unshared, store);
+        // One order across own and shared (newest first, ties by id), the same as in one page.
+        List<String> onePage = eps.vectorStores().list(VectorStoreListParams.builder().limit(100)
+                .putAdditionalQueryParam("include", "shared").build()).data().stream().map(VectorStore::id).toList();
+        assertThat(paged).extracting(VectorStore::id).containsExactlyElementsOf(onePage);
+        for (int i = 1; i < paged.size(); i++) {
+            assertThat(paged.get(i).createdAt()).isLessThanOrEqualTo(paged.get(i - 1).createdAt());
+        }
+        // Shared stores are marked; the caller's own are not.
+        for (VectorStore v : paged) {
+            JsonValue mark = v._additionalProperties().get("gatehouse_shared");
+            if (sharedIds.contains(v.id())) {
+                assertThat(mark).as(v.id()).isEqualTo(JsonValue.from(true));
+            } else {
+                assertThat(mark).as(v.id()).isNull();
+            }
+        }
+        assertThat(json(send(keyE, "GET", "/v1/vector_stores/" + sharedIds.get(0), null)).path("gatehouse_shared").asBoolean()).isTrue();
+        assertThat(json(send(keyA, "GET", "/v1/vector_stores/" + sharedIds.get(0), null)).has("gatehouse_shared")).isFalse();
+
+        // Oldest first, with raw requests and after.
+        List<String> ascending = new java.util.ArrayList<>();
+        String after = null;
+        for (int pages = 0; pages < 10; pages++) {
+            JsonNode page = json(send(keyE, "GET", "/v1/vector_stores?include=shared&order=asc&limit=2"
+                    + (after == null ? "" : "&after=" + after), null));
+            page.path("data").forEach(v -> ascending.add(v.path("id").asText()));
+            if (!page.path("has_more").asBoolean()) {
+                break;
+            }
+            after = page.path("last_id").asText();
+        }
+        assertThat(ascending).containsExactlyElementsOf(onePage.reversed());
+
+        // A store that is not shared never appears, not even as a cursor.
+        JsonNode fromUnshared = json(send(keyE, "GET", "/v1/vector_stores?include=shared&after=" + unshared, null));
+        assertThat(fromUnshared.path("data")).isEmpty();
+        assertThat(fromUnshared.path("has_more").asBoolean()).isFalse();
+        // gamma's own policy claims vs_*: it grants nothing of alpha's, so nothing of alpha's is listed.
+        List<String> gammaList = gamma.vectorStores().list(VectorStoreListParams.builder().limit(100)
+                .putAdditionalQueryParam("include", "shared").build()).data().stream().map(VectorStore::id).toList();
+        assertThat(gammaList).doesNotContain(store, unshared, sharedIds.get(0), sharedIds.get(1));
+
+        // Bad input: a 400 naming the parameter.
+        HttpResponse<String> bad = send(keyE, "GET", "/v1/vector_stores?include=everything", null);
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(json(bad).path("error").path("param").asText()).isEqualTo("include");
+
+        // Detaching the policy ends the listing at once.
+        master.ok("DELETE", "/policies/" + policy + "/attachments/team/" + epsilon, null);
+        assertThat(eps.vectorStores().list(VectorStoreListParams.builder().limit(100).putAdditionalQueryParam("include", "shared").build())
+                .data()).extracting(VectorStore::id).containsExactlyInAnyOrderElementsOf(ownIds);
     }
 
     @Test
