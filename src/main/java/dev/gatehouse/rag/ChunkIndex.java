@@ -129,6 +129,25 @@ public final class ChunkIndex implements AutoCloseable {
         searchers.maybeRefreshBlocking();
     }
 
+    /**
+     * Waits for the background merges that are due (every put commits a segment of its own; the
+     * merge policy folds them together on other threads), then returns how many segments a search
+     * walks. For benchmarks and operators measuring a settled index; searches never wait for it.
+     */
+    public int settle() throws IOException {
+        writer.maybeMerge();
+        if (writer.getConfig().getMergeScheduler() instanceof org.apache.lucene.index.ConcurrentMergeScheduler merges) {
+            merges.sync();
+        }
+        searchers.maybeRefreshBlocking();
+        IndexSearcher searcher = searchers.acquire();
+        try {
+            return searcher.getIndexReader().leaves().size();
+        } finally {
+            searchers.release(searcher);
+        }
+    }
+
     /** Removes one file's chunks from one store. */
     public void deleteFileInStore(String storeId, String fileId) throws IOException {
         purge(fileInStore(storeId, fileId));
