@@ -291,11 +291,11 @@ public final class Gatehouse implements AutoCloseable {
             TargetMonitor targetHealth = new TargetMonitor(() -> snapshot.get().config().routing().circuitBreaker(),
                     () -> snapshot.get().config().routing().adaptiveFirstByte());
             // With several nodes, a breaker that opens on one opens on all (and closes on all).
-            SharedBreakers sharedBreakers = enforcement.redisClient() == null ? null
-                    : SharedBreakers.connect(enforcement.redisClient(), config.redis().keyPrefix() + "breakers", targetHealth);
+            SharedBreakers sharedBreakers = enforcement.redisLink() == null ? null
+                    : SharedBreakers.connect(enforcement.redisLink(), config.redis().keyPrefix() + "breakers", targetHealth);
             // ... and every node's latency, load and usage per target reach every other within a second or so.
-            SharedStats sharedStats = enforcement.redisClient() == null ? null
-                    : SharedStats.start(enforcement.redisClient(), config.redis().keyPrefix() + "stats:", targetHealth,
+            SharedStats sharedStats = enforcement.redisLink() == null ? null
+                    : SharedStats.start(enforcement.redisLink(), config.redis().keyPrefix() + "stats:", targetHealth,
                             () -> targetKeys(snapshot.get()), SharedStats.PERIOD);
             PricingSource routingPrices = enforcement.pricing();
             Router targetRouter = new Router(targetHealth, () -> routingPrices.pricing(snapshot.get().config()),
