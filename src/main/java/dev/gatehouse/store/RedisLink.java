@@ -47,8 +47,9 @@ public final class RedisLink {
     /**
      * A client for {@code url} (no connection yet). Commands fail after {@code commandTimeout}
      * instead of waiting for Lettuce's default minute. On a cluster the client refreshes the slot
-     * map every 5 s and whenever a node redirects or disconnects, and a command for a master that
-     * is unreachable fails at once instead of waiting for it.
+     * map every 5 s and whenever a node redirects or disconnects; a command for a master that is
+     * unreachable waits for it up to the deadline. (Rejecting such commands at once would also
+     * reject the first commands to a master whose connection Lettuce opens lazily.)
      *
      * @param resources shared event loops and reconnect delays, or null for Lettuce's defaults
      */
@@ -59,7 +60,6 @@ public final class RedisLink {
                     : RedisClusterClient.create(resources, clusterSeeds(url));
             client.setOptions(ClusterClientOptions.builder()
                     .timeoutOptions(timeouts)
-                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                     .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
                             .enablePeriodicRefresh(Duration.ofSeconds(5))
                             .enableAllAdaptiveRefreshTriggers()
