@@ -305,8 +305,9 @@ final class ConfigReader {
         }
         String username = ProvidersReader.emptyToNull(s.string("username"));
         String password = ProvidersReader.emptyToNull(s.string("password"));
+        Boolean migrateAtStart = s.bool("migrate-at-start");
         s.finish();
-        return new StorageConfig(url, username, password);
+        return new StorageConfig(url, username, password, migrateAtStart == null || migrateAtStart);
     }
 
     private RedisConfig redis(Section s) {
