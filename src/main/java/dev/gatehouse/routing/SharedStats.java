@@ -110,9 +110,9 @@ public final class SharedStats implements AutoCloseable {
         RedisClusterAsyncCommands<String, String> redis = RedisLink.async(connection);
         long now = System.currentTimeMillis();
         List<RedisFuture<?>> all = new ArrayList<>();
-        monitor.forEachLocal((target, ttft, duration, inFlight, requests, tokens) -> {
+        monitor.forEachLocal((target, ttft, duration, inFlight, requests, tokens, judged, failed) -> {
             String key = prefix + target;
-            all.add(redis.hset(key, nodeId, PeerStats.encode(ttft, duration, inFlight, requests, tokens, now)));
+            all.add(redis.hset(key, nodeId, PeerStats.encode(ttft, duration, inFlight, requests, tokens, judged, failed, now)));
             all.add(redis.pexpire(key, EXPIRE));
         });
         Set<String> targets = new HashSet<>(configured.get());
