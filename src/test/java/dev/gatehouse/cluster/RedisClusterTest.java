@@ -55,6 +55,8 @@ class RedisClusterTest {
     private final List<Integer> ports = new ArrayList<>();
     private Path dir;
     private Cluster cluster;
+    /** A gateway of its own (schema, key prefix) on the same Redis Cluster, with the 'local' outage policy. */
+    private Cluster local;
 
     @BeforeAll
     @Timeout(value = 150, unit = TimeUnit.SECONDS)
@@ -84,7 +86,12 @@ class RedisClusterTest {
         for (int port : ports) {
             awaitAnswer(port, "CLUSTER INFO", "cluster_state:ok", Duration.ofSeconds(20));
         }
-        cluster = Cluster.start(2, c -> """
+        cluster = Cluster.start(2, c -> config(c, ""));
+    }
+
+    /** The nodes' config on this test's Redis Cluster, with {@code redisExtra} lines added under {@code redis:}. */
+    private String config(Cluster c, String redisExtra) {
+        return """
                 server:
                   event-loops: 1
                 auth:
@@ -95,6 +102,7 @@ class RedisClusterTest {
                 redis:
                   url: "redis-cluster://127.0.0.1:%d,127.0.0.1:%d"
                   key-prefix: "%s"
+                %s
                 budgets:
                   reservation-lease: 5s
                 providers:
@@ -103,14 +111,16 @@ class RedisClusterTest {
                   gpt-4o-mini:
                     pricing: {input: 0, output: 1.00}
                     targets: [{provider: mock}]
-                """.formatted(Cluster.MASTER_KEY, c.postgresUrl(), ports.get(0), ports.get(1), c.redisPrefix));
+                """.formatted(Cluster.MASTER_KEY, c.postgresUrl(), ports.get(0), ports.get(1), c.redisPrefix, redisExtra);
     }
 
     @AfterAll
     void stop() throws Exception {
         callers.shutdownNow();
-        if (cluster != null) {
-            cluster.close();
+        for (Cluster c : new Cluster[] {cluster, local}) {
+            if (c != null) {
+                c.close();
+            }
         }
         for (Process p : processes) {
             p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
@@ -189,6 +199,15 @@ class RedisClusterTest {
             }
         }
         assertThat(owner).as("a master holds the bucket of the key's limit").isNotNegative();
+        // A gateway with the 'local' policy on the same cluster, one key under a limit of 3 per minute.
+        local = Cluster.start(1, c -> config(c, "  expected-nodes: 1\n  on-outage: {rate-limits: local, budgets: local}"));
+        Node alone = local.node(0);
+        String localTeam = admin(alone, "POST", "/teams", "{\"name\":\"local\"}", 201).path("id").asText();
+        JsonNode localKey = admin(alone, "POST", "/keys", "{\"owner_id\":\"" + localTeam + "\"}", 201);
+        admin(alone, "POST", "/rate-limits", "{\"scope\":\"key\",\"subject\":\"" + localKey.path("id").asText() + "\",\"rpm\":3}", 201);
+        String localSecret = localKey.path("key").asText();
+        assertThat(chat(alone, localSecret).status).as("counted in the cluster before the kill").isEqualTo(200);
+
         processes.get(owner).destroyForcibly().waitFor(5, TimeUnit.SECONDS);
         long killed = System.nanoTime();
         // For the next 5 s (the cluster marks the slots failed after its 2 s node timeout): every
@@ -209,6 +228,18 @@ class RedisClusterTest {
         }
         System.out.printf("Redis Cluster: %d limited calls refused (503) in the 5 s after their master was killed%n", refused);
         assertThat(refused).isPositive();
+
+        // Once the cluster refuses every command (its slots are not all served), the 'local'
+        // gateway enforces the limit alone, on its whole share (expected-nodes 1), without a hang.
+        awaitAnswer(ports.get((owner + 1) % ports.size()), "CLUSTER INFO", "cluster_state:fail", Duration.ofSeconds(20));
+        List<Integer> statuses = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            long t0 = System.nanoTime();
+            statuses.add(chat(alone, localSecret).status);
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).as("a call on the 'local' gateway").isLessThan(4_000);
+        }
+        assertThat(statuses).as("a fresh local bucket of 3, then the limit").containsExactly(200, 200, 200, 429);
+        assertThat(send(alone, "GET", "/metrics", Cluster.MASTER_KEY, null).body).contains("gatehouse_redis_fallback_active 1.0");
     }
 
     record Key(String id, String secret) {}
