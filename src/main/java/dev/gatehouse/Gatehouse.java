@@ -148,11 +148,17 @@ public final class Gatehouse implements AutoCloseable {
      * @param dataDir where SQLite and other local files live
      * @param extraAuthenticators asked after the built-in ones (embedding and tests)
      * @param spanExporter where spans go instead of OTLP (embedding and tests); null: as configured
+     * @param migrateAtStart whether to apply pending migrations at start; null: {@code storage.migrate-at-start}
      */
     public record Options(Path configFile, String host, Integer port, Path dataDir, boolean resetMasterKey,
-            List<Authenticator> extraAuthenticators, SpanExporter spanExporter) {
+            List<Authenticator> extraAuthenticators, SpanExporter spanExporter, Boolean migrateAtStart) {
         public Options {
             extraAuthenticators = extraAuthenticators == null ? List.of() : List.copyOf(extraAuthenticators);
+        }
+
+        public Options(Path configFile, String host, Integer port, Path dataDir, boolean resetMasterKey,
+                List<Authenticator> extraAuthenticators, SpanExporter spanExporter) {
+            this(configFile, host, port, dataDir, resetMasterKey, extraAuthenticators, spanExporter, null);
         }
 
         public Options(Path configFile, String host, Integer port, Path dataDir, boolean resetMasterKey,
@@ -230,7 +236,8 @@ public final class Gatehouse implements AutoCloseable {
         // SQLite serves one gateway: a second on the same file refuses to start (use PostgreSQL for several).
         SingleNodeLock nodeLock = SingleNodeLock.acquire(config.storage().url(), options.dataDir());
         CompletableFuture<Database> opening = CompletableFuture.supplyAsync(
-                () -> Database.open(config.storage().url(), config.storage().username(), config.storage().password(), options.dataDir()),
+                () -> Database.open(config.storage().url(), config.storage().username(), config.storage().password(), options.dataDir(),
+                        options.migrateAtStart() != null ? options.migrateAtStart() : config.storage().migrateAtStart()),
                 task -> Thread.ofPlatform().name("gatehouse-storage-open").start(task));
         int eventLoops = serverConfig.eventLoops() > 0 ? serverConfig.eventLoops() : Runtime.getRuntime().availableProcessors();
         // The request deadline follows reloads (read per connection) once the snapshot exists.
@@ -292,11 +299,11 @@ public final class Gatehouse implements AutoCloseable {
             TargetMonitor targetHealth = new TargetMonitor(() -> snapshot.get().config().routing().circuitBreaker(),
                     () -> snapshot.get().config().routing().adaptiveFirstByte());
             // With several nodes, a breaker that opens on one opens on all (and closes on all).
-            SharedBreakers sharedBreakers = enforcement.redisClient() == null ? null
-                    : SharedBreakers.connect(enforcement.redisClient(), config.redis().keyPrefix() + "breakers", targetHealth);
+            SharedBreakers sharedBreakers = enforcement.redisLink() == null ? null
+                    : SharedBreakers.connect(enforcement.redisLink(), config.redis().keyPrefix() + "breakers", targetHealth);
             // ... and every node's latency, load and usage per target reach every other within a second or so.
-            SharedStats sharedStats = enforcement.redisClient() == null ? null
-                    : SharedStats.start(enforcement.redisClient(), config.redis().keyPrefix() + "stats:", targetHealth,
+            SharedStats sharedStats = enforcement.redisLink() == null ? null
+                    : SharedStats.start(enforcement.redisLink(), config.redis().keyPrefix() + "stats:", targetHealth,
                             () -> targetKeys(snapshot.get()), SharedStats.PERIOD);
             PricingSource routingPrices = enforcement.pricing();
             Router targetRouter = new Router(targetHealth, () -> routingPrices.pricing(snapshot.get().config()),

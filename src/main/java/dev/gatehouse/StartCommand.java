@@ -5,6 +5,7 @@ import dev.gatehouse.config.ConfigException;
 import dev.gatehouse.store.StorageException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -27,6 +28,11 @@ final class StartCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "DIR", description = "Folder for the SQLite database and local files (default: ./data)")
     Path data = Path.of("data");
 
+    @Option(names = "--migrate-at-start", paramLabel = "true|false", arity = "1",
+            description = "Apply pending database migrations at start (default: storage.migrate-at-start, true); with false a node"
+                    + " whose schema is behind refuses to start: run 'gatehouse migrate' first")
+    Boolean migrateAtStart;
+
     @Option(names = "--reset-master-key", description = "Generate a new master key (when none is configured) and show it once")
     boolean resetMasterKey;
 
@@ -39,7 +45,7 @@ final class StartCommand implements Callable<Integer> {
         long started = System.nanoTime();
         Gatehouse gatehouse;
         try {
-            gatehouse = Gatehouse.start(new Gatehouse.Options(config, host, port, data, resetMasterKey));
+            gatehouse = Gatehouse.start(new Gatehouse.Options(config, host, port, data, resetMasterKey, List.of(), null, migrateAtStart));
         } catch (ConfigException | StorageException | IllegalArgumentException e) {
             System.err.println("gatehouse: cannot start: " + e.getMessage());
             return 2;

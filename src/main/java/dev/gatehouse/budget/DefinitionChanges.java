@@ -1,7 +1,7 @@
 package dev.gatehouse.budget;
 
 import dev.gatehouse.store.NodeChannel;
-import io.lettuce.core.RedisClient;
+import dev.gatehouse.store.RedisLink;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -24,7 +24,7 @@ final class DefinitionChanges implements AutoCloseable {
             Thread.ofPlatform().daemon().name("gatehouse-definition-changes").factory());
     private final AtomicBoolean pending = new AtomicBoolean();
 
-    DefinitionChanges(RedisClient client, String channel, Runnable refresh) {
+    DefinitionChanges(RedisLink client, String channel, Runnable refresh) {
         this.channel = new NodeChannel(client, channel, message -> {
             if (pending.compareAndSet(false, true)) {
                 refresher.execute(() -> {

@@ -17,10 +17,8 @@ import dev.gatehouse.store.Database;
 import dev.gatehouse.web.AdminEndpoints;
 import dev.gatehouse.web.AuditSink;
 import dev.gatehouse.web.SubjectTeams;
-import io.lettuce.core.ClientOptions;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.TimeoutOptions;
-import io.lettuce.core.api.StatefulRedisConnection;
+import dev.gatehouse.store.RedisLink;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
@@ -55,9 +53,9 @@ public final class Enforcement implements AutoCloseable {
     private final SpendWriter spendWriter;
     private final BudgetAlerts alerts;
     private final ClientResources redisResources;
-    private final RedisClient redisClient;
+    private final RedisLink redisLink;
     private final DefinitionChanges changes;
-    private final StatefulRedisConnection<String, String> redis;
+    private final StatefulConnection<String, String> redis;
     private final RedisOutage outage;
     private final LongSupplier clock;
     private final List<Stage> stages;
@@ -77,26 +75,26 @@ public final class Enforcement implements AutoCloseable {
             // until then calls with budgets or limits are refused.
             redisResources = DefaultClientResources.builder()
                     .reconnectDelay(Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS)).build();
-            redisClient = RedisClient.create(redisResources, config.redis().url());
             // A short command deadline: when Redis is unreachable, calls fail closed (503) in about
             // two seconds instead of hanging for Lettuce's default minute.
-            redisClient.setOptions(ClientOptions.builder()
-                    .timeoutOptions(TimeoutOptions.enabled(Duration.ofSeconds(2))).build());
-            redis = redisClient.connect();
+            redisLink = RedisLink.open(config.redis().url(), redisResources, Duration.ofSeconds(2));
+            redis = redisLink.connect();
             RedisConfig rc = config.redis();
             boolean localLimits = rc.rateLimitsOnOutage() == RedisConfig.OutagePolicy.LOCAL;
             boolean localBudgets = rc.budgetsOnOutage() == RedisConfig.OutagePolicy.LOCAL;
             outage = localLimits || localBudgets ? new RedisOutage(redis, rc.expectedNodes()) : null;
-            RedisLedger sharedLedger = new RedisLedger(redis.async(), prefix, clock, thresholds, events, config.budgets().reservationLease());
+            RedisLedger sharedLedger = new RedisLedger(RedisLink.async(redis), prefix, clock, thresholds, events, config.budgets().reservationLease(),
+                    redisLink.cluster());
             ledger = localBudgets ? new FallbackLedger(sharedLedger, outage, clock) : sharedLedger;
-            limiter = localLimits ? Limiter.redis(redisClient, redis.async(), prefix, outage) : Limiter.redis(redisClient, redis.async(), prefix);
-            changes = new DefinitionChanges(redisClient, prefix + "changes", this::refresh);
+            limiter = localLimits ? Limiter.redis(redisLink, RedisLink.async(redis), prefix, outage)
+                    : Limiter.redis(redisLink, RedisLink.async(redis), prefix);
+            changes = new DefinitionChanges(redisLink, prefix + "changes", this::refresh);
             budgets.onChange(changes::announce);
             limits.onChange(changes::announce);
             LOG.info("rate limits and budgets are shared through Redis at {}", RedisConfig.masked(config.redis().url()));
         } else {
             redisResources = null;
-            redisClient = null;
+            redisLink = null;
             redis = null;
             outage = null;
             changes = null;
@@ -138,9 +136,9 @@ public final class Enforcement implements AutoCloseable {
         limits.replaceAll(limitStore.all());
     }
 
-    /** The Redis client limits and budgets use (null without Redis), for other state shared between nodes. */
-    public RedisClient redisClient() {
-        return redisClient;
+    /** The Redis that limits and budgets use (null without Redis), for other state shared between nodes. */
+    public RedisLink redisLink() {
+        return redisLink;
     }
 
     /** Outage tracking for the {@code local} policy (null when Redis is off or every policy is fail-closed). */
@@ -180,8 +178,8 @@ public final class Enforcement implements AutoCloseable {
         if (redis != null) {
             redis.close();
         }
-        if (redisClient != null) {
-            redisClient.shutdown();
+        if (redisLink != null) {
+            redisLink.shutdown();
             redisResources.shutdown();
         }
     }

@@ -1,11 +1,14 @@
 package dev.gatehouse.budget;
 
 import dev.gatehouse.config.BudgetsConfig;
+import dev.gatehouse.limits.Scope;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.util.ArrayList;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -19,8 +22,14 @@ import org.slf4j.LoggerFactory;
  * {@code reserved}, {@code alerted}) and the leases of its open reservations, changed only by Lua
  * scripts. Redis runs a script as one
  * atomic step, so the check across <em>all</em> budgets of a call and the reservation on all of
- * them cannot interleave with another node's. Keys share the hash tag {@code {gh-budgets}} so
- * the multi-key scripts also run on Redis Cluster. Amounts are integers (HINCRBY); Lua compares
+ * them cannot interleave with another node's. On one server (or Sentinel) every key has the hash
+ * tag {@code {gh-budgets}}: one script reserves on all of a call's budgets. On a Redis Cluster
+ * ({@code cluster} true) a budget's keys are tagged by its team ({@code {gh-budgets:team:<id>}},
+ * {@code {gh-budgets:org}} for the organisation's budget), so different teams' budgets live on
+ * different masters; a call whose budgets span several tags (an organisation budget and a team
+ * budget) runs one script per tag, and when one refuses, the reservations the others made are
+ * released: never more than a limit, at worst a call refused while a concurrent one that was
+ * refused itself held a few microseconds of budget. Amounts are integers (HINCRBY); Lua compares
  * them as doubles, exact below 2^53 micro-USD (9 billion USD).
  *
  * <p>Every call is asynchronous (Lettuce futures); nothing here blocks a thread.
@@ -134,7 +143,8 @@ public final class RedisLedger implements BudgetLedger {
             return 1
             """;
 
-    private final RedisAsyncCommands<String, String> redis;
+    private final RedisClusterAsyncCommands<String, String> redis;
+    private final boolean cluster;
     private final LongSupplier clock;
     private final List<Integer> thresholds;
     private final LedgerEvents events;
@@ -145,18 +155,25 @@ public final class RedisLedger implements BudgetLedger {
 
     private record Seen(long periodStart, long used) {}
 
-    public RedisLedger(RedisAsyncCommands<String, String> redis, String prefix, LongSupplier clock, List<Integer> thresholds,
+    public RedisLedger(RedisClusterAsyncCommands<String, String> redis, String prefix, LongSupplier clock, List<Integer> thresholds,
             LedgerEvents events) {
-        this(redis, prefix, clock, thresholds, events, BudgetsConfig.DEFAULT_RESERVATION_LEASE);
+        this(redis, prefix, clock, thresholds, events, BudgetsConfig.DEFAULT_RESERVATION_LEASE, false);
+    }
+
+    public RedisLedger(RedisClusterAsyncCommands<String, String> redis, String prefix, LongSupplier clock, List<Integer> thresholds,
+            LedgerEvents events, Duration lease) {
+        this(redis, prefix, clock, thresholds, events, lease, false);
     }
 
     /**
      * @param prefix key prefix, so tests (or several gateways on one Redis) do not share balances
      * @param lease how long a reservation lives unless settled
+     * @param cluster a Redis Cluster: keys tagged per team, so budgets spread over the masters
      */
-    public RedisLedger(RedisAsyncCommands<String, String> redis, String prefix, LongSupplier clock, List<Integer> thresholds,
-            LedgerEvents events, Duration lease) {
+    public RedisLedger(RedisClusterAsyncCommands<String, String> redis, String prefix, LongSupplier clock, List<Integer> thresholds,
+            LedgerEvents events, Duration lease, boolean cluster) {
         this.redis = redis;
+        this.cluster = cluster;
         this.leaseMillis = Math.max(1, lease.toMillis());
         this.prefix = prefix;
         this.clock = clock;
@@ -165,8 +182,32 @@ public final class RedisLedger implements BudgetLedger {
     }
 
     String key(Budget budget, long periodStart) {
-        return prefix + "{gh-budgets}:" + budget.id() + ":" + periodStart;
+        return prefix + "{" + tag(budget) + "}:" + budget.id() + ":" + periodStart;
     }
+
+    /** The hash tag of a budget's keys: what decides the Redis Cluster slot (and master) they live on. */
+    String tag(Budget budget) {
+        if (!cluster) {
+            return "gh-budgets"; // one server: the layout of every release before Redis Cluster support
+        }
+        if (budget.scope() == Scope.ORG) {
+            return "gh-budgets:org";
+        }
+        String team = budget.scope() == Scope.TEAM ? budget.subject() : budget.teamId();
+        return team != null ? "gh-budgets:team:" + team : "gh-budgets:" + budget.scope().wire() + ":" + budget.subject();
+    }
+
+    /** The indexes of {@code budgets} grouped by hash tag, in first-seen order: one script per group. */
+    private List<List<Integer>> groups(List<Budget> budgets) {
+        Map<String, List<Integer>> byTag = new LinkedHashMap<>();
+        for (int i = 0; i < budgets.size(); i++) {
+            byTag.computeIfAbsent(tag(budgets.get(i)), t -> new ArrayList<>()).add(i);
+        }
+        return List.copyOf(byTag.values());
+    }
+
+    /** A group's raw answer, or why it failed. */
+    private record Answer(List<Object> result, Throwable error) {}
 
     private long ttlSeconds(Budget budget, long periodStart) {
         long end = budget.period().end(periodStart);
@@ -176,33 +217,70 @@ public final class RedisLedger implements BudgetLedger {
     @Override
     public CompletionStage<Outcome> reserve(List<Budget> budgets, long amount) {
         long now = clock.getAsLong();
-        String[] keys = new String[budgets.size()];
-        String[] args = new String[3 + 2 * budgets.size()];
         List<Long> starts = new ArrayList<>(budgets.size());
-        String lease = UUID.randomUUID().toString();
-        args[0] = Long.toString(amount);
-        args[1] = lease;
-        args[2] = Long.toString(leaseMillis);
-        for (int i = 0; i < budgets.size(); i++) {
-            Budget b = budgets.get(i);
-            long start = b.period().start(now);
-            starts.add(start);
-            keys[i] = key(b, start);
-            args[3 + 2 * i] = Long.toString(b.limitMicros());
-            args[4 + 2 * i] = Long.toString(ttlSeconds(b, start));
+        for (Budget b : budgets) {
+            starts.add(b.period().start(now));
         }
-        return redis.<List<Object>>eval(RESERVE, ScriptOutputType.MULTI, keys, args).thenApply(result -> {
-            if (((Long) result.get(0)) == 1L) {
-                for (int i = 0; i < budgets.size() && i + 1 < result.size(); i++) {
-                    lastSeen.put(budgets.get(i).id(), new Seen(starts.get(i), (Long) result.get(i + 1) + amount));
-                }
-                return new Outcome(new Reservation(budgets, starts, amount, lease + ":" + amount), null);
+        String lease = UUID.randomUUID().toString();
+        List<List<Integer>> groups = groups(budgets);
+        List<CompletableFuture<Answer>> answers = new ArrayList<>(groups.size());
+        for (List<Integer> group : groups) {
+            String[] keys = new String[group.size()];
+            String[] args = new String[3 + 2 * group.size()];
+            args[0] = Long.toString(amount);
+            args[1] = lease;
+            args[2] = Long.toString(leaseMillis);
+            for (int j = 0; j < group.size(); j++) {
+                Budget b = budgets.get(group.get(j));
+                long start = starts.get(group.get(j));
+                keys[j] = key(b, start);
+                args[3 + 2 * j] = Long.toString(b.limitMicros());
+                args[4 + 2 * j] = Long.toString(ttlSeconds(b, start));
             }
-            int index = (int) (long) (Long) result.get(1) - 1;
-            lastSeen.put(budgets.get(index).id(), new Seen(starts.get(index), (Long) result.get(2) + (Long) result.get(3)));
-            return new Outcome(null, new BudgetExceeded(budgets.get(index), starts.get(index),
-                    (Long) result.get(2), (Long) result.get(3), amount));
-        });
+            answers.add(redis.<List<Object>>eval(RESERVE, ScriptOutputType.MULTI, keys, args).toCompletableFuture()
+                    .handle(Answer::new));
+        }
+        return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
+                .thenCompose(v -> decide(budgets, starts, amount, lease + ":" + amount, groups, answers));
+    }
+
+    /** One outcome from each group's answer; what the groups that reserved hold is released when another refused or failed. */
+    private CompletableFuture<Outcome> decide(List<Budget> budgets, List<Long> starts, long amount, String lease,
+            List<List<Integer>> groups, List<CompletableFuture<Answer>> answers) {
+        Throwable error = null;
+        BudgetExceeded refused = null;
+        List<Integer> held = new ArrayList<>();
+        for (int g = 0; g < groups.size(); g++) {
+            List<Integer> group = groups.get(g);
+            Answer answer = answers.get(g).join();
+            if (answer.error() != null) {
+                error = error == null ? answer.error() : error;
+                continue;
+            }
+            List<Object> result = answer.result();
+            if (((Long) result.get(0)) == 1L) {
+                for (int j = 0; j < group.size() && j + 1 < result.size(); j++) {
+                    int i = group.get(j);
+                    lastSeen.put(budgets.get(i).id(), new Seen(starts.get(i), (Long) result.get(j + 1) + amount));
+                }
+                held.addAll(group);
+                continue;
+            }
+            int i = group.get((int) (long) (Long) result.get(1) - 1);
+            lastSeen.put(budgets.get(i).id(), new Seen(starts.get(i), (Long) result.get(2) + (Long) result.get(3)));
+            if (refused == null) {
+                refused = new BudgetExceeded(budgets.get(i), starts.get(i), (Long) result.get(2), (Long) result.get(3), amount);
+            }
+        }
+        if (error == null && refused == null) {
+            return CompletableFuture.completedFuture(new Outcome(new Reservation(budgets, starts, amount, lease), null));
+        }
+        if (!held.isEmpty()) {
+            List<Budget> heldBudgets = held.stream().map(budgets::get).toList();
+            List<Long> heldStarts = held.stream().map(starts::get).toList();
+            settleShared(new Reservation(heldBudgets, heldStarts, amount, lease), 0);
+        }
+        return error != null ? CompletableFuture.failedFuture(error) : CompletableFuture.completedFuture(new Outcome(null, refused));
     }
 
     /**
@@ -226,45 +304,63 @@ public final class RedisLedger implements BudgetLedger {
             return CompletableFuture.completedFuture(null);
         }
         long now = clock.getAsLong();
-        String[] keys = new String[2 * budgets.size()];
-        List<String> args = new ArrayList<>();
-        args.add(Long.toString(reservation.amount()));
-        args.add(Long.toString(actual));
-        args.add(reservation.lease() == null ? "" : reservation.lease());
         long[] currentStarts = new long[budgets.size()];
         for (int i = 0; i < budgets.size(); i++) {
-            Budget b = budgets.get(i);
-            currentStarts[i] = b.period().start(now);
-            keys[2 * i] = key(b, reservation.periodStarts().get(i));
-            keys[2 * i + 1] = key(b, currentStarts[i]);
-            args.add(Long.toString(b.limitMicros()));
-            args.add(Long.toString(ttlSeconds(b, currentStarts[i])));
+            currentStarts[i] = budgets.get(i).period().start(now);
         }
-        thresholds.forEach(t -> args.add(Integer.toString(t)));
-        return redis.<List<Object>>eval(SETTLE, ScriptOutputType.MULTI, keys, args.toArray(String[]::new)).whenComplete((result, error) -> {
+        List<List<Integer>> groups = groups(budgets);
+        List<CompletableFuture<List<Object>>> answers = new ArrayList<>(groups.size());
+        for (List<Integer> group : groups) {
+            String[] keys = new String[2 * group.size()];
+            List<String> args = new ArrayList<>();
+            args.add(Long.toString(reservation.amount()));
+            args.add(Long.toString(actual));
+            args.add(reservation.lease() == null ? "" : reservation.lease());
+            for (int j = 0; j < group.size(); j++) {
+                int i = group.get(j);
+                Budget b = budgets.get(i);
+                keys[2 * j] = key(b, reservation.periodStarts().get(i));
+                keys[2 * j + 1] = key(b, currentStarts[i]);
+                args.add(Long.toString(b.limitMicros()));
+                args.add(Long.toString(ttlSeconds(b, currentStarts[i])));
+            }
+            thresholds.forEach(t -> args.add(Integer.toString(t)));
+            answers.add(redis.<List<Object>>eval(SETTLE, ScriptOutputType.MULTI, keys, args.toArray(String[]::new)).toCompletableFuture());
+        }
+        return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).whenComplete((v, error) -> {
             if (error != null) {
-                // The reservation stays in Redis until the period's key expires: safe (it only under-spends).
+                // The reservation stays in Redis until its lease ends: safe (it only under-spends).
+                // On a cluster the groups that answered are settled; only the others wait for their lease.
                 LOG.error("budget settlement of {} micro-USD failed in Redis: {}", actual, error.toString());
                 return;
             }
-            for (int i = 0; i < budgets.size(); i++) {
-                @SuppressWarnings("unchecked")
-                List<Object> r = (List<Object>) result.get(i);
-                long spent = (Long) r.get(0);
-                int previous = (int) (long) (Long) r.get(1);
-                int crossed = (int) (long) (Long) r.get(2);
-                Budget b = budgets.get(i);
-                if (actual != 0 || crossed > 0) {
-                    events.spendChanged(b, currentStarts[i], spent, Math.max(previous, crossed));
+            for (int g = 0; g < groups.size(); g++) {
+                List<Object> result = answers.get(g).join();
+                List<Integer> group = groups.get(g);
+                for (int j = 0; j < group.size(); j++) {
+                    int i = group.get(j);
+                    @SuppressWarnings("unchecked")
+                    List<Object> r = (List<Object>) result.get(j);
+                    settled(budgets.get(i), currentStarts[i], actual, r);
                 }
-                for (int t : thresholds) {
-                    if (t > previous && t <= crossed) {
-                        events.thresholdCrossed(b, t, currentStarts[i], spent);
-                    }
-                }
-                lastSeen.put(b.id(), new Seen(currentStarts[i], Math.max(spent, lastSeenUsed(b, currentStarts[i]))));
             }
-        }).toCompletableFuture().thenApply(r -> (Void) null);
+        }).thenApply(r -> (Void) null);
+    }
+
+    /** Events and the last-seen figure of one budget after a settlement ({spent, previously alerted, newly alerted}). */
+    private void settled(Budget b, long currentStart, long actual, List<Object> r) {
+        long spent = (Long) r.get(0);
+        int previous = (int) (long) (Long) r.get(1);
+        int crossed = (int) (long) (Long) r.get(2);
+        if (actual != 0 || crossed > 0) {
+            events.spendChanged(b, currentStart, spent, Math.max(previous, crossed));
+        }
+        for (int t : thresholds) {
+            if (t > previous && t <= crossed) {
+                events.thresholdCrossed(b, t, currentStart, spent);
+            }
+        }
+        lastSeen.put(b.id(), new Seen(currentStart, Math.max(spent, lastSeenUsed(b, currentStart))));
     }
 
     @Override

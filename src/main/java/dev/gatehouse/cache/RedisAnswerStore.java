@@ -1,10 +1,8 @@
 package dev.gatehouse.cache;
 
-import io.lettuce.core.ClientOptions;
-import io.lettuce.core.RedisClient;
+import dev.gatehouse.store.RedisLink;
 import io.lettuce.core.SetArgs;
-import io.lettuce.core.TimeoutOptions;
-import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -23,19 +21,19 @@ public final class RedisAnswerStore implements AnswerStore {
     private static final Logger LOG = LoggerFactory.getLogger(RedisAnswerStore.class);
     static final String PREFIX = "gatehouse:cache:1:";
 
-    private final RedisClient client;
-    private final StatefulRedisConnection<byte[], byte[]> connection;
+    private final RedisLink client;
+    private final StatefulConnection<byte[], byte[]> connection;
 
     public RedisAnswerStore(String url) {
-        this.client = RedisClient.create(url);
-        client.setOptions(ClientOptions.builder().timeoutOptions(TimeoutOptions.enabled(Duration.ofMillis(500))).build());
+        // One key per answer: on a Redis Cluster answers spread over the masters by their slots.
+        this.client = RedisLink.open(url, null, Duration.ofMillis(500));
         this.connection = client.connect(ByteArrayCodec.INSTANCE);
     }
 
     @Override
     public Future<CachedAnswer> get(String key) {
         Context context = Vertx.currentContext();
-        var reading = connection.async().get(bytes(key)).handle((value, failure) -> {
+        var reading = RedisLink.async(connection).get(bytes(key)).handle((value, failure) -> {
             if (failure != null) {
                 LOG.debug("cache lookup in Redis failed, answering from upstream: {}", failure.toString());
                 return null;
@@ -48,7 +46,7 @@ public final class RedisAnswerStore implements AnswerStore {
 
     @Override
     public void put(String key, CachedAnswer answer, Duration ttl) {
-        connection.async().set(bytes(key), answer.encode(), SetArgs.Builder.px(Math.max(1, ttl.toMillis())))
+        RedisLink.async(connection).set(bytes(key), answer.encode(), SetArgs.Builder.px(Math.max(1, ttl.toMillis())))
                 .whenComplete((ok, failure) -> {
                     if (failure != null) {
                         LOG.debug("cache store in Redis failed: {}", failure.toString());

@@ -31,7 +31,8 @@ final class StorageOptions {
     }
 
     Database open(GatehouseConfig config) {
-        return Database.open(config.storage().url(), config.storage().username(), config.storage().password(), data);
+        return Database.open(config.storage().url(), config.storage().username(), config.storage().password(), data,
+                config.storage().migrateAtStart());
     }
 
     /** Opens the database of the config found the same way as {@code start}. */

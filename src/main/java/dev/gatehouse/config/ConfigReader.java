@@ -305,8 +305,9 @@ final class ConfigReader {
         }
         String username = ProvidersReader.emptyToNull(s.string("username"));
         String password = ProvidersReader.emptyToNull(s.string("password"));
+        Boolean migrateAtStart = s.bool("migrate-at-start");
         s.finish();
-        return new StorageConfig(url, username, password);
+        return new StorageConfig(url, username, password, migrateAtStart == null || migrateAtStart);
     }
 
     private RedisConfig redis(Section s) {
@@ -315,9 +316,14 @@ final class ConfigReader {
         }
         String url = ProvidersReader.emptyToNull(s.string("url"));
         boolean sentinel = url != null && (url.startsWith("redis-sentinel://") || url.startsWith("rediss-sentinel://"));
-        if (url != null && !url.startsWith("redis://") && !url.startsWith("rediss://") && !sentinel) {
+        boolean cluster = url != null && (url.startsWith("redis-cluster://") || url.startsWith("rediss-cluster://"));
+        if (url != null && !url.startsWith("redis://") && !url.startsWith("rediss://") && !sentinel && !cluster) {
             problems.error(s.node("url"), s.child("url"), "unsupported Redis URL '" + RedisConfig.masked(url)
-                    + "' (use redis://host:port, rediss://... for TLS, or redis-sentinel://sentinel1:26379,sentinel2:26379#master)");
+                    + "' (use redis://host:port, rediss://... for TLS, redis-sentinel://sentinel1:26379,sentinel2:26379#master,"
+                    + " or redis-cluster://node1:6379,node2:6379 for a Redis Cluster)");
+        } else if (cluster && !url.substring(url.indexOf("://") + 3).replaceFirst("^[^@/]*@", "").matches("[^,#/?]+(,[^,#/?]+)*/?")) {
+            problems.error(s.node("url"), s.child("url"), "a Redis Cluster URL lists one or more nodes as host:port, separated"
+                    + " by commas (redis-cluster://[:password@]node1:6379,node2:6379), got '" + RedisConfig.masked(url) + "'");
         } else if (sentinel && (url.indexOf('#') < 0 || url.endsWith("#"))) {
             problems.error(s.node("url"), s.child("url"), "a Sentinel URL names the master after '#' (redis-sentinel://"
                     + "sentinel1:26379,sentinel2:26379#mymaster), got '" + RedisConfig.masked(url) + "'");

@@ -1,8 +1,8 @@
 package dev.gatehouse.limits;
 
 import io.github.bucket4j.ConsumptionProbe;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import dev.gatehouse.store.RedisLink;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -52,7 +52,7 @@ public final class Limiter implements AutoCloseable {
     }
 
     /** @param prefix key prefix in Redis, so several gateways (or tests) can share one server */
-    public static Limiter redis(RedisClient client, RedisAsyncCommands<String, String> commands, String prefix) {
+    public static Limiter redis(RedisLink client, RedisClusterAsyncCommands<String, String> commands, String prefix) {
         return new Limiter(new RedisBuckets(client, commands, prefix));
     }
 
@@ -60,7 +60,7 @@ public final class Limiter implements AutoCloseable {
      * Counters in Redis with the {@code local} outage policy: while {@code outage} is active, each
      * limit is enforced on this node alone, at its share.
      */
-    public static Limiter redis(RedisClient client, RedisAsyncCommands<String, String> commands, String prefix, RedisOutage outage) {
+    public static Limiter redis(RedisLink client, RedisClusterAsyncCommands<String, String> commands, String prefix, RedisOutage outage) {
         return new Limiter(new FallbackBuckets(new RedisBuckets(client, commands, prefix), outage, System::currentTimeMillis), outage);
     }
 

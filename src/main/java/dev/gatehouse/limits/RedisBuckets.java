@@ -9,9 +9,9 @@ import io.github.bucket4j.distributed.AsyncBucketProxy;
 import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
 import io.github.bucket4j.distributed.proxy.AsyncProxyManager;
 import io.github.bucket4j.redis.lettuce.Bucket4jLettuce;
-import io.lettuce.core.RedisClient;
+import dev.gatehouse.store.RedisLink;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -36,15 +36,18 @@ final class RedisBuckets implements Buckets {
             """;
 
     private final AsyncProxyManager<byte[]> proxies;
-    private final RedisAsyncCommands<String, String> redis;
+    private final RedisClusterAsyncCommands<String, String> redis;
     private final String prefix;
     private final Cache<String, AsyncBucketProxy> buckets = Caffeine.newBuilder().expireAfterAccess(Duration.ofMinutes(5))
             // Maintenance (expiry, access reordering) runs on the calling thread: the default, the
             // common ForkJoinPool, made every few calls on the event loop wake another thread.
             .executor(Runnable::run).build();
 
-    RedisBuckets(RedisClient client, RedisAsyncCommands<String, String> redis, String prefix) {
-        this.proxies = Bucket4jLettuce.casBasedBuilder(client)
+    RedisBuckets(RedisLink client, RedisClusterAsyncCommands<String, String> redis, String prefix) {
+        // Every bucket and counter is one key (its own slot on a Redis Cluster): limits spread over the masters.
+        var builder = client.cluster() ? Bucket4jLettuce.casBasedBuilder(client.clusterClient())
+                : Bucket4jLettuce.casBasedBuilder(client.standaloneClient());
+        this.proxies = builder
                 .expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(Duration.ofSeconds(10)))
                 .build().asAsync();
         this.redis = redis;

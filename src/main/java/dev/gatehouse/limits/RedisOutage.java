@@ -1,7 +1,8 @@
 package dev.gatehouse.limits;
 
 import io.lettuce.core.RedisCommandExecutionException;
-import io.lettuce.core.api.StatefulRedisConnection;
+import dev.gatehouse.store.RedisLink;
+import io.lettuce.core.api.StatefulConnection;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -24,7 +25,7 @@ public final class RedisOutage implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RedisOutage.class);
     static final Duration PROBE_EVERY = Duration.ofMillis(250);
 
-    private final StatefulRedisConnection<String, String> connection;
+    private final StatefulConnection<String, String> connection;
     private final int expectedNodes;
     private final AtomicBoolean down = new AtomicBoolean();
     private final LongAdder limitsAdmitted = new LongAdder();
@@ -37,7 +38,7 @@ public final class RedisOutage implements AutoCloseable {
     });
     private volatile long startedAt;
 
-    public RedisOutage(StatefulRedisConnection<String, String> connection, int expectedNodes) {
+    public RedisOutage(StatefulConnection<String, String> connection, int expectedNodes) {
         this.connection = connection;
         this.expectedNodes = Math.max(1, expectedNodes);
         prober.scheduleWithFixedDelay(this::probe, PROBE_EVERY.toMillis(), PROBE_EVERY.toMillis(), TimeUnit.MILLISECONDS);
@@ -65,11 +66,21 @@ public final class RedisOutage implements AutoCloseable {
         while (e.getCause() != null && e != e.getCause() && !(e instanceof RedisCommandExecutionException)) {
             e = e.getCause();
         }
-        if (e instanceof RedisCommandExecutionException) {
+        if (e instanceof RedisCommandExecutionException && !clusterDown(e)) {
             return false;
         }
         begin(error.toString());
         return true;
+    }
+
+    /**
+     * A Redis Cluster that lost a master with no replica to promote refuses every command once it
+     * marks the slots uncovered ({@code CLUSTERDOWN}, with the default
+     * {@code cluster-require-full-coverage yes}): that is an outage, not a script error.
+     */
+    private static boolean clusterDown(Throwable e) {
+        String m = e.getMessage();
+        return m != null && (m.startsWith("CLUSTERDOWN") || m.startsWith("TRYAGAIN"));
     }
 
     /** Runs after each outage ends (on the probe thread). */
@@ -101,10 +112,8 @@ public final class RedisOutage implements AutoCloseable {
         if (!down.get() || !connection.isOpen()) {
             return;
         }
-        try {
-            connection.async().ping().toCompletableFuture().get(1, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            return; // still down
+        if (!RedisLink.answers(connection, Duration.ofSeconds(1))) {
+            return; // still down (on a cluster: until every master answers and every slot is served)
         }
         // Shared first, then the recovery actions: a call admitted meanwhile goes to Redis, none to a
         // local state that was already settled.

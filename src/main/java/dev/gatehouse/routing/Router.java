@@ -83,7 +83,16 @@ public final class Router {
                         pricing != null && strategy instanceof LowestCostStrategy ? pricing.get() : null, call));
         List<Target> plan = new ArrayList<>(ordered.size() + 1);
         List<Target> open = null;
+        List<Target> failing = null;
         for (Target target : ordered) {
+            if (ordered.size() > 1 && health.failingAcrossNodes(target)) {
+                // Failing on the cluster as a whole: tried after the others (its breaker still decides whether at all).
+                if (failing == null) {
+                    failing = new ArrayList<>(2);
+                }
+                failing.add(target);
+                continue;
+            }
             if (health.available(target)) {
                 plan.add(target);
             } else {
@@ -92,6 +101,20 @@ public final class Router {
                 }
                 open.add(target);
                 skip(reason, target, "circuit open");
+            }
+        }
+        if (failing != null) {
+            for (Target target : failing) {
+                if (health.available(target)) {
+                    plan.add(target);
+                    reason.append("; deprioritised=").append(target.key()).append(" (failing across nodes)");
+                } else {
+                    if (open == null) {
+                        open = new ArrayList<>(2);
+                    }
+                    open.add(target);
+                    skip(reason, target, "circuit open");
+                }
             }
         }
         if (open != null) {

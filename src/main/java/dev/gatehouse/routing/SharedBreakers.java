@@ -1,6 +1,7 @@
 package dev.gatehouse.routing;
 
 import dev.gatehouse.store.NodeChannel;
+import dev.gatehouse.store.RedisLink;
 import io.lettuce.core.RedisClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,7 +18,7 @@ public final class SharedBreakers implements BreakerEvents, AutoCloseable {
 
     private final NodeChannel channel;
 
-    private SharedBreakers(RedisClient client, String channel, TargetMonitor monitor) {
+    private SharedBreakers(RedisLink client, String channel, TargetMonitor monitor) {
         this.channel = new NodeChannel(client, channel, message -> {
             int space = message.indexOf(' ');
             if (space > 0) {
@@ -31,6 +32,10 @@ public final class SharedBreakers implements BreakerEvents, AutoCloseable {
 
     /** Connects the monitor to the other nodes (blocking, at start). */
     public static SharedBreakers connect(RedisClient client, String channel, TargetMonitor monitor) {
+        return connect(RedisLink.of(client), channel, monitor);
+    }
+
+    public static SharedBreakers connect(RedisLink client, String channel, TargetMonitor monitor) {
         SharedBreakers shared = new SharedBreakers(client, channel, monitor);
         monitor.announceTo(shared);
         return shared;

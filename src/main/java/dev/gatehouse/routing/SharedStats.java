@@ -3,8 +3,9 @@ package dev.gatehouse.routing;
 import io.lettuce.core.LettuceFutures;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisFuture;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import dev.gatehouse.store.RedisLink;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -46,12 +47,12 @@ public final class SharedStats implements AutoCloseable {
     private final String prefix;
     private final TargetMonitor monitor;
     private final Supplier<Set<String>> configured;
-    private final StatefulRedisConnection<String, String> connection;
+    private final StatefulConnection<String, String> connection;
     private final ScheduledExecutorService exchanger = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("gatehouse-shared-stats").factory());
     private boolean reachable = true; // only the exchanger thread touches it
 
-    private SharedStats(RedisClient client, String prefix, TargetMonitor monitor, Supplier<Set<String>> configured) {
+    private SharedStats(RedisLink client, String prefix, TargetMonitor monitor, Supplier<Set<String>> configured) {
         this.prefix = prefix;
         this.monitor = monitor;
         this.configured = configured;
@@ -67,6 +68,16 @@ public final class SharedStats implements AutoCloseable {
      * @param configured the keys of the targets configured now (their statistics are read even before this node calls them)
      */
     public static SharedStats start(RedisClient client, String prefix, TargetMonitor monitor, Supplier<Set<String>> configured,
+            Duration period) {
+        return start(RedisLink.of(client), prefix, monitor, configured, period);
+    }
+
+    /**
+     * As above, on any shape of Redis. On a Redis Cluster each target's hash lives on the master of
+     * its slot; the pipelined commands are sent to each master in one flush (every command touches
+     * one key, so nothing needs a hash tag).
+     */
+    public static SharedStats start(RedisLink client, String prefix, TargetMonitor monitor, Supplier<Set<String>> configured,
             Duration period) {
         SharedStats shared = new SharedStats(client, prefix, monitor, configured);
         shared.exchanger.scheduleWithFixedDelay(shared::exchangeQuietly, period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
@@ -96,12 +107,12 @@ public final class SharedStats implements AutoCloseable {
             // Commands would queue until the reconnect; the others' figures are dropped meanwhile.
             throw new IllegalStateException("not connected to Redis");
         }
-        RedisAsyncCommands<String, String> redis = connection.async();
+        RedisClusterAsyncCommands<String, String> redis = RedisLink.async(connection);
         long now = System.currentTimeMillis();
         List<RedisFuture<?>> all = new ArrayList<>();
-        monitor.forEachLocal((target, ttft, duration, inFlight, requests, tokens) -> {
+        monitor.forEachLocal((target, ttft, duration, inFlight, requests, tokens, judged, failed) -> {
             String key = prefix + target;
-            all.add(redis.hset(key, nodeId, PeerStats.encode(ttft, duration, inFlight, requests, tokens, now)));
+            all.add(redis.hset(key, nodeId, PeerStats.encode(ttft, duration, inFlight, requests, tokens, judged, failed, now)));
             all.add(redis.pexpire(key, EXPIRE));
         });
         Set<String> targets = new HashSet<>(configured.get());

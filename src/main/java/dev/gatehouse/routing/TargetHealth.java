@@ -43,6 +43,14 @@ public interface TargetHealth {
     /** Whether the target's circuit lets a call through now (a half-open breaker admits one probe at a time). */
     boolean available(Target target);
 
+    /**
+     * Whether the target fails across the nodes of a cluster (their shared error counts), so plans
+     * try it after the targets that do not. Cheap: one field read per target and plan.
+     */
+    default boolean failingAcrossNodes(Target target) {
+        return false;
+    }
+
     /** What is known about the target now (latency, load, usage, circuit): read by the strategies. */
     default TargetStatus status(Target target) {
         return TargetStatus.UNKNOWN;

@@ -29,6 +29,11 @@ public final class TargetMonitor implements TargetHealth {
         volatile TargetBreaker breaker;
         /** The other nodes' figures, replaced as a whole each time they are read (null: none, or Redis unreachable). */
         volatile PeerStats peers;
+        /**
+         * The target fails across the cluster (this node's calls and the others' in the last minute,
+         * at the breaker's failure rate over at least its window): set with each exchange, read per plan.
+         */
+        volatile boolean failingAcrossNodes;
     }
 
     /**
@@ -62,7 +67,11 @@ public final class TargetMonitor implements TargetHealth {
     @Override
     public void finished(Target target, Outcome outcome, long ttftNanos, long durationNanos, long tokens) {
         Entry entry = entry(target);
-        entry.stats.finished(outcome == Outcome.SUCCESS, ttftNanos, durationNanos, tokens, clock.millis());
+        long now = clock.millis();
+        entry.stats.finished(outcome == Outcome.SUCCESS, ttftNanos, durationNanos, tokens, now);
+        if (outcome != Outcome.NEUTRAL) {
+            entry.stats.judged(outcome == Outcome.FAILURE, now);
+        }
         if (outcome == Outcome.SUCCESS && ttftNanos > 0) {
             entry.firstByte.record(ttftNanos / 1_000_000, firstByte.get());
         }
@@ -126,6 +135,35 @@ public final class TargetMonitor implements TargetHealth {
                 b == null ? 0 : b.openedAtMillis(), b == null ? -1 : b.failureRatePercent(), firstByteDeadlineMillis(target));
     }
 
+    /**
+     * True when, counting every node's calls of the last minute (as of the last exchange with the
+     * others, once a second), the target failed at least the breaker's {@code failure-rate} over at
+     * least half its {@code window} of calls (the least a breaker judges a rate on): the router then tries it after the targets that do not,
+     * on every node, even before any one node has seen enough failures to open its breaker. False
+     * without shared statistics (no Redis, or Redis unreachable): each node's breaker judges alone.
+     */
+    @Override
+    public boolean failingAcrossNodes(Target target) {
+        Entry entry = entries.get(target.key());
+        return entry != null && entry.failingAcrossNodes;
+    }
+
+    /** Judges {@link #failingAcrossNodes} for one target from this node's and the others' counts. */
+    private void judge(Entry entry, PeerStats peers) {
+        if (peers == null) {
+            entry.failingAcrossNodes = false;
+            return;
+        }
+        long now = clock.millis();
+        long judged = entry.stats.judgedLastMinute(now) + peers.judgedLastMinute();
+        long failed = entry.stats.failuresLastMinute(now) + peers.failuresLastMinute();
+        RoutingConfig.CircuitBreaker breaker = settings.get();
+        // The breaker's own minimum (half its window, as each node's breaker counts): a cluster of
+        // nodes each below it still sees the whole.
+        entry.failingAcrossNodes = breaker.failureRatePercent() > 0 && judged >= Math.max(1, breaker.window() / 2)
+                && failed * 100 >= (long) breaker.failureRatePercent() * judged;
+    }
+
     /** This node's own figures for each target it has called, for the other nodes ({@link SharedStats}). */
     void forEachLocal(LocalFigures each) {
         long now = clock.millis();
@@ -133,13 +171,15 @@ public final class TargetMonitor implements TargetHealth {
             TargetStats s = entry.stats;
             long requests = s.requestsLastMinute(now);
             if (requests > 0 || s.inFlight() > 0) { // idle for a minute: nothing worth telling
-                each.accept(key, s.ttftNanos(), s.durationNanos(), s.inFlight(), requests, s.tokensLastMinute(now));
+                each.accept(key, s.ttftNanos(), s.durationNanos(), s.inFlight(), requests, s.tokensLastMinute(now),
+                        s.judgedLastMinute(now), s.failuresLastMinute(now));
             }
         });
     }
 
     interface LocalFigures {
-        void accept(String targetKey, long ttftNanos, long durationNanos, int inFlight, long requests, long tokens);
+        void accept(String targetKey, long ttftNanos, long durationNanos, int inFlight, long requests, long tokens, long judged,
+                long failed);
     }
 
     /**
@@ -155,6 +195,7 @@ public final class TargetMonitor implements TargetHealth {
             entry = entries.computeIfAbsent(targetKey, k -> new Entry());
         }
         entry.peers = peers;
+        judge(entry, peers);
     }
 
     /** The targets this node knows, for {@link SharedStats} to read the others' figures of. */

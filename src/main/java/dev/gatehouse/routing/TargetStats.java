@@ -22,6 +22,25 @@ final class TargetStats {
     private final AtomicLong duration = new AtomicLong();
     private final Window requests = new Window();
     private final Window tokens = new Window();
+    /** Attempts that counted for or against the target (not the neutral ones), and the failures among them. */
+    private final Window judged = new Window();
+    private final Window failures = new Window();
+
+    /** An attempt that counts for the target's error rate ended: a success or a failure. */
+    void judged(boolean failure, long nowMillis) {
+        judged.add(nowMillis, 1);
+        if (failure) {
+            failures.add(nowMillis, 1);
+        }
+    }
+
+    long judgedLastMinute(long nowMillis) {
+        return judged.sum(nowMillis);
+    }
+
+    long failuresLastMinute(long nowMillis) {
+        return failures.sum(nowMillis);
+    }
 
     void started(long nowMillis) {
         inFlight.incrementAndGet();

@@ -16,6 +16,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.MigrationInfo;
+import org.flywaydb.core.api.MigrationInfoService;
+import org.flywaydb.core.api.output.MigrateResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,6 +58,16 @@ public final class Database implements AutoCloseable {
      *     cannot be reached, opened or migrated; never hangs (every step has a deadline)
      */
     public static Database open(String jdbcUrl, String username, String password, Path dataDir) {
+        return open(jdbcUrl, username, password, dataDir, true);
+    }
+
+    /**
+     * Opens the database; with {@code migrate} false, applies nothing and refuses (a
+     * {@link StorageException} saying to run {@code gatehouse migrate}) when the schema is behind
+     * this release. A schema ahead of it (a newer release migrated first) is accepted: migrations
+     * keep the previous release working.
+     */
+    public static Database open(String jdbcUrl, String username, String password, Path dataDir, boolean migrate) {
         String url = jdbcUrl == null || jdbcUrl.isBlank() ? defaultSqliteUrl(dataDir) : jdbcUrl.strip();
         Dialect dialect = JdbcUrls.dialectOf(url);
         String shown = JdbcUrls.mask(url);
@@ -72,10 +85,17 @@ public final class Database implements AutoCloseable {
             throw new StorageException("Cannot open database " + shown + ": " + reason(e), e);
         }
         try {
-            migrate(dataSource);
+            if (migrate) {
+                migrate(dataSource);
+            } else {
+                requireCurrent(dataSource, shown);
+            }
+        } catch (StorageException e) {
+            dataSource.close();
+            throw e;
         } catch (RuntimeException e) {
             dataSource.close();
-            throw new StorageException("Cannot migrate database " + shown + ": " + reason(e), e);
+            throw new StorageException("Cannot " + (migrate ? "migrate" : "check the schema of") + " database " + shown + ": " + reason(e), e);
         }
         log.info("Opened {} database {}", dialect, shown);
         return new Database(dataSource, dialect, shown);
@@ -101,13 +121,55 @@ public final class Database implements AutoCloseable {
         }
     }
 
-    private static void migrate(DataSource dataSource) {
-        Flyway.configure(Database.class.getClassLoader())
+    private static Flyway flyway(DataSource dataSource) {
+        return Flyway.configure(Database.class.getClassLoader())
                 .dataSource(dataSource)
                 .locations(MIGRATIONS)
                 .failOnMissingLocations(true)
-                .load()
-                .migrate();
+                .load();
+    }
+
+    private static MigrateResult migrate(DataSource dataSource) {
+        return flyway(dataSource).migrate();
+    }
+
+    private static void requireCurrent(DataSource dataSource, String shown) {
+        MigrationInfoService info = flyway(dataSource).info();
+        MigrationInfo[] pending = info.pending();
+        if (pending.length > 0) {
+            MigrationInfo current = info.current();
+            throw new StorageException("The schema of database " + shown + " is at version "
+                    + (current == null ? "none (empty)" : current.getVersion().getVersion()) + " but this release needs version "
+                    + pending[pending.length - 1].getVersion().getVersion() + ": run 'gatehouse migrate' with the same config"
+                    + " (storage.migrate-at-start is false, so nodes do not migrate by themselves)");
+        }
+    }
+
+    /** What {@link #migrateOnly} did, on which database (its URL, password masked). */
+    public record Migration(String database, String from, String to, int applied) {}
+
+    /**
+     * Applies the pending migrations and closes the database (the {@code migrate} command). Same
+     * arguments as {@link #open}; on PostgreSQL Flyway's lock keeps two runs from overlapping.
+     *
+     * @throws StorageException naming the database and the reason when it cannot be reached or migrated
+     */
+    public static Migration migrateOnly(String jdbcUrl, String username, String password, Path dataDir) {
+        String url = jdbcUrl == null || jdbcUrl.isBlank() ? defaultSqliteUrl(dataDir) : jdbcUrl.strip();
+        Dialect dialect = JdbcUrls.dialectOf(url);
+        String shown = JdbcUrls.mask(url);
+        if (dialect == Dialect.SQLITE) {
+            createParentFolder(JdbcUrls.sqliteFile(url), shown);
+        }
+        HikariConfig config = dialect == Dialect.SQLITE ? PoolSettings.sqlite(url) : PoolSettings.postgres(url, username, password);
+        try (HikariDataSource dataSource = new HikariDataSource(config)) {
+            MigrateResult result = migrate(dataSource);
+            return new Migration(shown, result.initialSchemaVersion == null ? "none" : result.initialSchemaVersion,
+                    result.targetSchemaVersion == null ? result.initialSchemaVersion : result.targetSchemaVersion,
+                    result.migrationsExecuted);
+        } catch (RuntimeException e) {
+            throw new StorageException("Cannot migrate database " + shown + ": " + reason(e), e);
+        }
     }
 
     /** The driver's own message is the useful part; the pool's wrapper only adds noise. */

@@ -1,7 +1,7 @@
 package dev.gatehouse.store;
 
 import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.util.UUID;
@@ -21,14 +21,23 @@ public final class NodeChannel implements AutoCloseable {
 
     private final String channel;
     private final String nodeId = UUID.randomUUID().toString();
-    private final StatefulRedisConnection<String, String> publisher;
+    private final StatefulConnection<String, String> publisher;
     private final StatefulRedisPubSubConnection<String, String> subscriber;
 
     /** Connects and subscribes (blocking, at start); throws when Redis cannot be reached. */
     public NodeChannel(RedisClient client, String channel, Consumer<String> listener) {
+        this(RedisLink.of(client), channel, listener);
+    }
+
+    /**
+     * Connects and subscribes (blocking, at start); throws when Redis cannot be reached. On a Redis
+     * Cluster a PUBLISH on any node reaches the subscribers of every node, so both connections may
+     * be to any node (the subscriber's is to the first seed that answers).
+     */
+    public NodeChannel(RedisLink redis, String channel, Consumer<String> listener) {
         this.channel = channel;
-        this.publisher = client.connect();
-        this.subscriber = client.connectPubSub();
+        this.publisher = redis.connect();
+        this.subscriber = redis.connectPubSub();
         subscriber.addListener(new RedisPubSubAdapter<>() {
             @Override
             public void message(String from, String message) {
@@ -43,7 +52,7 @@ public final class NodeChannel implements AutoCloseable {
 
     /** Tells the other nodes. Never blocks. */
     public void announce(String message) {
-        publisher.async().publish(channel, nodeId + " " + message).whenComplete((receivers, error) -> {
+        RedisLink.async(publisher).publish(channel, nodeId + " " + message).whenComplete((receivers, error) -> {
             if (error != null) {
                 LOG.warn("not announced to the other nodes on {} (they converge later by themselves): {}", channel, error.toString());
             }

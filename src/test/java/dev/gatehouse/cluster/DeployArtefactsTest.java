@@ -31,7 +31,8 @@ class DeployArtefactsTest {
     @Test
     void theChartRendersToWiredManifestsWithProbesOnTheHealthEndpoints() throws Exception {
         Map<String, JsonNode> manifests = render(values());
-        assertThat(manifests.keySet()).containsExactlyInAnyOrder("Deployment", "Service", "ConfigMap", "Secret", "PodDisruptionBudget");
+        assertThat(manifests.keySet()).containsExactlyInAnyOrder("Deployment", "Service", "ConfigMap", "Secret", "PodDisruptionBudget",
+                "hook:Job", "hook:ConfigMap", "hook:Secret");
 
         JsonNode deployment = manifests.get("Deployment");
         JsonNode pod = deployment.path("spec").path("template");
@@ -46,7 +47,7 @@ class DeployArtefactsTest {
         JsonNode container = pod.path("spec").path("containers").get(0);
         assertThat(container.path("image").asText()).isEqualTo("gatehouse:0.1.0");
         assertThat(container.path("ports").get(0).path("containerPort").asInt()).isEqualTo(8080);
-        assertThat(texts(container.path("args"))).containsSubsequence("--config", "/config/gatehouse.yaml");
+        assertThat(texts(container.path("args"))).containsSubsequence("--config", "/config/gatehouse.yaml").contains("--migrate-at-start=false");
         assertThat(container.path("readinessProbe").path("httpGet").path("path").asText()).isEqualTo("/health/ready");
         assertThat(container.path("startupProbe").path("httpGet").path("path").asText()).isEqualTo("/health/ready");
         assertThat(container.path("livenessProbe").path("httpGet").path("path").asText()).isEqualTo("/health/live");
@@ -81,6 +82,66 @@ class DeployArtefactsTest {
     }
 
     @Test
+    void aHookJobMigratesOncePerReleaseWithTheNodesConfigAndSecrets() throws Exception {
+        Map<String, JsonNode> manifests = render(values());
+        JsonNode job = manifests.get("hook:Job");
+        JsonNode config = manifests.get("hook:ConfigMap");
+        JsonNode secret = manifests.get("hook:Secret");
+        assertThat(job.path("apiVersion").asText()).isEqualTo("batch/v1");
+        for (JsonNode hook : List.of(job, config, secret)) {
+            JsonNode annotations = hook.path("metadata").path("annotations");
+            assertThat(annotations.path("helm.sh/hook").asText().split(",")).containsExactlyInAnyOrder("pre-install", "pre-upgrade");
+            assertThat(annotations.path("helm.sh/hook-delete-policy").asText()).contains("before-hook-creation");
+        }
+        // What the Job reads is made before it.
+        assertThat(config.path("metadata").path("annotations").path("helm.sh/hook-weight").asInt())
+                .isLessThan(job.path("metadata").path("annotations").path("helm.sh/hook-weight").asInt());
+        assertThat(secret.path("metadata").path("annotations").path("helm.sh/hook-weight").asInt())
+                .isLessThan(job.path("metadata").path("annotations").path("helm.sh/hook-weight").asInt());
+        JsonNode pod = job.path("spec").path("template").path("spec");
+        assertThat(pod.path("restartPolicy").asText()).isEqualTo("Never");
+        assertThat(job.path("spec").path("backoffLimit").asInt()).isEqualTo(2);
+        assertThat(job.path("spec").path("activeDeadlineSeconds").asInt()).isPositive();
+        JsonNode container = pod.path("containers").get(0);
+        assertThat(container.path("image").asText()).isEqualTo("gatehouse:0.1.0");
+        assertThat(texts(container.path("command"))).containsSubsequence("-jar", "/app/gatehouse.jar", "migrate", "--config",
+                "/config/gatehouse.yaml");
+        assertThat(pod.path("volumes").findValuesAsText("name")).contains(config.path("metadata").path("name").asText());
+        // The same config as the nodes', and every secret the nodes read, from the hook's copy of the Secret.
+        assertThat(config.path("data")).isEqualTo(manifests.get("ConfigMap").path("data"));
+        assertThat(secret.path("stringData")).isEqualTo(manifests.get("Secret").path("stringData"));
+        List<String> nodeSecrets = new ArrayList<>();
+        manifests.get("Deployment").path("spec").path("template").path("spec").path("containers").get(0).path("env")
+                .forEach(e -> nodeSecrets.add(e.path("valueFrom").path("secretKeyRef").path("key").asText()));
+        List<String> jobSecrets = new ArrayList<>();
+        for (JsonNode env : container.path("env")) {
+            JsonNode ref = env.path("valueFrom").path("secretKeyRef");
+            if (!ref.isMissingNode()) {
+                assertThat(ref.path("name").asText()).isEqualTo(secret.path("metadata").path("name").asText());
+                assertThat(secret.path("stringData").has(ref.path("key").asText())).as(ref.toString()).isTrue();
+                jobSecrets.add(ref.path("key").asText());
+            }
+        }
+        assertThat(jobSecrets).containsAll(nodeSecrets.stream().filter(k -> !k.isEmpty()).toList());
+
+        // Your own Secret: the Job reads it as the nodes do.
+        ObjectNode own = values();
+        own.put("createSecret", false);
+        Map<String, JsonNode> withOwn = render(own);
+        assertThat(withOwn).containsKey("hook:Job").doesNotContainKeys("Secret", "hook:Secret");
+        assertThat(withOwn.get("hook:Job").path("spec").path("template").path("spec").path("containers").get(0).path("env")
+                .findValuesAsText("name")).contains("gh-secrets");
+
+        // Migrations at each node's start instead: no Job, no flag.
+        ObjectNode atStart = values();
+        ((ObjectNode) atStart.path("migrations")).put("job", false);
+        Map<String, JsonNode> noJob = render(atStart);
+        assertThat(noJob.keySet()).noneMatch(k -> k.startsWith("hook:"));
+        assertThat(texts(noJob.get("Deployment").path("spec").path("template").path("spec").path("containers").get(0).path("args")))
+                .doesNotContain("--migrate-at-start=false");
+    }
+
+    @Test
     void optionsOfTheChartTurnPartsOnAndOff() throws Exception {
         ObjectNode values = values();
         ((ObjectNode) values.path("autoscaling")).put("enabled", true);
@@ -88,7 +149,7 @@ class DeployArtefactsTest {
         values.putArray("extraEnv").addObject().put("name", "OPENAI_API_KEY").putObject("valueFrom").putObject("secretKeyRef")
                 .put("name", "provider-keys").put("key", "openai");
         Map<String, JsonNode> manifests = render(values);
-        assertThat(manifests).containsKey("HorizontalPodAutoscaler").doesNotContainKey("Secret");
+        assertThat(manifests).containsKey("HorizontalPodAutoscaler").doesNotContainKeys("Secret", "hook:Secret");
         JsonNode hpa = manifests.get("HorizontalPodAutoscaler");
         assertThat(hpa.path("spec").path("scaleTargetRef").path("name").asText())
                 .isEqualTo(manifests.get("Deployment").path("metadata").path("name").asText());
@@ -140,20 +201,24 @@ class DeployArtefactsTest {
         return (ObjectNode) HelmTemplate.YAML.readTree(Files.readString(CHART.resolve("values.yaml")));
     }
 
-    /** Every template rendered with these values, by kind (the chart has one object of each kind). */
+    /** Every template rendered with these values, by kind (the chart has one object of each kind, and of each hook kind). */
     private static Map<String, JsonNode> render(JsonNode values) throws IOException {
         HelmTemplate template = new HelmTemplate(values, "gh", HelmTemplate.YAML.readTree(Files.readString(CHART.resolve("Chart.yaml"))));
         Map<String, JsonNode> byKind = new HashMap<>();
         try (Stream<Path> files = Files.list(CHART.resolve("templates"))) {
             for (Path file : files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
-                String text = template.render(Files.readString(file));
-                if (text.isBlank()) {
-                    continue;
+                for (String text : template.render(Files.readString(file)).split("(?m)^---$")) {
+                    if (text.isBlank() || text.lines().allMatch(l -> l.isBlank() || l.stripLeading().startsWith("#"))) {
+                        continue;
+                    }
+                    JsonNode manifest = HelmTemplate.YAML.readTree(text);
+                    assertThat(manifest.path("apiVersion").asText()).as(file.toString()).isNotEmpty();
+                    assertThat(manifest.path("metadata").path("name").asText()).as(file.toString()).startsWith("gh");
+                    // Helm hooks (made before the release's objects, deleted after) are told apart: "hook:Job".
+                    String kind = (manifest.path("metadata").path("annotations").has("helm.sh/hook") ? "hook:" : "")
+                            + manifest.path("kind").asText();
+                    assertThat(byKind.put(kind, manifest)).as("one %s", kind).isNull();
                 }
-                JsonNode manifest = HelmTemplate.YAML.readTree(text);
-                assertThat(manifest.path("apiVersion").asText()).as(file.toString()).isNotEmpty();
-                assertThat(manifest.path("metadata").path("name").asText()).as(file.toString()).startsWith("gh");
-                assertThat(byKind.put(manifest.path("kind").asText(), manifest)).as("one %s", manifest.path("kind")).isNull();
             }
         }
         return byKind;

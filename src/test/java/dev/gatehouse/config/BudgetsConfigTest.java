@@ -76,9 +76,23 @@ class BudgetsConfigTest {
                 """, SOURCE, Map.of()));
         assertThat(e.getMessage()).contains("redis.url").contains("names the master after '#'").doesNotContain("s3cret");
         e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.parse(MODELS + """
-                redis: {url: "redis-cluster://:s3cret@n1:6379"}
+                redis: {url: "redis-ring://:s3cret@n1:6379"}
                 """, SOURCE, Map.of()));
         assertThat(e.getMessage()).contains("redis.url").contains("unsupported Redis URL").doesNotContain("s3cret");
+    }
+
+    @Test
+    void aClusterUrlIsAcceptedWithItsNodesAndRefusedWithout() {
+        GatehouseConfig c = ConfigLoader.parse(MODELS + """
+                redis: {url: "redis-cluster://:s3cret@n1:6379,n2:6379,n3:6380"}
+                """, SOURCE, Map.of());
+        assertThat(c.redis().url()).isEqualTo("redis-cluster://:s3cret@n1:6379,n2:6379,n3:6380");
+        for (String bad : List.of("redis-cluster://:s3cret@", "redis-cluster://:s3cret@n1:6379,,n2", "redis-cluster://:s3cret@n1:6379#m")) {
+            ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.parse(MODELS
+                    + "redis: {url: \"" + bad + "\"}\n", SOURCE, Map.of()));
+            assertThat(e.getMessage()).as(bad).contains("redis.url").contains("Redis Cluster URL lists one or more nodes")
+                    .doesNotContain("s3cret");
+        }
     }
 
     @Test
