@@ -138,7 +138,7 @@ class PassthroughTest {
         HttpResponse<String> response = gateway.post("/v1/chat/completions", CHAT_BODY);
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body()).contains("\"x_weird_number\":1.5").contains("snow ☃ and é");
-        assertThat(usageLogged()).contains("in=12 out=7");
+        assertThat(usageLogged("in=12 out=7")).contains("in=12 out=7");
     }
 
     @Test
@@ -180,7 +180,7 @@ class PassthroughTest {
             assertThat(events).noneMatch(e -> e.path("usage").isObject());
             assertThat(events).allSatisfy(e -> assertThat(e.path("choices").size()).isEqualTo(1));
         }
-        assertThat(usageLogged()).contains("in=12 out=7");
+        assertThat(usageLogged("in=12 out=7")).contains("in=12 out=7");
     }
 
     @Test
@@ -245,7 +245,7 @@ class PassthroughTest {
             assertThat(call.dataLines().getLast().text()).isEqualTo("[DONE]");
         }
         assertThat(fake.lastRequest().json().path("stream_options").path("include_usage").asBoolean()).isTrue();
-        assertThat(usageLogged()).contains("in=30 out=5");
+        assertThat(usageLogged("in=30 out=5")).contains("in=30 out=5");
     }
 
     @Test
@@ -259,7 +259,7 @@ class PassthroughTest {
             assertThat(call.dataLines().getLast().text()).isEqualTo("[DONE]");
         }
         assertThat(fake.lastRequest().json().path("stream_options").path("include_usage").asBoolean()).isTrue();
-        assertThat(usageLogged()).contains("in=12 out=7");
+        assertThat(usageLogged("in=12 out=7")).contains("in=12 out=7");
     }
 
     @Test
@@ -329,16 +329,26 @@ class PassthroughTest {
     }
 
     /** The access log lines of finished calls (usage numbers included). */
-    private static String usageLogged() throws InterruptedException {
-        // The listener runs when the response has ended; give it a moment after the body was read.
+    /**
+     * The access log so far, once a line with {@code expected} is in it (or after 2 s). The listener
+     * runs when the response has ended, so a line can arrive a moment after the body was read, and a
+     * previous test's line can arrive after that test's log was cleared: waiting for any line would
+     * read the previous test's.
+     */
+    private static String usageLogged(String expected) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
-        while (accessLog.list.isEmpty() && System.nanoTime() < deadline) {
+        String logged;
+        do {
+            java.util.List<ILoggingEvent> snapshot;
+            synchronized (accessLog) { // the appender appends under its own lock, from the gateway's threads
+                snapshot = new java.util.ArrayList<>(accessLog.list);
+            }
+            logged = snapshot.stream().map(ILoggingEvent::getFormattedMessage).collect(Collectors.joining("\n"));
+            if (logged.contains(expected)) {
+                return logged;
+            }
             Thread.sleep(10);
-        }
-        java.util.List<ILoggingEvent> snapshot;
-        synchronized (accessLog) { // the appender appends under its own lock, from the gateway's threads
-            snapshot = new java.util.ArrayList<>(accessLog.list);
-        }
-        return snapshot.stream().map(ILoggingEvent::getFormattedMessage).collect(Collectors.joining("\n"));
+        } while (System.nanoTime() < deadline);
+        return logged;
     }
 }
