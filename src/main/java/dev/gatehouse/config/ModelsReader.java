@@ -12,7 +12,7 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 /** Reads the {@code models} section: public model names and the targets that serve them. */
 final class ModelsReader {
 
-    static final List<String> TYPES = List.of("chat", "embedding", "image", "transcription", "speech", "moderation");
+    static final List<String> TYPES = List.of("chat", "embedding", "image", "transcription", "speech", "moderation", "rerank");
 
     private final Problems problems;
     /** Every provider name in the file, valid or not, so one bad provider does not cascade. */
