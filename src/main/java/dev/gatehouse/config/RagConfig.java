@@ -9,10 +9,17 @@ package dev.gatehouse.config;
  * @param ingestionThreads how many files are extracted, chunked and indexed at once
  * @param maxChunksPerFile a file that cuts into more chunks fails its ingestion with a clear error
  * @param ephemeral memory-only files and stores for zero-data-retention traffic
+ * @param rerankModel the public model of type rerank every search reranks its results with unless
+ *     its {@code ranking_options.ranker} names another or {@code none}; null: no reranking by default
  */
-public record RagConfig(String embeddingModel, long maxFileBytes, int ingestionThreads, int maxChunksPerFile, Ephemeral ephemeral) {
+public record RagConfig(String embeddingModel, long maxFileBytes, int ingestionThreads, int maxChunksPerFile, Ephemeral ephemeral,
+        String rerankModel) {
     /** OpenAI accepts files up to 512 MB; a gateway on a laptop defaults lower. */
-    public static final RagConfig DEFAULTS = new RagConfig(null, 64L * 1024 * 1024, 2, 20_000, Ephemeral.OFF);
+    public static final RagConfig DEFAULTS = new RagConfig(null, 64L * 1024 * 1024, 2, 20_000, Ephemeral.OFF, null);
+
+    public RagConfig(String embeddingModel, long maxFileBytes, int ingestionThreads, int maxChunksPerFile, Ephemeral ephemeral) {
+        this(embeddingModel, maxFileBytes, ingestionThreads, maxChunksPerFile, ephemeral, null);
+    }
 
     /**
      * The {@code rag.ephemeral} section. Read at start.
