@@ -42,6 +42,8 @@ class RagRerankTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static final String QUERY = "garden tomatoes";
     static FakeCohere cohere;
+    /** Accepts connections (the kernel's backlog) and never answers: a reranker that hangs. */
+    static java.net.ServerSocket silent;
     static GatewayHarness gateway;
     static String keyA;
     static String keyB;
@@ -60,10 +62,12 @@ class RagRerankTest {
     @BeforeAll
     static void start() throws Exception {
         cohere = FakeCohere.start();
+        silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
         gateway = GatewayHarness.start("""
                 providers:
                   cohere: {kind: cohere, base-url: "%s", api-key: %s}
                   mock: {kind: mock, mock: {chunk-delay: 1ms, output-tokens: 8}}
+                  silent: {kind: openai, base-url: "http://127.0.0.1:%d/v1", api-key: k, timeouts: {first-byte: 1s, total: 2s}}
                 routing:
                   retries: {same-target: 0}
                 models:
@@ -78,11 +82,14 @@ class RagRerankTest {
                   mock-rerank:
                     type: rerank
                     targets: [{provider: mock}]
+                  hanging-rerank:
+                    type: rerank
+                    targets: [{provider: silent}]
                 rag:
                   rerank-model: cohere-rerank
                 request-log:
                   flush-interval: 50ms
-                """.formatted(cohere.baseUrl(), FakeCohere.KEY));
+                """.formatted(cohere.baseUrl(), FakeCohere.KEY, silent.getLocalPort()));
         AdminClient master = new AdminClient(gateway, GatewayHarness.MASTER_KEY);
         teamA = master.ok("POST", "/teams", "{\"name\":\"alpha\"}").text("id");
         keyA = RagSdkTest.key(master, teamA, "alpha-bot");
@@ -115,9 +122,10 @@ class RagRerankTest {
     }
 
     @AfterAll
-    static void stop() {
+    static void stop() throws Exception {
         gateway.close();
         cohere.close();
+        silent.close();
     }
 
     @BeforeEach
@@ -265,5 +273,17 @@ class RagRerankTest {
         assertThat(JSON.readTree(chat.body()).path("error").path("param").asText()).isEqualTo("tools[0].ranking_options.ranker");
         // Once it answers again, so does the search.
         assertThat(search(alpha, null, null)).extracting(VectorStoreSearchResponse::fileId).startsWith(zebra);
+    }
+
+    @Test
+    void aRerankerThatNeverAnswersFailsTheSearchAtItsDeadline() throws Exception {
+        long start = System.nanoTime();
+        HttpResponse<String> r = send(keyA, "/v1/vector_stores/" + store + "/search",
+                "{\"query\": \"garden\", \"ranking_options\": {\"ranker\": \"hanging-rerank\"}}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(504);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
+        JsonNode error = JSON.readTree(r.body()).path("error");
+        assertThat(error.path("param").asText()).isEqualTo("ranking_options.ranker");
+        assertThat(error.path("message").asText()).contains("Reranking with 'hanging-rerank' failed");
     }
 }
