@@ -136,7 +136,7 @@ final class ModelsReader {
         ModelConfig.PricingOverride pricing = new ModelConfig.PricingOverride(p.money("input"), p.money("cached-input"),
                 p.money("cache-write"), p.money("output"), p.money("reasoning"), p.money("image"),
                 p.integer("max-output", 0, Integer.MAX_VALUE), p.integer("context", 0, Integer.MAX_VALUE),
-                p.money("audio-minute"), p.money("characters"));
+                p.money("audio-minute"), p.money("characters"), p.money("search-unit"));
         p.finish();
         return pricing;
     }

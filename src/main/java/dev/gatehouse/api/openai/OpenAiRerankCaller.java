@@ -3,6 +3,7 @@ package dev.gatehouse.api.openai;
 import dev.gatehouse.call.Call;
 import dev.gatehouse.call.CallContent;
 import dev.gatehouse.call.GatewayException;
+import dev.gatehouse.call.MediaUnits;
 import dev.gatehouse.call.OutputFilter;
 import dev.gatehouse.canonical.RerankResponse;
 import dev.gatehouse.canonical.Usage;
@@ -85,6 +86,7 @@ final class OpenAiRerankCaller implements CallerFormat, CallContent {
                     tokens = -1; // not reported upstream: the caller sees none rather than a guess
                 }
                 long units = response.searchUnits() != null ? response.searchUnits() : rerank.searchUnits();
+                call.media(media().withQuantity(units)); // billed for what the upstream counted
                 return rerank.answer(response, publicModel, units, tokens);
             }
 
@@ -93,6 +95,12 @@ final class OpenAiRerankCaller implements CallerFormat, CallContent {
                 throw new UnsupportedOperationException("rerank answers are never streamed");
             }
         };
+    }
+
+    /** Search units as the request implies them (one per started 100 documents), what a budget reserves. */
+    @Override
+    public MediaUnits media() {
+        return new MediaUnits(MediaUnits.Unit.SEARCH_UNIT, rerank.searchUnits(), null);
     }
 
     @Override

@@ -54,7 +54,7 @@ class RerankApiTest {
                   mock-rerank:
                     type: rerank
                     targets: [{provider: mock}]
-                    pricing: {input: 1000, output: 0}
+                    pricing: {input: 1000, output: 0, search-unit: 0.5}
                 request-log:
                   flush-interval: 50ms
                 """.formatted(cohere.baseUrl(), FakeCohere.KEY));
@@ -125,6 +125,10 @@ class RerankApiTest {
         assertThat(record.provider()).isEqualTo("cohere");
         assertThat(record.requestedModel()).isEqualTo("rerank-v3.5");
         assertThat(record.inputTokens()).as("estimated: the query beside each document, and the documents").isPositive();
+        assertThat(record.usageEstimated()).isTrue();
+        // The catalogue's $2 per 1,000 searches for rerank-v3.5, and the configured $2 per 1M input tokens.
+        assertThat(record.costMicros()).isEqualTo(2_000 + dev.gatehouse.pricing.Pricing.cost(
+                dev.gatehouse.pricing.ModelPrice.of(2_000_000, 0), dev.gatehouse.canonical.Usage.of(record.inputTokens(), 0)));
     }
 
     @Test
@@ -158,7 +162,8 @@ class RerankApiTest {
             assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
             long tokens = JSON.readTree(r.body()).path("usage").path("total_tokens").asLong();
             RequestRecord record = awaitRecord(id);
-            assertThat(record.costMicros()).isEqualTo(Math.ceilDiv(tokens * 1000_000_000L, 1_000_000)); // $1,000 per 1M tokens
+            // $1,000 per 1M tokens, and $0.50 for its one search unit
+            assertThat(record.costMicros()).isEqualTo(tokens * 1000 + 500_000);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             long spent;
             do {
