@@ -32,11 +32,9 @@ import java.util.List;
  */
 final class OpenAiRerankCaller implements CallerFormat, CallContent {
     private RerankBody rerank;
-    private final String publicModel;
 
     OpenAiRerankCaller(RerankBody rerank) {
         this.rerank = rerank;
-        this.publicModel = rerank.request().model();
     }
 
     @Override
@@ -87,7 +85,7 @@ final class OpenAiRerankCaller implements CallerFormat, CallContent {
                 }
                 long units = response.searchUnits() != null ? response.searchUnits() : rerank.searchUnits();
                 call.media(media().withQuantity(units)); // billed for what the upstream counted
-                return rerank.answer(response, publicModel, units, tokens);
+                return rerank.answer(response, target.upstreamModel(), units, tokens);
             }
 
             @Override

@@ -96,13 +96,13 @@ public record RerankBody(Buffer body, RerankRequest request, boolean returnDocum
      * against the request (an upstream that names a document that was not sent is an upstream
      * error, not a wrong answer passed on).
      *
-     * @param publicModel the model name the caller used
+     * @param model the model that answered (the target's upstream model, as on every other endpoint)
      * @param inputTokens tokens to report under {@code usage}, or -1 for none
      */
-    public Buffer answer(RerankResponse response, String publicModel, long searchUnits, long inputTokens) {
+    public Buffer answer(RerankResponse response, String model, long searchUnits, long inputTokens) {
         ObjectNode root = OpenAiJson.MAPPER.createObjectNode();
         root.put("id", response.id() != null ? response.id() : UUID.randomUUID().toString());
-        root.put("model", publicModel);
+        root.put("model", model);
         ArrayNode results = root.putArray("results");
         for (RerankResponse.Result r : sorted(response)) {
             ObjectNode o = results.addObject().put("index", r.index()).put("relevance_score", r.relevanceScore());

@@ -101,7 +101,7 @@ class RerankApiTest {
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         JsonNode answer = JSON.readTree(r.body());
         assertThat(answer.path("id").asText()).isEqualTo("r-1");
-        assertThat(answer.path("model").asText()).isEqualTo("rerank-v3.5");
+        assertThat(answer.path("model").asText()).as("the model that answered, as on every endpoint").isEqualTo("rerank-v3.5-upstream");
         JsonNode results = answer.path("results");
         assertThat(results).hasSize(2);
         assertThat(results.path(0).path("index").asInt()).isEqualTo(1);
