@@ -175,6 +175,24 @@ class RerankApiTest {
         }
     }
 
+    @Test
+    void aBudgetRefusesARerankItCannotCoverBeforeTheProviderIsCalled() throws Exception {
+        AdminClient master = new AdminClient(gateway, GatewayHarness.MASTER_KEY);
+        String budget = master.ok("POST", "/budgets", "{\"scope\":\"org\",\"period\":\"month\",\"limit_micros\":1000,"
+                + "\"name\":\"tiny\"}").text("id");
+        try {
+            int before = cohere.requests().size();
+            // rerank-v3.5 costs $0.002 per search unit: 2,000 micro-USD at least, over the 1,000 left.
+            HttpResponse<String> r = rerank("{\"model\": \"cohere-rerank\", \"query\": \"q\", \"documents\": [\"a\"]}",
+                    "b-" + System.nanoTime());
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(429);
+            assertThat(JSON.readTree(r.body()).path("error").path("message").asText()).contains("does not cover this request");
+            assertThat(cohere.requests()).hasSize(before);
+        } finally {
+            master.ok("DELETE", "/budgets/" + budget, null);
+        }
+    }
+
     private static boolean sleep() throws InterruptedException {
         Thread.sleep(20);
         return true;

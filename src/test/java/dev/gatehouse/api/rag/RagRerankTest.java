@@ -106,15 +106,19 @@ class RagRerankTest {
     }
 
     static String attach(String name, String text) throws Exception {
+        return attach(alpha, store, name, text);
+    }
+
+    static String attach(OpenAIClient client, String store, String name, String text) throws Exception {
         Path file = Files.writeString(tmp.resolve(name), text);
-        String id = alpha.files().create(FileCreateParams.builder().file(file).purpose(FilePurpose.ASSISTANTS).build()).id();
-        alpha.vectorStores().files().create(com.openai.models.vectorstores.files.FileCreateParams.builder().vectorStoreId(store)
+        String id = client.files().create(FileCreateParams.builder().file(file).purpose(FilePurpose.ASSISTANTS).build()).id();
+        client.vectorStores().files().create(com.openai.models.vectorstores.files.FileCreateParams.builder().vectorStoreId(store)
                 .fileId(id).build());
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         VectorStoreFile f;
         do {
             Thread.sleep(50);
-            f = alpha.vectorStores().files().retrieve(id,
+            f = client.vectorStores().files().retrieve(id,
                     com.openai.models.vectorstores.files.FileRetrieveParams.builder().vectorStoreId(store).build());
         } while (f.status().asString().equals("in_progress") && System.nanoTime() < deadline);
         assertThat(f.status().asString()).as("ingestion (last_error: %s)", f.lastError()).isEqualTo("completed");
@@ -285,5 +289,38 @@ class RagRerankTest {
         JsonNode error = JSON.readTree(r.body()).path("error");
         assertThat(error.path("param").asText()).isEqualTo("ranking_options.ranker");
         assertThat(error.path("message").asText()).contains("Reranking with 'hanging-rerank' failed");
+    }
+
+    @Test
+    void aPolicyThatDeniesTheRerankModelFailsTheSearchWith403() throws Exception {
+        AdminClient master = new AdminClient(gateway, GatewayHarness.MASTER_KEY);
+        String team = master.ok("POST", "/teams", "{\"name\":\"gamma\"}").text("id");
+        String key = RagSdkTest.key(master, team, "gamma-bot");
+        String policy = master.ok("POST", "/policies", "{\"name\":\"no cohere reranking\","
+                + "\"models\":[\"gpt-4o-mini\",\"text-embedding-3-small\",\"mock-rerank\"]}").text("id");
+        master.ok("POST", "/policies/" + policy + "/attachments", "{\"subject_type\":\"team\",\"subject_id\":\"" + team + "\"}");
+        String own = JSON.readTree(send(key, "/v1/vector_stores", "{\"name\":\"gamma\"}").body()).path("id").asText();
+        attach(client(key), own, "gamma.txt", "The gamma garden grows beans.");
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        HttpResponse<String> r;
+        do {
+            // The default reranker (cohere-rerank) is not among gamma's models: its search says so, naming the ranker.
+            r = send(key, "/v1/vector_stores/" + own + "/search", "{\"query\": \"garden\"}");
+        } while (r.statusCode() != 403 && System.nanoTime() < deadline && pause());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(403);
+        JsonNode error = JSON.readTree(r.body()).path("error");
+        assertThat(error.path("param").asText()).isEqualTo("ranking_options.ranker");
+        assertThat(error.path("message").asText()).contains("Reranking with 'cohere-rerank' failed").contains("no cohere reranking");
+        // A reranker the policy allows works.
+        HttpResponse<String> allowed = send(key, "/v1/vector_stores/" + own + "/search",
+                "{\"query\": \"garden\", \"ranking_options\": {\"ranker\": \"mock-rerank\"}}");
+        assertThat(allowed.statusCode()).as(allowed.body()).isEqualTo(200);
+        assertThat(JSON.readTree(allowed.body()).path("data").path(0).path("score").asDouble()).isEqualTo(1.0);
+        assertThat(cohere.requests()).hasSize(before);
+    }
+
+    private static boolean pause() throws InterruptedException {
+        Thread.sleep(100);
+        return true;
     }
 }
