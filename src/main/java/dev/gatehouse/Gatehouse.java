@@ -29,7 +29,9 @@ import dev.gatehouse.api.openai.OpenAiApi;
 import dev.gatehouse.api.rag.FileSearchTool;
 import dev.gatehouse.api.rag.FilesApi;
 import dev.gatehouse.api.rag.LoopbackEmbedder;
+import dev.gatehouse.api.rag.LoopbackReranker;
 import dev.gatehouse.api.rag.QueryRewriter;
+import dev.gatehouse.api.rag.SearchReranking;
 import dev.gatehouse.api.rag.StoreSearch;
 import dev.gatehouse.api.rag.VectorStoresApi;
 import dev.gatehouse.api.responses.ResponseStore;
@@ -394,7 +396,9 @@ public final class Gatehouse implements AutoCloseable {
             KnowledgeBase ephemeralKnowledge = config.rag().ephemeral().enabled()
                     ? KnowledgeBase.ephemeral(new LoopbackEmbedder(loopback), config.rag(), config.rag().ephemeral().maxBytes()) : null;
             KnowledgeBases knowledgeBases = new KnowledgeBases(knowledge, ephemeralKnowledge);
-            StoreSearch storeSearch = new StoreSearch(knowledgeBases);
+            // Reranking by a configured model goes through this gateway's own /v1/rerank as the caller, too.
+            StoreSearch storeSearch = new StoreSearch(knowledgeBases,
+                    new SearchReranking(new LoopbackReranker(loopback), () -> snapshot.get().config()));
             Ingress ragIngress = new Ingress(gateway, () -> snapshot.get().config().server().maxBodyBytes(), callListener);
             FilesApi files = new FilesApi(ragIngress, knowledgeBases, () -> snapshot.get().config().rag().maxFileBytes());
             VectorStoresApi vectorStores = new VectorStoresApi(ragIngress, knowledgeBases, storeSearch,

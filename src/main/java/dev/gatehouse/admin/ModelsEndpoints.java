@@ -52,7 +52,7 @@ public final class ModelsEndpoints implements AdminEndpoints {
             }
             Map<String, Object> model = new LinkedHashMap<>();
             model.put("name", route.publicName());
-            model.put("type", route.router() != null ? "router" : route.embedding() ? "embedding" : "chat");
+            model.put("type", route.router() != null ? "router" : route.type());
             model.put("strategy", route.strategy());
             model.put("fallbacks", route.fallbacks());
             List<Map<String, Object>> targets = new ArrayList<>();

@@ -30,7 +30,7 @@ import java.util.Set;
 public final class PoliciesEndpoints implements AdminEndpoints {
     static final Set<String> ENDPOINTS = Set.of("chat.completions", "embeddings", "models", "messages", "responses",
             "images.generations", "images.edits", "images.variations", "audio.transcriptions", "audio.translations",
-            "audio.speech", "moderations");
+            "audio.speech", "moderations", "rerank");
 
     private final Identity identity;
     private final AuditSink audit;

@@ -89,9 +89,15 @@ public final class BudgetStage implements Stage {
         long worst = 0;
         for (Target target : route.targets()) {
             ModelPrice price = prices.price(call.model(), target.upstreamModel());
-            if (call.media() != null) {
+            if (call.media() != null && call.media().unit() != dev.gatehouse.call.MediaUnits.Unit.SEARCH_UNIT) {
                 // Media is billed by its units (images, audio seconds, characters), known from the request.
                 worst = Math.max(worst, Pricing.mediaCost(price, call.media()));
+                continue;
+            }
+            if (call.media() != null) {
+                // A rerank: its search units, plus every byte of the request as an input token (a reranker has no output).
+                worst = Math.max(worst, Math.addExact(Pricing.mediaCost(price, call.media()),
+                        Pricing.worstCase(price, TokenEstimate.atMost(call.requestBytes(), 0), 0)));
                 continue;
             }
             long input = TokenEstimate.atMost(call.requestBytes(), price.contextTokens());

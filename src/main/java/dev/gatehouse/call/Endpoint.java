@@ -11,7 +11,9 @@ public enum Endpoint {
     /** {@code /v1/files}: uploaded files (knowledge bases). */
     FILES,
     /** {@code /v1/vector_stores}: vector stores, their files and search. */
-    VECTOR_STORES;
+    VECTOR_STORES,
+    /** {@code /v1/rerank}: documents ordered by their relevance to a query. */
+    RERANK;
 
     /**
      * The model type ({@code models.<name>.type}) this endpoint serves: a model answers the
@@ -24,6 +26,7 @@ public enum Endpoint {
             case AUDIO_TRANSCRIPTIONS, AUDIO_TRANSLATIONS -> "transcription";
             case AUDIO_SPEECH -> "speech";
             case MODERATIONS -> "moderation";
+            case RERANK -> "rerank";
             default -> "chat";
         };
     }

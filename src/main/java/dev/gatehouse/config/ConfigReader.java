@@ -482,6 +482,13 @@ final class ConfigReader {
             }
         }
         Duration rewriteTimeout = s.duration("rewrite-timeout", false);
+        String rerank = s.string("rerank-model");
+        if (rerank != null) {
+            ModelConfig m = models.get(rerank);
+            if (m == null || !"rerank".equals(m.type())) {
+                problems.error(s.node("rerank-model"), s.child("rerank-model"), "'" + rerank + "' is not a configured model of type rerank");
+            }
+        }
         Long maxFile = s.size("max-file-size");
         Integer threads = s.integer("ingestion-threads", 1, 64);
         Integer maxChunks = s.integer("max-chunks-per-file", 1, 10_000_000);
@@ -496,7 +503,7 @@ final class ConfigReader {
         s.finish();
         return new RagConfig(model, maxFile == null ? d.maxFileBytes() : maxFile, threads == null ? d.ingestionThreads() : threads,
                 maxChunks == null ? d.maxChunksPerFile() : maxChunks, ephemeral, rewriteModel,
-                rewriteTimeout == null ? d.rewriteTimeout() : rewriteTimeout);
+                rewriteTimeout == null ? d.rewriteTimeout() : rewriteTimeout, rerank);
     }
 
     private ResponsesConfig responses(Section s) {

@@ -35,14 +35,20 @@ public record ModelConfig(
     /**
      * {@code models.<name>.pricing}: replaces the catalogue's price for this public model. Money in
      * micro-USD per million tokens (per image for {@code image}, per minute of audio for
-     * {@code audioMinute}, per million characters spoken for {@code characters}); null fields keep
+     * {@code audioMinute}, per million characters spoken for {@code characters}, per search unit for
+     * {@code searchUnit}); null fields keep
      * the catalogue's value.
      */
     public record PricingOverride(Long input, Long cachedInput, Long cacheWrite, Long output, Long reasoning, Long image,
-            Integer maxOutputTokens, Integer contextTokens, Long audioMinute, Long characters) {
+            Integer maxOutputTokens, Integer contextTokens, Long audioMinute, Long characters, Long searchUnit) {
         public PricingOverride(Long input, Long cachedInput, Long cacheWrite, Long output, Long reasoning, Long image,
                 Integer maxOutputTokens, Integer contextTokens) {
-            this(input, cachedInput, cacheWrite, output, reasoning, image, maxOutputTokens, contextTokens, null, null);
+            this(input, cachedInput, cacheWrite, output, reasoning, image, maxOutputTokens, contextTokens, null, null, null);
+        }
+
+        public PricingOverride(Long input, Long cachedInput, Long cacheWrite, Long output, Long reasoning, Long image,
+                Integer maxOutputTokens, Integer contextTokens, Long audioMinute, Long characters) {
+            this(input, cachedInput, cacheWrite, output, reasoning, image, maxOutputTokens, contextTokens, audioMinute, characters, null);
         }
     }
 

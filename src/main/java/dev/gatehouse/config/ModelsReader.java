@@ -12,7 +12,7 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 /** Reads the {@code models} section: public model names and the targets that serve them. */
 final class ModelsReader {
 
-    static final List<String> TYPES = List.of("chat", "embedding", "image", "transcription", "speech", "moderation");
+    static final List<String> TYPES = List.of("chat", "embedding", "image", "transcription", "speech", "moderation", "rerank");
 
     private final Problems problems;
     /** Every provider name in the file, valid or not, so one bad provider does not cascade. */
@@ -136,7 +136,7 @@ final class ModelsReader {
         ModelConfig.PricingOverride pricing = new ModelConfig.PricingOverride(p.money("input"), p.money("cached-input"),
                 p.money("cache-write"), p.money("output"), p.money("reasoning"), p.money("image"),
                 p.integer("max-output", 0, Integer.MAX_VALUE), p.integer("context", 0, Integer.MAX_VALUE),
-                p.money("audio-minute"), p.money("characters"));
+                p.money("audio-minute"), p.money("characters"), p.money("search-unit"));
         p.finish();
         return pricing;
     }

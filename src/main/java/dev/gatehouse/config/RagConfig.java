@@ -12,12 +12,14 @@ package dev.gatehouse.config;
  * @param rewriteModel the public chat model a search with {@code rewrite_query: true} asks to rewrite
  *     the query; null: such a search is a 400
  * @param rewriteTimeout how long a search waits for that model's rewrite
+ * @param rerankModel the public model of type rerank every search reranks its results with unless
+ *     its {@code ranking_options.ranker} names another or {@code none}; null: no reranking by default
  */
 public record RagConfig(String embeddingModel, long maxFileBytes, int ingestionThreads, int maxChunksPerFile, Ephemeral ephemeral,
-        String rewriteModel, java.time.Duration rewriteTimeout) {
+        String rewriteModel, java.time.Duration rewriteTimeout, String rerankModel) {
     /** OpenAI accepts files up to 512 MB; a gateway on a laptop defaults lower. */
     public static final RagConfig DEFAULTS = new RagConfig(null, 64L * 1024 * 1024, 2, 20_000, Ephemeral.OFF, null,
-            java.time.Duration.ofSeconds(10));
+            java.time.Duration.ofSeconds(10), null);
 
     /**
      * The {@code rag.ephemeral} section. Read at start.

@@ -40,6 +40,7 @@ public final class CallFacts {
             case AUDIO_TRANSCRIPTIONS, AUDIO_TRANSLATIONS -> "transcription";
             case AUDIO_SPEECH -> "speech";
             case MODERATIONS -> "moderation";
+            case RERANK -> "rerank";
             default -> null;
         };
     }

@@ -19,10 +19,12 @@ import java.util.Map;
  * @param perMillionCharacters micro-USD per million characters of text spoken (speech)
  * @param images micro-USD per image by size and quality ({@code 1024x1024/hd}) or size alone
  *     ({@code 1024x1024}); a variant not listed costs {@code perImage}
+ * @param perSearchUnit micro-USD per search unit of a rerank model (one query against up to 100 documents)
  */
 public record ModelPrice(
         long input, long cachedInput, long cacheWrite, long output, long reasoning, long perImage,
-        int maxOutputTokens, int contextTokens, long perAudioMinute, long perMillionCharacters, Map<String, Long> images) {
+        int maxOutputTokens, int contextTokens, long perAudioMinute, long perMillionCharacters, Map<String, Long> images,
+        long perSearchUnit) {
 
     /** For models nobody priced: free, so cost is 0 and budgets do not stop them (a warning is logged). */
     public static final ModelPrice UNKNOWN = new ModelPrice(0, 0, 0, 0, 0, 0, 0, 0);
@@ -30,7 +32,7 @@ public record ModelPrice(
     public ModelPrice {
         images = images == null ? Map.of() : Map.copyOf(images);
         if (input < 0 || cachedInput < 0 || cacheWrite < 0 || output < 0 || reasoning < 0 || perImage < 0
-                || maxOutputTokens < 0 || contextTokens < 0 || perAudioMinute < 0 || perMillionCharacters < 0
+                || maxOutputTokens < 0 || contextTokens < 0 || perAudioMinute < 0 || perMillionCharacters < 0 || perSearchUnit < 0
                 || images.values().stream().anyMatch(v -> v < 0)) {
             throw new IllegalArgumentException("prices and limits must not be negative");
         }
@@ -40,6 +42,13 @@ public record ModelPrice(
     public ModelPrice(long input, long cachedInput, long cacheWrite, long output, long reasoning, long perImage,
             int maxOutputTokens, int contextTokens) {
         this(input, cachedInput, cacheWrite, output, reasoning, perImage, maxOutputTokens, contextTokens, 0, 0, Map.of());
+    }
+
+    /** A price without a search-unit price. */
+    public ModelPrice(long input, long cachedInput, long cacheWrite, long output, long reasoning, long perImage,
+            int maxOutputTokens, int contextTokens, long perAudioMinute, long perMillionCharacters, Map<String, Long> images) {
+        this(input, cachedInput, cacheWrite, output, reasoning, perImage, maxOutputTokens, contextTokens, perAudioMinute,
+                perMillionCharacters, images, 0);
     }
 
     /** The price of one image of {@code variant} ({@code size/quality}): that variant, else its size, else {@link #perImage}. */
@@ -60,7 +69,7 @@ public record ModelPrice(
 
     /** Whether anything about a media call is priced (a budget then reserves its cost). */
     public boolean pricesMedia() {
-        return perImage > 0 || perAudioMinute > 0 || perMillionCharacters > 0 || !images.isEmpty();
+        return perImage > 0 || perAudioMinute > 0 || perMillionCharacters > 0 || perSearchUnit > 0 || !images.isEmpty();
     }
 
     /** Only input and output prices; cache reads/writes cost as input, reasoning as output. */

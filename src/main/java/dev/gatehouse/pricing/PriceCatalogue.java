@@ -77,7 +77,7 @@ public final class PriceCatalogue {
             }
             return new ModelPrice(input, micros(n, "cached-input", input), micros(n, "cache-write", input), output,
                     micros(n, "reasoning", output), micros(n, "image", 0), n.path("max-output").asInt(0), n.path("context").asInt(0),
-                    micros(n, "audio-minute", 0), micros(n, "characters", 0), images);
+                    micros(n, "audio-minute", 0), micros(n, "characters", 0), images, micros(n, "search-unit", 0));
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException("pricing catalogue, model " + name + ": " + e.getMessage(), e);
         }

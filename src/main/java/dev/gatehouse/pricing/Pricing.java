@@ -105,6 +105,7 @@ public final class Pricing {
             case IMAGE -> Math.multiplyExact(price.imagePrice(units.variant()), units.quantity());
             case AUDIO_SECOND -> Math.ceilDiv(Math.multiplyExact(price.perAudioMinute(), units.quantity()), 60);
             case CHARACTER -> Math.ceilDiv(Math.multiplyExact(price.perMillionCharacters(), units.quantity()), PER_MILLION);
+            case SEARCH_UNIT -> Math.multiplyExact(price.perSearchUnit(), units.quantity());
         };
     }
 

@@ -58,6 +58,7 @@ public final class PricingSource {
                 o.audioMinute() != null ? o.audioMinute() : base.perAudioMinute(),
                 o.characters() != null ? o.characters() : base.perMillionCharacters(),
                 // a configured per-image price replaces the catalogue's per-variant prices
-                o.image() != null ? java.util.Map.of() : base.images());
+                o.image() != null ? java.util.Map.of() : base.images(),
+                o.searchUnit() != null ? o.searchUnit() : base.perSearchUnit());
     }
 }

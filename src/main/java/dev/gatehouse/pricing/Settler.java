@@ -55,7 +55,8 @@ public final class Settler implements AutoCloseable {
         }
         Call.Attempt answered = call.answeringAttempt();
         Supplier<Usage> estimate = call.usageEstimate();
-        if (call.usage() != null || call.media() != null || answered == null || failure != null || estimate == null) {
+        // A media call with an estimate (a rerank whose upstream counts no tokens) is estimated too: its units plus the tokens.
+        if (call.usage() != null || answered == null || failure != null || estimate == null) {
             try {
                 call.settle(reported(pricing.get(), call));
             } catch (RuntimeException e) {
@@ -78,7 +79,8 @@ public final class Settler implements AutoCloseable {
                 Usage usage = estimate.get();
                 if (usage != null) {
                     Pricing prices = pricing.get();
-                    long cost = prices == null ? 0 : Pricing.cost(prices.price(call.model(), answered.upstreamModel()), usage);
+                    ModelPrice price = prices == null ? null : prices.price(call.model(), answered.upstreamModel());
+                    long cost = price == null ? 0 : Math.addExact(Pricing.cost(price, usage), Pricing.mediaCost(price, call.media()));
                     settlement = new Settlement(usage, true, cost);
                 }
             } catch (RuntimeException e) {

@@ -60,6 +60,14 @@ public interface Provider {
     UpstreamRequest embeddings(Buffer body, String upstreamModel);
 
     /**
+     * How this provider reranks documents ({@code POST /v1/rerank} through the gateway), or null
+     * when it has no rerank endpoint (a rerank model's targets must be on a provider that has one).
+     */
+    default RerankWire rerank() {
+        return null;
+    }
+
+    /**
      * Whether this provider serves OpenAI's media endpoints ({@code images/generations},
      * {@code audio/transcriptions}, {@code moderations}, ...) in OpenAI's own format, so a
      * caller's request passes through with the model replaced.

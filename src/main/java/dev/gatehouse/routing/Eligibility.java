@@ -242,7 +242,7 @@ public final class Eligibility {
             "chat", "POST /v1/chat/completions", "embedding", "POST /v1/embeddings",
             "image", "POST /v1/images/generations, /v1/images/edits or /v1/images/variations",
             "transcription", "POST /v1/audio/transcriptions or /v1/audio/translations",
-            "speech", "POST /v1/audio/speech", "moderation", "POST /v1/moderations");
+            "speech", "POST /v1/audio/speech", "moderation", "POST /v1/moderations", "rerank", "POST /v1/rerank");
 
     public static String endpointName(Endpoint endpoint) {
         return endpoint.name().toLowerCase(Locale.ROOT).replace('_', '.');

@@ -172,7 +172,7 @@ class ConfigLoaderTest {
         assertThat(demo.providers().get("mock").mock()).isEqualTo(MockSettings.DEFAULTS);
         assertThat(demo.models().keySet())
                 .containsExactly("gpt-4o-mini", "gpt-4o", "claude-sonnet-4-5", "text-embedding-3-small", "dall-e-3",
-                        "gpt-image-1", "whisper-1", "tts-1", "omni-moderation-latest");
+                        "gpt-image-1", "whisper-1", "tts-1", "omni-moderation-latest", "rerank-v3.5");
         assertThat(demo.models().get("text-embedding-3-small").type()).isEqualTo("embedding");
         assertThat(demo.models().get("gpt-4o").type()).isEqualTo("chat");
         assertThat(demo.models().values())

@@ -203,7 +203,7 @@ class ValidationTest {
                 "gatehouse.yaml:6: providers.o.timeouts.idle: must be longer than 0",
                 "gatehouse.yaml:7: providers.m.mock.latency: invalid duration 'soon' (use e.g. 250ms, 30s, 5m, 1h, or a number of milliseconds)",
                 "gatehouse.yaml:7: providers.m.mock.tokens-per-chunk: must be an integer 1-1000000, got '0'",
-                "gatehouse.yaml:9: models.x.type: unknown model type 'embeding' (did you mean 'embedding'?) (one of: chat, embedding, image, transcription, speech, moderation)",
+                "gatehouse.yaml:9: models.x.type: unknown model type 'embeding' (did you mean 'embedding'?) (one of: chat, embedding, image, transcription, speech, moderation, rerank)",
                 "gatehouse.yaml:10: storage.url: unsupported database URL 'jdbc:mysql://db/x' (use jdbc:sqlite:<file> or jdbc:postgresql://host:port/db)");
     }
 

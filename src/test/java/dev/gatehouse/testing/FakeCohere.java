@@ -17,7 +17,9 @@ import java.util.Set;
  * tool_choice REQUIRED/NONE, strict_tools, stream; anything else a 400), roles system / user /
  * assistant / tool, user content a string or text / image_url parts, tool messages answering a
  * call of the previous assistant turn, {@code p} within 0.01–0.99; and {@code POST /v2/embed}
- * (texts, input_type required, embedding_types). Streams send v2's typed events: message-start,
+ * (texts, input_type required, embedding_types); and {@code POST /v2/rerank} (model, query, documents as
+ * strings, at most 1,000, top_n and max_tokens_per_doc at least 1; anything else a 400), answering
+ * {@code id}, {@code results} best first and {@code meta.billed_units.search_units}. Streams send v2's typed events: message-start,
  * content-start/delta/end, tool-plan-delta, tool-call-start/delta/end, citation-start/end and
  * message-end with finish_reason and usage.
  */
@@ -33,6 +35,7 @@ public final class FakeCohere extends RecordingFake {
     private volatile List<Call> calls = List.of();
     private volatile boolean cite;
     private volatile String finishReason;
+    private volatile String preferred;
 
     private FakeCohere() {}
 
@@ -63,8 +66,15 @@ public final class FakeCohere extends RecordingFake {
     /** Forces the finish reason (e.g. MAX_TOKENS, STOP_SEQUENCE); null = automatic. */
     public FakeCohere finishReason(String reason) { finishReason = reason; return this; }
 
+    /**
+     * The reranker ranks documents containing {@code word} first (0.9, then 0.5 for the others, a little
+     * less for each later document); null: every document by its position.
+     */
+    public FakeCohere prefer(String word) { preferred = word; return this; }
+
     public FakeCohere reset() {
-        answer = "Hello from Cohere."; calls = List.of(); cite = false; clearFailure(); finishReason = null; return this;
+        answer = "Hello from Cohere."; calls = List.of(); cite = false; clearFailure(); finishReason = null; preferred = null;
+        return this;
     }
 
     @Override
@@ -81,6 +91,7 @@ public final class FakeCohere extends RecordingFake {
         String problem = switch (req.path()) {
             case "/v2/chat" -> validateChat(json);
             case "/v2/embed" -> validateEmbed(json);
+            case "/v2/rerank" -> validateRerank(json);
             default -> "not found";
         };
         if (problem != null) {
@@ -95,6 +106,8 @@ public final class FakeCohere extends RecordingFake {
         }
         if (req.path().equals("/v2/embed")) {
             embed(res, json);
+        } else if (req.path().equals("/v2/rerank")) {
+            rerank(res, json);
         } else if (json.path("stream").asBoolean(false)) {
             stream(res);
         } else {
@@ -201,6 +214,56 @@ public final class FakeCohere extends RecordingFake {
             return "invalid request: input_type is required for embed models v3 and higher";
         }
         return null;
+    }
+
+    private static String validateRerank(JsonNode root) {
+        for (var it = root.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!Set.of("model", "query", "documents", "top_n", "max_tokens_per_doc").contains(f)) {
+                return "invalid request: unknown field: parameter " + f + " is not a valid field";
+            }
+        }
+        if (!root.path("model").isTextual()) {
+            return "invalid request: model must be a string";
+        }
+        if (!root.path("query").isTextual() || root.path("query").asText().isEmpty()) {
+            return "invalid request: query must be a non-empty string";
+        }
+        JsonNode docs = root.path("documents");
+        if (!docs.isArray() || docs.isEmpty() || docs.size() > 1000) {
+            return "invalid request: documents must be a list of 1 to 1000 strings";
+        }
+        for (JsonNode d : docs) {
+            if (!d.isTextual()) {
+                return "invalid request: documents must be strings";
+            }
+        }
+        for (String f : List.of("top_n", "max_tokens_per_doc")) {
+            if (root.has(f) && (!root.get(f).isInt() || root.get(f).asInt() < 1)) {
+                return "invalid request: " + f + " must be a positive integer";
+            }
+        }
+        return null;
+    }
+
+    private void rerank(HttpServerResponse res, JsonNode request) {
+        JsonNode docs = request.path("documents");
+        List<double[]> scored = new ArrayList<>();
+        for (int i = 0; i < docs.size(); i++) {
+            boolean first = preferred != null && docs.get(i).asText().contains(preferred);
+            scored.add(new double[] {i, Math.max(0.01, (first ? 0.9 : 0.5) - i * 0.001)});
+        }
+        scored.sort((a, b) -> Double.compare(b[1], a[1]));
+        int top = request.has("top_n") ? Math.min(request.get("top_n").asInt(), scored.size()) : scored.size();
+        ObjectNode root = JSON.createObjectNode().put("id", "r-1");
+        ArrayNode results = root.putArray("results");
+        for (double[] s : scored.subList(0, top)) {
+            results.addObject().put("index", (int) s[0]).put("relevance_score", s[1]);
+        }
+        ObjectNode meta = root.putObject("meta");
+        meta.putObject("api_version").put("version", "2");
+        meta.putObject("billed_units").put("search_units", 1);
+        res.putHeader("content-type", "application/json").end(root.toString());
     }
 
     private ObjectNode usage(int out) {

@@ -9,6 +9,7 @@ import dev.gatehouse.call.Endpoint;
 import dev.gatehouse.dialect.openai.OpenAiEmbeddingsScan;
 import dev.gatehouse.dialect.openai.OpenAiErrors;
 import dev.gatehouse.dialect.openai.OpenAiJson;
+import dev.gatehouse.dialect.openai.RerankBody;
 import dev.gatehouse.gateway.Gateway;
 import dev.gatehouse.http.ErrorWriter;
 import dev.gatehouse.pricing.ModelPrice;
@@ -29,7 +30,7 @@ import java.util.function.Supplier;
 
 /**
  * The OpenAI-compatible caller API: {@code /v1/chat/completions}, {@code /v1/embeddings},
- * {@code /v1/models}: routes and body scanners; the shared {@link Ingress} admits, reads and
+ * {@code /v1/rerank} (Cohere/Jina shape), {@code /v1/models}: routes and body scanners; the shared {@link Ingress} admits, reads and
  * dispatches, and renders errors in OpenAI's shape.
  */
 public final class OpenAiApi {
@@ -53,6 +54,7 @@ public final class OpenAiApi {
         for (String prefix : new String[] {"/v1", ""}) {
             router.post(prefix + "/chat/completions").handler(this::chatCompletions);
             router.post(prefix + "/embeddings").handler(this::embeddings);
+            router.post(prefix + "/rerank").handler(this::rerank);
             router.get(prefix + "/models").handler(this::models);
         }
     }
@@ -95,6 +97,15 @@ public final class OpenAiApi {
             OpenAiEmbeddingsScan scan = OpenAiEmbeddingsScan.scan(body);
             // embeddings produce no output tokens
             return new Ingress.Scanned(scan.model(), false, 0, new OpenAiEmbeddingsCaller(scan), null);
+        }, OpenAiErrors::body);
+    }
+
+    /** {@code POST /v1/rerank} in the Cohere/Jina shape, routed to a model of type {@code rerank}. */
+    private void rerank(RoutingContext ctx) {
+        ingress.handle(ctx, Endpoint.RERANK, body -> {
+            RerankBody parsed = RerankBody.parse(body);
+            OpenAiRerankCaller caller = new OpenAiRerankCaller(parsed);
+            return new Ingress.Scanned(parsed.request().model(), false, 0, caller, caller::estimate);
         }, OpenAiErrors::body);
     }
 
@@ -160,6 +171,10 @@ public final class OpenAiApi {
             case "speech" -> {
                 input = List.of("text");
                 output = List.of("audio");
+            }
+            case "rerank" -> {
+                input = List.of("text");
+                output = List.of("relevance");
             }
             case "moderation" -> {
                 input = List.of("text", "image");

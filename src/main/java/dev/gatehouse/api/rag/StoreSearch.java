@@ -24,10 +24,19 @@ import java.util.List;
 public final class StoreSearch {
     static final int DEFAULT_RESULTS = 10;
     static final int MAX_RESULTS = 50;
+    /** The rankers OpenAI names; anything else in {@code ranking_options.ranker} names a rerank model. */
+    static final List<String> OPENAI_RANKERS = List.of("auto", "default-2024-11-15", "default_2024_08_21", "none");
     private final KnowledgeBases kbs;
+    private final SearchReranking reranking;
 
     public StoreSearch(KnowledgeBases kbs) {
+        this(kbs, null);
+    }
+
+    /** With reranking by a configured model (null: fused order only). */
+    public StoreSearch(KnowledgeBases kbs, SearchReranking reranking) {
         this.kbs = kbs;
+        this.reranking = reranking;
     }
 
     /**
@@ -35,7 +44,7 @@ public final class StoreSearch {
      *
      * @param prefix where the fields sit in the request, for error messages ("" or "tools[0].")
      */
-    record Request(String query, int maxResults, JsonNode filters, double threshold) {
+    record Request(String query, int maxResults, JsonNode filters, double threshold, String ranker, String prefix) {
         static Request of(JsonNode body, String prefix) {
             JsonNode q = body.get("query");
             String query;
@@ -65,16 +74,19 @@ public final class StoreSearch {
                 SearchFilters.parse(filters, prefix + "filters"); // checked now: a bad filter is a 400 before any work
             }
             double threshold = 0;
+            String ranker = null;
             JsonNode ranking = body.get("ranking_options");
             if (ranking != null && !ranking.isNull()) {
                 if (!ranking.isObject()) {
                     throw GatewayException.invalid("Invalid '" + prefix + "ranking_options': expected an object.", prefix + "ranking_options");
                 }
-                JsonNode ranker = ranking.get("ranker");
-                if (ranker != null && !ranker.isNull() && !List.of("auto", "default-2024-11-15", "default_2024_08_21", "none")
-                        .contains(ranker.asText())) {
-                    throw GatewayException.invalid("Invalid '" + prefix + "ranking_options.ranker': expected 'auto'.",
-                            prefix + "ranking_options.ranker");
+                JsonNode r = ranking.get("ranker");
+                if (r != null && !r.isNull()) {
+                    if (!r.isTextual() || r.asText().isBlank()) {
+                        throw GatewayException.invalid("Invalid '" + prefix + "ranking_options.ranker': expected 'auto', 'none' or"
+                                + " the name of a rerank model.", prefix + "ranking_options.ranker");
+                    }
+                    ranker = r.asText(); // a model name is checked against the configuration when the search runs
                 }
                 JsonNode t = ranking.get("score_threshold");
                 if (t != null && !t.isNull()) {
@@ -89,7 +101,7 @@ public final class StoreSearch {
             if (rewrite != null && !rewrite.isNull() && !rewrite.isBoolean()) {
                 throw GatewayException.invalid("Invalid '" + prefix + "rewrite_query': expected a boolean.", prefix + "rewrite_query");
             }
-            return new Request(query, max, filters == null || filters.isNull() ? null : filters, threshold);
+            return new Request(query, max, filters == null || filters.isNull() ? null : filters, threshold, ranker, prefix);
         }
 
         private static int integer(JsonNode body, String prefix, String field, int min, int max, int fallback) {
@@ -156,12 +168,31 @@ public final class StoreSearch {
                 && call.principal().rules().mayReadVectorStore(s.id(), RagHttp.ownerTeam(s.owner())) ? s : null);
     }
 
-    /** Runs the search as the caller; the stores become active now (their expiry moves). */
+    /**
+     * Runs the search as the caller; the stores become active now (their expiry moves). With a rerank
+     * model (named by {@code ranking_options.ranker}, else {@code rag.rerank-model}), the fused top
+     * candidates are reranked by it and the threshold applies to its scores (see {@link SearchReranking}).
+     */
     Future<List<ChunkIndex.Hit>> run(Context ctx, Call call, List<RagStore.StoreRow> stores, Request r) {
+        String model;
+        try {
+            if (reranking == null && r.ranker() != null && !OPENAI_RANKERS.contains(r.ranker())) {
+                throw GatewayException.invalid("Invalid '" + r.prefix() + "ranking_options.ranker': expected 'auto' or 'none'.",
+                        r.prefix() + "ranking_options.ranker");
+            }
+            model = reranking == null ? null : reranking.model(r.ranker(), r.prefix() + "ranking_options.ranker");
+        } catch (GatewayException e) {
+            return Future.failedFuture(e);
+        }
         KnowledgeBase kb = kbs.of(stores.isEmpty() ? "" : stores.getFirst().owner()); // all ephemeral or all not (see shared)
         kb.store().touch(stores, RagHttp.now());
-        return RagHttp.on(ctx, kb.search(stores, r.query(), r.filters(), "filters", r.maxResults(), r.threshold(),
-                Loopback.credentials(call.headers())));
+        java.util.Map<String, String> credentials = Loopback.credentials(call.headers());
+        if (model == null) {
+            return RagHttp.on(ctx, kb.search(stores, r.query(), r.filters(), "filters", r.maxResults(), r.threshold(), credentials));
+        }
+        return RagHttp.on(ctx, kb.search(stores, r.query(), r.filters(), "filters", SearchReranking.candidates(r.maxResults()), 0,
+                credentials)).compose(fused -> reranking.rerank(model, r.query(), fused, r.maxResults(), r.threshold(), credentials,
+                        r.prefix() + "ranking_options.ranker"));
     }
 
     /** A result as the search API shows it. */

@@ -27,6 +27,12 @@ public final class AzureOpenAiProvider extends OpenAiStyleProvider {
         return new AzureOpenAiProvider(config.withApiKey(apiKey), transport());
     }
 
+    /** Azure OpenAI has no rerank endpoint. */
+    @Override
+    public dev.gatehouse.provider.RerankWire rerank() {
+        return null;
+    }
+
     @Override
     protected String url(String operation, String deployment) {
         return baseUrl + "/openai/deployments/" + URLEncoder.encode(deployment, StandardCharsets.UTF_8)

@@ -1,7 +1,10 @@
 package dev.gatehouse.dialect.cohere;
 
+import dev.gatehouse.canonical.RerankRequest;
+import dev.gatehouse.canonical.RerankResponse;
 import dev.gatehouse.config.ProviderConfig;
 import dev.gatehouse.provider.ConfiguredProvider;
+import dev.gatehouse.provider.RerankWire;
 import dev.gatehouse.provider.Transport;
 import dev.gatehouse.provider.UpstreamRequest;
 import io.vertx.core.MultiMap;
@@ -10,7 +13,7 @@ import io.vertx.core.http.HttpHeaders;
 
 /**
  * Cohere's v2 API: {@code POST {base}/v2/chat} (streams with {@code "stream": true}) and
- * {@code /v2/embed}, {@code Authorization: Bearer}; {@code base-url} defaults to {@code https://api.cohere.com}.
+ * {@code /v2/embed} and {@code /v2/rerank}, {@code Authorization: Bearer}; {@code base-url} defaults to {@code https://api.cohere.com}.
  */
 public final class CohereProvider extends ConfiguredProvider {
     public static final String DEFAULT_BASE_URL = "https://api.cohere.com";
@@ -32,6 +35,21 @@ public final class CohereProvider extends ConfiguredProvider {
     @Override
     public UpstreamRequest embeddings(Buffer body, String upstreamModel) {
         return new UpstreamRequest(baseUrl + "/v2/embed", headers(false), body, false);
+    }
+
+    @Override
+    public RerankWire rerank() {
+        return new RerankWire() {
+            @Override
+            public UpstreamRequest request(RerankRequest request) {
+                return new UpstreamRequest(baseUrl + "/v2/rerank", headers(false), CohereRerank.encode(request), false);
+            }
+
+            @Override
+            public RerankResponse decode(Buffer body) {
+                return CohereRerank.decode(body);
+            }
+        };
     }
 
     @Override

@@ -97,6 +97,9 @@ final class MockTransport implements Transport {
             if (media != null) {
                 return media(context, media);
             }
+            if (request.url().endsWith("/rerank")) {
+                return whole(context, MockRerank.answer(request.body()));
+            }
             if (request.url().endsWith("/embeddings")) {
                 return whole(context, embeddings(OpenAiEmbeddingsDecoder.decode(request.body())));
             }

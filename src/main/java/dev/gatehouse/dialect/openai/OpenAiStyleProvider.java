@@ -1,7 +1,10 @@
 package dev.gatehouse.dialect.openai;
 
+import dev.gatehouse.canonical.RerankRequest;
+import dev.gatehouse.canonical.RerankResponse;
 import dev.gatehouse.config.ProviderConfig;
 import dev.gatehouse.provider.ConfiguredProvider;
+import dev.gatehouse.provider.RerankWire;
 import dev.gatehouse.provider.Transport;
 import dev.gatehouse.provider.Upload;
 import dev.gatehouse.provider.UpstreamRequest;
@@ -45,6 +48,22 @@ public abstract class OpenAiStyleProvider extends ConfiguredProvider {
     @Override
     public UpstreamRequest embeddings(Buffer body, String upstreamModel) {
         return new UpstreamRequest(url("embeddings", upstreamModel), headers(false), body, false);
+    }
+
+    /** Jina's rerank shape at {@code rerank} next to {@code embeddings}: what OpenAI-compatible rerank servers serve. */
+    @Override
+    public RerankWire rerank() {
+        return new RerankWire() {
+            @Override
+            public UpstreamRequest request(RerankRequest request) {
+                return new UpstreamRequest(url("rerank", request.model()), headers(false), JinaStyleRerank.encode(request), false);
+            }
+
+            @Override
+            public RerankResponse decode(Buffer body) {
+                return JinaStyleRerank.decode(body);
+            }
+        };
     }
 
     @Override
