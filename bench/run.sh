@@ -81,8 +81,8 @@ WARMUP=${BENCH_WARMUP:-30}
 SCENARIOS=${BENCH_SCENARIOS:-"closed16 closed64 rate500 stream64 delay500 streams5000"}
 FEATURES="cached64 anthropic64 translated64 pii64 responses64 responses64store mcp64"
 # The endpoint scenarios; metrics4 last among them, so that its scrape covers every meter the others
-# created. (rerank64, POST /v1/rerank, joins the list once the route exists; see scenario_args.)
-ENDPOINTS="embeddings64 models64 counttokens4 anthropicstream64 responsesstream64 responseget64 responsedelete64
+# created.
+ENDPOINTS="embeddings64 rerank64 models64 counttokens4 anthropicstream64 responsesstream64 responseget64 responsedelete64
     vectorsearch64 filesearch64 fileupload64 images64 speech64 transcription64 moderations64 mcplist64 adminkey64
     adminteam64 ready64 metrics4"
 ENDPOINTS=$(echo $ENDPOINTS)
@@ -195,6 +195,9 @@ EOF
 sed 's/}$/,"stream":true}/; s/bench-fast/bench-stream/' "$OUT/messages.json" >"$OUT/messages-stream.json"
 cp "$OUT/messages.json" "$OUT/count-tokens.json"
 sed 's/}$/,"stream":true}/; s/bench-fast/bench-stream/' "$OUT/responses.json" >"$OUT/responses-stream.json"
+cat >"$OUT/rerank.json" <<'EOF'
+{"model":"bench-rerank","query":"Which greenhouse grows tomatoes in winter?","documents":["The harbour freezes in January.","The north greenhouse grows tomatoes all winter under lamps.","Bees sleep in the orchard until March."],"top_n":2}
+EOF
 cat >"$OUT/embeddings.json" <<'EOF'
 {"model":"bench-embed","input":"Say hello to the benchmark in one short sentence, please.","encoding_format":"float"}
 EOF
@@ -256,6 +259,8 @@ ANTHROPIC_MESSAGE='{"id":"msg_01BenchFixedAnswer000000000","type":"message","rol
 # an embedding (16 dimensions: the vectors' size does not matter to the gateway, which passes them
 # through), an image in b64_json (a 1x1 PNG), a transcription and a moderation. Speech is speech.wav.
 EMBEDDING='{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.0123,-0.0456,0.0789,-0.0112,0.0345,-0.0678,0.0901,-0.0234,0.0567,-0.0890,0.0123,-0.0456,0.0789,-0.0112,0.0345,-0.0678]}],"model":"text-embedding-3-small","usage":{"prompt_tokens":12,"total_tokens":12}}'
+# A rerank answer in the shape OpenAI-compatible rerank servers (Jina, vLLM, TEI, Infinity) give.
+RERANK='{"id":"rerank-bench","model":"bge-reranker-v2-m3","results":[{"index":1,"relevance_score":0.91},{"index":0,"relevance_score":0.02}],"usage":{"total_tokens":41}}'
 IMAGE='{"created":1700000000,"data":[{"b64_json":"iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==","revised_prompt":"A watercolour of a lighthouse at dawn."}]}'
 TRANSCRIPTION='{"text":"Hello! This is a fixed transcript from the benchmark mock upstream.","usage":{"type":"duration","seconds":1}}'
 MODERATION=$(python3 - <<'EOF'
@@ -277,6 +282,7 @@ EOF
         location = /fast/v1/chat/completions { default_type application/json; return 200 '$COMPLETION'; }
         location = /anthropic/v1/messages { default_type application/json; return 200 '$ANTHROPIC_MESSAGE'; }
         location = /fast/v1/embeddings { default_type application/json; return 200 '$EMBEDDING'; }
+        location = /fast/v1/rerank { default_type application/json; return 200 '$RERANK'; }
         location = /fast/v1/images/generations { default_type application/json; return 200 '$IMAGE'; }
         location = /fast/v1/audio/transcriptions { default_type application/json; return 200 '$TRANSCRIPTION'; }
         location = /fast/v1/moderations { default_type application/json; return 200 '$MODERATION'; }
@@ -319,6 +325,7 @@ endpoint_models() { # the media and embedding models of the endpoint scenarios, 
     endpoints_selected || return 0
     cat <<EOF
   bench-embed: {type: embedding, targets: [{provider: fast, model: text-embedding-3-small}]}
+  bench-rerank: {type: rerank, targets: [{provider: fast, model: bge-reranker-v2-m3}]}
   bench-image: {type: image, targets: [{provider: fast, model: dall-e-3}]}
   bench-speech: {type: speech, targets: [{provider: fast, model: tts-1}]}
   bench-whisper: {type: transcription, targets: [{provider: fast, model: whisper-1}]}
@@ -462,7 +469,7 @@ gw_request() {
         admin-team) echo "GET /admin/v1/teams/$team master" ;;
         ready) echo "GET /health/ready none" ;;
         metrics) echo "GET /metrics none" ;;
-        # rerank) echo "POST /v1/rerank caller" ;; # with a rerank.json payload, once the route is on main
+        rerank) echo "POST /v1/rerank caller" ;;
         *) echo "POST /v1/chat/completions caller" ;; # fast, stream, cached, translated, pii, file-search
     esac
 }
@@ -562,7 +569,7 @@ scenario_args() {
         adminteam64) echo "admin-team 64 0 1 $DURATION" ;;
         ready64) echo "ready 64 0 1 $DURATION" ;;
         metrics4) echo "metrics 4 0 1 $DURATION" ;;                                  # a scraper's load, not a caller's
-        # rerank64) echo "rerank 64 0 1 $DURATION" ;;
+        rerank64) echo "rerank 64 0 1 $DURATION" ;;
         *) die "unknown scenario $1" ;;
     esac
 }
@@ -713,6 +720,7 @@ probe() { # scenario kind
         mcp) expect='"result":{"content":\[{"type":"text","text":"{\\"authenticated_by\\":\\"virtual-key\\"' ;;
         mcp-list) expect='"result":{"tools":\[.*"gatehouse__whoami"' ;;
         embeddings) expect='"object":"embedding".*"embedding":\[0.0123' ;;
+        rerank) expect='"results":\[{"index":1,"relevance_score":0.91' ;;
         models) expect='"id":"bench-fast"' ;;
         vector-search) expect='"file_id":"file-.*greenhouse' ;;
         file-search) expect='"gatehouse_file_search".*"results":\[{"index":1' ;;
