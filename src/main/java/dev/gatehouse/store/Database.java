@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
 public final class Database implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Database.class);
     static final String DEFAULT_FILE = "gatehouse.db";
-    static final String MIGRATIONS = "classpath:db/migration";
+    static final String MIGRATIONS_FOLDER = "db/migration";
+    static final String MIGRATIONS = "classpath:" + MIGRATIONS_FOLDER;
 
     private final HikariDataSource dataSource;
     private final Dialect dialect;
@@ -72,7 +73,7 @@ public final class Database implements AutoCloseable {
             throw new StorageException("Cannot open database " + shown + ": " + reason(e), e);
         }
         try {
-            migrate(dataSource);
+            migrate(dataSource, dialect);
         } catch (RuntimeException e) {
             dataSource.close();
             throw new StorageException("Cannot migrate database " + shown + ": " + reason(e), e);
@@ -101,7 +102,10 @@ public final class Database implements AutoCloseable {
         }
     }
 
-    private static void migrate(DataSource dataSource) {
+    private static void migrate(DataSource dataSource, Dialect dialect) {
+        if (SchemaHistory.current(dataSource, dialect, Database.class.getClassLoader(), MIGRATIONS_FOLDER)) {
+            return; // every bundled migration applied and unchanged (a restart): nothing for Flyway to do
+        }
         Flyway.configure(Database.class.getClassLoader())
                 .dataSource(dataSource)
                 .locations(MIGRATIONS)
