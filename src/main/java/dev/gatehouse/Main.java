@@ -17,7 +17,8 @@ public final class Main implements Runnable {
             AuditCommand.class, CredentialsCommand.class, TrainingRunCommand.class);
 
     public static void main(String[] args) {
-        System.exit(commandLine(args).execute(args));
+        StartCommand start = StartCommand.parsePlain(args); // null: picocli parses the line
+        System.exit(start != null ? start.execute() : commandLine(args).execute(args));
     }
 
     /**

@@ -42,10 +42,8 @@ final class TrainingRunCommand implements Callable<Integer> {
             Path config = Files.writeString(folder.resolve("gatehouse.yaml"), CONFIG);
             // Port 0: any free one, so a running gateway does not get in the way.
             Gatehouse.Options options = new Gatehouse.Options(config, null, 0, folder.resolve("data"), false);
-            // What `gatehouse start` does before Gatehouse.start: its command line parsed (picocli's
-            // reflection over StartCommand's options), without running it.
-            Main.commandLine("start").parseArgs("start", "--config", config.toString(), "--port", "0",
-                    "--data", folder.resolve("data").toString());
+            // What `gatehouse start` does before Gatehouse.start: its command line parsed, without running it.
+            StartCommand.parsePlain("start", "--config", config.toString(), "--port", "0", "--data", folder.resolve("data").toString());
             for (int start = 0; start < 2; start++) {
                 try (Gatehouse gatehouse = Gatehouse.start(options)) {
                     request(gatehouse.port(), "GET /health/ready HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", new byte[0]);
