@@ -92,6 +92,26 @@ class LauncherTest {
     }
 
     @Test
+    void theArchiveIsRecordedWithoutTrainingDataAndStillRecordedByAJdkWithoutThatSwitch() throws Exception {
+        age(root.resolve("target/gatehouse.jar"), 50);
+        Result result = launch("start");
+        assertThat(result.exit()).as(result.output()).isZero();
+        assertThat(calls().getFirst()).contains("-XX:-AOTRecordTraining").endsWith("training-run");
+
+        // A JDK that no longer knows the diagnostic switch refuses to start with it: recorded again without it.
+        Files.delete(calls);
+        age(root.resolve("target/gatehouse.aot"), 100); // the jar (50 s) is newer again
+        Files.writeString(jdk.resolve("bin/java"), Files.readString(jdk.resolve("bin/java")).replace("for arg in", "case \"$*\" in *AOTRecordTraining*) echo 'Unrecognized VM option' >&2; exit 1 ;; esac\nfor arg in"));
+        result = launch("start");
+        assertThat(result.exit()).as(result.output()).isZero();
+        assertThat(result.output()).doesNotContain("could not record");
+        assertThat(calls()).hasSize(3);
+        assertThat(calls().get(1)).doesNotContain("AOTRecordTraining").contains("-XX:AOTCacheOutput=").endsWith("training-run");
+        assertThat(root.resolve("target/gatehouse.aot")).exists();
+        assertThat(calls().get(2)).contains("-XX:AOTCache=").endsWith(" start");
+    }
+
+    @Test
     void aJdkWithoutAReleaseFileIsAskedForItsVersion() throws Exception {
         jdk = jdk("25.0.3", false);
 
