@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.JarURLConnection;
+import java.net.URI;
 import java.net.URL;
 import java.net.URLConnection;
 import java.nio.charset.StandardCharsets;
@@ -108,7 +109,7 @@ final class SchemaHistory {
             URL root = roots.nextElement();
             switch (root.getProtocol()) {
                 case "file" -> {
-                    File[] files = new File(root.getPath()).listFiles(File::isFile);
+                    File[] files = new File(URI.create(root.toString())).listFiles(File::isFile); // %20 and the like decoded
                     if (files == null) {
                         return null;
                     }
