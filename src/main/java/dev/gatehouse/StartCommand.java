@@ -4,8 +4,11 @@ import dev.gatehouse.Gatehouse;
 import dev.gatehouse.config.ConfigException;
 import dev.gatehouse.store.StorageException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -35,6 +38,86 @@ final class StartCommand implements Callable<Integer> {
 
     @Option(names = "--reset-master-key", description = "Generate a new master key (when none is configured) and show it once")
     boolean resetMasterKey;
+
+    /**
+     * The command for a plain {@code start} line, parsed without picocli, or null when the line is
+     * anything else: picocli then parses it as always (help, version, mistakes and their messages,
+     * anything unusual). picocli's classes are of a class-file version that no startup archive can
+     * hold, so each start loaded, verified and interpreted ~170 of them, and built the model of
+     * every option by reflection, 100-150 ms of a one-core start. Plain means: {@code start}, then
+     * this command's own options, each at most once, as {@code --name value} or
+     * {@code --name=value}, with values picocli would convert the same way.
+     */
+    static StartCommand parsePlain(String... args) {
+        if (args.length == 0 || !"start".equals(args[0])) {
+            return null;
+        }
+        StartCommand command = new StartCommand();
+        Set<String> seen = new HashSet<>();
+        try {
+            for (int i = 1; i < args.length; i++) {
+                String name = args[i];
+                String value = null;
+                int equals = name.indexOf('=');
+                if (name.startsWith("--") && equals > 0) {
+                    value = name.substring(equals + 1);
+                    name = name.substring(0, equals);
+                }
+                if (!seen.add(name)) {
+                    return null; // picocli refuses a repeated option
+                }
+                if (name.equals("--reset-master-key")) {
+                    if (value != null) {
+                        return null;
+                    }
+                    command.resetMasterKey = true;
+                    continue;
+                }
+                if (value == null) {
+                    if (i + 1 >= args.length) {
+                        return null;
+                    }
+                    value = args[++i];
+                }
+                if (value.isEmpty() || value.startsWith("-")) {
+                    return null;
+                }
+                switch (name) {
+                    case "--config" -> command.config = Path.of(value);
+                    case "--host" -> command.host = value;
+                    case "--port" -> {
+                        if (!value.matches("[0-9]{1,5}")) {
+                            return null;
+                        }
+                        command.port = Integer.valueOf(value);
+                    }
+                    case "--data" -> command.data = Path.of(value);
+                    case "--migrate-at-start" -> {
+                        if (!value.equals("true") && !value.equals("false")) {
+                            return null;
+                        }
+                        command.migrateAtStart = Boolean.valueOf(value);
+                    }
+                    default -> {
+                        return null;
+                    }
+                }
+            }
+        } catch (InvalidPathException e) {
+            return null;
+        }
+        return command;
+    }
+
+    /** Runs a command from {@link #parsePlain}: what picocli's execute would do with it. */
+    int execute() {
+        try {
+            return call();
+        } catch (Exception e) {
+            e.printStackTrace();
+            return 1;
+        }
+    }
 
     @Override
     public Integer call() throws InterruptedException {

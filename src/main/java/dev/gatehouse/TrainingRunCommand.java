@@ -41,9 +41,12 @@ final class TrainingRunCommand implements Callable<Integer> {
         try {
             Path config = Files.writeString(folder.resolve("gatehouse.yaml"), CONFIG);
             // Port 0: any free one, so a running gateway does not get in the way.
-            Gatehouse.Options options = new Gatehouse.Options(config, null, 0, folder.resolve("data"), false);;
+            Gatehouse.Options options = new Gatehouse.Options(config, null, 0, folder.resolve("data"), false);
+            // What `gatehouse start` does before Gatehouse.start: its command line parsed, without running it.
+            StartCommand.parsePlain("start", "--config", config.toString(), "--port", "0", "--data", folder.resolve("data").toString());
             for (int start = 0; start < 2; start++) {
                 try (Gatehouse gatehouse = Gatehouse.start(options)) {
+                    request(gatehouse.port(), "GET /health/ready HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", new byte[0]);
                     complete(gatehouse.port(), false);
                     complete(gatehouse.port(), true);
                 }
@@ -61,17 +64,24 @@ final class TrainingRunCommand implements Callable<Integer> {
         String body = "{\"model\":\"gpt-4o-mini\",\"stream\":" + stream
                 + ",\"messages\":[{\"role\":\"user\",\"content\":\"Hello!\"}]}";
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        request(port, "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                + "Authorization: Bearer " + KEY + "\r\nContent-Type: application/json\r\n"
+                + "Content-Length: " + bytes.length + "\r\n\r\n", bytes);
+    }
+
+    /** One request (head and body as given); fails unless the answer is a 200. */
+    private static void request(int port, String head, byte[] body) throws IOException {
         try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(30_000); // a stuck start fails the recording instead of hanging the build
             OutputStream out = socket.getOutputStream();
-            out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-                    + "Authorization: Bearer " + KEY + "\r\nContent-Type: application/json\r\n"
-                    + "Content-Length: " + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.write(bytes);
+            out.write(head.getBytes(StandardCharsets.US_ASCII));
+            out.write(body);
             out.flush();
             InputStream in = socket.getInputStream();
             String answer = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             if (!answer.startsWith("HTTP/1.1 200")) {
-                throw new IOException("training completion failed: " + answer.lines().findFirst().orElse("no answer"));
+                throw new IOException("training request failed: " + head.lines().findFirst().orElse("") + " answered "
+                        + answer.lines().findFirst().orElse("nothing"));
             }
         }
     }

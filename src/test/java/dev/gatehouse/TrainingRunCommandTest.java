@@ -16,14 +16,14 @@ class TrainingRunCommandTest {
     @Test
     void startsServesACompletionRestartsAndExitsCleanly() {
         StringWriter err = new StringWriter();
-        int exit = new CommandLine(new Main()).setErr(new PrintWriter(err, true)).execute("training-run");
+        int exit = Main.commandLine().setErr(new PrintWriter(err, true)).execute("training-run");
         assertThat(exit).as(err.toString()).isZero();
     }
 
     @Test
     void isHiddenFromTheUsage() {
         StringWriter out = new StringWriter();
-        new CommandLine(new Main()).setOut(new PrintWriter(out, true)).execute("--help");
+        Main.commandLine().setOut(new PrintWriter(out, true)).execute("--help");
         assertThat(out.toString()).contains("start").doesNotContain("training-run");
     }
 }

@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
 public final class Database implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Database.class);
     static final String DEFAULT_FILE = "gatehouse.db";
-    static final String MIGRATIONS = "classpath:db/migration";
+    static final String MIGRATIONS_FOLDER = "db/migration";
+    static final String MIGRATIONS = "classpath:" + MIGRATIONS_FOLDER;
 
     private final HikariDataSource dataSource;
     private final Dialect dialect;
@@ -85,7 +86,9 @@ public final class Database implements AutoCloseable {
             throw new StorageException("Cannot open database " + shown + ": " + reason(e), e);
         }
         try {
-            if (migrate) {
+            if (SchemaHistory.current(dataSource, dialect, Database.class.getClassLoader(), MIGRATIONS_FOLDER)) {
+                // Every bundled migration applied and unchanged (a restart): nothing for Flyway to do or check.
+            } else if (migrate) {
                 migrate(dataSource);
             } else {
                 requireCurrent(dataSource, shown);
