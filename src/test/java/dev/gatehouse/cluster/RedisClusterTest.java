@@ -191,7 +191,7 @@ class RedisClusterTest {
         for (int i = 0; i < ports.size(); i++) {
             RedisClient node = RedisClient.create(RedisURI.create("127.0.0.1", ports.get(i)));
             try (var c = node.connect()) {
-                if (c.sync().keys(cluster.redisPrefix + "rl:*").stream().anyMatch(k -> k.contains(limit))) {
+                if (c.sync().keys(cluster.redisPrefix + "tb:*").stream().anyMatch(k -> k.contains(limit))) {
                     owner = i;
                 }
             } finally {
