@@ -40,4 +40,17 @@ public enum ErrorType {
     public String openAiType() {
         return openAiType;
     }
+
+    /**
+     * The first kind with this status (so 429 is a rate limit, not a spent budget), or UPSTREAM for
+     * a status no kind has: for reading the status of an answer the gateway gave itself (loopback).
+     */
+    public static ErrorType ofStatus(int status) {
+        for (ErrorType t : values()) {
+            if (t.status == status) {
+                return t;
+            }
+        }
+        return UPSTREAM;
+    }
 }

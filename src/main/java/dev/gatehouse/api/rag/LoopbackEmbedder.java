@@ -51,13 +51,7 @@ public final class LoopbackEmbedder implements Embedder {
         }
         if (status != 200) {
             JsonNode error = json.path("error");
-            ErrorType type = ErrorType.UPSTREAM;
-            for (ErrorType t : ErrorType.values()) {
-                if (t.status() == status) {
-                    type = t;
-                    break;
-                }
-            }
+            ErrorType type = ErrorType.ofStatus(status);
             throw new GatewayException(type, "Embedding failed: " + error.path("message").asText("status " + status), null,
                     error.path("code").asText("embedding_failed"));
         }

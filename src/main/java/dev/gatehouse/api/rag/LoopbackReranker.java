@@ -61,13 +61,9 @@ public final class LoopbackReranker {
         }
         if (status != 200) {
             JsonNode error = json.path("error");
-            ErrorType type = ErrorType.UPSTREAM;
-            for (ErrorType t : ErrorType.values()) {
-                if (t.status() == status && t != ErrorType.INTERNAL) {
-                    type = t;
-                    break;
-                }
-            }
+            ErrorType answered = ErrorType.ofStatus(status);
+            // The inner call's 500 is the reranker's failure, as the search's caller sees it: 502.
+            ErrorType type = answered == ErrorType.INTERNAL ? ErrorType.UPSTREAM : answered;
             throw new GatewayException(type, "Reranking with '" + model + "' failed: " + error.path("message").asText("status " + status),
                     param, error.path("code").asText("rerank_failed"));
         }

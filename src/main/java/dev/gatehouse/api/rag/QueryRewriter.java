@@ -85,13 +85,7 @@ public final class QueryRewriter {
                     + " not JSON (status " + status + ").", PARAM, "rewrite_failed");
         }
         if (status != 200) {
-            ErrorType type = ErrorType.UPSTREAM;
-            for (ErrorType t : ErrorType.values()) {
-                if (t.status() == status) {
-                    type = t;
-                    break;
-                }
-            }
+            ErrorType type = ErrorType.ofStatus(status);
             JsonNode error = json.path("error");
             throw new GatewayException(type, "Rewriting the query with model '" + model + "' failed: "
                     + error.path("message").asText("status " + status), PARAM, error.path("code").asText("rewrite_failed"));

@@ -8,7 +8,6 @@ import dev.gatehouse.canonical.RerankResponse;
 import dev.gatehouse.canonical.Usage;
 import dev.gatehouse.provider.RerankAnswers;
 import io.vertx.core.buffer.Buffer;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -37,14 +36,7 @@ final class CohereRerank {
 
     static RerankResponse decode(Buffer body) {
         JsonNode root = CohereWireCodec.read(body);
-        JsonNode results = root.path("results");
-        if (!results.isArray()) {
-            throw RerankAnswers.malformed("Cohere", body);
-        }
-        List<RerankResponse.Result> out = new ArrayList<>(results.size());
-        for (JsonNode r : results) {
-            out.add(new RerankResponse.Result(r.path("index").asInt(-1), r.path("relevance_score").asDouble(0)));
-        }
+        List<RerankResponse.Result> out = RerankAnswers.results(root, "Cohere", body);
         JsonNode billed = root.path("meta").path("billed_units");
         Long units = billed.path("search_units").isNumber() ? billed.get("search_units").asLong() : null;
         JsonNode tokens = root.path("meta").path("tokens");

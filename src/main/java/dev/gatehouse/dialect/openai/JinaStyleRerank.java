@@ -9,7 +9,6 @@ import dev.gatehouse.canonical.Usage;
 import dev.gatehouse.provider.RerankAnswers;
 import dev.gatehouse.provider.UpstreamJson;
 import io.vertx.core.buffer.Buffer;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -35,14 +34,7 @@ public final class JinaStyleRerank {
 
     public static RerankResponse decode(Buffer body) {
         JsonNode root = UpstreamJson.object(body, "The rerank upstream");
-        JsonNode results = root.path("results");
-        if (!results.isArray()) {
-            throw RerankAnswers.malformed("The rerank upstream", body);
-        }
-        List<RerankResponse.Result> out = new ArrayList<>(results.size());
-        for (JsonNode r : results) {
-            out.add(new RerankResponse.Result(r.path("index").asInt(-1), r.path("relevance_score").asDouble(0)));
-        }
+        List<RerankResponse.Result> out = RerankAnswers.results(root, "The rerank upstream", body);
         JsonNode u = root.path("usage");
         Usage usage = null;
         if (u.path("total_tokens").isNumber() || u.path("prompt_tokens").isNumber()) {
