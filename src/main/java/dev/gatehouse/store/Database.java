@@ -72,13 +72,7 @@ public final class Database implements AutoCloseable {
         String url = jdbcUrl == null || jdbcUrl.isBlank() ? defaultSqliteUrl(dataDir) : jdbcUrl.strip();
         Dialect dialect = JdbcUrls.dialectOf(url);
         String shown = JdbcUrls.mask(url);
-        HikariConfig config;
-        if (dialect == Dialect.SQLITE) {
-            createParentFolder(JdbcUrls.sqliteFile(url), shown);
-            config = PoolSettings.sqlite(url);
-        } else {
-            config = PoolSettings.postgres(url, username, password);
-        }
+        HikariConfig config = poolConfig(url, dialect, shown, username, password);
         HikariDataSource dataSource;
         try {
             dataSource = new HikariDataSource(config);
@@ -102,6 +96,15 @@ public final class Database implements AutoCloseable {
         }
         log.info("Opened {} database {}", dialect, shown);
         return new Database(dataSource, dialect, shown);
+    }
+
+    /** The pool's settings for this URL; for SQLite the file's folder is created first. */
+    private static HikariConfig poolConfig(String url, Dialect dialect, String shown, String username, String password) {
+        if (dialect == Dialect.SQLITE) {
+            createParentFolder(JdbcUrls.sqliteFile(url), shown);
+            return PoolSettings.sqlite(url);
+        }
+        return PoolSettings.postgres(url, username, password);
     }
 
     static String defaultSqliteUrl(Path dataDir) {
@@ -161,15 +164,13 @@ public final class Database implements AutoCloseable {
         String url = jdbcUrl == null || jdbcUrl.isBlank() ? defaultSqliteUrl(dataDir) : jdbcUrl.strip();
         Dialect dialect = JdbcUrls.dialectOf(url);
         String shown = JdbcUrls.mask(url);
-        if (dialect == Dialect.SQLITE) {
-            createParentFolder(JdbcUrls.sqliteFile(url), shown);
-        }
-        HikariConfig config = dialect == Dialect.SQLITE ? PoolSettings.sqlite(url) : PoolSettings.postgres(url, username, password);
-        try (HikariDataSource dataSource = new HikariDataSource(config)) {
+        try (HikariDataSource dataSource = new HikariDataSource(poolConfig(url, dialect, shown, username, password))) {
             MigrateResult result = migrate(dataSource);
             return new Migration(shown, result.initialSchemaVersion == null ? "none" : result.initialSchemaVersion,
                     result.targetSchemaVersion == null ? result.initialSchemaVersion : result.targetSchemaVersion,
                     result.migrationsExecuted);
+        } catch (StorageException e) {
+            throw e; // the data folder could not be made: already says so
         } catch (RuntimeException e) {
             throw new StorageException("Cannot migrate database " + shown + ": " + reason(e), e);
         }
