@@ -55,6 +55,37 @@ final class Cluster implements AutoCloseable {
     private final Thread shutdownHook = new Thread(this::killAll);
 
     /** One node: its process, port and log file. */
+    /** An answer's status and body; status -1 with the exception's text when the node could not be reached. */
+    static final class Reply {
+        final int status;
+        final String body;
+
+        Reply(int status, String body) {
+            this.status = status;
+            this.body = body;
+        }
+
+        int status() {
+            return status;
+        }
+    }
+
+    /** One request to a node within 15 s; never throws (an unreachable node is a -1 reply). */
+    Reply send(Node node, String method, String path, String secret, String body) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(node.origin() + path)).timeout(Duration.ofSeconds(15))
+                .header("Authorization", "Bearer " + secret).header("Content-Type", "application/json")
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build();
+        try {
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            return new Reply(response.statusCode(), response.body());
+        } catch (IOException e) {
+            return new Reply(-1, e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Reply(-1, e.toString());
+        }
+    }
+
     static final class Node {
         final int index;
         final int port;

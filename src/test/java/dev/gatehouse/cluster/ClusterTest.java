@@ -2,6 +2,7 @@ package dev.gatehouse.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gatehouse.cluster.Cluster.Reply;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -308,7 +309,7 @@ class ClusterTest {
                 calls++;
                 Thread.sleep(20);
             }
-            Reply write = send(cluster.node(1), "POST", "/admin/v1/teams", Cluster.MASTER_KEY, "{\"name\":\"during-outage\"}");
+            Reply write = cluster.send(cluster.node(1), "POST", "/admin/v1/teams", Cluster.MASTER_KEY, "{\"name\":\"during-outage\"}");
             assertThat(write.status).as(write.body).isEqualTo(503);
             assertThat(write.body).contains("storage_unavailable");
             // Still ready: the load balancer keeps every node, which all serve from memory.
@@ -393,7 +394,7 @@ class ClusterTest {
     private Node awaitOneLeader(List<Node> nodes, Duration within) {
         long deadline = System.nanoTime() + within.toNanos();
         while (true) {
-            List<Node> leaders = nodes.stream().filter(n -> send(n, "GET", "/metrics", "-", null).body
+            List<Node> leaders = nodes.stream().filter(n -> cluster.send(n, "GET", "/metrics", "-", null).body
                     .lines().anyMatch(line -> line.startsWith("gatehouse_leader ") && line.endsWith(" 1.0"))).toList();
             if (leaders.size() == 1) {
                 return leaders.get(0);
@@ -430,7 +431,6 @@ class ClusterTest {
 
     record Key(String id, String secret) {}
 
-    record Reply(int status, String body) {}
 
     private String team() {
         return admin(cluster.next(), "POST", "/teams", "{\"name\":\"team-" + java.util.UUID.randomUUID() + "\"}", 201).path("id").asText();
@@ -481,7 +481,7 @@ class ClusterTest {
     private void awaitStorageUp(Node node) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(12);
         Reply ready;
-        while (!(ready = send(node, "GET", "/health/ready", "-", null)).body.contains("\"storage\":\"up\"")) {
+        while (!(ready = cluster.send(node, "GET", "/health/ready", "-", null)).body.contains("\"storage\":\"up\"")) {
             assertThat(System.nanoTime()).as("%s after PostgreSQL returned: %s", node, ready.body).isLessThan(deadline);
             sleep(200);
         }
@@ -507,31 +507,16 @@ class ClusterTest {
     private Reply chat(Node node, String secret, String model, boolean stream) {
         ObjectNode body = JSON.createObjectNode().put("model", model).put("max_tokens", 12).put("stream", stream);
         body.putArray("messages").addObject().put("role", "user").put("content", "hello cluster");
-        return send(node, "POST", "/v1/chat/completions", secret, body.toString());
+        return cluster.send(node, "POST", "/v1/chat/completions", secret, body.toString());
     }
 
     private JsonNode admin(Node node, String method, String path, String body, int expected) {
-        Reply reply = send(node, method, "/admin/v1" + path, Cluster.MASTER_KEY, body);
+        Reply reply = cluster.send(node, method, "/admin/v1" + path, Cluster.MASTER_KEY, body);
         assertThat(reply.status).as("%s %s on %s: %s", method, path, node, reply.body).isEqualTo(expected);
         try {
             return JSON.readTree(reply.body);
         } catch (IOException e) {
             throw new AssertionError(reply.body, e);
-        }
-    }
-
-    private Reply send(Node node, String method, String path, String secret, String body) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(node.origin() + path)).timeout(Duration.ofSeconds(15))
-                .header("Authorization", "Bearer " + secret).header("Content-Type", "application/json")
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build();
-        try {
-            HttpResponse<String> response = cluster.http.send(request, HttpResponse.BodyHandlers.ofString());
-            return new Reply(response.statusCode(), response.body());
-        } catch (IOException e) {
-            return new Reply(-1, e.toString());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new Reply(-1, e.toString());
         }
     }
 

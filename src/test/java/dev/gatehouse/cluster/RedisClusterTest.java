@@ -2,6 +2,7 @@ package dev.gatehouse.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gatehouse.cluster.Cluster.Reply;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -11,9 +12,6 @@ import io.lettuce.core.RedisURI;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -239,12 +237,11 @@ class RedisClusterTest {
             assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).as("a call on the 'local' gateway").isLessThan(4_000);
         }
         assertThat(statuses).as("a fresh local bucket of 3, then the limit").containsExactly(200, 200, 200, 429);
-        assertThat(send(alone, "GET", "/metrics", Cluster.MASTER_KEY, null).body).contains("gatehouse_redis_fallback_active 1.0");
+        assertThat(cluster.send(alone, "GET", "/metrics", Cluster.MASTER_KEY, null).body).contains("gatehouse_redis_fallback_active 1.0");
     }
 
     record Key(String id, String secret) {}
 
-    record Reply(int status, String body) {}
 
     private JsonNode awaitSettled(Node node, String budget) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -290,31 +287,16 @@ class RedisClusterTest {
     private Reply chat(Node node, String secret) {
         ObjectNode body = JSON.createObjectNode().put("model", "gpt-4o-mini").put("max_tokens", 12);
         body.putArray("messages").addObject().put("role", "user").put("content", "hello cluster");
-        return send(node, "POST", "/v1/chat/completions", secret, body.toString());
+        return cluster.send(node, "POST", "/v1/chat/completions", secret, body.toString());
     }
 
     private JsonNode admin(Node node, String method, String path, String body, int expected) {
-        Reply reply = send(node, method, "/admin/v1" + path, Cluster.MASTER_KEY, body);
+        Reply reply = cluster.send(node, method, "/admin/v1" + path, Cluster.MASTER_KEY, body);
         assertThat(reply.status).as("%s %s on %s: %s", method, path, node, reply.body).isEqualTo(expected);
         try {
             return reply.body.isEmpty() ? JSON.createObjectNode() : JSON.readTree(reply.body);
         } catch (IOException e) {
             throw new AssertionError(reply.body, e);
-        }
-    }
-
-    private Reply send(Node node, String method, String path, String secret, String body) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(node.origin() + path)).timeout(Duration.ofSeconds(15))
-                .header("Authorization", "Bearer " + secret).header("Content-Type", "application/json")
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build();
-        try {
-            HttpResponse<String> response = cluster.http.send(request, HttpResponse.BodyHandlers.ofString());
-            return new Reply(response.statusCode(), response.body());
-        } catch (IOException e) {
-            return new Reply(-1, e.toString());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new Reply(-1, e.toString());
         }
     }
 
